@@ -1,0 +1,258 @@
+"""Canonical record structures of the six sources.
+
+Every trust export is mapped (by a YAML file in `mappings/`) onto these fields. The loader
+coerces values to the declared kind, the Great Expectations suites check the declared
+rules, and the dbt sources read the resulting `raw.<entity>` tables. Field and value names
+follow DOMAIN.md; enum values are lower snake case so SQL can compare them literally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Kinds of field. `text` is free text that may carry patient identifiers: it never leaves the
+# private warehouse except through the restricted case-level mart.
+STRING, TEXT, DATE, TIMESTAMP, INTEGER, NUMBER, BOOLEAN, ENUM, LIST = (
+    "string", "text", "date", "timestamp", "integer", "number", "boolean", "enum", "list",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    required: bool = False
+    values: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One canonical table, loaded into `raw.<name>`."""
+
+    source: str
+    name: str
+    key: tuple[str, ...]
+    fields: tuple[Field, ...]
+    description: str
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    @property
+    def required(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+
+PHYSICAL_HARM = ("none", "low", "moderate", "severe", "fatal")
+PSYCHOLOGICAL_HARM = ("none", "low", "moderate", "severe")
+EVENT_TYPES = ("incident", "risk", "outcome", "good_care")
+COMPLAINT_TYPES = ("formal", "pals", "reopened")
+COMPLAINT_OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "withdrawn", "open")
+FFT_SETTINGS = (
+    "inpatient", "day_case", "ae", "maternity_antenatal", "maternity_birth",
+    "maternity_postnatal_ward", "maternity_postnatal_community", "outpatient", "community",
+    "mental_health", "ambulance",
+)
+FFT_RATINGS = ("very_good", "good", "neither", "poor", "very_poor", "dont_know")
+INQUEST_CONCLUSIONS = (
+    "accident_misadventure", "alcohol_drug_related", "industrial_disease", "lawful_killing",
+    "unlawful_killing", "natural_causes", "open", "road_traffic_collision", "stillbirth",
+    "suicide", "narrative",
+)
+SJR_PHASES = ("admission", "ongoing_care", "procedure", "perioperative", "end_of_life", "overall")
+SJR_PROBLEM_TYPES = (
+    "assessment", "medication", "treatment", "infection", "procedure", "monitoring",
+    "resuscitation", "other",
+)
+# Per problem type: no problem found, or a problem that did / did not / may have led to harm.
+SJR_PROBLEM_VALUES = ("none", "harm_no", "harm_yes", "harm_unsure")
+SJR_AVOIDABILITY = (
+    "definitely_not_avoidable", "slight_evidence", "possibly_avoidable_not_likely",
+    "probably_avoidable", "strong_evidence", "definitely_avoidable",
+)
+AUDIT_PROGRAMMES = ("ncapop", "national_other", "nice", "local_priority", "psirp", "reaudit")
+AUDIT_STATUSES = ("registered", "data_collection", "analysis", "reported", "action_plan", "closed")
+ACTION_STATUSES = ("open", "in_progress", "completed", "cancelled")
+
+
+def _place(*, required_location: bool = False) -> tuple[Field, ...]:
+    return (
+        Field("site", STRING),
+        Field("directorate", STRING, description="Directorate, division or care group."),
+        Field("specialty", STRING),
+        Field("location", STRING, required_location, description="Ward or department as exported."),
+    )
+
+
+INCIDENTS = Entity(
+    "incidents", "incidents", ("incident_id", "updated_at"),
+    (
+        Field("incident_id", STRING, True),
+        Field("updated_at", TIMESTAMP, description="When this revision was saved; latest wins."),
+        Field("occurred_date", DATE, True),
+        Field("reported_date", DATE),
+        *_place(),
+        Field("event_type", ENUM, values=EVENT_TYPES),
+        Field("category", STRING, description="Local category as configured in the trust's system."),
+        Field("subcategory", STRING),
+        Field("lfpse_safety_challenge", STRING),
+        Field("lfpse_agent", STRING),
+        Field("lfpse_process", STRING),
+        Field("physical_harm", ENUM, values=PHYSICAL_HARM),
+        Field("psychological_harm", ENUM, values=PSYCHOLOGICAL_HARM),
+        Field("description", TEXT),
+        Field("action_taken", TEXT),
+        Field("is_never_event", BOOLEAN),
+        Field("never_event_type", STRING),
+        Field("is_duty_of_candour", BOOLEAN),
+        Field("status", STRING),
+        Field("patient_age_band", STRING),
+        Field("is_mental_health_act", BOOLEAN, description="Patient detained under the MHA."),
+        Field("is_mental_capacity_act", BOOLEAN, description="The Mental Capacity Act applies."),
+        Field("has_learning_disability", BOOLEAN, description="Learning disability or autism."),
+        Field("is_safeguarding", BOOLEAN),
+        Field("meets_mnsi_criteria", BOOLEAN),
+    ),
+    "One row per incident revision (Datix/DCIQ, Radar, Ulysses, InPhase or LFPSE export).",
+)
+
+COMPLAINTS = Entity(
+    "complaints", "complaints", ("complaint_id",),
+    (
+        Field("complaint_id", STRING, True),
+        Field("received_date", DATE, True),
+        Field("acknowledged_date", DATE),
+        Field("due_date", DATE, description="Response date agreed with the complainant."),
+        Field("closed_date", DATE),
+        Field("complaint_type", ENUM, values=COMPLAINT_TYPES),
+        *_place(),
+        Field("subjects", LIST, description="KO41a subjects; several per complaint."),
+        Field("sub_subjects", LIST, description="Trust sub-subjects; several per complaint."),
+        Field("description", TEXT),
+        Field("outcome", ENUM, values=COMPLAINT_OUTCOMES),
+        Field("is_phso_referred", BOOLEAN),
+    ),
+    "One row per complaint or PALS concern.",
+)
+
+FFT_RESPONSES = Entity(
+    "fft", "fft_responses", ("response_id",),
+    (
+        Field("response_id", STRING, True),
+        Field("response_date", DATE, True),
+        Field("setting", ENUM, values=FFT_SETTINGS),
+        Field("site", STRING),
+        Field("directorate", STRING),
+        Field("location", STRING),
+        Field("rating", ENUM, True, values=FFT_RATINGS),
+        Field("comment_good", TEXT, description='"What was good about your experience?"'),
+        Field("comment_improve", TEXT, description='"What could we do better?"'),
+        Field("collection_mode", STRING),
+    ),
+    "One row per Friends and Family Test response.",
+)
+
+INQUESTS = Entity(
+    "inquests", "inquests", ("case_reference",),
+    (
+        Field("case_reference", STRING, True),
+        Field("date_of_death", DATE, True),
+        Field("coroner_area", STRING),
+        *_place(),
+        Field("hearing_date", DATE),
+        Field("conclusion", ENUM, values=INQUEST_CONCLUSIONS),
+        Field("is_neglect_rider", BOOLEAN),
+        Field("is_article_2", BOOLEAN),
+        Field("is_pfd_issued", BOOLEAN, description="A Regulation 28 report was sent to the trust."),
+        Field("pfd_date", DATE),
+        Field("concerns", TEXT, description="Matters of concern raised by the coroner."),
+        Field("response_sent_date", DATE),
+        Field("linked_incident_ids", LIST),
+        Field("linked_sjr_ids", LIST),
+    ),
+    "One row per inquest on the trust's inquest register.",
+)
+
+SJR_REVIEWS = Entity(
+    "sjr", "sjr_reviews", ("review_id",),
+    (
+        Field("review_id", STRING, True),
+        Field("date_of_death", DATE, True),
+        Field("admission_date", DATE),
+        Field("review_date", DATE),
+        *_place(),
+        Field("has_learning_disability", BOOLEAN),
+        *(
+            Field(f"score_{phase}", INTEGER, minimum=1, maximum=5,
+                  description="1 very poor .. 5 excellent; null when the phase does not apply.")
+            for phase in SJR_PHASES
+        ),
+        *(Field(f"problem_{kind}", ENUM, values=SJR_PROBLEM_VALUES) for kind in SJR_PROBLEM_TYPES),
+        Field("avoidability", ENUM, values=SJR_AVOIDABILITY),
+        Field("reviewer_comments", TEXT),
+        Field("is_second_stage_review", BOOLEAN),
+    ),
+    "One row per Structured Judgement Review.",
+)
+
+AUDITS = Entity(
+    "audit", "audits", ("audit_id",),
+    (
+        Field("audit_id", STRING, True),
+        Field("title", STRING, True),
+        Field("programme_type", ENUM, values=AUDIT_PROGRAMMES),
+        Field("specialty", STRING),
+        Field("directorate", STRING),
+        Field("lead", STRING),
+        Field("guidance_reference", STRING, description="e.g. NICE NG51."),
+        Field("topic", STRING),
+        Field("status", ENUM, values=AUDIT_STATUSES),
+        Field("registered_date", DATE),
+        Field("period_start", DATE),
+        Field("period_end", DATE),
+        Field("report_date", DATE),
+        Field("reaudit_date", DATE),
+    ),
+    "One row per audit on the clinical audit register.",
+)
+
+AUDIT_RESULTS = Entity(
+    "audit", "audit_results", ("audit_id", "criterion"),
+    (
+        Field("audit_id", STRING, True),
+        Field("criterion", STRING, True),
+        Field("target_pct", NUMBER, minimum=0, maximum=100),
+        Field("numerator", INTEGER, minimum=0),
+        Field("denominator", INTEGER, minimum=0),
+    ),
+    "One row per audit standard (criterion) measured.",
+)
+
+AUDIT_ACTIONS = Entity(
+    "audit", "audit_actions", ("audit_id", "action_id"),
+    (
+        Field("audit_id", STRING, True),
+        Field("action_id", STRING, True),
+        Field("action", STRING),
+        Field("owner", STRING),
+        Field("due_date", DATE),
+        Field("completed_date", DATE),
+        Field("status", ENUM, values=ACTION_STATUSES),
+    ),
+    "One row per audit action-plan item.",
+)
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (INCIDENTS, COMPLAINTS, FFT_RESPONSES, INQUESTS, SJR_REVIEWS,
+              AUDITS, AUDIT_RESULTS, AUDIT_ACTIONS)
+}
+SOURCES: dict[str, list[Entity]] = {}
+for _entity in ENTITIES.values():
+    SOURCES.setdefault(_entity.source, []).append(_entity)
+
+# Columns the loader adds to every raw row so each record can be traced to its file and row.
+LINEAGE_COLUMNS = ("_source_file", "_source_row", "_mapping")

@@ -1,0 +1,68 @@
+"""DDL of the private warehouse's `raw` schema, derived from the canonical entities."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.lib.canonical import (
+    BOOLEAN, DATE, ENTITIES, INTEGER, LIST, NUMBER, TIMESTAMP, Entity,
+)
+
+RAW_SCHEMA = "raw"
+
+_SQL_TYPES = {
+    DATE: "DATE",
+    TIMESTAMP: "TIMESTAMP",
+    INTEGER: "INTEGER",
+    NUMBER: "DOUBLE",
+    BOOLEAN: "BOOLEAN",
+    LIST: "VARCHAR[]",
+}
+
+# Rows that failed a row-level rule, with the whole row as read (JSON) so nothing is lost.
+REJECTED_ROWS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.rejected_rows (
+    source varchar not null,
+    entity varchar not null,
+    file varchar not null,
+    row_number integer not null,
+    column_name varchar,
+    reason varchar not null,
+    mapping varchar not null,
+    record varchar not null
+)"""
+
+# One row per file read, for row accounting (rows_read = rows_loaded + rows_rejected).
+LOADED_FILES_DDL = f"""
+create table if not exists {RAW_SCHEMA}.loaded_files (
+    source varchar not null,
+    entity varchar not null,
+    file varchar not null,
+    mapping varchar not null,
+    sha256 varchar not null,
+    encoding varchar,
+    rows_read integer not null,
+    rows_loaded integer not null,
+    rows_rejected integer not null
+)"""
+
+
+def sql_type(kind: str) -> str:
+    return _SQL_TYPES.get(kind, "VARCHAR")
+
+
+def entity_ddl(entity: Entity) -> str:
+    columns = [f"{f.name} {sql_type(f.kind)}" for f in entity.fields]
+    columns += ["_source_file varchar not null", "_source_row integer not null",
+                "_mapping varchar not null"]
+    return f"create table if not exists {RAW_SCHEMA}.{entity.name} (\n    " + ",\n    ".join(
+        columns) + "\n)"
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema and every raw table if they do not exist yet."""
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    for entity in ENTITIES.values():
+        con.execute(entity_ddl(entity))
+    con.execute(REJECTED_ROWS_DDL)
+    con.execute(LOADED_FILES_DDL)
