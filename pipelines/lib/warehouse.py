@@ -5,7 +5,14 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.lib.canonical import (
-    BOOLEAN, DATE, ENTITIES, INTEGER, LIST, NUMBER, TIMESTAMP, Entity,
+    BOOLEAN,
+    DATE,
+    ENTITIES,
+    INTEGER,
+    LIST,
+    NUMBER,
+    TIMESTAMP,
+    Entity,
 )
 
 RAW_SCHEMA = "raw"

@@ -1,0 +1,162 @@
+"""Load every export file of one source into its raw tables, quarantining bad rows.
+
+A source's raw tables are rebuilt from the files present in `data/raw/<source>/` on each run,
+so a rerun on the same files writes the same rows (idempotent) and incident revision history
+lives as long as the export files do. Nothing read is dropped: each row is loaded or lands in
+`raw.rejected_rows` with its reason, and `raw.loaded_files` holds the accounting per file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.lib.canonical import LINEAGE_COLUMNS, SOURCES, Entity
+from pipelines.lib.loading import ROW, BatchError, coerce, read_export
+from pipelines.lib.mapping import Mapping, files_for_source
+from pipelines.lib.validation import ROW_ID, ExpectationOutcome, validate
+from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables
+
+# Most of a file rejected means the mapping no longer fits the export (a changed date format,
+# renamed codes): fail the batch rather than publish marts with the source silently emptied.
+MAX_REJECTED_SHARE = 0.5
+MIN_ROWS_FOR_SHARE_RULE = 10
+
+
+@dataclass(frozen=True)
+class EntityLoad:
+    entity: Entity
+    loaded: pl.DataFrame  # canonical columns + lineage columns
+    rejected: pl.DataFrame  # rejected_rows layout
+    files: pl.DataFrame  # loaded_files layout
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def rows_read(self) -> int:
+        return int(self.files["rows_read"].sum()) if self.files.height else 0
+
+
+def load_source(raw_dir: Path, mappings: list[Mapping], source: str) -> list[EntityLoad]:
+    pairs = files_for_source(raw_dir, mappings, source)
+    return [
+        _load_entity(raw_dir, entity, [(p, m) for p, m in pairs if m.entity == entity])
+        for entity in SOURCES[source]
+    ]
+
+
+def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]]) -> EntityLoad:
+    frames, problems, reads = [], [], {}
+    for path, mapping in pairs:
+        relative = path.relative_to(raw_dir).as_posix()
+        read = read_export(path, mapping)
+        coerced = coerce(read, path, mapping)
+        lineage = [pl.lit(relative).alias("_source_file"), pl.lit(mapping.name).alias("_mapping")]
+        frames.append(coerced.frame.with_columns(lineage))
+        problems.append(coerced.errors.with_columns(lineage))
+        reads[relative] = (path, mapping, read)
+    columns = [f.name for f in entity.fields]
+    if not frames:
+        return EntityLoad(entity, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [])
+
+    records = pl.concat(frames, how="vertical_relaxed").with_row_index(ROW_ID).with_columns(
+        pl.col(ROW_ID).cast(pl.Int64), pl.col(ROW).cast(pl.Int32))
+    validation = validate(records.select(columns), entity.source, entity.name)
+    failures = pl.concat([
+        pl.concat(problems, how="vertical_relaxed")
+        .join(records.select(ROW_ID, ROW, "_source_file"), on=[ROW, "_source_file"])
+        .select(pl.col(ROW_ID).cast(pl.Int64), "column_name", "reason"),
+        validation.rejected().select(ROW_ID, "column_name", "reason"),
+    ])
+    failures = failures.unique(
+        [ROW_ID, "column_name"], keep="first").sort(ROW_ID, "column_name")
+    duplicates = _exact_duplicates(records.filter(~pl.col(ROW_ID).is_in(failures[ROW_ID])),
+                                   columns)
+    reasons = (
+        pl.concat([failures, duplicates])
+        .group_by(ROW_ID, maintain_order=True)
+        .agg(pl.col("column_name").drop_nulls().str.join(", "), pl.col("reason").str.join("; "))
+    )
+    rejected = records.join(reasons, on=ROW_ID).sort(ROW_ID)
+    loaded = records.join(reasons, on=ROW_ID, how="anti").select(*columns, *LINEAGE_COLUMNS)
+
+    files = pl.DataFrame([
+        {"file": file, "mapping": mapping.name, "sha256": read.sha256, "encoding": read.encoding,
+         "rows_read": read.frame.height} for file, (_, mapping, read) in reads.items()
+    ]).join(
+        rejected.group_by("_source_file").len("rows_rejected").rename({"_source_file": "file"}),
+        on="file", how="left",
+    ).with_columns(pl.col("rows_rejected").fill_null(0).cast(pl.Int64))
+    files = files.with_columns(
+        (pl.col("rows_read") - pl.col("rows_rejected")).alias("rows_loaded"),
+        pl.lit(entity.source).alias("source"), pl.lit(entity.name).alias("entity"))
+    _fail_if_mostly_rejected(files, reads, rejected)
+
+    raw_text = {file: read.frame for file, (_, _, read) in reads.items()}
+    return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, raw_text), files,
+                      validation.outcomes)
+
+
+def _exact_duplicates(records: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Later copies of a row identical in every canonical field, naming the first copy."""
+    first = records.with_columns(
+        pl.format("exact duplicate of {} row {}", pl.col("_source_file"), pl.col(ROW))
+        .first().over(columns).alias("reason"),
+        pl.col(ROW_ID).first().over(columns).alias("_first"),
+    )
+    return first.filter(pl.col(ROW_ID) != pl.col("_first")).select(
+        ROW_ID, pl.lit(None, pl.String).alias("column_name"), "reason")
+
+
+def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.DataFrame) -> None:
+    for row in files.iter_rows(named=True):
+        if row["rows_read"] >= MIN_ROWS_FOR_SHARE_RULE and (
+                row["rows_rejected"] > MAX_REJECTED_SHARE * row["rows_read"]):
+            sample = rejected.filter(pl.col("_source_file") == row["file"]).row(0, named=True)
+            path, mapping, _ = reads[row["file"]]
+            raise BatchError(path, mapping, (
+                f"{row['rows_rejected']} of {row['rows_read']} rows fail validation, so the "
+                f"mapping probably no longer fits this export; first: row {sample[ROW]} "
+                f"column {sample['column_name']}: {sample['reason']}"))
+
+
+def _rejected_rows(entity: Entity, rejected: pl.DataFrame, raw_text: dict) -> pl.DataFrame:
+    records = [
+        json.dumps(raw_text[file].row(row - 2, named=True), ensure_ascii=False, default=str)
+        for file, row in rejected.select("_source_file", ROW).iter_rows()
+    ]
+    return rejected.select(
+        pl.lit(entity.source).alias("source"),
+        pl.lit(entity.name).alias("entity"),
+        pl.col("_source_file").alias("file"),
+        pl.col(ROW).cast(pl.Int32).alias("row_number"),
+        pl.when(pl.col("column_name") == "").then(None).otherwise(pl.col("column_name"))
+        .alias("column_name"),
+        "reason",
+        pl.col("_mapping").alias("mapping"),
+        pl.Series("record", records, dtype=pl.String),
+    )
+
+
+def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[EntityLoad]) -> None:
+    """Replace the source's raw tables and accounting in one transaction."""
+    create_raw_tables(con)
+    con.execute("begin transaction")
+    try:
+        for table in ("rejected_rows", "loaded_files"):
+            con.execute(f"delete from {RAW_SCHEMA}.{table} where source = ?", [source])
+        for load in loads:
+            con.execute(f"delete from {RAW_SCHEMA}.{load.entity.name}")
+            for table, frame in ((load.entity.name, load.loaded), ("rejected_rows", load.rejected),
+                                 ("loaded_files", load.files)):
+                if frame.height:
+                    con.register("incoming", frame.to_arrow())
+                    con.execute(f"insert into {RAW_SCHEMA}.{table} by name select * from incoming")
+                    con.unregister("incoming")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise

@@ -1,0 +1,172 @@
+"""Export mappings: which raw files a mapping reads and how their columns become canonical.
+
+The YAML format is documented in `mappings/README.md`. Everything here fails early with the
+mapping file named, so a trust editing a mapping sees what is wrong before any data moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipelines.lib.canonical import BOOLEAN, ENTITIES, ENUM, SOURCES, Entity
+
+DEFAULT_NULLS = ("", "n/a", "na", "null", "none recorded", "not known", "-")
+DEFAULT_TRUE = ("y", "yes", "true", "1")
+DEFAULT_FALSE = ("n", "no", "false", "0")
+ENCODINGS = ("auto", "utf-8", "windows-1252")
+_KEYS = {
+    "source", "entity", "files", "encoding", "sheet", "date_format", "timestamp_format",
+    "list_separator", "nulls", "columns", "values", "true_values", "false_values",
+}
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used as written."""
+
+
+def normalise(value: str) -> str:
+    """How headers and coded values are compared: case and surrounding spaces ignored."""
+    return value.strip().casefold()
+
+
+@dataclass(frozen=True)
+class Mapping:
+    path: Path
+    entity: Entity
+    files: tuple[str, ...]
+    columns: dict[str, str]
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    encoding: str = "auto"
+    sheet: str | None = None
+    date_format: str = "%d/%m/%Y"
+    timestamp_format: str = "%d/%m/%Y %H:%M"
+    list_separator: str = ";"
+    nulls: frozenset[str] = frozenset(DEFAULT_NULLS)
+    true_values: frozenset[str] = frozenset(DEFAULT_TRUE)
+    false_values: frozenset[str] = frozenset(DEFAULT_FALSE)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def source(self) -> str:
+        return self.entity.source
+
+    def matches(self, relative_path: str) -> bool:
+        return any(Path(relative_path).match(pattern) for pattern in self.files)
+
+
+def _fail(path: Path, message: str) -> MappingError:
+    return MappingError(f"mapping {path}: {message}")
+
+
+def parse_mapping(path: Path) -> Mapping:
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise _fail(path, f"cannot be read as YAML ({error})") from error
+    if not isinstance(spec, dict):
+        raise _fail(path, "must be a YAML mapping of keys to values")
+    unknown = set(spec) - _KEYS
+    if unknown:
+        raise _fail(path, f"unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}")
+
+    source = spec.get("source")
+    if source not in SOURCES:
+        raise _fail(path, f"source {source!r} is not one of {sorted(SOURCES)}")
+    entity_name = spec.get("entity") or (
+        SOURCES[source][0].name if len(SOURCES[source]) == 1 else None)
+    entity = ENTITIES.get(entity_name or "")
+    if entity is None or entity.source != source:
+        names = [e.name for e in SOURCES[source]]
+        raise _fail(path, f"entity {entity_name!r} must be one of {names} for source {source}")
+
+    files = spec.get("files")
+    if isinstance(files, str):
+        files = [files]
+    if not files or not all(isinstance(pattern, str) for pattern in files):
+        raise _fail(path, "`files` must list at least one glob relative to data/raw/")
+
+    columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+    known = {f.name for f in entity.fields}
+    for canonical in columns:
+        if canonical not in known:
+            raise _fail(path, f"columns: {canonical!r} is not a field of {entity.name}; "
+                              f"fields are {sorted(known)}")
+    missing_required = [name for name in entity.required if name not in columns]
+    if missing_required:
+        raise _fail(path, f"columns: required fields {missing_required} are not mapped")
+
+    values: dict[str, dict[str, str]] = {}
+    for canonical, table in (spec.get("values") or {}).items():
+        if canonical not in known or entity.field(canonical).kind not in (ENUM, BOOLEAN):
+            raise _fail(path, f"values: {canonical!r} is not an enum or boolean field")
+        allowed = set(entity.field(canonical).values)
+        for raw, target in (table or {}).items():
+            target = str(target).lower() if isinstance(target, bool) else target
+            if allowed and target is not None and target not in allowed:
+                raise _fail(path, f"values.{canonical}: {raw!r} maps to {target!r}, "
+                                  f"which is not one of {sorted(allowed)}")
+        values[canonical] = {
+            normalise(str(raw)): target for raw, target in (table or {}).items()}
+
+    encoding = spec.get("encoding", "auto")
+    if encoding not in ENCODINGS:
+        raise _fail(path, f"encoding {encoding!r} is not one of {ENCODINGS}")
+
+    def lowered(key: str, default: tuple[str, ...]) -> frozenset[str]:
+        return frozenset(normalise(str(v)) for v in spec.get(key, default))
+
+    return Mapping(
+        path=path,
+        entity=entity,
+        files=tuple(files),
+        columns=columns,
+        values=values,
+        encoding=encoding,
+        sheet=spec.get("sheet"),
+        date_format=spec.get("date_format", "%d/%m/%Y"),
+        timestamp_format=spec.get("timestamp_format", "%d/%m/%Y %H:%M"),
+        list_separator=spec.get("list_separator", ";"),
+        nulls=frozenset(DEFAULT_NULLS) | lowered("nulls", ()),
+        true_values=lowered("true_values", DEFAULT_TRUE),
+        false_values=lowered("false_values", DEFAULT_FALSE),
+    )
+
+
+def load_mappings(directory: Path) -> list[Mapping]:
+    paths = sorted(directory.glob("*.yml")) + sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise MappingError(f"no mapping files (*.yml) in {directory}")
+    return [parse_mapping(path) for path in paths]
+
+
+def files_for_source(raw_dir: Path, mappings: list[Mapping], source: str) -> list[tuple[Path, Mapping]]:
+    """Pair every export file in `raw_dir/<source>/` with the mapping(s) that read it.
+
+    A file may be read by several mappings only for different entities (three sheets of one
+    audit workbook); a file no mapping reads is an error rather than silently ignored.
+    """
+    source_mappings = [m for m in mappings if m.source == source]
+    folder = raw_dir / source
+    pairs: list[tuple[Path, Mapping]] = []
+    if not folder.is_dir():
+        return pairs
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        relative = path.relative_to(raw_dir).as_posix()
+        matched = [m for m in source_mappings if m.matches(relative)]
+        if not matched:
+            raise MappingError(
+                f"file {path}: no mapping in the mappings folder reads it (source {source}); "
+                "add its name to a mapping's `files` or move it out of data/raw/")
+        entities = [m.entity.name for m in matched]
+        if len(set(entities)) != len(entities):
+            names = [m.name for m in matched]
+            raise MappingError(f"file {path}: matched by several mappings {names} "
+                               "for the same entity; make their `files` globs distinct")
+        pairs.extend((path, m) for m in matched)
+    return pairs

@@ -1,0 +1,83 @@
+"""Run a source's Great Expectations suite over a loaded frame.
+
+GX validates pandas frames well (its SQL datasource on DuckDB does not), so each raw batch
+is validated as a frame before it is written. GX is imported here, lazily: it costs seconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from functools import cache
+
+import polars as pl
+
+ROW_ID = "_row_id"
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    column: str
+    on_failure: str
+    success: bool
+    unexpected_count: int
+
+
+@dataclass(frozen=True)
+class Validation:
+    outcomes: list[ExpectationOutcome]
+    failures: pl.DataFrame  # _row_id, column_name, reason, on_failure
+
+    def rejected(self) -> pl.DataFrame:
+        return self.failures.filter(pl.col("on_failure") == "reject")
+
+
+@cache
+def _context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    return context
+
+
+@cache
+def _suite(source: str, entity: str):
+    module = importlib.import_module(f"expectations.{source}")
+    return _context().suites.add(module.build_suites()[entity])
+
+
+@cache
+def _batch_definition(source: str, entity: str):
+    datasource = _context().data_sources.add_pandas(f"{source}.{entity}")
+    return datasource.add_dataframe_asset(entity).add_batch_definition_whole_dataframe("whole")
+
+
+def validate(frame: pl.DataFrame, source: str, entity: str) -> Validation:
+    """Validate `frame` (canonical columns); failures refer to its row positions."""
+    data = frame.to_pandas(use_pyarrow_extension_array=False)
+    batch = _batch_definition(source, entity).get_batch(batch_parameters={"dataframe": data})
+    result = batch.validate(_suite(source, entity), result_format={"result_format": "COMPLETE"})
+
+    outcomes, failures = [], []
+    for item in result.results:
+        config = item.expectation_config
+        column = config.kwargs.get("column") or config.kwargs.get("column_A")
+        meta = config.meta or {}
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            raise RuntimeError(f"expectation {config.type} on {column} could not run: "
+                               f"{item.exception_info.get('exception_message')}")
+        rows = item.result.get("unexpected_index_list") or []
+        outcomes.append(ExpectationOutcome(config.type, column, meta.get("on_failure", "reject"),
+                                           bool(item.success), len(rows)))
+        values = frame[column] if column in frame.columns else None
+        for row in rows:
+            value = values[row] if values is not None else None
+            failures.append((row, column, meta.get("reason", config.type).replace(
+                "{value}", str(value)), meta.get("on_failure", "reject")))
+    return Validation(outcomes, pl.DataFrame(
+        failures, schema={ROW_ID: pl.Int64, "column_name": pl.String, "reason": pl.String,
+                          "on_failure": pl.String}, orient="row"))
