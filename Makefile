@@ -1,0 +1,41 @@
+# Triangulate: `make demo` sets everything up and runs the nightly job on a generated demo
+# trust; `make test` runs the tests. Both install what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install demo refresh dev test test-all lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $@
+
+demo: install  ## generate the demo trust and run the nightly refresh on it
+	$(BIN)/triangulate demo
+
+refresh: install  ## run the nightly refresh on whatever is in data/raw/
+	$(BIN)/triangulate refresh
+
+dev: install  ## Dagster UI on http://127.0.0.1:3000
+	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+test: install  ## the default test run (what CI runs)
+	$(BIN)/pytest -q
+
+test-all: install  ## also the slow, full-size tests
+	$(BIN)/pytest -q -m ""
+
+lint: install
+	$(BIN)/ruff check pipelines expectations tests
+
+bench: install  ## wall time and peak memory of the refresh at several sizes
+	$(BIN)/python -m pipelines.bench
+
+clean:
+	rm -rf data/warehouse data/marts/*.duckdb data/marts/parquet $(DAGSTER_HOME)/storage

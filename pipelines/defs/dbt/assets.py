@@ -1,0 +1,35 @@
+"""Every dbt seed, model and test as Dagster assets and checks, keyed by layer."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from pipelines.defs.dbt.resources import dbt_project
+
+
+def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
+    # Seeds are the trust's editable reference tables; models sit in models/<layer>/...
+    if dbt_resource_props["resource_type"] == "seed":
+        return "reference"
+    return dbt_resource_props["fqn"][1]
+
+
+class LayeredTranslator(DagsterDbtTranslator):
+    """Asset key = [layer, model], group = layer; sources keep their `meta.dagster` keys."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey([_layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        return _layer(dbt_resource_props)
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
+            dagster_dbt_translator=LayeredTranslator())
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging, intermediate and mart models built and tested by `dbt build`."""
+    yield from dbt.cli(["build"], context=context).stream()

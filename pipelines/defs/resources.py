@@ -1,0 +1,49 @@
+"""Resources shared by every concern: where the exports, mappings and warehouse live."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.lib import settings
+from pipelines.lib.mapping import Mapping, load_mappings
+
+
+# Paths come from environment variables (pipelines.lib.settings), not resource config, because
+# the dbt subprocess must see the same warehouse file and reads it from the environment too.
+
+
+class ExportsResource(dg.ConfigurableResource):
+    """The trust's raw export files and the mappings that read them."""
+
+    def raw_path(self) -> Path:
+        return settings.raw_dir()
+
+    def mappings(self) -> list[Mapping]:
+        return load_mappings(settings.mappings_dir())
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The private warehouse DuckDB file: only the pipeline opens it, read-write."""
+
+    def file(self) -> Path:
+        return settings.warehouse_path()
+
+    @contextmanager
+    def connect(self, read_only: bool = False):
+        self.file().parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.file()), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class MartsResource(dg.ConfigurableResource):
+    """The published marts folder that BI tools read."""
+
+    def folder(self) -> Path:
+        return settings.marts_dir()

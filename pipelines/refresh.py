@@ -1,0 +1,46 @@
+"""Run the nightly refresh in-process, as the CLI, the tests and the benchmark do."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pipelines.lib.settings import PROJECT_ROOT
+
+DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+
+
+def prepare_dbt_manifest() -> None:
+    """Parse the dbt project so the asset graph reflects the models on disk."""
+    from pipelines.defs.dbt.resources import dbt_project, dbt_resource
+
+    dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    success: bool
+    run_id: str
+    failures: list[str]  # one line per failed step: what failed and why
+
+
+def run_refresh(instance=None) -> RefreshOutcome:
+    """Materialise every asset (load, validate, dbt build, publish) in this process.
+
+    A failure anywhere stops the steps after it, so the published marts are only replaced by
+    a run whose loads, checks and dbt tests all passed.
+    """
+    import dagster as dg
+
+    os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
+    prepare_dbt_manifest()
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("nightly_refresh")
+    result = job.execute_in_process(instance=instance or dg.DagsterInstance.get(),
+                                    raise_on_error=False)
+    failures = [
+        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+        for event in result.all_events if event.is_step_failure
+    ]
+    return RefreshOutcome(result.success, result.run_id, failures)
