@@ -1,0 +1,137 @@
+with
+
+incidents as (
+
+    select * from {{ ref('int_incidents_deduplicated') }}
+
+),
+
+complaint_subjects as (
+
+    select * from {{ ref('int_complaint_subjects_unnested') }}
+
+),
+
+inquests as (
+
+    select * from {{ ref('int_inquests_deduplicated') }}
+
+),
+
+sjr_problems as (
+
+    select * from {{ ref('int_sjr_problems_unpivoted') }}
+
+),
+
+audits as (
+
+    select * from {{ ref('int_audits_deduplicated') }}
+
+),
+
+incident_codes as (
+
+    -- One unpivot per coded field; code_field is the canonical field name, which is what
+    -- theme_code_map.code_field must hold.
+    unpivot (
+        select
+            {{ record_key('incidents', 'incident_id') }} as record_key,
+            'incidents' as source,
+            incident_id as record_id,
+            category,
+            subcategory,
+            lfpse_safety_challenge,
+            lfpse_agent,
+            lfpse_process,
+            never_event_type
+        from incidents
+    )
+    on category, subcategory, lfpse_safety_challenge, lfpse_agent, lfpse_process,
+        never_event_type
+    into name code_field value native_code
+
+),
+
+complaint_codes as (
+
+    select
+        {{ record_key('complaints', 'complaint_id') }} as record_key,
+        'complaints' as source,
+        complaint_id as record_id,
+        subject_field as code_field,
+        subject as native_code
+    from complaint_subjects
+
+),
+
+inquest_codes as (
+
+    select
+        {{ record_key('inquests', 'inquest_id') }} as record_key,
+        'inquests' as source,
+        inquest_id as record_id,
+        'conclusion' as code_field,
+        conclusion as native_code
+    from inquests
+
+),
+
+sjr_codes as (
+
+    -- Only problem types where a problem in care was found (any led_to_harm).
+    select
+        {{ record_key('sjr', 'review_id') }} as record_key,
+        'sjr' as source,
+        review_id as record_id,
+        'problem_type' as code_field,
+        problem_type as native_code
+    from sjr_problems
+
+),
+
+audit_codes as (
+
+    unpivot (
+        select
+            {{ record_key('audit', 'audit_id') }} as record_key,
+            'audit' as source,
+            audit_id as record_id,
+            topic,
+            guidance_reference
+        from audits
+    )
+    on topic, guidance_reference
+    into name code_field value native_code
+
+),
+
+codes_unioned as (
+
+    select record_key, source, record_id, code_field, native_code from incident_codes
+    union all
+    select record_key, source, record_id, code_field, native_code from complaint_codes
+    union all
+    select record_key, source, record_id, code_field, native_code from inquest_codes
+    union all
+    select record_key, source, record_id, code_field, native_code from sjr_codes
+    union all
+    select record_key, source, record_id, code_field, native_code from audit_codes
+
+),
+
+distinct_codes as (
+
+    -- unpivot already drops nulls; blanks drop here.
+    select distinct
+        record_key,
+        source,
+        record_id,
+        code_field,
+        native_code
+    from codes_unioned
+    where nullif(trim(native_code), '') is not null
+
+)
+
+select * from distinct_codes

@@ -1,0 +1,167 @@
+"""Reading exports through mappings: encodings, workbooks, quarantine and batch failures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.lib.ingest import load_source, write_source
+from pipelines.lib.loading import BatchError
+from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
+
+MAPPING = """
+source: incidents
+files: ["incidents/*.csv", "incidents/*.xlsx"]
+date_format: "%d/%m/%Y"
+nulls: ["Did not answer"]
+columns:
+  incident_id: Ref
+  occurred_date: Date of incident
+  physical_harm: Harm
+  location: Ward
+  is_never_event: Never event
+  description: Description
+values:
+  physical_harm:
+    No harm: none
+    Low harm: low
+    Moderate harm: moderate
+"""
+HEADER = "Ref,Date of incident,Harm,Ward,Never event,Description\n"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "incidents.yml").write_text(MAPPING)
+    (tmp_path / "raw" / "incidents").mkdir(parents=True)
+    return tmp_path
+
+
+def write(workspace: Path, name: str, body: str, encoding: str = "utf-8") -> Path:
+    path = workspace / "raw" / "incidents" / name
+    path.write_bytes((HEADER + body).encode(encoding))
+    return path
+
+
+def load(workspace: Path):
+    [entity_load] = load_source(workspace / "raw", load_mappings(workspace / "mappings"),
+                                "incidents")
+    return entity_load
+
+
+def test_values_are_coerced_to_canonical_types_and_codes(workspace):
+    write(workspace, "a.csv", "INC1,03/02/2025,Low harm,Ward 7B,N,Slipped in bay\n"
+                              "INC2,04/02/2025,no harm,W7B,Y,Did not answer\n")
+    loaded = load(workspace).loaded.sort("incident_id")
+    assert loaded["physical_harm"].to_list() == ["low", "none"]
+    assert loaded["occurred_date"].cast(pl.String).to_list() == ["2025-02-03", "2025-02-04"]
+    assert loaded["is_never_event"].to_list() == [False, True]
+    assert loaded["description"].to_list() == ["Slipped in bay", None]
+    assert loaded["_source_file"].to_list() == ["incidents/a.csv"] * 2
+    assert loaded["_source_row"].to_list() == [2, 3]
+
+
+def test_windows_1252_file_loads_with_its_characters(workspace):
+    write(workspace, "legacy.csv", "INC9,01/03/2025,No harm,Café ward,N,Patient’s fall £\n",
+          encoding="windows-1252")
+    result = load(workspace)
+    assert result.loaded["location"].to_list() == ["Café ward"]
+    assert result.loaded["description"].to_list() == ["Patient’s fall £"]
+    assert result.files["encoding"].to_list() == ["windows-1252"]
+
+
+def test_xlsx_workbook_loads(workspace):
+    frame = pl.DataFrame({
+        "Ref": ["X1", "X2"], "Date of incident": ["05/01/2025", "06/01/2025"],
+        "Harm": ["Moderate harm", "No harm"], "Ward": ["Ward 12", "ED"],
+        "Never event": ["N", "N"], "Description": ["Medication omitted", "Delay"],
+    })
+    frame.write_excel(workspace / "raw" / "incidents" / "export.xlsx")
+    loaded = load(workspace).loaded
+    assert loaded.sort("incident_id")["physical_harm"].to_list() == ["moderate", "none"]
+
+
+def test_bad_rows_are_quarantined_with_file_row_column_and_reason(workspace):
+    write(workspace, "a.csv",
+          "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n"
+          "INC2,31/02/2025,Low harm,Ward 7B,N,bad date\n"
+          "INC3,03/02/2025,Moderat,Ward 7B,N,unknown harm\n"
+          ",03/02/2025,Low harm,Ward 7B,N,no id\n"
+          "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n")
+    result = load(workspace)
+    rejected = {r["row_number"]: r for r in result.rejected.iter_rows(named=True)}
+    assert sorted(rejected) == [3, 4, 5, 6]
+    assert rejected[3]["column_name"] == "occurred_date"
+    assert "'31/02/2025' is not a date" in rejected[3]["reason"]
+    assert rejected[4]["column_name"] == "physical_harm"
+    assert "'Moderat' is not a known physical_harm" in rejected[4]["reason"]
+    assert rejected[5]["reason"] == "incident_id is blank but required"
+    assert rejected[6]["reason"] == "exact duplicate of incidents/a.csv row 2"
+    # The row as exported is kept, so nothing is lost.
+    assert json.loads(rejected[4]["record"])["Harm"] == "Moderat"
+    assert result.loaded["incident_id"].to_list() == ["INC1"]
+    [accounting] = result.files.iter_rows(named=True)
+    assert (accounting["rows_read"], accounting["rows_loaded"], accounting["rows_rejected"]) == (
+        5, 1, 4)
+
+
+def test_missing_required_column_fails_the_batch_naming_file_and_mapping(workspace):
+    path = workspace / "raw" / "incidents" / "broken.csv"
+    path.write_text("Ref,Harm,Ward\nINC1,No harm,Ward 7B\n")
+    with pytest.raises(BatchError) as error:
+        load(workspace)
+    message = str(error.value)
+    assert str(path) in message and "incidents.yml" in message
+    assert "occurred_date (column 'Date of incident')" in message
+
+
+@pytest.mark.parametrize("content, problem", [("", "is empty"), (HEADER, "no data rows")])
+def test_empty_files_fail_the_batch(workspace, content, problem):
+    (workspace / "raw" / "incidents" / "empty.csv").write_text(content)
+    with pytest.raises(BatchError, match=problem):
+        load(workspace)
+
+
+def test_a_mostly_rejected_file_fails_the_batch(workspace):
+    # A trust whose system switched to ISO dates: the mapping no longer fits.
+    write(workspace, "iso.csv", "".join(f"I{i},2025-13-0{i % 9 + 1},No harm,W,N,x\n"
+                                        for i in range(12)))
+    with pytest.raises(BatchError, match="12 of 12 rows fail validation"):
+        load(workspace)
+
+
+def test_a_file_no_mapping_reads_is_an_error(workspace):
+    (workspace / "raw" / "incidents" / "notes.txt").write_text("hello")
+    with pytest.raises(MappingError, match="no mapping in the mappings folder reads it"):
+        load(workspace)
+
+
+@pytest.mark.parametrize("change, problem", [
+    (("incident_id: Ref", "incident_ref: Ref"), "'incident_ref' is not a field of incidents"),
+    (("    No harm: none", "    No harm: nil"), "maps to 'nil'"),
+    (("source: incidents", "source: datix"), "source 'datix' is not one of"),
+])
+def test_mapping_mistakes_are_reported_with_the_file(workspace, change, problem):
+    path = workspace / "mappings" / "incidents.yml"
+    path.write_text(MAPPING.replace(*change))
+    with pytest.raises(MappingError, match=problem) as error:
+        parse_mapping(path)
+    assert str(path) in str(error.value)
+
+
+def test_reloading_the_same_files_writes_the_same_rows(workspace, tmp_path):
+    write(workspace, "a.csv", "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n"
+                              "INC2,31/02/2025,Low harm,Ward 7B,N,bad\n")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    snapshots = []
+    for _ in range(2):
+        write_source(con, "incidents", [load(workspace)])
+        snapshots.append([con.sql(f"select * from raw.{t} order by all").fetchall()
+                          for t in ("incidents", "rejected_rows", "loaded_files")])
+    assert snapshots[0] == snapshots[1]
+    assert len(snapshots[1][0]) == 1 and len(snapshots[1][1]) == 1
