@@ -1,0 +1,98 @@
+"""Shared fixtures: a small generated trust, refreshed once per session into temporary files."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.lib.settings import PROJECT_ROOT
+
+DEMO_SEED = 7
+DEMO_SCALE = 0.05
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    raw: Path
+    warehouse: Path
+    marts: Path
+
+    @property
+    def published(self) -> Path:
+        return self.marts / "triangulate.duckdb"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TRIANGULATE_RAW_DIR": str(self.raw),
+            "TRIANGULATE_WAREHOUSE": str(self.warehouse),
+            "TRIANGULATE_MARTS_DIR": str(self.marts),
+            "DAGSTER_HOME": str(self.root / "dagster_home"),
+        }
+
+    def query(self, sql: str, params=None) -> list[tuple]:
+        con = duckdb.connect(str(self.published), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+
+def make_workspace(root: Path) -> Workspace:
+    workspace = Workspace(root, root / "raw", root / "warehouse" / "warehouse.duckdb",
+                          root / "marts")
+    home = root / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return workspace
+
+
+@pytest.fixture(scope="session")
+def session_env():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest():
+    """The dbt manifest the Dagster definitions are built from, parsed once."""
+    from pipelines.refresh import prepare_dbt_manifest
+
+    prepare_dbt_manifest()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory, session_env) -> tuple[Workspace, dict]:
+    """A small demo trust's exports with its planted scenario (the ground truth)."""
+    from pipelines.demo import generate_trust
+
+    workspace = make_workspace(tmp_path_factory.mktemp("demo"))
+    truth = generate_trust(workspace.raw, seed=DEMO_SEED, scale=DEMO_SCALE)
+    for name, value in workspace.env().items():
+        session_env.setenv(name, value)
+    return workspace, truth
+
+
+@pytest.fixture(scope="session")
+def refreshed(demo):
+    """The demo trust after one full nightly refresh; fails loudly if the refresh did."""
+    from pipelines.refresh import run_refresh
+
+    workspace, truth = demo
+    outcome = run_refresh()
+    assert outcome.success, "\n".join(outcome.failures)
+    return workspace, truth
+
+
+def copy_workspace(source: Workspace, root: Path) -> Workspace:
+    """An independent copy (exports, warehouse and published marts) to break things in."""
+    copy = make_workspace(root)
+    shutil.copytree(source.raw, copy.raw)
+    copy.warehouse.parent.mkdir(parents=True)
+    shutil.copy(source.warehouse, copy.warehouse)
+    shutil.copytree(source.marts, copy.marts)
+    return copy

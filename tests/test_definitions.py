@@ -1,0 +1,51 @@
+"""The Dagster definitions load and hold the assets, checks, job, schedule and sensor."""
+
+import dagster as dg
+
+from pipelines.lib.canonical import SOURCES
+
+
+def test_definitions_hold_the_whole_graph():
+    from pipelines.definitions import defs
+
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {f"raw/{source}" for source in SOURCES} <= keys
+    assert {"marts/theme_counts", "marts/theme_signals", "published/marts"} <= keys
+    assert any(key.startswith("staging/stg_incidents__") for key in keys)
+
+    checks = {(c.asset_key.to_user_string(), c.name)
+              for c in defs.resolve_asset_graph().asset_check_keys}
+    assert ("raw/incidents", "rows_pass_rejection_rules") in checks
+    assert ("raw/fft", "rows_read_equal_loaded_plus_rejected") in checks
+    assert any(key.startswith("marts/") for key, _ in checks), "dbt tests become checks"
+
+
+def test_published_marts_depend_on_every_mart():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
+    assert marts and marts <= graph.get(dg.AssetKey(["published", "marts"])).parent_keys
+
+
+def test_nightly_schedule_runs_at_two_in_the_morning_uk_time():
+    from pipelines.definitions import defs
+
+    schedule = defs.resolve_schedule_def("nightly_refresh_0200")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/London"
+    assert schedule.job_name == "nightly_refresh"
+
+
+def test_new_export_files_trigger_a_refresh(tmp_path, monkeypatch):
+    from pipelines.definitions import defs
+
+    monkeypatch.setenv("TRIANGULATE_RAW_DIR", str(tmp_path))
+    (tmp_path / "fft").mkdir()
+    sensor = defs.resolve_sensor_def("new_export_files")
+    first = sensor(dg.build_sensor_context(cursor=None))
+    assert isinstance(first, dg.RunRequest)
+    unchanged = sensor(dg.build_sensor_context(cursor=first.run_key))
+    assert isinstance(unchanged, dg.SkipReason)
+    (tmp_path / "fft" / "fft_2026-11.csv").write_text("x\n1\n")
+    assert isinstance(sensor(dg.build_sensor_context(cursor=first.run_key)), dg.RunRequest)

@@ -1,0 +1,125 @@
+"""The whole nightly refresh on a generated trust, judged by what users see in the marts."""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+import pytest
+
+from pipelines.refresh import run_refresh
+from tests.conftest import copy_workspace
+
+DATA_ROW_OFFSET = 1  # the truth counts data rows from 1; the loader reports spreadsheet rows
+
+
+def unit_filter(unit: dict) -> str:
+    column = "location_id" if unit["level"] == "location" else "directorate"
+    return f"{column} = '{unit['value']}'"
+
+
+def test_every_planted_problem_shows_in_every_source_it_was_planted_in(refreshed):
+    workspace, truth = refreshed
+    for problem in truth["problems"]:
+        found = {
+            source for (source,) in workspace.query(
+                f"select distinct source from theme_counts where theme_id = ? "
+                f"and {unit_filter(problem['unit'])} and month >= ?",
+                [problem["theme"], problem["window"]["start"][:8] + "01"])
+        }
+        assert set(problem["sources"]) <= found, problem["id"]
+
+
+def test_planted_multi_source_problems_signal_in_several_sources(refreshed):
+    workspace, truth = refreshed
+    for problem in truth["problems"]:
+        [(n_sources,)] = workspace.query(
+            "select max(n_sources_signalling) from theme_signals where theme_id = ? "
+            "and unit_level = ? and unit_id = ?",
+            [problem["theme"], problem["unit"]["level"], problem["unit"]["value"]])
+        assert n_sources >= 2, problem["id"]
+
+
+def test_rows_read_equal_rows_loaded_plus_rejected_per_file(refreshed):
+    workspace, _ = refreshed
+    rows = workspace.query("select file, rows_read, rows_loaded, rows_rejected from load_summary")
+    assert rows, "load_summary is empty"
+    for file, read, loaded, rejected in rows:
+        assert read == loaded + rejected, file
+    # rows_read is what is really in the files: check the CSVs against their line counts.
+    for file, read, _, _ in rows:
+        path = workspace.raw / file
+        if path.suffix == ".csv":
+            frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+            assert frame.height == read, file
+
+
+def test_planted_bad_rows_are_quarantined_with_their_reason(refreshed):
+    workspace, truth = refreshed
+    rejected = {(file, row): (column, reason) for file, row, column, reason in workspace.query(
+        "select file, row_number, column_name, reason from rejected_rows")}
+    assert truth["messiness"]["bad_rows"], "the scenario should plant bad rows"
+    for bad in truth["messiness"]["bad_rows"]:
+        key = (bad["file"], bad["row"] + DATA_ROW_OFFSET)
+        assert key in rejected, bad
+        assert bad["column"] in (rejected[key][0] or ""), (bad, rejected[key])
+
+
+def test_location_spellings_resolve_and_unknown_ones_are_reported(refreshed):
+    workspace, truth = refreshed
+    unresolved = {value for (value,) in workspace.query(
+        "select location_raw from unresolved_locations")}
+    planted = set(truth["messiness"]["unresolvable_locations"])
+    assert planted <= unresolved
+    assert not unresolved - planted, "every other spelling should resolve through the aliases"
+
+
+def test_published_marts_hold_no_free_text(refreshed):
+    workspace, _ = refreshed
+    columns = {name for (name,) in workspace.query(
+        "select distinct column_name from duckdb_columns() where schema_name = 'main'")}
+    for text_column in ("description", "comment_improve", "comment_good", "concerns",
+                        "reviewer_comments", "record"):
+        assert text_column not in columns
+
+
+def _mart_snapshot(workspace) -> dict[str, str]:
+    tables = [name for (name,) in workspace.query(
+        "select table_name from duckdb_tables() where schema_name = 'main' "
+        "and table_name <> 'refresh_info' order by 1")]
+    return {
+        table: hashlib.sha256(repr(workspace.query(
+            f'select * from "{table}" order by all')).encode()).hexdigest()
+        for table in tables
+    }
+
+
+def test_a_second_run_on_the_same_files_leaves_the_marts_identical(refreshed):
+    workspace, _ = refreshed
+    before = _mart_snapshot(workspace)
+    outcome = run_refresh()
+    assert outcome.success, outcome.failures
+    assert _mart_snapshot(workspace) == before
+
+
+@pytest.fixture
+def broken_copy(refreshed, tmp_path, monkeypatch):
+    workspace, _ = refreshed
+    copy = copy_workspace(workspace, tmp_path)
+    for name, value in copy.env().items():
+        monkeypatch.setenv(name, value)
+    return copy
+
+
+def test_a_file_missing_a_required_column_fails_the_run_and_keeps_the_marts(broken_copy):
+    published_before = broken_copy.published.read_bytes()
+    victim = sorted((broken_copy.raw / "fft").glob("*.csv"))[-1]
+    frame = pl.read_csv(victim, infer_schema=False)
+    frame.drop(frame.columns[0]).write_csv(victim)
+
+    outcome = run_refresh()
+
+    assert not outcome.success
+    message = "\n".join(outcome.failures)
+    assert victim.name in message and "fft.yml" in message and "required columns missing" in message
+    assert broken_copy.published.read_bytes() == published_before
