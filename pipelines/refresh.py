@@ -17,6 +17,13 @@ def prepare_dbt_manifest() -> None:
     dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
+def _root_cause(error) -> str:
+    """The innermost error's message: Dagster wraps what the step raised in its own errors."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
 @dataclass(frozen=True)
 class RefreshOutcome:
     success: bool
@@ -39,8 +46,6 @@ def run_refresh(instance=None) -> RefreshOutcome:
     job = defs.resolve_job_def("nightly_refresh")
     result = job.execute_in_process(instance=instance or dg.DagsterInstance.get(),
                                     raise_on_error=False)
-    failures = [
-        f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
-        for event in result.all_events if event.is_step_failure
-    ]
+    failures = [f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
+                for event in result.all_events if event.is_step_failure]
     return RefreshOutcome(result.success, result.run_id, failures)

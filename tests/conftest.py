@@ -88,11 +88,16 @@ def refreshed(demo):
     return workspace, truth
 
 
-def copy_workspace(source: Workspace, root: Path) -> Workspace:
-    """An independent copy (exports, warehouse and published marts) to break things in."""
-    copy = make_workspace(root)
+@pytest.fixture
+def refreshed_copy(refreshed, tmp_path, monkeypatch) -> Workspace:
+    """An independent copy of the refreshed workspace (exports, warehouse, published marts),
+    with the environment pointing at it: somewhere to break things."""
+    source, _ = refreshed
+    copy = make_workspace(tmp_path)
     shutil.copytree(source.raw, copy.raw)
     copy.warehouse.parent.mkdir(parents=True)
     shutil.copy(source.warehouse, copy.warehouse)
     shutil.copytree(source.marts, copy.marts)
+    for name, value in copy.env().items():
+        monkeypatch.setenv(name, value)
     return copy

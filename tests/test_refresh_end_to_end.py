@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import polars as pl
-import pytest
 
+from pipelines.lib.mapping import parse_mapping
+from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.refresh import run_refresh
-from tests.conftest import copy_workspace
 
 DATA_ROW_OFFSET = 1  # the truth counts data rows from 1; the loader reports spreadsheet rows
 
@@ -27,7 +27,7 @@ def test_every_planted_problem_shows_in_every_source_it_was_planted_in(refreshed
                 f"and {unit_filter(problem['unit'])} and month >= ?",
                 [problem["theme"], problem["window"]["start"][:8] + "01"])
         }
-        assert set(problem["sources"]) <= found, problem["id"]
+        assert set(problem["sources"]) <= found, problem["name"]
 
 
 def test_planted_multi_source_problems_signal_in_several_sources(refreshed):
@@ -37,7 +37,7 @@ def test_planted_multi_source_problems_signal_in_several_sources(refreshed):
             "select max(n_sources_signalling) from theme_signals where theme_id = ? "
             "and unit_level = ? and unit_id = ?",
             [problem["theme"], problem["unit"]["level"], problem["unit"]["value"]])
-        assert n_sources >= 2, problem["id"]
+        assert n_sources >= 2, problem["name"]
 
 
 def test_rows_read_equal_rows_loaded_plus_rejected_per_file(refreshed):
@@ -102,20 +102,12 @@ def test_a_second_run_on_the_same_files_leaves_the_marts_identical(refreshed):
     assert _mart_snapshot(workspace) == before
 
 
-@pytest.fixture
-def broken_copy(refreshed, tmp_path, monkeypatch):
-    workspace, _ = refreshed
-    copy = copy_workspace(workspace, tmp_path)
-    for name, value in copy.env().items():
-        monkeypatch.setenv(name, value)
-    return copy
-
-
-def test_a_file_missing_a_required_column_fails_the_run_and_keeps_the_marts(broken_copy):
+def test_a_file_missing_a_required_column_fails_the_run_and_keeps_the_marts(refreshed_copy):
+    broken_copy = refreshed_copy
     published_before = broken_copy.published.read_bytes()
     victim = sorted((broken_copy.raw / "fft").glob("*.csv"))[-1]
-    frame = pl.read_csv(victim, infer_schema=False)
-    frame.drop(frame.columns[0]).write_csv(victim)
+    response_id = parse_mapping(PROJECT_ROOT / "mappings" / "fft.yml").columns["response_id"]
+    pl.read_csv(victim, infer_schema=False).drop(response_id).write_csv(victim)
 
     outcome = run_refresh()
 

@@ -11,7 +11,6 @@ import duckdb
 from pipelines.lib import settings
 from pipelines.lib.mapping import Mapping, load_mappings
 
-
 # Paths come from environment variables (pipelines.lib.settings), not resource config, because
 # the dbt subprocess must see the same warehouse file and reads it from the environment too.
 

@@ -52,12 +52,14 @@ def publish(warehouse: Path, marts_dir: Path) -> Published:
 
 
 def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, int]:
-    con.execute("attach ? as wh (read_only)", [str(warehouse)])
+    # ATTACH takes no bound parameters: quote the path as a SQL string literal.
+    quoted = str(warehouse).replace("'", "''")
+    con.execute(f"attach '{quoted}' as wh (read_only)")
     names = con.execute(
-        "select table_schema, table_name from duckdb_tables() where database_name = 'wh' "
-        "and (table_schema in (select unnest(?)) or "
-        "(table_schema = 'reference' and table_name in (select unnest(?)))) "
-        "order by table_schema, table_name",
+        "select schema_name, table_name from duckdb_tables() where database_name = 'wh' "
+        "and (schema_name in (select unnest(?)) or "
+        "(schema_name = 'reference' and table_name in (select unnest(?)))) "
+        "order by schema_name, table_name",
         [list(PUBLISHED_SCHEMAS), list(REFERENCE_TABLES)],
     ).fetchall()
     tables = {}

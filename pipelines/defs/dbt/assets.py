@@ -4,7 +4,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
 from pipelines.defs.dbt.resources import dbt_project
 
@@ -28,8 +33,12 @@ class LayeredTranslator(DagsterDbtTranslator):
         return _layer(dbt_resource_props)
 
 
+# The audit workbook's three tables are dbt sources of one raw asset, so source keys repeat.
+translator = LayeredTranslator(DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=LayeredTranslator())
+            dagster_dbt_translator=translator)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging, intermediate and mart models built and tested by `dbt build`."""
     yield from dbt.cli(["build"], context=context).stream()

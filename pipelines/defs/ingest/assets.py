@@ -1,6 +1,6 @@
 """One raw asset per source: the source's export files, validated, in `raw.<entity>` tables."""
+# No `from __future__ import annotations` here: Dagster inspects the context annotation.
 
-from __future__ import annotations
 
 import dagster as dg
 

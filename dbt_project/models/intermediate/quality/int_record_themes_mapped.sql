@@ -1,3 +1,12 @@
+{#- The keyword rules are written into the SQL as constants: see macros/theme_keyword_rules.sql. -#}
+{#- A table, unlike the other intermediate models: matching every FFT comment against every
+    keyword rule is the costliest step of the build, and a dozen models and tests read the
+    result. As a view it was recomputed by each of them. -#}
+{{ config(materialized='table') }}
+{%- set keyword_rules = theme_keyword_rules() -%}
+{%- set rule_sources = keyword_rules | map(attribute='source') | unique | list -%}
+-- depends_on: {{ ref('theme_keywords') }}
+
 with
 
 record_codes as (
@@ -21,12 +30,6 @@ inquests as (
 theme_code_map as (
 
     select * from {{ ref('theme_code_map') }}
-
-),
-
-theme_keywords as (
-
-    select * from {{ ref('theme_keywords') }}
 
 ),
 
@@ -76,20 +79,58 @@ keyword_texts as (
 
 ),
 
+rules_matched as (
+
+    -- Per text, the list of rules of its source that match (null where a rule does not).
+    select
+        record_key,
+        source,
+        record_id,
+        {%- if rule_sources %}
+        case source
+            {%- for rule_source in rule_sources %}
+            when {{ sql_string(rule_source) }} then [
+                {%- for rule in keyword_rules if rule.source == rule_source %}
+                case when regexp_matches(keyword_text, {{ sql_string(rule.pattern) }}, 'i')
+                    then {
+                        'theme_id': {{ sql_string(rule.theme_id) }},
+                        'pattern': {{ sql_string(rule.pattern) }}
+                    }
+                end{{ ',' if not loop.last }}
+                {%- endfor %}
+            ]
+            {%- endfor %}
+        end as matched_rules
+        {%- else %}
+        cast(null as struct(theme_id varchar, pattern varchar)[]) as matched_rules
+        {%- endif %}
+    from keyword_texts
+
+),
+
+rules_unnested as (
+
+    select
+        record_key,
+        source,
+        record_id,
+        unnest(matched_rules) as matched_rule
+    from rules_matched
+
+),
+
 keyword_matches as (
 
     select
-        keyword_texts.record_key,
-        keyword_texts.source,
-        keyword_texts.record_id,
-        theme_keywords.theme_id,
+        record_key,
+        source,
+        record_id,
+        matched_rule.theme_id as theme_id,
         'keyword' as method,
-        theme_keywords.pattern as evidence,
+        matched_rule.pattern as evidence,
         2 as method_strength
-    from keyword_texts
-    inner join theme_keywords
-        on keyword_texts.source = theme_keywords.source
-        and regexp_matches(keyword_texts.keyword_text, theme_keywords.pattern, 'i')
+    from rules_unnested
+    where matched_rule is not null
 
 ),
 

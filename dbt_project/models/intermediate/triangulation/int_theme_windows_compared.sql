@@ -48,7 +48,7 @@ windows as (
         max(record_month) as recent_end_month,
         cast(max(record_month) - to_months({{ recent_months - 1 }}) as date)
             as recent_start_month,
-        cast(max(record_month) - to_months({{ recent_months + baseline_months }}) as date)
+        cast(max(record_month) - to_months({{ recent_months + baseline_months - 1 }}) as date)
             as baseline_start_month,
         cast(max(record_month) - to_months({{ recent_months }}) as date)
             as baseline_end_month

@@ -20,7 +20,7 @@ rejected_rows as (
 
 rejected_per_file as (
 
-    -- A row failing on two columns is one rejected row.
+    -- Distinct row numbers, so the count holds even if a row were logged once per column.
     select
         entity,
         file,

@@ -8,7 +8,7 @@ rejected_rows as (
 
 final as (
 
-    -- Where each rejected value sits and why, never the row itself (raw.rejected_rows.record
+    -- Where each rejected row sits and why, never the row itself (raw.rejected_rows.record
     -- can carry identifiable free text).
     select
         source,

@@ -11,7 +11,7 @@ unresolved as (
     -- Records with no location at all are not listed: there is nothing to map.
     select
         source,
-        location_raw as location_exported,
+        location_raw,
         {{ normalise_location('location_raw') }} as location_key,
         count(*) as n_records,
         min(record_date) as first_seen_date,

@@ -23,7 +23,7 @@ themed_records as (
     -- Undated records (an audit with no milestone dates yet) have no month to count in.
     select
         record_themes.theme_id,
-        quality_records.record_month,
+        quality_records.record_month as month,
         quality_records.directorate,
         quality_records.location_id,
         quality_records.location_name,
@@ -39,14 +39,14 @@ counted as (
 
     select
         theme_id,
-        record_month,
+        month,
         directorate,
         location_id,
         location_name,
         source,
         count(*) as record_count
     from themed_records
-    group by theme_id, record_month, directorate, location_id, location_name, source
+    group by theme_id, month, directorate, location_id, location_name, source
 
 ),
 
@@ -55,7 +55,7 @@ final as (
     select
         counted.theme_id,
         themes.theme_name,
-        counted.record_month,
+        counted.month,
         counted.directorate,
         counted.location_id,
         counted.location_name,

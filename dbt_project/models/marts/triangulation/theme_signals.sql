@@ -24,12 +24,15 @@ pivoted as (
         min(recent_end_month) as recent_end_month,
         min(baseline_start_month) as baseline_start_month,
         min(baseline_end_month) as baseline_end_month,
+        -- The input has exactly one row per source, so min() just picks that row's value.
+        -- Means and ratios are rounded to 3 decimals for reading, and so that a rerun on the
+        -- same data gives byte-identical marts whatever order DuckDB sums in.
         {%- for source_name in signal_sources() %}
-        sum(recent_count) filter (where source = '{{ source_name }}')
+        min(recent_count) filter (where source = '{{ source_name }}')
             as {{ source_name }}_recent_count,
-        min(baseline_monthly_mean) filter (where source = '{{ source_name }}')
+        round(min(baseline_monthly_mean) filter (where source = '{{ source_name }}'), 3)
             as {{ source_name }}_baseline_monthly_mean,
-        min(rate_ratio) filter (where source = '{{ source_name }}')
+        round(min(rate_ratio) filter (where source = '{{ source_name }}'), 3)
             as {{ source_name }}_rate_ratio,
         bool_or(is_signalling) filter (where source = '{{ source_name }}')
             as {{ source_name }}_is_signalling,
@@ -37,8 +40,10 @@ pivoted as (
         count(*) filter (where is_signalling) as n_sources_signalling,
         string_agg(source, ', ' order by source) filter (where is_signalling)
             as sources_signalling,
-        sum(recent_count) as total_recent_records,
-        coalesce(sum(rate_ratio), 0) as summed_rate_ratio
+        -- Cast back to bigint: DuckDB widens sums to int128, which Parquet and many BI
+        -- drivers cannot read.
+        cast(sum(recent_count) as bigint) as total_recent_records,
+        round(coalesce(sum(rate_ratio), 0), 3) as summed_rate_ratio
     from theme_windows
     group by theme_id, unit_level, unit_id
 

@@ -1,0 +1,48 @@
+-- Row accounting holds for every loaded file: rows read = rows loaded + rows rejected, the
+-- loaded rows are all in raw and the rejected ones are all logged; and raw holds no rows
+-- from a file the loader has no record of.
+
+{{ config(meta={'dagster': {'ref': {'name': 'load_summary'}}}) }}
+
+with
+
+load_summary as (
+
+    select * from {{ ref('load_summary') }}
+
+),
+
+raw_rows as (
+
+    select * from {{ ref('int_raw_rows_counted') }}
+
+),
+
+unreconciled_files as (
+
+    select
+        entity,
+        file,
+        'counts do not reconcile' as problem
+    from load_summary
+    where not is_reconciled
+
+),
+
+unrecorded_files as (
+
+    select
+        raw_rows.entity,
+        raw_rows.file,
+        'rows in raw from a file missing from raw.loaded_files' as problem
+    from raw_rows
+    left join load_summary
+        on raw_rows.entity = load_summary.entity
+        and raw_rows.file = load_summary.file
+    where load_summary.file is null
+
+)
+
+select * from unreconciled_files
+union all
+select * from unrecorded_files
