@@ -85,7 +85,8 @@ def _decode(path: Path, mapping: Mapping, content: bytes) -> tuple[str, str]:
 def _read_csv(path: Path, mapping: Mapping, content: bytes) -> tuple[pl.DataFrame, str]:
     text, encoding = _decode(path, mapping, content)
     try:
-        frame = pl.read_csv(io.StringIO(text), infer_schema=False, missing_utf8_is_empty_string=True)
+        frame = pl.read_csv(io.StringIO(text), infer_schema=False,
+                            missing_utf8_is_empty_string=True)
     except pl.exceptions.PolarsError as error:
         raise BatchError(path, mapping, f"is not a readable CSV ({error})") from error
     return frame, encoding
@@ -183,7 +184,8 @@ def _convert(field: Field, text: pl.Expr, mapping: Mapping) -> tuple[pl.Expr, pl
         return parts, None
     if kind == BOOLEAN:
         key = text.str.to_lowercase()
-        table = {**{v: True for v in mapping.true_values}, **{v: False for v in mapping.false_values},
+        table = {**dict.fromkeys(mapping.true_values, True),
+                 **dict.fromkeys(mapping.false_values, False),
                  **{k: v == "true" for k, v in mapping.values.get(field.name, {}).items()}}
         value = key.replace_strict(table, default=None, return_dtype=pl.Boolean)
     elif kind in (DATE, TIMESTAMP):

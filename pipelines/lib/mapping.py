@@ -145,7 +145,8 @@ def load_mappings(directory: Path) -> list[Mapping]:
     return [parse_mapping(path) for path in paths]
 
 
-def files_for_source(raw_dir: Path, mappings: list[Mapping], source: str) -> list[tuple[Path, Mapping]]:
+def files_for_source(raw_dir: Path, mappings: list[Mapping],
+                     source: str) -> list[tuple[Path, Mapping]]:
     """Pair every export file in `raw_dir/<source>/` with the mapping(s) that read it.
 
     A file may be read by several mappings only for different entities (three sheets of one

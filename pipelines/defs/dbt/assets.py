@@ -34,7 +34,8 @@ class LayeredTranslator(DagsterDbtTranslator):
 
 
 # The audit workbook's three tables are dbt sources of one raw asset, so source keys repeat.
-translator = LayeredTranslator(DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
+translator = LayeredTranslator(
+    DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,

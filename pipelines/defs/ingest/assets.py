@@ -47,7 +47,8 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
 
 
 def _files_table(loads) -> str:
-    lines = ["| file | mapping | encoding | read | loaded | rejected |", "|---|---|---|---|---|---|"]
+    lines = ["| file | mapping | encoding | read | loaded | rejected |",
+             "|---|---|---|---|---|---|"]
     for load in loads:
         for row in load.files.iter_rows(named=True):
             lines.append(f"| {row['file']} | {row['mapping']} | {row['encoding']} | "
