@@ -1,44 +1,14 @@
 with
 
+ranked_keys as (
+
+    select * from {{ ref('int_location_keys_ranked') }}
+
+),
+
 locations as (
 
     select * from {{ ref('locations') }}
-
-),
-
-location_aliases as (
-
-    select * from {{ ref('location_aliases') }}
-
-),
-
-candidate_keys as (
-
-    select
-        {{ normalise_location('location_name') }} as location_key,
-        location_id,
-        'location_name' as matched_on,
-        1 as match_priority
-    from locations
-
-    union all
-
-    select
-        {{ normalise_location('alias') }} as location_key,
-        location_id,
-        'alias' as matched_on,
-        2 as match_priority
-    from location_aliases
-
-),
-
-best_candidates as (
-
-    -- A location's own name beats an alias that normalises to the same key.
-    select *
-    from candidate_keys
-    where location_key is not null
-    qualify rank() over (partition by location_key order by match_priority) = 1
 
 ),
 
@@ -51,7 +21,7 @@ unambiguous_keys as (
         location_key,
         min(location_id) as location_id,
         min(matched_on) as matched_on
-    from best_candidates
+    from ranked_keys
     group by location_key
     having count(distinct location_id) = 1
 
