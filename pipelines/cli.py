@@ -78,7 +78,8 @@ def _print_summary(published: Path) -> None:
             "from load_summary group by source order by source").fetchall()
         signals = con.sql(
             "select theme_name, unit_level, unit_name, n_sources_signalling, sources_signalling "
-            "from theme_signals where n_sources_signalling > 0 order by signal_rank limit 8"
+            "from theme_signals where n_sources_signalling > 0 "
+            "order by n_sources_signalling desc, summed_rate_ratio desc limit 8"
         ).fetchall()
     finally:
         con.close()

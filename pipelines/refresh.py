@@ -44,8 +44,10 @@ def run_refresh(instance=None) -> RefreshOutcome:
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("nightly_refresh")
-    result = job.execute_in_process(instance=instance or dg.DagsterInstance.get(),
-                                    raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance or dg.DagsterInstance.get(), raise_on_error=False,
+        # Step and dbt progress, not every engine event.
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     failures = [f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
                 for event in result.all_events if event.is_step_failure]
     return RefreshOutcome(result.success, result.run_id, failures)
