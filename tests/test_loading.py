@@ -12,6 +12,7 @@ import pytest
 from pipelines.lib.ingest import load_source, write_source
 from pipelines.lib.loading import BatchError
 from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
+from pipelines.lib.settings import PROJECT_ROOT
 
 MAPPING = """
 source: incidents
@@ -165,3 +166,27 @@ def test_reloading_the_same_files_writes_the_same_rows(workspace, tmp_path):
                           for t in ("incidents", "rejected_rows", "loaded_files")])
     assert snapshots[0] == snapshots[1]
     assert len(snapshots[1][0]) == 1 and len(snapshots[1][1]) == 1
+
+
+def test_a_datix_export_loads_through_the_shipped_datix_mapping(tmp_path):
+    """The Datix/DCIQ dialect (inc_ourref, inc_dincident, ...) as trusts export it."""
+    folder = tmp_path / "incidents"
+    folder.mkdir()
+    (folder / "datix_export_2025.csv").write_text(
+        "inc_ourref,inc_dincident,inc_dreported,inc_type,inc_unit,inc_directorate,"
+        "inc_specialty,inc_locactual,inc_category,inc_subcategory,inc_severity,inc_notes,"
+        "inc_never_event,inc_mha,updateddate\n"
+        'W1,01/01/2025,02/01/2025,Incident,NGH,Medicine,General Medicine,NGH WARD 6,'
+        '"Slips, trips and falls",Found on floor,No Harm,Found on floor,N,N,03/01/2025 10:15:00\n'
+        "W2,05/01/2025,05/01/2025,Near Miss,NGH,Surgery,Urology,Ward 4,Medication,"
+        "Wrong dose,Death,Wrong dose given,Y,Y,06/01/2025 09:00:00\n")
+    mapping = parse_mapping(PROJECT_ROOT / "mappings" / "incidents_datix.yml")
+    [entity_load] = load_source(tmp_path, [mapping], "incidents")
+    rows = {r["incident_id"]: r for r in entity_load.loaded.iter_rows(named=True)}
+    assert entity_load.rejected.height == 0
+    assert rows["W1"]["category"] == "Slips, trips and falls"
+    assert rows["W1"]["physical_harm"] == "none" and rows["W2"]["physical_harm"] == "fatal"
+    assert rows["W2"]["event_type"] == "incident"  # a near miss is an incident under LFPSE
+    assert rows["W2"]["is_never_event"] and rows["W2"]["is_mental_health_act"]
+    assert str(rows["W1"]["updated_at"]) == "2025-01-03 10:15:00"
+    assert rows["W1"]["location"] == "NGH WARD 6"
