@@ -1,0 +1,1 @@
+"""Coding of free-text patient feedback (FFT comments) to the NHS England v6 framework."""

@@ -1,0 +1,122 @@
+"""The shipped FFT comment coder: v6 framework categories (multi-label) and sentiment 1..5.
+
+    from pipelines.textcoding.fft_model import code_comments
+    coded = code_comments(["The nurses were rude"], ratings=[5],
+                          questions=["What could we do better?"])
+
+The model lives in `models/fft_coder/` as numpy arrays (`model.npz`, `token_vectors.npz`) and
+JSON (`model.json`: categories, thresholds, provenance, metrics), not as a pickle, so loading
+needs neither scikit-learn nor a matching library version. Train it with `train_fft`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.textcoding.fft_data import is_blank
+from pipelines.textcoding.fft_features import FeatureSpace, TfidfBlock, TokenVectors
+
+MODEL_DIR = PROJECT_ROOT / "models" / "fft_coder"
+MODEL_FILE = "model.npz"
+METADATA_FILE = "model.json"
+TOKENS_FILE = "token_vectors.npz"
+
+
+def assign(margins: np.ndarray, fallback: bool) -> np.ndarray:
+    """Categories whose score passes their threshold; with `fallback`, a comment that passes
+    none gets its closest one (every codable comment has at least one category)."""
+    chosen = margins >= 0
+    if fallback:
+        empty = ~chosen.any(axis=1) & np.isfinite(margins).any(axis=1)
+        chosen[np.flatnonzero(empty), margins[empty].argmax(axis=1)] = True
+    return chosen
+
+
+@dataclass
+class FftCoder:
+    categories: list[str]
+    features: FeatureSpace
+    category_weights: np.ndarray  # categories x features
+    category_bias: np.ndarray
+    thresholds: np.ndarray  # inf for categories too rare to train
+    fallback: bool
+    sentiment_weights: np.ndarray  # classes x features
+    sentiment_bias: np.ndarray
+    sentiment_classes: np.ndarray
+    metadata: dict
+
+    def code(self, texts: Sequence[str | None], ratings: Sequence | None = None,
+             questions: Sequence[str | None] | None = None) -> pl.DataFrame:
+        """One row per comment, in input order: `categories` (list), `sentiment` (1 very
+        positive .. 5 very negative) and `scores` (margin over each trained category's
+        threshold). Blank and "Did not answer" comments get no categories and null sentiment."""
+        n = len(texts)
+        ratings = list(ratings) if ratings is not None else [None] * n
+        questions = list(questions) if questions is not None else [None] * n
+        if len(ratings) != n or len(questions) != n:
+            raise ValueError("texts, ratings and questions must have the same length")
+        rows = [i for i, t in enumerate(texts) if not is_blank(t)]
+        trained = np.flatnonzero(np.isfinite(self.thresholds))
+        margins = np.full((n, len(trained)), np.nan)
+        chosen = np.zeros((n, len(self.categories)), dtype=bool)
+        sentiment = np.zeros(n, dtype=np.int8)
+        if rows:
+            args = ([texts[i] for i in rows], [ratings[i] for i in rows],
+                    [questions[i] for i in rows])
+            x = self.features.transform(*args)
+            found = np.asarray(x @ self.category_weights.T) + self.category_bias - self.thresholds
+            chosen[rows] = assign(found, self.fallback)
+            margins[rows] = found[:, trained]
+            logits = np.asarray(x @ self.sentiment_weights.T) + self.sentiment_bias
+            sentiment[rows] = self.sentiment_classes[logits.argmax(axis=1)]
+        names = np.array(self.categories)
+        return pl.DataFrame({
+            "categories": [names[row].tolist() for row in chosen],
+            "sentiment": pl.Series(sentiment, dtype=pl.Int8).replace(0, None),
+            "scores": pl.DataFrame(margins, schema=names[trained].tolist(), orient="row")
+            .fill_nan(None).to_struct(),
+        })
+
+
+@lru_cache(maxsize=4)
+def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
+    """The coder stored in `model_dir` (cached: loading takes a fraction of a second)."""
+    metadata_path = model_dir / METADATA_FILE
+    if not metadata_path.is_file():
+        raise FileNotFoundError(f"no FFT coder in {model_dir}: run pipelines.textcoding.train_fft")
+    metadata = json.loads(metadata_path.read_text())
+    with np.load(model_dir / MODEL_FILE, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    features = FeatureSpace(
+        words=TfidfBlock("words", arrays["word_terms"], arrays["word_idf"]),
+        chars=TfidfBlock("chars", arrays["char_terms"], arrays["char_idf"]),
+        token_vectors=TokenVectors.load(model_dir / TOKENS_FILE),
+        token_idf=arrays["token_idf"],
+    )
+    return FftCoder(
+        categories=metadata["categories"],
+        features=features,
+        category_weights=arrays["category_weights"].astype(np.float32),
+        category_bias=arrays["category_bias"],
+        thresholds=arrays["thresholds"],
+        fallback=metadata["fallback"],
+        sentiment_weights=arrays["sentiment_weights"].astype(np.float32),
+        sentiment_bias=arrays["sentiment_bias"],
+        sentiment_classes=arrays["sentiment_classes"],
+        metadata=metadata,
+    )
+
+
+def code_comments(texts: Sequence[str | None], ratings: Sequence | None = None,
+                  questions: Sequence[str | None] | None = None,
+                  model_dir: Path = MODEL_DIR) -> pl.DataFrame:
+    """Code FFT comments with the shipped model; see `FftCoder.code`."""
+    return load_coder(model_dir).code(texts, ratings, questions)

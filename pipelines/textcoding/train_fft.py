@@ -1,0 +1,233 @@
+"""Train the FFT comment coder from a labelled file in the v6 layout and ship it.
+
+    python -m pipelines.textcoding.train_fft \\
+        --data /work/shared/datasets/fft_comments_v6/train.csv --out models/fft_coder
+
+Respondents are split 80/20 (GroupShuffleSplit, fixed seed); the 20% are never looked at here
+except for the final report, which evaluate_fft reproduces. Everything chosen (the SVM's C,
+how far per-category thresholds move, the top-category fallback, the sentiment model's C) is
+chosen by 5-fold GroupKFold cross-validation inside the 80%. Per category: a linear SVM with
+balanced class weights; a category with fewer than three training comments is not trained.
+Sentiment: multinomial logistic regression on the same features. Needs `token_vectors.npz`
+in --out (shipped; rebuilt by build_token_vectors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.svm import LinearSVC
+
+from pipelines.textcoding.evaluate_fft import evaluate_held_out
+from pipelines.textcoding.fft_data import (
+    NOT_CODABLE,
+    RESPONDENT,
+    SPLIT_SEED,
+    SPLIT_TEST_SIZE,
+    LabelledComments,
+    file_sha256,
+    fingerprints,
+    held_out_respondents,
+    read_labelled,
+    respondents_hash,
+)
+from pipelines.textcoding.fft_features import (
+    BLOCK_WEIGHTS,
+    CHAR_NGRAMS,
+    MIN_DOCUMENT_FREQUENCY,
+    WORD_NGRAMS,
+    FeatureSpace,
+    TokenVectors,
+)
+from pipelines.textcoding.fft_metrics import category_figures, sentiment_figures
+from pipelines.textcoding.fft_model import (
+    METADATA_FILE,
+    MODEL_FILE,
+    TOKENS_FILE,
+    assign,
+    load_coder,
+)
+
+VERSION = "1.0.0"
+FOLDS = 5
+MIN_POSITIVES = 3
+C_GRID = (0.1, 0.3, 1.0)
+# How far each category's threshold moves from the SVM's 0 towards its F1-optimal value on
+# out-of-fold scores: 0 keeps 0, 1 goes all the way (rare categories gain, frequent lose).
+THRESHOLD_MOVE_GRID = (0.0, 0.5, 1.0)
+SENTIMENT_C_GRID = (0.3, 1.0, 3.0)
+
+
+def fit_categories(x, labels: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and biases per category; rows of categories too rare to train stay NaN."""
+    weights = np.full((labels.shape[1], x.shape[1]), np.nan)
+    bias = np.full(labels.shape[1], np.nan)
+    for j in np.flatnonzero(labels.sum(axis=0) >= MIN_POSITIVES):
+        svm = LinearSVC(C=c, class_weight="balanced", max_iter=10_000, random_state=0)
+        svm.fit(x, labels[:, j])
+        weights[j], bias[j] = svm.coef_[0], svm.intercept_[0]
+    return weights, bias
+
+
+def category_scores(x, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    trained = ~np.isnan(bias)
+    scores = np.full((x.shape[0], len(bias)), -np.inf)
+    scores[:, trained] = x @ weights[trained].T + bias[trained]
+    return scores
+
+
+def fit_sentiment(x, sentiment: np.ndarray, c: float) -> LogisticRegression:
+    labelled = sentiment > 0
+    return LogisticRegression(C=c, max_iter=5_000).fit(x[labelled], sentiment[labelled])
+
+
+def tune_thresholds(scores: np.ndarray, labels: np.ndarray, move: float) -> np.ndarray:
+    """Per category, the cut on out-of-fold scores that maximises F1, moved `move` of the way
+    from 0; inf where the category was never trained or never seen."""
+    thresholds = np.full(scores.shape[1], np.inf)
+    for j in range(scores.shape[1]):
+        finite = np.isfinite(scores[:, j])
+        positives = labels[:, j].sum()
+        if not finite.any() or positives == 0:
+            continue
+        order = np.argsort(-scores[finite, j])
+        ranked = scores[finite, j][order]
+        hits = np.cumsum(labels[finite, j][order])
+        f1 = 2 * hits / (np.arange(1, len(ranked) + 1) + positives)
+        # A cut can only fall between two different scores.
+        f1[:-1][ranked[1:] == ranked[:-1]] = -1
+        best = int(f1.argmax())
+        cut = (ranked[best] + ranked[best + 1]) / 2 if best + 1 < len(ranked) else ranked[best]
+        thresholds[j] = move * cut
+    return thresholds
+
+
+def cross_validate(train: LabelledComments, token_vectors: TokenVectors) -> dict:
+    """Out-of-fold category scores per C and sentiment predictions per C."""
+    folds = np.zeros(len(train.texts), dtype=int)
+    scores = {c: np.zeros(train.labels.shape) for c in C_GRID}
+    sentiment = {c: np.zeros(len(train.texts), dtype=int) for c in SENTIMENT_C_GRID}
+    splitter = GroupKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    for k, (fit_rows, val_rows) in enumerate(splitter.split(train.texts,
+                                                            groups=train.respondents)):
+        fit, val = train.take(fit_rows), train.take(val_rows)
+        space = FeatureSpace.fit(fit.texts, token_vectors)
+        x_fit = space.transform(fit.texts, fit.ratings, fit.questions)
+        x_val = space.transform(val.texts, val.ratings, val.questions)
+        folds[val_rows] = k
+        for c in C_GRID:
+            scores[c][val_rows] = category_scores(x_val, *fit_categories(x_fit, fit.labels, c))
+        for c in SENTIMENT_C_GRID:
+            sentiment[c][val_rows] = fit_sentiment(x_fit, fit.sentiment, c).predict(x_val)
+        print(f"  fold {k + 1}/{FOLDS} done", flush=True)
+    return {"folds": folds, "scores": scores, "sentiment": sentiment}
+
+
+def select(cv: dict, train: LabelledComments) -> tuple[dict, list[dict]]:
+    """The grid point with the best mean of micro- and macro-F1, each fold judged with
+    thresholds tuned on the other folds only."""
+    folds, table = cv["folds"], []
+    for c, move, fallback in itertools.product(C_GRID, THRESHOLD_MOVE_GRID, (False, True)):
+        predicted = np.zeros(train.labels.shape, dtype=bool)
+        for k in range(FOLDS):
+            inside = folds == k
+            thresholds = tune_thresholds(cv["scores"][c][~inside], train.labels[~inside], move)
+            predicted[inside] = assign(cv["scores"][c][inside] - thresholds, fallback)
+        figures = category_figures(train.labels, predicted, train.categories)
+        table.append({"C": c, "threshold_move": move, "fallback": fallback,
+                      "micro_f1": round(figures["micro_f1"], 4),
+                      "macro_f1": round(figures["macro_f1"], 4)})
+    best = max(table, key=lambda row: row["micro_f1"] + row["macro_f1"])
+    sentiment = {c: sentiment_figures(train.sentiment, cv["sentiment"][c])
+                 for c in SENTIMENT_C_GRID}
+    best_sentiment = max(sentiment, key=lambda c: sentiment[c]["sentiment_accuracy"])
+    chosen = {**best, "sentiment_C": best_sentiment, **sentiment[best_sentiment]}
+    return chosen, table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="labelled file (train.csv)")
+    parser.add_argument("--out", type=Path, default=Path("models/fft_coder"))
+    args = parser.parse_args()
+    if not (args.out / TOKENS_FILE).is_file():
+        raise SystemExit(f"{args.out / TOKENS_FILE} is missing: restore it from git or run "
+                         "pipelines.textcoding.build_token_vectors")
+
+    started = time.perf_counter()
+    raw, comments = read_labelled(args.data)
+    held_out = held_out_respondents(raw)
+    train = comments.take(np.flatnonzero(~np.isin(comments.respondents, list(held_out))))
+    print(f"{len(train.texts):,} training comments from {len(set(train.respondents)):,} "
+          f"respondents; {len(held_out):,} respondents held out")
+    token_vectors = TokenVectors.load(args.out / TOKENS_FILE)
+
+    print(f"grouped {FOLDS}-fold cross-validation on the training part")
+    cv = cross_validate(train, token_vectors)
+    chosen, table = select(cv, train)
+    print(f"chosen: {json.dumps(chosen)}")
+
+    space = FeatureSpace.fit(train.texts, token_vectors)
+    x = space.transform(train.texts, train.ratings, train.questions)
+    weights, bias = fit_categories(x, train.labels, chosen["C"])
+    thresholds = tune_thresholds(cv["scores"][chosen["C"]], train.labels,
+                                 chosen["threshold_move"])
+    thresholds[np.isnan(bias)] = np.inf
+    sentiment = fit_sentiment(x, train.sentiment, chosen["sentiment_C"])
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    # float16 weights halve the artifact; scores move by ~1e-3, far inside any threshold gap.
+    np.savez_compressed(
+        args.out / MODEL_FILE,
+        word_terms=space.words.terms, word_idf=space.words.idf.astype(np.float32),
+        char_terms=space.chars.terms, char_idf=space.chars.idf.astype(np.float32),
+        token_idf=space.token_idf,
+        category_weights=np.nan_to_num(weights).astype(np.float16),
+        category_bias=np.nan_to_num(bias).astype(np.float32), thresholds=thresholds,
+        sentiment_weights=sentiment.coef_.astype(np.float16),
+        sentiment_bias=sentiment.intercept_.astype(np.float32),
+        sentiment_classes=sentiment.classes_.astype(np.int8),
+        training_fingerprints=np.array(fingerprints(train), dtype=str),
+    )
+    metadata = {
+        "version": VERSION,
+        "framework": "NHS England Patient Experience Qualitative Data Categorisation v6",
+        "categories": train.categories,
+        "not_coded": {NOT_CODABLE: "given to blank comments only; the coder returns no "
+                                   "category for them instead"},
+        "untrained_categories": [c for c, b in zip(train.categories, bias, strict=True)
+                                 if np.isnan(b)],
+        "fallback": chosen["fallback"],
+        "features": {"word_ngrams": WORD_NGRAMS, "char_ngrams": CHAR_NGRAMS,
+                     "min_document_frequency": MIN_DOCUMENT_FREQUENCY,
+                     "block_weights": BLOCK_WEIGHTS, "width": space.width},
+        "training": {
+            "data_file": args.data.name, "data_sha256": file_sha256(args.data),
+            "comments": len(train.texts), "scikit_learn": sklearn.__version__,
+            "split": {"method": "GroupShuffleSplit", "group_column": RESPONDENT,
+                      "seed": SPLIT_SEED, "test_size": SPLIT_TEST_SIZE,
+                      "held_out_respondents": len(held_out),
+                      "held_out_respondents_sha256": respondents_hash(held_out)},
+            "selection": {"method": f"GroupKFold({FOLDS}) on the training part",
+                          "chosen": chosen, "grid": table},
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+    }
+    (args.out / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
+    load_coder.cache_clear()
+    metadata["held_out"] = evaluate_held_out(args.data, args.out, verbose=True)
+    (args.out / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
+    print(f"model written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

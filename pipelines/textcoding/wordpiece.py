@@ -1,0 +1,76 @@
+"""BERT uncased WordPiece tokenisation in plain Python.
+
+Splits text into the token ids of all-MiniLM-L6-v2's vocabulary so the static token vectors
+can be looked up without `transformers` or `tokenizers`; it reproduces the Hugging Face
+tokenizer's ids on every comment of the v6 training file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# In ASCII text every printable character that is not a letter, digit or space is punctuation.
+_ASCII_WORDS = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+
+
+def _is_punctuation(char: str) -> bool:
+    # BERT treats every non-alphanumeric ASCII symbol as punctuation, `$` and `^` included.
+    code = ord(char)
+    if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
+        return True
+    return unicodedata.category(char).startswith("P")
+
+
+def basic_words(text: str) -> list[str]:
+    """Lowercased, accent-stripped words with each punctuation character split off."""
+    if text.isascii():
+        return _ASCII_WORDS.findall(text.lower())
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    words: list[str] = []
+    for chunk in text.split():
+        current = ""
+        for char in chunk:
+            if _is_punctuation(char):
+                if current:
+                    words.append(current)
+                    current = ""
+                words.append(char)
+            else:
+                current += char
+        if current:
+            words.append(current)
+    return words
+
+
+class WordPiece:
+    """Greedy longest-match-first WordPiece over a fixed vocabulary."""
+
+    def __init__(self, vocabulary: list[str], max_word_chars: int = 100) -> None:
+        self.index = {token: i for i, token in enumerate(vocabulary)}
+        self.unknown = self.index["[UNK]"]
+        self.max_word_chars = max_word_chars
+        self._word_ids = lru_cache(maxsize=100_000)(self._split_word)
+
+    def _split_word(self, word: str) -> tuple[int, ...]:
+        if len(word) > self.max_word_chars:
+            return (self.unknown,)
+        ids: list[int] = []
+        start = 0
+        while start < len(word):
+            end = len(word)
+            while end > start:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in self.index:
+                    ids.append(self.index[piece])
+                    break
+                end -= 1
+            else:
+                return (self.unknown,)
+            start = end
+        return tuple(ids)
+
+    def encode(self, text: str) -> list[int]:
+        return [i for word in basic_words(text) for i in self._word_ids(word)]
