@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.defs.coding.assets import fft_comments
 from pipelines.defs.dbt.assets import dbt_models
 from pipelines.defs.dbt.resources import dbt_resource
 from pipelines.defs.ingest.assets import raw_assets
@@ -11,7 +12,7 @@ from pipelines.defs.publish.assets import published_marts
 from pipelines.defs.resources import ExportsResource, MartsResource, WarehouseResource
 
 defs = dg.Definitions(
-    assets=[*raw_assets, dbt_models, published_marts],
+    assets=[*raw_assets, fft_comments, dbt_models, published_marts],
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
     sensors=[new_export_files],

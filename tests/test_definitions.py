@@ -10,7 +10,8 @@ def test_definitions_hold_the_whole_graph():
 
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {f"raw/{source}" for source in SOURCES} <= keys
-    assert {"marts/theme_counts", "marts/theme_signals", "published/marts"} <= keys
+    assert {"marts/theme_counts", "marts/theme_signals", "coded/fft_comments",
+            "published/marts"} <= keys
     assert any(key.startswith("staging/stg_incidents__") for key in keys)
 
     checks = {(c.asset_key.to_user_string(), c.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import duckdb
 import polars as pl
 
 from pipelines.lib.canonical import ENTITIES, TEXT
@@ -125,3 +126,21 @@ def test_a_file_missing_a_required_column_fails_the_run_and_keeps_the_marts(refr
     message = "\n".join(outcome.failures)
     assert victim.name in message and "fft.yml" in message and "required columns missing" in message
     assert broken_copy.published.read_bytes() == published_before
+
+
+def test_fft_comments_are_coded_and_themed_by_the_shipped_model(refreshed):
+    workspace, _ = refreshed
+    con = duckdb.connect(str(workspace.warehouse), read_only=True)
+    try:
+        [(answers,)] = con.sql("select count(distinct response_id) from raw.fft_responses "
+                               "where comment_improve is not null").fetchall()
+        [(coded, with_category)] = con.sql(
+            "select count(*), count(*) filter (where len(v6_categories) > 0) "
+            "from coded.fft_comments").fetchall()
+        methods = dict(con.sql("select method, count(*) from intermediate.int_record_themes_mapped "
+                               "where source = 'fft' group by method").fetchall())
+    finally:
+        con.close()
+    assert coded == answers
+    assert with_category > coded / 2
+    assert methods.get("text_model", 0) > 0 and methods.get("keyword", 0) > 0

@@ -24,6 +24,12 @@ sjr_problems as (
 
 ),
 
+fft_comments as (
+
+    select * from {{ ref('stg_coding__fft_comments') }}
+
+),
+
 audits as (
 
     select * from {{ ref('int_audits_deduplicated') }}
@@ -90,6 +96,20 @@ sjr_codes as (
 
 ),
 
+fft_codes as (
+
+    -- FFT answers carry no codes of their own: these are the v6 framework categories the
+    -- comment model assigned to the "what could we do better?" answer.
+    select
+        {{ record_key('fft', 'response_id') }} as record_key,
+        'fft' as source,
+        response_id as record_id,
+        'v6_category' as code_field,
+        unnest(v6_categories) as native_code
+    from fft_comments
+
+),
+
 audit_codes as (
 
     unpivot (
@@ -115,6 +135,8 @@ codes_unioned as (
     select record_key, source, record_id, code_field, native_code from inquest_codes
     union all
     select record_key, source, record_id, code_field, native_code from sjr_codes
+    union all
+    select record_key, source, record_id, code_field, native_code from fft_codes
     union all
     select record_key, source, record_id, code_field, native_code from audit_codes
 

@@ -42,9 +42,12 @@ code_matches as (
         record_codes.source,
         record_codes.record_id,
         theme_code_map.theme_id,
-        'code_map' as method,
+        -- v6 categories were assigned by the comment model, not chosen by a person.
+        case record_codes.code_field
+            when 'v6_category' then 'text_model' else 'code_map'
+        end as method,
         record_codes.code_field || ': ' || record_codes.native_code as evidence,
-        1 as method_strength
+        case record_codes.code_field when 'v6_category' then 3 else 1 end as method_strength
     from record_codes
     inner join theme_code_map
         on record_codes.source = theme_code_map.source
