@@ -72,6 +72,9 @@ def demo(tmp_path_factory, session_env) -> tuple[Workspace, dict]:
 
     workspace = make_workspace(tmp_path_factory.mktemp("demo"))
     truth = generate_trust(workspace.raw, seed=DEMO_SEED, scale=DEMO_SCALE)
+    # The optional national PFD input: three fictional reports in the PFD-toolkit layout.
+    (workspace.raw / "pfd").mkdir()
+    shutil.copy(Path(__file__).parent / "data" / "pfd_reports_sample.csv", workspace.raw / "pfd")
     for name, value in workspace.env().items():
         session_env.setenv(name, value)
     return workspace, truth

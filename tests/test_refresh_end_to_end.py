@@ -144,3 +144,16 @@ def test_fft_comments_are_coded_and_themed_by_the_shipped_model(refreshed):
     assert coded == answers
     assert with_category > coded / 2
     assert methods.get("text_model", 0) > 0 and methods.get("keyword", 0) > 0
+
+
+def test_national_pfd_reports_are_themed_by_month_without_their_text(refreshed):
+    workspace, _ = refreshed
+    rows = workspace.query(
+        "select theme_id, strftime(report_month, '%Y-%m'), report_count, coroner_area_count "
+        "from national_pfd_themes order by all")
+    assert rows == [
+        ("deterioration_sepsis", "2025-03", 1, 1),
+        ("deterioration_sepsis", "2025-04", 1, 1),
+        ("falls", "2025-03", 1, 1),
+        ("medication", "2025-04", 1, 1),
+    ]

@@ -28,3 +28,31 @@
 {% macro sql_string(value) -%}
     '{{ value | replace("'", "''") }}'
 {%- endmacro %}
+
+{#
+    A list of {theme_id, pattern} structs: the keyword rules of source `rule_source` (a SQL
+    expression) whose pattern matches `text` (a SQL expression), null where a rule does not
+    match. Unnest it and drop nulls to get one row per matched rule.
+#}
+{% macro matched_keyword_rules(rule_source, text) %}
+    {%- set keyword_rules = theme_keyword_rules() -%}
+    {%- set rule_sources = keyword_rules | map(attribute='source') | unique | list -%}
+    {%- if rule_sources %}
+    case {{ rule_source }}
+        {%- for source_name in rule_sources %}
+        when {{ sql_string(source_name) }} then [
+            {%- for rule in keyword_rules if rule.source == source_name %}
+            case when regexp_matches({{ text }}, {{ sql_string(rule.pattern) }}, 'i')
+                then {
+                    'theme_id': {{ sql_string(rule.theme_id) }},
+                    'pattern': {{ sql_string(rule.pattern) }}
+                }
+            end{{ ',' if not loop.last }}
+            {%- endfor %}
+        ]
+        {%- endfor %}
+    end
+    {%- else %}
+    cast(null as struct(theme_id varchar, pattern varchar)[])
+    {%- endif %}
+{% endmacro %}

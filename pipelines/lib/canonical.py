@@ -245,10 +245,29 @@ AUDIT_ACTIONS = Entity(
     "One row per audit action-plan item.",
 )
 
+# Optional, national: coroners' Prevention of Future Deaths reports sent to any organisation
+# (published on judiciary.uk), so the trust sees which themes coroners raise elsewhere.
+PFD_REPORTS = Entity(
+    "pfd", "pfd_reports", ("report_id",),
+    (
+        Field("report_id", STRING, True, description="Judiciary reference, e.g. 2025-0123."),
+        Field("report_date", DATE, True),
+        Field("coroner", STRING),
+        Field("coroner_area", STRING),
+        Field("receivers", STRING, description="Organisations the report was sent to."),
+        Field("category", STRING, description="judiciary.uk category, where published."),
+        Field("url", STRING),
+        Field("investigation", TEXT),
+        Field("circumstances", TEXT, description="Circumstances of the death: names people."),
+        Field("concerns", TEXT, description="The coroner's matters of concern."),
+    ),
+    "One row per published Prevention of Future Deaths report (any recipient).",
+)
+
 ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (INCIDENTS, COMPLAINTS, FFT_RESPONSES, INQUESTS, SJR_REVIEWS,
-              AUDITS, AUDIT_RESULTS, AUDIT_ACTIONS)
+              AUDITS, AUDIT_RESULTS, AUDIT_ACTIONS, PFD_REPORTS)
 }
 SOURCES: dict[str, list[Entity]] = {}
 for _entity in ENTITIES.values():

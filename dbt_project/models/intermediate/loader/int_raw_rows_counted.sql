@@ -8,6 +8,7 @@
     'audits': 'stg_audit__audits',
     'audit_results': 'stg_audit__results',
     'audit_actions': 'stg_audit__actions',
+    'pfd_reports': 'stg_pfd__reports',
 } -%}
 
 with

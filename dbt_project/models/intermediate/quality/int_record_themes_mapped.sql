@@ -3,8 +3,6 @@
     keyword rule is the costliest step of the build, and a dozen models and tests read the
     result. As a view it was recomputed by each of them. -#}
 {{ config(materialized='table') }}
-{%- set keyword_rules = theme_keyword_rules() -%}
-{%- set rule_sources = keyword_rules | map(attribute='source') | unique | list -%}
 -- depends_on: {{ ref('theme_keywords') }}
 
 with
@@ -89,24 +87,7 @@ rules_matched as (
         record_key,
         source,
         record_id,
-        {%- if rule_sources %}
-        case source
-            {%- for rule_source in rule_sources %}
-            when {{ sql_string(rule_source) }} then [
-                {%- for rule in keyword_rules if rule.source == rule_source %}
-                case when regexp_matches(keyword_text, {{ sql_string(rule.pattern) }}, 'i')
-                    then {
-                        'theme_id': {{ sql_string(rule.theme_id) }},
-                        'pattern': {{ sql_string(rule.pattern) }}
-                    }
-                end{{ ',' if not loop.last }}
-                {%- endfor %}
-            ]
-            {%- endfor %}
-        end as matched_rules
-        {%- else %}
-        cast(null as struct(theme_id varchar, pattern varchar)[]) as matched_rules
-        {%- endif %}
+        {{ matched_keyword_rules('source', 'keyword_text') }} as matched_rules
     from keyword_texts
 
 ),
