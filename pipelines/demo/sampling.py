@@ -130,3 +130,11 @@ def pick_texts(rng: np.random.Generator, pools: list[tuple[str, ...]],
 def site_code(site: str) -> str:
     """'Northgate General Hospital' -> 'NGH', as older systems abbreviate sites."""
     return "".join(word[0] for word in site.split() if word[0].isupper())
+
+
+def numbered_by_year(prefix: str, date_column: str, width: int) -> pl.Expr:
+    """`<prefix>-<year>-<n>`, n counting the (already sorted) records within each year, as a
+    register numbers its cases."""
+    year = pl.col(date_column).dt.year()
+    number = pl.int_range(1, pl.len() + 1).over(year).cast(pl.String).str.zfill(width)
+    return pl.format(prefix + "-{}-{}", year, number)

@@ -14,6 +14,7 @@ from pipelines.demo.exports import FILE, ORDER, TAG, Dialect, render
 from pipelines.demo.messiness import plant_bad_value, plant_common_mess
 from pipelines.demo.sampling import (
     location_weights,
+    numbered_by_year,
     pick,
     plant_locations,
     sample_dates,
@@ -193,9 +194,7 @@ def build(ctx: Context, incidents: SourceResult, reviews: SourceResult) -> Sourc
         "linked_incident_ids": pl.List(pl.String), "linked_sjr_ids": pl.List(pl.String),
         "legal_costs": pl.String, "notes": pl.String}, infer_schema_length=None)
     records = records.sort("date_of_death", maintain_order=True).with_columns(
-        pl.format("INQ-{}-{}", pl.col("date_of_death").dt.year(),
-                  pl.int_range(1, pl.len() + 1).over(pl.col("date_of_death").dt.year())
-                  .cast(pl.String).str.zfill(3)).alias("case_reference"))
+        numbered_by_year("INQ", "date_of_death", 3).alias("case_reference"))
     export = records.with_columns(
         pl.Series("location", spell(ctx.ref, records["_loc"].to_numpy(), 4)),
         pl.lit(FILE_NAME).alias(FILE), pl.col("case_reference").alias(ORDER))

@@ -15,6 +15,7 @@ from pipelines.demo.exports import FILE, ORDER, TAG, Dialect, render
 from pipelines.demo.messiness import plant_bad_value, plant_common_mess
 from pipelines.demo.sampling import (
     location_weights,
+    numbered_by_year,
     pick,
     plant_locations,
     sample_dates,
@@ -176,9 +177,7 @@ def build(ctx: Context) -> SourceResult:
     records = pl.DataFrame(rows, schema_overrides={
         TAG: pl.String, **{f"score_{p}": pl.Int64 for p in SJR_PHASES}}, infer_schema_length=None)
     records = records.sort("date_of_death", maintain_order=True).with_columns(
-        pl.format("SJR-{}-{}", pl.col("date_of_death").dt.year(),
-                  pl.int_range(1, pl.len() + 1).over(pl.col("date_of_death").dt.year())
-                  .cast(pl.String).str.zfill(4)).alias("review_id"))
+        numbered_by_year("SJR", "date_of_death", 4).alias("review_id"))
     export = records.with_columns(
         pl.Series("location", spell(ctx.ref, records["_loc"].to_numpy(), 0)),
         *(pl.col(f"score_{p}").cast(pl.String).fill_null("N/A") for p in SJR_PHASES),
