@@ -31,7 +31,7 @@ WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 MIN_DOCUMENT_FREQUENCY = 2
 # Chosen during development by grouped cross-validation on the training part only;
-# train_fft then tunes the SVM's C and the thresholds.
+# train_fft then tunes the category models' C and the thresholds.
 BLOCK_WEIGHTS = {"words": 1.0, "chars": 1.0, "context": 0.5, "tokens": 1.0}
 
 _WORD = re.compile(r"\w+(?:[&'’]\w+)*")
@@ -197,9 +197,13 @@ class FeatureSpace:
         )
 
     @property
+    def text_width(self) -> int:
+        """Number of word and character columns, which come first."""
+        return len(self.words.terms) + len(self.chars.terms)
+
+    @property
     def width(self) -> int:
-        return (len(self.words.terms) + len(self.chars.terms) + len(CONTEXT_COLUMNS)
-                + self.token_vectors.vectors.shape[1])
+        return self.text_width + len(CONTEXT_COLUMNS) + self.token_vectors.vectors.shape[1]
 
     def transform(self, texts: list[str], ratings: list, questions: list) -> sp.csr_matrix:
         normalised = [normalise(t) for t in texts]

@@ -30,24 +30,13 @@ METADATA_FILE = "model.json"
 TOKENS_FILE = "token_vectors.npz"
 
 
-def assign(margins: np.ndarray, fallback: bool) -> np.ndarray:
-    """Categories whose score passes their threshold; with `fallback`, a comment that passes
-    none gets its closest one (every codable comment has at least one category)."""
-    chosen = margins >= 0
-    if fallback:
-        empty = ~chosen.any(axis=1) & np.isfinite(margins).any(axis=1)
-        chosen[np.flatnonzero(empty), margins[empty].argmax(axis=1)] = True
-    return chosen
-
-
 @dataclass
 class FftCoder:
     categories: list[str]
     features: FeatureSpace
-    category_weights: np.ndarray  # categories x features
+    category_weights: np.ndarray  # categories x features (NB-LR: NB ratios folded in)
     category_bias: np.ndarray
     thresholds: np.ndarray  # inf for categories too rare to train
-    fallback: bool
     sentiment_weights: np.ndarray  # classes x features
     sentiment_bias: np.ndarray
     sentiment_classes: np.ndarray
@@ -55,9 +44,11 @@ class FftCoder:
 
     def code(self, texts: Sequence[str | None], ratings: Sequence | None = None,
              questions: Sequence[str | None] | None = None) -> pl.DataFrame:
-        """One row per comment, in input order: `categories` (list), `sentiment` (1 very
-        positive .. 5 very negative) and `scores` (margin over each trained category's
-        threshold). Blank and "Did not answer" comments get no categories and null sentiment."""
+        """One row per comment, in input order: `categories` (list), `confidences` (one per
+        category: the logistic of its margin over the threshold, 0.5 at the cut and towards 1
+        far above it), `sentiment` (1 very positive .. 5 very negative) and `scores` (margin
+        over each trained category's threshold). Blank and "Did not answer" comments get no
+        categories and null sentiment."""
         n = len(texts)
         ratings = list(ratings) if ratings is not None else [None] * n
         questions = list(questions) if questions is not None else [None] * n
@@ -73,13 +64,18 @@ class FftCoder:
                     [questions[i] for i in rows])
             x = self.features.transform(*args)
             found = np.asarray(x @ self.category_weights.T) + self.category_bias - self.thresholds
-            chosen[rows] = assign(found, self.fallback)
+            chosen[rows] = found >= 0
             margins[rows] = found[:, trained]
             logits = np.asarray(x @ self.sentiment_weights.T) + self.sentiment_bias
             sentiment[rows] = self.sentiment_classes[logits.argmax(axis=1)]
         names = np.array(self.categories)
+        confidence = np.zeros(chosen.shape)
+        with np.errstate(over="ignore"):  # untrained categories: margin -inf, confidence 0
+            confidence[rows] = 1 / (1 + np.exp(-found))
         return pl.DataFrame({
             "categories": [names[row].tolist() for row in chosen],
+            "confidences": [np.round(c[row], 3).tolist() for c, row in zip(confidence, chosen,
+                                                                          strict=True)],
             "sentiment": pl.Series(sentiment, dtype=pl.Int8).replace(0, None),
             "scores": pl.DataFrame(margins, schema=names[trained].tolist(), orient="row")
             .fill_nan(None).to_struct(),
@@ -107,7 +103,6 @@ def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
         category_weights=arrays["category_weights"].astype(np.float32),
         category_bias=arrays["category_bias"],
         thresholds=arrays["thresholds"],
-        fallback=metadata["fallback"],
         sentiment_weights=arrays["sentiment_weights"].astype(np.float32),
         sentiment_bias=arrays["sentiment_bias"],
         sentiment_classes=arrays["sentiment_classes"],
