@@ -1,0 +1,254 @@
+"""XmR charts: limits, special-cause points and icons for a series, or for each group of a frame."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Sequence
+from itertools import pairwise
+from numbers import Real
+
+import numpy as np
+import polars as pl
+
+from pipelines.spc.limits import period_limits
+from pipelines.spc.rules import HIGH_RULES, special_cause_rules
+
+DIRECTIONS = {"increase": 1, "decrease": -1, "neutral": 0}
+MIN_FIX_AFTER_N_POINTS = 12  # NHSRplotthedots refuses fewer (ptd_spc_options)
+
+SCHEMA = {
+    "value": pl.Float64,
+    "period": pl.Int32,
+    "mean": pl.Float64,
+    "lpl": pl.Float64,
+    "upl": pl.Float64,
+    "lpl_close": pl.Float64,
+    "upl_close": pl.Float64,
+    "moving_range": pl.Float64,
+    "moving_range_mean": pl.Float64,
+    "outside_limits": pl.Boolean,
+    "relative_to_mean": pl.Int8,
+    "close_to_limits": pl.Boolean,
+    "special_cause_rule": pl.String,
+    "point_type": pl.String,
+    "variation_icon": pl.String,
+    "assurance_icon": pl.String,
+}
+SPC_COLUMNS = tuple(name for name in SCHEMA if name != "value")  # what xmr_by_group adds
+
+
+def xmr(
+    values: Sequence[float],
+    improvement: str = "increase",
+    fix_after_n_points: int | None = None,
+    rebase_at: Sequence[int] = (),
+    screen_outliers: bool = True,
+    target: float | None = None,
+) -> pl.DataFrame:
+    """One row per value (in the order given) with its XmR chart columns.
+
+    values: one number per period in time order. None/NaN/inf are rejected: NHSRplotthedots
+        expects a series without gaps (its trend rule can even fail on a missing value), so
+        drop or fill missing periods first.
+    improvement: "increase", "decrease" or "neutral" (which way is better).
+    fix_after_n_points: base each period's mean and moving ranges on its first n points only
+        (n >= 12, as NHSRplotthedots insists); the limits still apply to the whole period.
+    rebase_at: 0-based positions at which a new period starts; each period gets its own
+        limits and the rules never look across a rebase. 0 is allowed and changes nothing.
+    screen_outliers: drop moving ranges >= 3.267 x their mean, once, before drawing limits.
+    target: a single target, used only for the assurance icon.
+
+    Columns: value; period (0, 1, ...); mean; lpl, upl (process limits); lpl_close,
+    upl_close (where the "close to limits" band starts); moving_range (|x - previous x|
+    within the period, null at a period's first point: for display, the limits use only the
+    fixed and screened ranges); moving_range_mean (the one behind the limits); outside_limits;
+    relative_to_mean (-1, 0, 1); close_to_limits (between the close band and a limit, never
+    outside); special_cause_rule (None, or one of rules.RULES by priority); point_type
+    (common_cause, special_cause_improvement, special_cause_concern,
+    special_cause_neutral_high, special_cause_neutral_low); and two constant columns,
+    variation_icon (from the last point's type) and assurance_icon (from the last period's
+    limits against the target; None without a target or with neutral improvement).
+
+    The limits are null, and outside_limits / close_to_limits too, in a period with no usable
+    moving range: a single point, or a flat run whose only moving range (0) is screened out.
+    Such points are common cause unless a trend or shift applies.
+    """
+    y = _as_values(values)
+    direction = _direction(improvement)
+    _check_options(fix_after_n_points, screen_outliers, target)
+    n = len(y)
+    bounds = [0, *_period_starts(rebase_at, n), n] if n else [0]
+    period = np.zeros(n, dtype=np.int32)
+    stats = {name: np.full(n, np.nan) for name in
+             ("mean", "lpl", "upl", "lpl_close", "upl_close", "moving_range_mean")}
+    moving_range = np.full(n, np.nan)
+    side = np.zeros(n, dtype=np.int8)
+    outside = np.zeros(n, dtype=bool)
+    close = np.zeros(n, dtype=bool)
+    rules: list[str | None] = []
+    for number, (start, end) in enumerate(pairwise(bounds)):
+        chunk = y[start:end]
+        limits = period_limits(chunk, fix_after_n_points, screen_outliers)
+        period[start:end] = number
+        for name in stats:
+            stats[name][start:end] = getattr(limits, name)
+        moving_range[start + 1:end] = np.abs(np.diff(chunk))
+        side[start:end] = np.sign(chunk - limits.mean)
+        # Comparisons with NaN limits are False, which is how the rules treat R's NA.
+        outside[start:end] = (chunk > limits.upl) | (chunk < limits.lpl)
+        close[start:end] = ~outside[start:end] & (
+            (chunk < limits.lpl_close) | (chunk > limits.upl_close)
+        )
+        rules += special_cause_rules(chunk, side[start:end], close[start:end],
+                                     outside[start:end])
+
+    point_types = [_point_type(rule, direction) for rule in rules]
+    variation = assurance = None
+    if n:
+        variation = variation_icon(point_types[-1], improvement)
+        assurance = assurance_icon(stats["lpl"][-1], stats["upl"][-1], target, improvement)
+    frame = pl.DataFrame(
+        {
+            "value": y,
+            "period": period,
+            **stats,
+            "moving_range": moving_range,
+            "outside_limits": outside,
+            "relative_to_mean": side,
+            "close_to_limits": close,
+            "special_cause_rule": rules,
+            "point_type": point_types,
+            "variation_icon": [variation] * n,
+            "assurance_icon": [assurance] * n,
+        },
+        schema=SCHEMA,
+    )
+    no_limits = pl.col("moving_range_mean").is_nan()  # R's NA, before NaN becomes null
+    return frame.with_columns(
+        pl.when(no_limits).then(None).otherwise(pl.col(name)).alias(name)
+        for name in ("outside_limits", "close_to_limits")
+    ).with_columns(pl.col(pl.Float64).fill_nan(None))
+
+
+def xmr_by_group(
+    frame: pl.DataFrame,
+    group_by: list[str],
+    order_by: str,
+    value: str,
+    improvement: str = "increase",
+    rebase_on: str | None = None,
+    **options,
+) -> pl.DataFrame:
+    """`frame` sorted by `group_by` then `order_by`, with the xmr columns (SPC_COLUMNS) of
+    each group's `value` series alongside; every group is its own chart (NHSRplotthedots'
+    facets). `rebase_on` names an optional boolean column that is true where a new period
+    starts; `options` are xmr's other keywords (fix_after_n_points, screen_outliers,
+    target), applied to every group alike."""
+    if "rebase_at" in options:
+        raise TypeError("xmr_by_group takes rebase_on (a boolean column), not rebase_at")
+    clashes = sorted(set(SPC_COLUMNS) & set(frame.columns))
+    if clashes:
+        raise ValueError(f"frame already has columns xmr_by_group adds: {clashes}")
+    keys = [*group_by, order_by]
+    if frame[order_by].null_count():
+        raise ValueError(f"{order_by!r} has nulls: cannot order the series")
+    if frame.select(pl.struct(keys).is_duplicated().any()).item():
+        raise ValueError(f"duplicate {order_by!r} within a group (NHSRplotthedots refuses too)")
+
+    frame = frame.sort(keys, maintain_order=True)
+    groups = frame.partition_by(group_by, maintain_order=True) if group_by else [frame]
+    charts = []
+    for group in groups:
+        rebase_at = np.flatnonzero(group[rebase_on].fill_null(False)) if rebase_on else ()
+        try:
+            spc = xmr(group[value], improvement, rebase_at=rebase_at, **options)
+        except ValueError as err:
+            key = group.select(group_by).row(0) if group_by and len(group) else ()
+            raise ValueError(f"group {key}: {err}") from err
+        charts.append(group.hstack(spc.drop("value")))
+    if not charts:  # an empty frame: keep its columns and add empty SPC ones
+        return frame.hstack(xmr([]).drop("value"))
+    return pl.concat(charts)
+
+
+def _point_type(rule: str | None, direction: int) -> str:
+    """`ptd_point_type`: which way the point's rule points, against the improvement."""
+    if rule is None:
+        return "common_cause"
+    high = rule in HIGH_RULES
+    if direction == 0:
+        return "special_cause_neutral_high" if high else "special_cause_neutral_low"
+    better = high == (direction == 1)
+    return "special_cause_improvement" if better else "special_cause_concern"
+
+
+def variation_icon(point_type: str | None, improvement: str) -> str | None:
+    """`ptd_get_icons`: the variation icon is the last point's type, told high or low."""
+    increase = improvement == "increase"
+    return {
+        None: None,
+        "common_cause": "common_cause",
+        "special_cause_neutral_high": "neutral_high",
+        "special_cause_neutral_low": "neutral_low",
+        "special_cause_improvement": "improvement_high" if increase else "improvement_low",
+        "special_cause_concern": "concern_low" if increase else "concern_high",
+    }[point_type]
+
+
+def assurance_icon(lpl: float, upl: float, target: float | None, improvement: str) -> str | None:
+    """`ptd_calculate_assurance_type`: the last point's limits against the target. A target
+    beyond a limit is consistently met or missed; between them, hit and miss. NaN limits
+    compare False, as R's NA does in case_when, giving "inconsistent"."""
+    if target is None or improvement == "neutral":
+        return None
+    increase = improvement == "increase"
+    if target > upl:
+        return "consistent_fail" if increase else "consistent_pass"
+    if target < lpl:
+        return "consistent_pass" if increase else "consistent_fail"
+    return "inconsistent"
+
+
+def _as_values(values: Sequence[float]) -> np.ndarray:
+    try:
+        y = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError("values must be a sequence of numbers") from err
+    if y.ndim != 1:
+        raise ValueError("values must be one-dimensional")
+    missing = np.flatnonzero(~np.isfinite(y))
+    if missing.size:
+        raise ValueError(
+            f"values must be finite with no gaps; position {missing[0]} is {y[missing[0]]} "
+            "(drop or fill missing periods first)"
+        )
+    return y
+
+
+def _direction(improvement: str) -> int:
+    if improvement not in DIRECTIONS:
+        raise ValueError(f"improvement must be one of {sorted(DIRECTIONS)}, not {improvement!r}")
+    return DIRECTIONS[improvement]
+
+
+def _check_options(fix_after_n_points, screen_outliers, target) -> None:
+    if fix_after_n_points is not None and (
+        isinstance(fix_after_n_points, bool)
+        or not isinstance(fix_after_n_points, int | np.integer)
+        or fix_after_n_points < MIN_FIX_AFTER_N_POINTS
+    ):
+        raise ValueError(f"fix_after_n_points must be an integer >= {MIN_FIX_AFTER_N_POINTS}")
+    if not isinstance(screen_outliers, bool | np.bool_):
+        raise TypeError("screen_outliers must be True or False")
+    if target is not None and (
+        isinstance(target, bool) or not isinstance(target, Real) or not math.isfinite(target)
+    ):
+        raise ValueError("target must be a finite number or None")
+
+
+def _period_starts(rebase_at: Sequence[int], n: int) -> list[int]:
+    starts = sorted({operator.index(position) for position in rebase_at})
+    if starts and (starts[0] < 0 or starts[-1] >= n):
+        raise ValueError(f"rebase_at positions must be in 0..{n - 1}: {starts}")
+    return [start for start in starts if start > 0]  # the first period starts at 0 anyway
