@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.lib import settings
+from pipelines.lib.publishing import CASE_LEVEL, MARTS
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console()
@@ -55,7 +56,7 @@ def refresh() -> None:
             console.print(f"  [red]{failure}[/]")
         raise typer.Exit(1)
     console.print(f"[bold green]Refresh complete[/] in {elapsed:.0f} s")
-    _print_summary(settings.marts_dir() / "triangulate.duckdb")
+    _print_summary(settings.marts_dir() / MARTS.file)
 
 
 @app.command()
@@ -96,5 +97,7 @@ def _print_summary(published: Path) -> None:
         table.add_row(*(str(v) for v in row))
     console.print(table)
     console.print(f"Published marts: [bold]{published}[/] (Parquet copies in "
-                  f"{published.parent / 'parquet'})\nRejected rows and reasons: table "
-                  "rejected_rows; open the file read-only from any DuckDB client or BI tool.")
+                  f"{published.parent / MARTS.parquet_dir}); the record ids behind them, for "
+                  f"the patient safety team only: {published.parent / CASE_LEVEL.file}\n"
+                  "Rejected rows and reasons: table rejected_rows; open the files read-only "
+                  "from any DuckDB client or BI tool.")

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.lib.publishing import CASE_LEVEL, MARTS
 from pipelines.lib.settings import PROJECT_ROOT
 
 DEMO_SEED = 7
@@ -24,7 +25,11 @@ class Workspace:
 
     @property
     def published(self) -> Path:
-        return self.marts / "triangulate.duckdb"
+        return self.marts / MARTS.file
+
+    @property
+    def case_level(self) -> Path:
+        return self.marts / CASE_LEVEL.file
 
     def env(self) -> dict[str, str]:
         return {
@@ -34,8 +39,8 @@ class Workspace:
             "DAGSTER_HOME": str(self.root / "dagster_home"),
         }
 
-    def query(self, sql: str, params=None) -> list[tuple]:
-        con = duckdb.connect(str(self.published), read_only=True)
+    def query(self, sql: str, params=None, file: Path | None = None) -> list[tuple]:
+        con = duckdb.connect(str(file or self.published), read_only=True)
         try:
             return con.execute(sql, params or []).fetchall()
         finally:

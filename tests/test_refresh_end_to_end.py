@@ -6,6 +6,7 @@ import hashlib
 
 import duckdb
 import polars as pl
+import pytest
 
 from pipelines.lib.canonical import ENTITIES, TEXT
 from pipelines.lib.identifiers import find_identifiers
@@ -77,21 +78,47 @@ def test_location_spellings_resolve_and_unknown_ones_are_reported(refreshed):
     assert not unresolved - planted, "every other spelling should resolve through the aliases"
 
 
-def test_published_marts_hold_no_free_text_or_identifiers(refreshed):
+@pytest.mark.parametrize("case_level", [False, True], ids=["marts", "case_level"])
+def test_published_files_hold_no_free_text_or_identifiers(refreshed, case_level):
     workspace, truth = refreshed
+    file = workspace.case_level if case_level else workspace.published
     free_text = {f.name for entity in ENTITIES.values() for f in entity.fields if f.kind == TEXT}
     columns = workspace.query(
         "select table_name, column_name, data_type from duckdb_columns() "
         "where database_name = current_database() and schema_name = 'main' "
-        "and table_name not in ('themes', 'locations')")
-    assert {c for _, c, _ in columns} & (free_text | {"free_text", "record"}) == set()
+        "and table_name not in ('themes', 'locations')", file=file)
+    names = {c for _, c, _ in columns}
+    assert names & (free_text | {"free_text", "record"}) == set()
+    # Record ids only in the case-level file, which stays with the patient safety team.
+    assert ("record_id" in names) == case_level
     # The generator writes NHS numbers, phone numbers and emails into some free text.
     assert truth["messiness"]["identifiers_in_text"]
     for table, column, data_type in columns:
         if data_type == "VARCHAR":
             values = " ".join(v for (v,) in workspace.query(
-                f'select distinct "{column}" from "{table}" where "{column}" is not null'))
+                f'select distinct "{column}" from "{table}" where "{column}" is not null',
+                file=file))
             assert not find_identifiers(values), (table, column)
+
+
+def test_planted_records_filed_under_other_are_themed_by_their_narrative(refreshed):
+    workspace, truth = refreshed
+    themed = {(source, record_id, theme): (method, reason)
+              for source, record_id, theme, method, reason in workspace.query(
+                  "select source, record_id, theme_id, method, reason from record_themes",
+                  file=workspace.case_level)}
+    records = {(source, record_id) for source, record_id, _ in themed}
+    by_narrative = 0
+    for problem in truth["problems"]:
+        for source in {"incidents", "complaints"} & set(problem["sources"]):
+            # Planted records the loader rejected, or whose text was blanked, carry no theme.
+            for record_id in {i for i in problem["planted"][source]["ids"]
+                              if (source, i) in records}:
+                method, reason = themed[source, record_id, problem["theme"]]
+                if method == "keyword":
+                    assert reason.startswith("no specific structured code"), reason
+                    by_narrative += 1
+    assert by_narrative, "the scenario files some planted records under 'Other'"
 
 
 def _mart_snapshot(workspace) -> dict[str, str]:

@@ -1,5 +1,5 @@
 {#
-    The theme_keywords seed as a list of {source, theme_id, pattern}, read when the model
+    The theme_keywords seed as a list of {rule_set, theme_id, pattern}, read when the model
     runs (the seed is built first: callers declare `-- depends_on: ref('theme_keywords')`).
 
     Why read the seed into the SQL instead of joining it: DuckDB compiles a regular
@@ -12,14 +12,14 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set rules_query -%}
-        select source, theme_id, pattern
+        select rule_set, theme_id, pattern
         from {{ ref('theme_keywords') }}
-        where source is not null and theme_id is not null and pattern is not null
-        order by source, theme_id, pattern
+        where rule_set is not null and theme_id is not null and pattern is not null
+        order by rule_set, theme_id, pattern
     {%- endset -%}
     {%- set rules = [] -%}
     {%- for row in run_query(rules_query).rows -%}
-        {%- do rules.append({'source': row[0], 'theme_id': row[1], 'pattern': row[2]}) -%}
+        {%- do rules.append({'rule_set': row[0], 'theme_id': row[1], 'pattern': row[2]}) -%}
     {%- endfor -%}
     {{ return(rules) }}
 {% endmacro %}
@@ -30,18 +30,18 @@
 {%- endmacro %}
 
 {#
-    A list of {theme_id, pattern} structs: the keyword rules of source `rule_source` (a SQL
+    A list of {theme_id, pattern} structs: the keyword rules of rule set `rule_set` (a SQL
     expression) whose pattern matches `text` (a SQL expression), null where a rule does not
     match. Unnest it and drop nulls to get one row per matched rule.
 #}
-{% macro matched_keyword_rules(rule_source, text) %}
+{% macro matched_keyword_rules(rule_set, text) %}
     {%- set keyword_rules = theme_keyword_rules() -%}
-    {%- set rule_sources = keyword_rules | map(attribute='source') | unique | list -%}
-    {%- if rule_sources %}
-    case {{ rule_source }}
-        {%- for source_name in rule_sources %}
-        when {{ sql_string(source_name) }} then [
-            {%- for rule in keyword_rules if rule.source == source_name %}
+    {%- set rule_set_names = keyword_rules | map(attribute='rule_set') | unique | list -%}
+    {%- if rule_set_names %}
+    case {{ rule_set }}
+        {%- for set_name in rule_set_names %}
+        when {{ sql_string(set_name) }} then [
+            {%- for rule in keyword_rules if rule.rule_set == set_name %}
             case when regexp_matches({{ text }}, {{ sql_string(rule.pattern) }}, 'i')
                 then {
                     'theme_id': {{ sql_string(rule.theme_id) }},

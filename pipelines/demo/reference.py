@@ -38,7 +38,7 @@ class Reference:
     locations: tuple[Location, ...]
     # (source, code_field) -> lower-cased code -> themes, as dbt joins them (case-insensitive).
     code_themes: dict[tuple[str, str], dict[str, frozenset[str]]]
-    keywords: dict[tuple[str, str], str]  # (source, theme_id) -> pattern
+    keywords: dict[tuple[str, str], str]  # (rule_set, theme_id) -> pattern
 
     def location(self, location_id: str) -> Location:
         return next(loc for loc in self.locations if loc.location_id == location_id)
@@ -69,7 +69,7 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
         if row["theme_id"]:
             code_themes[(row["source"], row["code_field"])][
                 row["native_code"].strip().lower()].add(row["theme_id"])
-    keywords = {(row["source"], row["theme_id"]): row["pattern"]
+    keywords = {(row["rule_set"], row["theme_id"]): row["pattern"]
                 for row in _rows(seeds_dir / "theme_keywords.csv")}
     return Reference(
         themes=themes,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from pipelines.demo import texts
@@ -78,6 +79,7 @@ class Scenario:
     end_date: dt.date
     planting_rates: dict[str, float]
     min_planted: int
+    generic_code_share: float
     plants: tuple[Plant, ...]
     national_events: tuple[NationalEvent, ...]
     messiness: dict[str, Any]
@@ -86,6 +88,11 @@ class Scenario:
         months = (plant.end.year - plant.start.year) * 12 + plant.end.month - plant.start.month + 1
         rate = self.planting_rates[source] * months * plant.intensity * scale
         return max(self.min_planted, round(rate))
+
+    def generic_rows(self, rng, n: int) -> np.ndarray:
+        """Which of n planted records are filed under a generic code ("Other"), so that only
+        their narrative says what happened."""
+        return rng.random(n) < self.generic_code_share
 
     def plants_for(self, source: str) -> list[Plant]:
         return [plant for plant in self.plants if source in plant.sources]
@@ -109,7 +116,8 @@ def load_scenario(scenario: Path | str | dict | None, ref: Reference) -> Scenari
         raise ScenarioError(f"problem and decoy names must be unique: {names}")
     events = tuple(_event(item, end, ref) for item in spec.get("national_events") or ())
     return Scenario(start, end, dict(spec["planting_rates"]), int(spec["min_planted"]),
-                    plants, events, dict(spec["messiness"]))
+                    float(spec.get("generic_code_share", 0)), plants, events,
+                    dict(spec["messiness"]))
 
 
 def _plant(item: dict, kind: str, end: dt.date, ref: Reference) -> Plant:

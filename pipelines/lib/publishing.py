@@ -16,12 +16,27 @@ import duckdb
 
 from pipelines.lib.identifiers import PATTERNS, nhs_numbers_in
 
-PUBLISHED_FILE = "triangulate.duckdb"
-PARQUET_DIR = "parquet"
-# Schemas of the private warehouse that are published, and the reference seeds that help a
-# reader label the marts (they hold no patient data).
-PUBLISHED_SCHEMAS = ("marts",)
-REFERENCE_TABLES = ("themes", "locations")
+# Reference seeds that help a reader label the marts (they hold no patient data).
+REFERENCE_TABLES = ("themes", "theme_taxonomy", "theme_code_map", "locations")
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One published DuckDB file: the warehouse schemas it copies, and its Parquet folder."""
+
+    file: str
+    schemas: tuple[str, ...]
+    reference_tables: tuple[str, ...]
+    parquet_dir: str
+
+
+# The aggregate marts go to everyone who reads quality data; the case-level file (record
+# ids of the evidence behind each figure, still no free text) only to the patient safety
+# team, so the two are separate files that can carry separate file permissions.
+MARTS = Publication("triangulate.duckdb", ("marts",), REFERENCE_TABLES, "parquet")
+CASE_LEVEL = Publication("triangulate_case_level.duckdb", ("case_level",), (),
+                         "parquet_case_level")
+PUBLICATIONS = (MARTS, CASE_LEVEL)
 
 
 class IdentifiableDataError(RuntimeError):
@@ -34,24 +49,42 @@ class Published:
     tables: dict[str, int]  # table -> rows
 
 
-def publish(warehouse: Path, marts_dir: Path) -> Published:
+def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
+    """Build every publication beside its target, check them all, then swap them all in: a
+    failure anywhere leaves every published file as it was."""
     marts_dir.mkdir(parents=True, exist_ok=True)
-    target = marts_dir / PUBLISHED_FILE
-    partial = marts_dir / f".{PUBLISHED_FILE}.partial"
-    partial.unlink(missing_ok=True)
-    con = duckdb.connect(str(partial))
+    built = []
     try:
-        tables = _copy_tables(con, warehouse)
-        _refuse_identifiers(con, tables)
-        _write_parquet(con, tables, marts_dir / PARQUET_DIR)
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    os.replace(partial, target)
-    return Published(target, tables)
+        for publication in PUBLICATIONS:
+            partial = marts_dir / f".{publication.file}.partial"
+            built.append((publication, partial, _build(publication, warehouse, partial)))
+    except BaseException:
+        for _, partial, _ in built:
+            partial.unlink(missing_ok=True)
+        raise
+    published = []
+    for publication, partial, tables in built:
+        _write_parquet(partial, tables, marts_dir / publication.parquet_dir)
+        os.replace(partial, marts_dir / publication.file)
+        published.append(Published(marts_dir / publication.file, tables))
+    return published
 
 
-def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, int]:
+def _build(publication: Publication, warehouse: Path, partial: Path) -> dict[str, int]:
+    partial.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(partial)) as con:
+            tables = _copy_tables(con, warehouse, publication)
+            _refuse_identifiers(con, tables)
+            con.execute("checkpoint")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return tables
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
+                 publication: Publication) -> dict[str, int]:
     # ATTACH takes no bound parameters: quote the path as a SQL string literal.
     quoted = str(warehouse).replace("'", "''")
     con.execute(f"attach '{quoted}' as wh (read_only)")
@@ -60,7 +93,7 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, i
         "and (schema_name in (select unnest(?)) or "
         "(schema_name = 'reference' and table_name in (select unnest(?)))) "
         "order by schema_name, table_name",
-        [list(PUBLISHED_SCHEMAS), list(REFERENCE_TABLES)],
+        [list(publication.schemas), list(publication.reference_tables)],
     ).fetchall()
     tables = {}
     for schema, name in names:
@@ -92,9 +125,13 @@ def _refuse_identifiers(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) 
                     f"({len(hits)} distinct values); the published marts were left as they were")
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, tables: dict[str, int], folder: Path) -> None:
+def _write_parquet(database: Path, tables: dict[str, int], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for name in tables:
-        partial = folder / f".{name}.parquet.partial"
-        con.execute(f"copy main.\"{name}\" to '{partial}' (format parquet)")
-        os.replace(partial, folder / f"{name}.parquet")
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for name in tables:
+            partial = folder / f".{name}.parquet.partial"
+            con.execute(f"copy main.\"{name}\" to '{partial}' (format parquet)")
+            os.replace(partial, folder / f"{name}.parquet")
+    finally:
+        con.close()

@@ -19,8 +19,9 @@ def fft_comments(context: dg.AssetExecutionContext,
                  warehouse: WarehouseResource) -> dg.MaterializeResult:
     """`coded.fft_comments`: one row per FFT response with a "what could we do better?"
     answer, coded by the shipped model (`models/fft_coder/`) to v6 Patient Experience
-    framework categories (each with the model's confidence) and a sentiment (1 very positive .. 5 very negative). Only that
-    answer is coded: it is where a response describes a problem."""
+    framework categories (each with the model's confidence) and a sentiment (1 very
+    positive .. 5 very negative). Only that answer is coded: it is where a response describes
+    a problem."""
     from pipelines.textcoding.fft_model import code_comments
 
     with warehouse.connect() as con:

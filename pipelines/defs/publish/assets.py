@@ -6,19 +6,20 @@ from pipelines.defs.dbt.assets import dbt_models
 from pipelines.defs.resources import MartsResource, WarehouseResource
 from pipelines.lib.publishing import publish
 
-# Rule, not a list of names: every dbt model in the marts layer feeds the published file.
-MART_KEYS = [key for key in dbt_models.keys if key.path[0] == "marts"]
+# Rule, not a list of names: every dbt model in the marts and case-level layers is published.
+MART_KEYS = [key for key in dbt_models.keys if key.path[0] in ("marts", "case_level")]
 
 
 @dg.asset(key=["published", "marts"], group_name="published", deps=MART_KEYS, kinds={"duckdb"})
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                     marts: MartsResource) -> dg.MaterializeResult:
     """`data/marts/triangulate.duckdb` (plus `parquet/<mart>.parquet`): every mart table and the
-    theme and location reference tables, copied from the private warehouse and swapped in with
-    an atomic rename. Open it read-only from BI tools; it holds no free text or identifiers."""
+    theme and location reference tables; `triangulate_case_level.duckdb` (plus
+    `parquet_case_level/`): the record ids behind them, for the patient safety team only. Copied
+    from the private warehouse and swapped in with an atomic rename. Open them read-only from BI
+    tools; neither holds free text or patient identifiers."""
     published = publish(warehouse.file(), marts.folder())
-    context.log.info(f"published {len(published.tables)} tables to {published.path}")
+    for file in published:
+        context.log.info(f"published {len(file.tables)} tables to {file.path}")
     return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(published.path)),
-        "tables": dg.MetadataValue.json(published.tables),
-    })
+        file.path.name: dg.MetadataValue.json(file.tables) for file in published})

@@ -152,6 +152,10 @@ def _planted(ctx: Context, rng: np.random.Generator, subs: SubSubjects, plant: P
     if not firsts:
         raise ScenarioError(f"{plant.name}: no complaint sub-subject maps to {plant.theme} in "
                             "theme_code_map.csv")
-    return [_complaint(ctx, rng, subs, day.astype(dt.date), loc,
+    rows = [_complaint(ctx, rng, subs, day.astype(dt.date), loc,
                        firsts[int(rng.integers(len(firsts)))], plant.theme, plant.name)
             for day, loc in zip(days, locations, strict=True)]
+    for row, generic in zip(rows, ctx.scenario.generic_rows(rng, n), strict=True):
+        if generic:  # the narrative stays the theme's
+            row.update(subjects=["Other"], sub_subjects=["Other"])
+    return rows

@@ -223,8 +223,14 @@ def _planted(ctx: Context, rng: np.random.Generator, codes: Codes, plant: Plant)
                             f"{plant.theme} in theme_code_map.csv")
     weights = np.array([cat.SUBCATEGORY_WEIGHTS.get(codes.pairs[p][1], 1.0) for p in candidates])
     pairs = candidates[pick(rng, weights, n)]
-    return _records(ctx, rng, codes, uniform_dates(rng, n, plant.start, plant.end),
-                    plant_locations(ctx, rng, plant, "incidents", n), pairs, tag=plant.name)
+    records = _records(ctx, rng, codes, uniform_dates(rng, n, plant.start, plant.end),
+                       plant_locations(ctx, rng, plant, "incidents", n), pairs, tag=plant.name)
+    generic = pl.Series(ctx.scenario.generic_rows(rng, n))
+    return records.with_columns(  # the description stays the theme's
+        *(pl.when(generic).then(pl.lit("Other")).otherwise(pl.col(c)).alias(c)
+          for c in ("category", "subcategory")),
+        *(pl.when(generic).then(None).otherwise(pl.col(c)).alias(c)
+          for c in ("lfpse_safety_challenge", "lfpse_agent", "lfpse_process")))
 
 
 # National-requirement events recorded as incidents: (category, subcategory, worst harm, flags).

@@ -26,7 +26,7 @@ rules_matched as (
         report_id,
         report_date,
         coroner_area,
-        {{ matched_keyword_rules("'inquests'", 'concerns') }} as matched_rules
+        {{ matched_keyword_rules("'narrative'", 'concerns') }} as matched_rules
     from latest_reports
     where concerns is not null
 

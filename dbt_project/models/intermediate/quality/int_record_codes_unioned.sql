@@ -105,7 +105,9 @@ fft_codes as (
         'fft' as source,
         response_id as record_id,
         'v6_category' as code_field,
-        unnest(v6_categories) as native_code
+        -- Two unnests in one select zip the lists: each category with its confidence.
+        unnest(v6_categories) as native_code,
+        unnest(v6_confidences) as confidence
     from fft_comments
 
 ),
@@ -128,17 +130,19 @@ audit_codes as (
 
 codes_unioned as (
 
-    select record_key, source, record_id, code_field, native_code from incident_codes
+    -- confidence: null for codes a person chose; the model's for v6 categories.
+    select record_key, source, record_id, code_field, native_code, cast(null as double) as confidence
+    from incident_codes
     union all
-    select record_key, source, record_id, code_field, native_code from complaint_codes
+    select record_key, source, record_id, code_field, native_code, null from complaint_codes
     union all
-    select record_key, source, record_id, code_field, native_code from inquest_codes
+    select record_key, source, record_id, code_field, native_code, null from inquest_codes
     union all
-    select record_key, source, record_id, code_field, native_code from sjr_codes
+    select record_key, source, record_id, code_field, native_code, null from sjr_codes
     union all
-    select record_key, source, record_id, code_field, native_code from fft_codes
+    select record_key, source, record_id, code_field, native_code, confidence from fft_codes
     union all
-    select record_key, source, record_id, code_field, native_code from audit_codes
+    select record_key, source, record_id, code_field, native_code, null from audit_codes
 
 ),
 
@@ -150,7 +154,8 @@ distinct_codes as (
         source,
         record_id,
         code_field,
-        native_code
+        native_code,
+        confidence
     from codes_unioned
     where nullif(trim(native_code), '') is not null
 

@@ -1,27 +1,11 @@
-{#- The keyword rules are written into the SQL as constants: see macros/theme_keyword_rules.sql. -#}
-{#- A table, unlike the other intermediate models: matching every FFT comment against every
-    keyword rule is the costliest step of the build, and a dozen models and tests read the
-    result. As a view it was recomputed by each of them. -#}
+{#- A table: a dozen models and tests read it. -#}
 {{ config(materialized='table') }}
--- depends_on: {{ ref('theme_keywords') }}
 
 with
 
 record_codes as (
 
     select * from {{ ref('int_record_codes_unioned') }}
-
-),
-
-fft_responses as (
-
-    select * from {{ ref('int_fft_responses_deduplicated') }}
-
-),
-
-inquests as (
-
-    select * from {{ ref('int_inquests_deduplicated') }}
 
 ),
 
@@ -34,7 +18,8 @@ theme_code_map as (
 code_matches as (
 
     -- Codes match ignoring case and surrounding spaces, as the loader matches headers.
-    -- A map row with a blank theme_id marks a code as reviewed and deliberately themeless.
+    -- A map row with a blank theme_id marks a code as reviewed and deliberately themeless
+    -- (generic codes such as "Other").
     select
         record_codes.record_key,
         record_codes.source,
@@ -45,7 +30,7 @@ code_matches as (
             when 'v6_category' then 'text_model' else 'code_map'
         end as method,
         record_codes.code_field || ': ' || record_codes.native_code as evidence,
-        case record_codes.code_field when 'v6_category' then 3 else 1 end as method_strength
+        coalesce(record_codes.confidence, 1.0) as confidence
     from record_codes
     inner join theme_code_map
         on record_codes.source = theme_code_map.source
@@ -55,94 +40,91 @@ code_matches as (
 
 ),
 
-keyword_texts as (
-
-    -- Keyword rules read only the text that describes a problem: the FFT "what could we do
-    -- better?" answer (not "what was good?", where 'the staff' is praise) and the
-    -- coroner's matters of concern.
-    select
-        {{ record_key('fft', 'response_id') }} as record_key,
-        'fft' as source,
-        response_id as record_id,
-        comment_improve as keyword_text
-    from fft_responses
-    where comment_improve is not null
-
-    union all
-
-    select
-        {{ record_key('inquests', 'inquest_id') }} as record_key,
-        'inquests' as source,
-        inquest_id as record_id,
-        concerns as keyword_text
-    from inquests
-    where concerns is not null
-
-),
-
-rules_matched as (
-
-    -- Per text, the list of rules of its source that match (null where a rule does not).
-    select
-        record_key,
-        source,
-        record_id,
-        {{ matched_keyword_rules('source', 'keyword_text') }} as matched_rules
-    from keyword_texts
-
-),
-
-rules_unnested as (
-
-    select
-        record_key,
-        source,
-        record_id,
-        unnest(matched_rules) as matched_rule
-    from rules_matched
-
-),
-
 keyword_matches as (
 
+    select * from {{ ref('int_record_keyword_matches') }}
+
+),
+
+specifically_coded as (
+
+    -- Records with at least one code a person chose that means a theme. The others have
+    -- missing codes, or only generic or unmapped ones, so their narrative decides.
+    select distinct record_key
+    from code_matches
+    where method = 'code_map'
+
+),
+
+keyword_assignments as (
+
     select
-        record_key,
-        source,
-        record_id,
-        matched_rule.theme_id as theme_id,
+        keyword_matches.record_key,
+        keyword_matches.source,
+        keyword_matches.record_id,
+        keyword_matches.theme_id,
         'keyword' as method,
-        matched_rule.pattern as evidence,
-        2 as method_strength
-    from rules_unnested
-    where matched_rule is not null
+        keyword_matches.evidence,
+        {{ var('keyword_rule_confidence') }} as confidence,
+        case
+            when keyword_matches.is_primary_text and keyword_matches.source = 'fft'
+                then 'keyword rule on the "what could we do better?" answer'
+            when keyword_matches.is_primary_text
+                then 'keyword rule on the coroner''s matters of concern'
+            else 'no specific structured code (missing, generic or unmapped): the narrative decides'
+        end as reason
+    from keyword_matches
+    left join specifically_coded
+        on keyword_matches.record_key = specifically_coded.record_key
+    -- Where a person chose a specific code, it wins over a rule reading their words;
+    -- data_quality.coding_disagreements lists what the text suggested instead.
+    where keyword_matches.is_primary_text or specifically_coded.record_key is null
 
 ),
 
-matches_unioned as (
+code_assignments as (
 
-    select * from code_matches
-    union all
-    select * from keyword_matches
-
-),
-
-strongest_matches as (
-
-    -- A record carries each theme once, by its strongest method: a code chosen by a person
-    -- beats a keyword found in text. `evidence` is the first code or pattern that matched.
     select
-        record_key,
-        source,
-        record_id,
-        theme_id,
-        method,
-        evidence
-    from matches_unioned
+        code_matches.*,
+        case code_matches.method
+            when 'text_model' then 'FFT comment model: v6 category mapped by theme_code_map'
+            when 'code_map' then
+                case when keyword_matches.record_key is not null
+                    then 'structured code, and the narrative agrees'
+                    else 'structured code mapped by theme_code_map'
+                end
+        end as reason
+    from code_matches
+    left join (select distinct record_key, theme_id from keyword_matches) as keyword_matches
+        on code_matches.record_key = keyword_matches.record_key
+        and code_matches.theme_id = keyword_matches.theme_id
+
+),
+
+assignments_unioned as (
+
+    select record_key, source, record_id, theme_id, method, evidence, confidence, reason
+    from code_assignments
+    union all
+    select record_key, source, record_id, theme_id, method, evidence, confidence, reason
+    from keyword_assignments
+
+),
+
+strongest_assignments as (
+
+    -- A record carries each theme once, by its strongest method: a code chosen by a person,
+    -- then a rule a person wrote, then the learned model. `evidence` is the first code or
+    -- pattern that matched.
+    select *
+    from assignments_unioned
     qualify row_number() over (
         partition by record_key, theme_id
-        order by method_strength, evidence
+        order by
+            case method when 'code_map' then 1 when 'keyword' then 2 else 3 end,
+            evidence
     ) = 1
 
 )
 
-select * from strongest_matches
+select * from strongest_assignments

@@ -16,6 +16,7 @@ renamed as (
         v6_categories,
 
         -- numerics
+        v6_confidences,
         sentiment
 
     from source
