@@ -11,6 +11,11 @@
 -- depends_on: {{ ref('load_summary') }}
 -- depends_on: {{ ref('coding_disagreements') }}
 -- depends_on: {{ ref('record_themes') }}
+-- depends_on: {{ ref('fft_experience') }}
+-- depends_on: {{ ref('complaints_performance') }}
+-- depends_on: {{ ref('learning_from_deaths') }}
+-- depends_on: {{ ref('pfd_tracker') }}
+-- depends_on: {{ ref('audit_programme') }}
 
 {{ config(meta={'dagster': {'ref': {'name': 'theme_counts'}}}) }}
 

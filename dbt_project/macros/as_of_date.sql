@@ -1,0 +1,16 @@
+{#
+    The date the operational marts judge "overdue" and "open at month end" against, as a SQL
+    date expression. Set it for a reproducible rebuild (a quarter-end report, a test) with
+    the dbt var `as_of_date` or the environment variable TRIANGULATE_AS_OF_DATE
+    (YYYY-MM-DD; the var wins); otherwise it is the day the refresh runs (current_date),
+    which is what a tracker read the morning after the nightly run should mean. Every mart
+    that uses it publishes it in an `as_of_date` column.
+#}
+{% macro as_of_date() -%}
+    {%- set configured = var('as_of_date', none) or env_var('TRIANGULATE_AS_OF_DATE', '') -%}
+    {%- if configured -%}
+        cast('{{ configured | string | trim }}' as date)
+    {%- else -%}
+        current_date
+    {%- endif -%}
+{%- endmacro %}
