@@ -16,6 +16,11 @@
 -- depends_on: {{ ref('learning_from_deaths') }}
 -- depends_on: {{ ref('pfd_tracker') }}
 -- depends_on: {{ ref('audit_programme') }}
+-- depends_on: {{ ref('triangulation') }}
+-- depends_on: {{ ref('triangulation_evidence') }}
+-- depends_on: {{ ref('psirp_local_priorities') }}
+-- depends_on: {{ ref('audit_priorities') }}
+-- depends_on: {{ ref('hotspots') }}
 
 {{ config(meta={'dagster': {'ref': {'name': 'theme_counts'}}}) }}
 

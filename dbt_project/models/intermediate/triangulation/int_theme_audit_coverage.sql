@@ -1,0 +1,64 @@
+-- Theme x directorate: the clinical audit programme's coverage of the theme there. An audit
+-- covers the themes its topic and guidance map to (theme_code_map, source `audit`).
+with
+
+audit_programme as (
+
+    select * from {{ ref('audit_programme') }}
+
+),
+
+record_themes as (
+
+    select * from {{ ref('int_record_themes_mapped') }}
+
+),
+
+signal_windows as (
+
+    select * from {{ ref('int_signal_windows') }}
+
+),
+
+data_end as (
+
+    select max(recent_end_month) as data_end_month from signal_windows
+
+),
+
+theme_audits as (
+
+    select
+        record_themes.theme_id,
+        audit_programme.*,
+        coalesce(audit_programme.report_date, audit_programme.registered_date) as audit_date
+    from record_themes
+    inner join audit_programme
+        on record_themes.record_id = audit_programme.audit_id
+    where record_themes.source = 'audit'
+        and audit_programme.directorate is not null
+
+)
+
+select
+    theme_audits.theme_id,
+    theme_audits.directorate,
+    count(*) as audits_count,
+    max(theme_audits.audit_date) as last_audit_date,
+    arg_max(theme_audits.audit_id, theme_audits.audit_date) as last_audit_id,
+    arg_max(theme_audits.audit_title, theme_audits.audit_date) as last_audit_title,
+    arg_max(theme_audits.audit_status, theme_audits.audit_date) as last_audit_status,
+    arg_max(theme_audits.rag_rating, theme_audits.audit_date) as last_rag_rating,
+    arg_max(theme_audits.weighted_compliance_pct, theme_audits.audit_date)
+        as last_compliance_pct,
+    coalesce(
+        max(theme_audits.audit_date)
+            >= min(data_end.data_end_month) - to_months({{ var('audit_coverage_months') }}),
+        false
+    ) as is_recently_audited,
+    bool_or(theme_audits.audit_status not in ('reported', 'closed')) as has_audit_in_progress,
+    cast(sum(theme_audits.actions_overdue_count) as bigint) as actions_overdue_count,
+    coalesce(bool_or(theme_audits.is_reaudit_overdue), false) as is_reaudit_overdue
+from theme_audits
+cross join data_end
+group by theme_audits.theme_id, theme_audits.directorate

@@ -1,0 +1,127 @@
+-- Themes x directorates where triangulated concern is high and clinical audit coverage is
+-- weak: what the audit programme should take on next, and why.
+with
+
+triangulation as (
+
+    select * from {{ ref('triangulation') }}
+
+),
+
+coverage as (
+
+    select * from {{ ref('int_theme_audit_coverage') }}
+
+),
+
+theme_code_map as (
+
+    select * from {{ ref('theme_code_map') }}
+
+),
+
+themes as (
+
+    select * from {{ ref('themes') }}
+
+),
+
+concern as (
+
+    -- A directorate's concern is the strongest of its own row and its wards' rows.
+    select
+        theme_id,
+        directorate,
+        max(n_sources_signalling) as n_sources_signalling,
+        max(weighted_score) as weighted_score,
+        string_agg(distinct sources_signalling, '; ') as sources_signalling
+    from triangulation
+    where directorate is not null
+    group by theme_id, directorate
+    having max(n_sources_signalling) >= 2
+
+),
+
+audit_topics as (
+
+    -- What a new audit of the theme would measure: the audit topics and guidance the
+    -- theme_code_map links to it.
+    select
+        theme_id,
+        string_agg(distinct native_code, '; ' order by native_code)
+            filter (where code_field = 'topic') as audit_topics,
+        string_agg(distinct native_code, '; ' order by native_code)
+            filter (where code_field = 'guidance_reference') as guidance
+    from theme_code_map
+    where source = 'audit' and theme_id is not null
+    group by theme_id
+
+),
+
+assessed as (
+
+    select
+        concern.*,
+        themes.theme_name,
+        coverage.last_audit_id,
+        coverage.last_audit_title,
+        coverage.last_audit_date,
+        coverage.last_audit_status,
+        coverage.last_rag_rating,
+        coverage.last_compliance_pct,
+        coalesce(coverage.actions_overdue_count, 0) as actions_overdue_count,
+        coalesce(coverage.is_reaudit_overdue, false) as is_reaudit_overdue,
+        coalesce(coverage.is_recently_audited, false) as is_recently_audited,
+        audit_topics.audit_topics,
+        audit_topics.guidance,
+        concat_ws('; ',
+            case when not coalesce(coverage.is_recently_audited, false)
+                then 'no audit within {{ var("audit_coverage_months") }} months' end,
+            case when coverage.last_rag_rating in ('amber', 'red')
+                then 'last audit below target (' || coverage.last_rag_rating || ')' end,
+            case when coverage.actions_overdue_count > 0
+                then coverage.actions_overdue_count || ' audit actions overdue' end,
+            case when coverage.is_reaudit_overdue then 're-audit overdue' end
+        ) as coverage_gaps
+    from concern
+    inner join themes
+        on concern.theme_id = themes.theme_id
+    left join coverage
+        on concern.theme_id = coverage.theme_id
+        and concern.directorate = coverage.directorate
+    left join audit_topics
+        on concern.theme_id = audit_topics.theme_id
+
+)
+
+select
+    rank() over (
+        order by n_sources_signalling desc, weighted_score desc, theme_id, directorate
+    ) as audit_priority_rank,
+    theme_id,
+    theme_name,
+    directorate,
+    n_sources_signalling,
+    sources_signalling,
+    weighted_score,
+    coverage_gaps,
+    last_audit_id,
+    last_audit_title,
+    last_audit_date,
+    last_audit_status,
+    last_rag_rating,
+    last_compliance_pct,
+    actions_overdue_count,
+    is_reaudit_overdue,
+    case
+        when last_audit_id is null or not is_recently_audited
+            then 'New audit: ' || coalesce(audit_topics, theme_name)
+        -- A re-audit of a re-audit is still a re-audit: name the topic once.
+        else 'Re-audit: ' || regexp_replace(last_audit_title, '^Re-audit:\s*', '')
+    end as recommended_audit,
+    guidance,
+    theme_name || ' in ' || directorate || ': signalling in ' || n_sources_signalling
+        || ' sources (' || sources_signalling || ') while ' || coverage_gaps || '.'
+        as rationale
+from assessed
+where coverage_gaps <> ''

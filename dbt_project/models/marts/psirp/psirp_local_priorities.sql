@@ -1,0 +1,136 @@
+-- The PSIRP "local focus" table: one row per theme signalling somewhere, where it is most
+-- concentrated, the evidence per source, and the proposed learning response by the rules in
+-- _psirp__docs.md (doc block learning_response_rules).
+{%- set recent_months = var('recent_months') | int %}
+
+with
+
+triangulation as (
+
+    select * from {{ ref('triangulation') }}
+
+),
+
+coverage as (
+
+    select * from {{ ref('int_theme_audit_coverage') }}
+
+),
+
+signalling as (
+
+    select * from triangulation where n_sources_signalling > 0
+
+),
+
+best_unit as (
+
+    -- Where the theme is most concentrated: the unit with most sources signalling; a ward
+    -- over its directorate when they tie (the ward is where to act), then the heavier score.
+    select *
+    from signalling
+    qualify row_number() over (
+        partition by theme_id
+        order by
+            n_sources_signalling desc,
+            case unit_level when 'location' then 0 else 1 end,
+            weighted_score desc,
+            unit_id
+    ) = 1
+
+),
+
+elsewhere as (
+
+    select
+        signalling.theme_id,
+        string_agg(signalling.unit_name, ', ' order by signalling.weighted_score desc)
+            as also_signalling_in
+    from signalling
+    inner join best_unit
+        on signalling.theme_id = best_unit.theme_id
+    where signalling.unit_id <> best_unit.unit_id
+        and signalling.unit_id <> best_unit.directorate
+    group by signalling.theme_id
+
+),
+
+with_coverage as (
+
+    select
+        best_unit.*,
+        elsewhere.also_signalling_in,
+        coverage.last_audit_title,
+        coalesce(coverage.has_audit_in_progress, false) as has_audit_in_progress
+    from best_unit
+    left join elsewhere
+        on best_unit.theme_id = elsewhere.theme_id
+    left join coverage
+        on best_unit.theme_id = coverage.theme_id
+        and best_unit.directorate = coverage.directorate
+
+),
+
+responses as (
+
+    select
+        *,
+        case
+            when n_sources_signalling >= 3 and recent_gravest_count > 0 then 'PSII'
+            when has_audit_in_progress and n_sources_signalling < 3
+                then 'Existing QI programme'
+            when n_sources_signalling >= 2 then 'Thematic review'
+            when sjr_is_signalling or inquests_is_signalling then 'MDT review'
+            when unit_level = 'location' and incidents_is_signalling
+                and total_recent_records <= 5 then 'SWARM huddle'
+            else 'After Action Review'
+        end as proposed_learning_response
+    from with_coverage
+
+)
+
+select
+    rank() over (
+        order by n_sources_signalling desc, weighted_score desc, total_recent_records desc
+    ) as priority_rank,
+    theme_id,
+    theme_name as issue,
+    unit_level as concentrated_at_level,
+    unit_id as concentrated_at_id,
+    unit_name as concentrated_at,
+    directorate,
+    also_signalling_in,
+    n_sources_signalling,
+    sources_signalling,
+    {%- for source_name in signal_sources() %}
+    {{ source_name }}_recent_count,
+    {{ source_name }}_baseline_monthly_mean,
+    {{ source_name }}_rate_ratio,
+    {{ source_name }}_is_signalling,
+    {%- endfor %}
+    total_recent_records,
+    recent_low_or_no_harm_count,
+    recent_moderate_count,
+    recent_serious_or_worse_count,
+    weighted_score,
+    theme_name || ' at ' || unit_name || ': ' || n_sources_signalling || ' of 5 sources '
+        || 'signalling (' || sources_signalling || '), ' || total_recent_records
+        || ' records in the last {{ recent_months }} months'
+        || case when recent_serious_or_worse_count > 0
+            then ', ' || recent_serious_or_worse_count || ' of them serious or worse'
+            else ', none serious or worse' end
+        || case when has_audit_in_progress
+            then '; audit in progress: ' || last_audit_title else '' end
+        || '.' as rationale,
+    proposed_learning_response,
+    case proposed_learning_response
+        when 'PSII' then 'safety improvement plan from the investigation''s findings, overseen by the Patient Safety Group'
+        when 'Existing QI programme' then 'through the audit / QI programme already under way: act on its findings and re-audit'
+        when 'Thematic review' then 'improvement plan on the contributory factors the sources share; track with theme_spc'
+        when 'MDT review' then 'learning through the mortality review group; re-review deaths with SJR'
+        when 'SWARM huddle' then 'local actions agreed at the huddle; watch the ward''s incident SPC chart'
+        else 'team-level actions; watch theme_spc for the unit'
+    end as anticipated_improvement_route,
+    recent_start_month,
+    recent_end_month
+from responses

@@ -1,0 +1,133 @@
+"""PSIRP local priorities and audit priorities on several planted scenarios: every planted
+multi-source problem ranks above every single-source decoy, within the top (planted + 2), and
+planted themes no audit covers are put to the audit programme."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import DEMO_SCALE, make_workspace
+
+# Other trusts' problems: different wards, directorates, themes, sources and sizes.
+SCENARIOS = {
+    "pressure_and_medication": {
+        "problems": [
+            {"name": "pressure_ward_6", "theme": "pressure_ulcers",
+             "unit": {"level": "location", "value": "LOC-W6"},
+             "sources": ["incidents", "complaints", "fft"], "window_months": 6, "intensity": 3.0},
+            {"name": "medication_surgery", "theme": "medication",
+             "unit": {"level": "directorate", "value": "Surgery"},
+             "sources": ["incidents", "complaints", "sjr"], "window_months": 6,
+             "intensity": 2.5},
+        ],
+        "decoys": [
+            {"name": "falls_drive_ward_11", "theme": "falls",
+             "unit": {"level": "location", "value": "LOC-W11"},
+             "sources": ["incidents"], "window_months": 4, "intensity": 2.0},
+        ],
+    },
+    "infection_and_self_harm": {
+        "problems": [
+            {"name": "infection_ward_7b", "theme": "infection",
+             "unit": {"level": "location", "value": "LOC-W7B"},
+             "sources": ["incidents", "fft", "complaints"], "window_months": 5,
+             "intensity": 2.5},
+            {"name": "self_harm_ed", "theme": "self_harm_suicide",
+             "unit": {"level": "location", "value": "LOC-ED"},
+             "sources": ["incidents", "complaints", "inquests"], "window_months": 6,
+             "intensity": 2.5},
+            {"name": "communication_ward_2", "theme": "communication",
+             "unit": {"level": "location", "value": "LOC-W2"},
+             "sources": ["complaints", "fft"], "window_months": 4, "intensity": 3.0},
+        ],
+        "decoys": [
+            {"name": "discharge_fft_ward_4", "theme": "discharge_transfer",
+             "unit": {"level": "location", "value": "LOC-W4"},
+             "sources": ["fft"], "window_months": 3, "intensity": 2.0},
+        ],
+    },
+}
+
+
+@pytest.fixture(scope="module", params=["default", *SCENARIOS])
+def scenario_trust(request, tmp_path_factory):
+    """A refreshed small trust per scenario (the session's demo trust for the default)."""
+    if request.param == "default":
+        return (*request.getfixturevalue("refreshed"), request.param)
+    from pipelines.demo import generate_trust
+    from pipelines.refresh import run_refresh
+
+    workspace = make_workspace(tmp_path_factory.mktemp(request.param))
+    truth = generate_trust(workspace.raw, seed=11, scale=DEMO_SCALE,
+                           scenario=SCENARIOS[request.param])
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in workspace.env().items():
+            patch.setenv(name, value)
+        outcome = run_refresh()
+    assert outcome.success, "\n".join(outcome.failures)
+    return workspace, truth, request.param
+
+
+def _directorate(workspace, unit: dict) -> str:
+    if unit["level"] == "directorate":
+        return unit["value"]
+    [(directorate,)] = workspace.query(
+        "select directorate from locations where location_id = ?", [unit["value"]])
+    return directorate
+
+
+def test_planted_problems_rank_above_decoys_and_near_the_top(scenario_trust):
+    workspace, truth, _ = scenario_trust
+    ranks = {theme: (rank, directorate) for theme, rank, directorate in workspace.query(
+        "select theme_id, priority_rank, directorate from psirp_local_priorities")}
+    problems, decoys = truth["problems"], truth["decoys"]
+    for problem in problems:
+        assert problem["theme"] in ranks, problem["name"]
+        rank, directorate = ranks[problem["theme"]]
+        assert rank <= len(problems) + 2, (problem["name"], rank)
+        # Found where it was planted: its ward's (or its own) directorate.
+        assert directorate == _directorate(workspace, problem["unit"]), problem["name"]
+    worst_problem = max(ranks[p["theme"]][0] for p in problems)
+    for decoy in decoys:
+        if decoy["theme"] in ranks:
+            assert ranks[decoy["theme"]][0] > worst_problem, decoy["name"]
+
+
+def test_every_priority_has_a_rationale_and_a_learning_response(scenario_trust):
+    workspace, _, _ = scenario_trust
+    rows = workspace.query(
+        "select issue, concentrated_at, rationale, proposed_learning_response, "
+        "anticipated_improvement_route, n_sources_signalling from psirp_local_priorities")
+    assert rows
+    for issue, where, rationale, response, route, n_sources in rows:
+        assert rationale.startswith(f"{issue} at {where}: {n_sources} of 5 sources")
+        assert response and route
+        # Two or more sources signalling never gets only a single-team conversation.
+        if n_sources >= 2:
+            assert response not in ("After Action Review", "SWARM huddle"), issue
+
+
+def test_planted_themes_without_recent_audit_are_put_to_the_audit_programme(scenario_trust):
+    workspace, truth, name = scenario_trust
+    end = dt.date.fromisoformat(truth["generator"]["end_date"])
+    since = end.replace(year=end.year - 2)
+    gaps = {(theme, directorate): gaps for theme, directorate, gaps in workspace.query(
+        "select theme_id, directorate, coverage_gaps from audit_priorities")}
+    uncovered = 0
+    for problem in truth["problems"]:
+        directorate = _directorate(workspace, problem["unit"])
+        [(recent_audits,)] = workspace.query(
+            "select count(*) from audit_programme a join theme_code_map m "
+            "on m.source = 'audit' and lower(trim(m.native_code)) in "
+            "(lower(trim(a.topic)), lower(trim(a.guidance_reference))) "
+            "where m.theme_id = ? and a.directorate = ? "
+            "and coalesce(a.report_date, a.registered_date) >= ?",
+            [problem["theme"], directorate, since])
+        if recent_audits == 0:
+            uncovered += 1
+            assert "no audit within" in gaps[problem["theme"], directorate], problem["name"]
+        if "audit" in problem["planted"]:  # planted with a poorly complying audit
+            assert "below target" in gaps[problem["theme"], directorate], problem["name"]
+    if name == "default":
+        assert uncovered, "the default scenario plants a theme no audit covers"
