@@ -5,6 +5,7 @@
 -- record ids.
 -- depends_on: {{ ref('theme_counts') }}
 -- depends_on: {{ ref('theme_signals') }}
+-- depends_on: {{ ref('theme_spc') }}
 -- depends_on: {{ ref('unresolved_locations') }}
 -- depends_on: {{ ref('unmapped_codes') }}
 -- depends_on: {{ ref('rejected_rows') }}

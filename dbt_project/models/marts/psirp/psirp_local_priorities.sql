@@ -34,6 +34,7 @@ best_unit as (
         order by
             n_sources_signalling desc,
             case unit_level when 'location' then 0 else 1 end,
+            n_sources_spc_concern desc,
             weighted_score desc,
             unit_id
     ) = 1
@@ -91,7 +92,11 @@ responses as (
 
 select
     rank() over (
-        order by n_sources_signalling desc, weighted_score desc, total_recent_records desc
+        order by
+            n_sources_signalling desc,
+            n_sources_spc_concern desc,
+            weighted_score desc,
+            total_recent_records desc
     ) as priority_rank,
     theme_id,
     theme_name as issue,
@@ -108,6 +113,8 @@ select
     {{ source_name }}_rate_ratio,
     {{ source_name }}_is_signalling,
     {%- endfor %}
+    n_sources_spc_concern,
+    spc_concern_sources,
     total_recent_records,
     recent_low_or_no_harm_count,
     recent_moderate_count,
@@ -119,6 +126,8 @@ select
         || case when recent_serious_or_worse_count > 0
             then ', ' || recent_serious_or_worse_count || ' of them serious or worse'
             else ', none serious or worse' end
+        || case when n_sources_spc_concern > 0
+            then '; SPC special-cause concern in ' || spc_concern_sources else '' end
         || case when has_audit_in_progress
             then '; audit in progress: ' || last_audit_title else '' end
         || '.' as rationale,

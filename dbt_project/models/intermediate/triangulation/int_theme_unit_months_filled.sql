@@ -1,0 +1,206 @@
+-- One row per theme x organisational unit x source (and 'all') x month of the source's data
+-- span, zero where no record carries the theme: the series theme_spc charts.
+
+with
+
+quality_records as (
+
+    select * from {{ ref('int_quality_records_unioned') }}
+
+),
+
+record_themes as (
+
+    select * from {{ ref('int_record_themes_mapped') }}
+
+),
+
+signal_sources as (
+
+    select *
+    from (
+        values
+            {%- for source_name in signal_sources() %}
+            ('{{ source_name }}'){{ ',' if not loop.last }}
+            {%- endfor %}
+    ) as sources (source)
+
+),
+
+signal_records as (
+
+    -- Audits are coverage, not problems in care (as in theme_signals). Undated records
+    -- have no month to count in.
+    select quality_records.*
+    from quality_records
+    inner join signal_sources
+        on quality_records.source = signal_sources.source
+    where quality_records.record_month is not null
+
+),
+
+themed_records as (
+
+    select
+        record_themes.theme_id,
+        signal_records.source,
+        signal_records.record_month,
+        signal_records.location_id,
+        signal_records.location_name,
+        signal_records.directorate
+    from record_themes
+    inner join signal_records
+        on record_themes.record_key = signal_records.record_key
+
+),
+
+unit_records as (
+
+    -- Each themed record counts once for the trust, once at its directorate (when known)
+    -- and once at its location (resolved locations only).
+    select
+        theme_id,
+        source,
+        record_month,
+        'trust' as unit_level,
+        'trust' as unit_id,
+        'Whole trust' as unit_name,
+        cast(null as varchar) as directorate
+    from themed_records
+
+    union all
+
+    select
+        theme_id,
+        source,
+        record_month,
+        'directorate' as unit_level,
+        directorate as unit_id,
+        directorate as unit_name,
+        directorate
+    from themed_records
+    where directorate is not null
+
+    union all
+
+    select
+        theme_id,
+        source,
+        record_month,
+        'location' as unit_level,
+        location_id as unit_id,
+        location_name as unit_name,
+        directorate
+    from themed_records
+    where location_id is not null
+
+),
+
+source_and_all_records as (
+
+    -- 'all' is every signal source together: a record counts once per theme.
+    select * from unit_records
+
+    union all
+
+    select
+        theme_id,
+        'all' as source,
+        record_month,
+        unit_level,
+        unit_id,
+        unit_name,
+        directorate
+    from unit_records
+
+),
+
+counted as (
+
+    select
+        theme_id,
+        unit_level,
+        unit_id,
+        source,
+        record_month as month,
+        count(*) as record_count
+    from source_and_all_records
+    group by theme_id, unit_level, unit_id, source, record_month
+
+),
+
+series as (
+
+    -- A series exists once any record carries the theme at the unit in the source. A
+    -- location's name and directorate come from the locations seed: min() picks the one value.
+    select
+        theme_id,
+        unit_level,
+        unit_id,
+        source,
+        min(unit_name) as unit_name,
+        min(directorate) as directorate
+    from source_and_all_records
+    group by theme_id, unit_level, unit_id, source
+
+),
+
+source_spans as (
+
+    -- Each source's series run from the first to the last month the source has any record
+    -- in (a source loaded later, or lagging, gets no zeros outside its data); 'all' spans
+    -- every signal source's data.
+    select
+        source,
+        min(record_month) as first_month,
+        max(record_month) as last_month
+    from signal_records
+    group by source
+
+    union all
+
+    select
+        'all' as source,
+        min(record_month) as first_month,
+        max(record_month) as last_month
+    from signal_records
+
+),
+
+span_months as (
+
+    select
+        source,
+        cast(
+            unnest(generate_series(
+                cast(first_month as timestamp), cast(last_month as timestamp), interval 1 month
+            )) as date
+        ) as month
+    from source_spans
+
+),
+
+filled as (
+
+    select
+        series.theme_id,
+        series.unit_level,
+        series.unit_id,
+        series.unit_name,
+        series.directorate,
+        series.source,
+        span_months.month,
+        coalesce(counted.record_count, 0) as record_count
+    from series
+    inner join span_months
+        on series.source = span_months.source
+    left join counted
+        on series.theme_id = counted.theme_id
+        and series.unit_level = counted.unit_level
+        and series.unit_id = counted.unit_id
+        and series.source = counted.source
+        and span_months.month = counted.month
+
+)
+
+select * from filled

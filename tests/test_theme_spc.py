@@ -1,0 +1,88 @@
+"""theme_spc, the published SPC mart, judged against pipelines.spc and the planted scenario."""
+
+from __future__ import annotations
+
+import math
+
+from pipelines.spc import xmr
+
+SERIES = "theme_id = ? and unit_level = ? and unit_id = ? and source = ?"
+
+
+def _sample_series(workspace) -> list[tuple]:
+    """The two busiest charted series of each unit level and source, plus every series of
+    each planted problem's theme at its unit."""
+    busiest = workspace.query(
+        "select theme_id, unit_level, unit_id, source from ("
+        "  select theme_id, unit_level, unit_id, source, row_number() over ("
+        "    partition by unit_level, source order by sum(record_count) desc, theme_id, unit_id"
+        "  ) as rank"
+        "  from theme_spc where point_type is not null"
+        "  group by theme_id, unit_level, unit_id, source"
+        ") where rank <= 2 order by all")
+    return busiest
+
+
+def _planted_series(workspace, truth) -> list[tuple]:
+    return [
+        row
+        for problem in truth["problems"]
+        for row in workspace.query(
+            "select distinct theme_id, unit_level, unit_id, source from theme_spc "
+            "where theme_id = ? and unit_level = ? and unit_id = ? order by all",
+            [problem["theme"], problem["unit"]["level"], problem["unit"]["value"]])
+    ]
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=0, abs_tol=1e-9)
+
+
+def test_theme_spc_is_pipelines_spc_on_its_own_counts(refreshed):
+    workspace, truth = refreshed
+    series = _sample_series(workspace) + _planted_series(workspace, truth)
+    assert len(series) >= 10
+    charted = 0
+    for key in series:
+        rows = workspace.query(
+            "select record_count, mean, lpl, upl, special_cause_rule, point_type, "
+            f"variation_icon from theme_spc where {SERIES} order by month", list(key))
+        if rows[0][5] is None:  # a series too short for limits: nothing to compare
+            continue
+        charted += 1
+        expected = xmr([row[0] for row in rows], improvement="decrease")
+        for row, want in zip(rows, expected.iter_rows(named=True), strict=True):
+            _, mean, lpl, upl, rule, point_type, icon = row
+            assert _same(mean, want["mean"]), key
+            assert _same(lpl, want["lpl"]), key
+            assert _same(upl, want["upl"]), key
+            assert (rule, point_type, icon) == (
+                want["special_cause_rule"], want["point_type"], want["variation_icon"]), key
+    assert charted >= 10
+
+
+def test_every_series_is_a_gap_free_run_of_months(refreshed):
+    workspace, _ = refreshed
+    broken = workspace.query(
+        "select theme_id, unit_level, unit_id, source from theme_spc "
+        "group by theme_id, unit_level, unit_id, source "
+        "having count(*) <> any_value(series_months) or count(distinct month) <> count(*) "
+        "or date_diff('month', min(month), max(month)) + 1 <> count(*)")
+    assert broken == []
+    # Zero months are rows, not gaps: the demo trust has quiet months for most series.
+    [(zeros,)] = workspace.query("select count(*) from theme_spc where record_count = 0")
+    assert zeros > 0
+
+
+def test_planted_problems_show_special_cause_concern_in_their_window(refreshed):
+    workspace, truth = refreshed
+    for problem in truth["problems"]:
+        concerned = {source for (source,) in workspace.query(
+            "select distinct source from theme_spc where theme_id = ? and unit_level = ? "
+            "and unit_id = ? and source <> 'all' and point_type = 'special_cause_concern' "
+            "and month between ? and ?",
+            [problem["theme"], problem["unit"]["level"], problem["unit"]["value"],
+             problem["window"]["start"][:8] + "01", problem["window"]["end"]])}
+        assert concerned & set(problem["sources"]), problem["name"]
