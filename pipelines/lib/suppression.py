@@ -17,11 +17,13 @@ suppression). `suppress` does both on a table of counts:
   minus the other row totals, so a second row total goes too (likewise column totals).
 
 This is the usual rule-of-two protection: every line with a hidden term has at least two.
-On its own it can still leave a cell pinned down by several equations together (two hidden
-cycles joined by one cell), so a final check solves the equations over the hidden terms and
-hides one more cell beside any that is determined, until none is. It does not defend
-against bounds (counts are non-negative) or against several linked tables published
-separately; publish each set of counts in one table only.
+On its own it can still leave a cell with only one possible value: pinned down by several
+equations together (two hidden cycles joined by one cell), or by what a reader knows of a
+hidden count (at least 1, because zeros are shown: two hidden totals adding up to 2 are 1
+each). So a final check finds the least and greatest value each hidden term can take given
+everything shown, and hides one more cell beside any with only one, until none is left. It
+does not guard against several linked tables published separately; publish each set of
+counts in one table only.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
+from scipy.optimize import linprog
 
 MARKER = "*"
 
@@ -127,12 +130,13 @@ def _suppressed(values: np.ndarray, rows: int, cols: int, row_total: bool,
     lines = list(_lines(rows, cols, row_total, column_totals))
     while True:
         _rule_of_two(values, hidden, lines)
-        determined = determined_cells(hidden, lines)
-        if not determined:
+        disclosed = disclosed_cells(values, hidden, lines)
+        if not disclosed:
             return hidden
-        # Rare: every equation has two hidden terms, yet together they pin a cell down
-        # (two hidden cycles joined by one cell). Hide one more cell beside it.
-        target = determined[0]
+        # Every equation has two hidden terms, yet together they pin a cell down (two hidden
+        # cycles joined by one cell; two hidden totals that add up to 2, each at least 1).
+        # Hide one more cell beside it.
+        target = disclosed[0]
         around = [p for members, total in lines if target in [*members, total]
                   for p in [*members, total]]
         candidates = [p for p in around if not hidden[p] and values[p] > 0] or [
@@ -156,25 +160,36 @@ def _rule_of_two(values: np.ndarray, hidden: np.ndarray, lines: list) -> None:
             changed = True
 
 
-def determined_cells(hidden: np.ndarray, lines: list) -> list[tuple[int, int]]:
-    """Hidden positions whose value follows from the shown ones through the table's
-    equations (a unit vector in the row space of the equations over the hidden terms)."""
+def disclosed_cells(values: np.ndarray, hidden: np.ndarray,
+                    lines: list) -> list[tuple[int, int]]:
+    """Hidden positions whose value follows from what is shown: the table's equations plus
+    what a reader knows of any hidden count (it is at least 1, since zeros are shown) leave
+    it one possible value. Found by minimising and maximising each hidden term (linear
+    programmes over the real numbers)."""
     unknown = [tuple(int(x) for x in p) for p in zip(*np.nonzero(hidden), strict=True)]
     if not unknown:
         return []
     index = {p: k for k, p in enumerate(unknown)}
-    equations = np.zeros((len(lines), len(unknown)))
-    for row, (members, total) in enumerate(lines):
-        for p in members:
+    equations, constants = [], []
+    for members, total in lines:
+        row, constant = np.zeros(len(unknown)), 0.0
+        for p, sign in [*((m, 1.0) for m in members), (total, -1.0)]:
             if p in index:
-                equations[row, index[p]] = 1.0
-        if total in index:
-            equations[row, index[total]] = -1.0
-    rank = np.linalg.matrix_rank(equations)
-    determined = []
+                row[index[p]] += sign
+            else:
+                constant -= sign * float(values[p])
+        if row.any():
+            equations.append(row)
+            constants.append(constant)
+    if not equations:
+        return []
+    a_eq, b_eq = np.array(equations), np.array(constants)
+    disclosed = []
     for p, k in index.items():
-        unit = np.zeros((1, len(unknown)))
-        unit[0, k] = 1.0
-        if np.linalg.matrix_rank(np.vstack([equations, unit])) == rank:
-            determined.append(p)
-    return determined
+        objective = np.zeros(len(unknown))
+        objective[k] = 1.0
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(1, None), method="highs")
+        if low.status == 0 and high.status == 0 and -high.fun - low.fun < 0.5:
+            disclosed.append(p)
+    return disclosed
