@@ -1,0 +1,133 @@
+"""PSIRF national requirements (case-level) and the board export, on the refreshed demo trust."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import duckdb
+import polars as pl
+
+from pipelines.lib.board_export import board_export
+
+# The generator's kinds of national-requirement event -> the mart's requirement codes.
+REQUIREMENT_OF_KIND = {
+    "never_event": "never_event",
+    "avoidable_death": "avoidable_death",
+    "mental_health_act_death": "mha_mca_death",
+    "mnsi_referral": "maternity_mnsi",
+    "child_death": "child_death",
+    "learning_disability_death": "learning_disability_death",
+    "safeguarding": "safeguarding",
+}
+# The criteria are read from incidents and SJRs; an inquest can follow a planted event but
+# is not itself a record of the requirement.
+SOURCES = ("incidents", "sjr")
+REQUIREMENTS = set(REQUIREMENT_OF_KIND.values())
+
+
+def national_rows(workspace) -> dict[tuple[str, str], set[str]]:
+    """(source, record_id) -> the requirements the mart lists it under."""
+    found = defaultdict(set)
+    for requirement, source, record_id in workspace.query(
+            "select requirement, source, record_id from psirp_national_requirements",
+            file=workspace.case_level):
+        found[(source, record_id)].add(requirement)
+    return found
+
+
+def test_every_planted_national_event_is_listed_with_its_requirement(refreshed):
+    workspace, truth = refreshed
+    found = national_rows(workspace)
+    planted = truth["national_requirements"]["planted"]
+    assert {REQUIREMENT_OF_KIND[e["kind"]] for e in planted} >= REQUIREMENTS - {
+        "avoidable_death"}
+    checked = 0
+    for event in planted:
+        requirement = REQUIREMENT_OF_KIND[event["kind"]]
+        for source, ids in event["records"].items():
+            if source not in SOURCES:
+                continue
+            for record_id in ids:
+                assert requirement in found[(source, record_id)], (event, record_id)
+                checked += 1
+    assert checked >= len(planted)
+
+
+def test_every_record_meeting_a_requirement_is_listed(refreshed):
+    workspace, truth = refreshed
+    found = national_rows(workspace)
+    expected = set()
+    for kind, by_source in truth["national_requirements"]["all_records"].items():
+        requirement = REQUIREMENT_OF_KIND[kind]
+        for source in SOURCES:
+            for record_id in by_source.get(source, []):
+                assert requirement in found[(source, record_id)], (kind, source, record_id)
+                expected.add((requirement, source, record_id))
+    listed = {(r, s, i) for (s, i), rs in found.items() for r in rs}
+    # And nothing else: the mart's rules are the generator's criteria.
+    assert listed == expected
+
+
+def test_summary_counts_match_the_case_level_rows(refreshed):
+    workspace, _ = refreshed
+    rows = dict(workspace.query(
+        "select requirement, count(*) from psirp_national_requirements group by all",
+        file=workspace.case_level))
+    summary = dict(workspace.query(
+        "select requirement, sum(events) from psirp_national_requirements_summary group by all"))
+    assert set(summary) == REQUIREMENTS
+    assert {r: summary[r] for r in rows} == rows
+    assert all(summary[r] == 0 for r in REQUIREMENTS - set(rows))
+    # Referrals are never recorded as done: the exports hold no referral field.
+    assert workspace.query(
+        "select count(*) from psirp_national_requirements "
+        "where required_response <> 'Local PSII' and response_status <> 'not_recorded'",
+        file=workspace.case_level) == [(0,)]
+
+
+def _cells(frame: pl.DataFrame, columns: list[str]) -> list[list[str]]:
+    return [[str(v) for v in row] for row in frame.select(columns).rows()]
+
+
+def test_board_export_suppresses_small_numbers(refreshed, tmp_path):
+    workspace, _ = refreshed
+    export = board_export(workspace.published, tmp_path / "board")
+    tables = {
+        "theme_source_counts": (["incidents", "complaints", "fft", "inquests", "sjr"], "total"),
+        "national_requirements": (["done", "outstanding", "not_recorded"], "events"),
+    }
+    hidden_somewhere = False
+    for name, (columns, total) in tables.items():
+        frame = pl.read_csv(export.files[name], infer_schema=False)
+        assert frame.height > 1
+        grid = _cells(frame, [*columns, total])
+        for row in grid:
+            for cell in row:
+                # No count of 1 to 4 is shown.
+                assert cell == "*" or int(cell) == 0 or int(cell) >= 5, (name, row)
+        lines = [row for row in grid]  # each row: cells then total
+        lines += [[row[j] for row in grid] for j in range(len(columns) + 1)]  # last = totals
+        for line in lines:
+            stars = sum(cell == "*" for cell in line)
+            # A single hidden term in a row or column could be recovered as the total minus
+            # the shown cells.
+            assert stars != 1, (name, line)
+            hidden_somewhere |= stars > 0
+    # The demo's small trust has small numbers: the test exercised suppression.
+    assert hidden_somewhere
+    assert export.files["notes"].read_text(encoding="utf-8").startswith("Triangulate board")
+
+
+def test_board_export_shown_counts_are_the_marts(refreshed, tmp_path):
+    workspace, _ = refreshed
+    export = board_export(workspace.published, tmp_path / "board")
+    first, last = export.periods["theme_source_counts"]
+    with duckdb.connect(str(workspace.published), read_only=True) as con:
+        truth = dict(con.execute(
+            "select theme_name || '|' || source, sum(record_count) from theme_counts "
+            "where month between ? and ? group by all", [first, last]).fetchall())
+    frame = pl.read_csv(export.files["theme_source_counts"], infer_schema=False)
+    for row in frame.filter(pl.col("theme") != "Total").iter_rows(named=True):
+        for source in ("incidents", "complaints", "fft", "inquests", "sjr"):
+            if row[source] != "*":
+                assert int(row[source]) == truth.get(f"{row['theme']}|{source}", 0)
