@@ -1,7 +1,8 @@
 """`triangulate`: generate a demo trust, run the nightly refresh, see what it found.
 
-Exit codes a scheduler can act on: 0 success, 1 the refresh failed (published marts were left
-as they were), 2 wrong usage.
+Exit codes a scheduler can act on: 0 success; 1 the refresh failed (published marts were left
+as they were) or `status` found the last refresh failed; 2 wrong usage or bad SQL; 3 no
+published marts yet.
 """
 
 from __future__ import annotations
@@ -55,7 +56,12 @@ def refresh() -> None:
         for failure in outcome.failures:
             console.print(f"  [red]{failure}[/]")
         raise typer.Exit(1)
-    console.print(f"[bold green]Refresh complete[/] in {elapsed:.0f} s")
+    console.print(f"[bold green]Refresh complete[/] in {elapsed:.0f} s: "
+                  f"{outcome.checks_passed} checks passed, {len(outcome.checks_failed)} failed "
+                  "(warnings only; a failing check that blocks stops the refresh)")
+    _print_stages(outcome.stages)
+    for check in outcome.checks_failed:
+        console.print(f"  [yellow]warning[/] {check}")
     _print_summary(settings.marts_dir() / MARTS.file)
 
 
@@ -69,6 +75,15 @@ def demo(
     refresh()
 
 
+def _print_stages(stages: list[tuple[str, float]]) -> None:
+    table = Table(title="Stages")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    for step, seconds in stages:
+        table.add_row(step, f"{seconds:.1f}")
+    console.print(table)
+
+
 def _print_summary(published: Path) -> None:
     import duckdb
 
@@ -78,10 +93,9 @@ def _print_summary(published: Path) -> None:
             "select source, sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
             "from load_summary group by source order by source").fetchall()
         signals = con.sql(
-            "select theme_name, unit_level, unit_name, n_sources_signalling, sources_signalling "
-            "from theme_signals where n_sources_signalling > 0 "
-            "order by n_sources_signalling desc, summed_rate_ratio desc limit 8"
-        ).fetchall()
+            "select priority_rank, issue, concentrated_at, sources_signalling, "
+            "proposed_learning_response from psirp_local_priorities "
+            "order by priority_rank limit 8").fetchall()
     finally:
         con.close()
     table = Table(title="Rows per source")
@@ -90,8 +104,8 @@ def _print_summary(published: Path) -> None:
     for row in loads:
         table.add_row(*(str(v) for v in row))
     console.print(table)
-    table = Table(title="Top triangulated themes (recent window vs baseline)")
-    for column in ("theme", "level", "where", "sources", "signalling in"):
+    table = Table(title="Top PSIRP local priorities (recent window vs baseline)")
+    for column in ("rank", "issue", "where", "sources signalling", "proposed response"):
         table.add_column(column)
     for row in signals:
         table.add_row(*(str(v) for v in row))
@@ -101,3 +115,105 @@ def _print_summary(published: Path) -> None:
                   f"the patient safety team only: {published.parent / CASE_LEVEL.file}\n"
                   "Rejected rows and reasons: table rejected_rows; open the files read-only "
                   "from any DuckDB client or BI tool.")
+
+
+@app.command()
+def status() -> None:
+    """When the marts were last published, how fresh each source is, and what the last
+    refresh's checks found. Exit 1 when the last refresh failed, 3 when nothing is published."""
+    from pipelines.lib.marts_reader import MartsNotPublished, open_marts
+    from pipelines.lib.run_history import last_refresh
+
+    run = last_refresh()
+    if run is None:
+        console.print("No refresh has run with this DAGSTER_HOME yet.")
+    else:
+        colour = "green" if run.status == "SUCCESS" else "red"
+        console.print(f"Last refresh: [bold {colour}]{run.status}[/] (run {run.run_id}, started "
+                      f"{run.started_at:%Y-%m-%d %H:%M} UTC); {run.checks_passed} checks passed, "
+                      f"{len(run.failed_checks)} failed")
+        for check in run.failed_checks:
+            console.print(f"  [yellow]failed check[/] {check.asset} {check.check} "
+                          f"({check.severity})")
+        for step in run.failed_steps:
+            console.print(f"  [red]failed step[/] {step}")
+    try:
+        with open_marts() as con:
+            [(published_at,)] = con.sql("select published_at from refresh_info").fetchall()
+            freshness = con.sql(
+                "select source, max(month) as latest_month, "
+                "cast(sum(record_count) as bigint) as records from theme_counts "
+                "group by source order by source").fetchall()
+    except MartsNotPublished as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(3) from None
+    console.print(f"Marts published at {published_at:%Y-%m-%d %H:%M} UTC")
+    table = Table(title="Source freshness (latest month with themed records)")
+    for column in ("source", "latest month", "themed records"):
+        table.add_column(column)
+    for source, month, records in freshness:
+        table.add_row(source, f"{month:%Y-%m}", str(records))
+    console.print(table)
+    if run is not None and run.status != "SUCCESS":
+        raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    sql: str = typer.Argument(..., help="SQL, e.g. \"select * from psirp_local_priorities\"."),
+    csv: bool = typer.Option(False, "--csv", help="Write CSV to standard output."),
+    case_level: bool = typer.Option(False, "--case-level",
+                                    help="Query the case-level file (record ids) instead."),
+) -> None:
+    """Run SQL against the published marts (read-only) and print a table or CSV."""
+    import duckdb
+
+    from pipelines.lib.marts_reader import MartsNotPublished
+    from pipelines.lib.marts_reader import query as run_query
+
+    try:
+        frame = run_query(sql, case_level=case_level)
+    except MartsNotPublished as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(3) from None
+    except duckdb.Error as error:
+        console.print(f"[red]SQL error:[/] {error}")
+        raise typer.Exit(2) from None
+    if csv:
+        typer.echo(frame.write_csv(), nl=False)
+        return
+    table = Table(show_lines=False)
+    for column in frame.columns:
+        table.add_column(column)
+    for row in frame.iter_rows():
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+    console.print(f"{frame.height} rows")
+
+
+@app.command()
+def export(
+    out: Path = typer.Option(Path("exports"), help="Folder to write into."),
+    fmt: str = typer.Option("csv", "--format", help="csv or md (Markdown tables)."),
+    board: bool = typer.Option(False, "--board", help="Also write the board-level export: "
+                               "counts of 1-4 suppressed, with secondary suppression."),
+) -> None:
+    """Write the PSIRP tables (local priorities, national requirements) and the audit
+    priorities as CSV or Markdown for committee papers; with --board, the suppressed
+    board-level tables too."""
+    from pipelines.lib.board_export import board_export
+    from pipelines.lib.exports import export_psirp
+    from pipelines.lib.marts_reader import MartsNotPublished, published_file
+
+    if fmt not in ("csv", "md"):
+        console.print("[red]--format must be csv or md[/]")
+        raise typer.Exit(2)
+    try:
+        written = export_psirp(out, fmt)
+        if board:
+            written += list(board_export(published_file(), out).files.values())
+    except MartsNotPublished as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(3) from None
+    for path in written:
+        console.print(f"wrote {path}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipelines.lib.settings import PROJECT_ROOT
 
@@ -36,6 +36,9 @@ class RefreshOutcome:
     success: bool
     run_id: str
     failures: list[str]  # one line per failed step: what failed and why
+    stages: list[tuple[str, float]] = field(default_factory=list)  # step, seconds (done ones)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>: why"
 
 
 def run_refresh(instance=None, log_level: str = "WARNING") -> RefreshOutcome:
@@ -56,6 +59,18 @@ def run_refresh(instance=None, log_level: str = "WARNING") -> RefreshOutcome:
         # Failures and warnings only: at INFO dagster-dbt echoes every dbt node to the console.
         # The run's full event log is still stored in the Dagster instance.
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-    failures = [f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
-                for event in result.all_events if event.is_step_failure]
-    return RefreshOutcome(result.success, result.run_id, failures)
+    failures, stages, passed, failed_checks = [], [], 0, []
+    for event in result.all_events:
+        if event.is_step_failure:
+            failures.append(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}")
+        elif event.is_step_success:
+            stages.append((event.step_key, event.event_specific_data.duration_ms / 1000))
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if evaluation.passed:
+                passed += 1
+            else:
+                failed_checks.append(f"{evaluation.asset_key.to_user_string()} "
+                                     f"{evaluation.check_name} ({evaluation.severity.value})")
+    return RefreshOutcome(result.success, result.run_id, failures, stages, passed,
+                          failed_checks)
