@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 
 import duckdb
 import polars as pl
@@ -132,11 +134,37 @@ def _mart_snapshot(workspace) -> dict[str, str]:
     }
 
 
-def test_a_second_run_on_the_same_files_leaves_the_marts_identical(refreshed):
+# Holds the published file open read-only, as a BI tool does: prints what it sees, waits for
+# a line on stdin, prints what its open connection sees now, then reconnects and prints again.
+READER = """
+import sys, duckdb
+path = sys.argv[1]
+seen = "select cast(published_at as varchar) from refresh_info"
+con = duckdb.connect(path, read_only=True)
+print(con.sql(seen).fetchone()[0], flush=True)
+sys.stdin.readline()
+print(con.sql(seen).fetchone()[0], flush=True)
+con.close()
+print(duckdb.connect(path, read_only=True).sql(seen).fetchone()[0], flush=True)
+"""
+
+
+def test_a_second_run_under_an_open_reader_leaves_the_marts_identical(refreshed):
     workspace, _ = refreshed
     before = _mart_snapshot(workspace)
-    outcome = run_refresh()
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(workspace.published)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        first = reader.stdout.readline().strip()
+        outcome = run_refresh()
+        still, _ = reader.communicate("go\n", timeout=60)
+    finally:
+        reader.kill()
     assert outcome.success, outcome.failures
+    held, reconnected = still.splitlines()
+    # The open connection keeps the file it opened; a reconnect sees the new refresh.
+    assert held == first
+    assert reconnected > first
     assert _mart_snapshot(workspace) == before
 
 

@@ -16,6 +16,8 @@ import duckdb
 
 from pipelines.lib.identifiers import PATTERNS, nhs_numbers_in
 
+# Readable by DuckDB 1.0 and later (tests/test_bi_clients.py opens it with 1.1).
+STORAGE_VERSION = "v1.0.0"
 # Reference seeds that help a reader label the marts (they hold no patient data).
 REFERENCE_TABLES = ("themes", "theme_taxonomy", "theme_code_map", "locations")
 
@@ -70,13 +72,23 @@ def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
     return published
 
 
+def _sql_path(path: Path) -> str:
+    # ATTACH takes no bound parameters: quote the path as a SQL string literal.
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _build(publication: Publication, warehouse: Path, partial: Path) -> dict[str, int]:
     partial.unlink(missing_ok=True)
     try:
-        with duckdb.connect(str(partial)) as con:
+        with duckdb.connect(":memory:") as con:
+            # An older storage format than 1.5 writes by default, so that the DuckDB versions
+            # BI drivers bundle (ODBC, JDBC, duckdb-engine on older wheels) can open the file.
+            con.execute(f"attach {_sql_path(partial)} as published "
+                        f"(storage_version '{STORAGE_VERSION}')")
+            con.execute("use published")
             tables = _copy_tables(con, warehouse, publication)
             _refuse_identifiers(con, tables)
-            con.execute("checkpoint")
+            con.execute("checkpoint published")
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -85,9 +97,7 @@ def _build(publication: Publication, warehouse: Path, partial: Path) -> dict[str
 
 def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
                  publication: Publication) -> dict[str, int]:
-    # ATTACH takes no bound parameters: quote the path as a SQL string literal.
-    quoted = str(warehouse).replace("'", "''")
-    con.execute(f"attach '{quoted}' as wh (read_only)")
+    con.execute(f"attach {_sql_path(warehouse)} as wh (read_only)")
     names = con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = 'wh' "
         "and (schema_name in (select unnest(?)) or "
