@@ -19,7 +19,7 @@ from pipelines.lib.mapping import files_for_source, load_mappings, normalise
 from pipelines.lib.settings import PROJECT_ROOT
 
 SCALE = 0.03
-SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit")
+SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity")
 MAPPINGS = load_mappings(PROJECT_ROOT / "mappings")
 REF = load_reference()
 

@@ -9,7 +9,8 @@ import numpy as np
 from pipelines.demo.reference import Reference
 from pipelines.demo.scenario import Scenario
 
-SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit")
+# Appended sources come last: each source's random stream is keyed by its position here.
+SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity")
 # The fewest background records a source gets, so every export has rows to be messy in.
 MIN_BACKGROUND = 12
 

@@ -12,7 +12,16 @@ from pipelines.demo.context import SOURCES, Context
 from pipelines.demo.exports import write_tables
 from pipelines.demo.reference import load_reference
 from pipelines.demo.scenario import NATIONAL_RESPONSES, Plant, load_scenario
-from pipelines.demo.sources import SourceResult, audit, complaints, fft, incidents, inquests, sjr
+from pipelines.demo.sources import (
+    SourceResult,
+    activity,
+    audit,
+    complaints,
+    fft,
+    incidents,
+    inquests,
+    sjr,
+)
 from pipelines.demo.sources.fft import DID_NOT_ANSWER
 from pipelines.demo.sources.sjr import AVOIDABLE
 
@@ -34,6 +43,7 @@ def generate_trust(out_dir: Path, seed: int = 42, scale: float = 1.0,
     results = {
         "incidents": incidents.build(ctx), "complaints": complaints.build(ctx),
         "fft": fft.build(ctx), "sjr": sjr.build(ctx), "audit": audit.build(ctx),
+        "activity": activity.build(ctx),
     }
     results["inquests"] = inquests.build(ctx, results["incidents"], results["sjr"])
     for source in SOURCES:

@@ -1,4 +1,4 @@
-"""Canonical record structures of the six sources.
+"""Canonical record structures of the sources (six trust sources plus optional inputs).
 
 Every trust export is mapped (by a YAML file in `mappings/`) onto these fields. The loader
 coerces values to the declared kind, the Great Expectations suites check the declared
@@ -264,10 +264,29 @@ PFD_REPORTS = Entity(
     "One row per published Prevention of Future Deaths report (any recipient).",
 )
 
+# Optional, local: monthly activity per location (bed days, admissions, attendances), the
+# denominators theme_spc turns counts into rates with. Usually a PAS / BI extract.
+ACTIVITY_MONTHLY = Entity(
+    "activity", "activity_monthly", ("location", "month"),
+    (
+        Field("month", DATE, True, description=(
+            "Month of the activity; any date in the month (truncated to its first day).")),
+        Field("site", STRING),
+        Field("directorate", STRING, description="Directorate, division or care group."),
+        Field("location", STRING, True, description="Ward or department as exported."),
+        Field("occupied_bed_days", INTEGER, minimum=0,
+              description="Occupied bed days in the month (midnight bed census)."),
+        Field("admissions", INTEGER, minimum=0, description="Admissions in the month."),
+        Field("attendances", INTEGER, minimum=0,
+              description="Attendances or contacts in the month (ED, clinics, community)."),
+    ),
+    "One row per location per month of activity (occupied bed days, admissions, attendances).",
+)
+
 ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (INCIDENTS, COMPLAINTS, FFT_RESPONSES, INQUESTS, SJR_REVIEWS,
-              AUDITS, AUDIT_RESULTS, AUDIT_ACTIONS, PFD_REPORTS)
+              AUDITS, AUDIT_RESULTS, AUDIT_ACTIONS, PFD_REPORTS, ACTIVITY_MONTHLY)
 }
 SOURCES: dict[str, list[Entity]] = {}
 for _entity in ENTITIES.values():

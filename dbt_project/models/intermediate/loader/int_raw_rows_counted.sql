@@ -9,6 +9,7 @@
     'audit_results': 'stg_audit__results',
     'audit_actions': 'stg_audit__actions',
     'pfd_reports': 'stg_pfd__reports',
+    'activity_monthly': 'stg_activity__monthly',
 } -%}
 
 with

@@ -1,4 +1,6 @@
-"""theme_spc: an XmR chart of monthly record counts per theme x unit x source (and 'all').
+"""theme_spc: an XmR chart of monthly record counts per theme x unit x source (and 'all'),
+and, where the optional activity input gives the unit a denominator, the monthly rate per
+1,000 (occupied bed days, attendances or admissions) with its own XmR chart.
 
 A dbt Python model so that the limits and point types come from the same code as every other
 SPC chart in Triangulate: pipelines.spc (NHSRplotthedots' method). The zero-filled monthly
@@ -22,6 +24,10 @@ SPC_OUTPUT = [
     "point_type",
     "variation_icon",
 ]
+# The rate chart's columns: the count chart's limits and point type, prefixed.
+RATE_SPC = {"mean": "rate_mean", "lpl": "rate_lpl", "upl": "rate_upl",
+            "point_type": "rate_point_type"}
+UNIT = ["unit_level", "unit_id", "month"]
 # Fewer records of a problem theme is better.
 IMPROVEMENT = "decrease"
 
@@ -32,9 +38,34 @@ def model(dbt, session):
 
     months = dbt.ref("int_theme_unit_months_filled").pl()
     themes = dbt.ref("themes").pl().select("theme_id", "theme_name")
+    denominators = dbt.ref("int_unit_month_denominators").pl().select(
+        *UNIT, pl.col("denominator").cast(pl.Int64), "rate_unit"
+    )
 
-    months = months.with_columns(pl.len().over(SERIES).cast(pl.Int32).alias("series_months"))
+    # Rates only where the unit has a positive denominator that month; else every rate
+    # column is null (no activity input, a month it does not cover, an unresolved unit).
+    has_denominator = pl.col("denominator").is_not_null() & (pl.col("denominator") > 0)
+    months = (
+        months.join(denominators, on=UNIT, how="left")
+        .with_columns(
+            pl.when(has_denominator).then(pl.col("denominator")).alias("denominator"),
+            pl.when(has_denominator).then(pl.col("rate_unit")).alias("rate_unit"),
+            pl.when(has_denominator)
+            .then(pl.col("record_count") / pl.col("denominator") * 1000)
+            .alias("rate"),
+        )
+        .with_columns(pl.len().over(SERIES).cast(pl.Int32).alias("series_months"))
+    )
     long_enough = pl.col("series_months") >= min_points
+    # The rate is charted only where the denominator covers every month of the series.
+    rate_covered = pl.col("rate").is_not_null().all().over(SERIES)
+    rate_charted = xmr_by_group(
+        months.filter(long_enough & rate_covered).select(*SERIES, "month", "rate"),
+        SERIES,
+        "month",
+        "rate",
+        improvement=IMPROVEMENT,
+    ).select(*SERIES, "month", *(pl.col(c).alias(alias) for c, alias in RATE_SPC.items()))
     charted = xmr_by_group(
         months.filter(long_enough), SERIES, "month", "record_count", improvement=IMPROVEMENT
     ).select(*months.columns, *SPC_OUTPUT)
@@ -44,6 +75,7 @@ def model(dbt, session):
 
     return (
         pl.concat([charted, too_short], how="diagonal")
+        .join(rate_charted, on=[*SERIES, "month"], how="left")
         .join(themes, on="theme_id", how="left")
         .select(
             "theme_id",
@@ -57,5 +89,9 @@ def model(dbt, session):
             "record_count",
             "series_months",
             *SPC_OUTPUT,
+            "denominator",
+            "rate",
+            "rate_unit",
+            *RATE_SPC.values(),
         )
     )
