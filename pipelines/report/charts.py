@@ -221,7 +221,7 @@ def heatmap_svg(row_labels: Sequence[str], col_labels: Sequence[str],
                 values: dict[tuple[str, str], int], title: str, max_value: int = 6) -> str:
     """Rows x columns grid, each cell shaded by its value (0 = pale grey) and labelled with it."""
     cell, left, top = 30, 150, 170
-    width = left + cell * len(col_labels) + 20
+    width = left + cell * len(col_labels) + 110  # room for the last rotated label
     legend_y = top + cell * len(row_labels) + 28
     height = legend_y + 30
     parts = [f'<svg class="heatmap" xmlns="http://www.w3.org/2000/svg" role="img" '
