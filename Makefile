@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo refresh dev test test-all lint bench clean
+.PHONY: install browser demo refresh dev test test-all lint bench clean
 
 install: $(VENV)/.installed
 
@@ -25,10 +25,18 @@ refresh: install  ## run the nightly refresh on whatever is in data/raw/
 dev: install  ## Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
-test: install  ## the default test run (what CI runs)
+# Headless Chromium and its driver (Debian packages) for the insight pack's browser test;
+# apt-get runs only when they are missing, so this costs nothing once installed.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
+
+test: install browser  ## the default test run (what CI runs)
 	$(BIN)/pytest -q
 
-test-all: install  ## also the slow, full-size tests
+test-all: install browser  ## also the slow, full-size tests
 	$(BIN)/pytest -q -m ""
 
 lint: install

@@ -8,11 +8,11 @@ from pipelines.defs.dbt.resources import dbt_resource
 from pipelines.defs.ingest.assets import raw_assets
 from pipelines.defs.ingest.sensors import new_export_files
 from pipelines.defs.jobs import nightly_refresh, nightly_schedule
-from pipelines.defs.publish.assets import published_marts
+from pipelines.defs.publish.assets import insight_pack, published_marts
 from pipelines.defs.resources import ExportsResource, MartsResource, WarehouseResource
 
 defs = dg.Definitions(
-    assets=[*raw_assets, fft_comments, dbt_models, published_marts],
+    assets=[*raw_assets, fft_comments, dbt_models, published_marts, insight_pack],
     jobs=[nightly_refresh],
     schedules=[nightly_schedule],
     sensors=[new_export_files],

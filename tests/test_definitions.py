@@ -11,7 +11,7 @@ def test_definitions_hold_the_whole_graph():
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {f"raw/{source}" for source in SOURCES} <= keys
     assert {"marts/theme_counts", "marts/theme_signals", "coded/fft_comments",
-            "published/marts"} <= keys
+            "published/marts", "published/insight_pack"} <= keys
     assert any(key.startswith("staging/stg_incidents__") for key in keys)
 
     checks = {(c.asset_key.to_user_string(), c.name)
@@ -27,6 +27,17 @@ def test_published_marts_depend_on_every_mart():
     graph = defs.resolve_asset_graph()
     marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
     assert marts and marts <= graph.get(dg.AssetKey(["published", "marts"])).parent_keys
+
+
+def test_insight_pack_is_built_after_the_marts_are_published():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    pack = graph.get(dg.AssetKey(["published", "insight_pack"]))
+    assert pack.parent_keys == {dg.AssetKey(["published", "marts"])}
+    assert "published/insight_pack" in {
+        k.to_user_string() for k in defs.resolve_job_def("nightly_refresh").asset_layer
+        .selected_asset_keys}
 
 
 def test_nightly_schedule_runs_at_two_in_the_morning_uk_time():

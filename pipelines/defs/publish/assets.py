@@ -23,3 +23,20 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         context.log.info(f"published {len(file.tables)} tables to {file.path}")
     return dg.MaterializeResult(metadata={
         file.path.name: dg.MetadataValue.json(file.tables) for file in published})
+
+
+@dg.asset(key=["published", "insight_pack"], group_name="published",
+          deps=[published_marts], kinds={"html"})
+def insight_pack(context: dg.AssetExecutionContext, marts: MartsResource) -> dg.MaterializeResult:
+    """`data/marts/insight_pack.html`: the quality insight pack (PSIRP draft, MDC SPC charts of
+    the top priorities, heatmap, FFT, complaints, deaths, PFD, audit, data quality), one
+    self-contained HTML file built from the published marts. Restricted to the patient safety
+    team: it holds small numbers and record ids (`build_pack(..., wide_circulation=True)`
+    writes the suppressed version)."""
+    from pipelines.report import build_pack
+
+    path = build_pack(marts.folder())
+    context.log.info(f"insight pack written to {path}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)),
+        "size_bytes": dg.MetadataValue.int(path.stat().st_size)})

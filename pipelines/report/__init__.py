@@ -1,0 +1,5 @@
+"""The quality insight pack: a self-contained HTML report built from the published marts."""
+
+from pipelines.report.pack import PACK_FILE, build_pack, default_pack_path
+
+__all__ = ["PACK_FILE", "build_pack", "default_pack_path"]

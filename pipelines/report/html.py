@@ -1,0 +1,88 @@
+"""Small HTML helpers for the insight pack: tables, notes, section wrappers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from html import escape
+
+from pipelines.report.suppression import SUPPRESSED, suppress_row
+
+NOT_AVAILABLE = "not available in this refresh"
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def note(text: str, kind: str = "note") -> str:
+    return f'<p class="{kind}">{escape(text)}</p>'
+
+
+def missing(table: str) -> str:
+    return (f'<p class="note missing">The <code>{escape(table)}</code> table is '
+            f"{NOT_AVAILABLE}.</p>")
+
+
+def section(anchor: str, title: str, intro: str, body: str) -> str:
+    return (f'<section id="{anchor}"><h2>{escape(title)}</h2>'
+            f'<p class="intro">{escape(intro)}</p>{body}</section>')
+
+
+def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, wide: bool = False,
+          counts: Sequence[str] = (), row_total: str | None = None,
+          total_row: bool = False, caption: str | None = None, empty: str = "None.") -> str:
+    """rows as an HTML table of the given (key, header) columns.
+
+    wide: suppress counts 1-4 in `counts` (with secondary suppression against row_total when
+    given). total_row: append a "Total" row summing `counts` (suppressed the same way, and
+    down each column when wide).
+    """
+    if not rows:
+        return f'<p class="note">{escape(empty)}</p>'
+    rows = [dict(r) for r in rows]
+    if total_row:
+        total = {key: None for key, _ in columns}
+        total[columns[0][0]] = "Total"
+        for key in counts:
+            total[key] = sum(r[key] or 0 for r in rows)
+        if row_total:
+            total[row_total] = sum(r[row_total] or 0 for r in rows)
+        rows.append(total)
+    if wide and counts:
+        rows = [suppress_row(r, counts, row_total) for r in rows]
+        if total_row:
+            # Secondary suppression down each column against the total row: a lone "*" in a
+            # column could be worked out from the total, so hide the next smallest count too.
+            for key in [*counts, *([row_total] if row_total else [])]:
+                body_rows = rows[:-1]
+                hidden = [r for r in body_rows if r[key] == SUPPRESSED]
+                if len(hidden) == 1 and rows[-1][key] != SUPPRESSED:
+                    shown = [r for r in body_rows
+                             if isinstance(r[key], int | float) and r[key] > 0]
+                    if shown:
+                        min(shown, key=lambda r: r[key])[key] = SUPPRESSED
+    numeric = set(counts) | ({row_total} if row_total else set())
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for _, h in columns)
+    body = []
+    for r in rows:
+        cells = []
+        for key, _ in columns:
+            value = r.get(key)
+            cls = ' class="num"' if key in numeric or isinstance(value, int | float) else ""
+            cells.append(f"<td{cls}>{escape(fmt(value))}</td>")
+        css = ' class="total"' if total_row and r is rows[-1] else ""
+        body.append(f"<tr{css}>{''.join(cells)}</tr>")
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return (f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
