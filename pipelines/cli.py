@@ -217,3 +217,25 @@ def export(
         raise typer.Exit(3) from None
     for path in written:
         console.print(f"wrote {path}")
+
+
+@app.command()
+def report(
+    out: Path = typer.Option(None, help="Where to write the pack (default: beside the marts, "
+                                        "insight_pack.html)."),
+    wide: bool = typer.Option(False, "--wide", help="For wide circulation: counts of 1-4 "
+                              "suppressed, no record ids."),
+) -> None:
+    """Build the quality insight pack: one self-contained HTML file with the PSIRP draft,
+    SPC charts of the top priorities, the location x theme heatmap, the operational tables
+    and data quality. The nightly refresh writes the restricted one itself."""
+    from pipelines.lib.marts_reader import MartsNotPublished, published_file
+    from pipelines.report import build_pack
+
+    if not published_file().is_file():
+        console.print(f"[red]{MartsNotPublished.__doc__} ({published_file()})[/]")
+        raise typer.Exit(3)
+    started = time.perf_counter()
+    path = build_pack(settings.marts_dir(), out, wide_circulation=wide)
+    console.print(f"Insight pack written to [bold]{path}[/] ({path.stat().st_size / 1024:,.0f} "
+                  f"KiB, {time.perf_counter() - started:.1f} s); open it in any browser.")

@@ -60,3 +60,10 @@ def test_export_writes_psirp_tables_and_a_suppressed_board_export(refreshed, tmp
     board = list(csv.reader((tmp_path / "board_theme_source_counts.csv").open()))
     cells = [c for row in board[1:] for c in row[1:]]
     assert not {"1", "2", "3", "4"} & set(cells)
+
+
+def test_report_writes_the_wide_circulation_pack(refreshed, tmp_path):
+    out = tmp_path / "pack.html"
+    result = runner.invoke(app, ["report", "--wide", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "For wide circulation" in out.read_text(encoding="utf-8")

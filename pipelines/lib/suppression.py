@@ -35,6 +35,12 @@ import polars as pl
 from scipy.optimize import linprog
 
 MARKER = "*"
+SMALL = range(1, 5)  # counts NHS England publishes as "*"
+
+
+def is_small(value) -> bool:
+    """A single count of 1-4 (shown as `*` when it stands alone, e.g. beside a percentage)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value in SMALL
 
 
 def suppress(

@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from html import escape
 
-from pipelines.report.suppression import SUPPRESSED, suppress_row
+import polars as pl
+
+from pipelines.lib.suppression import suppress
 
 NOT_AVAILABLE = "not available in this refresh"
 
@@ -39,39 +41,37 @@ def section(anchor: str, title: str, intro: str, body: str) -> str:
             f'<p class="intro">{escape(intro)}</p>{body}</section>')
 
 
+def _suppressed(rows: list[dict], columns: Sequence[tuple[str, str]], counts: Sequence[str],
+                row_total: str | None, total_row: bool) -> list[dict]:
+    """rows with counts 1-4 hidden and secondary suppression against the row total and the
+    totals row (pipelines.lib.suppression, which also adds those totals)."""
+    label = columns[0][0]
+    frame = pl.DataFrame([{key: (str(r.get(key)) if key == label else r.get(key))
+                           for key, _ in columns if key != row_total} for r in rows])
+    return suppress(frame, counts, row_total=row_total, column_totals=total_row,
+                    label_column=label).to_dicts()
+
+
 def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, wide: bool = False,
           counts: Sequence[str] = (), row_total: str | None = None,
           total_row: bool = False, caption: str | None = None, empty: str = "None.") -> str:
     """rows as an HTML table of the given (key, header) columns.
 
-    wide: suppress counts 1-4 in `counts` (with secondary suppression against row_total when
-    given). total_row: append a "Total" row summing `counts` (suppressed the same way, and
-    down each column when wide).
+    wide: suppress counts 1-4 in `counts`, with secondary suppression against row_total (the
+    sum of `counts`) when given and the totals row. total_row: append a "Total" row summing
+    `counts`.
     """
     if not rows:
         return f'<p class="note">{escape(empty)}</p>'
     rows = [dict(r) for r in rows]
-    if total_row:
+    if wide and counts:
+        rows = _suppressed(rows, columns, counts, row_total, total_row)
+    elif total_row:
         total = {key: None for key, _ in columns}
         total[columns[0][0]] = "Total"
-        for key in counts:
+        for key in [*counts, *([row_total] if row_total else [])]:
             total[key] = sum(r[key] or 0 for r in rows)
-        if row_total:
-            total[row_total] = sum(r[row_total] or 0 for r in rows)
         rows.append(total)
-    if wide and counts:
-        rows = [suppress_row(r, counts, row_total) for r in rows]
-        if total_row:
-            # Secondary suppression down each column against the total row: a lone "*" in a
-            # column could be worked out from the total, so hide the next smallest count too.
-            for key in [*counts, *([row_total] if row_total else [])]:
-                body_rows = rows[:-1]
-                hidden = [r for r in body_rows if r[key] == SUPPRESSED]
-                if len(hidden) == 1 and rows[-1][key] != SUPPRESSED:
-                    shown = [r for r in body_rows
-                             if isinstance(r[key], int | float) and r[key] > 0]
-                    if shown:
-                        min(shown, key=lambda r: r[key])[key] = SUPPRESSED
     numeric = set(counts) | ({row_total} if row_total else set())
     head = "".join(f'<th scope="col">{escape(h)}</th>' for _, h in columns)
     body = []

@@ -14,9 +14,9 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
+from pipelines.lib.suppression import is_small
 from pipelines.report import charts
 from pipelines.report.html import fmt, missing, note, table
-from pipelines.report.suppression import is_small
 
 SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr")
 
