@@ -15,26 +15,20 @@ record_themes as (
 
 ),
 
-signal_sources as (
+signal_windows as (
 
-    select *
-    from (
-        values
-            {%- for source_name in signal_sources() %}
-            ('{{ source_name }}'){{ ',' if not loop.last }}
-            {%- endfor %}
-    ) as sources (source)
+    -- One row per signal source: audits are coverage, not problems in care.
+    select * from {{ ref('int_signal_windows') }}
 
 ),
 
 signal_records as (
 
-    -- Audits are coverage, not problems in care (as in theme_signals). Undated records
-    -- have no month to count in.
+    -- Undated records have no month to count in.
     select quality_records.*
     from quality_records
-    inner join signal_sources
-        on quality_records.source = signal_sources.source
+    inner join signal_windows
+        on quality_records.source = signal_windows.source
     where quality_records.record_month is not null
 
 ),
