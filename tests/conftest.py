@@ -112,3 +112,64 @@ def refreshed_copy(refreshed, tmp_path, monkeypatch) -> Workspace:
     for name, value in copy.env().items():
         monkeypatch.setenv(name, value)
     return copy
+
+
+# Other trusts' problems: different wards, directorates, themes, sources and sizes.
+SCENARIOS = {
+    "pressure_and_medication": {
+        "problems": [
+            {"name": "pressure_ward_6", "theme": "pressure_ulcers",
+             "unit": {"level": "location", "value": "LOC-W6"},
+             "sources": ["incidents", "complaints", "fft"], "window_months": 6, "intensity": 3.0},
+            {"name": "medication_surgery", "theme": "medication",
+             "unit": {"level": "directorate", "value": "Surgery"},
+             "sources": ["incidents", "complaints", "sjr"], "window_months": 6,
+             "intensity": 2.5},
+        ],
+        "decoys": [
+            {"name": "falls_drive_ward_11", "theme": "falls",
+             "unit": {"level": "location", "value": "LOC-W11"},
+             "sources": ["incidents"], "window_months": 4, "intensity": 2.0},
+        ],
+    },
+    "infection_and_self_harm": {
+        "problems": [
+            {"name": "infection_ward_7b", "theme": "infection",
+             "unit": {"level": "location", "value": "LOC-W7B"},
+             "sources": ["incidents", "fft", "complaints"], "window_months": 5,
+             "intensity": 2.5},
+            {"name": "self_harm_ed", "theme": "self_harm_suicide",
+             "unit": {"level": "location", "value": "LOC-ED"},
+             "sources": ["incidents", "complaints", "inquests"], "window_months": 6,
+             "intensity": 2.5},
+            {"name": "communication_ward_2", "theme": "communication",
+             "unit": {"level": "location", "value": "LOC-W2"},
+             "sources": ["complaints", "fft"], "window_months": 4, "intensity": 3.0},
+        ],
+        "decoys": [
+            {"name": "discharge_fft_ward_4", "theme": "discharge_transfer",
+             "unit": {"level": "location", "value": "LOC-W4"},
+             "sources": ["fft"], "window_months": 3, "intensity": 2.0},
+        ],
+    },
+}
+
+
+@pytest.fixture(scope="session", params=["default", *SCENARIOS])
+def scenario_trust(request, tmp_path_factory):
+    """A refreshed small trust per scenario (the session's demo trust for the default):
+    (workspace, truth, scenario name)."""
+    if request.param == "default":
+        return (*request.getfixturevalue("refreshed"), request.param)
+    from pipelines.demo import generate_trust
+    from pipelines.refresh import run_refresh
+
+    workspace = make_workspace(tmp_path_factory.mktemp(request.param))
+    truth = generate_trust(workspace.raw, seed=11, scale=DEMO_SCALE,
+                           scenario=SCENARIOS[request.param])
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in workspace.env().items():
+            patch.setenv(name, value)
+        outcome = run_refresh()
+    assert outcome.success, "\n".join(outcome.failures)
+    return workspace, truth, request.param

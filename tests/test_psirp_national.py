@@ -35,8 +35,8 @@ def national_rows(workspace) -> dict[tuple[str, str], set[str]]:
     return found
 
 
-def test_every_planted_national_event_is_listed_with_its_requirement(refreshed):
-    workspace, truth = refreshed
+def test_every_planted_national_event_is_listed_with_its_requirement(scenario_trust):
+    workspace, truth, _ = scenario_trust
     found = national_rows(workspace)
     planted = truth["national_requirements"]["planted"]
     assert {REQUIREMENT_OF_KIND[e["kind"]] for e in planted} >= REQUIREMENTS - {
