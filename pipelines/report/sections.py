@@ -75,17 +75,31 @@ def psirp(m: Marts) -> str:
     parts = ["<h3>National requirements</h3>",
              note("Events PSIRF requires a set response to (for example Never Events, "
                   "maternity and neonatal events referred to MNSI, deaths thought more likely "
-                  "than not due to problems in care), counted from this refresh.")]
+                  "than not due to problems in care), over the last four quarters.")]
     if m.has("psirp_national_requirements_summary"):
-        parts.append(_generic_table(
-            m.rows("select * from psirp_national_requirements_summary"), m))
+        rows = m.rows(
+            "select requirement_name, required_response, "
+            "sum(done)::int as done, sum(outstanding)::int as outstanding, "
+            "sum(not_recorded)::int as not_recorded, sum(events)::int as events "
+            "from psirp_national_requirements_summary "
+            "where quarter_start > (select max(quarter_start) from "
+            "psirp_national_requirements_summary) - interval 12 month "
+            "group by all order by requirement_name")
+        parts.append(table(rows, [
+            ("requirement_name", "Requirement"), ("required_response", "Required response"),
+            ("done", "Done"), ("outstanding", "Outstanding"),
+            ("not_recorded", "Response not recorded"), ("events", "Events")],
+            wide=m.wide, counts=["done", "outstanding", "not_recorded"], row_total="events",
+            total_row=True))
     else:
         parts.append(missing("psirp_national_requirements_summary"))
     if not m.wide:
         parts.append("<h4>Cases behind the national requirements (restricted)</h4>")
         if m.has("psirp_national_requirements", case_level=True):
-            parts.append(_generic_table(m.rows("select * from psirp_national_requirements",
-                                               case_level=True), m))
+            parts.append(_generic_table(m.rows(
+                "select requirement_name, source, record_id, event_date, location_id, "
+                "required_response, response_status from psirp_national_requirements "
+                "order by event_date desc", case_level=True), m))
         else:
             parts.append(missing("psirp_national_requirements"))
     parts.append("<h3>Local focus: proposed priorities</h3>")
