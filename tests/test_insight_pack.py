@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -84,6 +85,7 @@ def test_pack_is_self_contained_and_wide_version_holds_no_record_ids(packs):
     wide_page = wide.read_text(encoding="utf-8")
     assert "For wide circulation" in wide_page and "Restricted:" not in wide_page
     assert not any(i in wide_page for i in inquest_ids)
+    assert not re.search(r"(?<![-\d])\b[1-4] (records?|of them)\b", wide_page)
     if inquest_ids:
         assert any(i in restricted.read_text(encoding="utf-8") for i in inquest_ids)
 

@@ -6,6 +6,7 @@ a clear "not available in this refresh" note instead of failing the whole pack.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -69,6 +70,10 @@ def _generic_table(rows: list[dict], m: Marts, hide: tuple[str, ...] = ()) -> st
     return table(rows, columns, wide=m.wide, counts=counts)
 
 
+# A record count of 1-4 in a rationale sentence ("3 records in ...", "2 of them serious").
+SMALL_COUNT_IN_TEXT = re.compile(r"(?<![-\d])\b([1-4]) (records?|of them)\b")
+
+
 # --- PSIRP draft ---------------------------------------------------------------------------
 
 def psirp(m: Marts) -> str:
@@ -107,6 +112,8 @@ def psirp(m: Marts) -> str:
         return "".join([*parts, missing("psirp_local_priorities")])
     rows = m.rows("select * from psirp_local_priorities order by priority_rank, issue")
     for r in rows:
+        if m.wide:  # the rationale quotes record counts: hide the small ones there too
+            r["rationale"] = SMALL_COUNT_IN_TEXT.sub(r"* \2", r["rationale"])
         r["where"] = f"{r['concentrated_at']} ({r['concentrated_at_level']})"
         r["evidence"] = _evidence(r, m.wide)
     parts.append(table(rows, [
