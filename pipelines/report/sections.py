@@ -340,45 +340,47 @@ def audits(m: Marts) -> str:
 
 # --- Data quality --------------------------------------------------------------------------
 
+def _mart_table(m: Marts, mart: str, sql: str, columns: list[tuple[str, str]],
+                **options) -> str:
+    """The rows `sql` reads from `mart` as a table, or a note that the mart is missing."""
+    if not m.has(mart):
+        return missing(mart)
+    return table(m.rows(sql), columns, wide=m.wide, **options)
+
+
 def data_quality(m: Marts) -> str:
-    parts = ["<h3>Rows loaded and rejected per source</h3>"]
-    if m.has("load_summary"):
-        rows = m.rows("select source, sum(rows_read)::int as read, "
-                      "sum(rows_loaded)::int as loaded, sum(rows_rejected)::int as rejected "
-                      "from load_summary group by all order by source")
-        parts.append(table(rows, [("source", "Source"), ("read", "Rows read"),
-                                  ("loaded", "Loaded"), ("rejected", "Rejected")],
-                           wide=m.wide, counts=["loaded", "rejected"], row_total="read"))
-    else:
-        parts.append(missing("load_summary"))
-    parts.append("<h3>Why rows were rejected</h3>")
-    if m.has("rejected_rows"):
-        rows = m.rows("select source, column_name, reason, count(*)::int as rows "
-                      "from rejected_rows group by all order by source, rows desc")
-        parts.append(table(rows, [("source", "Source"), ("column_name", "Column"),
-                                  ("reason", "Reason"), ("rows", "Rows")],
-                           wide=m.wide, counts=["rows"], empty="No rows were rejected."))
-    else:
-        parts.append(missing("rejected_rows"))
-    parts.append("<h3>Native codes that map to no theme (top 20)</h3>")
-    if m.has("unmapped_codes"):
-        rows = m.rows("select source, code_field, native_code, n_records, last_seen_date "
-                      "from unmapped_codes order by n_records desc, source limit 20")
-        parts.append(table(rows, [("source", "Source"), ("code_field", "Code field"),
-                                  ("native_code", "Code"), ("n_records", "Records"),
-                                  ("last_seen_date", "Last seen")],
-                           wide=m.wide, counts=["n_records"], empty="Every code maps."))
-    else:
-        parts.append(missing("unmapped_codes"))
-    parts.append("<h3>Location spellings not yet in the location reference</h3>")
-    if m.has("unresolved_locations"):
-        rows = m.rows("select source, location_raw, n_records, last_seen_date "
-                      "from unresolved_locations order by n_records desc, source")
-        parts.append(table(rows, [("source", "Source"), ("location_raw", "As exported"),
-                                  ("n_records", "Records"), ("last_seen_date", "Last seen")],
-                           wide=m.wide, counts=["n_records"], empty="Every location resolves."))
-    else:
-        parts.append(missing("unresolved_locations"))
+    parts = [
+        "<h3>Rows loaded and rejected per source</h3>",
+        _mart_table(m, "load_summary",
+                    "select source, sum(rows_read)::int as read, "
+                    "sum(rows_loaded)::int as loaded, sum(rows_rejected)::int as rejected "
+                    "from load_summary group by all order by source",
+                    [("source", "Source"), ("read", "Rows read"), ("loaded", "Loaded"),
+                     ("rejected", "Rejected")],
+                    counts=["loaded", "rejected"], row_total="read"),
+        "<h3>Why rows were rejected</h3>",
+        _mart_table(m, "rejected_rows",
+                    "select source, column_name, reason, count(*)::int as rows "
+                    "from rejected_rows group by all order by source, rows desc",
+                    [("source", "Source"), ("column_name", "Column"), ("reason", "Reason"),
+                     ("rows", "Rows")],
+                    counts=["rows"], empty="No rows were rejected."),
+        "<h3>Native codes that map to no theme (top 20)</h3>",
+        _mart_table(m, "unmapped_codes",
+                    "select source, code_field, native_code, n_records, last_seen_date "
+                    "from unmapped_codes order by n_records desc, source limit 20",
+                    [("source", "Source"), ("code_field", "Code field"),
+                     ("native_code", "Code"), ("n_records", "Records"),
+                     ("last_seen_date", "Last seen")],
+                    counts=["n_records"], empty="Every code maps."),
+        "<h3>Location spellings not yet in the location reference</h3>",
+        _mart_table(m, "unresolved_locations",
+                    "select source, location_raw, n_records, last_seen_date "
+                    "from unresolved_locations order by n_records desc, source",
+                    [("source", "Source"), ("location_raw", "As exported"),
+                     ("n_records", "Records"), ("last_seen_date", "Last seen")],
+                    counts=["n_records"], empty="Every location resolves."),
+    ]
     parts.append("<h3>Source freshness</h3>")
     if m.has("theme_counts"):
         rows = m.rows("select source, max(month) as latest_month, min(month) as first_month "
