@@ -6,6 +6,7 @@ deployment points these at its own folders (see `.env.example`).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -33,3 +34,10 @@ def warehouse_path() -> Path:
 
 def marts_dir() -> Path:
     return _path("TRIANGULATE_MARTS_DIR", PROJECT_ROOT / "data" / "marts")
+
+
+def as_of_date() -> dt.date | None:
+    """The day "overdue" is judged against when pinned (TRIANGULATE_AS_OF_DATE, YYYY-MM-DD);
+    the dbt macro `as_of_date` reads the same variable."""
+    value = os.environ.get("TRIANGULATE_AS_OF_DATE")
+    return dt.date.fromisoformat(value) if value else None
