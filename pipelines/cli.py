@@ -2,7 +2,7 @@
 
 Exit codes a scheduler can act on: 0 success; 1 the refresh failed (published marts were left
 as they were) or `status` found the last refresh failed; 2 wrong usage or bad SQL; 3 no
-published marts yet.
+published marts yet; 4 the refresh did not start because another one is running.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.lib import settings
@@ -19,6 +20,21 @@ from pipelines.lib.publishing import CASE_LEVEL, MARTS
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console()
+_options = {"verbose": False}
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(
+        False, "--verbose", "-v",
+        help="Show the Dagster log and full tracebacks of failures (they are always written "
+             "to the run log).")) -> None:
+    """Triangulate's command line."""
+    _options["verbose"] = verbose
+
+
+def _say(text: str, style: str = "") -> None:
+    """One message line, never wrapped (it may name long paths)."""
+    console.print(f"[{style}]{escape(text)}[/]" if style else escape(text), soft_wrap=True)
 
 
 @app.command()
@@ -42,19 +58,47 @@ def generate(
 
 
 @app.command()
-def refresh() -> None:
-    """Run the whole nightly refresh in this process and print what it found."""
+def refresh(wait: float = typer.Option(
+        None, "--wait", metavar="MINUTES",
+        help="Wait up to this long for a refresh already running to finish (default: "
+             "TRIANGULATE_REFRESH_WAIT_MINUTES, else 0: stop at once, naming it).")) -> None:
+    """Run the whole nightly refresh in this process and print what it found: one line per
+    failed step (file, mapping, row, what is wrong, what to do); tracebacks go to the run log."""
+    from pipelines.lib.errors import UserFacingError, safe_summary
+    from pipelines.lib.refresh_lock import RefreshRunning
     from pipelines.refresh import run_refresh
 
+    verbose = _options["verbose"]
     started = time.perf_counter()
-    with console.status("Refreshing: loading exports, validating, building marts..."):
-        outcome = run_refresh()
+    try:
+        with console.status("Refreshing: loading exports, validating, building marts..."):
+            outcome = run_refresh(log_level="WARNING" if verbose else "CRITICAL",
+                                  wait_seconds=None if wait is None else wait * 60)
+    except RefreshRunning as error:
+        _say(f"Refresh not started: {error}", "bold yellow")
+        raise typer.Exit(4) from None
+    except UserFacingError as error:
+        _say(f"Refresh failed: {error}; the published marts were left as they were.", "bold red")
+        raise typer.Exit(1) from None
+    except Exception as error:
+        if verbose:
+            console.print_exception()
+        _say(f"Refresh failed before it started: {type(error).__name__}: "
+             f"{safe_summary(str(error))}; the published marts were left as they were "
+             "(rerun with --verbose for the traceback).", "bold red")
+        raise typer.Exit(1) from None
     elapsed = time.perf_counter() - started
+    for note in outcome.notes:
+        _say(f"Note: {note}", "yellow")
     if not outcome.success:
-        console.print(f"[bold red]Refresh failed[/] after {elapsed:.0f} s (run {outcome.run_id}); "
-                      "the published marts were left as they were.")
+        _say(f"Refresh failed after {elapsed:.0f} s (run {outcome.run_id}); the published marts "
+             "were left as they were.", "bold red")
         for failure in outcome.failures:
-            console.print(f"  [red]{failure}[/]")
+            _say(f"  {failure}", "red")
+        if verbose:
+            for detail in outcome.details:
+                console.print(escape(detail), soft_wrap=True, highlight=False)
+        _say(f"Tracebacks: {outcome.log}")
         raise typer.Exit(1)
     console.print(f"[bold green]Refresh complete[/] in {elapsed:.0f} s: "
                   f"{outcome.checks_passed} checks passed, {len(outcome.checks_failed)} failed "
@@ -72,7 +116,7 @@ def demo(
 ) -> None:
     """Generate the demo trust into data/raw/ and run the nightly refresh on it."""
     generate(out=None, seed=seed, scale=scale, scenario=None)
-    refresh()
+    refresh(wait=None)
 
 
 def _print_stages(stages: list[tuple[str, float]]) -> None:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from pipelines.lib import settings
+from pipelines.lib.errors import safe_summary, user_facing_class_names
+from pipelines.lib.publishing import remove_leftovers
+from pipelines.lib.refresh_lock import lock_path, refresh_lock
 from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.warehouse import discard_if_damaged, is_damage
 
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+RUN_LOGS_KEPT = 30
+# What each step is, for the one line a failed step gets.
+_STEPS = {"dbt_models": "building the marts (dbt)", "published__marts": "publishing",
+          "published__insight_pack": "writing the insight pack",
+          "coded__fft_comments": "coding FFT comments"}
 
 
 def prepare_dbt_manifest() -> None:
@@ -24,45 +37,68 @@ def prepare_dbt_manifest() -> None:
     dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
-def _root_cause(error) -> str:
-    """The innermost error's message: Dagster wraps what the step raised in its own errors."""
-    while error.cause is not None:
-        error = error.cause
-    return error.message.strip()
-
-
 @dataclass(frozen=True)
 class RefreshOutcome:
     success: bool
     run_id: str
-    failures: list[str]  # one line per failed step: what failed and why
+    failures: list[str]  # one line per failed step: what failed, where, what to do
     stages: list[tuple[str, float]] = field(default_factory=list)  # step, seconds (done ones)
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>: why"
+    notes: list[str] = field(default_factory=list)  # what the refresh repaired on its way
+    details: list[str] = field(default_factory=list)  # each failure's full error, tracebacks
+    log: Path | None = None  # the run log holding `details`, written when the refresh failed
 
 
-def run_refresh(instance=None, log_level: str = "WARNING") -> RefreshOutcome:
+def run_refresh(instance=None, log_level: str = "CRITICAL",
+                wait_seconds: float | None = None) -> RefreshOutcome:
     """Materialise every asset (load, validate, dbt build, publish) in this process.
 
     A failure anywhere stops the steps after it, so the published marts are only replaced by
-    a run whose loads, checks and dbt tests all passed.
+    a run whose loads, checks and dbt tests all passed. Only one refresh runs at a time
+    (`RefreshRunning` names the one running); a damaged warehouse is rebuilt from the exports.
+    The Dagster console log stays quiet at the default level: each failed step is summarised
+    in one line, with its traceback in `details` and the run log.
     """
+    os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
+    settings.check()
+    warehouse = settings.warehouse_path()
+    wait = settings.refresh_wait_seconds() if wait_seconds is None else wait_seconds
+    with refresh_lock(lock_path(warehouse), wait) as died:
+        notes = [died.died()] if died else []
+        remove_leftovers(settings.marts_dir())
+        notes += filter(None, [discard_if_damaged(warehouse)])
+        prepare_dbt_manifest()
+        outcome = _execute(instance, log_level, notes)
+        damage = next((d for d in outcome.details if is_damage(d)), None)
+        if damage is not None and discard_if_damaged(warehouse, damage):
+            # Damage found mid-run (a block that fails its checksum): rebuild once.
+            notes.append(f"the warehouse {warehouse} was damaged "
+                         f"({safe_summary(damage, 120)}); it was removed and the refresh "
+                         "rerun, rebuilding it from the exports")
+            outcome = _execute(instance, log_level, notes)
+    if not outcome.success:
+        outcome = RefreshOutcome(**{**outcome.__dict__, "log": write_run_log(outcome)})
+    return outcome
+
+
+def _execute(instance, log_level: str, notes: list[str]) -> RefreshOutcome:
     import dagster as dg
 
-    os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
-    prepare_dbt_manifest()
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("nightly_refresh")
     result = job.execute_in_process(
         instance=instance or dg.DagsterInstance.get(), raise_on_error=False,
-        # Failures and warnings only: at INFO dagster-dbt echoes every dbt node to the console.
-        # The run's full event log is still stored in the Dagster instance.
+        # Quiet by default: at INFO dagster-dbt echoes every dbt node, and a failed step logs
+        # its whole stack trace. The run's full event log is stored in the Dagster instance.
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-    failures, stages, passed, failed_checks = [], [], 0, []
+    failures, details, stages, passed, failed_checks = [], [], [], 0, []
     for event in result.all_events:
         if event.is_step_failure:
-            failures.append(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}")
+            error = event.step_failure_data.error
+            failures.append(failure_line(event.step_key, error))
+            details.append(f"{event.step_key}:\n{error.to_string()}")
         elif event.is_step_success:
             stages.append((event.step_key, event.event_specific_data.duration_ms / 1000))
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -73,4 +109,80 @@ def run_refresh(instance=None, log_level: str = "WARNING") -> RefreshOutcome:
                 failed_checks.append(f"{evaluation.asset_key.to_user_string()} "
                                      f"{evaluation.check_name} ({evaluation.severity.value})")
     return RefreshOutcome(result.success, result.run_id, failures, stages, passed,
-                          failed_checks)
+                          failed_checks, list(notes), details)
+
+
+def _chain(error):
+    """The error and everything it was raised from, outermost first."""
+    while error is not None:
+        yield error
+        error = error.cause or error.context
+
+
+def _own_message(error) -> str:
+    """A serialised error's message without its `module.Class: ` prefix."""
+    prefix, _, rest = error.message.partition(": ")
+    text = rest if prefix.rsplit(".", 1)[-1] == error.cls_name else error.message
+    return " ".join(text.split())
+
+
+def failure_line(step_key: str, error) -> str:
+    """One line for a failed step: the message of the error we raised for people when there
+    is one (it names file, mapping, row and what to do, and no cell values); for dbt, the
+    nodes that failed; otherwise the unexpected error's class and a masked first line."""
+    step = _STEPS.get(step_key) or (
+        f"loading {step_key.split('__', 1)[1]}" if step_key.startswith("raw__") else step_key)
+    errors = list(_chain(error))
+    ours = user_facing_class_names()
+    for item in errors:
+        if item.cls_name in ours:
+            return f"{step}: {_own_message(item)}"
+    for item in errors:
+        if item.cls_name == "DagsterDbtCliRuntimeError":
+            return f"{step}: {_dbt_failures(item.message)}"
+    inner = errors[-1]
+    return (f"{step}: unexpected {inner.cls_name}: {safe_summary(_own_message(inner))} "
+            "(the traceback is in the run log; --verbose prints it)")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_FAILURE = re.compile(r"Failure in (\w+) (\S+)")
+_DBT_NOISE = re.compile(r"^(compiled code at|LINE \d+|\^|(\w+ )?Error in \w+ )")
+
+
+def _dbt_failures(message: str) -> str:
+    """dagster-dbt's error lists what dbt logged at error level: keep which nodes failed and
+    dbt's first line about each (values masked), drop the command line, SQL and paths."""
+    lines = [_ANSI.sub("", line).strip() for line in message.split("Errors parsed", 1)[-1]
+             .splitlines()]
+    found = {}
+    for i, line in enumerate(lines):
+        match = _DBT_FAILURE.search(line)
+        if match and match.group(2) not in found:
+            why = next((text for text in lines[i + 1:i + 6]
+                        if text and not _DBT_NOISE.match(text)), "")
+            found[match.group(2)] = (f"{match.group(1)} {match.group(2)}"
+                                     + (f" ({safe_summary(why, 160)})" if why else ""))
+    if not found:
+        return ("dbt build failed before running its models (the dbt log is in the run log; "
+                "--verbose prints it)")
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return ("dbt build failed: " + "; ".join(list(found.values())[:3]) + more +
+            "; fix the data or the model, then rerun (details in the run log)")
+
+
+def write_run_log(outcome: RefreshOutcome) -> Path:
+    """The failed run's summary and tracebacks, beside the private warehouse (tracebacks can
+    quote a value), readable by the refresh's user only; the newest RUN_LOGS_KEPT are kept."""
+    folder = settings.run_log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"refresh-{stamp}-{outcome.run_id[:8]}.log"
+    body = [f"run {outcome.run_id} failed", *outcome.notes, *outcome.failures, "",
+            *outcome.details]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(body) + "\n")
+    for old in sorted(folder.glob("refresh-*.log"))[:-RUN_LOGS_KEPT]:
+        old.unlink(missing_ok=True)
+    return path

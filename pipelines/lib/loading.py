@@ -285,7 +285,7 @@ def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,
     positions: dict[str, list[int]] = {}
     for i, cell in enumerate(cells, start=1):
         positions.setdefault(normalise(cell), []).append(i)
-    problems = []
+    problems, missing = [], 0
     for field_name, column in mapping.columns.items():
         found = positions.get(normalise(column), [])
         if len(found) > 1:
@@ -298,16 +298,18 @@ def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,
                                               cutoff=0.8)
             hint = (f" (the file has {cells[positions[close[0]][0] - 1]!r})" if close else "")
             problems.append(f"column {column!r} ({field_name}) is not in the header row{hint}")
+            missing += 1
     if problems:
         advice = ("fix the names under `columns:` in the mapping, or list the fields the "
-                  "export may leave out under `optional_columns:`")
-        if len(problems) == len(mapping.columns):
+                  "export may leave out under `optional_columns:`" if missing else "")
+        if missing == len(mapping.columns):
             advice = ("none of the mapped columns is in the first row: is this the export "
                       "the mapping describes, with its header row first?")
             if delimiter is not None:
                 advice += (f" It was read as {_DELIMITER_NAMES[delimiter]}-separated; "
                            "set `delimiter` in the mapping if that is wrong")
-        raise BatchError(path, mapping, "; ".join(problems) + f"; {advice}", row=row)
+        raise BatchError(path, mapping, "; ".join([*problems, *filter(None, [advice])]),
+                         row=row)
     names, seen = [], set()
     for i, cell in enumerate(cells, start=1):
         name = cell.strip() or f"(column {i})"

@@ -10,13 +10,26 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from pipelines.lib.errors import UserFacingError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+class SettingError(UserFacingError):
+    """An environment variable set to something Triangulate cannot use."""
 
 
 def _path(variable: str, default: Path) -> Path:
     value = os.environ.get(variable)
     return Path(value).resolve() if value else default
+
+
+def _parsed(variable: str, default: str, parse, what: str):
+    try:
+        return parse(os.environ.get(variable) or default)
+    except ValueError:
+        raise SettingError(f"{variable} must be {what}") from None
 
 
 def raw_dir() -> Path:
@@ -40,4 +53,39 @@ def as_of_date() -> dt.date | None:
     """The day "overdue" is judged against when pinned (TRIANGULATE_AS_OF_DATE, YYYY-MM-DD);
     the dbt macro `as_of_date` reads the same variable."""
     value = os.environ.get("TRIANGULATE_AS_OF_DATE")
-    return dt.date.fromisoformat(value) if value else None
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise SettingError("TRIANGULATE_AS_OF_DATE must be a date written YYYY-MM-DD (or "
+                           "unset, for today)") from None
+
+
+def refresh_wait_seconds() -> float:
+    """How long a refresh waits for one already running before giving up (default 0: it
+    stops at once, naming the running one); TRIANGULATE_REFRESH_WAIT_MINUTES."""
+    return _parsed("TRIANGULATE_REFRESH_WAIT_MINUTES", "0", float, "a number of minutes") * 60
+
+
+def published_file_mode(restricted: bool) -> int:
+    """File mode of the published outputs (octal text): the marts file and its Parquet copies
+    TRIANGULATE_MARTS_FILE_MODE (default 644), the record-level case-level file and its
+    Parquet copies TRIANGULATE_CASE_LEVEL_FILE_MODE (default 600: the refresh's user only;
+    640 with a patient safety group owning the file). Folders get the matching search bits."""
+    variable, default = (("TRIANGULATE_CASE_LEVEL_FILE_MODE", "600") if restricted
+                         else ("TRIANGULATE_MARTS_FILE_MODE", "644"))
+    return _parsed(variable, default, lambda text: int(text, 8) & 0o777,
+                   "an octal file mode such as 640")
+
+
+def run_log_dir() -> Path:
+    """Logs of failed refreshes (tracebacks), private like the warehouse they sit beside."""
+    return _path("TRIANGULATE_LOG_DIR", warehouse_path().parent / "logs")
+
+
+def check() -> None:
+    """Parse every setting that has to parse, so a bad one stops a refresh before it starts
+    (one message) rather than failing each step that reads it."""
+    as_of_date()
+    refresh_wait_seconds()
+    published_file_mode(restricted=True)
+    published_file_mode(restricted=False)
