@@ -72,7 +72,7 @@ def refresh(wait: float = typer.Option(
     started = time.perf_counter()
     try:
         with console.status("Refreshing: loading exports, validating, building marts..."):
-            outcome = run_refresh(log_level="WARNING" if verbose else "CRITICAL",
+            outcome = run_refresh(verbose=verbose,
                                   wait_seconds=None if wait is None else wait * 60)
     except RefreshRunning as error:
         _say(f"Refresh not started: {error}", "bold yellow")

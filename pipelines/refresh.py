@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
+import sys
+import tempfile
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from pipelines.lib.warehouse import discard_if_damaged, is_damage
 
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 RUN_LOGS_KEPT = 30
+DBT_LOG_LINES = 200  # of dbt's console log kept in the run log of a failed refresh
 # What each step is, for the one line a failed step gets.
 _STEPS = {"dbt_models": "building the marts (dbt)", "published__marts": "publishing",
           "published__insight_pack": "writing the insight pack",
@@ -47,52 +52,59 @@ class RefreshOutcome:
     checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>: why"
     notes: list[str] = field(default_factory=list)  # what the refresh repaired on its way
     details: list[str] = field(default_factory=list)  # each failure's full error, tracebacks
+    dbt_log: str = ""  # the end of dbt's console log, kept when a step failed
     log: Path | None = None  # the run log holding `details`, written when the refresh failed
 
 
-def run_refresh(instance=None, log_level: str = "CRITICAL",
+def run_refresh(instance=None, verbose: bool = False,
                 wait_seconds: float | None = None) -> RefreshOutcome:
     """Materialise every asset (load, validate, dbt build, publish) in this process.
 
     A failure anywhere stops the steps after it, so the published marts are only replaced by
     a run whose loads, checks and dbt tests all passed. Only one refresh runs at a time
     (`RefreshRunning` names the one running); a damaged warehouse is rebuilt from the exports.
-    The Dagster console log stays quiet at the default level: each failed step is summarised
-    in one line, with its traceback in `details` and the run log.
+    Unless `verbose`, the console stays quiet (the Dagster log, and the dbt log dagster-dbt
+    echoes to stdout, are kept for the run log): each failed step is summarised in one line,
+    with its traceback and the end of the dbt log in `details` and the run log.
     """
     os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
     settings.check()
     warehouse = settings.warehouse_path()
     wait = settings.refresh_wait_seconds() if wait_seconds is None else wait_seconds
-    with refresh_lock(lock_path(warehouse), wait) as died:
+    with (refresh_lock(lock_path(warehouse), wait) as died,
+          tempfile.TemporaryFile("w+", encoding="utf-8") as echoed,
+          contextlib.redirect_stdout(sys.stdout if verbose else echoed)):
         notes = [died.died()] if died else []
         remove_leftovers(settings.marts_dir())
         notes += filter(None, [discard_if_damaged(warehouse)])
         prepare_dbt_manifest()
-        outcome = _execute(instance, log_level, notes)
+        outcome = _execute(instance, verbose, notes, echoed)
         damage = next((d for d in outcome.details if is_damage(d)), None)
         if damage is not None and discard_if_damaged(warehouse, damage):
             # Damage found mid-run (a block that fails its checksum): rebuild once.
             notes.append(f"the warehouse {warehouse} was damaged "
                          f"({safe_summary(damage, 120)}); it was removed and the refresh "
                          "rerun, rebuilding it from the exports")
-            outcome = _execute(instance, log_level, notes)
+            outcome = _execute(instance, verbose, notes, echoed)
     if not outcome.success:
         outcome = RefreshOutcome(**{**outcome.__dict__, "log": write_run_log(outcome)})
     return outcome
 
 
-def _execute(instance, log_level: str, notes: list[str]) -> RefreshOutcome:
+def _execute(instance, verbose: bool, notes: list[str], echoed) -> RefreshOutcome:
     import dagster as dg
 
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("nightly_refresh")
+    echoed.seek(0)
+    echoed.truncate()
     result = job.execute_in_process(
         instance=instance or dg.DagsterInstance.get(), raise_on_error=False,
-        # Quiet by default: at INFO dagster-dbt echoes every dbt node, and a failed step logs
-        # its whole stack trace. The run's full event log is stored in the Dagster instance.
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+        # Quiet by default: a failed step logs its whole stack trace. The run's full event log
+        # is stored in the Dagster instance.
+        run_config={"loggers": {"console": {"config": {
+            "log_level": "WARNING" if verbose else "CRITICAL"}}}})
     failures, details, stages, passed, failed_checks = [], [], [], 0, []
     for event in result.all_events:
         if event.is_step_failure:
@@ -108,8 +120,10 @@ def _execute(instance, log_level: str, notes: list[str]) -> RefreshOutcome:
             else:
                 failed_checks.append(f"{evaluation.asset_key.to_user_string()} "
                                      f"{evaluation.check_name} ({evaluation.severity.value})")
+    echoed.seek(0)
+    dbt_log = "".join(deque(echoed, maxlen=DBT_LOG_LINES)) if failures else ""
     return RefreshOutcome(result.success, result.run_id, failures, stages, passed,
-                          failed_checks, list(notes), details)
+                          failed_checks, list(notes), details, dbt_log)
 
 
 def _chain(error):
@@ -179,7 +193,7 @@ def write_run_log(outcome: RefreshOutcome) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = folder / f"refresh-{stamp}-{outcome.run_id[:8]}.log"
     body = [f"run {outcome.run_id} failed", *outcome.notes, *outcome.failures, "",
-            *outcome.details]
+            *outcome.details, "", "End of the dbt log:", outcome.dbt_log]
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write("\n".join(body) + "\n")

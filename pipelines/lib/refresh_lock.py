@@ -80,8 +80,8 @@ def refresh_lock(path: Path, wait_seconds: float = 0) -> Iterator[Holder | None]
             os.close(fd)
             if time.monotonic() >= deadline:
                 raise RefreshRunning(
-                    f"{read_holder(path).running()}; this refresh did not start: wait for it "
-                    "to finish (or rerun with --wait MINUTES)") from None
+                    f"{read_holder(path).running()}: wait for it to finish, or rerun with "
+                    "--wait MINUTES") from None
             time.sleep(_POLL_SECONDS)
             continue
         # The holder before us may have removed the file as it released it: a lock on an
