@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import make_workspace
 
-from pipelines.bench import _tree_rss
+from pipelines.bench import tree_rss
 from pipelines.lib.refresh_lock import LOCK_FILE
 from pipelines.lib.settings import PROJECT_ROOT
-from conftest import make_workspace
 
 TRIANGULATE = str(Path(sys.executable).with_name("triangulate"))
 FFT_HEADER = ["Response ID", "Response Date", "Survey", "Site", "Ward/Department",
@@ -162,7 +162,7 @@ def fault_run(refreshed, tmp_path_factory):
 
     def sample():
         while not done.is_set():
-            samples.append(_tree_rss(third.pid))
+            samples.append(tree_rss(third.pid))
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample)
