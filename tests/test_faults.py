@@ -6,8 +6,9 @@ refresh:
 1. refresh A starts; while it holds the lock a second refresh is refused, naming A;
 2. A is killed with kill -9 while dbt is building;
 3. refresh C runs on the exports plus the corpus's worst cases (dates decades out, a mapping
-   that lets a 1900 date in, UTF-16 and semicolon files, ragged rows, conflicting ids), with
-   its peak memory sampled; another refresh started during C is refused, naming C.
+   that lets a 1900 date in, UTF-16 and semicolon files, ragged rows, conflicting ids) after
+   the warehouse file was damaged, with its peak memory sampled; another refresh started
+   during C is refused, naming C.
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ def fault_run(refreshed, tmp_path_factory):
         run["leftovers_after_kill"] = leftovers(workspace)
     finally:
         first.kill()
+    with workspace.warehouse.open("r+b") as warehouse:
+        warehouse.write(b"\0" * 8192)  # a damaged file header
 
     # 3: refresh C on the corpus, its memory sampled; a refresh during C is refused.
     samples, done = [0], threading.Event()
@@ -219,6 +222,9 @@ def test_the_next_refresh_takes_over_and_succeeds_on_the_corpus(fault_run):
     assert fault_run["next_returncode"] == 0, output
     assert re.search(r"Note: the refresh started at .* \(pid \d+\) ended without finishing; "
                      "its lock was taken over", output), output
+    assert re.search(rf"Note: the warehouse {workspace.warehouse} was damaged \(.*not a valid "
+                     r"DuckDB database file.*\); it holds nothing the exports do not, so it was "
+                     "removed and rebuilt from them", output), output
     assert not (workspace.warehouse.parent / LOCK_FILE).exists()
     assert leftovers(workspace) == []
     assert published_files(workspace.marts) != fault_run["before"]
