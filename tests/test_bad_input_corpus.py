@@ -14,29 +14,15 @@ import io
 from dataclasses import dataclass, field
 
 import pytest
+from test_loading import MAPPING
 
 from pipelines.lib.ingest import load_source
 from pipelines.lib.loading import BatchError
 from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
 
-INCIDENTS = """
-source: incidents
-files: ["incidents/*.csv", "incidents/*.xlsx"]
-date_format: "%d/%m/%Y"
-timestamp_format: "%d/%m/%Y %H:%M"
-columns:
-  incident_id: Ref
-  updated_at: Updated
-  occurred_date: Date of incident
-  physical_harm: Harm
-  location: Ward
-  is_never_event: Never event
-  description: Description
-values:
-  physical_harm:
-    No harm: none
-    Low harm: low
-"""
+# test_loading's incident mapping, plus a revision time.
+INCIDENTS = MAPPING.replace("columns:\n", 'timestamp_format: "%d/%m/%Y %H:%M"\ncolumns:\n'
+                                          "  updated_at: Updated\n")
 FFT = """
 source: fft
 files: ["fft/*.csv"]
@@ -120,6 +106,8 @@ CASES = [
          loads(2, 2, 0), checks={"_source_row": [2, 5]}),
     Case("CRLF line endings", {"a.csv": csv_bytes([incident("INC1")], newline="\r\n")},
          loads(1, 1, 0)),
+    Case("CR-only line endings (old Mac)", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC2")], newline="\r")}, loads(2, 2, 0)),
     Case("quoted line break in a comment keeps row numbers", {"a.csv": csv_bytes(
         [incident("INC1", note="line one\nline two"), incident("INC2")])}, loads(2, 2, 0),
          checks={"_source_row": [2, 3]}),
@@ -135,6 +123,8 @@ CASES = [
         [incident("INC1"), incident("INC2"), incident("INC3")]).replace(b"INC2,", b'"INC2,')},
          BATCH, ("row 3", "never closed")),
     Case("header but no rows", {"a.csv": csv_bytes([])}, BATCH, ("no data rows",)),
+    Case("header and blank lines only", {"a.csv": csv_bytes([]) + b"\n,,,,,,\n\n"}, BATCH,
+         ("no data rows",)),
     Case("empty file", {"a.csv": b""}, BATCH, ("is empty",)),
     Case("only blank lines", {"a.csv": b"\n\n \n"}, BATCH, ("is empty",)),
     # Headers
@@ -159,6 +149,8 @@ CASES = [
     Case("no header row (data first)", {"a.csv": csv_bytes(
         [incident("INC2")], header=incident("INC1"))}, BATCH,
          ("none of the mapped columns is in the first row",)),
+    Case("a title row above the header", {"a.csv": b"Incident listing 2025\n" + two_good()},
+         BATCH, ("row 1", "none of the mapped columns is in the first row")),
     # Encodings and delimiters
     Case("UTF-8 with byte-order mark", {"a.csv": codecs.BOM_UTF8 + two_good()}, loads(2, 2, 0),
          checks={"incident_id": ["INC1", "INC2"]}),
@@ -174,6 +166,10 @@ CASES = [
         [incident("INC1", note="fell, no injury"), incident("INC2")], sep=";")},
          loads(2, 2, 0), checks={"description": ["fell, no injury", f"{SECRET} slipped"]}),
     Case("tab-separated", {"a.csv": csv_bytes([incident("INC1")], sep="\t")}, loads(1, 1, 0)),
+    Case("pipe-separated", {"a.csv": csv_bytes([incident("INC1")], sep="|")}, loads(1, 1, 0)),
+    Case("Excel's sep=; first line", {"a.csv": b"sep=;\r\n" + csv_bytes(
+        [incident("INC1", note="fell, no injury")], sep=";")}, loads(1, 1, 0),
+         checks={"_source_row": [2], "description": ["fell, no injury"]}),
     Case("mapping says comma, file is semicolon", {"a.csv": csv_bytes(
         [incident("INC1")], sep=";")}, BATCH, ("semicolon-separated", "delimiter: auto"),
          mapping_extra='delimiter: ","\n'),
@@ -189,7 +185,8 @@ CASES = [
         [HEADER, incident("INC1"), [None] * 7, incident("INC2"), [None] * 7])},
          loads(2, 2, 0), checks={"_source_row": [2, 4]}),
     Case("workbook with a repeated mapped header", {"a.xlsx": workbook(
-        [[*HEADER[:6], "Ref"], incident("INC1")])}, BATCH, ("'Ref' (incident_id) appears 2",)),
+        [[*HEADER, "Ref"], [*incident("INC1"), "INC9"]])}, BATCH,
+         ("column 'Ref' (incident_id) appears 2 times in the header row (columns 1 and 8)",)),
     Case("workbook without the mapped sheet", {"a.xlsx": workbook([HEADER, incident("INC1")])},
          BATCH, ("has no sheet 'Incidents'", "Sheet1"), mapping_extra="sheet: Incidents\n"),
     # Dates

@@ -106,7 +106,8 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
         rows, encoding, delimiter = _workbook_rows(path, mapping), "xlsx", None
     else:
         text, encoding = _decode(path, mapping, content)
-        delimiter = _delimiter(path, mapping, text)
+        text, declared = _excel_separator_line(text)
+        delimiter = declared or _delimiter(path, mapping, text)
         rows = _csv_rows(path, mapping, text, delimiter)
     read = _tabulate(path, mapping, rows, encoding, digest, delimiter)
     if read.rows_read == 0:
@@ -148,6 +149,15 @@ def _decode(path: Path, mapping: Mapping, content: bytes) -> tuple[str, str]:
                                                 "windows-1252` (or auto) in the mapping") from None
     # Windows-1252 decodes almost any byte; five bytes it leaves undefined are kept as-is.
     return content.decode("windows-1252", errors="replace"), "windows-1252"
+
+
+def _excel_separator_line(text: str) -> tuple[str, str | None]:
+    """Excel may write a first line `sep=;` naming the delimiter; it is not a row (Excel
+    does not show it), so the text after it is the file."""
+    first, newline, rest = text.partition("\n")
+    if first.rstrip("\r").startswith("sep=") and len(first.rstrip("\r")) == 5:
+        return rest, first[4]
+    return text, None
 
 
 def _header_line(text: str) -> str:
