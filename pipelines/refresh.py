@@ -83,7 +83,7 @@ def run_refresh(instance=None, verbose: bool = False,
         if damage is not None and discard_if_damaged(warehouse, damage):
             # Damage found mid-run (a block that fails its checksum): rebuild once.
             notes.append(f"the warehouse {warehouse} was damaged "
-                         f"({safe_summary(damage, 120)}); it was removed and the refresh "
+                         f"({safe_summary(damage, 240)}); it was removed and the refresh "
                          "rerun, rebuilding it from the exports")
             outcome = _execute(instance, verbose, notes, echoed)
     if not outcome.success:

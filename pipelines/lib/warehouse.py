@@ -104,5 +104,5 @@ def discard_if_damaged(path: Path, error_message: str | None = None) -> str | No
         return None
     path.unlink(missing_ok=True)
     Path(f"{path}.wal").unlink(missing_ok=True)
-    return (f"the warehouse {path} was damaged ({safe_summary(error_message, 120)}); it holds "
+    return (f"the warehouse {path} was damaged ({safe_summary(error_message, 240)}); it holds "
             "nothing the exports do not, so it was removed and rebuilt from them")
