@@ -9,7 +9,7 @@ import re
 import sys
 import tempfile
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipelines.lib import settings
@@ -23,8 +23,8 @@ DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 RUN_LOGS_KEPT = 30
 DBT_LOG_LINES = 200  # of dbt's console log kept in the run log of a failed refresh
 # What each step is, for the one line a failed step gets.
-_STEPS = {"dbt_models": "building the marts (dbt)", "published__marts": "publishing",
-          "published__insight_pack": "writing the insight pack",
+_STEPS = {"dbt_parse": "reading the dbt project", "dbt_models": "building the marts (dbt)",
+          "published__marts": "publishing", "published__insight_pack": "writing the insight pack",
           "coded__fft_comments": "coding FFT comments"}
 
 
@@ -77,7 +77,10 @@ def run_refresh(instance=None, verbose: bool = False,
         notes = [died.died()] if died else []
         remove_leftovers(settings.marts_dir())
         notes += filter(None, [discard_if_damaged(warehouse)])
-        prepare_dbt_manifest()
+        try:
+            prepare_dbt_manifest()
+        except Exception:
+            return _failed_before_the_job(notes)
         outcome = _execute(instance, verbose, notes, echoed)
         damage = next((d for d in outcome.details if is_damage(d)), None)
         if damage is not None and discard_if_damaged(warehouse, damage):
@@ -87,8 +90,18 @@ def run_refresh(instance=None, verbose: bool = False,
                          "rerun, rebuilding it from the exports")
             outcome = _execute(instance, verbose, notes, echoed)
     if not outcome.success:
-        outcome = RefreshOutcome(**{**outcome.__dict__, "log": write_run_log(outcome)})
+        outcome = replace(outcome, log=write_run_log(outcome))
     return outcome
+
+
+def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:
+    """The dbt project could not be parsed (an edited seed or model): the job never started."""
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    error = serializable_error_info_from_exc_info(sys.exc_info())
+    outcome = RefreshOutcome(False, "not started", [failure_line("dbt_parse", error)],
+                             notes=notes, details=[error.to_string()])
+    return replace(outcome, log=write_run_log(outcome))
 
 
 def _execute(instance, verbose: bool, notes: list[str], echoed) -> RefreshOutcome:
