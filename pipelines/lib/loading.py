@@ -69,8 +69,6 @@ class ReadFile:
     malformed: pl.DataFrame  # _source_row, reason, record (the row as read, JSON)
     encoding: str
     sha256: str
-    delimiter: str | None = None
-    blank_rows: int = 0
 
     @property
     def rows_read(self) -> int:
@@ -252,10 +250,9 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
               delimiter: str | None) -> ReadFile:
     """The header row, then every data row as text columns; rows with the wrong number of
     fields are kept aside whole. Blank rows are skipped."""
-    header, good, malformed, blank = None, [], [], 0
+    header, good, malformed = None, [], []
     for row, cells, problem, raw in rows:
         if cells is not None and not any(cell.strip() for cell in cells):
-            blank += 1
             continue
         if header is None:
             if cells is None:
@@ -285,7 +282,7 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
             for name, values in zip(header, columns, strict=True)}})
     return ReadFile(frame, pl.DataFrame(malformed, orient="row", schema={
         ROW: pl.UInt32, "reason": pl.String, "record": pl.String}),
-        encoding, digest, delimiter, blank)
+        encoding, digest)
 
 
 def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,
