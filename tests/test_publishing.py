@@ -6,6 +6,7 @@ import errno
 import hashlib
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -57,7 +58,8 @@ def test_a_failure_while_swapping_puts_back_what_was_swapped(refreshed_copy, mon
     real = os.rename
 
     def refuse_the_case_level_folder(source, target):
-        if str(target).endswith(CASE_LEVEL.parquet_dir) and ".publishing-" in str(source):
+        staged = Path(source).parent.name.startswith(publishing.STAGING_PREFIX)
+        if staged and Path(source).name == CASE_LEVEL.parquet_dir:
             raise OSError(errno.EACCES, os.strerror(errno.EACCES))
         real(source, target)
 

@@ -69,6 +69,10 @@ class Published:
 class PublishError(UserFacingError):
     """Publishing stopped; the message says what the published folder holds now."""
 
+    def __init__(self, message: str, keeps_staging: bool = False):
+        super().__init__(message)
+        self.keeps_staging = keeps_staging  # it holds previous outputs not put back
+
 
 def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
     """Stage every publication (DuckDB file and Parquet folder), check them all, then swap
@@ -77,6 +81,7 @@ def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
     remove_leftovers(marts_dir)
     _check_replaceable(marts_dir)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=marts_dir))  # mode 0700
+    keep = False
     try:
         built = []
         for publication in PUBLICATIONS:
@@ -93,8 +98,12 @@ def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
             built.append(Published(marts_dir / publication.file, tables))
         _swap(staging, marts_dir, [name for p in PUBLICATIONS for name in p.outputs])
         return built
+    except PublishError as error:
+        keep = error.keeps_staging
+        raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def remove_leftovers(marts_dir: Path) -> None:
@@ -168,11 +177,11 @@ def _swap(staging: Path, marts_dir: Path, names: list[str]) -> None:
         failed = swapped[-1]
         left = _put_back(marts_dir, previous, staging, swapped)
         state = ("nothing published changed" if not left else
-                 f"could not put back {', '.join(left)}, which now hold this refresh's data "
-                 f"while {', '.join(n for n in names if n not in left)} are the previous "
-                 "refresh's: rerun the refresh")
+                 f"{', '.join(left)} could not be put back (their previous copies are in "
+                 f"{previous}; the next refresh removes them); the other outputs are the "
+                 "previous refresh's: rerun the refresh")
         raise PublishError(f"publishing stopped while swapping in {marts_dir / failed} "
-                           f"({_reason(error)}); {state}") from error
+                           f"({_reason(error)}); {state}", keeps_staging=bool(left)) from error
 
 
 def _put_back(marts_dir: Path, previous: Path, staging: Path, swapped: list[str]) -> list[str]:
