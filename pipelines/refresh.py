@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from pipelines.lib.run_history import root_cause
 from pipelines.lib.settings import PROJECT_ROOT
 
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
@@ -24,11 +25,20 @@ def prepare_dbt_manifest() -> None:
     dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
-def _root_cause(error) -> str:
-    """The innermost error's message: Dagster wraps what the step raised in its own errors."""
-    while error.cause is not None:
-        error = error.cause
-    return error.message.strip()
+def exports_missing() -> str | None:
+    """One line for a data/raw/ that holds no export file of any source, else None: a refresh
+    would have nothing to load, and every source failing separately says less."""
+    from pipelines.lib import settings
+    from pipelines.lib.canonical import SOURCES
+
+    raw = settings.raw_dir()
+    folders = [raw / source for source in SOURCES]
+    if any(p.is_file() and not p.name.startswith(".")
+           for folder in folders if folder.is_dir() for p in folder.rglob("*")):
+        return None
+    return (f"{raw} holds no export files: put each system's exports in {raw}/<source>/ "
+            f"({', '.join(SOURCES)}) and describe them in mappings/, or run "
+            "`triangulate generate` for the demo trust")
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,9 @@ def run_refresh(instance=None, log_level: str = "WARNING") -> RefreshOutcome:
     import dagster as dg
 
     os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
+    missing = exports_missing()
+    if missing:
+        return RefreshOutcome(False, "", [missing])
     prepare_dbt_manifest()
     from pipelines.definitions import defs
 
@@ -62,7 +75,7 @@ def run_refresh(instance=None, log_level: str = "WARNING") -> RefreshOutcome:
     failures, stages, passed, failed_checks = [], [], 0, []
     for event in result.all_events:
         if event.is_step_failure:
-            failures.append(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}")
+            failures.append(f"{event.step_key}: {root_cause(event.step_failure_data.error)}")
         elif event.is_step_success:
             stages.append((event.step_key, event.event_specific_data.duration_ms / 1000))
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:

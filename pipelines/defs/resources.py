@@ -10,6 +10,7 @@ import duckdb
 
 from pipelines.lib import settings
 from pipelines.lib.mapping import Mapping, load_mappings
+from pipelines.lib.profile import Profile, load_profile
 
 # Paths come from environment variables (pipelines.lib.settings), not resource config, because
 # the dbt subprocess must see the same warehouse file and reads it from the environment too.
@@ -23,6 +24,9 @@ class ExportsResource(dg.ConfigurableResource):
 
     def mappings(self) -> list[Mapping]:
         return load_mappings(settings.mappings_dir())
+
+    def profile(self) -> Profile:
+        return load_profile()
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -22,7 +22,14 @@ class LastRun:
     started_at: datetime | None
     checks_passed: int
     failed_checks: list[FailedCheck]
-    failed_steps: list[str]
+    failed_steps: list[str]  # "<step>: <why>"
+
+
+def root_cause(error) -> str:
+    """The innermost error's message: Dagster wraps what the step raised in its own errors."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def last_refresh(instance=None) -> LastRun | None:
@@ -47,7 +54,7 @@ def last_refresh(instance=None) -> LastRun | None:
                 failed.append(FailedCheck(evaluation.asset_key.to_user_string(),
                                           evaluation.check_name, evaluation.severity.value))
         elif event.is_step_failure:
-            failed_steps.append(event.step_key)
+            failed_steps.append(f"{event.step_key}: {root_cause(event.step_failure_data.error)}")
     started = (datetime.fromtimestamp(record.start_time, UTC) if record.start_time else None)
     return LastRun(record.dagster_run.run_id, record.dagster_run.status.value, started, passed,
                    failed, failed_steps)

@@ -18,6 +18,11 @@ def _path(variable: str, default: Path) -> Path:
     return Path(value).resolve() if value else default
 
 
+def profile_dir() -> Path:
+    """The trust profile folder (profile.yml): the demo's unless TRIANGULATE_PROFILE says."""
+    return _path("TRIANGULATE_PROFILE", PROJECT_ROOT / "profiles" / "demo")
+
+
 def raw_dir() -> Path:
     return _path("TRIANGULATE_RAW_DIR", PROJECT_ROOT / "data" / "raw")
 
