@@ -2,7 +2,8 @@
 
 Exit codes a scheduler can act on: 0 success; 1 the refresh failed (published marts were left
 as they were) or `status` found the last refresh failed; 2 wrong usage or bad SQL; 3 no
-published marts yet; 4 the refresh did not start because another one is running.
+published marts yet; 4 (`status`) an expected source is missing or stale; 5 (`refresh`)
+another refresh is running, so this one did not start.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def refresh(wait: float = typer.Option(
                                   wait_seconds=None if wait is None else wait * 60)
     except RefreshRunning as error:
         _say(f"Refresh not started: {error}", "bold yellow")
-        raise typer.Exit(4) from None
+        raise typer.Exit(5) from None
     except UserFacingError as error:
         _say(f"Refresh failed: {error}; the published marts were left as they were.", "bold red")
         raise typer.Exit(1) from None
@@ -91,14 +92,16 @@ def refresh(wait: float = typer.Option(
     for note in outcome.notes:
         _say(f"Note: {note}", "yellow")
     if not outcome.success:
-        _say(f"Refresh failed after {elapsed:.0f} s (run {outcome.run_id}); the published marts "
-             "were left as they were.", "bold red")
+        run = f" (run {outcome.run_id})" if outcome.run_id else ""
+        _say(f"Refresh failed after {elapsed:.0f} s{run}; the published marts were left as "
+             "they were.", "bold red")
         for failure in outcome.failures:
             _say(f"  {failure}", "red")
         if verbose:
             for detail in outcome.details:
                 console.print(escape(detail), soft_wrap=True, highlight=False)
-        _say(f"Tracebacks: {outcome.log}")
+        if outcome.log:
+            _say(f"Tracebacks: {outcome.log}")
         raise typer.Exit(1)
     console.print(f"[bold green]Refresh complete[/] in {elapsed:.0f} s: "
                   f"{outcome.checks_passed} checks passed, {len(outcome.checks_failed)} failed "
@@ -140,6 +143,11 @@ def _print_summary(published: Path) -> None:
             "select priority_rank, issue, concentrated_at, sources_signalling, "
             "proposed_learning_response from psirp_local_priorities "
             "order by priority_rank limit 8").fetchall()
+        unmeasurable = con.sql(
+            "select requirement_name, measurability_gaps from "
+            "psirp_national_requirements_summary where measurability <> 'measurable' and "
+            "quarter_start = (select max(quarter_start) from "
+            "psirp_national_requirements_summary) order by requirement").fetchall()
     finally:
         con.close()
     table = Table(title="Rows per source")
@@ -154,6 +162,9 @@ def _print_summary(published: Path) -> None:
     for row in signals:
         table.add_row(*(str(v) for v in row))
     console.print(table)
+    for requirement, gaps in unmeasurable:
+        console.print(f"[yellow]Cannot be measured this quarter[/]: {escape(requirement)} "
+                      f"({escape(gaps)})")
     console.print(f"Published marts: [bold]{published}[/] (Parquet copies in "
                   f"{published.parent / MARTS.parquet_dir}); the record ids behind them, for "
                   f"the patient safety team only: {published.parent / CASE_LEVEL.file}\n"
@@ -164,7 +175,8 @@ def _print_summary(published: Path) -> None:
 @app.command()
 def status() -> None:
     """When the marts were last published, how fresh each source is, and what the last
-    refresh's checks found. Exit 1 when the last refresh failed, 3 when nothing is published."""
+    refresh's checks found. Exit 1 when the last refresh failed, 3 when nothing is published,
+    4 when an expected source is missing or stale."""
     from pipelines.lib.marts_reader import MartsNotPublished, open_marts
     from pipelines.lib.run_history import last_refresh
 
@@ -180,7 +192,7 @@ def status() -> None:
             console.print(f"  [yellow]failed check[/] {check.asset} {check.check} "
                           f"({check.severity})")
         for step in run.failed_steps:
-            console.print(f"  [red]failed step[/] {step}")
+            console.print(f"  [red]failed step[/] {escape(step)}")
     try:
         with open_marts() as con:
             [(published_at,)] = con.sql("select published_at from refresh_info").fetchall()
@@ -198,8 +210,47 @@ def status() -> None:
     for source, month, records in freshness:
         table.add_row(source, f"{month:%Y-%m}", str(records))
     console.print(table)
+    problems = _print_source_states()
     if run is not None and run.status != "SUCCESS":
         raise typer.Exit(1)
+    if problems:
+        raise typer.Exit(4)
+
+
+def _print_source_states() -> list[str]:
+    """Each source's files and newest record, judged against today (or
+    TRIANGULATE_AS_OF_DATE): the published marts go stale when no refresh brings new exports.
+    Returns one line per expected source that is missing or stale."""
+    from pipelines.lib.marts_reader import has_table, query
+    from pipelines.lib.profile import as_of_date
+
+    if not has_table("source_freshness"):
+        return []
+    today = as_of_date()
+    table = Table(title=f"Sources as of {today:%Y-%m-%d}")
+    for column in ("source", "expected", "files", "newest record", "days old", "stale after",
+                   "state"):
+        table.add_column(column)
+    problems = []
+    for row in query("select * from source_freshness order by source").iter_rows(named=True):
+        newest = row["newest_record_date"]
+        days_old = (today - newest).days if newest else None
+        state = row["state"]
+        if state == "ok" and row["stale_after_days"] and days_old > row["stale_after_days"]:
+            state = "stale"
+        if row["is_expected"] and state != "ok":
+            problems.append(row["source"])
+        table.add_row(row["source"], "yes" if row["is_expected"] else "no", str(row["files"]),
+                      f"{newest:%Y-%m-%d}" if newest else "-",
+                      "-" if days_old is None else str(days_old),
+                      str(row["stale_after_days"] or "-"),
+                      state if state == "ok" or not row["is_expected"] else f"[red]{state}[/]")
+    console.print(table)
+    if problems:
+        console.print(f"[red]Expected sources missing or stale: {', '.join(problems)}[/]: add "
+                      "their latest exports to data/raw/<source>/ and refresh, or mark them "
+                      "not expected in the trust profile (profile.yml).")
+    return problems
 
 
 @app.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import sys
 import tempfile
 from collections import deque
@@ -13,19 +12,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipelines.lib import settings
-from pipelines.lib.errors import safe_summary, user_facing_class_names
+from pipelines.lib.errors import safe_summary
 from pipelines.lib.publishing import remove_leftovers
 from pipelines.lib.refresh_lock import lock_path, refresh_lock
+from pipelines.lib.run_history import failure_line
 from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.lib.warehouse import discard_if_damaged, is_damage
 
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 RUN_LOGS_KEPT = 30
 DBT_LOG_LINES = 200  # of dbt's console log kept in the run log of a failed refresh
-# What each step is, for the one line a failed step gets.
-_STEPS = {"dbt_parse": "reading the dbt project", "dbt_models": "building the marts (dbt)",
-          "published__marts": "publishing", "published__insight_pack": "writing the insight pack",
-          "coded__fft_comments": "coding FFT comments"}
 
 
 def prepare_dbt_manifest() -> None:
@@ -40,6 +36,21 @@ def prepare_dbt_manifest() -> None:
     if manifest.exists() and all(p.stat().st_mtime < manifest.stat().st_mtime for p in sources):
         return
     dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+
+
+def exports_missing() -> str | None:
+    """One line for a data/raw/ that holds no export file of any source, else None: a refresh
+    would have nothing to load, and every source failing separately says less."""
+    from pipelines.lib.canonical import SOURCES
+
+    raw = settings.raw_dir()
+    folders = [raw / source for source in SOURCES]
+    if any(p.is_file() and not p.name.startswith(".")
+           for folder in folders if folder.is_dir() for p in folder.rglob("*")):
+        return None
+    return (f"{raw} holds no export files: put each system's exports in {raw}/<source>/ "
+            f"({', '.join(SOURCES)}) and describe them in mappings/, or run "
+            "`triangulate generate` for the demo trust")
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,9 @@ def run_refresh(instance=None, verbose: bool = False,
     """
     os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
     settings.check()
+    missing = exports_missing()
+    if missing:
+        return RefreshOutcome(False, "", [missing])
     warehouse = settings.warehouse_path()
     wait = settings.refresh_wait_seconds() if wait_seconds is None else wait_seconds
     with (refresh_lock(lock_path(warehouse), wait) as died,
@@ -137,65 +151,6 @@ def _execute(instance, verbose: bool, notes: list[str], echoed) -> RefreshOutcom
     dbt_log = "".join(deque(echoed, maxlen=DBT_LOG_LINES)) if failures else ""
     return RefreshOutcome(result.success, result.run_id, failures, stages, passed,
                           failed_checks, list(notes), details, dbt_log)
-
-
-def _chain(error):
-    """The error and everything it was raised from, outermost first."""
-    while error is not None:
-        yield error
-        error = error.cause or error.context
-
-
-def _own_message(error) -> str:
-    """A serialised error's message without its `module.Class: ` prefix."""
-    prefix, _, rest = error.message.partition(": ")
-    text = rest if prefix.rsplit(".", 1)[-1] == error.cls_name else error.message
-    return " ".join(text.split())
-
-
-def failure_line(step_key: str, error) -> str:
-    """One line for a failed step: the message of the error we raised for people when there
-    is one (it names file, mapping, row and what to do, and no cell values); for dbt, the
-    nodes that failed; otherwise the unexpected error's class and a masked first line."""
-    step = _STEPS.get(step_key) or (
-        f"loading {step_key.split('__', 1)[1]}" if step_key.startswith("raw__") else step_key)
-    errors = list(_chain(error))
-    ours = user_facing_class_names()
-    for item in errors:
-        if item.cls_name in ours:
-            return f"{step}: {_own_message(item)}"
-    for item in errors:
-        if item.cls_name == "DagsterDbtCliRuntimeError":
-            return f"{step}: {_dbt_failures(item.message)}"
-    inner = errors[-1]
-    return (f"{step}: unexpected {inner.cls_name}: {safe_summary(_own_message(inner))} "
-            "(the traceback is in the run log; --verbose prints it)")
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_DBT_FAILURE = re.compile(r"Failure in (\w+) (\S+)")
-_DBT_NOISE = re.compile(r"^(compiled code at|LINE \d+|\^|(\w+ )?Error in \w+ )")
-
-
-def _dbt_failures(message: str) -> str:
-    """dagster-dbt's error lists what dbt logged at error level: keep which nodes failed and
-    dbt's first line about each (values masked), drop the command line, SQL and paths."""
-    lines = [_ANSI.sub("", line).strip() for line in message.split("Errors parsed", 1)[-1]
-             .splitlines()]
-    found = {}
-    for i, line in enumerate(lines):
-        match = _DBT_FAILURE.search(line)
-        if match and match.group(2) not in found:
-            why = next((text for text in lines[i + 1:i + 6]
-                        if text and not _DBT_NOISE.match(text)), "")
-            found[match.group(2)] = (f"{match.group(1)} {match.group(2)}"
-                                     + (f" ({safe_summary(why, 160)})" if why else ""))
-    if not found:
-        return ("dbt build failed before running its models (the dbt log is in the run log; "
-                "--verbose prints it)")
-    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-    return ("dbt build failed: " + "; ".join(list(found.values())[:3]) + more +
-            "; fix the data or the model, then rerun (details in the run log)")
 
 
 def write_run_log(outcome: RefreshOutcome) -> Path:

@@ -205,7 +205,7 @@ def _time_until(condition, timeout: float) -> float | None:
 def test_a_second_refresh_is_refused_naming_the_running_one(fault_run):
     for stage in ("refused_during_a", "refused_during_c"):
         returncode, output, pid = fault_run[stage]
-        assert returncode == 4, output
+        assert returncode == 5, output
         assert re.search(rf"a refresh started at \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d .* is running "
                          rf"\(pid {pid}\)", output), output
         assert "Traceback" not in output and len(output.splitlines()) == 1, output

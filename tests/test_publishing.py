@@ -73,6 +73,33 @@ def test_a_failure_while_swapping_puts_back_what_was_swapped(refreshed_copy, mon
     assert not [p for p in marts.iterdir() if p.name.startswith(".")]
 
 
+def test_a_swap_that_cannot_be_put_back_says_where_the_previous_copies_are(refreshed_copy,
+                                                                            monkeypatch):
+    marts = refreshed_copy.marts
+    before = snapshot(marts / CASE_LEVEL.parquet_dir)
+    real = os.rename
+
+    def refuse_every_move_into_the_case_level_folder(source, target):
+        if Path(target) == marts / CASE_LEVEL.parquet_dir:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        real(source, target)
+
+    monkeypatch.setattr(publishing.os, "rename", refuse_every_move_into_the_case_level_folder)
+    with pytest.raises(PublishError) as error:
+        publish(refreshed_copy.warehouse, marts)
+    message = str(error.value)
+    kept = Path(message.split("their previous copies are in ")[1].split(";")[0])
+    assert message == (
+        f"publishing stopped while swapping in {marts / CASE_LEVEL.parquet_dir} (Read-only file "
+        f"system); {CASE_LEVEL.parquet_dir} could not be put back (their previous copies are in "
+        f"{kept}; the next refresh removes them); the other outputs are the previous refresh's: "
+        "rerun the refresh")
+    assert snapshot(kept / CASE_LEVEL.parquet_dir) == before
+    assert not (marts / CASE_LEVEL.parquet_dir).exists()
+    publishing.remove_leftovers(marts)
+    assert not kept.exists()
+
+
 def test_an_unwritable_published_folder_stops_before_anything_changes(refreshed_copy,
                                                                        monkeypatch):
     marts = refreshed_copy.marts

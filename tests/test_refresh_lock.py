@@ -16,9 +16,9 @@ from dagster._utils.error import serializable_error_info_from_exc_info
 from pipelines.lib.loading import BatchError
 from pipelines.lib.mapping import parse_mapping
 from pipelines.lib.refresh_lock import RefreshRunning, refresh_lock
+from pipelines.lib.run_history import failure_line
 from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.lib.warehouse import discard_if_damaged
-from pipelines.refresh import failure_line
 
 HOLDER = textwrap.dedent("""
     import sys, time

@@ -10,6 +10,7 @@ import duckdb
 
 from pipelines.lib import settings
 from pipelines.lib.mapping import Mapping, load_mappings
+from pipelines.lib.profile import Profile, load_profile
 from pipelines.lib.refresh_lock import lock_path, refresh_lock
 from pipelines.lib.warehouse import discard_if_damaged
 
@@ -25,6 +26,9 @@ class ExportsResource(dg.ConfigurableResource):
 
     def mappings(self) -> list[Mapping]:
         return load_mappings(settings.mappings_dir())
+
+    def profile(self) -> Profile:
+        return load_profile()
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -40,6 +40,8 @@ class Entity:
     key: tuple[str, ...]
     fields: tuple[Field, ...]
     description: str
+    # The date that places a record in time (signal windows, freshness, field coverage).
+    event_date: str | None = None
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -120,6 +122,7 @@ INCIDENTS = Entity(
         Field("meets_mnsi_criteria", BOOLEAN),
     ),
     "One row per incident revision (Datix/DCIQ, Radar, Ulysses, InPhase or LFPSE export).",
+    event_date="occurred_date",
 )
 
 COMPLAINTS = Entity(
@@ -140,6 +143,7 @@ COMPLAINTS = Entity(
         Field("is_phso_referred", BOOLEAN),
     ),
     "One row per complaint or PALS concern.",
+    event_date="received_date",
 )
 
 FFT_RESPONSES = Entity(
@@ -157,6 +161,7 @@ FFT_RESPONSES = Entity(
         Field("collection_mode", STRING),
     ),
     "One row per Friends and Family Test response.",
+    event_date="response_date",
 )
 
 INQUESTS = Entity(
@@ -179,6 +184,7 @@ INQUESTS = Entity(
         Field("linked_sjr_ids", LIST),
     ),
     "One row per inquest on the trust's inquest register.",
+    event_date="date_of_death",
 )
 
 SJR_REVIEWS = Entity(
@@ -201,6 +207,7 @@ SJR_REVIEWS = Entity(
         Field("is_second_stage_review", BOOLEAN),
     ),
     "One row per Structured Judgement Review.",
+    event_date="date_of_death",
 )
 
 AUDITS = Entity(
@@ -222,6 +229,7 @@ AUDITS = Entity(
         Field("reaudit_date", DATE, latest="today+5 years"),
     ),
     "One row per audit on the clinical audit register.",
+    event_date="registered_date",
 )
 
 AUDIT_RESULTS = Entity(
@@ -248,6 +256,7 @@ AUDIT_ACTIONS = Entity(
         Field("status", ENUM, values=ACTION_STATUSES),
     ),
     "One row per audit action-plan item.",
+    event_date="due_date",
 )
 
 # Optional, national: coroners' Prevention of Future Deaths reports sent to any organisation
@@ -267,6 +276,7 @@ PFD_REPORTS = Entity(
         Field("concerns", TEXT, description="The coroner's matters of concern."),
     ),
     "One row per published Prevention of Future Deaths report (any recipient).",
+    event_date="report_date",
 )
 
 # Optional, local: monthly activity per location (bed days, admissions, attendances), the
@@ -286,6 +296,7 @@ ACTIVITY_MONTHLY = Entity(
               description="Attendances or contacts in the month (ED, clinics, community)."),
     ),
     "One row per location per month of activity (occupied bed days, admissions, attendances).",
+    event_date="month",
 )
 
 ENTITIES: dict[str, Entity] = {

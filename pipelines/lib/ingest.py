@@ -8,16 +8,18 @@ lives as long as the export files do. Nothing read is dropped: each row is loade
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines.lib.canonical import LINEAGE_COLUMNS, SOURCES, Entity
+from pipelines.lib.canonical import LINEAGE_COLUMNS, LIST, SOURCES, Entity
 from pipelines.lib.errors import without_quoted_values
+from pipelines.lib.freshness import SourceState
 from pipelines.lib.loading import ROW, BatchError, coerce, read_export
-from pipelines.lib.mapping import Mapping, files_for_source
+from pipelines.lib.mapping import Mapping, files_for_source, normalise
 from pipelines.lib.validation import ROW_ID, ExpectationOutcome, validate
 from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables
 
@@ -42,6 +44,7 @@ class EntityLoad:
     rejected: pl.DataFrame  # rejected_rows layout
     files: pl.DataFrame  # loaded_files layout
     outcomes: list[ExpectationOutcome]
+    fields: pl.DataFrame  # loaded_fields layout: how each file fills each canonical field
 
     @property
     def rows_read(self) -> int:
@@ -70,7 +73,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         reads[relative] = (path, mapping, read)
     columns = [f.name for f in entity.fields]
     if not frames:
-        return EntityLoad(entity, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [])
+        return EntityLoad(entity, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [],
+                          pl.DataFrame())
 
     records = pl.concat(frames, how="vertical_relaxed").with_row_index(ROW_ID).with_columns(
         pl.col(ROW_ID).cast(pl.Int64), pl.col(ROW).cast(pl.Int32))
@@ -112,7 +116,49 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     _fail_if_mostly_rejected(files, reads, rejected)
 
     return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads), files,
-                      validation.outcomes)
+                      validation.outcomes, _field_fill(entity, loaded, reads))
+
+
+def _field_fill(entity: Entity, loaded: pl.DataFrame, reads: dict) -> pl.DataFrame:
+    """Per file x canonical field: the export column the mapping read it from (null when the
+    mapping or the file lacks it), rows with a value, and the first and last month of the
+    entity's date among them. Per file, so coverage adds up across a source's files."""
+    month = (pl.col(entity.event_date).dt.truncate("1mo") if entity.event_date
+             else pl.lit(None, pl.Date))
+    rows = []
+    for file, (_, mapping, read) in reads.items():
+        headers = {normalise(h): h for h in read.frame.columns}
+        of_file = loaded.filter(pl.col("_source_file") == file).with_columns(month.alias("_m"))
+        for field in entity.fields:
+            filled = of_file.filter(_has_value(field))
+            rows.append({
+                "file": file, "field": field.name,
+                "column_name": headers.get(normalise(mapping.columns.get(field.name, "\0"))),
+                "rows_loaded": of_file.height, "rows_filled": filled.height,
+                "first_month_filled": filled["_m"].min(), "last_month_filled": filled["_m"].max(),
+            })
+    return pl.DataFrame(rows, schema={
+        "file": pl.String, "field": pl.String, "column_name": pl.String,
+        "rows_loaded": pl.Int64, "rows_filled": pl.Int64, "first_month_filled": pl.Date,
+        "last_month_filled": pl.Date,
+    }).with_columns(pl.lit(entity.source).alias("source"), pl.lit(entity.name).alias("entity"))
+
+
+def _has_value(field) -> pl.Expr:
+    present = pl.col(field.name).is_not_null()
+    return present & (pl.col(field.name).list.len() > 0) if field.kind == LIST else present
+
+
+def newest_record_date(loads: list[EntityLoad], as_of: dt.date) -> dt.date | None:
+    """The latest record date a source's loaded rows carry, ignoring dates after `as_of` (a
+    mistyped future date must not make a stale source look fresh)."""
+    dates = [
+        load.loaded[load.entity.event_date].filter(
+            load.loaded[load.entity.event_date] <= as_of).max()
+        for load in loads if load.entity.event_date and load.loaded.height
+    ]
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None
 
 
 def _exact_duplicates(records: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -198,17 +244,26 @@ def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict) -> pl.Da
     )
 
 
-def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[EntityLoad]) -> None:
-    """Replace the source's raw tables and accounting in one transaction."""
+def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[EntityLoad],
+                 state: SourceState | None = None) -> None:
+    """Replace the source's raw tables and accounting (and, given its state, its inventory
+    row) in one transaction."""
     create_raw_tables(con)
     con.execute("begin transaction")
     try:
-        for table in ("rejected_rows", "loaded_files"):
+        for table in ("rejected_rows", "loaded_files", "loaded_fields"):
             con.execute(f"delete from {RAW_SCHEMA}.{table} where source = ?", [source])
+        if state is not None:
+            con.execute(f"delete from {RAW_SCHEMA}.source_inventory where source = ?", [source])
+            con.execute(
+                f"insert into {RAW_SCHEMA}.source_inventory values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [source, state.is_expected, state.files, state.rows_loaded,
+                 state.newest_record_date, state.as_of_date, state.stale_after_days,
+                 state.state])
         for load in loads:
             con.execute(f"delete from {RAW_SCHEMA}.{load.entity.name}")
             for table, frame in ((load.entity.name, load.loaded), ("rejected_rows", load.rejected),
-                                 ("loaded_files", load.files)):
+                                 ("loaded_files", load.files), ("loaded_fields", load.fields)):
                 if frame.height:
                     con.register("incoming", frame.to_arrow())
                     con.execute(f"insert into {RAW_SCHEMA}.{table} by name select * from incoming")

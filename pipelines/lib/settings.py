@@ -32,6 +32,11 @@ def _parsed(variable: str, default: str, parse, what: str):
         raise SettingError(f"{variable} must be {what}") from None
 
 
+def profile_dir() -> Path:
+    """The trust profile folder (profile.yml): the demo's unless TRIANGULATE_PROFILE says."""
+    return _path("TRIANGULATE_PROFILE", PROJECT_ROOT / "profiles" / "demo")
+
+
 def raw_dir() -> Path:
     return _path("TRIANGULATE_RAW_DIR", PROJECT_ROOT / "data" / "raw")
 

@@ -58,6 +58,34 @@ create table if not exists {RAW_SCHEMA}.loaded_files (
 )"""
 
 
+# One row per file x canonical field: whether the export carries the field and how full it is.
+LOADED_FIELDS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.loaded_fields (
+    source varchar not null,
+    entity varchar not null,
+    file varchar not null,
+    field varchar not null,
+    column_name varchar,
+    rows_loaded bigint not null,
+    rows_filled bigint not null,
+    first_month_filled date,
+    last_month_filled date
+)"""
+
+# One row per source: present, expected and fresh enough to publish from (pipelines.lib.freshness).
+SOURCE_INVENTORY_DDL = f"""
+create table if not exists {RAW_SCHEMA}.source_inventory (
+    source varchar not null,
+    is_expected boolean not null,
+    files integer not null,
+    rows_loaded bigint not null,
+    newest_record_date date,
+    as_of_date date not null,
+    stale_after_days integer,
+    state varchar not null
+)"""
+
+
 def sql_type(kind: str) -> str:
     return _SQL_TYPES.get(kind, "VARCHAR")
 
@@ -75,8 +103,8 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for entity in ENTITIES.values():
         con.execute(entity_ddl(entity))
-    con.execute(REJECTED_ROWS_DDL)
-    con.execute(LOADED_FILES_DDL)
+    for ddl in (REJECTED_ROWS_DDL, LOADED_FILES_DDL, LOADED_FIELDS_DDL, SOURCE_INVENTORY_DDL):
+        con.execute(ddl)
 
 
 # How DuckDB reports a damaged database file (not a lock held by another process).

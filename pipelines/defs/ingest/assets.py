@@ -7,7 +7,9 @@ import dagster as dg
 from pipelines.defs.ingest.checks import check_results, check_specs
 from pipelines.defs.resources import ExportsResource, WarehouseResource
 from pipelines.lib.canonical import SOURCES
-from pipelines.lib.ingest import load_source, write_source
+from pipelines.lib.freshness import MISSING, SourceUnavailableError, judge
+from pipelines.lib.ingest import load_source, newest_record_date, write_source
+from pipelines.lib.profile import as_of_date
 
 
 def raw_asset(source: str) -> dg.AssetsDefinition:
@@ -23,13 +25,27 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
         description=(
             f"Every export file in `data/raw/{source}/`, read through its mapping in "
             f"`mappings/`, validated by the `expectations/{source}.py` suite and loaded into "
-            f"{tables}. Rows failing a rule go to `raw.rejected_rows` with their reason."),
+            f"{tables}. Rows failing a rule go to `raw.rejected_rows` with their reason. "
+            "Fails (so nothing is published) when the trust profile expects the source and "
+            "its folder is missing or empty, or its newest record is stale."),
     )
     def _asset(context: dg.AssetExecutionContext, exports: ExportsResource,
                warehouse: WarehouseResource):
+        profile = exports.profile()
         loads = load_source(exports.raw_path(), exports.mappings(), source)
+        as_of = as_of_date()
+        state = judge(
+            profile.expectation(source), str(exports.raw_path() / source), str(profile.path.parent),
+            files=len({f for load in loads if load.files.height for f in load.files["file"]}),
+            rows_loaded=sum(load.loaded.height for load in loads),
+            newest=newest_record_date(loads, as_of), as_of=as_of)
+        if state.state == MISSING and state.problem:
+            # Leave the warehouse as it was: the last good load of the source stays there.
+            raise SourceUnavailableError(state.problem)
         with warehouse.connect() as con:
-            write_source(con, source, loads)
+            write_source(con, source, loads, state)
+        if state.problem:
+            raise SourceUnavailableError(state.problem)
         read = sum(load.rows_read for load in loads)
         loaded = sum(load.loaded.height for load in loads)
         context.log.info(f"{source}: {read} rows read, {loaded} loaded, {read - loaded} rejected")

@@ -12,16 +12,10 @@ requirements as (
 
 ),
 
-quarters as (
+measured as (
 
-    -- Every quarter from the first event to the last, so a quarter without events of a
-    -- requirement shows 0 rather than no row.
-    select cast(unnest(generate_series(
-        min(cast(date_trunc('quarter', event_date) as date)),
-        max(cast(date_trunc('quarter', event_date) as date)),
-        interval 3 month
-    )) as date) as quarter_start
-    from national_requirements
+    -- One row per requirement x quarter with incident or SJR records: can it be measured?
+    select * from {{ ref('int_psirp_requirements_measured') }}
 
 ),
 
@@ -46,16 +40,25 @@ final as (
         requirements.requirement,
         requirements.requirement_name,
         requirements.required_response,
-        quarters.quarter_start,
+        measured.quarter_start,
+        measured.measurability,
+        measured.measurability_gaps,
         coalesce(counted.events, 0) as events,
+        -- What to show: never a bare 0 where the exports cannot tell.
+        case
+            when measured.measurability = 'measurable' then cast(coalesce(counted.events, 0) as varchar)
+            when coalesce(counted.events, 0) > 0 then 'at least ' || counted.events
+            else 'not measurable'
+        end as events_reported,
         coalesce(counted.done, 0) as done,
         coalesce(counted.outstanding, 0) as outstanding,
         coalesce(counted.not_recorded, 0) as not_recorded
     from requirements
-    cross join quarters
+    inner join measured
+        on requirements.requirement = measured.requirement
     left join counted
         on requirements.requirement = counted.requirement
-        and quarters.quarter_start = counted.quarter_start
+        and measured.quarter_start = counted.quarter_start
 
 )
 
