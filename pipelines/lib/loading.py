@@ -293,6 +293,8 @@ def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,
     for i, cell in enumerate(cells, start=1):
         positions.setdefault(normalise(cell), []).append(i)
     problems, missing = [], 0
+    # A renamed column is a header the mapping does not read already.
+    unread = [h for h in positions if h not in {normalise(c) for c in mapping.columns.values()}]
     for field_name, column in mapping.columns.items():
         found = positions.get(normalise(column), [])
         if len(found) > 1:
@@ -301,8 +303,7 @@ def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,
                             f"the header row (columns {where}): rename or remove the copies "
                             "in the export")
         elif not found and field_name not in mapping.optional_columns:
-            close = difflib.get_close_matches(normalise(column), list(positions), n=1,
-                                              cutoff=0.8)
+            close = difflib.get_close_matches(normalise(column), unread, n=1, cutoff=0.8)
             hint = (f" (the file has {cells[positions[close[0]][0] - 1]!r})" if close else "")
             problems.append(f"column {column!r} ({field_name}) is not in the header row{hint}")
             missing += 1

@@ -113,10 +113,11 @@ def parse_mapping(path: Path) -> Mapping:
     missing_required = [name for name in entity.required if name not in columns]
     if missing_required:
         raise _fail(path, f"columns: required fields {missing_required} are not mapped")
+    # A field listed here and not under columns (a trust stopped mapping it) is harmless.
     optional = frozenset(spec.get("optional_columns") or ())
-    if not optional <= set(columns) - set(entity.required):
-        raise _fail(path, f"optional_columns: {sorted(optional - set(columns))} must be fields "
-                          "listed under columns that are not required")
+    if not optional <= known - set(entity.required):
+        raise _fail(path, f"optional_columns: {sorted(optional - (known - set(entity.required)))}"
+                          f" must be fields of {entity.name} that are not required")
 
     values: dict[str, dict[str, str]] = {}
     for canonical, table in (spec.get("values") or {}).items():

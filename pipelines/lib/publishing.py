@@ -107,15 +107,16 @@ def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
 
 
 def remove_leftovers(marts_dir: Path) -> None:
-    """Staging folders (and partial files of earlier versions) left by a publish that was
-    killed: they hold record-level data. Only one refresh publishes at a time (the refresh
-    lock), so any found here are dead."""
+    """Staging folders (and the partial files earlier versions built beside the published
+    ones) left by a publish that was killed: they hold record-level data. Only one refresh
+    publishes at a time (the refresh lock), so any found here are dead."""
     if not marts_dir.is_dir():
         return
+    partials = {f".{p.file}.partial{wal}" for p in PUBLICATIONS for wal in ("", ".wal")}
     for path in marts_dir.iterdir():
         if path.name.startswith(STAGING_PREFIX) and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
-        elif path.name.startswith(".") and ".partial" in path.name and path.is_file():
+        elif path.name in partials:
             path.unlink(missing_ok=True)
 
 
