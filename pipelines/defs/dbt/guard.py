@@ -21,8 +21,11 @@ PR_SET_PDEATHSIG = 1
 def main() -> None:
     parent = os.getppid()
     os.setpgid(0, 0)
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+    if prctl is None:  # not Linux (a developer's Mac): said once per dbt run, then unguarded
+        print("triangulate-dbt: no parent-death signal on this system; dbt may outlive a "
+              "killed refresh", file=sys.stderr)
+    elif prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
         sys.exit(f"triangulate-dbt: cannot tie dbt to the refresh (prctl errno "
                  f"{ctypes.get_errno()}); refusing to start it unguarded")
     if os.getppid() != parent:  # the refresh died before the signal was armed
