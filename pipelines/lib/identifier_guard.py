@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
+from pathlib import Path
 
 import duckdb
 
@@ -90,6 +91,14 @@ def guard_database(con: duckdb.DuckDBPyConnection, tables: dict[str, int],
         log.warning("identifiers redacted before publishing: %s", "; ".join(
             f"{r.table}.{r.column} {r.kind} x{r.cells}" for r in redactions))
     return {REPORT_TABLE: len(redactions)}
+
+
+def redactions_in(published: Path) -> list[Redaction]:
+    """What the guard redacted in a published file (its `identifier_redactions` table)."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        return [Redaction(*row) for row in con.execute(
+            f"select table_name, column_name, identifier_kind, n_values, n_cells "
+            f"from main.{REPORT_TABLE} order by all").fetchall()]
 
 
 @dataclass
