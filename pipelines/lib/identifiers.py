@@ -36,7 +36,7 @@ _DOB = re.compile(
 # diagnostic room), then an initial or capitalised word, and any further capitalised words.
 _NAME = re.compile(
     r"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b\.?\s+"
-    r"[A-Z](?:[a-z'-]+|[A-Z'-]+|\.)?(?:\s+[A-Z](?:[a-z'-]+|[A-Z'-]+|\.)?)*")
+    r"[A-Z][A-Za-z'’-]*\.?(?:\s+[A-Z][A-Za-z'’-]*\.?)*")
 
 KINDS: dict[str, str] = {  # kind -> marker that replaces it
     "nhs_number": "[NHS number]",
