@@ -7,7 +7,7 @@
     DOB; up to 6 letters with 1-4 digits (W12, NEWS2, B12a); an all-capital abbreviation of
     4-5 letters inside mixed-case text (MRSA in 'MRSA bacteraemia', not 'JANE' in 'MRS JANE').
     Five or more digits in a row are never code-like, and no digit is in a value with nine or
-    more in all (an NHS or phone number however it is spaced).
+    more in all (an NHS or phone number however it is spaced) or with a date (a birth date).
 #}
 {% macro mask_unlisted_words(value, words) -%}
     array_to_string(list_transform(
@@ -15,7 +15,9 @@
         word -> case
             when not regexp_full_match(word, '[[:alnum:]]+') then word
             when regexp_full_match(word, '[0-9]+')
-                and length(regexp_replace({{ value }}, '[^0-9]', '', 'g')) >= 9 then '…'
+                and (length(regexp_replace({{ value }}, '[^0-9]', '', 'g')) >= 9
+                    or regexp_matches({{ value }}, '[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}'))
+                then '…'
             when list_contains({{ words }}, lower(word)) then word
             when length(word) <= 3 and lower(word) not in ('mr', 'mrs', 'ms', 'dr', 'mx', 'dob')
                 then word
