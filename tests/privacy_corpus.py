@@ -58,6 +58,15 @@ FIELDS: dict[str, tuple[str, str]] = {
     "free_text": ("incidents/incidents_*.csv", "description"),
     "fft_location": ("fft/fft_*.csv", "location"),
 }
+# What else a planted row needs for its field to reach a published file: an exported site,
+# directorate or specialty is only used when the ward does not resolve, and an incident's
+# status is published only for incidents meeting a national requirement (a Never Event).
+COMPANIONS: dict[str, dict[str, str]] = {
+    "site": {"location": "Temporary escalation bay"},
+    "directorate": {"location": "Temporary escalation bay"},
+    "specialty": {"location": "Temporary escalation bay"},
+    "status": {"is_never_event": "Y"},
+}
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ class Planted:
 def plant_corpus(raw: Path, mappings_dir: Path) -> list[Planted]:
     """Write every form into every field type; returns what went where."""
     mappings = load_mappings(mappings_dir)
-    by_file: dict[Path, list[tuple[str, str, str]]] = {}  # file -> (field type, header, form)
+    by_file: dict[Path, list[tuple[str, dict[str, str], str]]] = {}  # (type, header: value, form)
     for field_type, (pattern, field) in FIELDS.items():
         files = sorted(raw.glob(pattern), key=lambda p: p.stat().st_size, reverse=True)
         per_file = -(-len(FORMS) // len(files))
@@ -79,7 +88,12 @@ def plant_corpus(raw: Path, mappings_dir: Path) -> list[Planted]:
             path = files[min(i // per_file, len(files) - 1)]
             relative = path.relative_to(raw).as_posix()
             mapping = next(m for m in mappings if m.matches(relative))
-            by_file.setdefault(path, []).append((field_type, mapping.columns[field], form))
+            cells = {mapping.columns[field]: FORMS[form][0]} | {
+                mapping.columns[other]: value
+                for other, value in COMPANIONS.get(field_type, {}).items()}
+            if field_type == "free_text":
+                cells[mapping.columns[field]] = f"Patient fell near the bed. {FORMS[form][0]}."
+            by_file.setdefault(path, []).append((field_type, cells, form))
     planted = []
     for path, plantings in by_file.items():
         workbook = path.suffix == ".xlsx"
@@ -87,14 +101,11 @@ def plant_corpus(raw: Path, mappings_dir: Path) -> list[Planted]:
                  else pl.read_csv(path, infer_schema=False))
         # Every other row from the top, so no two plantings share a row and no batch fails.
         assert len(plantings) * 2 < frame.height, (path, len(plantings), frame.height)
-        for n, (field_type, header, form) in enumerate(plantings):
+        for n, (field_type, cells, form) in enumerate(plantings):
             index = 2 * n
-            value = FORMS[form][0]
-            if field_type == "free_text":
-                value = f"Patient fell near the bed. {value}."
             frame = frame.with_columns(
                 pl.when(pl.int_range(pl.len()) == index).then(pl.lit(value))
-                .otherwise(pl.col(header)).alias(header))
+                .otherwise(pl.col(header)).alias(header) for header, value in cells.items())
             planted.append(Planted(field_type, form, path.relative_to(raw).as_posix(),
                                    index + 2))
         if workbook:

@@ -90,3 +90,33 @@ def test_html_text_and_tooltips_are_redacted_not_styles_or_charts():
         guard_html(page, "refuse")
     clean = "<p>Falls at Ward 12: 3 of 5 sources (2026-12-02 10:09)</p>"
     assert guard_html(clean, "refuse") == clean
+
+
+def test_publishing_redacts_and_reports_or_under_refuse_leaves_the_marts(refreshed_copy,
+                                                                        monkeypatch):
+    """A ward typed with a patient's name and NHS number reaches a mart table in the
+    warehouse: the published file gets it redacted and counted; under `refuse` nothing
+    published changes."""
+    from pipelines.lib.identifier_guard import redactions_in
+    from pipelines.lib.publishing import publish
+
+    con = duckdb.connect(str(refreshed_copy.warehouse))
+    con.execute("update marts.hotspots set location_name = 'Bay 2 Mrs Jane Smithson 943 476 5919' "
+                "where rowid = (select min(rowid) from marts.hotspots)")
+    con.close()
+    before = refreshed_copy.published.read_bytes()
+    monkeypatch.setenv("TRIANGULATE_IDENTIFIER_POLICY", "refuse")
+    with pytest.raises(IdentifiableDataError, match=r"hotspots\.location_name \(nhs_number, "
+                                                     r"titled_name\)"):
+        publish(refreshed_copy.warehouse, refreshed_copy.marts)
+    assert refreshed_copy.published.read_bytes() == before
+    monkeypatch.setenv("TRIANGULATE_IDENTIFIER_POLICY", "redact")
+    publish(refreshed_copy.warehouse, refreshed_copy.marts)
+    assert [(r.table, r.column, r.kind, r.cells) for r in redactions_in(
+        refreshed_copy.published)] == [("hotspots", "location_name", "nhs_number", 1),
+                                       ("hotspots", "location_name", "titled_name", 1)]
+    names = {n for (n,) in refreshed_copy.query("select location_name from hotspots")}
+    assert "Bay 2 [name] [NHS number]" in names
+    parquet = refreshed_copy.marts / "parquet" / "hotspots.parquet"
+    assert "Bay 2 [name] [NHS number]" in {n for (n,) in refreshed_copy.query(
+        f"select location_name from read_parquet('{parquet}')", file=refreshed_copy.published)}

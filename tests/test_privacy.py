@@ -92,6 +92,8 @@ def test_planted_identifiers_were_caught_and_reported(corpus_trust):
         "select field, value_shown from withheld_values")}
     assert ("subjects", "… … …") in withheld  # "Mrs Jane Smithson" as a complaint subject
     assert ("location", "W5 … … …") in withheld
+    # Typed into the directorate of a record whose ward did not resolve.
+    assert ("directorate", "… … …") in withheld
     [(unmapped_withheld,)] = workspace.query(
         "select count(*) from unmapped_codes where is_withheld")
     assert unmapped_withheld >= len(FORMS)
@@ -104,6 +106,9 @@ def test_planted_identifiers_were_caught_and_reported(corpus_trust):
         "select table_name, column_name, identifier_kind, n_cells from identifier_redactions",
         file=workspace.case_level)
     assert {kind for _, _, kind, _ in redacted} >= {"nhs_number", "email", "titled_name"}
+    # An incident's status, published for Never Events.
+    assert ("psirp_national_requirements", "incident_status") in {
+        (table, column) for table, column, _, _ in redacted}
     assert "no_identifiers_redacted" in refresh_output
     # Typed into dates and enums: rejected, the reason giving the cell's shape only.
     reasons = {r for (r,) in workspace.query(
