@@ -54,7 +54,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "status": ("incidents/incidents_*.csv", "status"),
     "date": ("incidents/datix_export_*.csv", "occurred_date"),
     "enum": ("fft/fft_*.csv", "rating"),
-    "record_id": ("fft/fft_*.csv", "response_id"),
+    "record_id": ("incidents/datix_export_*.csv", "incident_id"),
     "free_text": ("incidents/incidents_*.csv", "description"),
     "fft_location": ("fft/fft_*.csv", "location"),
 }
