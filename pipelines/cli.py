@@ -175,6 +175,7 @@ def query(
     from pipelines.lib.marts_reader import (
         MartsNotPublished,
         QueryRefused,
+        published_file,
         read_only_query,
         tables_in,
     )
@@ -191,7 +192,8 @@ def query(
     except duckdb.Error as error:
         console.print(f"[red]SQL error:[/] {escape(str(error))}")
         missing = re.search(r"Table with name (\w+) does not exist", str(error))
-        if missing and not case_level and missing.group(1) in tables_in(case_level=True):
+        if (missing and not case_level and published_file(case_level=True).is_file()
+                and missing.group(1) in tables_in(case_level=True)):
             console.print(f"{missing.group(1)} is in the case-level file (record ids, for the "
                           "patient safety team only): add --case-level")
         raise typer.Exit(2) from None
