@@ -7,6 +7,7 @@ published marts yet; 4 (`status`) an expected source is missing or stale.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from pipelines.lib import settings
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
@@ -215,30 +217,48 @@ def query(
     case_level: bool = typer.Option(False, "--case-level",
                                     help="Query the case-level file (record ids) instead."),
 ) -> None:
-    """Run SQL against the published marts (read-only) and print a table or CSV."""
+    """Run one SQL statement that reads the published marts and print a table or CSV. It can
+    read only the published file: no other file, URL, database or extension, and no writes."""
     import duckdb
 
-    from pipelines.lib.marts_reader import MartsNotPublished
-    from pipelines.lib.marts_reader import query as run_query
+    from pipelines.lib.marts_reader import (
+        MartsNotPublished,
+        QueryRefused,
+        published_file,
+        read_only_query,
+        tables_in,
+    )
+    from pipelines.lib.query_output import cell_text, table_width, to_csv
 
     try:
-        frame = run_query(sql, case_level=case_level)
+        result = read_only_query(sql, case_level=case_level)
     except MartsNotPublished as error:
-        console.print(f"[red]{error}[/]")
+        console.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(3) from None
+    except QueryRefused as error:
+        console.print(f"[red]Query refused:[/] {escape(str(error))}")
+        raise typer.Exit(2) from None
     except duckdb.Error as error:
-        console.print(f"[red]SQL error:[/] {error}")
+        console.print(f"[red]SQL error:[/] {escape(str(error))}")
+        missing = re.search(r"Table with name (\w+) does not exist", str(error))
+        if (missing and not case_level and published_file(case_level=True).is_file()
+                and missing.group(1) in tables_in(case_level=True)):
+            console.print(f"{missing.group(1)} is in the case-level file (record ids, for the "
+                          "patient safety team only): add --case-level")
         raise typer.Exit(2) from None
     if csv:
-        typer.echo(frame.write_csv(), nl=False)
+        typer.echo(to_csv(result.columns, result.rows), nl=False)
         return
     table = Table(show_lines=False)
-    for column in frame.columns:
-        table.add_column(column)
-    for row in frame.iter_rows():
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
-    console.print(f"{frame.height} rows")
+    for column in result.columns:
+        table.add_column(Text(cell_text(column)))
+    for row in result.rows:
+        table.add_row(*(Text(cell_text(v)) for v in row))
+    # Piped or redirected, a table keeps every cell on one line however wide it gets.
+    out = console if console.is_terminal else Console(
+        width=max(80, table_width(result.columns, result.rows)))
+    out.print(table)
+    out.print(f"{len(result.rows)} rows")
 
 
 @app.command()

@@ -18,6 +18,7 @@ def test_definitions_hold_the_whole_graph():
               for c in defs.resolve_asset_graph().asset_check_keys}
     assert ("raw/incidents", "rows_pass_rejection_rules") in checks
     assert ("raw/fft", "rows_read_equal_loaded_plus_rejected") in checks
+    assert ("published/marts", "no_identifiers_redacted") in checks
     assert any(key.startswith("marts/") for key, _ in checks), "dbt tests become checks"
 
 

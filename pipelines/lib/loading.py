@@ -26,6 +26,7 @@ from pipelines.lib.canonical import (
     TIMESTAMP,
     Field,
 )
+from pipelines.lib.cell_shape import cell_shape
 from pipelines.lib.mapping import Mapping, normalise
 
 # Spreadsheet row of the first data row: the header is row 1.
@@ -131,9 +132,11 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         value, problem = _convert(field, text, mapping)
         columns.append(value.alias(field.name))
         if problem is not None:
+            # The reason is published: it gives the cell's shape, never its value.
             errors.append(
                 pl.when(problem).then(pl.format(
-                    "'{}' {}", text, pl.lit(_expectation(field, mapping))))
+                    "{} {} (the cell reads {})", pl.lit(field.name),
+                    pl.lit(_expectation(field, mapping)), cell_shape(text)))
                 .alias(field.name))
     typed = frame.select(pl.col(ROW), *columns, *errors and [pl.struct(errors).alias("_errors")])
     if not errors:

@@ -11,6 +11,7 @@ import time
 from html import escape
 from pathlib import Path
 
+from pipelines.lib.identifier_guard import guard_html
 from pipelines.report import sections
 from pipelines.report.html import section
 
@@ -132,6 +133,6 @@ def build_pack(marts_dir: Path, out_path: Path | None = None, wide_circulation: 
         "SPC conventions follow NHS England's Making Data Count.</footer></body></html>")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")
-    partial.write_text(page, encoding="utf-8")
+    partial.write_text(guard_html(page), encoding="utf-8")  # the last identifier check
     os.replace(partial, out_path)  # readers never see a half-written pack
     return out_path
