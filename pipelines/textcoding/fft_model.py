@@ -22,7 +22,8 @@ import polars as pl
 
 from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.textcoding.fft_data import is_blank
-from pipelines.textcoding.fft_features import FeatureSpace, TfidfBlock, TokenVectors
+from pipelines.textcoding.fft_features import FeatureSpace, TfidfBlock, TokenVectors, normalise
+from pipelines.textcoding.fft_rules import rule_matrix
 
 MODEL_DIR = PROJECT_ROOT / "models" / "fft_coder"
 MODEL_FILE = "model.npz"
@@ -37,6 +38,7 @@ class FftCoder:
     category_weights: np.ndarray  # categories x features (NB-LR: NB ratios folded in)
     category_bias: np.ndarray
     thresholds: np.ndarray  # inf for categories too rare to train
+    rule_decides: np.ndarray  # categories a matching framework rule adds (fft_rules)
     sentiment_weights: np.ndarray  # classes x features
     sentiment_bias: np.ndarray
     sentiment_classes: np.ndarray
@@ -46,7 +48,8 @@ class FftCoder:
              questions: Sequence[str | None] | None = None) -> pl.DataFrame:
         """One row per comment, in input order: `categories` (list), `confidences` (one per
         category: the logistic of its margin over the threshold, 0.5 at the cut and towards 1
-        far above it), `sentiment` (1 very positive .. 5 very negative) and `scores` (margin
+        far above it; 0.5 where the category's framework rule added it below the cut),
+        `sentiment` (1 very positive .. 5 very negative) and `scores` (margin
         over each trained category's threshold). Blank and "Did not answer" comments get no
         categories and null sentiment."""
         n = len(texts)
@@ -64,6 +67,9 @@ class FftCoder:
                     [questions[i] for i in rows])
             x = self.features.transform(*args)
             found = np.asarray(x @ self.category_weights.T) + self.category_bias - self.thresholds
+            ruled = rule_matrix([normalise(t) for t in args[0]], self.categories).astype(bool)
+            # A category its rule adds sits at the cut: margin 0, confidence 0.5.
+            found = np.where(ruled & self.rule_decides & (found < 0), 0.0, found)
             chosen[rows] = found >= 0
             margins[rows] = found[:, trained]
             logits = np.asarray(x @ self.sentiment_weights.T) + self.sentiment_bias
@@ -96,6 +102,7 @@ def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
         chars=TfidfBlock("chars", arrays["char_terms"], arrays["char_idf"]),
         token_vectors=TokenVectors.load(model_dir / TOKENS_FILE),
         token_idf=arrays["token_idf"],
+        rule_categories=arrays["rule_categories"].tolist(),
     )
     return FftCoder(
         categories=metadata["categories"],
@@ -103,6 +110,7 @@ def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
         category_weights=arrays["category_weights"].astype(np.float32),
         category_bias=arrays["category_bias"],
         thresholds=arrays["thresholds"],
+        rule_decides=arrays["rule_decides"],
         sentiment_weights=arrays["sentiment_weights"].astype(np.float32),
         sentiment_bias=arrays["sentiment_bias"],
         sentiment_classes=arrays["sentiment_classes"],

@@ -1,4 +1,6 @@
-{#- Coroners' concerns are read with the same keyword rules as the trust's own inquests. -#}
+{#- A report is read whole, with the same keyword rules as the trust's own inquests: the
+    circumstances and the investigation often say what the concerns only allude to ("the
+    matters above"), and many reports publish short concerns sections. -#}
 -- depends_on: {{ ref('theme_keywords') }}
 
 with
@@ -26,9 +28,14 @@ rules_matched as (
         report_id,
         report_date,
         coroner_area,
-        {{ matched_keyword_rules("'narrative'", 'concerns') }} as matched_rules
-    from latest_reports
-    where concerns is not null
+        {{ matched_keyword_rules("'narrative'", 'report_text') }} as matched_rules
+    from (
+        select
+            *,
+            nullif(concat_ws(chr(10), circumstances, investigation, concerns), '') as report_text
+        from latest_reports
+    )
+    where report_text is not null
 
 ),
 
