@@ -23,7 +23,12 @@ import polars as pl
 from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.textcoding.fft_data import is_blank
 from pipelines.textcoding.fft_features import FeatureSpace, TfidfBlock, TokenVectors, normalise
-from pipelines.textcoding.fft_rules import rule_matrix
+from pipelines.textcoding.fft_rules import (
+    NOT_ASSIGNED,
+    always_deciding,
+    is_not_applicable,
+    rule_matrix,
+)
 
 MODEL_DIR = PROJECT_ROOT / "models" / "fft_coder"
 MODEL_FILE = "model.npz"
@@ -67,9 +72,7 @@ class FftCoder:
                     [questions[i] for i in rows])
             x = self.features.transform(*args)
             found = np.asarray(x @ self.category_weights.T) + self.category_bias - self.thresholds
-            ruled = rule_matrix([normalise(t) for t in args[0]], self.categories).astype(bool)
-            # A category its rule adds sits at the cut: margin 0, confidence 0.5.
-            found = np.where(ruled & self.rule_decides & (found < 0), 0.0, found)
+            found = self._apply_rules(found, [normalise(t) for t in args[0]])
             chosen[rows] = found >= 0
             margins[rows] = found[:, trained]
             logits = np.asarray(x @ self.sentiment_weights.T) + self.sentiment_bias
@@ -86,6 +89,26 @@ class FftCoder:
             "scores": pl.DataFrame(margins, schema=names[trained].tolist(), orient="row")
             .fill_nan(None).to_struct(),
         })
+
+
+    def _apply_rules(self, found: np.ndarray, normalised: list[str]) -> np.ndarray:
+        """Margins after the framework rules: a category a deciding rule adds sits at the cut
+        (margin 0, confidence 0.5); "N/A" is Not assigned alone; Not assigned means no other
+        category applies, so it is dropped (margin -inf) where another one is given."""
+        column = {name: j for j, name in enumerate(self.categories)}
+        decides = rule_matrix(normalised, self.categories).astype(bool) & self.rule_decides
+        for i, text in enumerate(normalised):
+            for category in always_deciding(text):
+                decides[i, column[category]] = True
+        found = np.where(decides & (found < 0), 0.0, found)
+        not_assigned = column[NOT_ASSIGNED]
+        for i, text in enumerate(normalised):
+            if is_not_applicable(text):
+                found[i] = -np.inf
+                found[i, not_assigned] = 0.0
+        others = np.delete(found, not_assigned, axis=1)
+        found[(others >= 0).any(axis=1), not_assigned] = -np.inf
+        return found
 
 
 @lru_cache(maxsize=4)

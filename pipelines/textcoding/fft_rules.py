@@ -2,7 +2,7 @@
 descriptions (NHS England Patient Experience Qualitative Data Categorisation, v6), not from the
 model's output or the training comments.
 
-They serve twice:
+They serve twice (plus ALWAYS_DECIDING, and "N/A" coded Not assigned):
 - as features: one column per rule, so the learned model can lean on the framework's own
   vocabulary where a category has only a handful of training comments ("pain relief",
   "discharge letter", "sectioned");
@@ -184,15 +184,20 @@ LEXICON: dict[str, str] = {
         r"\b(there (is|was|are|were) no (service|support|help|clinic|unit|team|one to help)"
         r"|no (service|services|support|clinic|unit) (for|available|in (my|this|the) area)"
         r"|(service|clinic|unit|ward|support group) (has|had) (closed|been closed|shut)"
-        r"|(should|need to|needs to) (be|have) (a|an|more) (service|clinic|unit|support group)"
-        r"|wish there (was|were) (a|an|more)|(bring|put) back the)\b"),
+        r"|(should|need to|needs to) (be|have) (a|an|more) (service|clinic|unit|support group)s?"
+        r" for|wish there (was|were) (a|an|more) (service|support|support group|group|team)s?"
+        r"|(bring|put) back the (service|clinic|unit))\b"),
     "Choice of services": (
-        r"\b(choice|choices|choose|chose|option(s)? of|given (the )?options?|no options?"
-        r"|offered (a|the) choice|(male|female) (doctor|nurse|clinician|staff)"
+        r"\b((choice|choose|option) (of|about|over) (hospital|hospitals|provider|where|which"
+        r"|going|treatment|clinician|doctor|consultant|therapist|service|appointment)\w*"
+        r"|(given|offered|had|have|no|without) (a |the |any )?(choice|options?)( (of|about|over)"
+        r" (hospital|where|which|going|treatment|clinician|service)\w*)?$"
+        r"|(option|choice) of (a )?(male|female) (doctor|nurse|clinician|staff|midwife)"
         r"|preferred (hospital|provider|clinician)|second opinion)\b"),
     "Out of hours support (community services)": (
-        r"\b(out of hours|ooh|after hours|evenings?|weekends?|overnight|nights?|bank holidays?"
-        r"|24/7|24 hours|around the clock|crisis (line|team|service|number)s?|5 ?pm|after 5)\b"),
+        r"\b(out of hours|ooh|after hours|(at|over) (the )?weekends?|bank holidays?|24/7"
+        r"|around the clock|crisis (line|team|service|number)s?|after (5|6) ?(pm|o'?clock)?"
+        r"|in the (evening|night) (there is|there's) no(body|one)?)\b"),
     "Learning organisation": (
         r"\b(learn(ed|t|ing)? from|lessons? (learn(ed|t)|to be learn(ed|t))|act(ed)? on"
         r" (my |our |patient )?(feedback|complaints?|concerns)|listen to (patient )?feedback"
@@ -214,17 +219,34 @@ LEXICON: dict[str, str] = {
         r"|cannot fault|can'?t fault)\b"),
 }
 
-# Categories the training file labels fewer than this many times are coded by their rule
-# (a comment that matches gets the category), on top of whatever the model finds.
-DECIDING_BELOW_TRAINING_COMMENTS = 3
+NOT_ASSIGNED = "Not assigned"
+# Whatever the model scores, these always give their category: thanks in the languages
+# patients most often answer in besides English (the training file has none).
+ALWAYS_DECIDING: dict[str, str] = {
+    "Positive experience & gratitude": (
+        r"\b(diolch|gracias|merci|danke|grazie|obrigad[oa]|dziekuje|dekuji|multumesc"
+        r"|spasibo|shukran|tesekkur\w*|dhanyavaad|dhanyavad|ardderchog|arbennig)\b"),
+}
+# An answer that says only "N/A" has nothing to code: the framework's Not assigned, alone.
+_NOT_APPLICABLE = re.compile(r"^\W*(n\W?a|not applicable)\W*$")
 
 _COMPILED = {category: re.compile(pattern) for category, pattern in LEXICON.items()}
+_ALWAYS = {category: re.compile(pattern) for category, pattern in ALWAYS_DECIDING.items()}
 
 
 @lru_cache(maxsize=200_000)
 def matching_rules(normalised: str) -> frozenset[str]:
     """The categories whose rule matches the (lower-cased, accent-stripped) text."""
     return frozenset(category for category, rule in _COMPILED.items() if rule.search(normalised))
+
+
+def always_deciding(normalised: str) -> frozenset[str]:
+    """Categories an ALWAYS_DECIDING rule gives the text."""
+    return frozenset(category for category, rule in _ALWAYS.items() if rule.search(normalised))
+
+
+def is_not_applicable(normalised: str) -> bool:
+    return bool(_NOT_APPLICABLE.match(normalised))
 
 
 def rule_matrix(normalised: list[str], categories: list[str]) -> np.ndarray:

@@ -123,24 +123,37 @@ def fit_sentiment(x, sentiment: np.ndarray, c: float) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=5_000).fit(x[labelled], sentiment[labelled])
 
 
-def tune_thresholds(scores: np.ndarray, labels: np.ndarray, move: float) -> np.ndarray:
+def tune_thresholds(scores: np.ndarray, labels: np.ndarray, move: float,
+                    covered: np.ndarray | None = None) -> np.ndarray:
     """Per category, the cut on out-of-fold scores that maximises F1, moved `move` of the way
     from 0 (all the way for categories with fewer than RARE_POSITIVES positives in `labels`);
-    inf where the category was never trained or never seen."""
+    inf where the category was never trained or never seen. `covered` marks comments a rule
+    already gives the category: the cut then maximises the F1 of model-or-rule, so the model
+    only adds what the rule misses (a rare category's cut is otherwise so low that one
+    common word, "too" in "discharged too early", carries it)."""
     thresholds = np.full(scores.shape[1], np.inf)
     for j in range(scores.shape[1]):
         finite = np.isfinite(scores[:, j])
         positives = labels[:, j].sum()
         if not finite.any() or positives == 0:
             continue
-        order = np.argsort(-scores[finite, j])
-        ranked = scores[finite, j][order]
-        hits = np.cumsum(labels[finite, j][order])
-        f1 = 2 * hits / (np.arange(1, len(ranked) + 1) + positives)
+        ruled = covered[:, j] if covered is not None else np.zeros(len(finite), dtype=bool)
+        open_rows = finite & ~ruled
+        ruled_hits = labels[ruled, j].sum()
+        order = np.argsort(-scores[open_rows, j])
+        ranked = scores[open_rows, j][order]
+        # k = 0..n comments above the cut besides those the rule covers.
+        hits = ruled_hits + np.concatenate([[0], np.cumsum(labels[open_rows, j][order])])
+        f1 = 2 * hits / (ruled.sum() + np.arange(len(ranked) + 1) + positives)
         # A cut can only fall between two different scores.
-        f1[:-1][ranked[1:] == ranked[:-1]] = -1
+        f1[1:-1][ranked[1:] == ranked[:-1]] = -1
         best = int(f1.argmax())
-        cut = (ranked[best] + ranked[best + 1]) / 2 if best + 1 < len(ranked) else ranked[best]
+        if best == 0:
+            cut = ranked[0] + 1 if len(ranked) else 0.0
+        elif best < len(ranked):
+            cut = (ranked[best - 1] + ranked[best]) / 2
+        else:
+            cut = ranked[-1]
         thresholds[j] = (1.0 if positives < RARE_POSITIVES else move) * cut
     return thresholds
 
@@ -165,6 +178,16 @@ def rule_deciders(scores: np.ndarray, thresholds: np.ndarray, labels: np.ndarray
             model = scores[:, j] >= thresholds[j]
             deciders[j] = _f1(truth[:, j], model | rules[:, j]) > _f1(truth[:, j], model)
     return deciders
+
+
+def thresholds_and_deciders(scores: np.ndarray, labels: np.ndarray, move: float,
+                            rules: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds tuned on the model alone; which categories' rules should add them; then
+    those categories' thresholds tuned again for model-or-rule."""
+    thresholds = tune_thresholds(scores, labels, move)
+    deciders = rule_deciders(scores, thresholds, labels, rules)
+    retuned = tune_thresholds(scores, labels, move, covered=rules & deciders)
+    return np.where(deciders, retuned, thresholds), deciders
 
 
 def cross_validate(train: LabelledComments, token_vectors: TokenVectors) -> dict:
@@ -199,9 +222,8 @@ def select(cv: dict, train: LabelledComments) -> tuple[dict, list[dict]]:
         scores = cv["scores"][c]
         for k in range(FOLDS):
             inside = folds == k
-            thresholds = tune_thresholds(scores[~inside], train.labels[~inside], move)
-            deciders = rule_deciders(scores[~inside], thresholds, train.labels[~inside],
-                                     rules[~inside])
+            thresholds, deciders = thresholds_and_deciders(scores[~inside], train.labels[~inside],
+                                                           move, rules[~inside])
             predicted[inside] = (scores[inside] >= thresholds) | (rules[inside] & deciders)
         figures = category_figures(train.labels, predicted, train.categories)
         table.append({"C": c, "threshold_move": move,
@@ -241,10 +263,9 @@ def main() -> None:
     space = FeatureSpace.fit(train.texts, token_vectors)
     x = space.transform(train.texts, train.ratings, train.questions)
     weights, bias = fit_categories(x, space.text_width, train.labels, chosen["C"])
-    thresholds = tune_thresholds(cv["scores"][chosen["C"]], train.labels,
-                                 chosen["threshold_move"])
+    thresholds, deciders = thresholds_and_deciders(cv["scores"][chosen["C"]], train.labels,
+                                                   chosen["threshold_move"], cv["rules"])
     thresholds[np.isnan(bias)] = np.inf
-    deciders = rule_deciders(cv["scores"][chosen["C"]], thresholds, train.labels, cv["rules"])
     sentiment = fit_sentiment(x, train.sentiment, chosen["sentiment_C"])
 
     args.out.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,8 @@ code_matches as (
             when 'v6_category' then 'text_model' else 'code_map'
         end as method,
         record_codes.code_field || ': ' || record_codes.native_code as evidence,
-        coalesce(record_codes.confidence, 1.0) as confidence
+        coalesce(record_codes.confidence, 1.0) as confidence,
+        record_codes.model_version
     from record_codes
     inner join theme_code_map
         on record_codes.source = theme_code_map.source

@@ -55,6 +55,7 @@ keyword_assignments as (
                 then coalesce(measured_quality.confidence, {{ var('keyword_rule_confidence') }})
             else {{ var('keyword_rule_confidence') }}
         end as confidence,
+        cast(null as varchar) as model_version,
         case
             when keyword_matches.is_primary_text and keyword_matches.source = 'fft'
                 then 'keyword rule on the "what could we do better?" answer'
@@ -87,6 +88,7 @@ narrative_assignments as (
             || round(narrative_themes.probability, 2) as evidence,
         -- Measured tonight; 0.5 for a theme the evaluation never assigned.
         coalesce(measured_quality.confidence, 0.5) as confidence,
+        narrative_themes.model_version,
         'no specific structured code (missing, generic or unmapped): the classifier learnt '
             || 'from this trust''s coded records reads the narrative' as reason
     from narrative_themes
@@ -120,13 +122,19 @@ code_assignments as (
 
 assignments_unioned as (
 
-    select record_key, source, record_id, theme_id, method, evidence, confidence, reason
+    select
+        record_key, source, record_id, theme_id, method, evidence, confidence, model_version,
+        reason
     from code_assignments
     union all
-    select record_key, source, record_id, theme_id, method, evidence, confidence, reason
+    select
+        record_key, source, record_id, theme_id, method, evidence, confidence, model_version,
+        reason
     from keyword_assignments
     union all
-    select record_key, source, record_id, theme_id, method, evidence, confidence, reason
+    select
+        record_key, source, record_id, theme_id, method, evidence, confidence, model_version,
+        reason
     from narrative_assignments
 
 ),
