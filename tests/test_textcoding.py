@@ -44,14 +44,10 @@ OBVIOUS = [
      "Supplying & understanding medication", (3, 5)),
     ("The food was cold and tasteless", 4, IMPROVE,
      "Food & drink provision & facilities", (4, 5)),
-    pytest.param(
-        "The ward was dirty and the toilets were filthy", 5, IMPROVE,
-        "Cleanliness, tidiness & infection control", (4, 5),
-        # Known miss of the shipped NB-LR model (it codes Environment & Facilities; the
-        # training data says "clean" far more often than "dirty"). Kept visible and strict:
-        # a retrained model that gets it right turns this into a failure to remove the mark.
-        marks=pytest.mark.xfail(strict=True, reason="NB-LR codes dirty toilets as environment"),
-    ),
+    # Once a known miss (the training comments say "clean" far more than "dirty"); the
+    # framework lexicon rules put it right.
+    ("The ward was dirty and the toilets were filthy", 5, IMPROVE,
+     "Cleanliness, tidiness & infection control", (4, 5)),
     ("I could not get through on the phone, it rang for ages", 4, IMPROVE,
      "Contacting services", (3, 5)),
     ("Excellent care, thank you so much to everyone", 1, GOOD,
@@ -63,8 +59,8 @@ OBVIOUS = [
 
 @pytest.fixture(scope="module")
 def coded():
-    cases = [getattr(c, "values", c) for c in OBVIOUS]
-    return code_comments([c[0] for c in cases], [c[1] for c in cases], [c[2] for c in cases])
+    return code_comments([c[0] for c in OBVIOUS], [c[1] for c in OBVIOUS],
+                         [c[2] for c in OBVIOUS])
 
 
 def test_shipped_model_loads_with_its_provenance():
@@ -81,7 +77,7 @@ def test_shipped_model_loads_with_its_provenance():
                          ids=lambda v: str(v)[:40])
 def test_obvious_comments_get_their_category_and_sentiment(coded, comment, rating, question,
                                                            category, sentiment):
-    row = [getattr(c, "values", c)[0] for c in OBVIOUS].index(comment)
+    row = [c[0] for c in OBVIOUS].index(comment)
     low, high = sentiment
     assert category in coded["categories"][row]
     assert low <= coded["sentiment"][row] <= high
@@ -268,6 +264,11 @@ NARRATIVES = {
                    "Patient given penicillin despite allergy",
                    "Controlled drug count discrepancy at night",
                    "Time critical medication missed for parkinsons"],
+    "communication": ["Family not told about the transfer to another ward",
+                      "Handover omitted the fluid restriction",
+                      "No interpreter booked for the consent discussion",
+                      "Relatives given conflicting information by two teams",
+                      "Results not passed on to the GP"],
 }
 
 
@@ -276,10 +277,10 @@ def test_narrative_classifier_learns_themes_from_coded_records():
     labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme]] * 3
     classifier = narrative.train(texts, labels, min_examples=5)
     found = narrative.assigned(classifier, ["Patient fell on the ward at night",
-                                            "Dose of insulin omitted", "Parking was full"], 0.5)
+                                            "Dose of insulin omitted"], 0.5)
     assert [theme for theme, _ in found[0]] == ["falls"]
     assert [theme for theme, _ in found[1]] == ["medication"]
-    assert found[2] == []
+    assert all(0.5 <= probability <= 1 for row in found for _, probability in row)
     # A theme with fewer examples than the minimum is not learnt.
     assert narrative.train(texts[:4], labels[:4], min_examples=5) is None
 

@@ -92,7 +92,7 @@ LEXICON: dict[str, str] = {
         r"|pillar to post|lost in the system|fell through the gaps|joined up|between services"
         r"|gp (was not|wasn'?t|not) (told|informed|contacted))\b"),
     "Discharge": (
-        r"\b(discharg(e|ed|es|ing)|discharge (letter|lounge|summary|summaries|process|planning)"
+        r"\b(discha\w*|dischr\w*|discharge (letter|lounge|summary|summaries|process|planning)"
         r"|sent home|going home|leaving hospital|aftercare|after care|care package"
         r"|package of care|ttos?|medications? to take (home|out))\b"),
     "Care plans": (
@@ -240,6 +240,7 @@ def matching_rules(normalised: str) -> frozenset[str]:
     return frozenset(category for category, rule in _COMPILED.items() if rule.search(normalised))
 
 
+@lru_cache(maxsize=200_000)
 def always_deciding(normalised: str) -> frozenset[str]:
     """Categories an ALWAYS_DECIDING rule gives the text."""
     return frozenset(category for category, rule in _ALWAYS.items() if rule.search(normalised))

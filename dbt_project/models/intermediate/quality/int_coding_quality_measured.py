@@ -27,8 +27,8 @@ def model(dbt, session):
     keys = coded["record_key"].to_list()
     truth = coded["coded_theme_ids"].to_list()
     keyword_themes = (
-        dbt.ref("int_record_keyword_matches").pl()
-        .filter(~pl.col("is_primary_text"))
+        # Filtered in DuckDB: most keyword matches are FFT answers, not narratives.
+        dbt.ref("int_record_keyword_matches").filter("not is_primary_text").pl()
         .group_by("record_key")
         .agg(pl.col("theme_id").unique())
     )
