@@ -55,6 +55,9 @@ CONTEXT_COLUMNS = (
 
 
 def normalise(text: str) -> str:
+    """Lower case, accents stripped, whitespace collapsed."""
+    if text.isascii():
+        return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKD", text.lower())
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
@@ -220,8 +223,10 @@ class FeatureSpace:
         return (self.text_width + len(CONTEXT_COLUMNS) + self.token_vectors.vectors.shape[1]
                 + len(self.rule_categories))
 
-    def transform(self, texts: list[str], ratings: list, questions: list) -> sp.csr_matrix:
-        normalised = [normalise(t) for t in texts]
+    def transform(self, texts: list[str], ratings: list, questions: list,
+                  normalised: list[str] | None = None) -> sp.csr_matrix:
+        """Feature rows; `normalised` (the texts through `normalise`) saves redoing it."""
+        normalised = normalised if normalised is not None else [normalise(t) for t in texts]
         blocks = {
             "words": self.words.transform(normalised),
             "chars": self.chars.transform(normalised),

@@ -70,9 +70,10 @@ class FftCoder:
         if rows:
             args = ([texts[i] for i in rows], [ratings[i] for i in rows],
                     [questions[i] for i in rows])
-            x = self.features.transform(*args)
+            normalised = [normalise(t) for t in args[0]]
+            x = self.features.transform(*args, normalised=normalised)
             found = np.asarray(x @ self.category_weights.T) + self.category_bias - self.thresholds
-            found = self._apply_rules(found, [normalise(t) for t in args[0]])
+            found = self._apply_rules(found, normalised)
             chosen[rows] = found >= 0
             margins[rows] = found[:, trained]
             logits = np.asarray(x @ self.sentiment_weights.T) + self.sentiment_bias
@@ -81,15 +82,17 @@ class FftCoder:
         confidence = np.zeros(chosen.shape)
         with np.errstate(over="ignore"):  # untrained categories: margin -inf, confidence 0
             confidence[rows] = 1 / (1 + np.exp(-found))
+        # Explicit dtypes: polars builds typed list columns far faster than it infers them.
         return pl.DataFrame({
-            "categories": [names[row].tolist() for row in chosen],
-            "confidences": [np.round(c[row], 3).tolist() for c, row in zip(confidence, chosen,
-                                                                          strict=True)],
+            "categories": pl.Series([names[row].tolist() for row in chosen],
+                                    dtype=pl.List(pl.String)),
+            "confidences": pl.Series([np.round(c[row], 3).tolist()
+                                      for c, row in zip(confidence, chosen, strict=True)],
+                                     dtype=pl.List(pl.Float64)),
             "sentiment": pl.Series(sentiment, dtype=pl.Int8).replace(0, None),
             "scores": pl.DataFrame(margins, schema=names[trained].tolist(), orient="row")
             .fill_nan(None).to_struct(),
         })
-
 
     def _apply_rules(self, found: np.ndarray, normalised: list[str]) -> np.ndarray:
         """Margins after the framework rules: a category a deciding rule adds sits at the cut

@@ -119,8 +119,9 @@ LEXICON: dict[str, str] = {
         r"|get home|travel(l?ed|l?ing)?)\b"),
     "Parking": (
         r"\b(parking|car ?parks?|carparks?|multi[- ]?stor(e)?y|park(ing)? (space|spaces|bay|bays)"
-        r"|(space|spaces|place|places|somewhere|nowhere) to park|(able|easy|hard|difficult|"
-        r"impossible) to park|park (my|the) car|disabled (bay|bays|spaces?|badges?)|blue badge"
+        r"|(space|spaces|place|places|somewhere|nowhere|anywhere) to park"
+        r"|(able|easy|hard|difficult|impossible) to park|park (my|the) car"
+        r"|disabled (bay|bays|spaces?|badges?)|blue badge"
         r"|pay (and|&) display|parking (fees?|charges?|tickets?|fines?|permits?)|clamped)\b"),
     "Electronic entertainment": (
         r"\b(tvs?|t\.v\.?|telly|televisions?|wi-?fi|wireless|internet|radios?|headphones?"
