@@ -106,6 +106,12 @@ def test_blank_comments_get_no_category_and_no_sentiment():
     assert result.height == 6
 
 
+def test_no_comments_or_only_blank_ones_code_to_nothing():
+    # A trust that sends no FFT (or a file with no "could be better" answers) codes nothing.
+    assert code_comments([]).height == 0
+    assert code_comments(["", None]).get_column("categories").to_list() == [[], []]
+
+
 def test_ratings_and_questions_must_match_the_comments():
     with pytest.raises(ValueError, match="same length"):
         code_comments(["Lovely staff", "Long wait"], ratings=[1])

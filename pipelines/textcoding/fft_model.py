@@ -67,6 +67,7 @@ class FftCoder:
         margins = np.full((n, len(trained)), np.nan)
         chosen = np.zeros((n, len(self.categories)), dtype=bool)
         sentiment = np.zeros(n, dtype=np.int8)
+        confidence = np.zeros(chosen.shape)
         if rows:
             args = ([texts[i] for i in rows], [ratings[i] for i in rows],
                     [questions[i] for i in rows])
@@ -78,10 +79,9 @@ class FftCoder:
             margins[rows] = found[:, trained]
             logits = np.asarray(x @ self.sentiment_weights.T) + self.sentiment_bias
             sentiment[rows] = self.sentiment_classes[logits.argmax(axis=1)]
+            with np.errstate(over="ignore"):  # untrained categories: margin -inf, confidence 0
+                confidence[rows] = 1 / (1 + np.exp(-found))
         names = np.array(self.categories)
-        confidence = np.zeros(chosen.shape)
-        with np.errstate(over="ignore"):  # untrained categories: margin -inf, confidence 0
-            confidence[rows] = 1 / (1 + np.exp(-found))
         # Explicit dtypes: polars builds typed list columns far faster than it infers them.
         return pl.DataFrame({
             "categories": pl.Series([names[row].tolist() for row in chosen],
