@@ -606,3 +606,45 @@ def test_ported_integration_ae_performance_fixed_after_12():
         + [COMMON] * 5 + [CONCERN] * 7
     )
     assert rules(chart)[29:] == ["shift_below"] * 4 + ["below_lpl"] * 2 + ["shift_below"]
+
+
+# --- rare events (pipelines.spc.rare_events) ----------------------------------------------
+
+# The issue's case: Falls / Ward 12 complaints, 18 quiet months around the odd complaint.
+# As an XmR chart this reads as special-cause improvement on the runs of zeros.
+WARD_12_COMPLAINTS = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 2, 1, 1]
+
+
+def test_xmr_on_a_mostly_zero_series_calls_quiet_months_improvement():
+    """Why the rule exists: NHSRplotthedots' XmR of the sparse series flags zeros."""
+    chart = xmr(WARD_12_COMPLAINTS, improvement="decrease")
+    assert IMPROVEMENT in chart["point_type"].to_list()
+
+
+@pytest.mark.parametrize(("values", "rare"), [
+    (WARD_12_COMPLAINTS, True),  # mean 0.38
+    ([0] * 24, True),  # nothing at all
+    ([0, 3] * 12, False),  # mean 1.5, exactly half the months zero: not "mostly"
+    ([0, 0, 5] * 8, True),  # mean 1.67, two thirds zero: mostly zeros
+    ([1] * 24, False),  # mean exactly 1, no zeros
+    ([2, 0, 3, 1] * 6, False),  # mean 1.5, a quarter zero
+    ([12, 9, 14, 11] * 6, False),
+    ([], False),
+])
+def test_is_rare_by_mean_or_share_of_zero_months(values, rare):
+    from pipelines.spc.rare_events import is_rare
+
+    assert is_rare(values) is rare
+
+
+def test_spc_method_marks_each_series_alike_with_the_same_rule():
+    from pipelines.spc.rare_events import RARE_EVENT, XMR, is_rare, spc_method
+
+    series = {"sparse": WARD_12_COMPLAINTS, "busy": [12, 9, 14, 11] * 6,
+              "half": [0, 3] * 12, "zeros": [0, 0, 5] * 8}
+    frame = pl.DataFrame([{"series": k, "month": i, "n": v}
+                          for k, values in series.items() for i, v in enumerate(values)])
+    marked = spc_method(frame, ["series"], "n")
+    methods = dict(marked.group_by("series").agg(pl.col("spc_method").unique()).iter_rows())
+    assert methods == {k: [RARE_EVENT if is_rare(v) else XMR] for k, v in series.items()}
+    assert methods["sparse"] == [RARE_EVENT] and methods["busy"] == [XMR]
