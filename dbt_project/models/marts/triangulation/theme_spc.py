@@ -5,11 +5,16 @@ and, where the optional activity input gives the unit a denominator, the monthly
 A dbt Python model so that the limits and point types come from the same code as every other
 SPC chart in Triangulate: pipelines.spc (NHSRplotthedots' method). The zero-filled monthly
 series are built in SQL (int_theme_unit_months_filled); this model only charts them.
+
+Rare-event series (pipelines.spc.rare_events: mean below 1 a month, or mostly zero months)
+keep their counts and mean but no limits and no special-cause points (spc_method =
+'rare_event'): an XmR chart of such counts calls every run of quiet months "improvement".
 """
 
 import polars as pl
 
 from pipelines.spc import xmr_by_group
+from pipelines.spc.rare_events import RARE_EVENT, spc_method
 
 SERIES = ["theme_id", "unit_level", "unit_id", "source"]
 # The pipelines.spc columns the mart publishes (the rest are for drawing a chart).
