@@ -648,3 +648,27 @@ def test_spc_method_marks_each_series_alike_with_the_same_rule():
     methods = dict(marked.group_by("series").agg(pl.col("spc_method").unique()).iter_rows())
     assert methods == {k: [RARE_EVENT if is_rare(v) else XMR] for k, v in series.items()}
     assert methods["sparse"] == [RARE_EVENT] and methods["busy"] == [XMR]
+
+
+def test_low_counts_at_the_floor_never_show_improvement_but_keep_concern():
+    from pipelines.spc.rare_events import is_rare, no_improvement_at_floor
+
+    # Mean 1.2, 11 of 24 months zero: not rare, but its lower limit is below zero and the
+    # quiet first year reads as a shift below the mean (improvement) in plain XmR.
+    values = [0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1, 1, 7, 4, 2, 3, 3, 2]
+    assert not is_rare(values)
+    frame = xmr(values, improvement="decrease").with_columns(series=pl.lit("sjr"))
+    assert IMPROVEMENT in frame["point_type"].to_list() and frame["lpl"][-1] <= 0
+    floored = no_improvement_at_floor(frame, ["series"])
+    assert IMPROVEMENT not in floored["point_type"].to_list()
+    assert floored["point_type"].to_list().count(CONCERN) == \
+        frame["point_type"].to_list().count(CONCERN) > 0  # the recent rise is still concern
+    was_improvement = (frame["point_type"] == IMPROVEMENT).to_list()
+    assert all(rule is None for rule, cleared in zip(floored["special_cause_rule"],
+                                                     was_improvement, strict=True) if cleared)
+    # A busy series keeps its improvement: its lower limit is well above zero.
+    busy = xmr([30, 32, 29, 31, 30, 33, 28, 30, 31, 29, 30, 32, 20, 21, 19, 20, 22, 21, 20,
+                19, 21, 20, 22, 21], improvement="decrease").with_columns(series=pl.lit("b"))
+    assert busy["lpl"][-1] > 0
+    assert no_improvement_at_floor(busy, ["series"])["point_type"].to_list() == \
+        busy["point_type"].to_list()

@@ -20,8 +20,8 @@ def fmt(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return f"{int(value):,}"  # suppressed tables hold counts as text
     if isinstance(value, dt.datetime):
         return value.strftime("%-d %b %Y %H:%M")
     if isinstance(value, dt.date):

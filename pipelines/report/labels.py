@@ -7,6 +7,8 @@ new code still reads as text rather than breaking the pack.
 
 from __future__ import annotations
 
+import re
+
 SOURCES = {
     "incidents": "Incidents",
     "complaints": "Complaints",
@@ -82,7 +84,8 @@ def source(code: str, short: bool = False) -> str:
 
 
 def sources_list(codes: str | None, short: bool = True) -> str:
-    """"incidents, fft" -> "Incidents, FFT"."""
+    """"incidents, fft" -> "Incidents, FFT"; each source once, whatever the separators."""
     if not codes:
         return "none"
-    return ", ".join(source(c.strip(), short) for c in str(codes).split(",") if c.strip())
+    names = dict.fromkeys(c.strip() for c in re.split(r"[,;]", str(codes)) if c.strip())
+    return ", ".join(source(c, short) for c in names)

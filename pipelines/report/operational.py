@@ -10,7 +10,7 @@ from pipelines.lib.suppression import is_small
 from pipelines.report import charts, labels
 from pipelines.report.html import details, missing, month, note, table
 from pipelines.report.marts import Marts
-from pipelines.report.sections import CHART_MONTHS
+from pipelines.report.sections import CHART_MONTHS, plain
 
 ATTENTION_ROWS = 10  # audits listed before the collapsed full programme
 
@@ -176,11 +176,15 @@ def audits(m: Marts) -> str:
         rows = m.rows("select * from audit_priorities order by audit_priority_rank")
         for r in rows:
             r["sources_signalling"] = labels.sources_list(r.get("sources_signalling"))
-        parts.append(table(rows, [
-            ("audit_priority_rank", "Rank"), ("theme_name", "Theme"),
-            ("directorate", "Directorate"), ("sources_signalling", "Sources signalling"),
-            ("coverage_gaps", "Coverage gaps"), ("recommended_audit", "Recommended audit"),
-            ("guidance", "Guidance"), ("rationale", "Rationale")]))
+            r["rationale"] = plain(r.get("rationale"))
+        columns = [("audit_priority_rank", "Rank"), ("theme_name", "Theme"),
+                   ("directorate", "Directorate"), ("sources_signalling", "Sources signalling"),
+                   ("coverage_gaps", "Coverage gaps"), ("recommended_audit", "Recommended audit"),
+                   ("guidance", "Guidance"), ("rationale", "Rationale")]
+        parts.append(table(rows[:ATTENTION_ROWS // 2], columns,
+                           empty="No theme signals where audit coverage is weak."))
+        if len(rows) > ATTENTION_ROWS // 2:
+            parts.append(details(f"All {len(rows)} audit priorities", table(rows, columns)))
     else:
         parts.append(missing("audit_priorities"))
     return "".join(parts)

@@ -3,8 +3,9 @@
 `psirp_local_priorities` is still changing (the signal method); every column the pack reads
 is named here once, so a rename upstream is a one-line change. Read: priority_rank,
 theme_id, issue, concentrated_at_level, concentrated_at_id, concentrated_at, directorate,
-sources_signalling, spc_concern_sources, <source>_recent_count and <source>_rate_ratio per
-signal source, rationale, proposed_learning_response, anticipated_improvement_route.
+n_sources_signalling, sources_signalling, spc_concern_sources, <source>_recent_count and
+<source>_rate_ratio per signal source, rationale, proposed_learning_response,
+anticipated_improvement_route.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ COLUMNS = {
     "unit_id": "concentrated_at_id",
     "unit_name": "concentrated_at",
     "directorate": "directorate",
+    "n_sources": "n_sources_signalling",
     "sources_signalling": "sources_signalling",
     "spc_concern_sources": "spc_concern_sources",
     "rationale": "rationale",
@@ -42,6 +44,7 @@ class Priority:
     unit_id: str
     unit_name: str
     directorate: str | None
+    n_sources: int
     sources_signalling: str | None
     spc_concern_sources: str | None
     rationale: str

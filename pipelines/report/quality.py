@@ -82,14 +82,17 @@ def data_quality(m: Marts) -> str:
                     [("source", "Source"), ("read", "Rows read"), ("loaded", "Loaded"),
                      ("rejected", "Rejected")],
                     counts=["loaded", "rejected"], row_total="read"),
-        "<h3>Why rows were rejected</h3>",
-        _mart_table(m, "rejected_rows",
-                    "select source, column_name, reason, count(*)::int as rows "
-                    "from rejected_rows group by all order by source, rows desc",
-                    [("source", "Source"), ("column_name", "Column"), ("reason", "Reason"),
-                     ("rows", "Rows")],
-                    counts=["rows"], empty="No rows were rejected."),
     ]
+    # Reasons quote the rejected value, which staff typed: the wide pack gives column only.
+    reason = ("'see the restricted pack'" if m.wide else
+              "case when reason like 'exact duplicate of%' then 'exact duplicate of an "
+              "earlier row' else reason end")
+    parts.append(details("Why rows were rejected", _mart_table(
+        m, "rejected_rows",
+        f"select source, coalesce(column_name, '–') as column_name, {reason} as reason, "
+        "count(*)::int as rows from rejected_rows group by all order by source, rows desc",
+        [("source", "Source"), ("column_name", "Column"), ("reason", "Reason"),
+         ("rows", "Rows")], counts=["rows"], empty="No rows were rejected.")))
     unmapped = _mart_table(m, "unmapped_codes",
                            "select source, code_field, native_code, n_records, last_seen_date "
                            "from unmapped_codes order by n_records desc, source",

@@ -19,6 +19,7 @@ from pipelines.report.marts import Marts
 from pipelines.report.priorities import SIGNAL_SOURCES, Priority
 
 CHART_MONTHS = 24  # months of history drawn, ending with the reporting month
+CONCERN_ITEMS = 6  # new special-cause concerns listed on the summary page
 
 # A record count of 1-4 in a rationale sentence ("3 records in ...", "2 of them serious").
 SMALL_COUNT_IN_TEXT = re.compile(r"(?<![-\d])\b([1-4]) (records?|of them)\b")
@@ -132,7 +133,9 @@ def national_this_quarter(m: Marts) -> str:
         "sum(not_recorded)::int as not_recorded from psirp_national_requirements_summary "
         "where quarter_start = ? group by all having sum(events) > 0 "
         "order by requirement_name", [quarter])
-    caption = f"Quarter from {month(quarter)} (to {month(m.period.month)})"
+    end = add_months(quarter, 2)
+    caption = (f"{quarter:%b}–{end:%b %Y}" + (f", to the end of {m.period.month:%B}"
+                                              if end != m.period.month else ""))
     return table(rows, [("requirement_name", "Requirement"),
                         ("required_response", "Required response"), ("done", "Done"),
                         ("outstanding", "Outstanding"), ("not_recorded", "Not recorded"),
@@ -176,9 +179,10 @@ def changes(m: Marts) -> str:
             "month = ?) order by theme_name, unit_name, source", [this, last, this, last])
         if turned:
             items = "".join(f"<li>{escape(t['theme_name'])} at {escape(t['unit_name'])}: "
-                            f"{escape(labels.source(t['source']))}</li>" for t in turned[:10])
-            more = (f"<li>and {len(turned) - 10} more (table theme_spc)</li>"
-                    if len(turned) > 10 else "")
+                            f"{escape(labels.source(t['source']))}</li>"
+                            for t in turned[:CONCERN_ITEMS])
+            more = (f"<li>and {len(turned) - CONCERN_ITEMS} more (the SPC mart theme_spc "
+                    "lists them)</li>" if len(turned) > CONCERN_ITEMS else "")
             parts.append(f"<p>New special-cause concern in {month(this)}:</p>"
                          f'<ul class="compact">{items}{more}</ul>')
         else:
@@ -219,11 +223,17 @@ def psirp(m: Marts, priorities: list[Priority]) -> str:
     rows = [{"rank": p.rank, "issue": p.issue, "where": p.where,
              "sources": labels.sources_list(p.sources_signalling),
              "rationale": rationale(p, m.wide), "response": p.response,
-             "route": plain(p.improvement_route)} for p in priorities]
-    parts.append(table(rows, [
-        ("rank", "Rank"), ("issue", "Issue"), ("where", "Where"),
-        ("sources", "Sources signalling"), ("rationale", "Rationale and evidence"),
-        ("response", "Proposed learning response"), ("route", "Improvement route")]))
+             "route": plain(p.improvement_route), "n": p.n_sources} for p in priorities]
+    columns = [("rank", "Rank"), ("issue", "Issue"), ("where", "Where"),
+               ("sources", "Sources signalling"), ("rationale", "Rationale and evidence"),
+               ("response", "Proposed learning response"), ("route", "Improvement route")]
+    several = [r for r in rows if r["n"] >= 2]
+    single = [r for r in rows if r["n"] < 2]
+    parts.append(table(several, columns, caption="Themes signalling in two or more sources",
+                       empty="No theme signals in two or more sources."))
+    if single:
+        parts.append(details(f"Themes signalling in one source only ({len(single)})",
+                             table(single, columns)))
     return "".join(parts)
 
 
@@ -294,7 +304,7 @@ def _spc_figure(m: Marts, p: Priority, source: str, frame: pl.DataFrame, level: 
         body = charts.spc_chart(frame, title, rare=True, show_values=bool(level))
     else:
         body = charts.spc_chart(frame, title, rare=rare, show_values=bool(level))
-        caption = _variation(frame["variation_icon"][-1], rare, frame["mean"][-1])
+        caption = _variation(frame, rare)
     if level != p.unit_level:
         caption += (f" Shown for the {labels.UNIT_LEVELS[level]}: the ward's chart would show "
                     "months of 1 to 4 records." if level else
@@ -303,11 +313,14 @@ def _spc_figure(m: Marts, p: Priority, source: str, frame: pl.DataFrame, level: 
     return f'<figure class="chart">{body}<figcaption>{escape(caption)}</figcaption></figure>'
 
 
-def _variation(icon: str | None, rare: bool, mean: float | None) -> str:
+def _variation(frame: pl.DataFrame, rare: bool) -> str:
     if rare:
-        return (f"Rare events (mean {mean:.1f} records a month): shown without limits or "
-                "special-cause colours.")
-    return charts.VARIATION_LABELS.get(icon, "Variation: no judgement") + "."
+        empty = int((frame["value"] == 0).sum())
+        return (f"Too sparse for an XmR chart (mean {frame['mean'][-1]:.2f} records a month "
+                f"over the series; {empty} of the {frame.height} months shown have none): "
+                "drawn without limits or special-cause colours.")
+    return charts.VARIATION_LABELS.get(frame["variation_icon"][-1],
+                                       "Variation: no judgement") + "."
 
 
 # --- Heatmap -------------------------------------------------------------------------------

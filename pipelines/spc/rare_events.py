@@ -13,6 +13,12 @@ monthly aggregates, not event dates.
 The rule (documented in `theme_spc`'s description and the README): a series is rare when its
 mean is below `RARE_MEAN` records a month, or more than `RARE_ZERO_SHARE` of its months are
 zero.
+
+A second rule covers low counts that are not rare: where a series' lower process limit is at
+or below zero, no point is special-cause improvement (`no_improvement_at_floor`). Fewer
+records than the mean there means months of 0 or 1, which the limits cannot tell from chance
+(a count cannot fall below 0); a run of quiet months is not evidence of improvement. Concern
+(more records) is still shown.
 """
 
 from __future__ import annotations
@@ -46,3 +52,20 @@ def spc_method(frame: pl.DataFrame, group_by: list[str], value: str) -> pl.DataF
         (pl.col(value) == 0).mean().over(group_by) > RARE_ZERO_SHARE)
     return frame.with_columns(
         pl.when(rare).then(pl.lit(RARE_EVENT)).otherwise(pl.lit(XMR)).alias("spc_method"))
+
+
+def no_improvement_at_floor(frame: pl.DataFrame, group_by: list[str]) -> pl.DataFrame:
+    """`frame` (xmr_by_group output, improvement = decrease) with special-cause improvement
+    turned to common cause, its rule cleared, in every group whose last lower process limit
+    is at or below zero; the variation icon follows the last point again."""
+    at_floor = pl.col("lpl").last().over(group_by) <= 0
+    cleared = at_floor & (pl.col("point_type") == "special_cause_improvement")
+    return frame.with_columns(
+        pl.when(cleared).then(None).otherwise(pl.col("special_cause_rule"))
+        .alias("special_cause_rule"),
+        pl.when(cleared).then(pl.lit("common_cause")).otherwise(pl.col("point_type"))
+        .alias("point_type"),
+        pl.when(at_floor & (pl.col("variation_icon") == "improvement_low"))
+        .then(pl.lit("common_cause")).otherwise(pl.col("variation_icon"))
+        .alias("variation_icon"),
+    )

@@ -9,12 +9,13 @@ series are built in SQL (int_theme_unit_months_filled); this model only charts t
 Rare-event series (pipelines.spc.rare_events: mean below 1 a month, or mostly zero months)
 keep their counts and mean but no limits and no special-cause points (spc_method =
 'rare_event'): an XmR chart of such counts calls every run of quiet months "improvement".
+Other series whose lower limit is at or below zero show concern but never improvement.
 """
 
 import polars as pl
 
 from pipelines.spc import xmr_by_group
-from pipelines.spc.rare_events import RARE_EVENT, spc_method
+from pipelines.spc.rare_events import RARE_EVENT, no_improvement_at_floor, spc_method
 
 SERIES = ["theme_id", "unit_level", "unit_id", "source"]
 # The pipelines.spc columns the mart publishes (the rest are for drawing a chart).
@@ -76,10 +77,13 @@ def model(dbt, session):
         improvement=IMPROVEMENT,
     ).select(*SERIES, "month", *(pl.col(c).alias(alias) for c, alias in RATE_SPC.items()))
     charted = spc_method(
-        xmr_by_group(
-            months.filter(long_enough), SERIES, "month", "record_count",
-            improvement=IMPROVEMENT,
-        ).select(*months.columns, *SPC_OUTPUT),
+        no_improvement_at_floor(
+            xmr_by_group(
+                months.filter(long_enough), SERIES, "month", "record_count",
+                improvement=IMPROVEMENT,
+            ).select(*months.columns, *SPC_OUTPUT),
+            SERIES,
+        ),
         SERIES,
         "record_count",
     )
