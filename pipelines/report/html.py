@@ -20,8 +20,8 @@ def fmt(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.1f}"
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return f"{int(value):,}"  # suppressed tables hold counts as text
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, dt.datetime):
         return value.strftime("%-d %b %Y %H:%M")
     if isinstance(value, dt.date):
@@ -38,6 +38,11 @@ def details(summary: str, body: str, open_: bool = False) -> str:
     of the printed paper unless opened)."""
     return (f"<details{' open' if open_ else ''}><summary>{escape(summary)}</summary>"
             f"{body}</details>")
+
+
+def code(name: str) -> str:
+    """A table or column name, set as code (the pack's words are otherwise plain English)."""
+    return f"<code>{escape(name)}</code>"
 
 
 def note(text: str, kind: str = "note") -> str:
@@ -96,6 +101,8 @@ def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, wide: boo
             cls = ' class="num"' if key in numeric or isinstance(value, int | float) else ""
             if isinstance(value, dt.date):
                 cls = ' class="date"'
+            if key in numeric and isinstance(value, str) and value.isdigit():
+                value = int(value)  # suppression returns counts as text
             text = value if key in html_columns else escape(fmt(value))
             cells.append(f"<td{cls}>{text}</td>")
         css = ' class="total"' if total_row and r is rows[-1] else ""

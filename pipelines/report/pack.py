@@ -75,7 +75,11 @@ svg { max-width: 100%; height: auto; }
 .badge-none { padding-left: 10px; color: var(--grey); }
 footer { margin-top: 40px; color: var(--grey); font-size: 13px; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 11pt; }
+  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
+  table { font-size: 8pt; }
+  th, td { padding: 2px 4px; }
+  h1 { font-size: 18pt; } h2 { font-size: 14pt; margin-top: 8px; } h3 { font-size: 11pt; }
+  .intro { display: none; }
   nav { display: none; }
   @page { size: A4 landscape; margin: 12mm; }
   section { page-break-before: always; break-before: page; }
@@ -167,7 +171,7 @@ def _sections(m: Marts, top_n: int) -> list[tuple[str, str, str, str]]:
         "</div>"
         f"<div><h3>What changed since last month</h3>{sections.changes(m)}</div></div>"
         "<h3>Data-quality warnings</h3>"
-        + ('<ul class="warnings">' + "".join(f"<li>{escape(w)}</li>" for w in warnings)
+        + ('<ul class="warnings">' + "".join(f"<li>{w}</li>" for w in warnings)
            + "</ul>" if warnings else note("None: every row loaded, every code and location "
                                            "resolved, every source up to date.")))
     return [

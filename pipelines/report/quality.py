@@ -6,7 +6,7 @@ from html import escape
 
 from pipelines.lib.reporting_period import PERIOD_SOURCES
 from pipelines.report import labels
-from pipelines.report.html import details, fmt, missing, month, note, table
+from pipelines.report.html import code, details, fmt, missing, month, note, table
 from pipelines.report.marts import Marts
 
 # Quality marts other stages publish (the coder's coding_quality, the loader's
@@ -21,7 +21,7 @@ STALE_AFTER = {source: 1 for source in PERIOD_SOURCES} | {"inquests": 4, "sjr": 
 
 
 def warnings(m: Marts) -> list[str]:
-    """One sentence per data-quality problem a committee should know of before reading."""
+    """One sentence (HTML) per data-quality problem a committee should know of first."""
     out = []
     if m.has("load_summary"):
         [(read, rejected)] = m.marts.execute(
@@ -48,7 +48,8 @@ def warnings(m: Marts) -> list[str]:
                        "export may be missing.")
     for mart, title in OTHER_QUALITY_MARTS.items():
         if not m.has(mart):
-            out.append(f"{title}: not measured in this refresh (table {mart} not published).")
+            out.append(f"{escape(title)}: not measured in this refresh ({code(mart)} not "
+                       "published).")
     return out
 
 

@@ -14,7 +14,7 @@ import polars as pl
 from pipelines.lib.reporting_period import add_months
 from pipelines.lib.suppression import is_small
 from pipelines.report import charts, labels
-from pipelines.report.html import details, missing, month, note, table
+from pipelines.report.html import code, details, missing, month, note, table
 from pipelines.report.marts import Marts
 from pipelines.report.priorities import SIGNAL_SOURCES, Priority
 
@@ -181,8 +181,9 @@ def changes(m: Marts) -> str:
             items = "".join(f"<li>{escape(t['theme_name'])} at {escape(t['unit_name'])}: "
                             f"{escape(labels.source(t['source']))}</li>"
                             for t in turned[:CONCERN_ITEMS])
-            more = (f"<li>and {len(turned) - CONCERN_ITEMS} more (the SPC mart theme_spc "
-                    "lists them)</li>" if len(turned) > CONCERN_ITEMS else "")
+            more = (f"<li>and {len(turned) - CONCERN_ITEMS} more (the SPC mart "
+                    f"{code('theme_spc')} lists them)</li>" if len(turned) > CONCERN_ITEMS
+                    else "")
             parts.append(f"<p>New special-cause concern in {month(this)}:</p>"
                          f'<ul class="compact">{items}{more}</ul>')
         else:
@@ -258,9 +259,9 @@ def national_cases(m: Marts) -> str:
                  empty="None this quarter.")
     summary = (f"Cases behind the national requirements this quarter ({len(rows)} of "
                f"{everything:,} in the case-level file; restricted)")
-    return details(summary, body + note(
-        "The full list is table psirp_national_requirements in the case-level file "
-        "(triangulate query --case-level, or its CSV export)."))
+    return details(summary, body + f'<p class="note">The full list is '
+                   f"{code('psirp_national_requirements')} in the case-level file "
+                   "(<code>triangulate query --case-level</code>).</p>")
 
 
 # --- SPC charts ----------------------------------------------------------------------------
@@ -276,7 +277,7 @@ def spc(m: Marts, priorities: list[Priority]) -> str:
                   "limits or special-cause colours: on such counts an XmR chart would call "
                   "every quiet spell an improvement."
                   + (" For wide circulation a ward's chart is replaced by its directorate's "
-                     "or the trust's wherever it would show a month of 1 to 4 records."
+                     "or the trust's wherever it would show a month of 1-4 records."
                      if m.wide else ""))]
     for p in priorities:
         parts.append(f'<div class="priority"><h3>{p.rank}. {escape(p.issue)} at '
@@ -307,8 +308,8 @@ def _spc_figure(m: Marts, p: Priority, source: str, frame: pl.DataFrame, level: 
         caption = _variation(frame, rare)
     if level != p.unit_level:
         caption += (f" Shown for the {labels.UNIT_LEVELS[level]}: the ward's chart would show "
-                    "months of 1 to 4 records." if level else
-                    " Counts hidden (signal only): even the whole trust has months of 1 to 4 "
+                    "months of 1-4 records." if level else
+                    " Counts hidden (signal only): even the whole trust has months of 1-4 "
                     "records.")
     return f'<figure class="chart">{body}<figcaption>{escape(caption)}</figcaption></figure>'
 
@@ -356,5 +357,5 @@ def heatmap(m: Marts) -> str:
             + "<figcaption>"
             + escape(f"Wards and themes where two or more sources agree; their single-source "
                      f"signals are shown too. {single} signals in one source only, elsewhere, "
-                     "are left out (table triangulation).")
+                     "are left out (the mart ") + code("triangulation") + ")."
             + "</figcaption></figure>")
