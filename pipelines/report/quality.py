@@ -8,6 +8,7 @@ from pipelines.lib.reporting_period import PERIOD_SOURCES
 from pipelines.report import labels
 from pipelines.report.html import code, details, fmt, missing, month, note, table
 from pipelines.report.marts import Marts
+from pipelines.report.priorities import SIGNAL_SOURCES
 
 # Quality marts other stages publish (the coder's coding_quality, the loader's
 # field_coverage): shown here as they come, each as its own table, when present.
@@ -40,7 +41,12 @@ def warnings(m: Marts) -> list[str]:
         if spellings:
             out.append(f"{spellings} location spellings ({int(records):,} records) are not in "
                        "the location reference, so those records count only trust-wide.")
-    for source, latest in _latest_months(m):
+    present = dict(_latest_months(m))
+    for source in SIGNAL_SOURCES:
+        if source not in present:
+            out.append(f"{labels.source(source)}: no records up to the reporting month; the "
+                       f"export folder is missing or empty, so every figure leaves it out.")
+    for source, latest in present.items():
         behind = (m.period.month.year - latest.year) * 12 + m.period.month.month - latest.month
         if behind >= STALE_AFTER.get(source, 1):
             out.append(f"{labels.source(source)}: the latest month with records is "

@@ -38,8 +38,10 @@ def last_successful_refresh_start(instance: dg.DagsterInstance) -> float | None:
 
 
 def changed_since(start: float | None) -> bool:
-    """Whether any export file was written at or after `start` (always, with no start)."""
-    return start is None or any(path.stat().st_mtime >= start for path in export_files())
+    """Whether any export file was written at or after `start` (any file at all, with no
+    start): with no export files there is nothing to refresh."""
+    files = export_files()
+    return bool(files) and (start is None or any(p.stat().st_mtime >= start for p in files))
 
 
 @dg.sensor(job=nightly_refresh, minimum_interval_seconds=60,
