@@ -159,7 +159,12 @@ def status() -> None:
     import duckdb
 
     from pipelines.lib.marts_reader import MartsNotPublished, open_marts
-    from pipelines.lib.reporting_period import AsOfDateError, as_of_date, last_complete_month
+    from pipelines.lib.reporting_period import (
+        AsOfDateError,
+        as_of_date,
+        last_complete_month,
+        reporting_period,
+    )
     from pipelines.lib.run_history import RunHistoryError, last_refresh
 
     try:
@@ -196,6 +201,7 @@ def status() -> None:
                 "cast(sum(record_count) filter (where month <= ?) as bigint) as records "
                 "from theme_counts group by source order by source",
                 [cutoff, cutoff, cutoff]).fetchall()
+            period = reporting_period(con, as_of)
     except MartsNotPublished as error:
         raise fail(str(error), NOT_PUBLISHED) from None
     except duckdb.Error as error:
@@ -210,6 +216,10 @@ def status() -> None:
             latest += f" (+{later} later months not counted: after {cutoff:%b %Y})"
         table.add_row(source, latest, str(records or 0))
     console.print(table)
+    if period is not None:
+        console.print(f"Reporting month: {period.label} (the last complete month of incident, "
+                      "complaint and FFT data; the insight pack and board export cover it)",
+                      soft_wrap=True)
     if run is not None and run.status != "SUCCESS":
         raise typer.Exit(1)
 
