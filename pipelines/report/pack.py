@@ -80,6 +80,13 @@ footer { margin-top: 40px; color: var(--grey); font-size: 13px; }
   th, td { padding: 2px 4px; }
   h1 { font-size: 18pt; } h2 { font-size: 14pt; margin-top: 8px; } h3 { font-size: 11pt; }
   .intro { display: none; }
+  /* The summary fits one A4 landscape page: smaller trend lines, no gaps. */
+  #summary h2 { margin: 4px 0; } #summary h3 { margin: 6px 0 2px; font-size: 10pt; }
+  #summary caption { padding: 1px 0; }
+  svg.sparkline { height: 20px; width: auto; }
+  .summary-grid > div { break-inside: auto; page-break-inside: auto; }
+  ul.compact { columns: 2; font-size: 8pt; } ul.warnings { font-size: 8pt; }
+  header { padding: 0 0 4px; } header p.period { font-size: 8pt; }
   nav { display: none; }
   @page { size: A4 landscape; margin: 12mm; }
   section { page-break-before: always; break-before: page; }

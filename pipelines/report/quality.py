@@ -21,26 +21,28 @@ OTHER_QUALITY_MARTS = {
 STALE_AFTER = {source: 1 for source in PERIOD_SOURCES} | {"inquests": 4, "sjr": 3}
 
 
+# Data-quality marts summed for the summary page: (mart, two sums, sentence when the first
+# is not zero).
+COUNTED_WARNINGS = [
+    ("load_summary", "select sum(rows_rejected), sum(rows_read) from load_summary",
+     "{0:,} of {1:,} exported rows were rejected and are left out of every figure (Data "
+     "quality lists why)."),
+    ("unmapped_codes", "select count(*), sum(n_records) from unmapped_codes",
+     "{0:,} native codes ({1:,} records) map to no theme yet."),
+    ("unresolved_locations", "select count(*), sum(n_records) from unresolved_locations",
+     "{0:,} location spellings ({1:,} records) are not in the location reference, so those "
+     "records count only trust-wide."),
+]
+
+
 def warnings(m: Marts) -> list[str]:
     """One sentence (HTML) per data-quality problem a committee should know of first."""
     out = []
-    if m.has("load_summary"):
-        [(read, rejected)] = m.marts.execute(
-            "select sum(rows_read), sum(rows_rejected) from load_summary").fetchall()
-        if rejected:
-            out.append(f"{int(rejected):,} of {int(read):,} exported rows were rejected and "
-                       "are left out of every figure (Data quality lists why).")
-    if m.has("unmapped_codes"):
-        [(codes, records)] = m.marts.execute(
-            "select count(*), sum(n_records) from unmapped_codes").fetchall()
-        if codes:
-            out.append(f"{codes} native codes ({int(records):,} records) map to no theme yet.")
-    if m.has("unresolved_locations"):
-        [(spellings, records)] = m.marts.execute(
-            "select count(*), sum(n_records) from unresolved_locations").fetchall()
-        if spellings:
-            out.append(f"{spellings} location spellings ({int(records):,} records) are not in "
-                       "the location reference, so those records count only trust-wide.")
+    for mart, sql, sentence in COUNTED_WARNINGS:
+        if m.has(mart):
+            [(first, second)] = m.marts.execute(sql).fetchall()
+            if first:
+                out.append(sentence.format(int(first), int(second or 0)))
     present = dict(_latest_months(m))
     for source in SIGNAL_SOURCES:
         if source not in present:
