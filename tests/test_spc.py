@@ -672,3 +672,26 @@ def test_low_counts_at_the_floor_never_show_improvement_but_keep_concern():
     assert busy["lpl"][-1] > 0
     assert no_improvement_at_floor(busy, ["series"])["point_type"].to_list() == \
         busy["point_type"].to_list()
+
+
+def test_t_chart_flags_events_coming_closer_together_as_concern():
+    import datetime as dt
+
+    from pipelines.spc.rare_events import T_POWER, t_chart
+
+    # An event every 30-40 days for a year and a half, then every 2-4 days.
+    gaps = [35, 30, 40, 33, 31, 38, 36, 30, 34, 39, 32, 37, 35, 31, 3, 2, 4, 3]
+    dates = [dt.date(2025, 1, 1)]
+    for gap in gaps:
+        dates.append(dates[-1] + dt.timedelta(days=gap))
+    chart = t_chart(list(reversed(dates)))  # any order: the chart sorts them
+    assert chart["days"].to_list() == [float(g) for g in gaps]
+    transformed = [g ** (1 / T_POWER) for g in gaps]
+    assert chart["mean"][0] == pytest.approx((sum(transformed) / len(gaps)) ** T_POWER)
+    assert chart["point_type"][-4:].to_list() == [CONCERN] * 4  # the cluster
+    assert IMPROVEMENT not in chart["point_type"][-4:].to_list()
+    assert (chart["lpl"] >= 0).all() and (chart["upl"] > chart["mean"]).all()
+    # Too few intervals: the gaps are there, the judgement is not.
+    short = t_chart(dates[:6])
+    assert short.height == 5 and short["upl"].is_null().all()
+    assert short["point_type"].is_null().all()

@@ -77,9 +77,12 @@ def _attr(text: str) -> str:
             .replace(">", "&gt;"))
 
 
-def _month_axis(title: str | None = None) -> alt.X:
-    return alt.X("month:T", title=title, axis=alt.Axis(format="%b %y", labelAngle=0,
-                                                       tickCount="month", labelOverlap=True))
+def _month_axis(title: str | None = None, monthly: bool = True) -> alt.X:
+    """Time axis labelled "Jan 25": a tick per month for monthly series, Vega's choice for
+    events at any date."""
+    return alt.X("month:T", title=title, axis=alt.Axis(
+        format="%b %y" if monthly else "%-d %b %y", labelAngle=0,
+        tickCount="month" if monthly else 8, labelOverlap=True))
 
 
 def int_ticks(top: float, most: int = 5) -> list[int]:
@@ -103,11 +106,12 @@ def _count_axis(title: str, top: float, show_values: bool = True) -> alt.Y:
 
 def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
               show_values: bool = True, y_title: str = "Records a month",
-              width: int = FULL_WIDTH, height: int = 150) -> str:
+              time_axis: str = "month", width: int = FULL_WIDTH, height: int = 125) -> str:
     """A Making Data Count XmR chart of monthly counts as one <svg>.
 
     frame: one row per month in time order, columns month, value, mean, lpl, upl,
-    point_type (as theme_spc gives them). The lower limit is drawn at zero at most (a count
+    point_type (as theme_spc gives them); with time_axis="date" the rows are events at any
+    date (a T chart of days between events). The lower limit is drawn at zero at most (a count
     cannot be negative). rare: a rare-event series (theme_spc.spc_method = 'rare_event'):
     counts and mean only, grey points, no limits. show_values: False draws the signal only
     (point colours, mean and limits as shapes) with no count on the axis or in tooltips, for
@@ -127,9 +131,11 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
                                  pl.lit(POINT_LABELS["common_cause"]).alias("point"))
     top = max([*data["value"].drop_nulls().to_list(), *data["upl"].drop_nulls().to_list(), 1])
     rows = data.with_columns(pl.col("month").cast(pl.String)).to_dicts()
-    base = alt.Chart(alt.Data(values=rows)).encode(x=_month_axis())
+    axis = _month_axis(monthly=time_axis == "month")
+    base = alt.Chart(alt.Data(values=rows)).encode(x=axis)
     y = _count_axis(y_title, top, show_values)
-    tooltip = ([alt.Tooltip("month:T", format="%B %Y"), alt.Tooltip("value:Q", title="records"),
+    when = "%B %Y" if time_axis == "month" else "%-d %B %Y"
+    tooltip = ([alt.Tooltip("month:T", format=when), alt.Tooltip("value:Q", title=y_title),
                 alt.Tooltip("point:N", title="type")] if show_values else [])
     line = base.mark_line(color=MDC_COLOURS["common_cause"], strokeWidth=1.5).encode(y=y)
     points = base.mark_circle(size=55, opacity=1, stroke="white", strokeWidth=0.8).encode(
@@ -144,7 +150,7 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
     drawn = list(dict.fromkeys(label for _, label in levels))
     legend = alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=2)
     lines = alt.Chart(alt.Data(values=level_rows)).mark_line(strokeWidth=1.5).encode(
-        x=_month_axis(), y=alt.Y("value:Q"), detail="part:N",
+        x=axis, y=alt.Y("value:Q"), detail="part:N",
         color=alt.Color("line:N", title=None, legend=None, scale=alt.Scale(
             domain=drawn, range=[MEAN_COLOUR, LIMIT_COLOUR][:len(drawn)])),
         strokeDash=alt.StrokeDash("line:N", title=None, legend=legend, scale=alt.Scale(

@@ -17,6 +17,7 @@ from pipelines.report import charts, labels
 from pipelines.report.html import code, details, missing, month, note, table
 from pipelines.report.marts import Marts
 from pipelines.report.priorities import SIGNAL_SOURCES, Priority
+from pipelines.spc.rare_events import T_MIN_POINTS, t_chart
 
 CHART_MONTHS = 24  # months of history drawn, ending with the reporting month
 CONCERN_ITEMS = 6  # new special-cause concerns listed on the summary page
@@ -311,6 +312,39 @@ def _spc_figure(m: Marts, p: Priority, source: str, frame: pl.DataFrame, level: 
                     "months of 1-4 records." if level else
                     " Counts hidden (signal only): even the whole trust has months of 1-4 "
                     "records.")
+    figure = f'<figure class="chart">{body}<figcaption>{escape(caption)}</figcaption></figure>'
+    if rare and level == p.unit_level and m.case_level is not None:
+        figure += _t_chart_figure(m, p, source, unit_name)
+    return figure
+
+
+def _t_chart_figure(m: Marts, p: Priority, source: str, unit_name: str) -> str:
+    """Restricted pack only (it reads event dates from the case-level file): the rare-event
+    series as days between its records, a T chart (pipelines.spc.rare_events.t_chart)."""
+    if not m.has("record_themes", case_level=True):
+        return ""
+    unit = {"location": "location_id = ?", "directorate": "directorate = ?",
+            "trust": "? = 'trust'"}[p.unit_level]
+    sources = "source in ('incidents', 'complaints', 'fft', 'inquests', 'sjr')" \
+        if source == "all" else "source = ?"
+    dates = [r[0] for r in m.case_level.execute(
+        f"select record_date from record_themes where theme_id = ? and {unit} and {sources} "
+        "and record_date <= ? and record_date is not null order by record_date",
+        [p.theme_id, p.unit_id, *([] if source == "all" else [source]),
+         m.period.months_back(1)[1]]).fetchall()]
+    if len(dates) < 3:
+        return ""
+    chart = t_chart(dates).rename({"date": "month", "days": "value"})
+    title = f"{p.issue}, {unit_name}: {labels.source(source)}, days between records"
+    judged = chart["upl"].is_not_null().any()
+    body = charts.spc_chart(chart, title, rare=not judged,
+                            y_title="Days since previous", time_axis="date",
+                            height=100)
+    caption = (f"T chart of the {chart.height} gaps between {len(dates)} records (restricted: "
+               "from their dates). Shorter gaps than chance explains are special-cause "
+               "concern." if judged else
+               f"The {chart.height} gaps between {len(dates)} records (restricted: from their "
+               f"dates); limits need {T_MIN_POINTS} gaps or more.")
     return f'<figure class="chart">{body}<figcaption>{escape(caption)}</figcaption></figure>'
 
 

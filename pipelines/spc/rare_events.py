@@ -23,16 +23,22 @@ records than the mean there means months of 0 or 1, which the limits cannot tell
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import polars as pl
+
+from pipelines.spc.xmr import xmr
 
 RARE_MEAN = 1.0  # records a month
 RARE_ZERO_SHARE = 0.5  # more than half the months without a record
 
 XMR = "xmr"
 RARE_EVENT = "rare_event"
+T_POWER = 3.6  # Nelson: days between events ** (1 / 3.6) are close to normally distributed
+T_MIN_POINTS = 12  # intervals before limits are drawn (as theme_spc's spc_min_points)
 
 
 def is_rare(values: Sequence[float]) -> bool:
@@ -69,3 +75,21 @@ def no_improvement_at_floor(frame: pl.DataFrame, group_by: list[str]) -> pl.Data
         .then(pl.lit("common_cause")).otherwise(pl.col("variation_icon"))
         .alias("variation_icon"),
     )
+
+
+def t_chart(event_dates: Sequence[dt.date], min_points: int = T_MIN_POINTS) -> pl.DataFrame:
+    """A T chart of the days between consecutive events: one row per event after the first,
+    columns date, days, mean, lpl, upl (in days) and point_type (improvement = a longer gap
+    than chance explains, concern = a shorter one). With fewer than `min_points` intervals
+    the limits and point types are null: too few to judge."""
+    dates = sorted(event_dates)
+    days = [float((later - earlier).days) for earlier, later in pairwise(dates)]
+    frame = pl.DataFrame({"date": dates[1:], "days": days},
+                         schema={"date": pl.Date, "days": pl.Float64})
+    if len(days) < min_points:
+        return frame.with_columns(*(pl.lit(None, pl.Float64).alias(c)
+                                    for c in ("mean", "lpl", "upl")),
+                                  pl.lit(None, pl.String).alias("point_type"))
+    chart = xmr([d ** (1 / T_POWER) for d in days], improvement="increase")
+    back = {c: chart[c].clip(lower_bound=0) ** T_POWER for c in ("mean", "lpl", "upl")}
+    return frame.with_columns(**back, point_type=chart["point_type"])
