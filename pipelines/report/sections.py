@@ -21,6 +21,7 @@ from pipelines.spc.rare_events import T_MIN_POINTS, t_chart
 
 CHART_MONTHS = 24  # months of history drawn, ending with the reporting month
 CONCERN_ITEMS = 6  # new special-cause concerns listed on the summary page
+T_MIN_RECORDS = 5  # a rare series gets a days-between chart from this many records
 
 # A record count of 1-4 in a rationale sentence ("3 records in ...", "2 of them serious").
 SMALL_COUNT_IN_TEXT = re.compile(r"(?<![-\d])\b([1-4]) (records?|of them)\b")
@@ -332,13 +333,13 @@ def _t_chart_figure(m: Marts, p: Priority, source: str, unit_name: str) -> str:
         "and record_date <= ? and record_date is not null order by record_date",
         [p.theme_id, p.unit_id, *([] if source == "all" else [source]),
          m.period.months_back(1)[1]]).fetchall()]
-    if len(dates) < 3:
+    if len(dates) < T_MIN_RECORDS:
         return ""
     chart = t_chart(dates).rename({"date": "month", "days": "value"})
     title = f"{p.issue}, {unit_name}: {labels.source(source)}, days between records"
     judged = chart["upl"].is_not_null().any()
     body = charts.spc_chart(chart, title, rare=not judged,
-                            y_title="Days since previous", time_axis="date",
+                            y_title="Days between", time_axis="date",
                             height=100)
     caption = (f"T chart of the {chart.height} gaps between {len(dates)} records (restricted: "
                "from their dates). Shorter gaps than chance explains are special-cause "
