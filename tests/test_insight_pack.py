@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from pipelines.report import PACK_FILE, WIDE_PACK_FILE, build_pack, default_pack_path
-from pipelines.report.charts import MDC_COLOURS, int_ticks, spc_chart
+from pipelines.report.charts import MDC_COLOURS, int_ticks, signal_strip, spc_chart
 from pipelines.report.html import table
 from pipelines.spc import xmr
 
@@ -67,12 +67,20 @@ def test_rare_event_chart_has_no_limits_and_no_special_cause_colours():
     assert MDC_COLOURS["concern"].lower() not in svg.lower()
 
 
-def test_signal_only_chart_shows_no_counts():
-    values = [3, 1, 4, 1, 2, 2, 3, 1, 4, 2, 2, 3, 4, 1]
+def test_signal_only_chart_shows_no_counts_and_no_shape_to_read_them_from():
+    values = [3, 1, 4, 1, 2, 2, 3, 1, 4, 2, 2, 3, 4, 1, 9]
     frame = xmr(values, improvement="decrease").with_columns(month=_months(len(values)))
-    texts = _texts(spc_chart(frame, "Falls, Whole trust: complaints", show_values=False))
+    svg = signal_strip(frame, "Falls, Whole trust: complaints")
+    texts = _texts(svg)
     assert not [t for t in texts if t.isdigit()], texts
-    assert "Mean" in texts
+    assert "Mean" not in texts and "Records a month" not in texts
+    assert "Special cause: concern" in texts  # the signal is what is shown
+    root = ET.fromstring(svg)
+    marks = [g for g in root.iter(f"{SVG}g")
+             if {"mark-symbol", "role-mark"} <= set((g.get("class") or "").split())]
+    dots = [e.get("transform") for g in marks for e in g if e.get("transform")]
+    assert len(dots) == len(values)
+    assert len({t.split(",")[1] for t in dots}) == 1  # every dot on one line: no shape
 
 
 @pytest.mark.parametrize(("top", "ticks"), [

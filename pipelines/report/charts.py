@@ -97,15 +97,30 @@ def int_ticks(top: float, most: int = 5) -> list[int]:
         magnitude *= 10
 
 
-def _count_axis(title: str, top: float, show_values: bool = True) -> alt.Y:
+def _count_axis(title: str, top: float) -> alt.Y:
     """A count axis from 0 with whole-number ticks only."""
     ticks = int_ticks(top)
     return alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, ticks[-1]], nice=False),
-                 axis=alt.Axis(values=ticks, format="d", labels=show_values))
+                 axis=alt.Axis(values=ticks, format="d"))
+
+
+def signal_strip(frame: pl.DataFrame, title: str, width: int = FULL_WIDTH) -> str:
+    """Only the signal of an SPC chart: one dot per month coloured by its point type, on a
+    single line, with no count, no line shape and no limits to read counts back from."""
+    rows = [{"month": r["month"].isoformat(),
+             "point": POINT_LABELS[point_category(r["point_type"])]}
+            for r in frame.select("month", "point_type").to_dicts()]
+    chart = alt.Chart(alt.Data(values=rows)).mark_circle(size=70, opacity=1).encode(
+        x=_month_axis(), y=alt.value(14),
+        color=alt.Color("point:N", title=None, scale=alt.Scale(
+            domain=list(POINT_LABELS.values()), range=list(MDC_COLOURS.values())),
+            legend=alt.Legend(orient="top", symbolType="circle")),
+    ).properties(title=title, width=width, height=28)
+    return render(chart, "spc-chart signal-only", title)
 
 
 def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
-              show_values: bool = True, y_title: str = "Records a month",
+              y_title: str = "Records a month",
               time_axis: str = "month", width: int = FULL_WIDTH, height: int = 125) -> str:
     """A Making Data Count XmR chart of monthly counts as one <svg>.
 
@@ -113,9 +128,7 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
     point_type (as theme_spc gives them); with time_axis="date" the rows are events at any
     date (a T chart of days between events). The lower limit is drawn at zero at most (a count
     cannot be negative). rare: a rare-event series (theme_spc.spc_method = 'rare_event'):
-    counts and mean only, grey points, no limits. show_values: False draws the signal only
-    (point colours, mean and limits as shapes) with no count on the axis or in tooltips, for
-    wide circulation of a series with months of 1-4.
+    counts and mean only, grey points, no limits.
     """
     data = frame.select(
         pl.col("month").cast(pl.Date), pl.col("value").cast(pl.Float64), "mean",
@@ -133,13 +146,13 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
     rows = data.with_columns(pl.col("month").cast(pl.String)).to_dicts()
     axis = _month_axis(monthly=time_axis == "month")
     base = alt.Chart(alt.Data(values=rows)).encode(x=axis)
-    y = _count_axis(y_title, top, show_values)
+    y = _count_axis(y_title, top)
     when = "%B %Y" if time_axis == "month" else "%-d %B %Y"
-    tooltip = ([alt.Tooltip("month:T", format=when), alt.Tooltip("value:Q", title=y_title),
-                alt.Tooltip("point:N", title="type")] if show_values else [])
+    tooltip = [alt.Tooltip("month:T", format=when), alt.Tooltip("value:Q", title=y_title),
+               alt.Tooltip("point:N", title="type")]
     line = base.mark_line(color=MDC_COLOURS["common_cause"], strokeWidth=1.5).encode(y=y)
     points = base.mark_circle(size=55, opacity=1, stroke="white", strokeWidth=0.8).encode(
-        y=y, tooltip=tooltip or alt.Undefined,
+        y=y, tooltip=tooltip,
         color=alt.Color("point:N", title=None, scale=alt.Scale(
             domain=list(POINT_LABELS.values()), range=list(MDC_COLOURS.values())),
             legend=None if rare else alt.Legend(orient="top", symbolType="circle")))

@@ -304,10 +304,12 @@ def _spc_figure(m: Marts, p: Priority, source: str, frame: pl.DataFrame, level: 
     title = f"{p.issue}, {unit_name}: {labels.source(source)}"
     if frame["mean"].is_null().all():
         caption = "Too few months for limits (fewer than the minimum for an SPC chart)."
-        body = charts.spc_chart(frame, title, rare=True, show_values=bool(level))
+        rare = True
     else:
-        body = charts.spc_chart(frame, title, rare=rare, show_values=bool(level))
         caption = _variation(frame, rare)
+    body = (charts.spc_chart(frame, title, rare=rare) if level
+            else charts.signal_strip(frame.with_columns(
+                pl.lit("common_cause").alias("point_type")) if rare else frame, title))
     if level != p.unit_level:
         caption += (f" Shown for the {labels.UNIT_LEVELS[level]}: the ward's chart would show "
                     "months of 1-4 records." if level else
