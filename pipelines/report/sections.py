@@ -306,7 +306,7 @@ def _spc_figure(m: Marts, p: Priority, source: str, frame: pl.DataFrame, level: 
         caption = "Too few months for limits (fewer than the minimum for an SPC chart)."
         rare = True
     else:
-        caption = _variation(frame, rare)
+        caption = _variation(frame, rare, counts_shown=bool(level))
     body = (charts.spc_chart(frame, title, rare=rare) if level
             else charts.signal_strip(frame.with_columns(
                 pl.lit("common_cause").alias("point_type")) if rare else frame, title))
@@ -351,7 +351,9 @@ def _t_chart_figure(m: Marts, p: Priority, source: str, unit_name: str) -> str:
     return f'<figure class="chart">{body}<figcaption>{escape(caption)}</figcaption></figure>'
 
 
-def _variation(frame: pl.DataFrame, rare: bool) -> str:
+def _variation(frame: pl.DataFrame, rare: bool, counts_shown: bool = True) -> str:
+    if rare and not counts_shown:  # a signal-only chart: no figure that hints at counts
+        return "Too sparse for an XmR chart: drawn without special-cause colours."
     if rare:
         empty = int((frame["value"] == 0).sum())
         return (f"Too sparse for an XmR chart (mean {frame['mean'][-1]:.2f} records a month "
