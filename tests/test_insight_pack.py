@@ -251,3 +251,19 @@ def test_both_packs_render_print_and_stay_within_budget_in_chromium(packs):
     (ARTIFACTS / "insight_pack_measures.json").write_text(json.dumps(measured, indent=2))
     print(f"\ninsight packs: {measured} (screenshots and PDFs in {ARTIFACTS})")
     assert all(m["pdf_pages"] >= 2 for m in measured.values())
+
+
+def test_wide_pack_of_other_trusts_shows_each_planted_problem(scenario_trust):
+    """Trusts the demo was not tuned on: the wide pack renders, names each planted problem
+    on its summary page and holds no record id."""
+    from pipelines.report import render_pack
+
+    workspace, truth, name = scenario_trust
+    page = render_pack(workspace.marts, wide_circulation=True)
+    summary = page[page.index('id="summary"'):page.index('id="psirp"')]
+    themes = dict(workspace.query("select theme_id, theme_name from themes"))
+    for problem in truth["problems"]:
+        assert themes[problem["theme"]] in summary, (name, problem["name"])
+    record_ids = [r[0] for r in workspace.query(
+        "select record_id from record_themes", file=workspace.case_level)]
+    assert not any(f">{i}<" in page for i in record_ids)
