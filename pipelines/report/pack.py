@@ -69,10 +69,6 @@ figure.chart { margin: 8px 0 14px; page-break-inside: avoid; break-inside: avoid
 tr, figure, .summary-grid > div { page-break-inside: avoid; break-inside: avoid; }
 thead { display: table-header-group; }
 svg { max-width: 100%; height: auto; }
-.badges { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 4px; }
-.badge { display: inline-flex; align-items: center; gap: 6px; border: 1px solid #AEB7BD;
-         border-radius: 14px; padding: 2px 10px 2px 3px; font-size: 13px; }
-.badge-none { padding-left: 10px; color: var(--grey); }
 footer { margin-top: 40px; color: var(--grey); font-size: 13px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
