@@ -27,7 +27,8 @@ MAX_SCALE = 20.0  # a demo trust 20 times the mid-size one is ~3 million rows: p
 
 def fail(message: str, code: int) -> typer.Exit:
     """Print one clear line and return the Exit to raise with the documented code."""
-    console.print(f"[red]{message}[/]", soft_wrap=True, markup=True, highlight=False)
+    # Not markup: an error message can hold square brackets (a path, a SQL error).
+    console.print(message, style="red", soft_wrap=True, markup=False, highlight=False)
     return typer.Exit(code)
 
 
