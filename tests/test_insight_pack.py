@@ -264,6 +264,8 @@ def test_wide_pack_of_other_trusts_shows_each_planted_problem(scenario_trust):
     themes = dict(workspace.query("select theme_id, theme_name from themes"))
     for problem in truth["problems"]:
         assert themes[problem["theme"]] in summary, (name, problem["name"])
+    # Records about patients; audits are published by id in the marts file anyway.
     record_ids = [r[0] for r in workspace.query(
-        "select record_id from record_themes", file=workspace.case_level)]
-    assert not any(f">{i}<" in page for i in record_ids)
+        "select record_id from record_themes where source <> 'audit'",
+        file=workspace.case_level)]
+    assert record_ids and not any(f">{i}<" in page for i in record_ids)
