@@ -108,16 +108,17 @@ def top_priorities(m: Marts, priorities: list[Priority]) -> str:
     rows = []
     for p in priorities:
         frame, level = safe_series(m, p, "all")
-        spark = ""
-        if frame.height:
-            shown = frame["value"].to_list() if level else [None] * frame.height
-            if level:
-                spark = charts.sparkline(frame["month"].to_list(), shown,
-                                         f"{p.issue} at {p.unit_name}: records a month")
-            if level and level != p.unit_level:
+        if not frame.height:
+            spark = "–"
+        elif not level:  # wide circulation, and even the trust has months of 1-4
+            spark = '<span class="small">not shown: months of 1-4 records</span>'
+        else:
+            spark = charts.sparkline(frame["month"].to_list(), frame["value"].to_list(),
+                                     f"{p.issue} at {p.unit_name}: records a month")
+            if level != p.unit_level:
                 spark += f'<div class="small">{escape(labels.UNIT_LEVELS[level])} trend</div>'
         rows.append({"rank": p.rank, "issue": f"{p.issue} — {p.where}",
-                     "trend": spark or "–", "evidence": evidence(p, m.wide),
+                     "trend": spark, "evidence": evidence(p, m.wide),
                      "response": p.response})
     return table(rows, [("rank", "Rank"), ("issue", "Issue and where"),
                         ("trend", f"Records a month, last {CHART_MONTHS} months"),
