@@ -9,8 +9,6 @@ marts built without it would read as "nothing here" where the truth is "not meas
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,9 +74,3 @@ def load_profile(folder: Path | None = None) -> Profile:
         sources[source] = SourceExpectation(source, expected, days)
     return Profile(path, sources)
 
-
-def as_of_date() -> dt.date:
-    """The day freshness is judged on: TRIANGULATE_AS_OF_DATE (YYYY-MM-DD) or today. dbt's
-    `as_of_date()` macro reads the same variable."""
-    configured = os.environ.get("TRIANGULATE_AS_OF_DATE")
-    return dt.date.fromisoformat(configured) if configured else dt.date.today()

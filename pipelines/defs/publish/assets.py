@@ -42,11 +42,12 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 @dg.asset(key=["published", "insight_pack"], group_name="published",
           deps=[published_marts], kinds={"html"})
 def insight_pack(context: dg.AssetExecutionContext, marts: MartsResource) -> dg.MaterializeResult:
-    """`data/marts/insight_pack.html`: the quality insight pack (PSIRP draft, MDC SPC charts of
-    the top priorities, heatmap, FFT, complaints, deaths, PFD, audit, data quality), one
-    self-contained HTML file built from the published marts. Restricted to the patient safety
-    team: it holds small numbers and record ids (`build_pack(..., wide_circulation=True)`
-    writes the suppressed version)."""
+    """`data/marts/insight_pack.html`: the quality insight pack (a one-page summary, then the
+    PSIRP draft, MDC SPC charts of the top priorities, heatmap, FFT, complaints, deaths, PFD,
+    audit, data quality), one self-contained HTML file built from the published marts.
+    Restricted to the patient safety team: it holds small numbers and record ids. The
+    wide-circulation pack (`triangulate report --wide`) has its own file,
+    `insight_pack_wide.html`, which this asset never writes."""
     from pipelines.report import build_pack
 
     path = build_pack(marts.folder())
