@@ -130,10 +130,14 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
     cannot be negative). rare: a rare-event series (theme_spc.spc_method = 'rare_event'):
     counts and mean only, grey points, no limits.
     """
+    # Values rounded to 2 places: a reader needs no more, and long decimals in the SVG's
+    # labels would read as phone numbers to the identifier guard.
     data = frame.select(
-        pl.col("month").cast(pl.Date), pl.col("value").cast(pl.Float64), "mean",
-        pl.col("lpl").clip(lower_bound=0) if "lpl" in frame.columns else pl.lit(None),
-        "upl", pl.col("point_type"),
+        pl.col("month").cast(pl.Date), pl.col("value").cast(pl.Float64).round(2),
+        pl.col("mean").round(2),
+        (pl.col("lpl").clip(lower_bound=0) if "lpl" in frame.columns else pl.lit(None))
+        .cast(pl.Float64).round(2).alias("lpl"),
+        pl.col("upl").round(2), pl.col("point_type"),
     ).with_columns(
         pl.col("point_type").map_elements(lambda t: POINT_LABELS[point_category(t)],
                                           return_dtype=pl.String).alias("point"),

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from pipelines.lib.reporting_period import PERIOD_SOURCES
+from pipelines.lib.profile import DEFAULT_STALE_AFTER_DAYS
 from pipelines.report import labels
-from pipelines.report.html import code, details, fmt, missing, month, note, table
+from pipelines.report.html import code, details, fmt, missing, note, table
 from pipelines.report.marts import Marts
-from pipelines.report.priorities import SIGNAL_SOURCES
-
-# Quality marts other stages publish (the coder's coding_quality, the loader's
-# field_coverage): shown here as they come, each as its own table, when present.
-OTHER_QUALITY_MARTS = {
-    "coding_quality": "How well records are coded to themes",
-    "field_coverage": "How completely each source fills its fields",
-}
-# A source whose latest month is this many months before the reporting month is flagged
-# (inquests and SJRs come in slowly, so they get more slack).
-STALE_AFTER = {source: 1 for source in PERIOD_SOURCES} | {"inquests": 4, "sjr": 3}
-
 
 # Data-quality marts summed for the summary page: (mart, two sums, sentence when the first
 # is not zero).
@@ -32,6 +20,16 @@ COUNTED_WARNINGS = [
     ("unresolved_locations", "select count(*), sum(n_records) from unresolved_locations",
      "{0:,} location spellings ({1:,} records) are not in the location reference, so those "
      "records count only trust-wide."),
+    ("theme_coverage", "select sum(recent_records_without_theme), sum(recent_records) "
+     "from theme_coverage",
+     "{0:,} of {1:,} recent incidents, complaints, inquests and SJRs have no theme at all, so "
+     "they count in no signal (Data quality says which source)."),
+    ("withheld_values", "select count(*), sum(n_records) from withheld_values",
+     "{0:,} typed values ({1:,} records) are withheld because they could name someone; the "
+     "patient safety team sees them in the case-level file."),
+    ("identifier_redactions", "select sum(n_cells), count(*) from identifier_redactions",
+     "{0:,} published cells looked like a patient identifier and were redacted (in {1:,} "
+     "table columns: see identifier_redactions)."),
 ]
 
 
@@ -43,30 +41,27 @@ def warnings(m: Marts) -> list[str]:
             [(first, second)] = m.marts.execute(sql).fetchall()
             if first:
                 out.append(sentence.format(int(first), int(second or 0)))
-    present = dict(_latest_months(m))
-    for source in SIGNAL_SOURCES:
-        if source not in present:
-            out.append(f"{labels.source(source)}: no records up to the reporting month; the "
-                       f"export folder is missing or empty, so every figure leaves it out.")
-    for source, latest in present.items():
-        behind = (m.period.month.year - latest.year) * 12 + m.period.month.month - latest.month
-        if behind >= STALE_AFTER.get(source, 1):
-            out.append(f"{labels.source(source)}: the latest month with records is "
-                       f"{month(latest)}, {behind} months before the reporting month; the "
-                       "export may be missing.")
-    for mart, title in OTHER_QUALITY_MARTS.items():
+    if m.has("source_freshness"):
+        # Optional inputs (national PFD reports, activity) not sent are no warning.
+        for r in m.rows("select source, state, is_expected, newest_record_date "
+                        "from source_freshness where state <> 'ok' and source in "
+                        "(select unnest(?)) order by source", [list(DEFAULT_STALE_AFTER_DAYS)]):
+            out.append(f"{labels.source(r['source'])}: " + (
+                "not sent by this trust (the trust profile does not expect it), so every "
+                "figure leaves it out." if r["state"] == "not_sent" else
+                f"{labels.words(r['state'])} at the last refresh (newest record "
+                f"{fmt(r['newest_record_date'])})."))
+    if m.has("psirp_national_requirements_summary"):
+        for r in m.rows("select requirement_name, measurability_gaps "
+                        "from psirp_national_requirements_summary where quarter_start = ? "
+                        "and measurability <> 'measurable' order by requirement_name",
+                        [m.period.quarter_start]):
+            out.append(f"{escape(r['requirement_name'])}: cannot be fully measured this "
+                       f"quarter ({escape(r['measurability_gaps'])}).")
+    for mart in ("coding_quality", "field_coverage"):
         if not m.has(mart):
-            out.append(f"{escape(title)}: not measured in this refresh ({code(mart)} not "
-                       "published).")
+            out.append(f"{code(mart)} is not published in this refresh.")
     return out
-
-
-def _latest_months(m: Marts) -> list[tuple]:
-    if not m.has("theme_counts"):
-        return []
-    return m.marts.execute(
-        "select source, max(month) from theme_counts where source <> 'audit' and month <= ? "
-        "group by source order by source", [m.period.month]).fetchall()
 
 
 def _mart_table(m: Marts, mart: str, sql: str, columns: list[tuple[str, str]],
@@ -117,24 +112,49 @@ def data_quality(m: Marts) -> str:
                               ("n_records", "Records"), ("last_seen_date", "Last seen")],
                              counts=["n_records"], empty="Every location resolves.")
     parts.append(details("Location spellings not yet in the location reference", unresolved))
-    parts.append("<h3>Source freshness</h3>")
-    latest = _latest_months(m)
-    if latest:
-        rows = [{"source": labels.source(s), "latest": month(d)} for s, d in latest]
-        parts.append(note(f"Latest month with a themed record in each source, up to the "
-                          f"reporting month ({m.period.label}): a source that stops short of "
-                          "the others has probably not been exported."))
-        parts.append(table(rows, [("source", "Source"), ("latest", "Latest month")]))
+    parts.append("<h3>Sources</h3>")
+    parts.append(_mart_table(
+        m, "source_freshness",
+        "select source, is_expected, files, rows_loaded, newest_record_date, days_old, "
+        "stale_after_days, state from source_freshness order by source",
+        [("source", "Source"), ("is_expected", "Expected"), ("files", "Files"),
+         ("rows_loaded", "Rows loaded"), ("newest_record_date", "Newest record"),
+         ("days_old", "Days old at refresh"), ("stale_after_days", "Stale after (days)"),
+         ("state", "Verdict")]))
+    parts.append("<h3>Records with no theme</h3>")
+    parts.append(_mart_table(
+        m, "theme_coverage",
+        "select source, records, records_without_theme, pct_without_theme, recent_records, "
+        "recent_records_without_theme from theme_coverage order by source",
+        [("source", "Source"), ("records", "Records"),
+         ("records_without_theme", "Without a theme"), ("pct_without_theme", "%"),
+         ("recent_records", "Recent records"),
+         ("recent_records_without_theme", "Recent, without a theme")]))
+    parts.append("<h3>How well narratives are themed</h3>")
+    if m.has("coding_quality"):
+        parts.append(note("Measured each night on this trust's incidents, complaints and SJRs "
+                          "filed under a specific code: each is themed from its text by a "
+                          "classifier that has not seen it, and compared with its code."))
+        parts.append(details("Precision and recall per theme", _mart_table(
+            m, "coding_quality",
+            "select case method when 'narrative_model' then 'Narrative classifier' "
+            "else 'Keyword rules' end as method_name, theme_name, records_evaluated, "
+            "precision, recall, records_themed from coding_quality "
+            "order by theme_name, method_name",
+            [("method_name", "Method"), ("theme_name", "Theme"),
+             ("records_evaluated", "Records evaluated"), ("precision", "Precision"),
+             ("recall", "Recall"), ("records_themed", "Generic-coded records themed")])))
     else:
-        parts.append(missing("theme_counts"))
-    for mart, title in OTHER_QUALITY_MARTS.items():
-        parts.append(f"<h3>{escape(title)}</h3>")
-        if m.has(mart):
-            rows = m.rows(f'select * from "{mart}"')
-            parts.append(table(rows, [(k, labels.words(k)) for k in (rows[0] if rows else {})],
-                               empty="No rows."))
-        else:
-            parts.append(missing(mart))
+        parts.append(missing("coding_quality"))
+    parts.append("<h3>Fields the exports do not carry</h3>")
+    parts.append(_mart_table(
+        m, "field_coverage",
+        "select source, entity, field, files_carrying, files, pct_filled from field_coverage "
+        "where not is_mapped or pct_filled < 50 order by source, entity, field",
+        [("source", "Source"), ("entity", "Table"), ("field", "Field"),
+         ("files_carrying", "Files carrying it"), ("files", "Files"),
+         ("pct_filled", "% of rows filled")],
+        empty="Every field is carried and at least half filled."))
     return "".join(parts)
 
 

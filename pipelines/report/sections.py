@@ -130,23 +130,47 @@ def national_this_quarter(m: Marts) -> str:
     if not m.has("psirp_national_requirements_summary"):
         return missing("psirp_national_requirements_summary")
     quarter = m.period.quarter_start
-    rows = m.rows(
-        "select requirement_name, required_response, sum(events)::int as events, "
-        "sum(done)::int as done, sum(outstanding)::int as outstanding, "
-        "sum(not_recorded)::int as not_recorded from psirp_national_requirements_summary "
-        "where quarter_start = ? group by all having sum(events) > 0 "
-        "order by requirement_name", [quarter])
+    rows = _measured(m.rows(
+        f"select requirement_name, required_response, {NATIONAL_SUMS} "
+        "from psirp_national_requirements_summary where quarter_start = ? group by all "
+        "having sum(events) > 0 or bool_or(measurability <> 'measurable') "
+        "order by requirement_name", [quarter]))
     end = add_months(quarter, 2)
     caption = (f"{quarter:%b}–{end:%b %Y}" + (f", to the end of {m.period.month:%B}"
                                               if end != m.period.month else ""))
-    return table(rows, [("requirement_name", "Requirement"),
-                        ("required_response", "Required response"), ("done", "Done"),
-                        ("outstanding", "Outstanding"), ("not_recorded", "Not recorded"),
-                        ("events", "Events")],
-                 wide=m.wide, counts=["done", "outstanding", "not_recorded"],
-                 row_total="events", caption=caption,
+    return table(rows, NATIONAL_COLUMNS, wide=m.wide, counts=["done", "outstanding",
+                 "not_recorded"], row_total="events", caption=caption,
                  empty=f"No events met a national requirement in the quarter from "
-                       f"{month(quarter)}.")
+                       f"{month(quarter)}, and every requirement could be measured.")
+
+
+# The national-requirement tables: counts, and whether the exports can measure them at all
+# (a requirement whose input field the export does not carry reads "not measurable", never 0).
+NATIONAL_SUMS = (
+    "sum(done)::int as done, sum(outstanding)::int as outstanding, "
+    "sum(not_recorded)::int as not_recorded, sum(events)::int as events, "
+    "bool_and(measurability = 'measurable') as measurable, "
+    "bool_or(measurability = 'not_measurable') as not_measurable, "
+    "string_agg(distinct measurability_gaps, '; ') as gaps")
+NATIONAL_COLUMNS = [
+    ("requirement_name", "Requirement"), ("required_response", "Required response"),
+    ("done", "Done"), ("outstanding", "Outstanding"), ("not_recorded", "Response not recorded"),
+    ("events", "Events"), ("measured", "Can the exports measure it?")]
+
+
+def _measured(rows: list[dict]) -> list[dict]:
+    """Rows with a `measured` sentence; a requirement that cannot be measured and has no
+    events found shows no counts at all, so no 0 reads as "none"."""
+    for r in rows:
+        if r.pop("measurable"):
+            r["measured"] = "yes"
+        else:
+            r["measured"] = ("not measurable: " if r["not_measurable"] else "partly: ") + (
+                r["gaps"] or "")
+            if not r["events"]:
+                r.update(done=None, outstanding=None, not_recorded=None, events=None)
+        del r["not_measurable"], r["gaps"]
+    return rows
 
 
 def changes(m: Marts) -> str:
@@ -205,18 +229,13 @@ def psirp(m: Marts, priorities: list[Priority]) -> str:
                   f"problems in care, ...) in the four quarters from {month(first)} to "
                   f"{month(m.period.month)}.")]
     if m.has("psirp_national_requirements_summary"):
-        rows = m.rows(
-            "select requirement_name, required_response, "
-            "sum(done)::int as done, sum(outstanding)::int as outstanding, "
-            "sum(not_recorded)::int as not_recorded, sum(events)::int as events "
+        rows = _measured(m.rows(
+            f"select requirement_name, required_response, {NATIONAL_SUMS} "
             "from psirp_national_requirements_summary where quarter_start between ? and ? "
-            "group by all order by requirement_name", [first, m.period.quarter_start])
-        parts.append(table(rows, [
-            ("requirement_name", "Requirement"), ("required_response", "Required response"),
-            ("done", "Done"), ("outstanding", "Outstanding"),
-            ("not_recorded", "Response not recorded"), ("events", "Events")],
-            wide=m.wide, counts=["done", "outstanding", "not_recorded"], row_total="events",
-            total_row=True))
+            "group by all order by requirement_name", [first, m.period.quarter_start]))
+        parts.append(table(rows, NATIONAL_COLUMNS, wide=m.wide,
+                           counts=["done", "outstanding", "not_recorded"], row_total="events",
+                           total_row=True))
     else:
         parts.append(missing("psirp_national_requirements_summary"))
     if not m.wide:
