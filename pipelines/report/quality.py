@@ -64,6 +64,10 @@ def warnings(m: Marts) -> list[str]:
     return out
 
 
+# Columns holding codes (canonical field and table names, verdicts): shown in words.
+CODE_COLUMNS = ("entity", "field", "state")
+
+
 def _mart_table(m: Marts, mart: str, sql: str, columns: list[tuple[str, str]],
                 **options) -> str:
     """The rows `sql` reads from `mart` as a table, or a note that the mart is missing."""
@@ -73,6 +77,9 @@ def _mart_table(m: Marts, mart: str, sql: str, columns: list[tuple[str, str]],
     for r in rows:
         if "source" in r:
             r["source"] = labels.source(r["source"])
+        for key in CODE_COLUMNS:
+            if key in r:
+                r[key] = labels.words(r[key])
     return table(rows, columns, wide=m.wide, **options)
 
 
