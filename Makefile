@@ -22,8 +22,13 @@ demo: install  ## generate the demo trust and run the nightly refresh on it
 refresh: install  ## run the nightly refresh on whatever is in data/raw/
 	$(BIN)/triangulate refresh
 
+# The new_export_files sensor starts a refresh only for files written since the last
+# successful one. `dagster dev` still works but warns that `dg dev` supersedes it (dg is a
+# separate package): that one warning is silenced.
+DEV_PORT ?= 3000
 dev: install  ## Dagster UI on http://127.0.0.1:3000
-	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	PYTHONWARNINGS='ignore:Function `dev_command` is superseded' \
+	  $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p $(DEV_PORT)
 
 # Headless Chromium and its driver (Debian packages) for the insight pack's browser test;
 # apt-get runs only when they are missing, so this costs nothing once installed.

@@ -23,7 +23,7 @@ def build_suites():
         "activity_monthly",
         *(gxe.ExpectColumnValuesToBeBetween(
             column=column, max_value=maximum,
-            meta=warn(f"'{{value}}' {column} is more than {maximum:,} for one location in "
-                      "one month: a trust-wide or year-to-date total?"))
+            meta=warn(f"{column} is more than {maximum:,} for one location in one month "
+                      "(the cell reads {value}): a trust-wide or year-to-date total?"))
           for column, maximum in PLAUSIBLE_MAXIMUM.items()),
     )}

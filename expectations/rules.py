@@ -2,8 +2,8 @@
 
 Each expectation's `meta` says what a failure means: `reject` quarantines the failing rows
 (they cannot be used as they are), `warn` only reports them (the record is still usable, the
-team should look). `reason` is the sentence a user reads in `rejected_rows`; `{value}` is the
-offending value.
+team should look). `reason` is the sentence a user reads in `rejected_rows`; `{value}` becomes the
+offending cell's shape (`pipelines.lib.cell_shape`), never the value: reasons are published.
 """
 
 from __future__ import annotations
@@ -31,15 +31,17 @@ def canonical_expectations(entity: Entity) -> list[gxe.Expectation]:
         if field.kind == ENUM:
             expectations.append(gxe.ExpectColumnValuesToBeInSet(
                 column=field.name, value_set=list(field.values),
-                meta=reject(f"'{{value}}' is not a known {field.name} (expected one of "
-                            f"{', '.join(field.values)}; map it under values.{field.name})")))
+                meta=reject(f"{field.name} is not a known value (the cell reads {{value}}; "
+                            f"expected one of {', '.join(field.values)}; map it under "
+                            f"values.{field.name})")))
         if field.minimum is not None or field.maximum is not None:
             expectations.append(gxe.ExpectColumnValuesToBeBetween(
                 column=field.name, min_value=field.minimum, max_value=field.maximum,
-                meta=reject(f"'{{value}}' is outside the range {field.minimum:g}.."
-                            f"{field.maximum:g} of {field.name}" if field.maximum is not None
-                            else f"'{{value}}' is below the minimum {field.minimum:g} "
-                                 f"of {field.name}")))
+                meta=reject(f"{field.name} is outside the range {field.minimum:g}.."
+                            f"{field.maximum:g} (the cell reads {{value}})"
+                            if field.maximum is not None
+                            else f"{field.name} is below the minimum {field.minimum:g} "
+                                 "(the cell reads {value})")))
     return expectations
 
 

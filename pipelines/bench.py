@@ -63,7 +63,8 @@ def bench(scale: float, seed: int, keep: bool) -> dict:
         "DAGSTER_HOME": str(root / "dagster_home"),
     }
     (root / "dagster_home").mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
+    shutil.copy(PROJECT_ROOT / ".dagster_home" / "dagster.yaml",
+                root / "dagster_home" / "dagster.yaml")
     started = time.perf_counter()
     generate_trust(root / "raw", seed=seed, scale=scale)
     generated = time.perf_counter() - started

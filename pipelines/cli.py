@@ -1,13 +1,16 @@
 """`triangulate`: generate a demo trust, run the nightly refresh, see what it found.
 
 Exit codes a scheduler can act on: 0 success; 1 the refresh failed (published marts were left
-as they were) or `status` found the last refresh failed; 2 wrong usage or bad SQL; 3 no
-published marts yet; 4 (`status`) an expected source is missing or stale; 5 (`refresh`)
-another refresh is running, so this one did not start.
+as they were) or `status` found the last refresh failed; 2 wrong usage (a bad option, path,
+date setting or SQL); 3 no published marts yet (or none that can be read); 4 (`status`) an
+expected source is missing or stale; 5 (`refresh`) another refresh is running, so this one
+did not start.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from pipelines.lib import settings
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
@@ -34,23 +38,59 @@ def main(verbose: bool = typer.Option(
 
 
 def _say(text: str, style: str = "") -> None:
-    """One message line, never wrapped (it may name long paths)."""
-    console.print(f"[{style}]{escape(text)}[/]" if style else escape(text), soft_wrap=True)
+    """One message line, never wrapped (it may name long paths), as text: not markup, since a
+    message can hold square brackets (a path, a SQL error)."""
+    console.print(text, style=style or None, soft_wrap=True, markup=False, highlight=False)
+
+
+USAGE, NOT_PUBLISHED = 2, 3  # exit codes (module docstring)
+MAX_SCALE = 20.0  # a demo trust 20 times the mid-size one is ~3 million rows: plenty
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print one clear line and return the Exit to raise with the documented code."""
+    _say(message, "red")
+    return typer.Exit(code)
+
+
+def _use_default_dagster_home() -> None:
+    """The CLI runs with no environment set up: the project's own Dagster home unless
+    DAGSTER_HOME says otherwise (as `refresh` does)."""
+    from pipelines.refresh import DAGSTER_HOME
+
+    os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
+
+
+def _output_folder(out: Path, option: str) -> Path:
+    if out.exists() and not out.is_dir():
+        raise fail(f"{option} {out}: is a file, not a folder", USAGE)
+    return out
 
 
 @app.command()
 def generate(
     out: Path = typer.Option(None, help="Folder for the exports (default: data/raw/)."),
     seed: int = typer.Option(42, help="Random seed: the same seed gives the same files."),
-    scale: float = typer.Option(1.0, help="Volume multiplier (1.0 = a mid-size acute trust)."),
+    scale: float = typer.Option(1.0, help="Volume multiplier (1.0 = a mid-size acute trust; "
+                                          f"more than 0, at most {MAX_SCALE:g})."),
     scenario: Path = typer.Option(None, help="Scenario YAML of planted problems and decoys."),
 ) -> None:
     """Generate a fictional acute trust's exports of all six sources into data/raw/."""
+    if not 0 < scale <= MAX_SCALE:
+        raise fail(f"--scale {scale:g}: must be more than 0 and at most {MAX_SCALE:g}", USAGE)
+    if seed < 0:
+        raise fail(f"--seed {seed}: must be 0 or more", USAGE)
+    if scenario is not None and not scenario.is_file():
+        raise fail(f"--scenario {scenario}: no such file", USAGE)
+    out = _output_folder(out or settings.raw_dir(), "--out")
     from pipelines.demo import generate_trust
+    from pipelines.demo.scenario import ScenarioError
 
-    out = out or settings.raw_dir()
     started = time.perf_counter()
-    truth = generate_trust(out, seed=seed, scale=scale, scenario=scenario)
+    try:
+        truth = generate_trust(out, seed=seed, scale=scale, scenario=scenario)
+    except (ScenarioError, ValueError, OSError) as error:
+        raise fail(f"generate: {error}", USAGE) from None
     console.print(f"Demo trust written to [bold]{out}[/] in {time.perf_counter() - started:.1f} s; "
                   f"planted scenario in {out / 'scenario_truth.json'}")
     for problem in truth.get("problems", []):
@@ -67,6 +107,7 @@ def refresh(wait: float = typer.Option(
     failed step (file, mapping, row, what is wrong, what to do); tracebacks go to the run log."""
     from pipelines.lib.errors import UserFacingError, safe_summary
     from pipelines.lib.refresh_lock import RefreshRunning
+    from pipelines.lib.settings import SettingError
     from pipelines.refresh import run_refresh
 
     verbose = _options["verbose"]
@@ -78,6 +119,8 @@ def refresh(wait: float = typer.Option(
     except RefreshRunning as error:
         _say(f"Refresh not started: {error}", "bold yellow")
         raise typer.Exit(5) from None
+    except SettingError as error:
+        raise fail(f"Refresh not started: {error}", USAGE) from None
     except UserFacingError as error:
         _say(f"Refresh failed: {error}; the published marts were left as they were.", "bold red")
         raise typer.Exit(1) from None
@@ -177,13 +220,32 @@ def status() -> None:
     """When the marts were last published, how fresh each source is, and what the last
     refresh's checks found. Exit 1 when the last refresh failed, 3 when nothing is published,
     4 when an expected source is missing or stale."""
-    from pipelines.lib.marts_reader import MartsNotPublished, open_marts
-    from pipelines.lib.run_history import last_refresh
+    import duckdb
 
-    run = last_refresh()
-    if run is None:
-        console.print("No refresh has run with this DAGSTER_HOME yet.")
+    from pipelines.lib.marts_reader import MartsNotPublished, open_marts
+    from pipelines.lib.reporting_period import (
+        AsOfDateError,
+        as_of_date,
+        last_complete_month,
+        reporting_period,
+    )
+    from pipelines.lib.run_history import RunHistoryError, last_refresh
+
+    try:
+        as_of = as_of_date()
+    except AsOfDateError as error:
+        raise fail(str(error), USAGE) from None
+    _use_default_dagster_home()
+    try:
+        run = last_refresh()
+    except RunHistoryError as error:
+        run = None
+        console.print(f"[yellow]{error}[/]", soft_wrap=True)
     else:
+        if run is None:
+            console.print(f"No refresh has run with this Dagster home "
+                          f"({os.environ['DAGSTER_HOME']}) yet.", soft_wrap=True)
+    if run is not None:
         colour = "green" if run.status == "SUCCESS" else "red"
         console.print(f"Last refresh: [bold {colour}]{run.status}[/] (run {run.run_id}, started "
                       f"{run.started_at:%Y-%m-%d %H:%M} UTC); {run.checks_passed} checks passed, "
@@ -193,40 +255,50 @@ def status() -> None:
                           f"({check.severity})")
         for step in run.failed_steps:
             console.print(f"  [red]failed step[/] {escape(step)}")
+    cutoff = last_complete_month(as_of)
     try:
         with open_marts() as con:
-            [(published_at,)] = con.sql("select published_at from refresh_info").fetchall()
-            freshness = con.sql(
-                "select source, max(month) as latest_month, "
-                "cast(sum(record_count) as bigint) as records from theme_counts "
-                "group by source order by source").fetchall()
+            [(published_at,)] = con.sql("select max(published_at) from refresh_info").fetchall()
+            freshness = con.execute(
+                "select source, max(month) filter (where month <= ?) as latest_month, "
+                "count(distinct month) filter (where month > ?) as later_months, "
+                "cast(sum(record_count) filter (where month <= ?) as bigint) as records "
+                "from theme_counts group by source order by source",
+                [cutoff, cutoff, cutoff]).fetchall()
+            period = reporting_period(con, as_of)
     except MartsNotPublished as error:
-        console.print(f"[red]{error}[/]")
-        raise typer.Exit(3) from None
+        raise fail(str(error), NOT_PUBLISHED) from None
+    except duckdb.Error as error:
+        raise fail(f"the published marts cannot be read: {error}", NOT_PUBLISHED) from None
     console.print(f"Marts published at {published_at:%Y-%m-%d %H:%M} UTC")
-    table = Table(title="Source freshness (latest month with themed records)")
+    table = Table(title=f"Source freshness: latest complete month up to {as_of:%-d %b %Y}")
     for column in ("source", "latest month", "themed records"):
         table.add_column(column)
-    for source, month, records in freshness:
-        table.add_row(source, f"{month:%Y-%m}", str(records))
+    for source, month, later, records in freshness:
+        latest = f"{month:%Y-%m}" if month else "none yet"
+        if later:
+            latest += f" (+{later} later months not counted: after {cutoff:%b %Y})"
+        table.add_row(source, latest, str(records or 0))
     console.print(table)
-    problems = _print_source_states()
+    if period is not None:
+        console.print(f"Reporting month: {period.label} (the last complete month of incident, "
+                      "complaint and FFT data; the insight pack and board export cover it)",
+                      soft_wrap=True)
+    problems = _print_source_states(as_of)
     if run is not None and run.status != "SUCCESS":
         raise typer.Exit(1)
     if problems:
         raise typer.Exit(4)
 
 
-def _print_source_states() -> list[str]:
+def _print_source_states(today) -> list[str]:
     """Each source's files and newest record, judged against today (or
     TRIANGULATE_AS_OF_DATE): the published marts go stale when no refresh brings new exports.
     Returns one line per expected source that is missing or stale."""
     from pipelines.lib.marts_reader import has_table, query
-    from pipelines.lib.profile import as_of_date
 
     if not has_table("source_freshness"):
         return []
-    today = as_of_date()
     table = Table(title=f"Sources as of {today:%Y-%m-%d}")
     for column in ("source", "expected", "files", "newest record", "days old", "stale after",
                    "state"):
@@ -260,30 +332,48 @@ def query(
     case_level: bool = typer.Option(False, "--case-level",
                                     help="Query the case-level file (record ids) instead."),
 ) -> None:
-    """Run SQL against the published marts (read-only) and print a table or CSV."""
+    """Run one SQL statement that reads the published marts and print a table or CSV. It can
+    read only the published file: no other file, URL, database or extension, and no writes."""
     import duckdb
 
-    from pipelines.lib.marts_reader import MartsNotPublished
-    from pipelines.lib.marts_reader import query as run_query
+    from pipelines.lib.marts_reader import (
+        MartsNotPublished,
+        QueryRefused,
+        published_file,
+        read_only_query,
+        tables_in,
+    )
+    from pipelines.lib.query_output import cell_text, table_width, to_csv
 
     try:
-        frame = run_query(sql, case_level=case_level)
+        result = read_only_query(sql, case_level=case_level)
     except MartsNotPublished as error:
-        console.print(f"[red]{error}[/]")
+        console.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(3) from None
+    except QueryRefused as error:
+        console.print(f"[red]Query refused:[/] {escape(str(error))}")
+        raise typer.Exit(2) from None
     except duckdb.Error as error:
-        console.print(f"[red]SQL error:[/] {error}")
+        console.print(f"[red]SQL error:[/] {escape(str(error))}")
+        missing = re.search(r"Table with name (\w+) does not exist", str(error))
+        if (missing and not case_level and published_file(case_level=True).is_file()
+                and missing.group(1) in tables_in(case_level=True)):
+            console.print(f"{missing.group(1)} is in the case-level file (record ids, for the "
+                          "patient safety team only): add --case-level")
         raise typer.Exit(2) from None
     if csv:
-        typer.echo(frame.write_csv(), nl=False)
+        typer.echo(to_csv(result.columns, result.rows), nl=False)
         return
     table = Table(show_lines=False)
-    for column in frame.columns:
-        table.add_column(column)
-    for row in frame.iter_rows():
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
-    console.print(f"{frame.height} rows")
+    for column in result.columns:
+        table.add_column(Text(cell_text(column)))
+    for row in result.rows:
+        table.add_row(*(Text(cell_text(v)) for v in row))
+    # Piped or redirected, a table keeps every cell on one line however wide it gets.
+    out = console if console.is_terminal else Console(
+        width=max(80, table_width(result.columns, result.rows)))
+    out.print(table)
+    out.print(f"{len(result.rows)} rows")
 
 
 @app.command()
@@ -296,20 +386,29 @@ def export(
     """Write the PSIRP tables (local priorities, national requirements) and the audit
     priorities as CSV or Markdown for committee papers; with --board, the suppressed
     board-level tables too."""
-    from pipelines.lib.board_export import board_export
+    import duckdb
+
+    from pipelines.lib.board_export import NothingToExport, board_export
     from pipelines.lib.exports import export_psirp
     from pipelines.lib.marts_reader import MartsNotPublished, published_file
+    from pipelines.lib.reporting_period import AsOfDateError
 
     if fmt not in ("csv", "md"):
-        console.print("[red]--format must be csv or md[/]")
-        raise typer.Exit(2)
+        raise fail(f"--format {fmt}: must be csv or md", USAGE)
+    out = _output_folder(out, "--out")
     try:
         written = export_psirp(out, fmt)
         if board:
             written += list(board_export(published_file(), out).files.values())
     except MartsNotPublished as error:
-        console.print(f"[red]{error}[/]")
-        raise typer.Exit(3) from None
+        raise fail(str(error), NOT_PUBLISHED) from None
+    except (AsOfDateError, NothingToExport) as error:
+        raise fail(str(error), USAGE if isinstance(error, AsOfDateError)
+                   else NOT_PUBLISHED) from None
+    except duckdb.Error as error:
+        raise fail(f"the published marts cannot be read: {error}", NOT_PUBLISHED) from None
+    except OSError as error:
+        raise fail(f"cannot write to {out}: {error.strerror or error}", USAGE) from None
     for path in written:
         console.print(f"wrote {path}")
 
@@ -317,20 +416,35 @@ def export(
 @app.command()
 def report(
     out: Path = typer.Option(None, help="Where to write the pack (default: beside the marts, "
-                                        "insight_pack.html)."),
+                                        "insight_pack.html, or insight_pack_wide.html with "
+                                        "--wide)."),
     wide: bool = typer.Option(False, "--wide", help="For wide circulation: counts of 1-4 "
                               "suppressed, no record ids."),
 ) -> None:
-    """Build the quality insight pack: one self-contained HTML file with the PSIRP draft,
-    SPC charts of the top priorities, the location x theme heatmap, the operational tables
-    and data quality. The nightly refresh writes the restricted one itself."""
+    """Build the quality insight pack: one self-contained HTML file with a one-page summary,
+    the PSIRP draft, SPC charts of the top priorities, the location x theme heatmap, the
+    operational tables and data quality. The nightly refresh writes the restricted one
+    itself; the wide-circulation one has its own file, which the refresh never touches."""
+    import duckdb
+
     from pipelines.lib.marts_reader import MartsNotPublished, published_file
+    from pipelines.lib.reporting_period import AsOfDateError
     from pipelines.report import build_pack
 
     if not published_file().is_file():
-        console.print(f"[red]{MartsNotPublished.__doc__} ({published_file()})[/]")
-        raise typer.Exit(3)
+        raise fail(f"{MartsNotPublished.__doc__} ({published_file()})", NOT_PUBLISHED)
+    if out is not None and out.is_dir():
+        raise fail(f"--out {out}: is a folder; give the file to write, e.g. "
+                   f"{out / 'pack.html'}", USAGE)
     started = time.perf_counter()
-    path = build_pack(settings.marts_dir(), out, wide_circulation=wide)
+    try:
+        path = build_pack(settings.marts_dir(), out, wide_circulation=wide)
+    except (AsOfDateError, ValueError) as error:
+        raise fail(str(error), USAGE) from None
+    except duckdb.Error as error:
+        raise fail(f"the published marts cannot be read: {error}", NOT_PUBLISHED) from None
+    except OSError as error:
+        raise fail(f"cannot write {out}: {error.strerror or error}", USAGE) from None
     console.print(f"Insight pack written to [bold]{path}[/] ({path.stat().st_size / 1024:,.0f} "
-                  f"KiB, {time.perf_counter() - started:.1f} s); open it in any browser.")
+                  f"KiB, {time.perf_counter() - started:.1f} s); open it in any browser.",
+                  soft_wrap=True)

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.refresh import DAGSTER_HOME
 
 DEMO_SEED = 7
 DEMO_SCALE = 0.05
@@ -52,7 +52,7 @@ def make_workspace(root: Path) -> Workspace:
                           root / "marts")
     home = root / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(DAGSTER_HOME / "dagster.yaml", home / "dagster.yaml")
     return workspace
 
 

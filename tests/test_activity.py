@@ -64,7 +64,7 @@ def test_bad_activity_rows_are_rejected_with_file_row_column_and_reason(workspac
     assert rejected[5]["column_name"] == "month"
     assert rejected[5]["reason"] == "month is blank but required"
     assert rejected[6]["column_name"] == "occupied_bed_days"
-    assert "'-4' is below the minimum 0 of occupied_bed_days" in rejected[6]["reason"]
+    assert rejected[6]["reason"] == "occupied_bed_days is below the minimum 0 (the cell reads -#)"
     assert rejected[7]["column_name"] == "attendances"
     assert "is not a whole number" in rejected[7]["reason"]
     loaded = result.loaded.sort("location")

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
+import shutil
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.report import PACK_FILE, WIDE_PACK_FILE
 
 runner = CliRunner()
+
+
+def one_clear_line(result) -> str:
+    """A failure's output: one line, no traceback."""
+    text = result.output.strip()
+    assert "Traceback" not in text and result.exception is None or \
+        isinstance(result.exception, SystemExit), text
+    assert len(text.splitlines()) == 1, text
+    return text
 
 
 def test_query_prints_a_table_and_csv(refreshed):
@@ -36,11 +50,39 @@ def test_case_level_queries_need_the_flag(refreshed):
 
 
 def test_status_reports_the_last_refresh_and_source_freshness(refreshed):
+    _, truth = refreshed
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 0, result.output
     assert "Last refresh: SUCCESS" in result.output
     for source in ("incidents", "complaints", "fft", "inquests", "sjr"):
         assert source in result.output
+    # Months after the as-of date (an audit's planned re-audit) never count as "latest".
+    as_of = dt.date.fromisoformat(truth["generator"]["end_date"])
+    months = [dt.date(int(y), int(m), 1) for y, m in re.findall(r"│ (\d{4})-(\d{2})",
+                                                                 result.output)]
+    assert months and max(months) <= as_of.replace(day=1), result.output
+
+
+def test_status_works_without_dagster_home_set(refreshed, monkeypatch, tmp_path):
+    """The README's `triangulate status` with a fresh shell: no DAGSTER_HOME exported."""
+    import pipelines.refresh
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(pipelines.refresh.DAGSTER_HOME / "dagster.yaml", home)
+    monkeypatch.setattr(pipelines.refresh, "DAGSTER_HOME", home)  # the project's default
+    monkeypatch.delenv("DAGSTER_HOME")
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "No refresh has run with this Dagster home" in result.output
+    assert "Source freshness" in result.output
+
+
+def test_status_rejects_a_bad_as_of_date_in_one_line(refreshed, monkeypatch):
+    monkeypatch.setenv("TRIANGULATE_AS_OF_DATE", "31/10/2026")
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 2
+    assert "TRIANGULATE_AS_OF_DATE" in one_clear_line(result)
 
 
 def test_status_exits_3_when_nothing_is_published(refreshed, tmp_path, monkeypatch):
@@ -67,3 +109,56 @@ def test_report_writes_the_wide_circulation_pack(refreshed, tmp_path):
     result = runner.invoke(app, ["report", "--wide", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "For wide circulation" in out.read_text(encoding="utf-8")
+
+
+def test_report_wide_has_its_own_file_and_the_restricted_pack_never_takes_it(refreshed_copy):
+    marts = refreshed_copy.marts
+    restricted_before = (marts / PACK_FILE).read_text(encoding="utf-8")
+    result = runner.invoke(app, ["report", "--wide"])
+    assert result.exit_code == 0, result.output
+    wide = (marts / WIDE_PACK_FILE).read_text(encoding="utf-8")
+    assert "For wide circulation" in wide
+    assert (marts / PACK_FILE).read_text(encoding="utf-8") == restricted_before
+    result = runner.invoke(app, ["report", "--out", str(marts / WIDE_PACK_FILE)])
+    assert result.exit_code == 2
+    assert "never written there" in one_clear_line(result)
+    assert (marts / WIDE_PACK_FILE).read_text(encoding="utf-8") == wide
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--scale", "-1"], "--scale -1: must be more than 0"),
+    (["--scale", "0"], "--scale 0: must be more than 0"),
+    (["--scale", "1000"], "at most 20"),
+    (["--seed", "-3"], "--seed -3: must be 0 or more"),
+    (["--scenario", "no_such_scenario.yml"], "no such file"),
+])
+def test_generate_rejects_bad_arguments_with_exit_2_and_writes_nothing(args, message,
+                                                                       tmp_path):
+    out = tmp_path / "raw"
+    result = runner.invoke(app, ["generate", "--out", str(out), *args])
+    assert result.exit_code == 2, result.output
+    assert message in one_clear_line(result)
+    assert not out.exists()
+
+
+def test_generate_and_export_refuse_an_output_folder_that_is_a_file(refreshed, tmp_path):
+    a_file = tmp_path / "taken"
+    a_file.write_text("x")
+    for command in (["generate", "--scale", "0.01"], ["export"]):
+        result = runner.invoke(app, [*command, "--out", str(a_file)])
+        assert result.exit_code == 2, result.output
+        assert "is a file, not a folder" in one_clear_line(result)
+
+
+def test_board_export_covers_the_reporting_period_and_says_how_much_is_hidden(refreshed,
+                                                                             tmp_path):
+    _, truth = refreshed
+    result = runner.invoke(app, ["export", "--out", str(tmp_path), "--board"])
+    assert result.exit_code == 0, result.output
+    notes = (tmp_path / "board_export_notes.txt").read_text(encoding="utf-8")
+    as_of = dt.date.fromisoformat(truth["generator"]["end_date"])
+    assert f"Reporting month: {as_of:%B %Y}" in notes  # the last complete month, not later
+    assert re.search(r"\d+ of \d+ counts hidden \(\d+%\)", notes)
+    board = list(csv.DictReader((tmp_path / "board_theme_source_counts.csv").open()))
+    # The complaints column keeps every count of 5 or more: no secondary suppression.
+    assert any(row["complaints"] not in ("*", "0") for row in board)

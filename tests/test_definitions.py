@@ -18,6 +18,7 @@ def test_definitions_hold_the_whole_graph():
               for c in defs.resolve_asset_graph().asset_check_keys}
     assert ("raw/incidents", "rows_pass_rejection_rules") in checks
     assert ("raw/fft", "rows_read_equal_loaded_plus_rejected") in checks
+    assert ("published/marts", "no_identifiers_redacted") in checks
     assert any(key.startswith("marts/") for key, _ in checks), "dbt tests become checks"
 
 
@@ -54,13 +55,16 @@ def test_new_export_files_trigger_a_refresh(tmp_path, monkeypatch):
 
     monkeypatch.setenv("TRIANGULATE_RAW_DIR", str(tmp_path))
     (tmp_path / "fft").mkdir()
+    (tmp_path / "fft" / "fft_2026-10.csv").write_text("x\n1\n")
     sensor = defs.resolve_sensor_def("new_export_files")
-    first = sensor(dg.build_sensor_context(cursor=None))
-    assert isinstance(first, dg.RunRequest)
-    unchanged = sensor(dg.build_sensor_context(cursor=first.run_key))
-    assert isinstance(unchanged, dg.SkipReason)
-    (tmp_path / "fft" / "fft_2026-11.csv").write_text("x\n1\n")
-    assert isinstance(sensor(dg.build_sensor_context(cursor=first.run_key)), dg.RunRequest)
+    with dg.instance_for_test() as instance:  # no refresh has run: the files are new
+        first = sensor(dg.build_sensor_context(cursor=None, instance=instance))
+        assert isinstance(first, dg.RunRequest)
+        unchanged = sensor(dg.build_sensor_context(cursor=first.run_key, instance=instance))
+        assert isinstance(unchanged, dg.SkipReason)
+        (tmp_path / "fft" / "fft_2026-11.csv").write_text("x\n1\n")
+        assert isinstance(sensor(dg.build_sensor_context(cursor=first.run_key,
+                                                         instance=instance)), dg.RunRequest)
 
 
 def test_every_asset_that_writes_the_warehouse_holds_the_refresh_lock():

@@ -98,9 +98,14 @@ def test_bad_rows_are_quarantined_with_file_row_column_and_reason(workspace):
     rejected = {r["row_number"]: r for r in result.rejected.iter_rows(named=True)}
     assert sorted(rejected) == [3, 4, 5, 6]
     assert rejected[3]["column_name"] == "occurred_date"
-    assert "'31/02/2025' is not a date" in rejected[3]["reason"]
+    assert rejected[3]["reason"] == ("occurred_date is not a date in the format %d/%m/%Y "
+                                     "(the cell reads ##/##/####)")
     assert rejected[4]["column_name"] == "physical_harm"
-    assert "'Moderat' is not a known physical_harm" in rejected[4]["reason"]
+    assert rejected[4]["reason"].startswith(
+        "physical_harm is not a known value (the cell reads Aaaaaaa; expected one of none, ")
+    # Reasons are published: they give a cell's shape, never its value.
+    assert not any("31/02/2025" in r["reason"] or "Moderat" in r["reason"]
+                   for r in rejected.values())
     assert rejected[5]["reason"] == "incident_id is blank but required"
     assert rejected[6]["reason"] == "exact duplicate of incidents/a.csv row 2"
     # The row as exported is kept, so nothing is lost.

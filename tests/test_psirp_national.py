@@ -92,30 +92,36 @@ def _cells(frame: pl.DataFrame, columns: list[str]) -> list[list[str]]:
 def test_board_export_suppresses_small_numbers(refreshed, tmp_path):
     workspace, _ = refreshed
     export = board_export(workspace.published, tmp_path / "board")
-    tables = {
-        "theme_source_counts": (["incidents", "complaints", "fft", "inquests", "sjr"], "total"),
-        "national_requirements": (["done", "outstanding", "not_recorded"], "events"),
-    }
     hidden_somewhere = False
-    for name, (columns, total) in tables.items():
-        frame = pl.read_csv(export.files[name], infer_schema=False)
-        assert frame.height > 1
-        grid = _cells(frame, [*columns, total])
+    # The theme table has no totals (so only counts of 1-4 are hidden); the national
+    # requirements table has row and column totals (so secondary suppression applies).
+    themes = pl.read_csv(export.files["theme_source_counts"], infer_schema=False)
+    assert "total" not in themes.columns and "Total" not in themes["theme"].to_list()
+    sources = ["incidents", "complaints", "fft", "inquests", "sjr"]
+    national = pl.read_csv(export.files["national_requirements"], infer_schema=False)
+    for name, grid in (("theme_source_counts", _cells(themes, sources)),
+                       ("national_requirements", _cells(
+                           national, ["done", "outstanding", "not_recorded", "events"]))):
+        assert len(grid) > 1
         for row in grid:
             for cell in row:
                 # No count of 1 to 4 is shown.
                 assert cell == "*" or int(cell) == 0 or int(cell) >= 5, (name, row)
-        lines = [row for row in grid]  # each row: cells then total
-        lines += [[row[j] for row in grid] for j in range(len(columns) + 1)]  # last = totals
-        for line in lines:
-            stars = sum(cell == "*" for cell in line)
-            # A single hidden term in a row or column could be recovered as the total minus
-            # the shown cells.
-            assert stars != 1, (name, line)
-            hidden_somewhere |= stars > 0
+                hidden_somewhere |= cell == "*"
+    grid = _cells(national, ["done", "outstanding", "not_recorded", "events"])
+    lines = [*grid, *([row[j] for row in grid] for j in range(4))]  # rows, then columns
+    for line in lines:
+        # A single hidden term in a row or column could be recovered as the total minus
+        # the shown cells.
+        assert sum(cell == "*" for cell in line) != 1, line
+    # Only the small counts themselves are hidden in the theme table: what it reports.
+    small = sum(cell == "*" for row in _cells(themes, sources) for cell in row)
+    assert export.suppressed["theme_source_counts"] == (small, themes.height * len(sources))
     # The demo's small trust has small numbers: the test exercised suppression.
     assert hidden_somewhere
-    assert export.files["notes"].read_text(encoding="utf-8").startswith("Triangulate board")
+    notes = export.files["notes"].read_text(encoding="utf-8")
+    assert notes.startswith("Triangulate board")
+    assert f"{small} of {themes.height * len(sources)} counts hidden" in notes
 
 
 def test_board_export_shown_counts_are_the_marts(refreshed, tmp_path):

@@ -606,3 +606,92 @@ def test_ported_integration_ae_performance_fixed_after_12():
         + [COMMON] * 5 + [CONCERN] * 7
     )
     assert rules(chart)[29:] == ["shift_below"] * 4 + ["below_lpl"] * 2 + ["shift_below"]
+
+
+# --- rare events (pipelines.spc.rare_events) ----------------------------------------------
+
+# The issue's case: Falls / Ward 12 complaints, 18 quiet months around the odd complaint.
+# As an XmR chart this reads as special-cause improvement on the runs of zeros.
+WARD_12_COMPLAINTS = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 2, 1, 1]
+
+
+def test_xmr_on_a_mostly_zero_series_calls_quiet_months_improvement():
+    """Why the rule exists: NHSRplotthedots' XmR of the sparse series flags zeros."""
+    chart = xmr(WARD_12_COMPLAINTS, improvement="decrease")
+    assert IMPROVEMENT in chart["point_type"].to_list()
+
+
+@pytest.mark.parametrize(("values", "rare"), [
+    (WARD_12_COMPLAINTS, True),  # mean 0.38
+    ([0] * 24, True),  # nothing at all
+    ([0, 3] * 12, False),  # mean 1.5, exactly half the months zero: not "mostly"
+    ([0, 0, 5] * 8, True),  # mean 1.67, two thirds zero: mostly zeros
+    ([1] * 24, False),  # mean exactly 1, no zeros
+    ([2, 0, 3, 1] * 6, False),  # mean 1.5, a quarter zero
+    ([12, 9, 14, 11] * 6, False),
+    ([], False),
+])
+def test_is_rare_by_mean_or_share_of_zero_months(values, rare):
+    from pipelines.spc.rare_events import is_rare
+
+    assert is_rare(values) is rare
+
+
+def test_spc_method_marks_each_series_alike_with_the_same_rule():
+    from pipelines.spc.rare_events import RARE_EVENT, XMR, is_rare, spc_method
+
+    series = {"sparse": WARD_12_COMPLAINTS, "busy": [12, 9, 14, 11] * 6,
+              "half": [0, 3] * 12, "zeros": [0, 0, 5] * 8}
+    frame = pl.DataFrame([{"series": k, "month": i, "n": v}
+                          for k, values in series.items() for i, v in enumerate(values)])
+    marked = spc_method(frame, ["series"], "n")
+    methods = dict(marked.group_by("series").agg(pl.col("spc_method").unique()).iter_rows())
+    assert methods == {k: [RARE_EVENT if is_rare(v) else XMR] for k, v in series.items()}
+    assert methods["sparse"] == [RARE_EVENT] and methods["busy"] == [XMR]
+
+
+def test_low_counts_at_the_floor_never_show_improvement_but_keep_concern():
+    from pipelines.spc.rare_events import is_rare, no_improvement_at_floor
+
+    # Mean 1.2, 11 of 24 months zero: not rare, but its lower limit is below zero and the
+    # quiet first year reads as a shift below the mean (improvement) in plain XmR.
+    values = [0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1, 1, 7, 4, 2, 3, 3, 2]
+    assert not is_rare(values)
+    frame = xmr(values, improvement="decrease").with_columns(series=pl.lit("sjr"))
+    assert IMPROVEMENT in frame["point_type"].to_list() and frame["lpl"][-1] <= 0
+    floored = no_improvement_at_floor(frame, ["series"])
+    assert IMPROVEMENT not in floored["point_type"].to_list()
+    assert floored["point_type"].to_list().count(CONCERN) == \
+        frame["point_type"].to_list().count(CONCERN) > 0  # the recent rise is still concern
+    was_improvement = (frame["point_type"] == IMPROVEMENT).to_list()
+    assert all(rule is None for rule, cleared in zip(floored["special_cause_rule"],
+                                                     was_improvement, strict=True) if cleared)
+    # A busy series keeps its improvement: its lower limit is well above zero.
+    busy = xmr([30, 32, 29, 31, 30, 33, 28, 30, 31, 29, 30, 32, 20, 21, 19, 20, 22, 21, 20,
+                19, 21, 20, 22, 21], improvement="decrease").with_columns(series=pl.lit("b"))
+    assert busy["lpl"][-1] > 0
+    assert no_improvement_at_floor(busy, ["series"])["point_type"].to_list() == \
+        busy["point_type"].to_list()
+
+
+def test_t_chart_flags_events_coming_closer_together_as_concern():
+    import datetime as dt
+
+    from pipelines.spc.rare_events import T_POWER, t_chart
+
+    # An event every 30-40 days for a year and a half, then every 2-4 days.
+    gaps = [35, 30, 40, 33, 31, 38, 36, 30, 34, 39, 32, 37, 35, 31, 3, 2, 4, 3]
+    dates = [dt.date(2025, 1, 1)]
+    for gap in gaps:
+        dates.append(dates[-1] + dt.timedelta(days=gap))
+    chart = t_chart(list(reversed(dates)))  # any order: the chart sorts them
+    assert chart["days"].to_list() == [float(g) for g in gaps]
+    transformed = [g ** (1 / T_POWER) for g in gaps]
+    assert chart["mean"][0] == pytest.approx((sum(transformed) / len(gaps)) ** T_POWER)
+    assert chart["point_type"][-4:].to_list() == [CONCERN] * 4  # the cluster
+    assert IMPROVEMENT not in chart["point_type"][-4:].to_list()
+    assert (chart["lpl"] >= 0).all() and (chart["upl"] > chart["mean"]).all()
+    # Too few intervals: the gaps are there, the judgement is not.
+    short = t_chart(dates[:6])
+    assert short.height == 5 and short["upl"].is_null().all()
+    assert short["point_type"].is_null().all()

@@ -22,6 +22,7 @@
 -- depends_on: {{ ref('psirp_local_priorities') }}
 -- depends_on: {{ ref('audit_priorities') }}
 -- depends_on: {{ ref('hotspots') }}
+-- depends_on: {{ ref('coding_quality') }}
 
 {{ config(meta={'dagster': {'ref': {'name': 'theme_counts'}}}) }}
 

@@ -2,17 +2,23 @@
 
 Reads only the non-restricted file (triangulate.duckdb), never the case-level one, and
 writes one CSV per table, each suppressed on its own (pipelines/lib/suppression.py): counts
-of 1-4 as `*`, secondary suppression against the row and column totals shown. Each set of
-counts is published in one table only, so no table's totals can unpick another's.
+of 1-4 as `*`, and secondary suppression against any totals shown. Each set of counts is
+published in one table only, so no table's totals can unpick another's.
 
-- `board_theme_source_counts.csv`: theme x source, records carrying the theme in the last
-  12 months of data (the 12 calendar months ending with the latest month in theme_counts).
-  Audits are left out (they count coverage of a theme, not events). A record with two
-  themes counts under both, so the totals count theme assignments, not records.
+Both tables cover the reporting period (pipelines/lib/reporting_period.py): the 12 months
+ending with the last complete month of incident, complaint and FFT data up to the as-of date,
+never a later month some other source (an audit's planned date) reaches.
+
+- `board_theme_source_counts.csv`: theme x source, records carrying the theme in those 12
+  months. Audits are left out (they count coverage of a theme, not events). Published
+  without totals: a record with two themes counts under both, so totals would count theme
+  assignments, not records, and without them a hidden count cannot be worked out from the
+  others, so only the counts of 1-4 themselves are hidden (no secondary suppression: a
+  source with small counts in a few themes keeps the rest of its column).
 - `board_national_requirements.csv`: PSIRF national requirement x response status (done,
-  outstanding, not recorded; total = events) for the last four quarters in
-  psirp_national_requirements_summary.
-- `board_export_notes.txt`: the periods and rules, for the reader.
+  outstanding, not recorded; total = events) for the four quarters ending with the
+  reporting month's quarter, with row totals and secondary suppression.
+- `board_export_notes.txt`: the periods, the rules and how many cells each table hides.
 """
 
 from __future__ import annotations
@@ -24,51 +30,72 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.suppression import suppress
+from pipelines.lib.reporting_period import (
+    ReportingPeriod,
+    add_months,
+    month_end,
+    reporting_period,
+)
+from pipelines.lib.suppression import MARKER, suppress
 
 THEME_SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr")
 STATUS_COLUMNS = ("done", "outstanding", "not_recorded")
+
+
+class NothingToExport(ValueError):
+    """The marts hold no incident, complaint or FFT month up to the as-of date."""
 
 
 @dataclass(frozen=True)
 class BoardExport:
     files: dict[str, Path]  # table -> CSV written
     periods: dict[str, tuple[date, date]]  # table -> first and last day covered
+    suppressed: dict[str, tuple[int, int]]  # table -> cells shown as *, count cells
 
 
-def board_export(marts_file: Path, out_dir: Path) -> BoardExport:
-    """Write the board CSVs from the published aggregate marts file into `out_dir`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def board_export(marts_file: Path, out_dir: Path, as_of: date | None = None) -> BoardExport:
+    """Write the board CSVs from the published aggregate marts file into `out_dir`, for the
+    reporting period up to `as_of` (default: the TRIANGULATE_AS_OF_DATE setting or today)."""
     with duckdb.connect(str(marts_file), read_only=True) as con:
-        themes, theme_period = _theme_source_counts(con)
-        national, national_period = _national_requirements(con)
+        period = reporting_period(con, as_of)
+        if period is None:
+            raise NothingToExport("no incident, complaint or FFT records in a complete month "
+                                  "up to the as-of date: nothing to export")
+        themes, theme_period = _theme_source_counts(con, period)
+        national, national_period = _national_requirements(con, period)
+    out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "theme_source_counts": out_dir / "board_theme_source_counts.csv",
         "national_requirements": out_dir / "board_national_requirements.csv",
     }
-    suppress(themes, THEME_SOURCES, label_column="theme").write_csv(
-        files["theme_source_counts"])
-    suppress(national, STATUS_COLUMNS, row_total="events", label_column="requirement").write_csv(
-        files["national_requirements"])
+    tables = {
+        "theme_source_counts": (suppress(themes, THEME_SOURCES, row_total=None,
+                                         column_totals=False, label_column="theme"),
+                                THEME_SOURCES),
+        "national_requirements": (suppress(national, STATUS_COLUMNS, row_total="events",
+                                           label_column="requirement"), STATUS_COLUMNS),
+    }
+    suppressed = {}
+    for name, (frame, counts) in tables.items():
+        frame.write_csv(files[name])
+        cells = frame.select(counts).to_numpy().ravel()
+        suppressed[name] = (int((cells == MARKER).sum()), len(cells))
     periods = {"theme_source_counts": theme_period, "national_requirements": national_period}
     notes = out_dir / "board_export_notes.txt"
-    notes.write_text(_notes(periods), encoding="utf-8")
+    notes.write_text(_notes(periods, suppressed, period), encoding="utf-8")
     files["notes"] = notes
-    return BoardExport(files, periods)
+    return BoardExport(files, periods, suppressed)
 
 
-def _theme_source_counts(con) -> tuple[pl.DataFrame, tuple[date, date]]:
-    latest = con.execute("select max(month) from theme_counts").fetchone()[0]
-    if latest is None:
-        raise ValueError("theme_counts is empty: nothing to export")
-    first = _months_before(latest, 11)
+def _theme_source_counts(con, period: ReportingPeriod) -> tuple[pl.DataFrame, tuple[date, date]]:
+    first, last = period.months_back(12)
     sources = ", ".join(f"'{s}'" for s in THEME_SOURCES)
     counts = con.execute(f"""
         select theme_name as theme, source, cast(sum(record_count) as bigint) as records
         from theme_counts
         where month between ? and ? and source in ({sources})
         group by all
-    """, [first, latest]).pl()
+    """, [first, last]).pl()
     # Every theme in the seed gets a row (zeros included) so the table's shape does not
     # depend on the data.
     names = con.execute("select theme_name from themes order by theme_id").pl()
@@ -81,15 +108,12 @@ def _theme_source_counts(con) -> tuple[pl.DataFrame, tuple[date, date]]:
         (pl.col(s) if s in wide.columns else pl.lit(0)).fill_null(0).cast(pl.Int64).alias(s)
         for s in THEME_SOURCES
     ).select("theme", *THEME_SOURCES)
-    return wide, (first, _month_end(latest))
+    return wide, (first, last)
 
 
-def _national_requirements(con) -> tuple[pl.DataFrame, tuple[date, date]]:
-    latest = con.execute(
-        "select max(quarter_start) from psirp_national_requirements_summary").fetchone()[0]
-    if latest is None:
-        raise ValueError("psirp_national_requirements_summary is empty: nothing to export")
-    first = _months_before(latest, 9)
+def _national_requirements(con, period: ReportingPeriod
+                           ) -> tuple[pl.DataFrame, tuple[date, date]]:
+    first, last = add_months(period.quarter_start, -9), period.quarter_start
     frame = con.execute("""
         select requirement_name as requirement, required_response,
             cast(sum(done) as bigint) as done, cast(sum(outstanding) as bigint) as outstanding,
@@ -98,35 +122,37 @@ def _national_requirements(con) -> tuple[pl.DataFrame, tuple[date, date]]:
         where quarter_start between ? and ?
         group by all
         order by min(requirement)
-    """, [first, latest]).pl()
+    """, [first, last]).pl()
     frame = frame.with_columns(pl.col(c).cast(pl.Int64) for c in STATUS_COLUMNS)
-    return frame, (first, _month_end(_months_before(latest, -2)))
+    return frame, (first, month_end(period.month))
 
 
-def _months_before(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(month: date) -> date:
-    return date.fromordinal(_months_before(month, -1).toordinal() - 1)
-
-
-def _notes(periods: dict[str, tuple[date, date]]) -> str:
+def _notes(periods: dict[str, tuple[date, date]], suppressed: dict[str, tuple[int, int]],
+           period: ReportingPeriod) -> str:
     (t0, t1), (n0, n1) = periods["theme_source_counts"], periods["national_requirements"]
+
+    def hidden(table: str) -> str:
+        n, total = suppressed[table]
+        return f"{n} of {total} counts hidden ({100 * n / total:.0f}%)" if total else "empty"
+
     return f"""Triangulate board export
 
-Counts of 1 to 4 are shown as *. Further cells are shown as * where needed so that no
-hidden count can be worked out from the totals (secondary suppression). 0 means none.
+Reporting month: {period.label}, the last complete month of incident, complaint and FFT
+data up to {period.as_of}.
 
-board_theme_source_counts.csv: {t0} to {t1}. Records carrying each theme, by source
-(incidents, complaints, Friends and Family Test, inquests, structured judgement reviews).
-A record with two themes counts under both: totals count theme assignments, not records.
+Counts of 1 to 4 are shown as *. 0 means none.
 
-board_national_requirements.csv: {n0} to {n1}. Events meeting each PSIRF national
-requirement, by the response's status: done (for a local PSII from an incident: the
-incident record is closed), outstanding (incident record still open), not_recorded (the
-exports hold no referral or PSII record: MNSI, CDOP, LeDeR, safeguarding referrals and
-deaths found by structured judgement review). events = done + outstanding + not_recorded;
-one event can meet several requirements and then counts under each.
+board_theme_source_counts.csv: {t0} to {t1}; {hidden("theme_source_counts")}.
+Records carrying each theme, by source (incidents, complaints, Friends and Family Test,
+inquests, structured judgement reviews). A record with two themes counts under both. No
+totals are published, so only the counts of 1 to 4 themselves are hidden.
+
+board_national_requirements.csv: {n0} to {n1}; {hidden("national_requirements")}.
+Events meeting each PSIRF national requirement, by the response's status: done (for a local
+PSII from an incident: the incident record is closed), outstanding (incident record still
+open), not_recorded (the exports hold no referral or PSII record: MNSI, CDOP, LeDeR,
+safeguarding referrals and deaths found by structured judgement review). events = done +
+outstanding + not_recorded; one event can meet several requirements and then counts under
+each. Further cells are shown as * where needed so that no hidden count can be worked out
+from the totals (secondary suppression).
 """

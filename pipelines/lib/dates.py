@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pipelines.lib import settings
 from pipelines.lib.canonical import DATE, TIMESTAMP, Field
+from pipelines.lib.reporting_period import as_of_date
 
 EARLIEST = "2000-01-01"
 # Events happen in the past; one day of slack covers time zones and clock drift.
@@ -56,8 +56,7 @@ def default_range(field: Field) -> tuple[str, str]:
 def reference_day() -> dt.date:
     """"today" of the bounds: the refresh day, or a pinned as-of date when it is later (a
     rebuild of exports that end after the machine's clock must not reject their last days)."""
-    today = dt.date.today()
-    return max(today, settings.as_of_date() or today)
+    return max(dt.date.today(), as_of_date())
 
 
 def plausible_range(field: Field, overrides: dict[str, tuple[str, str]],

@@ -1,24 +1,63 @@
-"""Patterns of patient identifiers that free text can carry.
+"""What patient identifiers look like when staff type them into an export, and their redaction.
 
-Used to guard what is published: a published mart must never hold an NHS number, email
-address, phone number or postcode, whatever a mapping or model let through.
+Staff type identifiers into any field, not only free text: a ward ("Bay 2 Mrs Jane Smithson"),
+a code ("Fall - ls1 4ap"), a date ("DOB 01/02/1950"). These patterns find them however they
+are written: NHS numbers with any separators or glued to letters ("NHS9434765919",
+"943.476.5919", "9434765919ward"; confirmed by the modulus 11 check digit), UK phone numbers
+in national and +44 forms, emails, postcodes in any case, dates of birth next to "DOB", and
+titled names (Mr, Mrs, Ms, Miss, Mx, Dr + capitalised words).
+
+`redact` replaces each finding by a marker such as "[NHS number]", so what stays is still
+readable ("Bay 2 [name]") and nothing here matches a marker again.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-# DuckDB and Python share this regex dialect for these patterns.
-PATTERNS: dict[str, str] = {
-    "nhs_number": r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b",
-    "email": r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b",
-    "uk_phone": r"(\+44\s?|\b0)(7\d{3}|1\d{2,3}|2\d)\s?\d{3,4}\s?\d{3,4}\b",
-    "postcode": r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b",
+# Digits not glued to other digits; letters may touch ("NHS9434765919", "9434765919ward").
+_NHS = re.compile(r"(?<!\d)\d{3}[\s./-]{0,3}\d{3}[\s./-]{0,3}\d{4}(?!\d)")
+# UK numbers: 0 or +44 / 0044 (with an optional "(0)"), then 9 or 10 digits that may be
+# spaced, hyphenated or have the area code in brackets.
+_PHONE = re.compile(
+    r"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?|(?<![A-Za-z\d+])\(?0)"
+    r"[1-9](?:[\s)-]{0,2}\d){8,9}(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Outward code, optional space, inward code (whose last two letters never include C I K M O V).
+_POSTCODE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}"
+    r"(?![A-Za-z0-9])")
+_MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*")
+_DOB = re.compile(
+    r"(?i:\b(?:d\.?o\.?b\.?|date of birth|born)\b)[\s:.-]*"
+    rf"(?:\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{1,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?i:{_MONTH})\.?,?\s+\d{{2,4}})")
+# Title case or all-caps titles ("MS" and "DR" alone are too often multiple sclerosis or a
+# diagnostic room), then an initial or capitalised word, and any further capitalised words.
+_NAME = re.compile(
+    r"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b\.?\s+"
+    r"[A-Z][A-Za-z'’-]*\.?(?:\s+[A-Z][A-Za-z'’-]*\.?)*")
+
+KINDS: dict[str, str] = {  # kind -> marker that replaces it
+    "nhs_number": "[NHS number]",
+    "date_of_birth": "[date of birth]",
+    "email": "[email]",
+    "uk_phone": "[phone]",
+    "postcode": "[postcode]",
+    "titled_name": "[name]",
 }
+# Checked in this order, each on what the previous ones left: a date of birth before the
+# phone pattern could read its digits, an email before the postcode pattern reads its domain.
+_PATTERNS = {"nhs_number": _NHS, "date_of_birth": _DOB, "email": _EMAIL, "uk_phone": _PHONE,
+             "postcode": _POSTCODE, "titled_name": _NAME}
+# A hexadecimal digest (a file's SHA-256) is not typed by anyone and holds no identifier.
+_DIGEST = re.compile(r"[0-9a-f]{32,}")
+# Every identifier has a digit, an @ or a title: most values have none and are skipped fast.
+_MAYBE = re.compile(r"\d|@|\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b")
 
 
 def is_valid_nhs_number(candidate: str) -> bool:
-    """Modulus 11 check of a 10-digit NHS number (spaces and hyphens ignored)."""
+    """Modulus 11 check of a 10-digit NHS number (anything but digits ignored)."""
     digits = [int(c) for c in candidate if c.isdigit()]
     if len(digits) != 10:
         return False
@@ -27,13 +66,29 @@ def is_valid_nhs_number(candidate: str) -> bool:
     return check != 10 and check == digits[9]
 
 
-def nhs_numbers_in(text: str) -> list[str]:
-    """10-digit runs in `text` whose check digit holds: ordinary numbers rarely do."""
-    return [m.group(0) for m in re.finditer(PATTERNS["nhs_number"], text)
-            if is_valid_nhs_number(m.group(0))]
+@dataclass(frozen=True)
+class Redacted:
+    text: str
+    kinds: tuple[str, ...]  # kinds found, in KINDS order, each once
+
+
+def redact(text: str) -> Redacted:
+    """`text` with every identifier replaced by its marker, and the kinds found."""
+    if not _MAYBE.search(text) or _DIGEST.fullmatch(text):
+        return Redacted(text, ())
+    found = []
+    for kind, pattern in _PATTERNS.items():
+        if kind == "nhs_number":
+            new = pattern.sub(lambda m: KINDS["nhs_number"] if is_valid_nhs_number(m.group(0))
+                              else m.group(0), text)
+        else:
+            new = pattern.sub(KINDS[kind], text)
+        if new != text:
+            found.append(kind)
+            text = new
+    return Redacted(text, tuple(found))
 
 
 def find_identifiers(text: str) -> list[str]:
     """Kinds of identifier present in `text`."""
-    return [kind for kind, pattern in PATTERNS.items()
-            if (nhs_numbers_in(text) if kind == "nhs_number" else re.search(pattern, text))]
+    return list(redact(text).kinds)

@@ -36,6 +36,7 @@ from pipelines.lib.canonical import (
     TIMESTAMP,
     Field,
 )
+from pipelines.lib.cell_shape import cell_shape
 from pipelines.lib.dates import plausible_range, reference_day
 from pipelines.lib.errors import UserFacingError, safe_summary
 from pipelines.lib.mapping import Mapping, normalise
@@ -352,8 +353,10 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         value, problem = _convert(field, text, mapping)
         reasons = []
         if problem is not None:
+            # The reason is published: it gives the cell's shape, never its value.
             reasons.append(pl.when(problem).then(pl.format(
-                "'{}' {}", text, pl.lit(_expectation(field, mapping)))))
+                "{} {} (the cell reads {})", pl.lit(field.name),
+                pl.lit(_expectation(field, mapping)), cell_shape(text))))
         if field.kind in (DATE, TIMESTAMP):
             value, implausible = _plausible(field, value, mapping, today)
             reasons.append(implausible)

@@ -1,13 +1,18 @@
 """Read the published marts, read-only, as the CLI, the exports and the insight pack do.
 
 Read-only connections never block the nightly refresh (it swaps in a new file) and never
-change what BI tools see.
+change what BI tools see. Every connection here is also sandboxed (`SANDBOX`): it reads the
+published file it opened and nothing else. No other file, URL or database (no COPY TO,
+read_text, read_csv, ATTACH, EXPORT), no extension installed or loaded (so no network), and
+the configuration locked so no SET undoes any of it. `read_only_query` also takes exactly
+one statement, and only one that reads (SELECT, FROM, SHOW, DESCRIBE, EXPLAIN, CALL).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -16,9 +21,31 @@ import polars as pl
 from pipelines.lib import settings
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
 
+# DuckDB still opens the database file named at connect time with external access off.
+SANDBOX = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+READING_STATEMENTS = (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN,
+                      duckdb.StatementType.CALL)
+
 
 class MartsNotPublished(FileNotFoundError):
     """No refresh has published marts where the settings point."""
+
+
+class QueryRefused(ValueError):
+    """SQL the read-only query path does not run: empty, several statements, or a statement
+    that is not a read."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple]
 
 
 def published_file(case_level: bool = False, marts_dir: Path | None = None) -> Path:
@@ -32,7 +59,7 @@ def open_marts(case_level: bool = False,
     if not path.is_file():
         raise MartsNotPublished(f"no published marts at {path}: run `triangulate refresh` "
                                 "(or set TRIANGULATE_MARTS_DIR)")
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True, config=SANDBOX)
     try:
         yield con
     finally:
@@ -43,6 +70,30 @@ def query(sql: str, params: list | None = None, case_level: bool = False,
           marts_dir: Path | None = None) -> pl.DataFrame:
     with open_marts(case_level, marts_dir) as con:
         return con.execute(sql, params or []).pl()
+
+
+def read_only_query(sql: str, case_level: bool = False,
+                    marts_dir: Path | None = None) -> QueryResult:
+    """Run one reading statement in the sandbox; QueryRefused for anything else, duckdb.Error
+    for SQL the database rejects."""
+    with open_marts(case_level, marts_dir) as con:
+        statements = con.extract_statements(sql)
+        if not statements:
+            raise QueryRefused("no SQL given")
+        if len(statements) > 1:
+            raise QueryRefused(f"one statement per query ({len(statements)} given)")
+        [statement] = statements
+        if statement.type not in READING_STATEMENTS:
+            raise QueryRefused(f"{statement.type.name} statements are not allowed: the query "
+                               "command only reads the published marts")
+        cursor = con.execute(statement.query)
+        return QueryResult([d[0] for d in cursor.description], cursor.fetchall())
+
+
+def tables_in(case_level: bool = False, marts_dir: Path | None = None) -> set[str]:
+    with open_marts(case_level, marts_dir) as con:
+        return {name for (name,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
 
 
 def has_table(name: str, case_level: bool = False, marts_dir: Path | None = None) -> bool:

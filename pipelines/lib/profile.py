@@ -9,7 +9,6 @@ marts built without it would read as "nothing here" where the truth is "not meas
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,8 +74,3 @@ def load_profile(folder: Path | None = None) -> Profile:
         sources[source] = SourceExpectation(source, expected, days)
     return Profile(path, sources)
 
-
-def as_of_date() -> dt.date:
-    """The day freshness is judged on: TRIANGULATE_AS_OF_DATE (YYYY-MM-DD) or today. dbt's
-    `as_of_date()` macro reads the same variable."""
-    return settings.as_of_date() or dt.date.today()

@@ -23,7 +23,7 @@ import duckdb
 
 from pipelines.lib import settings
 from pipelines.lib.errors import UserFacingError, safe_summary
-from pipelines.lib.identifiers import PATTERNS, nhs_numbers_in
+from pipelines.lib.identifier_guard import guard_database
 
 # Readable by DuckDB 1.0 and later (tests/test_bi_clients.py opens it with 1.1).
 STORAGE_VERSION = "v1.0.0"
@@ -54,10 +54,6 @@ CASE_LEVEL = Publication("triangulate_case_level.duckdb", ("case_level",), (),
                          "parquet_case_level", restricted=True)
 PUBLICATIONS = (MARTS, CASE_LEVEL)
 STAGING_PREFIX = ".publishing-"
-
-
-class IdentifiableDataError(RuntimeError):
-    """A table about to be published holds something that looks like a patient identifier."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +215,7 @@ def _build(publication: Publication, warehouse: Path, partial: Path) -> dict[str
                     f"(storage_version '{STORAGE_VERSION}')")
         con.execute("use published")
         tables = _copy_tables(con, warehouse, publication)
-        _refuse_identifiers(con, tables)
+        tables |= guard_database(con, tables)
         con.execute("checkpoint published")
     return tables
 
@@ -242,26 +238,6 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
     con.execute("create table main.refresh_info as select ?::timestamp as published_at",
                 [datetime.now(UTC).replace(tzinfo=None)])
     return tables
-
-
-def _refuse_identifiers(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> None:
-    columns = con.execute(
-        "select table_name, column_name from duckdb_columns() "
-        "where database_name = current_database() and schema_name = 'main' "
-        "and data_type = 'VARCHAR'").fetchall()
-    for table, column in columns:
-        if table not in tables:
-            continue
-        for kind, pattern in PATTERNS.items():
-            hits = con.execute(
-                f'select distinct "{column}" from main."{table}" '
-                f'where regexp_matches("{column}", ?) limit 50', [pattern]).fetchall()
-            if kind == "nhs_number":
-                hits = [h for h in hits if nhs_numbers_in(h[0])]
-            if hits:
-                raise IdentifiableDataError(
-                    f"refusing to publish: {table}.{column} holds what looks like a {kind} "
-                    f"({len(hits)} distinct values); the published marts were left as they were")
 
 
 def _write_parquet(database: Path, tables: dict[str, int], folder: Path) -> None:

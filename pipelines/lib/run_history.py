@@ -12,6 +12,10 @@ from pipelines.lib.errors import safe_summary, user_facing_class_names
 JOB_NAME = "nightly_refresh"
 
 
+class RunHistoryError(RuntimeError):
+    """The Dagster instance (DAGSTER_HOME) cannot be opened, so the run history is unknown."""
+
+
 @dataclass(frozen=True)
 class FailedCheck:
     asset: str
@@ -95,10 +99,16 @@ def _dbt_failures(message: str) -> str:
 
 
 def last_refresh(instance=None) -> LastRun | None:
-    """The newest run of the nightly job, or None when there has been none."""
+    """The newest run of the nightly job, or None when there has been none. Raises
+    RunHistoryError when there is no usable Dagster instance to ask."""
     import dagster as dg
 
-    instance = instance or dg.DagsterInstance.get()
+    if instance is None:
+        try:
+            instance = dg.DagsterInstance.get()
+        except dg.DagsterError as error:  # DAGSTER_HOME unset, missing or unreadable
+            raise RunHistoryError(f"run history unknown: {str(error).splitlines()[0]}") \
+                from None
     runs = instance.get_run_records(dg.RunsFilter(job_name=JOB_NAME), limit=1)
     if not runs:
         return None

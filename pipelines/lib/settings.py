@@ -6,7 +6,6 @@ deployment points these at its own folders (see `.env.example`).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
@@ -54,17 +53,6 @@ def marts_dir() -> Path:
     return _path("TRIANGULATE_MARTS_DIR", PROJECT_ROOT / "data" / "marts")
 
 
-def as_of_date() -> dt.date | None:
-    """The day "overdue" is judged against when pinned (TRIANGULATE_AS_OF_DATE, YYYY-MM-DD);
-    the dbt macro `as_of_date` reads the same variable."""
-    value = os.environ.get("TRIANGULATE_AS_OF_DATE")
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        raise SettingError("TRIANGULATE_AS_OF_DATE must be a date written YYYY-MM-DD (or "
-                           "unset, for today)") from None
-
-
 def refresh_wait_seconds() -> float:
     """How long a refresh waits for one already running before giving up (default 0: it
     stops at once, naming the running one); TRIANGULATE_REFRESH_WAIT_MINUTES."""
@@ -90,6 +78,8 @@ def run_log_dir() -> Path:
 def check() -> None:
     """Parse every setting that has to parse, so a bad one stops a refresh before it starts
     (one message) rather than failing each step that reads it."""
+    from pipelines.lib.reporting_period import as_of_date
+
     as_of_date()
     refresh_wait_seconds()
     published_file_mode(restricted=True)

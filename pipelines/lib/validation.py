@@ -13,6 +13,8 @@ from functools import cache
 
 import polars as pl
 
+from pipelines.lib.cell_shape import shapes
+
 ROW_ID = "_row_id"
 
 
@@ -73,9 +75,10 @@ def validate(frame: pl.DataFrame, source: str, entity: str) -> Validation:
         rows = item.result.get("unexpected_index_list") or []
         outcomes.append(ExpectationOutcome(config.type, column, meta.get("on_failure", "reject"),
                                            bool(item.success), len(rows)))
-        values = frame[column] if column in frame.columns else None
-        for row in rows:
-            value = values[row] if values is not None else None
+        # Reasons are published: `{value}` becomes the cell's shape, never its value.
+        values = shapes([frame[column][row] for row in rows]) if column in frame.columns \
+            else [None] * len(rows)
+        for row, value in zip(rows, values, strict=True):
             failures.append((row, column, meta.get("reason", config.type).replace(
                 "{value}", str(value)), meta.get("on_failure", "reject")))
     return Validation(outcomes, pl.DataFrame(

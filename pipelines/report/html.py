@@ -22,9 +22,27 @@ def fmt(value) -> str:
         return f"{value:,.1f}"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%-d %b %Y %H:%M")
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return value.strftime("%-d %b %Y")
     return str(value)
+
+
+def month(value: dt.date | None) -> str:
+    return value.strftime("%b %Y") if value else "–"
+
+
+def details(summary: str, body: str, open_: bool = False) -> str:
+    """A collapsed block: the summary line shows, the body opens on a click (and stays out
+    of the printed paper unless opened)."""
+    return (f"<details{' open' if open_ else ''}><summary>{escape(summary)}</summary>"
+            f"{body}</details>")
+
+
+def code(name: str) -> str:
+    """A table or column name, set as code (the pack's words are otherwise plain English)."""
+    return f"<code>{escape(name)}</code>"
 
 
 def note(text: str, kind: str = "note") -> str:
@@ -54,12 +72,13 @@ def _suppressed(rows: list[dict], columns: Sequence[tuple[str, str]], counts: Se
 
 def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, wide: bool = False,
           counts: Sequence[str] = (), row_total: str | None = None,
-          total_row: bool = False, caption: str | None = None, empty: str = "None.") -> str:
+          total_row: bool = False, caption: str | None = None, empty: str = "None.",
+          html_columns: Sequence[str] = ()) -> str:
     """rows as an HTML table of the given (key, header) columns.
 
     wide: suppress counts 1-4 in `counts`, with secondary suppression against row_total (the
     sum of `counts`) when given and the totals row. total_row: append a "Total" row summing
-    `counts`.
+    `counts`. html_columns: columns whose values are HTML already (charts), not escaped.
     """
     if not rows:
         return f'<p class="note">{escape(empty)}</p>'
@@ -80,7 +99,12 @@ def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, wide: boo
         for key, _ in columns:
             value = r.get(key)
             cls = ' class="num"' if key in numeric or isinstance(value, int | float) else ""
-            cells.append(f"<td{cls}>{escape(fmt(value))}</td>")
+            if isinstance(value, dt.date):
+                cls = ' class="date"'
+            if key in numeric and isinstance(value, str) and value.isdigit():
+                value = int(value)  # suppression returns counts as text
+            text = value if key in html_columns else escape(fmt(value))
+            cells.append(f"<td{cls}>{text}</td>")
         css = ' class="total"' if total_row and r is rows[-1] else ""
         body.append(f"<tr{css}>{''.join(cells)}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""

@@ -1,14 +1,21 @@
 """Features of an FFT comment, computed the same way at training and at coding time.
 
-Four blocks, each scaled by a weight, side by side in one sparse row:
-- word 1-2 gram TF-IDF and within-word character 2-5 gram TF-IDF (sublinear tf, smooth idf,
-  l2 rows, terms seen in at least two training comments), which carry the topic;
+Five blocks, each scaled by a weight, side by side in one sparse row:
+- word 1-2 gram TF-IDF and word-prefix TF-IDF (sublinear tf, smooth idf, l2 rows, terms seen
+  in at least two training comments), which carry the topic. The character n-grams are the
+  prefixes of each word (its first 2..6 letters, anchored at the word's start): they tolerate
+  misspelt or inflected endings ("dischared", "discharging") without ever matching a piece
+  from inside another word. Within-word n-grams did: "charges" shares "charg" and "harge"
+  with "discharge", and "TV charges too high" was coded Discharge;
 - the FFT rating and the question asked ("what was good?" vs "what could we do better?"):
   the same "None." to "how could we improve?" is praise from someone who rated the service
   very good (1) and a complaint from someone who rated it very poor (5);
 - an idf-weighted mean of static token vectors distilled from all-MiniLM-L6-v2
   (`token_vectors.npz`), which lets a comment match a category through a synonym it shares
-  with no training comment.
+  with no training comment. Only words that are whole tokens of the vocabulary count: a
+  word WordPiece would split ("surcharges" -> sur ##charge ##s) adds nothing rather than
+  the vectors of its fragments;
+- one column per framework lexicon rule (`fft_rules.LEXICON`), 1 where it matches.
 Everything is plain numpy/scipy, so coding needs neither scikit-learn nor torch.
 """
 
@@ -25,14 +32,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipelines.textcoding.fft_data import question_kind
+from pipelines.textcoding.fft_rules import LEXICON, rule_matrix
 from pipelines.textcoding.wordpiece import WordPiece
 
 WORD_NGRAMS = (1, 2)
-CHAR_NGRAMS = (2, 5)
+# Word prefixes of 2..6 characters (plus the whole word, marked, when it is shorter).
+CHAR_NGRAMS = (2, 6)
 MIN_DOCUMENT_FREQUENCY = 2
 # Chosen during development by grouped cross-validation on the training part only;
 # train_fft then tunes the category models' C and the thresholds.
-BLOCK_WEIGHTS = {"words": 1.0, "chars": 1.0, "context": 0.5, "tokens": 1.0}
+BLOCK_WEIGHTS = {"words": 1.0, "chars": 1.0, "context": 0.5, "tokens": 1.0, "rules": 1.0}
 
 _WORD = re.compile(r"\w+(?:[&'’]\w+)*")
 _QUESTIONS = ("what_good", "could_improve", "nonspecific")
@@ -46,6 +55,9 @@ CONTEXT_COLUMNS = (
 
 
 def normalise(text: str) -> str:
+    """Lower case, accents stripped, whitespace collapsed."""
+    if text.isascii():
+        return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKD", text.lower())
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
@@ -57,14 +69,17 @@ def word_terms(text: str) -> list[str]:
 
 
 def word_char_terms(word: str) -> list[str]:
-    """Character n-grams of one space-padded word (n-grams never cross words)."""
-    padded = f" {word} "
-    return [padded[i:i + n] for n in range(CHAR_NGRAMS[0], CHAR_NGRAMS[1] + 1)
-            for i in range(len(padded) - n + 1)]
+    """The prefixes of one word, 2..6 characters long, each marked with a leading space
+    (" disc"); a word no longer than 6 characters also gives itself marked at both ends
+    (" tv "), so a short word is told apart from the start of a longer one."""
+    terms = [" " + word[:n] for n in range(CHAR_NGRAMS[0], min(len(word), CHAR_NGRAMS[1]) + 1)]
+    if len(word) <= CHAR_NGRAMS[1]:
+        terms.append(f" {word} ")
+    return terms
 
 
 def char_terms(text: str) -> list[str]:
-    return [term for word in text.split() for term in word_char_terms(word)]
+    return [term for word in _WORD.findall(text) for term in word_char_terms(word)]
 
 
 def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -93,7 +108,7 @@ def smooth_idf(document_frequency: np.ndarray, documents: int) -> np.ndarray:
 
 @dataclass
 class TfidfBlock:
-    """TF-IDF over word n-grams (`analyser="words"`) or within-word character n-grams."""
+    """TF-IDF over word n-grams (`analyser="words"`) or word prefixes (`"chars"`)."""
 
     analyser: str
     terms: np.ndarray
@@ -101,7 +116,7 @@ class TfidfBlock:
 
     def __post_init__(self) -> None:
         self.index = {t: i for i, t in enumerate(self.terms.tolist())}
-        # Character n-grams stay inside a word, so a word's columns are worked out once.
+        # Prefixes belong to one word, so a word's columns are worked out once.
         self._word_columns = lru_cache(maxsize=100_000)(self._char_columns)
 
     @classmethod
@@ -117,7 +132,7 @@ class TfidfBlock:
 
     def columns(self, text: str) -> list[int]:
         if self.analyser == "chars":
-            return [c for word in text.split() for c in self._word_columns(word)]
+            return [c for word in _WORD.findall(text) for c in self._word_columns(word)]
         return [self.index[t] for t in word_terms(text) if t in self.index]
 
     def transform(self, normalised: list[str]) -> sp.csr_matrix:
@@ -143,7 +158,7 @@ class TokenVectors:
             return cls(stored["tokens"], vectors)
 
     def encode(self, texts: list[str]) -> list[list[int]]:
-        return [self.wordpiece.encode(t) for t in texts]
+        return [self.wordpiece.encode_whole_words(t) for t in texts]
 
     def idf(self, encoded: list[list[int]]) -> np.ndarray:
         frequency = np.zeros(len(self.tokens))
@@ -185,6 +200,7 @@ class FeatureSpace:
     chars: TfidfBlock
     token_vectors: TokenVectors
     token_idf: np.ndarray
+    rule_categories: list[str]
 
     @classmethod
     def fit(cls, texts: list[str], token_vectors: TokenVectors) -> FeatureSpace:
@@ -194,6 +210,7 @@ class FeatureSpace:
             chars=TfidfBlock.fit("chars", normalised),
             token_vectors=token_vectors,
             token_idf=token_vectors.idf(token_vectors.encode(texts)),
+            rule_categories=list(LEXICON),
         )
 
     @property
@@ -203,15 +220,19 @@ class FeatureSpace:
 
     @property
     def width(self) -> int:
-        return self.text_width + len(CONTEXT_COLUMNS) + self.token_vectors.vectors.shape[1]
+        return (self.text_width + len(CONTEXT_COLUMNS) + self.token_vectors.vectors.shape[1]
+                + len(self.rule_categories))
 
-    def transform(self, texts: list[str], ratings: list, questions: list) -> sp.csr_matrix:
-        normalised = [normalise(t) for t in texts]
+    def transform(self, texts: list[str], ratings: list, questions: list,
+                  normalised: list[str] | None = None) -> sp.csr_matrix:
+        """Feature rows; `normalised` (the texts through `normalise`) saves redoing it."""
+        normalised = normalised if normalised is not None else [normalise(t) for t in texts]
         blocks = {
             "words": self.words.transform(normalised),
             "chars": self.chars.transform(normalised),
             "context": sp.csr_matrix(context_features(ratings, questions)),
             "tokens": sp.csr_matrix(self.token_vectors.pooled(
                 self.token_vectors.encode(texts), self.token_idf)),
+            "rules": sp.csr_matrix(rule_matrix(normalised, self.rule_categories)),
         }
         return sp.hstack([blocks[name] * w for name, w in BLOCK_WEIGHTS.items()], format="csr")

@@ -54,8 +54,9 @@ def format_report(title: str, figures: dict) -> str:
         f"  sentiment within one  {figures['sentiment_within_one']:>8.3f}",
     ]
     if "comments_per_second" in figures:
-        lines += [f"  throughput            {figures['comments_per_second']:>8,.0f} comments/s"
-                  " (one process)",
+        lines += [f"  throughput            {figures['comments_per_cpu_second']:>8,.0f} comments"
+                  f" per CPU second (one core); {figures['comments_per_second']:,.0f}/s wall"
+                  " clock",
                   f"  model load time       {figures['load_seconds']:>8.2f} s"]
     lines.append(f"\n  {'category':<58} {'prec':>5} {'rec':>5} {'F1':>5} {'support':>8}")
     rows = sorted(figures["per_category"].items(), key=lambda kv: -kv[1]["support"])

@@ -22,7 +22,13 @@ import polars as pl
 
 from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.textcoding.fft_data import is_blank
-from pipelines.textcoding.fft_features import FeatureSpace, TfidfBlock, TokenVectors
+from pipelines.textcoding.fft_features import FeatureSpace, TfidfBlock, TokenVectors, normalise
+from pipelines.textcoding.fft_rules import (
+    NOT_ASSIGNED,
+    always_deciding,
+    is_not_applicable,
+    rule_matrix,
+)
 
 MODEL_DIR = PROJECT_ROOT / "models" / "fft_coder"
 MODEL_FILE = "model.npz"
@@ -37,6 +43,7 @@ class FftCoder:
     category_weights: np.ndarray  # categories x features (NB-LR: NB ratios folded in)
     category_bias: np.ndarray
     thresholds: np.ndarray  # inf for categories too rare to train
+    rule_decides: np.ndarray  # categories a matching framework rule adds (fft_rules)
     sentiment_weights: np.ndarray  # classes x features
     sentiment_bias: np.ndarray
     sentiment_classes: np.ndarray
@@ -46,7 +53,8 @@ class FftCoder:
              questions: Sequence[str | None] | None = None) -> pl.DataFrame:
         """One row per comment, in input order: `categories` (list), `confidences` (one per
         category: the logistic of its margin over the threshold, 0.5 at the cut and towards 1
-        far above it), `sentiment` (1 very positive .. 5 very negative) and `scores` (margin
+        far above it; 0.5 where the category's framework rule added it below the cut),
+        `sentiment` (1 very positive .. 5 very negative) and `scores` (margin
         over each trained category's threshold). Blank and "Did not answer" comments get no
         categories and null sentiment."""
         n = len(texts)
@@ -59,27 +67,51 @@ class FftCoder:
         margins = np.full((n, len(trained)), np.nan)
         chosen = np.zeros((n, len(self.categories)), dtype=bool)
         sentiment = np.zeros(n, dtype=np.int8)
+        confidence = np.zeros(chosen.shape)
         if rows:
             args = ([texts[i] for i in rows], [ratings[i] for i in rows],
                     [questions[i] for i in rows])
-            x = self.features.transform(*args)
+            normalised = [normalise(t) for t in args[0]]
+            x = self.features.transform(*args, normalised=normalised)
             found = np.asarray(x @ self.category_weights.T) + self.category_bias - self.thresholds
+            found = self._apply_rules(found, normalised)
             chosen[rows] = found >= 0
             margins[rows] = found[:, trained]
             logits = np.asarray(x @ self.sentiment_weights.T) + self.sentiment_bias
             sentiment[rows] = self.sentiment_classes[logits.argmax(axis=1)]
+            with np.errstate(over="ignore"):  # untrained categories: margin -inf, confidence 0
+                confidence[rows] = 1 / (1 + np.exp(-found))
         names = np.array(self.categories)
-        confidence = np.zeros(chosen.shape)
-        with np.errstate(over="ignore"):  # untrained categories: margin -inf, confidence 0
-            confidence[rows] = 1 / (1 + np.exp(-found))
+        # Explicit dtypes: polars builds typed list columns far faster than it infers them.
         return pl.DataFrame({
-            "categories": [names[row].tolist() for row in chosen],
-            "confidences": [np.round(c[row], 3).tolist() for c, row in zip(confidence, chosen,
-                                                                          strict=True)],
+            "categories": pl.Series([names[row].tolist() for row in chosen],
+                                    dtype=pl.List(pl.String)),
+            "confidences": pl.Series([np.round(c[row], 3).tolist()
+                                      for c, row in zip(confidence, chosen, strict=True)],
+                                     dtype=pl.List(pl.Float64)),
             "sentiment": pl.Series(sentiment, dtype=pl.Int8).replace(0, None),
             "scores": pl.DataFrame(margins, schema=names[trained].tolist(), orient="row")
             .fill_nan(None).to_struct(),
         })
+
+    def _apply_rules(self, found: np.ndarray, normalised: list[str]) -> np.ndarray:
+        """Margins after the framework rules: a category a deciding rule adds sits at the cut
+        (margin 0, confidence 0.5); "N/A" is Not assigned alone; Not assigned means no other
+        category applies, so it is dropped (margin -inf) where another one is given."""
+        column = {name: j for j, name in enumerate(self.categories)}
+        decides = rule_matrix(normalised, self.categories).astype(bool) & self.rule_decides
+        for i, text in enumerate(normalised):
+            for category in always_deciding(text):
+                decides[i, column[category]] = True
+        found = np.where(decides & (found < 0), 0.0, found)
+        not_assigned = column[NOT_ASSIGNED]
+        for i, text in enumerate(normalised):
+            if is_not_applicable(text):
+                found[i] = -np.inf
+                found[i, not_assigned] = 0.0
+        others = np.delete(found, not_assigned, axis=1)
+        found[(others >= 0).any(axis=1), not_assigned] = -np.inf
+        return found
 
 
 @lru_cache(maxsize=4)
@@ -96,6 +128,7 @@ def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
         chars=TfidfBlock("chars", arrays["char_terms"], arrays["char_idf"]),
         token_vectors=TokenVectors.load(model_dir / TOKENS_FILE),
         token_idf=arrays["token_idf"],
+        rule_categories=arrays["rule_categories"].tolist(),
     )
     return FftCoder(
         categories=metadata["categories"],
@@ -103,6 +136,7 @@ def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
         category_weights=arrays["category_weights"].astype(np.float32),
         category_bias=arrays["category_bias"],
         thresholds=arrays["thresholds"],
+        rule_decides=arrays["rule_decides"],
         sentiment_weights=arrays["sentiment_weights"].astype(np.float32),
         sentiment_bias=arrays["sentiment_bias"],
         sentiment_classes=arrays["sentiment_classes"],

@@ -10,8 +10,13 @@ chosen by 5-fold GroupKFold cross-validation inside the 80%. Per category, NB-LR
 character columns are scaled by naive-Bayes log-count ratios of their presence in positive vs
 negative comments, then a logistic regression with balanced class weights is fitted; the ratios
 fold into its weights, so coding stays one linear score. A category with fewer than three
-training comments is not trained. Sentiment: multinomial logistic regression on the same
-features. Needs `token_vectors.npz` in --out (shipped; rebuilt by build_token_vectors).
+training comments is not trained. Framework lexicon rules (fft_rules) are features, and for
+each category with fewer than RULE_OR_BELOW training comments the cross-validation also decides
+whether a comment matching its rule gets the category even below the model's threshold (it
+does where that raised the category's F1 on out-of-fold scores); categories the file never
+labels, or too rarely to train, are coded by their rule alone. Sentiment: multinomial logistic
+regression on the same features. Needs `token_vectors.npz` in --out (shipped; rebuilt by
+build_token_vectors).
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from pipelines.textcoding.fft_features import (
     WORD_NGRAMS,
     FeatureSpace,
     TokenVectors,
+    normalise,
 )
 from pipelines.textcoding.fft_metrics import category_figures, sentiment_figures
 from pipelines.textcoding.fft_model import (
@@ -57,8 +63,9 @@ from pipelines.textcoding.fft_model import (
     TOKENS_FILE,
     load_coder,
 )
+from pipelines.textcoding.fft_rules import rule_matrix
 
-VERSION = "2.0.0"
+VERSION = "3.0.0"
 FOLDS = 5
 MIN_POSITIVES = 3
 C_GRID = (1.0, 3.0, 10.0)
@@ -68,6 +75,7 @@ C_GRID = (1.0, 3.0, 10.0)
 THRESHOLD_MOVE_GRID = (0.0, 0.5, 1.0)
 RARE_POSITIVES = 30
 SENTIMENT_C_GRID = (0.3, 1.0, 3.0)
+RULE_OR_BELOW = 100
 
 
 def nb_ratios(text: sp.csr_matrix, positive: np.ndarray) -> np.ndarray:
@@ -115,26 +123,71 @@ def fit_sentiment(x, sentiment: np.ndarray, c: float) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=5_000).fit(x[labelled], sentiment[labelled])
 
 
-def tune_thresholds(scores: np.ndarray, labels: np.ndarray, move: float) -> np.ndarray:
+def tune_thresholds(scores: np.ndarray, labels: np.ndarray, move: float,
+                    covered: np.ndarray | None = None) -> np.ndarray:
     """Per category, the cut on out-of-fold scores that maximises F1, moved `move` of the way
     from 0 (all the way for categories with fewer than RARE_POSITIVES positives in `labels`);
-    inf where the category was never trained or never seen."""
+    inf where the category was never trained or never seen. `covered` marks comments a rule
+    already gives the category: the cut then maximises the F1 of model-or-rule, so the model
+    only adds what the rule misses (a rare category's cut is otherwise so low that one
+    common word, "too" in "discharged too early", carries it)."""
     thresholds = np.full(scores.shape[1], np.inf)
     for j in range(scores.shape[1]):
         finite = np.isfinite(scores[:, j])
         positives = labels[:, j].sum()
         if not finite.any() or positives == 0:
             continue
-        order = np.argsort(-scores[finite, j])
-        ranked = scores[finite, j][order]
-        hits = np.cumsum(labels[finite, j][order])
-        f1 = 2 * hits / (np.arange(1, len(ranked) + 1) + positives)
+        ruled = covered[:, j] if covered is not None else np.zeros(len(finite), dtype=bool)
+        open_rows = finite & ~ruled
+        ruled_hits = labels[ruled, j].sum()
+        order = np.argsort(-scores[open_rows, j])
+        ranked = scores[open_rows, j][order]
+        # k = 0..n comments above the cut besides those the rule covers.
+        hits = ruled_hits + np.concatenate([[0], np.cumsum(labels[open_rows, j][order])])
+        f1 = 2 * hits / (ruled.sum() + np.arange(len(ranked) + 1) + positives)
         # A cut can only fall between two different scores.
-        f1[:-1][ranked[1:] == ranked[:-1]] = -1
+        f1[1:-1][ranked[1:] == ranked[:-1]] = -1
         best = int(f1.argmax())
-        cut = (ranked[best] + ranked[best + 1]) / 2 if best + 1 < len(ranked) else ranked[best]
+        if best == 0:
+            cut = ranked[0] + 1 if len(ranked) else 0.0
+        elif best < len(ranked):
+            cut = (ranked[best - 1] + ranked[best]) / 2
+        else:
+            cut = ranked[-1]
         thresholds[j] = (1.0 if positives < RARE_POSITIVES else move) * cut
     return thresholds
+
+
+def _f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    return 2 * (truth & predicted).sum() / max(truth.sum() + predicted.sum(), 1)
+
+
+def rule_deciders(scores: np.ndarray, thresholds: np.ndarray, labels: np.ndarray,
+                  rules: np.ndarray) -> np.ndarray:
+    """Per category, whether a matching rule should add it: for categories with fewer than
+    RULE_OR_BELOW positives, where model-or-rule beats the model alone on these scores; for
+    categories never trained (infinite threshold), wherever they have a rule."""
+    truth = labels.astype(bool)
+    deciders = np.zeros(labels.shape[1], dtype=bool)
+    for j in range(labels.shape[1]):
+        if not rules[:, j].any() and not np.isinf(thresholds[j]):
+            continue
+        if np.isinf(thresholds[j]):
+            deciders[j] = True
+        elif truth[:, j].sum() < RULE_OR_BELOW:
+            model = scores[:, j] >= thresholds[j]
+            deciders[j] = _f1(truth[:, j], model | rules[:, j]) > _f1(truth[:, j], model)
+    return deciders
+
+
+def thresholds_and_deciders(scores: np.ndarray, labels: np.ndarray, move: float,
+                            rules: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds tuned on the model alone; which categories' rules should add them; then
+    those categories' thresholds tuned again for model-or-rule."""
+    thresholds = tune_thresholds(scores, labels, move)
+    deciders = rule_deciders(scores, thresholds, labels, rules)
+    retuned = tune_thresholds(scores, labels, move, covered=rules & deciders)
+    return np.where(deciders, retuned, thresholds), deciders
 
 
 def cross_validate(train: LabelledComments, token_vectors: TokenVectors) -> dict:
@@ -156,19 +209,22 @@ def cross_validate(train: LabelledComments, token_vectors: TokenVectors) -> dict
         for c in SENTIMENT_C_GRID:
             sentiment[c][val_rows] = fit_sentiment(x_fit, fit.sentiment, c).predict(x_val)
         print(f"  fold {k + 1}/{FOLDS} done", flush=True)
-    return {"folds": folds, "scores": scores, "sentiment": sentiment}
+    rules = rule_matrix([normalise(t) for t in train.texts], train.categories).astype(bool)
+    return {"folds": folds, "scores": scores, "sentiment": sentiment, "rules": rules}
 
 
 def select(cv: dict, train: LabelledComments) -> tuple[dict, list[dict]]:
     """The grid point with the best mean of micro- and macro-F1, each fold judged with
     thresholds tuned on the other folds only."""
-    folds, table = cv["folds"], []
+    folds, table, rules = cv["folds"], [], cv["rules"]
     for c, move in itertools.product(C_GRID, THRESHOLD_MOVE_GRID):
         predicted = np.zeros(train.labels.shape, dtype=bool)
+        scores = cv["scores"][c]
         for k in range(FOLDS):
             inside = folds == k
-            thresholds = tune_thresholds(cv["scores"][c][~inside], train.labels[~inside], move)
-            predicted[inside] = cv["scores"][c][inside] >= thresholds
+            thresholds, deciders = thresholds_and_deciders(scores[~inside], train.labels[~inside],
+                                                           move, rules[~inside])
+            predicted[inside] = (scores[inside] >= thresholds) | (rules[inside] & deciders)
         figures = category_figures(train.labels, predicted, train.categories)
         table.append({"C": c, "threshold_move": move,
                       "micro_f1": round(figures["micro_f1"], 4),
@@ -207,8 +263,8 @@ def main() -> None:
     space = FeatureSpace.fit(train.texts, token_vectors)
     x = space.transform(train.texts, train.ratings, train.questions)
     weights, bias = fit_categories(x, space.text_width, train.labels, chosen["C"])
-    thresholds = tune_thresholds(cv["scores"][chosen["C"]], train.labels,
-                                 chosen["threshold_move"])
+    thresholds, deciders = thresholds_and_deciders(cv["scores"][chosen["C"]], train.labels,
+                                                   chosen["threshold_move"], cv["rules"])
     thresholds[np.isnan(bias)] = np.inf
     sentiment = fit_sentiment(x, train.sentiment, chosen["sentiment_C"])
 
@@ -218,7 +274,8 @@ def main() -> None:
         args.out / MODEL_FILE,
         word_terms=space.words.terms, word_idf=space.words.idf.astype(np.float32),
         char_terms=space.chars.terms, char_idf=space.chars.idf.astype(np.float32),
-        token_idf=space.token_idf,
+        token_idf=space.token_idf, rule_categories=np.array(space.rule_categories, dtype=str),
+        rule_decides=deciders,
         category_weights=np.nan_to_num(weights).astype(np.float16),
         category_bias=np.nan_to_num(bias).astype(np.float32), thresholds=thresholds,
         sentiment_weights=sentiment.coef_.astype(np.float16),
@@ -234,12 +291,18 @@ def main() -> None:
                                    "category for them instead"},
         "untrained_categories": [c for c, b in zip(train.categories, bias, strict=True)
                                  if np.isnan(b)],
+        "rule_decided_categories": [c for c, d in zip(train.categories, deciders, strict=True)
+                                    if d],
         "method": "per category NB-LR: logistic regression (liblinear, balanced class "
                   "weights) on features whose word and character columns are scaled by "
                   "add-one naive-Bayes log-count ratios of term presence; the ratios are "
                   "folded into the stored weights. Thresholds: F1-optimal cut on out-of-fold "
                   f"scores, in full for categories with < {RARE_POSITIVES} training "
-                  "positives, threshold_move of it for the others; no fallback",
+                  "positives, threshold_move of it for the others. Framework lexicon rules "
+                  "(fft_rules) are a feature block; a matching rule also adds the "
+                  "rule_decided_categories (chosen on out-of-fold scores among categories "
+                  f"with < {RULE_OR_BELOW} training comments, and every untrained category "
+                  "with a rule)",
         "features": {"word_ngrams": WORD_NGRAMS, "char_ngrams": CHAR_NGRAMS,
                      "min_document_frequency": MIN_DOCUMENT_FREQUENCY,
                      "block_weights": BLOCK_WEIGHTS, "width": space.width},

@@ -74,3 +74,9 @@ class WordPiece:
 
     def encode(self, text: str) -> list[int]:
         return [i for word in basic_words(text) for i in self._word_ids(word)]
+
+    def encode_whole_words(self, text: str) -> list[int]:
+        """Ids of the words that are one token of the vocabulary; words WordPiece would
+        split into pieces are left out, so no word is represented by a fragment."""
+        return [ids[0] for word in basic_words(text)
+                if len(ids := self._word_ids(word)) == 1 and ids[0] != self.unknown]

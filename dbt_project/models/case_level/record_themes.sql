@@ -34,6 +34,7 @@ select
     record_themes.method,
     record_themes.reason,
     record_themes.confidence,
+    record_themes.model_version,
     record_themes.evidence
 from record_themes
 inner join quality_records

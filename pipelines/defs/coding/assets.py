@@ -20,9 +20,9 @@ def fft_comments(context: dg.AssetExecutionContext,
     """`coded.fft_comments`: one row per FFT response with a "what could we do better?"
     answer, coded by the shipped model (`models/fft_coder/`) to v6 Patient Experience
     framework categories (each with the model's confidence) and a sentiment (1 very
-    positive .. 5 very negative). Only that answer is coded: it is where a response describes
-    a problem."""
-    from pipelines.textcoding.fft_model import code_comments
+    positive .. 5 very negative), with the version of the model that coded it. Only that
+    answer is coded: it is where a response describes a problem."""
+    from pipelines.textcoding.fft_model import code_comments, load_coder
 
     with warehouse.connect() as con:
         responses = con.sql(
@@ -38,6 +38,7 @@ def fft_comments(context: dg.AssetExecutionContext,
             "v6_categories": coded["categories"],
             "v6_confidences": coded["confidences"],
             "sentiment": coded["sentiment"],
+            "model_version": load_coder().metadata["version"],
         })
         con.execute(f"create schema if not exists {CODED_SCHEMA}")
         con.register("coded_comments", result.to_arrow())

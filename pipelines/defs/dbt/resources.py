@@ -5,17 +5,35 @@ load under `dagster dev`; never at import time elsewhere.
 """
 
 import sys
+from functools import cached_property
+from importlib.metadata import version
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging.version import Version
 
 from pipelines.lib.settings import DBT_PROJECT_DIR
+
+
+class InstalledDbtCliResource(DbtCliResource):
+    """The dbt CLI, whose version is read from the installed dbt-core package.
+
+    dagster-dbt otherwise runs `dbt --version` before every dbt command, and that asks the
+    Python package index for the latest dbt release over the network (no flag turns it off):
+    the refresh must not open a socket. The dbt executable below is the one of this
+    interpreter's environment, so its version is this package's.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(version("dbt-core"))
+
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
 
 # The dbt installed beside this interpreter (so it works without an activated virtualenv),
 # through the guard that kills it when the refresh dies (pipelines/defs/dbt/guard.py).
-dbt_resource = DbtCliResource(
+dbt_resource = InstalledDbtCliResource(
     project_dir=dbt_project,
     dbt_executable=str(Path(sys.executable).with_name("triangulate-dbt")))

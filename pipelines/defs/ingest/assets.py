@@ -9,7 +9,7 @@ from pipelines.defs.resources import ExportsResource, WarehouseResource
 from pipelines.lib.canonical import SOURCES
 from pipelines.lib.freshness import MISSING, SourceUnavailableError, judge
 from pipelines.lib.ingest import load_source, newest_record_date, write_source
-from pipelines.lib.profile import as_of_date
+from pipelines.lib.reporting_period import as_of_date
 
 
 def raw_asset(source: str) -> dg.AssetsDefinition:

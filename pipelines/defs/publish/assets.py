@@ -4,13 +4,18 @@ import dagster as dg
 
 from pipelines.defs.dbt.assets import dbt_models
 from pipelines.defs.resources import MartsResource, WarehouseResource
+from pipelines.lib.identifier_guard import redactions_in
 from pipelines.lib.publishing import publish
 
 # Rule, not a list of names: every dbt model in the marts and case-level layers is published.
 MART_KEYS = [key for key in dbt_models.keys if key.path[0] in ("marts", "case_level")]
 
 
-@dg.asset(key=["published", "marts"], group_name="published", deps=MART_KEYS, kinds={"duckdb"})
+@dg.asset(key=["published", "marts"], group_name="published", deps=MART_KEYS, kinds={"duckdb"},
+          check_specs=[dg.AssetCheckSpec(
+              "no_identifiers_redacted", asset=["published", "marts"],
+              description="Nothing in the published files looked like a patient identifier "
+                          "(else it was redacted: table identifier_redactions says where)")])
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                     marts: MartsResource) -> dg.MaterializeResult:
     """`data/marts/triangulate.duckdb` (plus `parquet/<mart>.parquet`): every mart table and the
@@ -19,20 +24,30 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     from the private warehouse and swapped in with an atomic rename. Open them read-only from BI
     tools; neither holds free text or patient identifiers."""
     published = publish(warehouse.file(), marts.folder())
+    redacted = {}
     for file in published:
         context.log.info(f"published {len(file.tables)} tables to {file.path}")
-    return dg.MaterializeResult(metadata={
-        file.path.name: dg.MetadataValue.json(file.tables) for file in published})
+        for r in redactions_in(file.path):
+            redacted[f"{file.path.name} {r.table}.{r.column} {r.kind}"] = r.cells
+    return dg.MaterializeResult(
+        metadata={file.path.name: dg.MetadataValue.json(file.tables) for file in published},
+        # One identifier typed into a ward name is redacted and reported, not a reason to
+        # keep last night's marts (unless TRIANGULATE_IDENTIFIER_POLICY=refuse).
+        check_results=[dg.AssetCheckResult(
+            check_name="no_identifiers_redacted", passed=not redacted,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"cells_redacted": dg.MetadataValue.json(redacted)})])
 
 
 @dg.asset(key=["published", "insight_pack"], group_name="published",
           deps=[published_marts], kinds={"html"})
 def insight_pack(context: dg.AssetExecutionContext, marts: MartsResource) -> dg.MaterializeResult:
-    """`data/marts/insight_pack.html`: the quality insight pack (PSIRP draft, MDC SPC charts of
-    the top priorities, heatmap, FFT, complaints, deaths, PFD, audit, data quality), one
-    self-contained HTML file built from the published marts. Restricted to the patient safety
-    team: it holds small numbers and record ids (`build_pack(..., wide_circulation=True)`
-    writes the suppressed version)."""
+    """`data/marts/insight_pack.html`: the quality insight pack (a one-page summary, then the
+    PSIRP draft, MDC SPC charts of the top priorities, heatmap, FFT, complaints, deaths, PFD,
+    audit, data quality), one self-contained HTML file built from the published marts.
+    Restricted to the patient safety team: it holds small numbers and record ids. The
+    wide-circulation pack (`triangulate report --wide`) has its own file,
+    `insight_pack_wide.html`, which this asset never writes."""
     from pipelines.report import build_pack
 
     path = build_pack(marts.folder())

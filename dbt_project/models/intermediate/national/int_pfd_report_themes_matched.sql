@@ -1,4 +1,8 @@
-{#- Coroners' concerns are read with the same keyword rules as the trust's own inquests. -#}
+{#- Reports are read with the same keyword rules as the trust's own inquests. The matters of
+    concern say what the coroner wants changed, so they decide; where they match no rule
+    (they allude to "the matters above", or are cut short), the circumstances of the death
+    and the investigation are read instead. Reading those always added a theme to most
+    reports from incidental words of the story ("restraint barrier", "pending discharge"). -#}
 -- depends_on: {{ ref('theme_keywords') }}
 
 with
@@ -20,15 +24,35 @@ latest_reports as (
 
 ),
 
+rules_matched_per_field as (
+
+    select
+        report_id,
+        report_date,
+        coroner_area,
+        list_filter({{ matched_keyword_rules("'narrative'", 'concerns') }}, r -> r is not null)
+            as concern_rules,
+        list_filter({{ matched_keyword_rules("'narrative'", 'story') }}, r -> r is not null)
+            as story_rules
+    from (
+        select
+            *,
+            nullif(concat_ws(chr(10), circumstances, investigation), '') as story
+        from latest_reports
+    )
+    where concerns is not null or story is not null
+
+),
+
 rules_matched as (
 
     select
         report_id,
         report_date,
         coroner_area,
-        {{ matched_keyword_rules("'narrative'", 'concerns') }} as matched_rules
-    from latest_reports
-    where concerns is not null
+        case when len(concern_rules) > 0 then concern_rules else story_rules end
+            as matched_rules
+    from rules_matched_per_field
 
 ),
 

@@ -48,6 +48,18 @@ location_keys as (
 
 ),
 
+publishable_words as (
+
+    select * from {{ ref('int_publishable_words') }}
+
+),
+
+vocabulary as (
+
+    select list(word) as words from publishable_words
+
+),
+
 -- One CTE per source, each projecting onto the same columns in the same order.
 
 incident_records as (
@@ -250,16 +262,28 @@ records_located as (
 
     -- Resolved records take site, directorate and specialty from the locations seed (the
     -- export's value only where the seed leaves one blank); unresolved records keep the
-    -- exported values and have no location_id.
+    -- exported values and have no location_id. An exported value reaches the marts only
+    -- when every word of it is publishable (mask_unlisted_words): otherwise it could hold a
+    -- name, so it is null here and int_free_typed_values_screened lists it as withheld.
     select
         records_unioned.record_key,
         records_unioned.source,
         records_unioned.record_id,
         records_unioned.record_date,
         cast(date_trunc('month', records_unioned.record_date) as date) as record_month,
-        coalesce(location_keys.site, records_unioned.site) as site,
-        coalesce(location_keys.directorate, records_unioned.directorate) as directorate,
-        coalesce(location_keys.specialty, records_unioned.specialty) as specialty,
+{%- for field in ['site', 'directorate', 'specialty'] %}
+        coalesce(
+            location_keys.{{ field }},
+            case
+                when {{ mask_unlisted_words('records_unioned.' ~ field, 'vocabulary.words') }}
+                    = records_unioned.{{ field }}
+                    then records_unioned.{{ field }}
+            end
+        ) as {{ field }},
+{%- endfor %}
+        records_unioned.site as site_as_exported,
+        records_unioned.directorate as directorate_as_exported,
+        records_unioned.specialty as specialty_as_exported,
         records_unioned.location_raw,
         location_keys.location_id,
         location_keys.location_name,
@@ -272,6 +296,7 @@ records_located as (
     left join severity_scale
         on records_unioned.source = severity_scale.source
         and records_unioned.severity_label = severity_scale.severity_label
+    cross join vocabulary
 
 )
 

@@ -107,7 +107,8 @@ fft_codes as (
         'v6_category' as code_field,
         -- Two unnests in one select zip the lists: each category with its confidence.
         unnest(v6_categories) as native_code,
-        unnest(v6_confidences) as confidence
+        unnest(v6_confidences) as confidence,
+        model_version
     from fft_comments
 
 ),
@@ -130,19 +131,23 @@ audit_codes as (
 
 codes_unioned as (
 
-    -- confidence: null for codes a person chose; the model's for v6 categories.
-    select record_key, source, record_id, code_field, native_code, cast(null as double) as confidence
+    -- confidence and model_version: null for codes a person chose; the model's for v6
+    -- categories.
+    select
+        record_key, source, record_id, code_field, native_code,
+        cast(null as double) as confidence, cast(null as varchar) as model_version
     from incident_codes
     union all
-    select record_key, source, record_id, code_field, native_code, null from complaint_codes
+    select record_key, source, record_id, code_field, native_code, null, null from complaint_codes
     union all
-    select record_key, source, record_id, code_field, native_code, null from inquest_codes
+    select record_key, source, record_id, code_field, native_code, null, null from inquest_codes
     union all
-    select record_key, source, record_id, code_field, native_code, null from sjr_codes
+    select record_key, source, record_id, code_field, native_code, null, null from sjr_codes
     union all
-    select record_key, source, record_id, code_field, native_code, confidence from fft_codes
+    select record_key, source, record_id, code_field, native_code, confidence, model_version
+    from fft_codes
     union all
-    select record_key, source, record_id, code_field, native_code, null from audit_codes
+    select record_key, source, record_id, code_field, native_code, null, null from audit_codes
 
 ),
 
@@ -155,7 +160,8 @@ distinct_codes as (
         record_id,
         code_field,
         native_code,
-        confidence
+        confidence,
+        model_version
     from codes_unioned
     where nullif(trim(native_code), '') is not null
 

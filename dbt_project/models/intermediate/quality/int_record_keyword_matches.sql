@@ -110,6 +110,7 @@ rules_matched as (
         record_key,
         source,
         record_id,
+        rule_set,
         is_primary_text,
         {{ matched_keyword_rules('rule_set', 'keyword_text') }} as matched_rules
     from keyword_texts
@@ -122,6 +123,7 @@ keyword_matches as (
         record_key,
         source,
         record_id,
+        rule_set,
         is_primary_text,
         matched_rule.theme_id as theme_id,
         matched_rule.pattern as evidence

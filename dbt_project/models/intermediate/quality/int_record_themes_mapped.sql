@@ -3,46 +3,29 @@
 
 with
 
-record_codes as (
-
-    select * from {{ ref('int_record_codes_unioned') }}
-
-),
-
-theme_code_map as (
-
-    select * from {{ ref('theme_code_map') }}
-
-),
-
 code_matches as (
 
-    -- Codes match ignoring case and surrounding spaces, as the loader matches headers.
-    -- A map row with a blank theme_id marks a code as reviewed and deliberately themeless
-    -- (generic codes such as "Other").
-    select
-        record_codes.record_key,
-        record_codes.source,
-        record_codes.record_id,
-        theme_code_map.theme_id,
-        -- v6 categories were assigned by the comment model, not chosen by a person.
-        case record_codes.code_field
-            when 'v6_category' then 'text_model' else 'code_map'
-        end as method,
-        record_codes.code_field || ': ' || record_codes.native_code as evidence,
-        coalesce(record_codes.confidence, 1.0) as confidence
-    from record_codes
-    inner join theme_code_map
-        on record_codes.source = theme_code_map.source
-        and record_codes.code_field = theme_code_map.code_field
-        and lower(trim(record_codes.native_code)) = lower(trim(theme_code_map.native_code))
-    where theme_code_map.theme_id is not null
+    select * from {{ ref('int_record_code_themes') }}
 
 ),
 
 keyword_matches as (
 
     select * from {{ ref('int_record_keyword_matches') }}
+
+),
+
+narrative_themes as (
+
+    select * from {{ ref('int_record_narrative_themes') }}
+
+),
+
+measured_quality as (
+
+    -- Per method and theme, tonight's measured (smoothed) precision on the specifically coded
+    -- records: what a theme assigned by that method is shown with.
+    select * from {{ ref('int_coding_quality_measured') }}
 
 ),
 
@@ -65,7 +48,14 @@ keyword_assignments as (
         keyword_matches.theme_id,
         'keyword' as method,
         keyword_matches.evidence,
-        {{ var('keyword_rule_confidence') }} as confidence,
+        -- Narrative rules: their measured precision for the theme on this trust's coded
+        -- records; FFT rules, and themes the rules never matched on a coded record: the prior.
+        case
+            when keyword_matches.rule_set = 'narrative'
+                then coalesce(measured_quality.confidence, {{ var('keyword_rule_confidence') }})
+            else {{ var('keyword_rule_confidence') }}
+        end as confidence,
+        cast(null as varchar) as model_version,
         case
             when keyword_matches.is_primary_text and keyword_matches.source = 'fft'
                 then 'keyword rule on the "what could we do better?" answer'
@@ -76,9 +66,38 @@ keyword_assignments as (
     from keyword_matches
     left join specifically_coded
         on keyword_matches.record_key = specifically_coded.record_key
+    left join measured_quality
+        on measured_quality.method = 'keyword'
+        and keyword_matches.theme_id = measured_quality.theme_id
     -- Where a person chose a specific code, it wins over a rule reading their words;
     -- data_quality.coding_disagreements lists what the text suggested instead.
     where keyword_matches.is_primary_text or specifically_coded.record_key is null
+
+),
+
+narrative_assignments as (
+
+    -- The classifier only themes records without a specific code (it learnt from the others).
+    select
+        narrative_themes.record_key,
+        narrative_themes.source,
+        narrative_themes.record_id,
+        narrative_themes.theme_id,
+        'narrative_model' as method,
+        'narrative classifier ' || narrative_themes.model_version || ', probability '
+            || round(narrative_themes.probability, 2) as evidence,
+        -- Measured tonight; 0.5 for a theme the evaluation never assigned.
+        coalesce(measured_quality.confidence, 0.5) as confidence,
+        narrative_themes.model_version,
+        'no specific structured code (missing, generic or unmapped): the classifier learnt '
+            || 'from this trust''s coded records reads the narrative' as reason
+    from narrative_themes
+    left join specifically_coded
+        on narrative_themes.record_key = specifically_coded.record_key
+    left join measured_quality
+        on measured_quality.method = 'narrative_model'
+        and narrative_themes.theme_id = measured_quality.theme_id
+    where specifically_coded.record_key is null
 
 ),
 
@@ -103,25 +122,38 @@ code_assignments as (
 
 assignments_unioned as (
 
-    select record_key, source, record_id, theme_id, method, evidence, confidence, reason
+    select
+        record_key, source, record_id, theme_id, method, evidence, confidence, model_version,
+        reason
     from code_assignments
     union all
-    select record_key, source, record_id, theme_id, method, evidence, confidence, reason
+    select
+        record_key, source, record_id, theme_id, method, evidence, confidence, model_version,
+        reason
     from keyword_assignments
+    union all
+    select
+        record_key, source, record_id, theme_id, method, evidence, confidence, model_version,
+        reason
+    from narrative_assignments
 
 ),
 
 strongest_assignments as (
 
     -- A record carries each theme once, by its strongest method: a code chosen by a person,
-    -- then a rule a person wrote, then the learned model. `evidence` is the first code or
-    -- pattern that matched.
+    -- then a rule a person wrote, then the narrative classifier (learnt from this trust's
+    -- codes), then the FFT comment model. `evidence` is the first code or pattern that
+    -- matched.
     select *
     from assignments_unioned
     qualify row_number() over (
         partition by record_key, theme_id
         order by
-            case method when 'code_map' then 1 when 'keyword' then 2 else 3 end,
+            case method
+                when 'code_map' then 1 when 'keyword' then 2 when 'narrative_model' then 3
+                else 4
+            end,
             evidence
     ) = 1
 

@@ -18,6 +18,12 @@ theme_code_map as (
 
 ),
 
+screened_values as (
+
+    select * from {{ ref('int_free_typed_values_screened') }}
+
+),
+
 unmapped as (
 
     -- A code is mapped when theme_code_map has a row for it, even one with a blank
@@ -50,6 +56,28 @@ counted as (
         on unmapped.record_key = quality_records.record_key
     group by unmapped.source, unmapped.code_field, unmapped.native_code
 
+),
+
+final as (
+
+    -- A code with a word outside the publishable vocabulary could hold a name (a complaint
+    -- subject typed as the patient's name): it is shown with that word as '…'; the patient
+    -- safety team finds it by value_ref in the case-level withheld_values_as_exported.
+    select
+        counted.source,
+        counted.code_field,
+        screened_values.value_shown as native_code,
+        screened_values.is_withheld,
+        screened_values.value_ref,
+        counted.n_records,
+        counted.first_seen_date,
+        counted.last_seen_date
+    from counted
+    inner join screened_values
+        on counted.source = screened_values.source
+        and counted.code_field = screened_values.field
+        and counted.native_code = screened_values.value_as_exported
+
 )
 
-select * from counted
+select * from final

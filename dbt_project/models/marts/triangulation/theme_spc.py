@@ -5,11 +5,17 @@ and, where the optional activity input gives the unit a denominator, the monthly
 A dbt Python model so that the limits and point types come from the same code as every other
 SPC chart in Triangulate: pipelines.spc (NHSRplotthedots' method). The zero-filled monthly
 series are built in SQL (int_theme_unit_months_filled); this model only charts them.
+
+Rare-event series (pipelines.spc.rare_events: mean below 1 a month, or mostly zero months)
+keep their counts and mean but no limits and no special-cause points (spc_method =
+'rare_event'): an XmR chart of such counts calls every run of quiet months "improvement".
+Other series whose lower limit is at or below zero show concern but never improvement.
 """
 
 import polars as pl
 
 from pipelines.spc import xmr_by_group
+from pipelines.spc.rare_events import RARE_EVENT, no_improvement_at_floor, spc_method
 
 SERIES = ["theme_id", "unit_level", "unit_id", "source"]
 # The pipelines.spc columns the mart publishes (the rest are for drawing a chart).
@@ -30,6 +36,10 @@ RATE_SPC = {"mean": "rate_mean", "lpl": "rate_lpl", "upl": "rate_upl",
 UNIT = ["unit_level", "unit_id", "month"]
 # Fewer records of a problem theme is better.
 IMPROVEMENT = "decrease"
+# What a rare-event series keeps of its charts: counts, mean and rate mean; no limits, every
+# point common cause, no variation icon (there is no judgement of variation to show).
+RARE_BLANKED = ["lpl", "upl", "outside_limits", "close_to_limits", "special_cause_rule",
+                "variation_icon", "rate_lpl", "rate_upl"]
 
 
 def model(dbt, session):
@@ -66,16 +76,30 @@ def model(dbt, session):
         "rate",
         improvement=IMPROVEMENT,
     ).select(*SERIES, "month", *(pl.col(c).alias(alias) for c, alias in RATE_SPC.items()))
-    charted = xmr_by_group(
-        months.filter(long_enough), SERIES, "month", "record_count", improvement=IMPROVEMENT
-    ).select(*months.columns, *SPC_OUTPUT)
+    charted = spc_method(
+        no_improvement_at_floor(
+            xmr_by_group(
+                months.filter(long_enough), SERIES, "month", "record_count",
+                improvement=IMPROVEMENT,
+            ).select(*months.columns, *SPC_OUTPUT),
+            SERIES,
+        ),
+        SERIES,
+        "record_count",
+    )
     # Series too short for limits (Making Data Count: ~12-15 points) keep their counts with
     # every SPC column null, rather than limits drawn from too few points.
     too_short = months.filter(~long_enough).sort([*SERIES, "month"])
 
+    rare = pl.col("spc_method") == RARE_EVENT
     return (
         pl.concat([charted, too_short], how="diagonal")
         .join(rate_charted, on=[*SERIES, "month"], how="left")
+        .with_columns(
+            *(pl.when(rare).then(None).otherwise(pl.col(c)).alias(c) for c in RARE_BLANKED),
+            *(pl.when(rare & pl.col(c).is_not_null()).then(pl.lit("common_cause"))
+              .otherwise(pl.col(c)).alias(c) for c in ("point_type", "rate_point_type")),
+        )
         .join(themes, on="theme_id", how="left")
         .select(
             "theme_id",
@@ -88,6 +112,7 @@ def model(dbt, session):
             "month",
             "record_count",
             "series_months",
+            "spc_method",
             *SPC_OUTPUT,
             "denominator",
             "rate",

@@ -14,6 +14,7 @@ renamed as (
 
         -- strings
         v6_categories,
+        model_version,
 
         -- numerics
         v6_confidences,

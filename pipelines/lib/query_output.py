@@ -1,0 +1,58 @@
+"""How `triangulate query` prints any value a query returns: as table cells or as CSV.
+
+A value is data, never markup or terminal control: `[/]` is printed as it is (rich would read
+it as markup), control characters as escapes (an escape sequence in a value must not drive
+the terminal), lists and structs as JSON, blobs as hex, NULL as an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+import re
+import uuid
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _json_default(value):
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, dt.date | dt.time | dt.timedelta | decimal.Decimal | uuid.UUID):
+        return str(value)
+    return repr(value)
+
+
+def cell_text(value) -> str:
+    """One value as plain text (for a table cell or a CSV field)."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes | bytearray | memoryview):
+        text = "\\x" + bytes(value).hex()
+    elif isinstance(value, list | tuple | dict):
+        text = json.dumps(value, default=_json_default, ensure_ascii=False)
+    else:
+        text = str(value)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def to_csv(columns: list[str], rows: list[tuple]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([cell_text(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
+def table_width(columns: list[str], rows: list[tuple]) -> int:
+    """Characters a rich table needs to show every cell on one line: each column's widest
+    line plus its borders and padding."""
+    widths = [len(c) for c in columns]
+    for row in rows:
+        for i, value in enumerate(row):
+            longest = max((len(line) for line in cell_text(value).splitlines()), default=0)
+            widths[i] = max(widths[i], longest)
+    return sum(widths) + 3 * len(widths) + 1

@@ -1,0 +1,263 @@
+"""Lexicon rules for v6 framework categories, written from the framework's sub-category
+descriptions (NHS England Patient Experience Qualitative Data Categorisation, v6), not from the
+model's output or the training comments.
+
+They serve twice (plus ALWAYS_DECIDING, and "N/A" coded Not assigned):
+- as features: one column per rule, so the learned model can lean on the framework's own
+  vocabulary where a category has only a handful of training comments ("pain relief",
+  "discharge letter", "sectioned");
+- as the coder for the categories the training file never labels (Parking, Safeguarding
+  concerns?, Psychological therapy arrangements, Existence of services, Choice of services,
+  Out of hours support, Learning organisation) or labels too rarely to learn: a comment that
+  matches such a rule gets the category. These `DECIDING_RULES` are measured on the challenge
+  set (tests/data/fft_challenge_set.csv).
+
+Every pattern is anchored at word boundaries, so no word matches by a fragment of another
+("charges" never reads as "discharge").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+# Category -> pattern (Python regular expression over the lower-cased, accent-stripped text).
+LEXICON: dict[str, str] = {
+    "Organisation & efficiency": (
+        r"\b(efficien(t|cy|tly)|inefficien\w*|well organi[sz]ed|disorgani[sz]ed|unorgani[sz]ed"
+        r"|badly organi[sz]ed|organi[sz]ation|well run|smooth(ly)? run\w*|run smoothly"
+        r"|shambles|chaotic|chaos|bureaucra\w*|red tape)\b"),
+    "Funding & use of financial resources": (
+        r"\b(fund(s|ing|ed)?|underfunded|more money|pay rise|budgets?|cuts|resources)\b"),
+    "Staff manner & personal attributes": (
+        r"\b(rude(ness)?|polite|friendly|unfriendly|kind(ness)?|unkind|caring|uncaring"
+        r"|compassion(ate)?|respect(ful)?|disrespect(ful)?|dignity|patroni[sz]\w*|attitude"
+        r"|manner|courteous|professional(ism)?|unprofessional|helpful|unhelpful|empath\w*"
+        r"|sarcastic|dismissive|arrogant|condescending|abrupt|blunt)\b"),
+    "Number & deployment of staff": (
+        r"\b(understaffed|short staffed|short of staff|staff shortages?|shortage of staff"
+        r"|not enough (staff|nurses|doctors|carers)|more (staff|nurses|doctors|carers)"
+        r"|staffing( levels)?|well staffed|agency staff)\b"),
+    "Staff responsiveness": (
+        r"\b(call bells?|buzzer|(took|take|takes) (ages|forever) to (come|answer|respond)"
+        r"|ignored my (call|buzzer|bell)|attentive|inattentive|responsive)\b"),
+    "Staff continuity": (
+        r"\b(same (nurse|doctor|staff|person|carer|therapist|worker|clinician)"
+        r"|different (nurse|doctor|staff|person|people|carer|therapist|worker)s?( each| every)?"
+        r"|continuity|consistent (staff|nurse|worker)|handover)\b"),
+    "Competence & training": (
+        r"\b(training|trained|untrained|competen\w*|incompeten\w*|knowledgeable|qualified"
+        r"|unqualified|skill(s|ed)|experienced|inexperienced|negligen\w*|did not know what"
+        r" (they|he|she) (was|were) doing)\b"),
+    "Unspecified communication": r"\b(communication|communicate\w*|miscommunication)\b",
+    "Staff listening, understanding & involving patients": (
+        r"\b(listen(ed|ing|s)?|not listened|heard|involved? (me|us|patients)|involvement"
+        r"|understood|understanding|took time to talk|time to talk|treated as a number"
+        r"|as an individual|my views|my input|my concerns|judgemental)\b"),
+    "Information directly from staff during care": (
+        r"\b(explain(ed|ing|s)?|explanations?|answered (my|all|any) questions?"
+        r"|questions? (were |was )?answered|informative|language barrier|interpreter)\b"),
+    "Information provision & guidance": (
+        r"\b(leaflets?|information sheets?|booklets?|website|advice sheets?|handouts?"
+        r"|written information|guidance|self help|resources online|education sessions?)\b"),
+    "Being kept informed, clarity & consistency of information": (
+        r"\b(kept (me |us )?(informed|updated|in the loop)|keep (me |us )?(informed|updated"
+        r"|in the loop)|kept in the dark|left in the dark|updates?|conflicting|contradictory"
+        r"|mixed messages|not told|never told|nobody told|no one told|wasn'?t told)\b"),
+    "Contacting services": (
+        r"\b(phones?|telephones?|rang|ring(ing)?|call(ed|ing)? (back|you)|get(ting)? through"
+        r"|on hold|answerphone|voicemail|switchboard|contact(ed|ing|able)?|emails?|111)\b"),
+    "Appointment arrangements": (
+        r"\b(appointments?|appts?|cancell?(ed|ation|ations)|rescheduled?|re-?arranged"
+        r"|home visits?|follow[- ]?ups?|check[- ]?ups?|booking|booked|slots?|clinic times?)\b"),
+    "Appointment method": (
+        r"\b(face to face|video (call|appointment|consultation)s?|virtual (appointment|clinic)s?"
+        r"|telephone (appointment|consultation|call)s?|phone (appointment|consultation)s?|zoom"
+        r"|teams call|attend anywhere|online (appointment|session)s?|in person)\b"),
+    "Timeliness of care": (
+        r"\b(wait(ed|ing|s)?|delay(s|ed)?|quick(ly|er)?|prompt(ly)?|fast(er)?|slow(ly)?"
+        r"|hours?|hrs?|took (ages|forever|too long)|long time|waiting list|sooner|straight away"
+        r"|on time|arrived (quickly|promptly|soon)|response time)\b"),
+    "Pain management": (
+        r"\b(pain ?(relief|killers?|management|control|medication|meds|free)?|painful|agony"
+        r"|analgesi\w*|paracetamol|morphine|ibuprofen|codeine|gas and air|epidural|sore)\b"),
+    "Diagnosis & triage": (
+        r"\b(diagnos\w*|misdiagnos\w*|triage\w*|scans?|x-?rays?|mri|ct scan|blood tests?"
+        r"|tests?|investigations?|assessments?|assessed|questions? (on|over) the phone"
+        r"|call handler)\b"),
+    "Referals & continuity of care": (
+        r"\b(referr?(al|als|ed)|refer|pass(ed)? (from|between) (pillar|services|departments)"
+        r"|pillar to post|lost in the system|fell through the gaps|joined up|between services"
+        r"|gp (was not|wasn'?t|not) (told|informed|contacted))\b"),
+    "Discharge": (
+        r"\b(discha\w*|dischr\w*|discharge (letter|lounge|summary|summaries|process|planning)"
+        r"|sent home|going home|leaving hospital|aftercare|after care|care package"
+        r"|package of care|ttos?|medications? to take (home|out))\b"),
+    "Care plans": (
+        r"\b(care plans?|treatment plans?|care planning|plan of care|action plans?|safety plans?"
+        r"|crisis plans?|plan (going )?forward)\b"),
+    "Patient records": (
+        r"\b(records?|notes|medical history|my history|paperwork|documentation|system (said|showed)"
+        r"|wrong (address|name|details|date of birth)|details (were )?wrong|(lost|mislaid) my)\b"),
+    "Cleanliness, tidiness & infection control": (
+        r"\b(clean(ed|er|ers|ing|liness)?|dirty|filthy|unclean|untidy|tidy|tidiness|hygien\w*"
+        r"|unhygienic|dust(y)?|stain(s|ed)?|mess(y)?|sticky|infection control|ppe|masks?"
+        r"|gloves|hand ?wash\w*|sanitis\w*|sanitiz\w*|smelly toilets?|blood on)\b"),
+    "Provision of medical equipment": (
+        r"\b(equipment|wheelchairs?|walking (frame|aid|stick)s?|zimmer( frame)?|commodes?"
+        r"|hoists?|crutches|dressings|bandages|pads|catheters?|oxygen (cylinder|concentrator)s?"
+        r"|mobility aids?|grab rails?|hospital bed)\b"),
+    "Service location": (
+        r"\b(signs?|signage|signposted|directions|hard to find|couldn'?t find|could not find"
+        r"|got lost|get lost|getting lost|map|location|too far|miles away|nearer (to )?home"
+        r"|closer to home|local (hospital|clinic|service))\b"),
+    "Transport to/ from services": (
+        r"\b(transport|ambulance to take|taxis?|drivers?|driving|drove|journey|buses|bus"
+        r"|public transport|lift home|pick(ed)? (me )?up|patient transport|ride home"
+        r"|get home|travel(l?ed|l?ing)?)\b"),
+    "Parking": (
+        r"\b(parking|car ?parks?|carparks?|multi[- ]?stor(e)?y|park(ing)? (space|spaces|bay|bays)"
+        r"|(space|spaces|place|places|somewhere|nowhere|anywhere) to park"
+        r"|(able|easy|hard|difficult|impossible) to park|park (my|the) car"
+        r"|disabled (bay|bays|spaces?|badges?)|blue badge"
+        r"|pay (and|&) display|parking (fees?|charges?|tickets?|fines?|permits?)|clamped)\b"),
+    "Electronic entertainment": (
+        r"\b(tvs?|t\.v\.?|telly|televisions?|wi-?fi|wireless|internet|radios?|headphones?"
+        r"|dvds?|netflix|playstation|ps[345]|xbox|games consoles?|tablets? to|ipads?"
+        r"|remote controls?|hospedia|phone charg(er|ers|ing)|charging points?)\b"),
+    "Feeling safe": (
+        r"\b(felt safe|feel safe|feeling safe|unsafe|not safe|safe and|in safe hands"
+        r"|in good hands|scared|frightened|afraid|vulnerable|threatened|intimidat\w*)\b"),
+    "Patient appearance & grooming": (
+        r"\b(shower(ed|s)?|wash(ed|ing)? (me|my|him|her)|bath(ed|s)?|hair|shav(e|ed|ing)"
+        r"|teeth|dentures|nails|clean clothes|gowns?|pyjamas|dressed|personal care"
+        r"|hygiene needs)\b"),
+    "Mental Health Act": (
+        r"\b(section(ed)?|detained|detention|mental health act|mha|section (2|3|136|5)"
+        r"|leave (granted|cancelled|stopped)|escorted leave|ground leave|s17 leave|locked (up|in)"
+        r"|restrictions?|tribunal)\b"),
+    "Equality, Diversity & Inclusion": (
+        r"\b(racis[mt]\w*|discriminat\w*|prejudice\w*|sexis[mt]|homophob\w*|transphob\w*"
+        r"|disabilit(y|ies)|disabled|wheelchair user|autis\w*|learning disabilit\w*|deaf"
+        r"|blind|interpreters?|translator|religio\w*|culture|cultural|gender|equality"
+        r"|diversity|inclusion|ethnic\w*|language needs)\b"),
+    "Admission": (
+        r"\b(admission|admissions|admit(ted|ting)?|readmit\w*|assessment unit|bed (was )?found"
+        r"|waiting for a bed|no beds?|on the ward (quickly|straight)"
+        r"|transfer(red)? to (the )?ward)\b"),
+    "Safeguarding concerns?": (
+        r"\b(safeguard\w*|neglect(ed|ing|ful)?|(physical|sexual|financial|domestic|emotional)"
+        r" abuse|abused|domestic violence|exploited|exploitation|at risk of harm"
+        r"|vulnerable adult|child protection)\b"),
+    "Environment & Facilities": (
+        r"\b(environment|facilities|ward (was|is) (lovely|nice|old|tired|cramped|busy)|decor\w*"
+        r"|refurbish\w*|decorat\w*|furniture|chairs?|seats?|seating|beds?|mattress\w*"
+        r"|waiting (room|area)s?|toilets?|bathrooms?|lifts?|privacy|curtains|side rooms?"
+        r"|cramped|spacious|comfortable|uncomfortable|comfy|security|belongings|lockers?)\b"),
+    "Supplying & understanding medication": (
+        r"\b(medicat\w*|medicines?|meds|tablets|pills|prescri\w*|pharmac\w*|doses?|dosage"
+        r"|side effects?|insulin|inhalers?|injections?|depot|antibiotics?|ttos?)\b"),
+    "Activities & access to fresh air": (
+        r"\b(activit(y|ies)|fresh air|go(ing)? outside|outdoors?|garden|walks?|gym|exercise"
+        r"|games|crafts?|art|music|cooking|bored(om)?|nothing to do|groups?|smok(e|ing)"
+        r"|cigarettes?|toys|playroom|play specialist)\b"),
+    "Food & drink provision & facilities": (
+        r"\b(food|meals?|breakfast|lunch|dinner|supper|tea|coffee|drinks?|water|menu|snacks?"
+        r"|sandwich(es)?|toast|fruit|hungry|starving|thirsty|vending machines?|canteen|cafe"
+        r"|restaurant|diet(ary)?|gluten|vegetarian|vegan|halal|kosher)\b"),
+    "Sensory experience": (
+        r"\b(nois(e|y)|loud|quiet|peaceful|sleep|slept|couldn'?t sleep|could not sleep|rest"
+        r"|too (hot|cold|warm)|freezing|boiling|heat(ing|er)?|temperature|air con\w*|fans?"
+        r"|drafty|draughty|lights?|lighting|bright|dark|smell(s|y|ed)?|stink\w*|odou?r)\b"),
+    "Impact of treatment/ care": (
+        r"\b(helped me|made a difference|changed my life|life ?saver|saved (my|his|her) life"
+        r"|feel (better|worse)|felt (better|worse)|recover(y|ed|ing)|improv(ed|ement) in my"
+        r"|made (me|things) worse|no better|progress)\b"),
+    "Psychological therapy arrangements": (
+        r"\b(cbt|dbt|emdr|iapt|talking therap(y|ies)|counsell?(ing|ors?)|psychotherap\w*"
+        r"|psycholog(ist|ists|y) (sessions?|appointments?|waiting list)"
+        r"|therapy (sessions?|appointments?|groups?|waiting list|ended|finished|stopped)"
+        r"|(more|extra|longer|fewer|only \w+) (therapy )?sessions( of (therapy|cbt|counselling))?"
+        r"|group therapy|waiting (list )?for (therapy|counselling|cbt))\b"),
+    "Existence of services": (
+        r"\b(there (is|was|are|were) no (service|support|help|clinic|unit|team|one to help)"
+        r"|no (service|services|support|clinic|unit) (for|available|in (my|this|the) area)"
+        r"|(service|clinic|unit|ward|support group) (has|had) (closed|been closed|shut)"
+        r"|(should|need to|needs to) (be|have) (a|an|more) (service|clinic|unit|support group)s?"
+        r" for|wish there (was|were) (a|an|more) (service|support|support group|group|team)s?"
+        r"|(bring|put) back the (service|clinic|unit))\b"),
+    "Choice of services": (
+        r"\b((choice|choose|option) (of|about|over) (hospital|hospitals|provider|where|which"
+        r"|going|treatment|clinician|doctor|consultant|therapist|service|appointment)\w*"
+        r"|(given|offered|had|have|no|without) (a |the |any )?(choice|options?)( (of|about|over)"
+        r" (hospital|where|which|going|treatment|clinician|service)\w*)?$"
+        r"|(option|choice) of (a )?(male|female) (doctor|nurse|clinician|staff|midwife)"
+        r"|preferred (hospital|provider|clinician)|second opinion)\b"),
+    "Out of hours support (community services)": (
+        r"\b(out of hours|ooh|after hours|(at|over) (the )?weekends?|bank holidays?|24/7"
+        r"|around the clock|crisis (line|team|service|number)s?|after (5|6) ?(pm|o'?clock)?"
+        r"|in the (evening|night) (there is|there's) no(body|one)?)\b"),
+    "Learning organisation": (
+        r"\b(learn(ed|t|ing)? from|lessons? (learn(ed|t)|to be learn(ed|t))|act(ed)? on"
+        r" (my |our |patient )?(feedback|complaints?|concerns)|listen to (patient )?feedback"
+        r"|feedback (is|was) (ignored|not acted)|nothing (has )?changed|same mistakes?"
+        r"|improve(ment)?s? (based on|from) (feedback|complaints?)|complaints? (was|were)"
+        r" (ignored|not (dealt|handled)))\b"),
+    "Interaction with family/ carers": (
+        r"\b(famil(y|ies)|relatives?|carers?|husband|wife|partner|son|daughter|mum|mam|mother"
+        r"|dad|father|parents?|visit(ing|ors?)|visiting (times|hours)|next of kin)\b"),
+    "Negative experience & dissatisfaction": (
+        r"\b(terrible|awful|appalling|disgusting|disgraceful|shocking|horrendous|horrible"
+        r"|worst|disappointed|disappointing|unacceptable|poor service|dreadful|useless"
+        r"|rubbish|a joke|never again|not happy|unhappy)\b"),
+    "Positive experience & gratitude": (
+        r"\b(thank(s| you)?|grateful|excellent|brilliant|fantastic|amazing|wonderful|great"
+        r"|superb|perfect|outstanding|first class|lovely|happy with|pleased|satisfied|all good"
+        r"|no complaints|nothing (to improve|could be better|else)|keep up the good work"
+        r"|well done|spot on|10/10|five stars|5 stars|couldn'?t fault|could not fault"
+        r"|cannot fault|can'?t fault)\b"),
+}
+
+NOT_ASSIGNED = "Not assigned"
+# Whatever the model scores, these always give their category: thanks in the languages
+# patients most often answer in besides English (the training file has none).
+ALWAYS_DECIDING: dict[str, str] = {
+    "Positive experience & gratitude": (
+        r"\b(diolch|gracias|merci|danke|grazie|obrigad[oa]|dziekuje|dekuji|multumesc"
+        r"|spasibo|shukran|tesekkur\w*|dhanyavaad|dhanyavad|ardderchog|arbennig)\b"),
+}
+# An answer that says only "N/A" has nothing to code: the framework's Not assigned, alone.
+_NOT_APPLICABLE = re.compile(r"^\W*(n\W?a|not applicable)\W*$")
+
+_COMPILED = {category: re.compile(pattern) for category, pattern in LEXICON.items()}
+_ALWAYS = {category: re.compile(pattern) for category, pattern in ALWAYS_DECIDING.items()}
+
+
+@lru_cache(maxsize=200_000)
+def matching_rules(normalised: str) -> frozenset[str]:
+    """The categories whose rule matches the (lower-cased, accent-stripped) text."""
+    return frozenset(category for category, rule in _COMPILED.items() if rule.search(normalised))
+
+
+@lru_cache(maxsize=200_000)
+def always_deciding(normalised: str) -> frozenset[str]:
+    """Categories an ALWAYS_DECIDING rule gives the text."""
+    return frozenset(category for category, rule in _ALWAYS.items() if rule.search(normalised))
+
+
+def is_not_applicable(normalised: str) -> bool:
+    return bool(_NOT_APPLICABLE.match(normalised))
+
+
+def rule_matrix(normalised: list[str], categories: list[str]) -> np.ndarray:
+    """Comments x categories, 1 where the category's rule matches (0 for categories without
+    a rule)."""
+    column = {category: j for j, category in enumerate(categories)}
+    matches = np.zeros((len(normalised), len(categories)), dtype=np.float32)
+    for i, text in enumerate(normalised):
+        for category in matching_rules(text):
+            if category in column:
+                matches[i, column[category]] = 1
+    return matches

@@ -1,0 +1,140 @@
+"""Deployment-safety probes: no identifier reaches a published file, the query command reads
+only the marts, and no refresh, query or report opens a network connection.
+
+One small trust (a seed and size the demo is not tuned on) gets the privacy corpus planted in
+its exports and is refreshed, queried and reported on in subprocesses whose Python (and the
+dbt child's) refuses and records every network connection (tests/network_guard).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from conftest import make_workspace
+from privacy_corpus import FIELDS, FORMS, plant_corpus, scan_published, scan_text
+
+from pipelines.lib.settings import PROJECT_ROOT
+
+NETWORK_GUARD = Path(__file__).parent / "network_guard"
+TRIANGULATE = Path(sys.executable).with_name("triangulate")
+
+
+def run_guarded(workspace, socket_log: Path, *args: str) -> subprocess.CompletedProcess:
+    """`triangulate <args>` in a fresh process whose Python children refuse the network."""
+    env = {**os.environ, **workspace.env(), "PYTHONPATH": str(NETWORK_GUARD),
+           "TRIANGULATE_SOCKET_LOG": str(socket_log)}
+    env.pop("TRIANGULATE_IDENTIFIER_POLICY", None)
+    return subprocess.run([str(TRIANGULATE), *args], env=env, cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def corpus_trust(tmp_path_factory):
+    """(workspace, plantings, socket log, refresh output): the corpus trust after a refresh,
+    a query and both insight packs, all with the network refused."""
+    from pipelines.demo import generate_trust
+
+    workspace = make_workspace(tmp_path_factory.mktemp("privacy"))
+    generate_trust(workspace.raw, seed=23, scale=0.05)
+    planted = plant_corpus(workspace.raw, PROJECT_ROOT / "mappings")
+    socket_log = workspace.root / "sockets.log"
+    refresh = run_guarded(workspace, socket_log, "refresh")
+    assert refresh.returncode == 0, refresh.stdout + refresh.stderr
+    query = run_guarded(workspace, socket_log, "query", "select count(*) from theme_counts")
+    assert query.returncode == 0, query.stdout + query.stderr
+    wide = run_guarded(workspace, socket_log, "report", "--wide", "--out",
+                       str(workspace.marts / "insight_pack_wide.html"))
+    assert wide.returncode == 0, wide.stdout + wide.stderr
+    return workspace, planted, socket_log, refresh.stdout
+
+
+def test_refresh_query_and_report_open_no_network_connection(corpus_trust):
+    _, _, socket_log, _ = corpus_trust
+    attempts = socket_log.read_text() if socket_log.exists() else ""
+    assert attempts == "", attempts
+
+
+def test_the_network_guard_records_a_connection_attempt(tmp_path):
+    """The guard the test above relies on does catch a lookup in a child process."""
+    log = tmp_path / "sockets.log"
+    env = {**os.environ, "PYTHONPATH": str(NETWORK_GUARD), "TRIANGULATE_SOCKET_LOG": str(log)}
+    subprocess.run([sys.executable, "-c", "import urllib.request as u\ntry:\n"
+                    "    u.urlopen('https://pypi.org/simple/', timeout=1)\nexcept OSError:\n"
+                    "    pass"], env=env, check=True, timeout=60)
+    assert "getaddrinfo 'pypi.org'" in log.read_text()
+
+
+def test_every_planted_form_lands_in_every_field_type(corpus_trust):
+    _, planted, _, _ = corpus_trust
+    assert {(p.field_type, p.form) for p in planted} == {
+        (field, form) for field in FIELDS for form in FORMS}
+
+
+def test_no_published_file_holds_a_planted_identifier(corpus_trust):
+    workspace, _, _, _ = corpus_trust
+    published = {p.relative_to(workspace.marts).as_posix() for p in workspace.marts.rglob("*")}
+    assert {"triangulate.duckdb", "triangulate_case_level.duckdb", "insight_pack.html",
+            "insight_pack_wide.html", "parquet/unmapped_codes.parquet",
+            "parquet_case_level/withheld_values_as_exported.parquet"} <= published
+    assert scan_published(workspace.marts) == []
+
+
+def test_planted_identifiers_were_caught_and_reported(corpus_trust):
+    workspace, _, _, refresh_output = corpus_trust
+    # Typed into codes and wards: shown redacted with a pointer into the case-level file.
+    withheld = {(field, shown) for field, shown in workspace.query(
+        "select field, value_shown from withheld_values")}
+    assert ("subjects", "… … …") in withheld  # "Mrs Jane Smithson" as a complaint subject
+    assert ("location", "W5 … … …") in withheld
+    # Typed into the directorate of a record whose ward did not resolve.
+    assert ("directorate", "… … …") in withheld
+    [(unmapped_withheld,)] = workspace.query(
+        "select count(*) from unmapped_codes where is_withheld")
+    assert unmapped_withheld >= len(FORMS)
+    # The case-level file holds those values with their identifiers redacted.
+    values = {v for (v,) in workspace.query(
+        "select value_as_exported from withheld_values_as_exported", file=workspace.case_level)}
+    assert "Fall - [name] [postcode]" in values
+    # Typed into ids and code-like shapes: redacted on publishing, counted and reported.
+    redacted = workspace.query(
+        "select table_name, column_name, identifier_kind, n_cells from identifier_redactions",
+        file=workspace.case_level)
+    assert {kind for _, _, kind, _ in redacted} >= {"nhs_number", "email", "titled_name"}
+    # An incident's status, published for Never Events.
+    assert ("psirp_national_requirements", "incident_status") in {
+        (table, column) for table, column, _, _ in redacted}
+    assert "no_identifiers_redacted" in refresh_output
+    # Typed into dates and enums: rejected, the reason giving the cell's shape only.
+    reasons = {r for (r,) in workspace.query(
+        "select reason from rejected_rows where column_name in ('occurred_date', 'rating')")}
+    assert "occurred_date is not a date in the format %d/%m/%Y (the cell reads AAA ##/##/####)" \
+        in reasons
+
+
+def test_the_scanner_finds_every_form_in_every_kind_of_file(tmp_path):
+    """The scanner above can fail: each form planted in a DuckDB table, a nested column, a
+    Parquet file and an HTML page is found."""
+    marts = tmp_path / "marts"
+    marts.mkdir()
+    forms = [value for value, _ in FORMS.values()]
+    con = duckdb.connect(str(marts / "triangulate.duckdb"))
+    con.register("frame", pl.DataFrame({"value": forms, "nested": [[f] for f in forms]}))
+    con.execute("create table planted as select * from frame")
+    con.execute(f"copy planted to '{marts / 'planted.parquet'}' (format parquet)")
+    con.close()
+    (marts / "pack.html").write_text("".join(f"<td>{f}</td>" for f in forms))
+    hits = scan_published(marts)
+    for value in forms:
+        places = {(h.file, h.where) for h in hits if value in h.text}
+        assert {("triangulate.duckdb", "planted.value"), ("planted.parquet", "planted.value"),
+                ("triangulate.duckdb", "planted.nested")} <= places, value
+    assert len([h for h in hits if h.file == "pack.html"]) == 1
+    for form, (value, _) in FORMS.items():
+        assert scan_text("x", "y", value), form
+    assert scan_text("x", "y", "Ward 7B, 12 incidents in 2025-03 (ref 1234567890)") == []

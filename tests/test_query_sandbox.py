@@ -1,0 +1,132 @@
+"""`triangulate query` reads the published marts and nothing else, and prints any value.
+
+Each escape a security review tried: writing files, reading other files, several statements,
+attaching (and so writing) the case-level file or the warehouse, installing extensions
+(which would use the network), undoing the settings; and values the printer must survive.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+
+runner = CliRunner()
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def query(*args: str):
+    return runner.invoke(app, ["query", *args])
+
+
+@pytest.mark.parametrize("sql, refusal", [
+    ("", "no SQL given"),
+    ("   ;  ", "no SQL given"),
+    ("select 1; select 2", "one statement per query (2 given)"),
+    ("select 1; copy theme_counts to 'x.csv'", "one statement per query (2 given)"),
+    ("install httpfs", "LOAD statements are not allowed"),
+    ("load httpfs", "LOAD statements are not allowed"),
+    ("set enable_external_access = true", "SET statements are not allowed"),
+    ("create temp table x as select 1", "CREATE statements are not allowed"),
+    ("detach triangulate", "DETACH statements are not allowed"),
+])
+def test_statements_that_do_not_read_are_refused_with_exit_2(refreshed, sql, refusal):
+    result = query(sql)
+    assert result.exit_code == 2, result.output
+    assert refusal in " ".join(result.output.split())
+
+
+def test_copy_to_writes_nothing(refreshed, tmp_path):
+    target = tmp_path / "out.csv"
+    for sql in (f"copy theme_counts to '{target}'",
+                f"copy (select * from theme_counts) to '{target}' (format csv)",
+                f"export database '{tmp_path / 'dump'}'"):
+        assert query(sql).exit_code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sql, error", [
+    ("select * from read_text('/etc/passwd')", "disabled by configuration"),
+    ("select * from read_csv('/etc/passwd')", "disabled by configuration"),
+    ("select * from glob('/etc/*')", "disabled by configuration"),
+    ("select * from read_parquet('https://example.org/x.parquet')", "disabled by configuration"),
+    # A file name as a table is not even looked up as a file.
+    ("select * from '/etc/passwd'", "Table with name /etc/passwd does not exist"),
+])
+def test_no_other_file_or_url_can_be_read(refreshed, sql, error):
+    result = query(sql)
+    assert result.exit_code == 2
+    assert "root:" not in result.output
+    assert error in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("mode", ["read_write", "read_only"])
+def test_attach_cannot_reach_the_case_level_file_or_the_warehouse(refreshed_copy, mode):
+    files = [refreshed_copy.case_level, refreshed_copy.warehouse]
+    before = [digest(f) for f in files]
+    for path in files:
+        result = query(f"attach '{path}' as other ({mode})")
+        assert result.exit_code == 2
+        assert "ATTACH statements are not allowed" in " ".join(result.output.split())
+        # A read of a table function cannot open it either.
+        result = query(f"select * from read_blob('{path}')")
+        assert result.exit_code == 2
+    assert [digest(f) for f in files] == before
+
+
+def test_the_sandbox_holds_even_for_statements_that_read(refreshed):
+    """The configuration itself refuses what the statement check lets through."""
+    result = query("select current_setting('enable_external_access') as e, "
+                   "current_setting('lock_configuration') as l, "
+                   "current_setting('autoinstall_known_extensions') as i, "
+                   "current_setting('autoload_known_extensions') as a")
+    assert result.exit_code == 0, result.output
+    assert "│ False │ True │ False │ False │" in result.output
+
+
+def test_a_case_level_table_needs_the_flag_and_says_so(refreshed):
+    result = query("select count(*) from record_themes")
+    assert result.exit_code == 2
+    assert "record_themes is in the case-level file" in " ".join(result.output.split())
+    assert "--case-level" in result.output
+    result = query("--case-level", "select count(*) as n from record_themes")
+    assert result.exit_code == 0, result.output
+
+
+def test_any_value_prints_as_data(refreshed):
+    result = query("select '[/]' as markup, '[bold]x[/bold]' as tag, [1, 2] as list, "
+                   "{'k': ['a', null]} as struct, null as nothing, 'a\x1b[31mb'::varchar as esc, "
+                   "'\\xAA\\x00'::blob as blob, 1.5::decimal(4, 2) as num")
+    assert result.exit_code == 0, result.output
+    assert "[/]" in result.output and "[bold]x[/bold]" in result.output
+    assert '{"k": ["a", null]}' in result.output
+    assert "\x1b" not in result.output and "a\\x1b[31mb" in result.output
+    assert "\\xaa00" in result.output
+
+
+def test_csv_handles_nested_columns(refreshed):
+    result = query("--csv", "select 1 as id, [1, 2] as list, {'k': 'v', 'd': date '2024-01-31'} "
+                            "as struct, null as nothing, '[/]' as markup")
+    assert result.exit_code == 0, result.output
+    [row] = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert json.loads(row["list"]) == [1, 2]
+    assert json.loads(row["struct"]) == {"k": "v", "d": "2024-01-31"}
+    assert row["nothing"] == "" and row["markup"] == "[/]"
+
+
+def test_a_wide_table_piped_to_a_file_keeps_each_row_on_one_line(refreshed):
+    result = query("select * from theme_spc order by all limit 3")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # Top border, header, rule, three rows, bottom border, row count.
+    assert len(lines) == 8, result.output
+    assert "variation_icon" in lines[1]
