@@ -252,7 +252,7 @@ CASES = [
     # Values
     Case("unknown harm grade", {"a.csv": csv_bytes([incident("INC1", harm="Moderat"),
                                                     incident("INC2")])}, loads(2, 1, 1),
-         ("is not a known physical_harm",)),
+         ("physical_harm is not a known value",)),
     Case("missing id", {"a.csv": csv_bytes([incident(""), incident("INC2")])}, loads(2, 1, 1),
          ("incident_id is blank but required",)),
     Case("most rows rejected: the mapping no longer fits", {"a.csv": csv_bytes(

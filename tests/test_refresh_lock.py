@@ -138,6 +138,10 @@ def test_an_unexpected_error_is_masked_and_points_to_the_run_log():
     line = failure_line("published__marts", raised(KeyError("Mrs Jane Smithson")))
     assert line == ("publishing: unexpected KeyError: '…' (the traceback is in the run log; "
                     "--verbose prints it)")
+    line = failure_line("published__insight_pack",
+                        raised(ModuleNotFoundError("No module named 'vl_convert'")))
+    assert line == ("writing the insight pack: unexpected ModuleNotFoundError: No module named "
+                    "'vl_convert' (the traceback is in the run log; --verbose prints it)")
 
 
 def test_a_damaged_warehouse_is_discarded_and_a_locked_one_is_not(tmp_path):

@@ -39,6 +39,10 @@ _STEPS = {"dbt_parse": "reading the dbt project", "dbt_models": "building the ma
           "coded__fft_comments": "coding FFT comments"}
 
 
+_QUOTE_NO_VALUES = {"ModuleNotFoundError", "ImportError", "FileNotFoundError",
+                    "PermissionError", "IsADirectoryError", "NotADirectoryError"}
+
+
 def _chain(error):
     """The error and everything it was raised from, outermost first."""
     while error is not None:
@@ -68,7 +72,10 @@ def failure_line(step_key: str, error) -> str:
         if item.cls_name == "DagsterDbtCliRuntimeError":
             return f"{step}: {_dbt_failures(item.message)}"
     inner = errors[-1]
-    return (f"{step}: unexpected {inner.cls_name}: {safe_summary(_own_message(inner))} "
+    # These quote a module or a path, never a cell: nothing to mask.
+    summary = (_own_message(inner) if inner.cls_name in _QUOTE_NO_VALUES
+               else safe_summary(_own_message(inner)))
+    return (f"{step}: unexpected {inner.cls_name}: {summary} "
             "(the traceback is in the run log; --verbose prints it)")
 
 
