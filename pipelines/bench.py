@@ -25,7 +25,7 @@ _CHILD = (
 )
 
 
-def _tree_rss(pid: int) -> int:
+def tree_rss(pid: int) -> int:
     """Resident bytes of a process and all its descendants (dbt runs as a subprocess)."""
     total, pending = 0, [pid]
     while pending:
@@ -73,7 +73,7 @@ def bench(scale: float, seed: int, keep: bool) -> dict:
     child = subprocess.Popen([sys.executable, "-c", _CHILD], env=env, cwd=PROJECT_ROOT)
     peak = 0
     while child.poll() is None:
-        peak = max(peak, _tree_rss(child.pid))
+        peak = max(peak, tree_rss(child.pid))
         time.sleep(0.1)
     refreshed = time.perf_counter() - started
     if child.returncode != 0:

@@ -3,7 +3,8 @@
 Exit codes a scheduler can act on: 0 success; 1 the refresh failed (published marts were left
 as they were) or `status` found the last refresh failed; 2 wrong usage (a bad option, path,
 date setting or SQL); 3 no published marts yet (or none that can be read); 4 (`status`) an
-expected source is missing or stale.
+expected source is missing or stale; 5 (`refresh`) another refresh is running, so this one
+did not start.
 """
 
 from __future__ import annotations
@@ -24,6 +25,23 @@ from pipelines.lib.publishing import CASE_LEVEL, MARTS
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console()
+_options = {"verbose": False}
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(
+        False, "--verbose", "-v",
+        help="Show the Dagster log and full tracebacks of failures (they are always written "
+             "to the run log).")) -> None:
+    """Triangulate's command line."""
+    _options["verbose"] = verbose
+
+
+def _say(text: str, style: str = "") -> None:
+    """One message line, never wrapped (it may name long paths), as text: not markup, since a
+    message can hold square brackets (a path, a SQL error)."""
+    console.print(text, style=style or None, soft_wrap=True, markup=False, highlight=False)
+
 
 USAGE, NOT_PUBLISHED = 2, 3  # exit codes (module docstring)
 MAX_SCALE = 20.0  # a demo trust 20 times the mid-size one is ~3 million rows: plenty
@@ -31,8 +49,7 @@ MAX_SCALE = 20.0  # a demo trust 20 times the mid-size one is ~3 million rows: p
 
 def fail(message: str, code: int) -> typer.Exit:
     """Print one clear line and return the Exit to raise with the documented code."""
-    # Not markup: an error message can hold square brackets (a path, a SQL error).
-    console.print(message, style="red", soft_wrap=True, markup=False, highlight=False)
+    _say(message, "red")
     return typer.Exit(code)
 
 
@@ -82,20 +99,52 @@ def generate(
 
 
 @app.command()
-def refresh() -> None:
-    """Run the whole nightly refresh in this process and print what it found."""
+def refresh(wait: float = typer.Option(
+        None, "--wait", metavar="MINUTES",
+        help="Wait up to this long for a refresh already running to finish (default: "
+             "TRIANGULATE_REFRESH_WAIT_MINUTES, else 0: stop at once, naming it).")) -> None:
+    """Run the whole nightly refresh in this process and print what it found: one line per
+    failed step (file, mapping, row, what is wrong, what to do); tracebacks go to the run log."""
+    from pipelines.lib.errors import UserFacingError, safe_summary
+    from pipelines.lib.refresh_lock import RefreshRunning
+    from pipelines.lib.settings import SettingError
     from pipelines.refresh import run_refresh
 
+    verbose = _options["verbose"]
     started = time.perf_counter()
-    with console.status("Refreshing: loading exports, validating, building marts..."):
-        outcome = run_refresh()
+    try:
+        with console.status("Refreshing: loading exports, validating, building marts..."):
+            outcome = run_refresh(verbose=verbose,
+                                  wait_seconds=None if wait is None else wait * 60)
+    except RefreshRunning as error:
+        _say(f"Refresh not started: {error}", "bold yellow")
+        raise typer.Exit(5) from None
+    except SettingError as error:
+        raise fail(f"Refresh not started: {error}", USAGE) from None
+    except UserFacingError as error:
+        _say(f"Refresh failed: {error}; the published marts were left as they were.", "bold red")
+        raise typer.Exit(1) from None
+    except Exception as error:
+        if verbose:
+            console.print_exception()
+        _say(f"Refresh failed before it started: {type(error).__name__}: "
+             f"{safe_summary(str(error))}; the published marts were left as they were "
+             "(rerun with --verbose for the traceback).", "bold red")
+        raise typer.Exit(1) from None
     elapsed = time.perf_counter() - started
+    for note in outcome.notes:
+        _say(f"Note: {note}", "yellow")
     if not outcome.success:
         run = f" (run {outcome.run_id})" if outcome.run_id else ""
-        console.print(f"[bold red]Refresh failed[/] after {elapsed:.0f} s{run}; "
-                      "the published marts were left as they were.")
+        _say(f"Refresh failed after {elapsed:.0f} s{run}; the published marts were left as "
+             "they were.", "bold red")
         for failure in outcome.failures:
-            console.print(f"  [red]{escape(failure)}[/]")
+            _say(f"  {failure}", "red")
+        if verbose:
+            for detail in outcome.details:
+                console.print(escape(detail), soft_wrap=True, highlight=False)
+        if outcome.log:
+            _say(f"Tracebacks: {outcome.log}")
         raise typer.Exit(1)
     console.print(f"[bold green]Refresh complete[/] in {elapsed:.0f} s: "
                   f"{outcome.checks_passed} checks passed, {len(outcome.checks_failed)} failed "
@@ -113,7 +162,7 @@ def demo(
 ) -> None:
     """Generate the demo trust into data/raw/ and run the nightly refresh on it."""
     generate(out=None, seed=seed, scale=scale, scenario=None)
-    refresh()
+    refresh(wait=None)
 
 
 def _print_stages(stages: list[tuple[str, float]]) -> None:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
-from dataclasses import dataclass, field
+import sys
+import tempfile
+from collections import deque
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from pipelines.lib.run_history import root_cause
+from pipelines.lib import settings
+from pipelines.lib.errors import safe_summary
+from pipelines.lib.publishing import remove_leftovers
+from pipelines.lib.refresh_lock import lock_path, refresh_lock
+from pipelines.lib.run_history import failure_line
 from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.warehouse import discard_if_damaged, is_damage
 
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+RUN_LOGS_KEPT = 30
+DBT_LOG_LINES = 200  # of dbt's console log kept in the run log of a failed refresh
 
 
 def prepare_dbt_manifest() -> None:
@@ -28,7 +41,6 @@ def prepare_dbt_manifest() -> None:
 def exports_missing() -> str | None:
     """One line for a data/raw/ that holds no export file of any source, else None: a refresh
     would have nothing to load, and every source failing separately says less."""
-    from pipelines.lib import settings
     from pipelines.lib.canonical import SOURCES
 
     raw = settings.raw_dir()
@@ -45,37 +57,87 @@ def exports_missing() -> str | None:
 class RefreshOutcome:
     success: bool
     run_id: str
-    failures: list[str]  # one line per failed step: what failed and why
+    failures: list[str]  # one line per failed step: what failed, where, what to do
     stages: list[tuple[str, float]] = field(default_factory=list)  # step, seconds (done ones)
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>: why"
+    notes: list[str] = field(default_factory=list)  # what the refresh repaired on its way
+    details: list[str] = field(default_factory=list)  # each failure's full error, tracebacks
+    dbt_log: str = ""  # the end of dbt's console log, kept when a step failed
+    log: Path | None = None  # the run log holding `details`, written when the refresh failed
 
 
-def run_refresh(instance=None, log_level: str = "WARNING") -> RefreshOutcome:
+def run_refresh(instance=None, verbose: bool = False,
+                wait_seconds: float | None = None) -> RefreshOutcome:
     """Materialise every asset (load, validate, dbt build, publish) in this process.
 
     A failure anywhere stops the steps after it, so the published marts are only replaced by
-    a run whose loads, checks and dbt tests all passed.
+    a run whose loads, checks and dbt tests all passed. Only one refresh runs at a time
+    (`RefreshRunning` names the one running); a damaged warehouse is rebuilt from the exports.
+    Unless `verbose`, the console stays quiet (the Dagster log, and the dbt log dagster-dbt
+    echoes to stdout, are kept for the run log): each failed step is summarised in one line,
+    with its traceback and the end of the dbt log in `details` and the run log.
     """
-    import dagster as dg
-
     os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
+    settings.check()
     missing = exports_missing()
     if missing:
         return RefreshOutcome(False, "", [missing])
-    prepare_dbt_manifest()
+    warehouse = settings.warehouse_path()
+    wait = settings.refresh_wait_seconds() if wait_seconds is None else wait_seconds
+    with (refresh_lock(lock_path(warehouse), wait) as died,
+          tempfile.TemporaryFile("w+", encoding="utf-8") as echoed,
+          contextlib.redirect_stdout(sys.stdout if verbose else echoed)):
+        notes = [died.died()] if died else []
+        remove_leftovers(settings.marts_dir())
+        notes += filter(None, [discard_if_damaged(warehouse)])
+        try:
+            prepare_dbt_manifest()
+        except Exception:
+            return _failed_before_the_job(notes)
+        outcome = _execute(instance, verbose, notes, echoed)
+        damage = next((d for d in outcome.details if is_damage(d)), None)
+        if damage is not None and discard_if_damaged(warehouse, damage):
+            # Damage found mid-run (a block that fails its checksum): rebuild once.
+            notes.append(f"the warehouse {warehouse} was damaged "
+                         f"({safe_summary(damage, 240)}); it was removed and the refresh "
+                         "rerun, rebuilding it from the exports")
+            outcome = _execute(instance, verbose, notes, echoed)
+    if not outcome.success:
+        outcome = replace(outcome, log=write_run_log(outcome))
+    return outcome
+
+
+def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:
+    """The dbt project could not be parsed (an edited seed or model): the job never started."""
+    from dagster._utils.error import serializable_error_info_from_exc_info
+
+    error = serializable_error_info_from_exc_info(sys.exc_info())
+    outcome = RefreshOutcome(False, "not started", [failure_line("dbt_parse", error)],
+                             notes=notes, details=[error.to_string()])
+    return replace(outcome, log=write_run_log(outcome))
+
+
+def _execute(instance, verbose: bool, notes: list[str], echoed) -> RefreshOutcome:
+    import dagster as dg
+
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("nightly_refresh")
+    echoed.seek(0)
+    echoed.truncate()
     result = job.execute_in_process(
         instance=instance or dg.DagsterInstance.get(), raise_on_error=False,
-        # Failures and warnings only: at INFO dagster-dbt echoes every dbt node to the console.
-        # The run's full event log is still stored in the Dagster instance.
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-    failures, stages, passed, failed_checks = [], [], 0, []
+        # Quiet by default: a failed step logs its whole stack trace. The run's full event log
+        # is stored in the Dagster instance.
+        run_config={"loggers": {"console": {"config": {
+            "log_level": "WARNING" if verbose else "CRITICAL"}}}})
+    failures, details, stages, passed, failed_checks = [], [], [], 0, []
     for event in result.all_events:
         if event.is_step_failure:
-            failures.append(f"{event.step_key}: {root_cause(event.step_failure_data.error)}")
+            error = event.step_failure_data.error
+            failures.append(failure_line(event.step_key, error))
+            details.append(f"{event.step_key}:\n{error.to_string()}")
         elif event.is_step_success:
             stages.append((event.step_key, event.event_specific_data.duration_ms / 1000))
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -85,5 +147,24 @@ def run_refresh(instance=None, log_level: str = "WARNING") -> RefreshOutcome:
             else:
                 failed_checks.append(f"{evaluation.asset_key.to_user_string()} "
                                      f"{evaluation.check_name} ({evaluation.severity.value})")
+    echoed.seek(0)
+    dbt_log = "".join(deque(echoed, maxlen=DBT_LOG_LINES)) if failures else ""
     return RefreshOutcome(result.success, result.run_id, failures, stages, passed,
-                          failed_checks)
+                          failed_checks, list(notes), details, dbt_log)
+
+
+def write_run_log(outcome: RefreshOutcome) -> Path:
+    """The failed run's summary and tracebacks, beside the private warehouse (tracebacks can
+    quote a value), readable by the refresh's user only; the newest RUN_LOGS_KEPT are kept."""
+    folder = settings.run_log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"refresh-{stamp}-{outcome.run_id[:8]}.log"
+    body = [f"run {outcome.run_id} failed", *outcome.notes, *outcome.failures, "",
+            *outcome.details, "", "End of the dbt log:", outcome.dbt_log]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(body) + "\n")
+    for old in sorted(folder.glob("refresh-*.log"))[:-RUN_LOGS_KEPT]:
+        old.unlink(missing_ok=True)
+    return path

@@ -65,3 +65,15 @@ def test_new_export_files_trigger_a_refresh(tmp_path, monkeypatch):
         (tmp_path / "fft" / "fft_2026-11.csv").write_text("x\n1\n")
         assert isinstance(sensor(dg.build_sensor_context(cursor=first.run_key,
                                                          instance=instance)), dg.RunRequest)
+
+
+def test_every_asset_that_writes_the_warehouse_holds_the_refresh_lock():
+    """The warehouse resource takes the refresh lock for the run, so a run from the UI, the
+    schedule or the sensor waits for (or is refused by) a running `triangulate refresh`."""
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    writers = [*(["raw", source] for source in SOURCES), ["coded", "fft_comments"],
+               ["marts", "theme_spc"], ["published", "marts"]]
+    for key in writers:
+        assert "warehouse" in graph.get(dg.AssetKey(key)).assets_def.required_resource_keys, key

@@ -116,14 +116,15 @@ def test_bad_rows_are_quarantined_with_file_row_column_and_reason(workspace):
         5, 1, 4)
 
 
-def test_missing_required_column_fails_the_batch_naming_file_and_mapping(workspace):
+def test_missing_mapped_columns_fail_the_batch_naming_file_and_mapping(workspace):
     path = workspace / "raw" / "incidents" / "broken.csv"
     path.write_text("Ref,Harm,Ward\nINC1,No harm,Ward 7B\n")
     with pytest.raises(BatchError) as error:
         load(workspace)
     message = str(error.value)
     assert str(path) in message and "incidents.yml" in message
-    assert "occurred_date (column 'Date of incident')" in message
+    assert "column 'Date of incident' (occurred_date) is not in the header row" in message
+    assert "column 'Never event' (is_never_event) is not in the header row" in message
 
 
 @pytest.mark.parametrize("content, problem", [("", "is empty"), (HEADER, "no data rows")])
@@ -137,7 +138,7 @@ def test_a_mostly_rejected_file_fails_the_batch(workspace):
     # A trust whose system switched to ISO dates: the mapping no longer fits.
     write(workspace, "iso.csv", "".join(f"I{i},2025-13-0{i % 9 + 1},No harm,W,N,x\n"
                                         for i in range(12)))
-    with pytest.raises(BatchError, match="12 of 12 rows fail validation"):
+    with pytest.raises(BatchError, match="12 of 12 rows are rejected"):
         load(workspace)
 
 

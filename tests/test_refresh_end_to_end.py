@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -168,19 +169,38 @@ def test_a_second_run_under_an_open_reader_leaves_the_marts_identical(refreshed)
     assert _mart_snapshot(workspace) == before
 
 
-def test_a_file_missing_a_required_column_fails_the_run_and_keeps_the_marts(refreshed_copy):
+def test_a_file_missing_a_mapped_column_fails_in_one_line_and_keeps_the_marts(refreshed_copy):
+    """What the person running the refresh sees: one line naming the file, the mapping, the
+    column and what to do; no traceback and no text from the file unless --verbose."""
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
     broken_copy = refreshed_copy
     published_before = broken_copy.published.read_bytes()
     victim = sorted((broken_copy.raw / "fft").glob("*.csv"))[-1]
-    response_id = parse_mapping(PROJECT_ROOT / "mappings" / "fft.yml").columns["response_id"]
-    pl.read_csv(victim, infer_schema=False).drop(response_id).write_csv(victim)
+    columns = parse_mapping(PROJECT_ROOT / "mappings" / "fft.yml").columns
+    frame = pl.read_csv(victim, infer_schema=False).drop(columns["response_id"])
+    frame.with_columns(pl.lit("Mrs Jane Smithson was rude").alias(columns["comment_improve"])) \
+        .write_csv(victim)
 
-    outcome = run_refresh()
+    quiet = CliRunner().invoke(app, ["refresh"])
 
-    assert not outcome.success
-    message = "\n".join(outcome.failures)
-    assert victim.name in message and "fft.yml" in message and "required columns missing" in message
+    assert quiet.exit_code == 1, quiet.output
+    lines = quiet.output.splitlines()
+    assert lines[0].startswith("Refresh failed after") and len(lines) == 3, quiet.output
+    assert lines[1] == (f"  loading fft: {victim} (mapping {PROJECT_ROOT / 'mappings' / 'fft.yml'})"
+                        f", row 1: column '{columns['response_id']}' (response_id) is not in the "
+                        "header row; fix the names under `columns:` in the mapping, or list the "
+                        "fields the export may leave out under `optional_columns:`")
+    log = Path(lines[2].removeprefix("Tracebacks: "))
+    assert "Stack Trace" in log.read_text() and log.stat().st_mode & 0o077 == 0
+    assert "Stack Trace" not in quiet.output and "Smithson" not in quiet.output
     assert broken_copy.published.read_bytes() == published_before
+
+    verbose = CliRunner().invoke(app, ["--verbose", "refresh"])
+    assert verbose.exit_code == 1 and lines[1] in verbose.output
+    assert "Stack Trace" in verbose.output and "BatchError" in verbose.output
 
 
 def test_fft_comments_are_coded_and_themed_by_the_shipped_model(refreshed):

@@ -1,6 +1,7 @@
 -- theme_spc loses and invents nothing: its trust-level count per theme x source x month
--- equals theme_counts' (zero where theme_counts has no row), and `all` is the sum of the
--- five sources. Returns the theme x month x source rows that disagree.
+-- equals theme_counts' (zero where theme_counts has no row) in every month it charts (the
+-- last spc_max_months months of each source's data), and `all` is the sum of the five
+-- sources. Returns the theme x month x source rows that disagree.
 
 {{ config(meta={'dagster': {'ref': {'name': 'theme_spc'}}}) }}
 
@@ -15,6 +16,16 @@ theme_spc as (
 theme_counts as (
 
     select * from {{ ref('theme_counts') }}
+
+),
+
+charted as (
+
+    select
+        source,
+        min(month) as first_month
+    from theme_spc
+    group by source
 
 ),
 
@@ -60,6 +71,18 @@ expected as (
     )
     group by theme_id, month
 
+),
+
+expected_charted as (
+
+    -- A source missing from theme_spc altogether keeps all its months: they must disagree.
+    select expected.*
+    from expected
+    left join charted
+        on expected.source = charted.source
+    where charted.first_month is null
+        or expected.month >= charted.first_month
+
 )
 
 select
@@ -69,7 +92,7 @@ select
     trust_spc.record_count as n_in_theme_spc,
     expected.record_count as n_in_theme_counts
 from trust_spc
-full outer join expected
+full outer join expected_charted as expected
     on trust_spc.theme_id = expected.theme_id
     and trust_spc.source = expected.source
     and trust_spc.month = expected.month

@@ -11,6 +11,8 @@ import duckdb
 from pipelines.lib import settings
 from pipelines.lib.mapping import Mapping, load_mappings
 from pipelines.lib.profile import Profile, load_profile
+from pipelines.lib.refresh_lock import lock_path, refresh_lock
+from pipelines.lib.warehouse import discard_if_damaged
 
 # Paths come from environment variables (pipelines.lib.settings), not resource config, because
 # the dbt subprocess must see the same warehouse file and reads it from the environment too.
@@ -30,10 +32,24 @@ class ExportsResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The private warehouse DuckDB file: only the pipeline opens it, read-write."""
+    """The private warehouse DuckDB file: only the pipeline opens it, read-write.
+
+    A run holds the refresh lock for as long as it uses the warehouse, so a run started from
+    the Dagster UI, the schedule or the sensor never collides with a `triangulate refresh`
+    (which takes the lock itself first); a damaged warehouse file is rebuilt."""
 
     def file(self) -> Path:
         return settings.warehouse_path()
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        with refresh_lock(lock_path(self.file()), settings.refresh_wait_seconds()) as died:
+            if died is not None:
+                context.log.warning(died.died())
+            note = discard_if_damaged(self.file())
+            if note:
+                context.log.warning(note)
+            yield self
 
     @contextmanager
     def connect(self, read_only: bool = False):

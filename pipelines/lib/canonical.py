@@ -26,6 +26,9 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     description: str = ""
+    # Date kinds: plausible range (pipelines.lib.dates); None = 2000-01-01 .. today+1 day.
+    earliest: str | None = None
+    latest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,8 @@ COMPLAINTS = Entity(
         Field("complaint_id", STRING, True),
         Field("received_date", DATE, True),
         Field("acknowledged_date", DATE),
-        Field("due_date", DATE, description="Response date agreed with the complainant."),
+        Field("due_date", DATE, latest="today+1 year",
+              description="Response date agreed with the complainant."),
         Field("closed_date", DATE),
         Field("complaint_type", ENUM, values=COMPLAINT_TYPES),
         *_place(),
@@ -167,7 +171,8 @@ INQUESTS = Entity(
         Field("date_of_death", DATE, True),
         Field("coroner_area", STRING),
         *_place(),
-        Field("hearing_date", DATE),
+        Field("hearing_date", DATE, latest="today+3 years",
+              description="Date of the hearing, past or listed."),
         Field("conclusion", ENUM, values=INQUEST_CONCLUSIONS),
         Field("is_neglect_rider", BOOLEAN),
         Field("is_article_2", BOOLEAN),
@@ -218,10 +223,10 @@ AUDITS = Entity(
         Field("topic", STRING),
         Field("status", ENUM, values=AUDIT_STATUSES),
         Field("registered_date", DATE),
-        Field("period_start", DATE),
-        Field("period_end", DATE),
-        Field("report_date", DATE),
-        Field("reaudit_date", DATE),
+        Field("period_start", DATE, latest="today+2 years"),
+        Field("period_end", DATE, latest="today+3 years"),
+        Field("report_date", DATE, latest="today+3 years", description="Report date, or planned."),
+        Field("reaudit_date", DATE, latest="today+5 years"),
     ),
     "One row per audit on the clinical audit register.",
     event_date="registered_date",
@@ -246,7 +251,7 @@ AUDIT_ACTIONS = Entity(
         Field("action_id", STRING, True),
         Field("action", STRING),
         Field("owner", STRING),
-        Field("due_date", DATE),
+        Field("due_date", DATE, latest="today+3 years"),
         Field("completed_date", DATE),
         Field("status", ENUM, values=ACTION_STATUSES),
     ),

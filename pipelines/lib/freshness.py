@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pipelines.lib.errors import UserFacingError
 from pipelines.lib.profile import PROFILE_FILE, SourceExpectation
 
 OK, STALE, MISSING, NO_ROWS, NOT_SENT = "ok", "stale", "missing", "no_rows", "not_sent"
 
 
-class SourceUnavailableError(RuntimeError):
+class SourceUnavailableError(UserFacingError):
     """An expected source is missing, empty or stale: the refresh must not publish."""
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.errors import UserFacingError
 from pipelines.lib.identifiers import KINDS, redact
 
 POLICY_VARIABLE = "TRIANGULATE_IDENTIFIER_POLICY"
@@ -37,7 +38,7 @@ _TEXT_TYPE = re.compile(r"\bVARCHAR\b")
 log = logging.getLogger(__name__)
 
 
-class IdentifiableDataError(RuntimeError):
+class IdentifiableDataError(UserFacingError):
     """Something about to be published looks like a patient identifier, and the trust's
     policy is to refuse rather than redact."""
 

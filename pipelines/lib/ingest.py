@@ -9,7 +9,6 @@ lives as long as the export files do. Nothing read is dropped: each row is loade
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.canonical import LINEAGE_COLUMNS, LIST, SOURCES, Entity
+from pipelines.lib.errors import without_quoted_values
 from pipelines.lib.freshness import SourceState
 from pipelines.lib.loading import ROW, BatchError, coerce, read_export
 from pipelines.lib.mapping import Mapping, files_for_source, normalise
@@ -27,6 +27,14 @@ from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables
 # renamed codes): fail the batch rather than publish marts with the source silently emptied.
 MAX_REJECTED_SHARE = 0.5
 MIN_ROWS_FOR_SHARE_RULE = 10
+# Rows with the same key and different content cannot both be right, and which one the marts
+# would keep is arbitrary, so all of them are rejected, each naming the others. An FFT response
+# never changes, so its id conflicts across every file; an incident revision is identified by
+# its id and revision time across files (without a revision time, within its file). For the
+# other entities a later file is a later snapshot of the register (the latest file wins in the
+# marts), so only rows of the same file conflict.
+KEYS_ACROSS_FILES = {"fft_responses"}
+REVISION_TIME = {"incidents": "updated_at"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ def load_source(raw_dir: Path, mappings: list[Mapping], source: str) -> list[Ent
 
 
 def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]]) -> EntityLoad:
-    frames, problems, reads = [], [], {}
+    frames, problems, malformed, reads = [], [], [], {}
     for path, mapping in pairs:
         relative = path.relative_to(raw_dir).as_posix()
         read = read_export(path, mapping)
@@ -60,6 +68,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         lineage = [pl.lit(relative).alias("_source_file"), pl.lit(mapping.name).alias("_mapping")]
         frames.append(coerced.frame.with_columns(lineage))
         problems.append(coerced.errors.with_columns(lineage))
+        malformed.append(read.malformed.select(
+            ROW, pl.lit(None, pl.String).alias("column_name"), "reason", *lineage))
         reads[relative] = (path, mapping, read)
     columns = [f.name for f in entity.fields]
     if not frames:
@@ -79,17 +89,23 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         [ROW_ID, "column_name"], keep="first").sort(ROW_ID, "column_name")
     duplicates = _exact_duplicates(records.filter(~pl.col(ROW_ID).is_in(failures[ROW_ID])),
                                    columns)
+    conflicts = _key_conflicts(
+        entity, records.filter(~pl.col(ROW_ID).is_in(pl.concat([failures, duplicates])[ROW_ID])))
     reasons = (
-        pl.concat([failures, duplicates])
+        pl.concat([failures, duplicates, conflicts])
         .group_by(ROW_ID, maintain_order=True)
         .agg(pl.col("column_name").drop_nulls().str.join(", "), pl.col("reason").str.join("; "))
     )
-    rejected = records.join(reasons, on=ROW_ID).sort(ROW_ID)
+    rejected = pl.concat([
+        records.join(reasons, on=ROW_ID).select(ROW, "column_name", "reason", "_source_file",
+                                                "_mapping"),
+        pl.concat(malformed, how="vertical_relaxed").with_columns(pl.col(ROW).cast(pl.Int32)),
+    ]).sort("_source_file", ROW)
     loaded = records.join(reasons, on=ROW_ID, how="anti").select(*columns, *LINEAGE_COLUMNS)
 
     files = pl.DataFrame([
         {"file": file, "mapping": mapping.name, "sha256": read.sha256, "encoding": read.encoding,
-         "rows_read": read.frame.height} for file, (_, mapping, read) in reads.items()
+         "rows_read": read.rows_read} for file, (_, mapping, read) in reads.items()
     ]).join(
         rejected.group_by("_source_file").len("rows_rejected").rename({"_source_file": "file"}),
         on="file", how="left",
@@ -99,8 +115,7 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         pl.lit(entity.source).alias("source"), pl.lit(entity.name).alias("entity"))
     _fail_if_mostly_rejected(files, reads, rejected)
 
-    raw_text = {file: read.frame for file, (_, _, read) in reads.items()}
-    return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, raw_text), files,
+    return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads), files,
                       validation.outcomes, _field_fill(entity, loaded, reads))
 
 
@@ -157,23 +172,65 @@ def _exact_duplicates(records: pl.DataFrame, columns: list[str]) -> pl.DataFrame
         ROW_ID, pl.lit(None, pl.String).alias("column_name"), "reason")
 
 
+def _key_conflicts(entity: Entity, records: pl.DataFrame) -> pl.DataFrame:
+    """Rows sharing their key (see KEYS_ACROSS_FILES) with different content: each rejected,
+    naming the other rows. Identical rows were already rejected as exact duplicates."""
+    key = list(entity.key)
+    revision = REVISION_TIME.get(entity.name)
+    if entity.name in KEYS_ACROSS_FILES:
+        scope = pl.lit("")
+    elif revision:
+        scope = pl.when(pl.col(revision).is_null()).then(pl.col("_source_file")).otherwise(
+            pl.lit(""))
+    else:
+        scope = pl.col("_source_file")
+    at = pl.format("{} row {}", pl.col("_source_file"), pl.col(ROW))
+    clashing = (
+        records.with_columns(scope.alias("_scope"), at.alias("_at"))
+        .with_columns(pl.col("_at").over([*key, "_scope"], mapping_strategy="join")
+                      .alias("_group"))
+        .filter(pl.col("_group").list.len() > 1)
+    )
+    names = " and ".join(key)
+    return clashing.select(
+        ROW_ID,
+        pl.lit(None, pl.String).alias("column_name"),
+        pl.format(
+            "same {} as {} with different content: rows that disagree cannot both be right, "
+            "so all are rejected; keep the right one in the export",
+            pl.lit(names),
+            pl.col("_group").list.set_difference(pl.concat_list("_at")).list.head(5)
+            .list.join(", ")).alias("reason"),
+    )
+
+
 def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.DataFrame) -> None:
     for row in files.iter_rows(named=True):
         if row["rows_read"] >= MIN_ROWS_FOR_SHARE_RULE and (
                 row["rows_rejected"] > MAX_REJECTED_SHARE * row["rows_read"]):
-            sample = rejected.filter(pl.col("_source_file") == row["file"]).row(0, named=True)
+            ofs = rejected.filter(pl.col("_source_file") == row["file"])
+            # The most common problem, named by column and a value-free reason.
+            [common] = (
+                ofs.with_columns(pl.col("reason").map_elements(
+                    without_quoted_values, return_dtype=pl.String).alias("problem"))
+                .group_by("column_name", "problem").agg(pl.len(), pl.col(ROW).min())
+                .sort("len", ROW, descending=[True, False]).head(1).iter_rows(named=True))
             path, mapping, _ = reads[row["file"]]
+            column = f"column {common['column_name']}: " if common["column_name"] else ""
             raise BatchError(path, mapping, (
-                f"{row['rows_rejected']} of {row['rows_read']} rows fail validation, so the "
-                f"mapping probably no longer fits this export; first: row {sample[ROW]} "
-                f"column {sample['column_name']}: {sample['reason']}"))
+                f"{row['rows_rejected']} of {row['rows_read']} rows are rejected, so the mapping "
+                "probably no longer fits this export (a changed date format, delimiter or "
+                f"codes?); most often ({common['len']} rows, first at row {common[ROW]}) "
+                f"{column}{common['problem']}"))
 
 
-def _rejected_rows(entity: Entity, rejected: pl.DataFrame, raw_text: dict) -> pl.DataFrame:
-    records = [
-        json.dumps(raw_text[file].row(row - 2, named=True), ensure_ascii=False, default=str)
-        for file, row in rejected.select("_source_file", ROW).iter_rows()
-    ]
+def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict) -> pl.DataFrame:
+    exported = {
+        file: read.records(rejected.filter(pl.col("_source_file") == file)[ROW].to_list())
+        for file, (_, _, read) in reads.items()
+    }
+    records = [exported[file][row]
+               for file, row in rejected.select("_source_file", ROW).iter_rows()]
     return rejected.select(
         pl.lit(entity.source).alias("source"),
         pl.lit(entity.name).alias("entity"),

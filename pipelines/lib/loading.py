@@ -1,16 +1,26 @@
 """Read one export file through its mapping into canonical, typed columns.
 
-Two kinds of failure, treated differently:
-- batch-level (unreadable or empty file, a required column missing): `BatchError`, naming the
-  file and the mapping; the whole run stops and the published marts stay as they were;
-- row-level (a value that cannot be coerced): the row is kept aside with its reason, the
-  rest of the file loads.
+Three kinds of failure, treated differently:
+- batch-level (`BatchError`: an unreadable, empty or binary file, an unterminated quote, a
+  mapped column missing from or repeated in the header row): the whole run stops naming the
+  file, the mapping, the row where known and what to do; the published marts stay as they were;
+- row shape (more or fewer fields than the header, or a quote that breaks the row): the row is
+  rejected with its row number and "expected N fields, found M";
+- row values (a value that cannot be coerced, a date outside its plausible range): the row is
+  kept aside with its reason; the rest of the file loads.
+Blank rows (a trailing empty line, a row of empty cells) hold nothing: they are skipped, not
+read. Messages name columns, rows and formats, never a cell's value.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import difflib
 import hashlib
 import io
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,78 +37,296 @@ from pipelines.lib.canonical import (
     Field,
 )
 from pipelines.lib.cell_shape import cell_shape
+from pipelines.lib.dates import plausible_range, reference_day
+from pipelines.lib.errors import UserFacingError, safe_summary
 from pipelines.lib.mapping import Mapping, normalise
 
-# Spreadsheet row of the first data row: the header is row 1.
-FIRST_DATA_ROW = 2
 ROW = "_source_row"
 # Excel cells typed as dates arrive as ISO text whatever the mapping's display format says.
 _ISO_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+_CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# A cell longer than this is a quote left open swallowing the rows after it, not a value.
+_FIELD_LIMIT = 1_000_000
+_SAVE_AS = "save it from Excel as \"CSV UTF-8 (Comma delimited)\""
 
 
-class BatchError(RuntimeError):
+class BatchError(UserFacingError):
     """A file that cannot be loaded at all."""
 
-    def __init__(self, path: Path, mapping: Mapping, problem: str):
-        super().__init__(f"{path} (mapping {mapping.path}): {problem}")
+    def __init__(self, path: Path, mapping: Mapping, problem: str, row: int | None = None):
+        where = f"{path} (mapping {mapping.path})" + (f", row {row}" if row else "")
+        super().__init__(f"{where}: {problem}")
         self.path = path
         self.mapping = mapping
 
 
 @dataclass(frozen=True)
 class ReadFile:
-    """An export as read: every cell as text, plus how it was decoded."""
+    """An export as read: one text column per header (`_source_row` = its spreadsheet row),
+    the rows whose shape is wrong, and how the file was decoded."""
 
     frame: pl.DataFrame
+    malformed: pl.DataFrame  # _source_row, reason, record (the row as read, JSON)
     encoding: str
     sha256: str
+
+    @property
+    def rows_read(self) -> int:
+        return self.frame.height + self.malformed.height
+
+    def records(self, rows: list[int]) -> dict[int, str]:
+        """The given rows as exported (JSON of header -> cell), so a rejected row loses nothing."""
+        wanted = self.frame.filter(pl.col(ROW).is_in(rows))
+        records = {r.pop(ROW): json.dumps(r, ensure_ascii=False)
+                   for r in wanted.iter_rows(named=True)}
+        records.update(self.malformed.filter(pl.col(ROW).is_in(rows))
+                       .select(ROW, "record").iter_rows())
+        return records
 
 
 def read_export(path: Path, mapping: Mapping) -> ReadFile:
     try:
         content = path.read_bytes()
     except OSError as error:
-        raise BatchError(path, mapping, f"cannot be read ({error})") from error
+        raise BatchError(path, mapping, f"cannot be read ({error.strerror})") from error
     digest = hashlib.sha256(content).hexdigest()
     if not content.strip():
-        raise BatchError(path, mapping, "is empty")
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        frame, encoding = _read_workbook(path, mapping), "xlsx"
+        raise BatchError(path, mapping, "is empty: export it again")
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+    kind = _sniff(content)
+    if workbook and kind == "text":
+        raise BatchError(path, mapping, "is not a workbook (it holds text: a CSV saved with "
+                                        f"a {path.suffix} name?); rename it to .csv")
+    if not workbook and kind == "workbook":
+        raise BatchError(path, mapping, "is an Excel workbook, not a CSV file: rename it to "
+                                        f".xlsx (and list that name in the mapping), or {_SAVE_AS}")
+    if workbook:
+        rows, encoding, delimiter = _workbook_rows(path, mapping), "xlsx", None
     else:
-        frame, encoding = _read_csv(path, mapping, content)
-    if frame.height == 0:
-        raise BatchError(path, mapping, "has a header but no data rows")
-    return ReadFile(frame, encoding, digest)
+        text, encoding = _decode(path, mapping, content)
+        text, declared = _excel_separator_line(text)
+        delimiter = declared or _delimiter(path, mapping, text)
+        rows = _csv_rows(path, mapping, text, delimiter)
+    read = _tabulate(path, mapping, rows, encoding, digest, delimiter)
+    if read.rows_read == 0:
+        raise BatchError(path, mapping, "has a header but no data rows: export it again")
+    return read
+
+
+def _sniff(content: bytes) -> str:
+    return "workbook" if content.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) else "text"
 
 
 def _decode(path: Path, mapping: Mapping, content: bytes) -> tuple[str, str]:
+    """Text of a CSV: UTF-16 (Excel's "Unicode text") by its byte-order mark or its zero
+    bytes, else UTF-8, else Windows-1252 (older Excel "CSV" and most legacy systems)."""
+    utf16 = None
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        utf16 = "utf-16"
+    elif content[:4096].count(0) > len(content[:4096]) // 4:
+        # ASCII text in UTF-16 without a mark: every other byte is zero.
+        utf16 = "utf-16-le" if content[1:4096:2].count(0) > content[0:4096:2].count(0) \
+            else "utf-16-be"
+    if utf16:
+        try:
+            return content.decode(utf16), "utf-16"
+        except UnicodeDecodeError:
+            raise BatchError(path, mapping, f"looks like UTF-16 but is damaged: {_SAVE_AS} "
+                                            "and replace the file") from None
+    if b"\x00" in content:
+        raise BatchError(path, mapping, "holds binary data (zero bytes), so it is not a CSV "
+                                        f"export: {_SAVE_AS}")
     if mapping.encoding in ("auto", "utf-8"):
         try:
             return content.decode("utf-8-sig"), "utf-8"
         except UnicodeDecodeError as error:
             if mapping.encoding == "utf-8":
-                raise BatchError(path, mapping, f"is not valid UTF-8 ({error}); "
-                                 "set `encoding: windows-1252` or `auto`") from error
+                line = content[:error.start].count(b"\n") + 1
+                raise BatchError(path, mapping, f"is not valid UTF-8 (first bad byte on line "
+                                                f"{line}): {_SAVE_AS}, or set `encoding: "
+                                                "windows-1252` (or auto) in the mapping") from None
     # Windows-1252 decodes almost any byte; five bytes it leaves undefined are kept as-is.
     return content.decode("windows-1252", errors="replace"), "windows-1252"
 
 
-def _read_csv(path: Path, mapping: Mapping, content: bytes) -> tuple[pl.DataFrame, str]:
-    text, encoding = _decode(path, mapping, content)
-    try:
-        frame = pl.read_csv(io.StringIO(text), infer_schema=False,
-                            missing_utf8_is_empty_string=True)
-    except pl.exceptions.PolarsError as error:
-        raise BatchError(path, mapping, f"is not a readable CSV ({error})") from error
-    return frame, encoding
+def _excel_separator_line(text: str) -> tuple[str, str | None]:
+    """Excel may write a first line `sep=;` naming the delimiter; it is not a row (Excel
+    does not show it), so the text after it is the file."""
+    first, newline, rest = text.partition("\n")
+    if first.rstrip("\r").startswith("sep=") and len(first.rstrip("\r")) == 5:
+        return rest, first[4]
+    return text, None
 
 
-def _read_workbook(path: Path, mapping: Mapping) -> pl.DataFrame:
-    sheet = {"sheet_name": mapping.sheet} if mapping.sheet else {"sheet_id": 1}
+def _header_line(text: str) -> str:
+    return next((line for line in text.splitlines() if line.strip()), "")
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _delimiter(path: Path, mapping: Mapping, text: str) -> str:
+    """The mapping's delimiter, or the one whose header row holds the most mapped columns
+    (comma on a tie): Excel writes semicolons in locales with a decimal comma."""
+    header = _header_line(text)
+    wanted = {normalise(column) for column in mapping.columns.values()}
+    found = {d: len(wanted & {normalise(h) for h in _split(header, d)})
+             for d in _CANDIDATE_DELIMITERS}
+    best = max(_CANDIDATE_DELIMITERS, key=lambda d: found[d])
+    if mapping.delimiter is None:
+        return best if found[best] else ","
+    if not found[mapping.delimiter] and found[best]:
+        raise BatchError(path, mapping, f"the header row is {_DELIMITER_NAMES[best]}-separated "
+                                        "but the mapping says delimiter "
+                                        f"{_DELIMITER_NAMES[mapping.delimiter]}: set "
+                                        "`delimiter: auto` in the mapping", row=1)
+    return mapping.delimiter
+
+
+# One row as read: spreadsheet row number, its cells (None when the row could not be split),
+# a problem with its shape, and its raw text when the cells are unknown.
+_Row = tuple[int, list[str] | None, str | None, str | None]
+
+
+def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterator[_Row]:
+    """Rows of a CSV, numbered as a spreadsheet shows them (a quoted line break stays inside
+    its row). A stray quote breaks only its row; a quote left open to the end of the file
+    would swallow every row after it, so it stops the batch."""
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            consumed.append(line)
+            yield line
+
+    csv.field_size_limit(_FIELD_LIMIT)
+    reader = csv.reader(lines(), delimiter=delimiter, strict=True)
+    row = 0
+    while True:
+        consumed.clear()
+        row += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            message = str(error)
+            if "unexpected end of data" in message or "field larger" in message:
+                raise BatchError(path, mapping, "a quoted cell starts here and is never closed "
+                                                "(an unmatched double quote), so the rows after "
+                                                "it cannot be read: fix the quote in the export "
+                                                "or export it again", row=row) from None
+            yield row, None, ("a double quote in the row is not where CSV allows one (text "
+                              "after a closing quote): the row cannot be split into fields"), \
+                "".join(consumed)
+            continue
+        spanned = len(consumed)
+        yield row, cells, (f"spans {spanned} lines" if spanned > 1 else None), None
+
+
+def _workbook_rows(path: Path, mapping: Mapping) -> Iterator[_Row]:
+    import fastexcel
+
     try:
-        return pl.read_excel(path, **sheet, infer_schema_length=0, raise_if_empty=False)
-    except Exception as error:  # fastexcel raises its own hierarchy, not PolarsError
-        raise BatchError(path, mapping, f"is not a readable workbook/sheet ({error})") from error
+        reader = fastexcel.read_excel(str(path))
+        if mapping.sheet and mapping.sheet not in reader.sheet_names:
+            raise BatchError(path, mapping, f"has no sheet {mapping.sheet!r} (its sheets: "
+                                            f"{', '.join(reader.sheet_names)}): fix `sheet` in "
+                                            "the mapping")
+        frame = reader.load_sheet(mapping.sheet or 0, header_row=None, dtypes="string") \
+            .to_polars()
+    except BatchError:
+        raise
+    except Exception as error:  # fastexcel raises its own hierarchy
+        raise BatchError(path, mapping, f"is not a readable workbook ({safe_summary(str(error))}"
+                                        f"): {_SAVE_AS} or as a new .xlsx") from None
+    # The sheet's first row is its header (row 1).
+    for row, cells in enumerate(frame.iter_rows(), start=1):
+        yield row, ["" if cell is None else cell for cell in cells], None, None
+
+
+def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str, digest: str,
+              delimiter: str | None) -> ReadFile:
+    """The header row, then every data row as text columns; rows with the wrong number of
+    fields are kept aside whole. Blank rows are skipped."""
+    header, good, malformed = None, [], []
+    for row, cells, problem, raw in rows:
+        if cells is not None and not any(cell.strip() for cell in cells):
+            continue
+        if header is None:
+            if cells is None:
+                raise BatchError(path, mapping, "the header row cannot be split into columns "
+                                                "(a stray double quote)", row=row)
+            header = _check_header(path, mapping, cells, row, delimiter)
+            continue
+        if cells is not None and len(cells) == len(header):
+            good.append((row, cells))
+            continue
+        if cells is None:
+            reason, record = problem, {"row as exported": raw}
+        else:
+            reason = f"expected {len(header)} fields, found {len(cells)}"
+            if problem:  # a row gone long or short because a quote joined lines
+                reason += f" (the row {problem}: an unmatched double quote?)"
+            record = dict(zip(header, cells, strict=False))
+            record.update({f"(extra field {i})": cell
+                           for i, cell in enumerate(cells[len(header):], start=1)})
+        malformed.append((row, reason, json.dumps(record, ensure_ascii=False)))
+    if header is None:
+        raise BatchError(path, mapping, "is empty: export it again")
+    columns = list(zip(*(cells for _, cells in good), strict=True)) or [()] * len(header)
+    frame = pl.DataFrame(
+        {ROW: pl.Series([row for row, _ in good], dtype=pl.UInt32),
+         **{name: pl.Series(name, values, dtype=pl.String)
+            for name, values in zip(header, columns, strict=True)}})
+    return ReadFile(frame, pl.DataFrame(malformed, orient="row", schema={
+        ROW: pl.UInt32, "reason": pl.String, "record": pl.String}),
+        encoding, digest)
+
+
+def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,
+                  delimiter: str | None) -> list[str]:
+    """Every mapped column exactly once in the header row; returns unique column names (a
+    repeated or blank header the mapping does not read gets a numbered name)."""
+    positions: dict[str, list[int]] = {}
+    for i, cell in enumerate(cells, start=1):
+        positions.setdefault(normalise(cell), []).append(i)
+    problems, missing = [], 0
+    # A renamed column is a header the mapping does not read already.
+    unread = [h for h in positions if h not in {normalise(c) for c in mapping.columns.values()}]
+    for field_name, column in mapping.columns.items():
+        found = positions.get(normalise(column), [])
+        if len(found) > 1:
+            where = ", ".join(map(str, found[:-1])) + f" and {found[-1]}"
+            problems.append(f"column {column!r} ({field_name}) appears {len(found)} times in "
+                            f"the header row (columns {where}): rename or remove the copies "
+                            "in the export")
+        elif not found and field_name not in mapping.optional_columns:
+            close = difflib.get_close_matches(normalise(column), unread, n=1, cutoff=0.8)
+            hint = (f" (the file has {cells[positions[close[0]][0] - 1]!r})" if close else "")
+            problems.append(f"column {column!r} ({field_name}) is not in the header row{hint}")
+            missing += 1
+    if problems:
+        advice = ("fix the names under `columns:` in the mapping, or list the fields the "
+                  "export may leave out under `optional_columns:`" if missing else "")
+        if missing == len(mapping.columns):
+            advice = ("none of the mapped columns is in the first row: is this the export "
+                      "the mapping describes, with its header row first?")
+            if delimiter is not None:
+                advice += (f" It was read as {_DELIMITER_NAMES[delimiter]}-separated; "
+                           "set `delimiter` in the mapping if that is wrong")
+        raise BatchError(path, mapping, "; ".join([*problems, *filter(None, [advice])]),
+                         row=row)
+    names, seen = [], set()
+    for i, cell in enumerate(cells, start=1):
+        name = cell.strip() or f"(column {i})"
+        if name in seen or name == ROW:
+            name = f"{name} (column {i})"
+        seen.add(name)
+        names.append(name)
+    return names
 
 
 @dataclass(frozen=True)
@@ -110,17 +338,10 @@ class CoercedFile:
 
 
 def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
-    headers = {normalise(h): h for h in read.frame.columns}
-    missing = [
-        f"{name} (column {mapping.columns[name]!r})"
-        for name in mapping.entity.required if normalise(mapping.columns[name]) not in headers
-    ]
-    if missing:
-        raise BatchError(path, mapping, f"required columns missing: {', '.join(missing)}; "
-                                        f"the file has {read.frame.columns}")
-
-    frame = read.frame.with_row_index(ROW, offset=FIRST_DATA_ROW)
+    headers = {normalise(h): h for h in read.frame.columns if h != ROW}
+    frame = read.frame
     nulls = list(mapping.nulls)
+    today = reference_day()
     columns, errors = [], []
     for field in mapping.entity.fields:
         header = headers.get(normalise(mapping.columns.get(field.name, "\0")))
@@ -130,14 +351,18 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         text = pl.col(header).str.strip_chars()
         text = pl.when(text.str.to_lowercase().is_in(nulls)).then(None).otherwise(text)
         value, problem = _convert(field, text, mapping)
-        columns.append(value.alias(field.name))
+        reasons = []
         if problem is not None:
             # The reason is published: it gives the cell's shape, never its value.
-            errors.append(
-                pl.when(problem).then(pl.format(
-                    "{} {} (the cell reads {})", pl.lit(field.name),
-                    pl.lit(_expectation(field, mapping)), cell_shape(text)))
-                .alias(field.name))
+            reasons.append(pl.when(problem).then(pl.format(
+                "{} {} (the cell reads {})", pl.lit(field.name),
+                pl.lit(_expectation(field, mapping)), cell_shape(text))))
+        if field.kind in (DATE, TIMESTAMP):
+            value, implausible = _plausible(field, value, mapping, today)
+            reasons.append(implausible)
+        columns.append(value.alias(field.name))
+        if reasons:
+            errors.append(pl.coalesce(reasons).alias(field.name))
     typed = frame.select(pl.col(ROW), *columns, *errors and [pl.struct(errors).alias("_errors")])
     if not errors:
         return CoercedFile(typed, _no_errors())
@@ -171,6 +396,29 @@ def _expectation(field: Field, mapping: Mapping) -> str:
     }[field.kind]
 
 
+def _plausible(field: Field, value: pl.Expr, mapping: Mapping,
+               today) -> tuple[pl.Expr, pl.Expr]:
+    """The date with two-digit years resolved by the mapping's pivot, and the reason it is
+    rejected when its year has two digits (no pivot) or it falls outside its range."""
+    year = value.dt.year()
+    two_digit = (year >= 0) & (year < 100)
+    pivot = mapping.two_digit_year_pivot
+    if pivot is not None:
+        century = pl.when(year < pivot).then(pl.lit("2000y")).otherwise(pl.lit("1900y"))
+        value = pl.when(two_digit).then(value.dt.offset_by(century)).otherwise(value)
+    earliest, latest = plausible_range(field, mapping.plausible_dates, today)
+    day = value.dt.date() if field.kind == TIMESTAMP else value
+    outside = (f"is outside the plausible range of {field.name} ({earliest} to {latest}): "
+               "correct the date in the export, or widen plausible_dates in the mapping if it "
+               "is right")
+    reason = pl.when((day < earliest) | (day > latest)).then(pl.lit(outside))
+    if pivot is None:
+        reason = pl.when(two_digit).then(pl.lit(
+            "has a two-digit year: export four-digit years, or set two_digit_year_pivot in the "
+            "mapping")).otherwise(reason)
+    return value, reason
+
+
 def _convert(field: Field, text: pl.Expr, mapping: Mapping) -> tuple[pl.Expr, pl.Expr | None]:
     """Expression for the typed value, and one that is true where a present value failed."""
     kind = field.kind
@@ -194,6 +442,8 @@ def _convert(field: Field, text: pl.Expr, mapping: Mapping) -> tuple[pl.Expr, pl
     elif kind in (DATE, TIMESTAMP):
         formats = (mapping.date_format, *_ISO_FORMATS) if kind == DATE else (
             mapping.timestamp_format, mapping.date_format, *_ISO_FORMATS)
+        # With a declared pivot a %y year is read whole and the pivot resolves its century.
+        formats = [fmt.replace("%y", "%Y") for fmt in formats]
         parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
         value = pl.coalesce(parsed)
         value = value.dt.date() if kind == DATE else value

@@ -11,19 +11,24 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.lib.canonical import BOOLEAN, ENTITIES, ENUM, SOURCES, Entity
+from pipelines.lib.canonical import BOOLEAN, DATE, ENTITIES, ENUM, SOURCES, TIMESTAMP, Entity
+from pipelines.lib.dates import BoundError, check_bound, default_range
+from pipelines.lib.errors import UserFacingError
 
 DEFAULT_NULLS = ("", "n/a", "na", "null", "none recorded", "not known", "-")
 DEFAULT_TRUE = ("y", "yes", "true", "1")
 DEFAULT_FALSE = ("n", "no", "false", "0")
 ENCODINGS = ("auto", "utf-8", "windows-1252")
+# `auto` picks, from the header row, the one that finds the mapped columns.
+DELIMITERS = {"auto": None, ",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
 _KEYS = {
-    "source", "entity", "files", "encoding", "sheet", "date_format", "timestamp_format",
-    "list_separator", "nulls", "columns", "values", "true_values", "false_values",
+    "source", "entity", "files", "encoding", "delimiter", "sheet", "date_format",
+    "timestamp_format", "two_digit_year_pivot", "plausible_dates", "list_separator", "nulls",
+    "columns", "optional_columns", "values", "true_values", "false_values",
 }
 
 
-class MappingError(ValueError):
+class MappingError(UserFacingError, ValueError):
     """A mapping file that cannot be used as written."""
 
 
@@ -39,10 +44,18 @@ class Mapping:
     files: tuple[str, ...]
     columns: dict[str, str]
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Mapped fields an export may leave out (they load blank); any other mapped column missing
+    # from the header row fails the batch.
+    optional_columns: frozenset[str] = frozenset()
     encoding: str = "auto"
+    delimiter: str | None = None  # None: detected from the header row
     sheet: str | None = None
     date_format: str = "%d/%m/%Y"
     timestamp_format: str = "%d/%m/%Y %H:%M"
+    # Two-digit years (25) become 20yy below the pivot and 19yy from it; None rejects them.
+    two_digit_year_pivot: int | None = None
+    # Date field -> (earliest, latest) bounds where the mapping changes the canonical range.
+    plausible_dates: dict[str, tuple[str, str]] = field(default_factory=dict)
     list_separator: str = ";"
     nulls: frozenset[str] = frozenset(DEFAULT_NULLS)
     true_values: frozenset[str] = frozenset(DEFAULT_TRUE)
@@ -100,6 +113,11 @@ def parse_mapping(path: Path) -> Mapping:
     missing_required = [name for name in entity.required if name not in columns]
     if missing_required:
         raise _fail(path, f"columns: required fields {missing_required} are not mapped")
+    # A field listed here and not under columns (a trust stopped mapping it) is harmless.
+    optional = frozenset(spec.get("optional_columns") or ())
+    if not optional <= known - set(entity.required):
+        raise _fail(path, f"optional_columns: {sorted(optional - (known - set(entity.required)))}"
+                          f" must be fields of {entity.name} that are not required")
 
     values: dict[str, dict[str, str]] = {}
     for canonical, table in (spec.get("values") or {}).items():
@@ -121,21 +139,59 @@ def parse_mapping(path: Path) -> Mapping:
     def lowered(key: str, default: tuple[str, ...]) -> frozenset[str]:
         return frozenset(normalise(str(v)) for v in spec.get(key, default))
 
+    if spec.get("delimiter", "auto") not in DELIMITERS:
+        raise _fail(path, f"delimiter {spec['delimiter']!r} is not one of {list(DELIMITERS)}")
+    pivot = spec.get("two_digit_year_pivot")
+    if pivot is not None and (isinstance(pivot, bool) or not isinstance(pivot, int)
+                              or not 0 <= pivot <= 100):
+        raise _fail(path, "two_digit_year_pivot must be a whole number 0..100 (e.g. 70: "
+                          "00-69 are 2000-2069, 70-99 are 1970-1999)")
+    date_format = spec.get("date_format", "%d/%m/%Y")
+    timestamp_format = spec.get("timestamp_format", "%d/%m/%Y %H:%M")
+    for key, value in (("date_format", date_format), ("timestamp_format", timestamp_format)):
+        if "%y" in value and pivot is None:
+            raise _fail(path, f"{key} {value!r} has a two-digit year (%y): add "
+                              "two_digit_year_pivot (e.g. 70) so 25 reads as 2025 and 75 as "
+                              "1975, or export four-digit years and use %Y")
+
     return Mapping(
         path=path,
         entity=entity,
         files=tuple(files),
         columns=columns,
         values=values,
+        optional_columns=optional,
         encoding=encoding,
+        delimiter=DELIMITERS[spec.get("delimiter", "auto")],
         sheet=spec.get("sheet"),
-        date_format=spec.get("date_format", "%d/%m/%Y"),
-        timestamp_format=spec.get("timestamp_format", "%d/%m/%Y %H:%M"),
+        date_format=date_format,
+        timestamp_format=timestamp_format,
+        two_digit_year_pivot=pivot,
+        plausible_dates=_plausible_dates(path, entity, spec.get("plausible_dates") or {}),
         list_separator=spec.get("list_separator", ";"),
         nulls=frozenset(DEFAULT_NULLS) | lowered("nulls", ()),
         true_values=lowered("true_values", DEFAULT_TRUE),
         false_values=lowered("false_values", DEFAULT_FALSE),
     )
+
+
+def _plausible_dates(path: Path, entity: Entity, spec: dict) -> dict[str, tuple[str, str]]:
+    """`plausible_dates: {field: {earliest: 2005-01-01, latest: today+2 years}}`; a bound left
+    out keeps the canonical one."""
+    ranges = {}
+    for name, bounds in spec.items():
+        if name not in {f.name for f in entity.fields if f.kind in (DATE, TIMESTAMP)}:
+            raise _fail(path, f"plausible_dates: {name!r} is not a date field of {entity.name}")
+        if not isinstance(bounds, dict) or set(bounds) - {"earliest", "latest"}:
+            raise _fail(path, f"plausible_dates.{name} must be a mapping with earliest and/or "
+                              "latest")
+        earliest, latest = default_range(entity.field(name))
+        try:
+            ranges[name] = (check_bound(bounds.get("earliest", earliest)),
+                            check_bound(bounds.get("latest", latest)))
+        except BoundError as error:
+            raise _fail(path, f"plausible_dates.{name}: {error}") from None
+    return ranges
 
 
 def load_mappings(directory: Path) -> list[Mapping]:

@@ -1,19 +1,28 @@
-"""Publish the warehouse's marts as a DuckDB file (and Parquet copies) BI tools open read-only.
+"""Publish the warehouse's marts as DuckDB files (and Parquet copies) BI tools open read-only.
 
-The copy is built beside the published file and moved over it with an atomic rename, so a BI
-tool holding the old file open never blocks the refresh and never sees a half-written file;
-on Linux the reader keeps the old file until it reconnects.
+All four outputs (the marts file, its Parquet folder, the case-level file and its Parquet
+folder) are built in a private staging folder beside them, then swapped in together: files by
+atomic rename, so a BI tool holding the old file open never blocks the refresh and never sees
+a half-written file (on Linux the reader keeps the old file until it reconnects). If anything
+fails, whatever was already swapped in is put back, so the published outputs are either all
+new or all as they were, and no partial copy (record-level data) is left behind. The
+case-level outputs get the restricted file mode, the marts their own (settings).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from pipelines.lib import settings
+from pipelines.lib.errors import UserFacingError, safe_summary
 from pipelines.lib.identifier_guard import guard_database
 
 # Readable by DuckDB 1.0 and later (tests/test_bi_clients.py opens it with 1.1).
@@ -30,6 +39,11 @@ class Publication:
     schemas: tuple[str, ...]
     reference_tables: tuple[str, ...]
     parquet_dir: str
+    restricted: bool = False  # record-level: the patient safety team's file mode
+
+    @property
+    def outputs(self) -> tuple[str, str]:
+        return self.file, self.parquet_dir
 
 
 # The aggregate marts go to everyone who reads quality data; the case-level file (record
@@ -37,8 +51,9 @@ class Publication:
 # team, so the two are separate files that can carry separate file permissions.
 MARTS = Publication("triangulate.duckdb", ("marts",), REFERENCE_TABLES, "parquet")
 CASE_LEVEL = Publication("triangulate_case_level.duckdb", ("case_level",), (),
-                         "parquet_case_level")
+                         "parquet_case_level", restricted=True)
 PUBLICATIONS = (MARTS, CASE_LEVEL)
+STAGING_PREFIX = ".publishing-"
 
 
 @dataclass(frozen=True)
@@ -47,25 +62,144 @@ class Published:
     tables: dict[str, int]  # table -> rows
 
 
+class PublishError(UserFacingError):
+    """Publishing stopped; the message says what the published folder holds now."""
+
+    def __init__(self, message: str, keeps_staging: bool = False):
+        super().__init__(message)
+        self.keeps_staging = keeps_staging  # it holds previous outputs not put back
+
+
 def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
-    """Build every publication beside its target, check them all, then swap them all in: a
-    failure anywhere leaves every published file as it was."""
+    """Stage every publication (DuckDB file and Parquet folder), check them all, then swap
+    them all in: a failure anywhere leaves every published output as it was."""
     marts_dir.mkdir(parents=True, exist_ok=True)
-    built = []
+    remove_leftovers(marts_dir)
+    _check_replaceable(marts_dir)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=marts_dir))  # mode 0700
+    keep = False
     try:
+        built = []
         for publication in PUBLICATIONS:
-            partial = marts_dir / f".{publication.file}.partial"
-            built.append((publication, partial, _build(publication, warehouse, partial)))
-    except BaseException:
-        for _, partial, _ in built:
-            partial.unlink(missing_ok=True)
+            try:
+                tables = _build(publication, warehouse, staging / publication.file)
+                _write_parquet(staging / publication.file, tables,
+                               staging / publication.parquet_dir)
+                for name in publication.outputs:
+                    _set_permissions(staging / name, marts_dir / name, publication.restricted)
+            except (OSError, duckdb.Error) as error:
+                raise PublishError(
+                    f"publishing stopped while building {publication.file} and its Parquet "
+                    f"copies ({_reason(error)}); nothing published changed") from error
+            built.append(Published(marts_dir / publication.file, tables))
+        _swap(staging, marts_dir, [name for p in PUBLICATIONS for name in p.outputs])
+        return built
+    except PublishError as error:
+        keep = error.keeps_staging
         raise
-    published = []
-    for publication, partial, tables in built:
-        _write_parquet(partial, tables, marts_dir / publication.parquet_dir)
-        os.replace(partial, marts_dir / publication.file)
-        published.append(Published(marts_dir / publication.file, tables))
-    return published
+    finally:
+        if not keep:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_leftovers(marts_dir: Path) -> None:
+    """Staging folders (and the partial files earlier versions built beside the published
+    ones) left by a publish that was killed: they hold record-level data. Only one refresh
+    publishes at a time (the refresh lock), so any found here are dead."""
+    if not marts_dir.is_dir():
+        return
+    partials = {f".{p.file}.partial{wal}" for p in PUBLICATIONS for wal in ("", ".wal")}
+    for path in marts_dir.iterdir():
+        if path.name.startswith(STAGING_PREFIX) and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name in partials:
+            path.unlink(missing_ok=True)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return safe_summary(str(error), 160)
+
+
+def _check_replaceable(marts_dir: Path) -> None:
+    """A published folder this user cannot write could be swapped out but never emptied (its
+    old record-level copies would stay behind): stop before anything changes."""
+    for path in (marts_dir, *(marts_dir / p.parquet_dir for p in PUBLICATIONS)):
+        if path.exists() and not os.access(path, os.W_OK | os.X_OK):
+            raise PublishError(
+                f"{path} is not writable by this user, so the published outputs cannot be "
+                "replaced; nothing published changed: give the refresh's user write access "
+                f"(chmod u+rwx {path}) and rerun")
+
+
+def _set_permissions(new: Path, target: Path, restricted: bool) -> None:
+    """The configured mode (files; folders also searchable where readable), keeping the
+    group of the output it replaces so a group granted access keeps it."""
+    mode = settings.published_file_mode(restricted)
+    folder_mode = mode | ((mode & 0o444) >> 2)
+    paths = [new, *new.iterdir()] if new.is_dir() else [new]
+    try:
+        group = target.stat().st_gid
+    except FileNotFoundError:
+        group = None
+    for path in paths:
+        os.chmod(path, folder_mode if path.is_dir() else mode)
+        if group is not None and group != path.stat().st_gid:
+            # Not a member of that group: the file keeps this user's group.
+            with contextlib.suppress(PermissionError):
+                os.chown(path, -1, group)
+
+
+def _swap(staging: Path, marts_dir: Path, names: list[str]) -> None:
+    """Move each staged output over its published one; on failure put back the ones already
+    moved. A file is replaced atomically (a hard link keeps the old one for the way back); a
+    folder is renamed aside first."""
+    previous = staging / ".previous"
+    previous.mkdir()
+    swapped: list[str] = []
+    try:
+        for name in names:
+            target, new = marts_dir / name, staging / name
+            swapped.append(name)
+            if new.is_dir():
+                if target.exists():
+                    os.rename(target, previous / name)
+                os.rename(new, target)
+            else:
+                if target.exists():
+                    os.link(target, previous / name)
+                os.replace(new, target)
+    except OSError as error:
+        failed = swapped[-1]
+        left = _put_back(marts_dir, previous, staging, swapped)
+        state = ("nothing published changed" if not left else
+                 f"{', '.join(left)} could not be put back (their previous copies are in "
+                 f"{previous}; the next refresh removes them); the other outputs are the "
+                 "previous refresh's: rerun the refresh")
+        raise PublishError(f"publishing stopped while swapping in {marts_dir / failed} "
+                           f"({_reason(error)}); {state}", keeps_staging=bool(left)) from error
+
+
+def _put_back(marts_dir: Path, previous: Path, staging: Path, swapped: list[str]) -> list[str]:
+    """Restore the previous outputs of `swapped`; returns the names that could not be."""
+    left = []
+    for name in reversed(swapped):
+        target, old = marts_dir / name, previous / name
+        try:
+            if target.is_dir() and old.exists():
+                os.rename(target, staging / f"{name}.new")
+            if old.is_dir():
+                os.rename(old, target)
+            elif old.exists():
+                os.replace(old, target)
+            elif target.is_dir():
+                shutil.rmtree(target)  # first publication: there was nothing before
+            else:
+                target.unlink(missing_ok=True)
+        except OSError:
+            left.append(name)
+    return left
 
 
 def _sql_path(path: Path) -> str:
@@ -74,20 +208,15 @@ def _sql_path(path: Path) -> str:
 
 
 def _build(publication: Publication, warehouse: Path, partial: Path) -> dict[str, int]:
-    partial.unlink(missing_ok=True)
-    try:
-        with duckdb.connect(":memory:") as con:
-            # An older storage format than 1.5 writes by default, so that the DuckDB versions
-            # BI drivers bundle (ODBC, JDBC, duckdb-engine on older wheels) can open the file.
-            con.execute(f"attach {_sql_path(partial)} as published "
-                        f"(storage_version '{STORAGE_VERSION}')")
-            con.execute("use published")
-            tables = _copy_tables(con, warehouse, publication)
-            tables |= guard_database(con, tables)
-            con.execute("checkpoint published")
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with duckdb.connect(":memory:") as con:
+        # An older storage format than 1.5 writes by default, so that the DuckDB versions
+        # BI drivers bundle (ODBC, JDBC, duckdb-engine on older wheels) can open the file.
+        con.execute(f"attach {_sql_path(partial)} as published "
+                    f"(storage_version '{STORAGE_VERSION}')")
+        con.execute("use published")
+        tables = _copy_tables(con, warehouse, publication)
+        tables |= guard_database(con, tables)
+        con.execute("checkpoint published")
     return tables
 
 
@@ -112,12 +241,11 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
 
 
 def _write_parquet(database: Path, tables: dict[str, int], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir()
     con = duckdb.connect(str(database), read_only=True)
     try:
         for name in tables:
-            partial = folder / f".{name}.parquet.partial"
-            con.execute(f"copy main.\"{name}\" to '{partial}' (format parquet)")
-            os.replace(partial, folder / f"{name}.parquet")
+            con.execute(f"copy main.\"{name}\" to {_sql_path(folder / f'{name}.parquet')} "
+                        "(format parquet)")
     finally:
         con.close()

@@ -13,11 +13,13 @@ import os
 from dataclasses import dataclass
 from datetime import date
 
+from pipelines.lib.settings import SettingError
+
 # The sources whose monthly data define the reporting month (the busy, monthly ones).
 PERIOD_SOURCES = ("incidents", "complaints", "fft")
 
 
-class AsOfDateError(ValueError):
+class AsOfDateError(SettingError, ValueError):
     """TRIANGULATE_AS_OF_DATE is set but is not a YYYY-MM-DD date."""
 
 

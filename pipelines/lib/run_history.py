@@ -1,9 +1,13 @@
-"""What the Dagster instance remembers of the last nightly refresh: status and checks."""
+"""What the Dagster instance remembers of the last nightly refresh: status, checks, and the one
+line each failed step gets (the refresh prints the same lines)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from pipelines.lib.errors import safe_summary, user_facing_class_names
 
 JOB_NAME = "nightly_refresh"
 
@@ -26,14 +30,79 @@ class LastRun:
     started_at: datetime | None
     checks_passed: int
     failed_checks: list[FailedCheck]
-    failed_steps: list[str]  # "<step>: <why>"
+    failed_steps: list[str]  # failure_line: "<step>: <what, where, what to do>"
 
 
-def root_cause(error) -> str:
-    """The innermost error's message: Dagster wraps what the step raised in its own errors."""
-    while error.cause is not None:
-        error = error.cause
-    return error.message.strip()
+# What each step is, for the one line a failed step gets.
+_STEPS = {"dbt_parse": "reading the dbt project", "dbt_models": "building the marts (dbt)",
+          "published__marts": "publishing", "published__insight_pack": "writing the insight pack",
+          "coded__fft_comments": "coding FFT comments"}
+
+
+_QUOTE_NO_VALUES = {"ModuleNotFoundError", "ImportError", "FileNotFoundError",
+                    "PermissionError", "IsADirectoryError", "NotADirectoryError"}
+
+
+def _chain(error):
+    """The error and everything it was raised from, outermost first."""
+    while error is not None:
+        yield error
+        error = error.cause or error.context
+
+
+def _own_message(error) -> str:
+    """A serialised error's message without its `module.Class: ` prefix."""
+    prefix, _, rest = error.message.partition(": ")
+    text = rest if prefix.rsplit(".", 1)[-1] == error.cls_name else error.message
+    return " ".join(text.split())
+
+
+def failure_line(step_key: str, error) -> str:
+    """One line for a failed step: the message of the error we raised for people when there
+    is one (it names file, mapping, row and what to do, and no cell values); for dbt, the
+    nodes that failed; otherwise the unexpected error's class and a masked first line."""
+    step = _STEPS.get(step_key) or (
+        f"loading {step_key.split('__', 1)[1]}" if step_key.startswith("raw__") else step_key)
+    errors = list(_chain(error))
+    ours = user_facing_class_names()
+    for item in errors:
+        if item.cls_name in ours:
+            return f"{step}: {_own_message(item)}"
+    for item in errors:
+        if item.cls_name == "DagsterDbtCliRuntimeError":
+            return f"{step}: {_dbt_failures(item.message)}"
+    inner = errors[-1]
+    # These quote a module or a path, never a cell: nothing to mask.
+    summary = (_own_message(inner) if inner.cls_name in _QUOTE_NO_VALUES
+               else safe_summary(_own_message(inner)))
+    return (f"{step}: unexpected {inner.cls_name}: {summary} "
+            "(the traceback is in the run log; --verbose prints it)")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_FAILURE = re.compile(r"Failure in (\w+) (\S+)")
+_DBT_NOISE = re.compile(r"^(compiled code at|LINE \d+|\^|(\w+ )?Error in \w+ )")
+
+
+def _dbt_failures(message: str) -> str:
+    """dagster-dbt's error lists what dbt logged at error level: keep which nodes failed and
+    dbt's first line about each (values masked), drop the command line, SQL and paths."""
+    lines = [_ANSI.sub("", line).strip() for line in message.split("Errors parsed", 1)[-1]
+             .splitlines()]
+    found = {}
+    for i, line in enumerate(lines):
+        match = _DBT_FAILURE.search(line)
+        if match and match.group(2) not in found:
+            why = next((text for text in lines[i + 1:i + 6]
+                        if text and not _DBT_NOISE.match(text)), "")
+            found[match.group(2)] = (f"{match.group(1)} {match.group(2)}"
+                                     + (f" ({safe_summary(why, 160)})" if why else ""))
+    if not found:
+        return ("dbt build failed before running its models (the dbt log is in the run log; "
+                "--verbose prints it)")
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return ("dbt build failed: " + "; ".join(list(found.values())[:3]) + more +
+            "; fix the data or the model, then rerun (details in the run log)")
 
 
 def last_refresh(instance=None) -> LastRun | None:
@@ -64,7 +133,7 @@ def last_refresh(instance=None) -> LastRun | None:
                 failed.append(FailedCheck(evaluation.asset_key.to_user_string(),
                                           evaluation.check_name, evaluation.severity.value))
         elif event.is_step_failure:
-            failed_steps.append(f"{event.step_key}: {root_cause(event.step_failure_data.error)}")
+            failed_steps.append(failure_line(event.step_key, event.step_failure_data.error))
     started = (datetime.fromtimestamp(record.start_time, UTC) if record.start_time else None)
     return LastRun(record.dagster_run.run_id, record.dagster_run.status.value, started, passed,
                    failed, failed_steps)

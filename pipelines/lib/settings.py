@@ -9,13 +9,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pipelines.lib.errors import UserFacingError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+class SettingError(UserFacingError):
+    """An environment variable set to something Triangulate cannot use."""
 
 
 def _path(variable: str, default: Path) -> Path:
     value = os.environ.get(variable)
     return Path(value).resolve() if value else default
+
+
+def _parsed(variable: str, default: str, parse, what: str):
+    try:
+        return parse(os.environ.get(variable) or default)
+    except ValueError:
+        raise SettingError(f"{variable} must be {what}") from None
 
 
 def profile_dir() -> Path:
@@ -38,3 +51,36 @@ def warehouse_path() -> Path:
 
 def marts_dir() -> Path:
     return _path("TRIANGULATE_MARTS_DIR", PROJECT_ROOT / "data" / "marts")
+
+
+def refresh_wait_seconds() -> float:
+    """How long a refresh waits for one already running before giving up (default 0: it
+    stops at once, naming the running one); TRIANGULATE_REFRESH_WAIT_MINUTES."""
+    return _parsed("TRIANGULATE_REFRESH_WAIT_MINUTES", "0", float, "a number of minutes") * 60
+
+
+def published_file_mode(restricted: bool) -> int:
+    """File mode of the published outputs (octal text): the marts file and its Parquet copies
+    TRIANGULATE_MARTS_FILE_MODE (default 644), the record-level case-level file and its
+    Parquet copies TRIANGULATE_CASE_LEVEL_FILE_MODE (default 600: the refresh's user only;
+    640 with a patient safety group owning the file). Folders get the matching search bits."""
+    variable, default = (("TRIANGULATE_CASE_LEVEL_FILE_MODE", "600") if restricted
+                         else ("TRIANGULATE_MARTS_FILE_MODE", "644"))
+    return _parsed(variable, default, lambda text: int(text, 8) & 0o777,
+                   "an octal file mode such as 640")
+
+
+def run_log_dir() -> Path:
+    """Logs of failed refreshes (tracebacks), private like the warehouse they sit beside."""
+    return _path("TRIANGULATE_LOG_DIR", warehouse_path().parent / "logs")
+
+
+def check() -> None:
+    """Parse every setting that has to parse, so a bad one stops a refresh before it starts
+    (one message) rather than failing each step that reads it."""
+    from pipelines.lib.reporting_period import as_of_date
+
+    as_of_date()
+    refresh_wait_seconds()
+    published_file_mode(restricted=True)
+    published_file_mode(restricted=False)

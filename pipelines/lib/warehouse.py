@@ -1,6 +1,9 @@
-"""DDL of the private warehouse's `raw` schema, derived from the canonical entities."""
+"""The private warehouse: DDL of its `raw` schema (derived from the canonical entities), and
+what to do when its file is damaged."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 
@@ -14,6 +17,7 @@ from pipelines.lib.canonical import (
     TIMESTAMP,
     Entity,
 )
+from pipelines.lib.errors import safe_summary
 
 RAW_SCHEMA = "raw"
 
@@ -101,3 +105,32 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(entity_ddl(entity))
     for ddl in (REJECTED_ROWS_DDL, LOADED_FILES_DDL, LOADED_FIELDS_DDL, SOURCE_INVENTORY_DDL):
         con.execute(ddl)
+
+
+# How DuckDB reports a damaged database file (not a lock held by another process).
+_DAMAGE = ("not a valid DuckDB database file", "Corrupt database file", "checksum",
+           "Could not read enough bytes", "Failure while replaying WAL", "INTERNAL Error")
+
+
+def is_damage(message: str) -> bool:
+    return any(sign in message for sign in _DAMAGE)
+
+
+def discard_if_damaged(path: Path, error_message: str | None = None) -> str | None:
+    """Remove a warehouse that cannot be opened, or whose `error_message` says it is damaged,
+    so the refresh rebuilds it: it holds nothing the exports do not (raw tables are reloaded
+    from data/raw/ on every run, everything else is derived). Returns a note saying so."""
+    if error_message is None:
+        if not path.exists():
+            return None
+        try:
+            duckdb.connect(str(path)).close()
+            return None
+        except duckdb.Error as error:
+            error_message = str(error)
+    if not is_damage(error_message):
+        return None
+    path.unlink(missing_ok=True)
+    Path(f"{path}.wal").unlink(missing_ok=True)
+    return (f"the warehouse {path} was damaged ({safe_summary(error_message, 240)}); it holds "
+            "nothing the exports do not, so it was removed and rebuilt from them")

@@ -12,6 +12,7 @@ from dagster_dbt import (
 )
 
 from pipelines.defs.dbt.resources import dbt_project
+from pipelines.defs.resources import WarehouseResource
 
 
 def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
@@ -40,6 +41,9 @@ translator = LayeredTranslator(
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             dagster_dbt_translator=translator)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+               warehouse: WarehouseResource):
     """Seeds, staging, intermediate and mart models built and tested by `dbt build`."""
+    # dbt writes the warehouse itself: requiring the resource makes the run hold the refresh
+    # lock (WarehouseResource) even when only the dbt models are materialised.
     yield from dbt.cli(["build"], context=context).stream()

@@ -32,6 +32,8 @@ class InstalledDbtCliResource(DbtCliResource):
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
 
-# The dbt installed beside this interpreter, so it works without an activated virtualenv.
-dbt_resource = InstalledDbtCliResource(project_dir=dbt_project,
-                                       dbt_executable=str(Path(sys.executable).with_name("dbt")))
+# The dbt installed beside this interpreter (so it works without an activated virtualenv),
+# through the guard that kills it when the refresh dies (pipelines/defs/dbt/guard.py).
+dbt_resource = InstalledDbtCliResource(
+    project_dir=dbt_project,
+    dbt_executable=str(Path(sys.executable).with_name("triangulate-dbt")))

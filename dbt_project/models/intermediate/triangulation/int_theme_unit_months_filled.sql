@@ -1,5 +1,6 @@
 -- One row per theme x organisational unit x source (and 'all') x month of the source's data
--- span, zero where no record carries the theme: the series theme_spc charts.
+-- span (at most its last spc_max_months months), zero where no record carries the theme: the
+-- series theme_spc charts.
 
 with
 
@@ -139,7 +140,7 @@ series as (
 
 ),
 
-source_spans as (
+data_spans as (
 
     -- Each source's series run from the first to the last month the source has any record
     -- in (a source loaded later, or lagging, gets no zeros outside its data); 'all' spans
@@ -158,6 +159,21 @@ source_spans as (
         min(record_month) as first_month,
         max(record_month) as last_month
     from signal_records
+
+),
+
+source_spans as (
+
+    -- ... and never more than spc_max_months back from their last month: the zero-filled
+    -- grid (series x months) stays bounded whatever dates an export holds.
+    select
+        source,
+        greatest(
+            first_month,
+            cast(last_month - to_months({{ var('spc_max_months') | int - 1 }}) as date)
+        ) as first_month,
+        last_month
+    from data_spans
 
 ),
 

@@ -1,0 +1,351 @@
+"""The bad-input corpus: every way an export arrives broken, each with the outcome a user sees.
+
+Each case is one or more export files read through a mapping by the loader itself (cheap);
+the end-to-end behaviour of the refresh on bad input is in tests/test_faults.py. For every case
+that loads, rows read = rows loaded + rows rejected is checked per file, and no message or
+reason may repeat a cell's text (the descriptions carry a name, as real ones do).
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+import pytest
+from test_loading import MAPPING
+
+from pipelines.lib.ingest import load_source
+from pipelines.lib.loading import BatchError
+from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
+
+# test_loading's incident mapping, plus a revision time.
+INCIDENTS = MAPPING.replace("columns:\n", 'timestamp_format: "%d/%m/%Y %H:%M"\ncolumns:\n'
+                                          "  updated_at: Updated\n")
+FFT = """
+source: fft
+files: ["fft/*.csv"]
+date_format: "%d/%m/%Y"
+columns:
+  response_id: ID
+  response_date: Date
+  rating: Rating
+  comment_improve: Improve
+values:
+  rating:
+    Very good: very_good
+    Poor: poor
+"""
+HEADER = ["Ref", "Updated", "Date of incident", "Harm", "Ward", "Never event", "Description"]
+SECRET = "Mrs Jane Smithson"  # free text a reason or message must never repeat
+NEXT_YEAR = (dt.date.today() + dt.timedelta(days=400)).strftime("%d/%m/%Y")
+
+
+def incident(ref: str, occurred: str = "03/02/2025", updated: str = "04/02/2025 10:00",
+             harm: str = "Low harm", note: str = f"{SECRET} slipped") -> list[str]:
+    return [ref, updated, occurred, harm, "Ward 7B", "N", note]
+
+
+def csv_bytes(rows: list[list[str]], sep: str = ",", header: list[str] = HEADER,
+              encoding: str = "utf-8", newline: str = "\n") -> bytes:
+    def line(cells: list[str]) -> str:
+        return sep.join(f'"{c}"' if sep in c or "\n" in c else c for c in cells)
+    return "".join(line(r) + newline for r in [header, *rows]).encode(encoding)
+
+
+def two_good(extra: bytes = b"") -> bytes:
+    return csv_bytes([incident("INC1"), incident("INC2")]) + extra
+
+
+def workbook(rows: list[list[str | None]]) -> bytes:
+    """An .xlsx whose first sheet holds `rows` from A1 (None leaves a cell empty)."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    for r, cells in enumerate(rows):
+        for c, cell in enumerate(cells):
+            if cell is not None:
+                sheet.write_string(r, c, cell)
+    book.close()
+    return buffer.getvalue()
+
+
+@dataclass
+class Case:
+    name: str
+    files: dict[str, bytes]
+    # ("loaded", read, loaded, rejected) or ("batch", None, None, None)
+    outcome: tuple[str, int | None, int | None, int | None]
+    says: tuple[str, ...] = ()  # fragments of the batch message or of the rejection reasons
+    mapping_extra: str = ""
+    source: str = "incidents"
+    checks: dict = field(default_factory=dict)  # column -> expected loaded values
+
+
+def loads(read: int, loaded: int, rejected: int) -> tuple:
+    return ("loaded", read, loaded, rejected)
+
+
+BATCH = ("batch", None, None, None)
+
+CASES = [
+    # Row shapes
+    Case("clean file", {"a.csv": two_good()}, loads(2, 2, 0)),
+    Case("short row (last fields missing)", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC2")[:4]])}, loads(2, 1, 1),
+         ("expected 7 fields, found 4",)),
+    Case("long row (an extra comma)", {"a.csv": csv_bytes(
+        [incident("INC1"), [*incident("INC2"), "", "x"]])}, loads(2, 1, 1),
+         ("expected 7 fields, found 9",)),
+    Case("trailing blank lines are skipped", {"a.csv": two_good(b"\n\n\r\n")}, loads(2, 2, 0)),
+    Case("blank line and a row of empty cells mid-file are skipped", {"a.csv": csv_bytes(
+        [incident("INC1"), [""] * 7, incident("INC2")]).replace(b"INC2", b"\nINC2")},
+         loads(2, 2, 0), checks={"_source_row": [2, 5]}),
+    Case("CRLF line endings", {"a.csv": csv_bytes([incident("INC1")], newline="\r\n")},
+         loads(1, 1, 0)),
+    Case("CR-only line endings (old Mac)", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC2")], newline="\r")}, loads(2, 2, 0)),
+    Case("quoted line break in a comment keeps row numbers", {"a.csv": csv_bytes(
+        [incident("INC1", note="line one\nline two"), incident("INC2")])}, loads(2, 2, 0),
+         checks={"_source_row": [2, 3]}),
+    Case("a quote inside an unquoted cell is text", {"a.csv": csv_bytes(
+        [incident("INC1", note='5" dressing')])}, loads(1, 1, 0),
+         checks={"description": ['5" dressing']}),
+    Case("text after a closing quote rejects only its row", {"a.csv": two_good().replace(
+        b"INC2,", b'"INC2"x,')}, loads(2, 1, 1), ("cannot be split into fields",)),
+    Case("a quote that joins two rows", {"a.csv": two_good().replace(
+        b"INC1,", b'INC1,"').replace(b"Smithson slipped\nINC2", b'Smithson slipped\nINC2"')},
+         loads(1, 0, 1), ("expected 7 fields, found 8", "spans 2 lines")),
+    Case("unterminated quote stops the batch at its row", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC2"), incident("INC3")]).replace(b"INC2,", b'"INC2,')},
+         BATCH, ("row 3", "never closed")),
+    Case("header but no rows", {"a.csv": csv_bytes([])}, BATCH, ("no data rows",)),
+    Case("header and blank lines only", {"a.csv": csv_bytes([]) + b"\n,,,,,,\n\n"}, BATCH,
+         ("no data rows",)),
+    Case("empty file", {"a.csv": b""}, BATCH, ("is empty",)),
+    Case("only blank lines", {"a.csv": b"\n\n \n"}, BATCH, ("is empty",)),
+    # Headers
+    Case("mapped header repeated", {"a.csv": csv_bytes(
+        [[*incident("INC1"), "x"]], header=[*HEADER, "Harm"])}, BATCH,
+         ("column 'Harm' (physical_harm) appears 2 times", "columns 4 and 8")),
+    Case("unmapped header repeated is fine", {"a.csv": csv_bytes(
+        [[*incident("INC1"), "x", "y"]], header=[*HEADER, "Notes", "Notes"])}, loads(1, 1, 0)),
+    Case("mapped header missing", {"a.csv": csv_bytes(
+        [incident("INC1")[:3] + incident("INC1")[4:]],
+        header=HEADER[:3] + HEADER[4:])}, BATCH,
+         ("column 'Harm' (physical_harm) is not in the header row", "optional_columns")),
+    Case("mapped header renamed slightly", {"a.csv": csv_bytes(
+        [incident("INC1")], header=[h.replace("Harm", "Harms") for h in HEADER])}, BATCH,
+         ("(the file has 'Harms')",)),
+    Case("optional mapped header missing loads blank", {"a.csv": csv_bytes(
+        [incident("INC1")[:3] + incident("INC1")[4:]], header=HEADER[:3] + HEADER[4:])},
+         loads(1, 1, 0), mapping_extra="optional_columns: [physical_harm]\n",
+         checks={"physical_harm": [None]}),
+    Case("header names differ in case and spaces", {"a.csv": csv_bytes(
+        [incident("INC1")], header=[f"  {h.upper()} " for h in HEADER])}, loads(1, 1, 0)),
+    Case("no header row (data first)", {"a.csv": csv_bytes(
+        [incident("INC2")], header=incident("INC1"))}, BATCH,
+         ("none of the mapped columns is in the first row",)),
+    Case("a title row above the header", {"a.csv": b"Incident listing 2025\n" + two_good()},
+         BATCH, ("row 1", "none of the mapped columns is in the first row")),
+    # Encodings and delimiters
+    Case("UTF-8 with byte-order mark", {"a.csv": codecs.BOM_UTF8 + two_good()}, loads(2, 2, 0),
+         checks={"incident_id": ["INC1", "INC2"]}),
+    Case("UTF-16 with byte-order mark (Excel 'Unicode text', tabs)", {"a.csv": csv_bytes(
+        [incident("INC1", note="Café ward"), incident("INC2")], sep="\t", encoding="utf-16")},
+         loads(2, 2, 0), checks={"description": ["Café ward", f"{SECRET} slipped"]}),
+    Case("UTF-16 without byte-order mark", {"a.csv": csv_bytes(
+        [incident("INC1")], encoding="utf-16-le")}, loads(1, 1, 0)),
+    Case("Windows-1252", {"a.csv": csv_bytes([incident("INC1", note="Patient’s fall £")],
+                                             encoding="windows-1252")}, loads(1, 1, 0),
+         checks={"description": ["Patient’s fall £"]}),
+    Case("semicolon-separated (decimal-comma locale)", {"a.csv": csv_bytes(
+        [incident("INC1", note="fell, no injury"), incident("INC2")], sep=";")},
+         loads(2, 2, 0), checks={"description": ["fell, no injury", f"{SECRET} slipped"]}),
+    Case("tab-separated", {"a.csv": csv_bytes([incident("INC1")], sep="\t")}, loads(1, 1, 0)),
+    Case("pipe-separated", {"a.csv": csv_bytes([incident("INC1")], sep="|")}, loads(1, 1, 0)),
+    Case("Excel's sep=; first line", {"a.csv": b"sep=;\r\n" + csv_bytes(
+        [incident("INC1", note="fell, no injury")], sep=";")}, loads(1, 1, 0),
+         checks={"_source_row": [2], "description": ["fell, no injury"]}),
+    Case("mapping says comma, file is semicolon", {"a.csv": csv_bytes(
+        [incident("INC1")], sep=";")}, BATCH, ("semicolon-separated", "delimiter: auto"),
+         mapping_extra='delimiter: ","\n'),
+    Case("not UTF-8 when the mapping says so", {"a.csv": two_good() + b"INC3,,,,,,caf\xe9\n"},
+         BATCH, ("not valid UTF-8", "line 4", "CSV UTF-8"), mapping_extra="encoding: utf-8\n"),
+    Case("a workbook saved with a .csv name", {"a.csv": workbook([HEADER, incident("INC1")])},
+         BATCH, ("is an Excel workbook, not a CSV",)),
+    Case("binary junk", {"a.csv": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))},
+         BATCH, ("binary data",)),
+    Case("a CSV saved with an .xlsx name", {"a.xlsx": two_good()}, BATCH,
+         ("is not a workbook", "rename it to .csv")),
+    Case("workbook with blank rows loads the rest", {"a.xlsx": workbook(
+        [HEADER, incident("INC1"), [None] * 7, incident("INC2"), [None] * 7])},
+         loads(2, 2, 0), checks={"_source_row": [2, 4]}),
+    Case("workbook with a repeated mapped header", {"a.xlsx": workbook(
+        [[*HEADER, "Ref"], [*incident("INC1"), "INC9"]])}, BATCH,
+         ("column 'Ref' (incident_id) appears 2 times in the header row (columns 1 and 8)",)),
+    Case("workbook without the mapped sheet", {"a.xlsx": workbook([HEADER, incident("INC1")])},
+         BATCH, ("has no sheet 'Incidents'", "Sheet1"), mapping_extra="sheet: Incidents\n"),
+    # Dates
+    Case("two-digit year under %d/%m/%Y (FFT 15/07/25)", {"a.csv": csv_bytes(
+        [incident("INC1", occurred="15/07/25"), incident("INC2")])}, loads(2, 1, 1),
+         ("occurred_date", "has a two-digit year", "two_digit_year_pivot")),
+    Case("two-digit year with a declared pivot", {"a.csv": csv_bytes(
+        [incident("INC1", occurred="15/07/25"), incident("INC2", occurred="15/07/75")])},
+         loads(2, 1, 1), ("outside the plausible range of occurred_date",),
+         mapping_extra="two_digit_year_pivot: 70\n",
+         checks={"occurred_date": [dt.date(2025, 7, 15)]}),
+    Case("%y format with a pivot", {"a.csv": csv_bytes([incident("INC1", occurred="15/07/25")])},
+         loads(1, 1, 0), mapping_extra='two_digit_year_pivot: 70\ndate_format: "%d/%m/%y"\n',
+         checks={"occurred_date": [dt.date(2025, 7, 15)]}),
+    Case("a date in 2035", {"a.csv": csv_bytes(
+        [incident("INC1", occurred="03/02/2035"), incident("INC2")])}, loads(2, 1, 1),
+         ("outside the plausible range of occurred_date (2000-01-01 to",)),
+    Case("1900-01-01 placeholder date", {"a.csv": csv_bytes(
+        [incident("INC1", occurred="01/01/1900"), incident("INC2")])}, loads(2, 1, 1),
+         ("outside the plausible range",)),
+    Case("revision time years ahead", {"a.csv": csv_bytes(
+        [incident("INC1", updated="04/02/2052 10:00"), incident("INC2")])}, loads(2, 1, 1),
+         ("outside the plausible range of updated_at",)),
+    Case("revision time with a two-digit year", {"a.csv": csv_bytes(
+        [incident("INC1", updated="04/02/25 10:00"), incident("INC2")])}, loads(2, 1, 1),
+         ("updated_at", "two-digit year")),
+    Case("an older range declared in the mapping", {"a.csv": csv_bytes(
+        [incident("INC1", occurred="03/02/1995")])}, loads(1, 1, 0),
+         mapping_extra="plausible_dates: {occurred_date: {earliest: 1990-01-01}}\n"),
+    Case("a date that does not exist", {"a.csv": csv_bytes(
+        [incident("INC1", occurred="31/02/2025"), incident("INC2")])}, loads(2, 1, 1),
+         ("is not a date in the format %d/%m/%Y",)),
+    # Duplicates and conflicting versions
+    Case("exact duplicate row", {"a.csv": csv_bytes([incident("INC1"), incident("INC1")])},
+         loads(2, 1, 1), ("exact duplicate of incidents/a.csv row 2",)),
+    Case("same incident id and revision time, different content", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC1", harm="No harm"), incident("INC2")])},
+         loads(3, 1, 2), ("same incident_id and updated_at as incidents/a.csv row 3",
+                          "same incident_id and updated_at as incidents/a.csv row 2")),
+    Case("same id and revision time across two exports", {
+        "a.csv": csv_bytes([incident("INC1")]),
+        "b.csv": csv_bytes([incident("INC1", harm="No harm")])}, loads(2, 0, 2),
+         ("as incidents/b.csv row 2", "as incidents/a.csv row 2")),
+    Case("revisions of one incident load", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC1", updated="20/02/2025 09:00", harm="No harm")])},
+         loads(2, 2, 0)),
+    Case("no revision time: one file disagreeing with itself", {"a.csv": csv_bytes(
+        [incident("INC1", updated=""), incident("INC1", updated="", harm="No harm")])},
+         loads(2, 0, 2), ("same incident_id and updated_at as incidents/a.csv row",)),
+    Case("no revision time: a later export is a later snapshot", {
+        "a.csv": csv_bytes([incident("INC1", updated="")]),
+        "b.csv": csv_bytes([incident("INC1", updated="", harm="No harm")])}, loads(2, 2, 0)),
+    Case("FFT response id repeated with different content", {
+        "a.csv": b"ID,Date,Rating,Improve\nR1,01/03/2025,Very good,\nR2,01/03/2025,Poor,"
+                 b"Mrs Jane Smithson waited\n",
+        "b.csv": b"ID,Date,Rating,Improve\nR2,01/03/2025,Very good,\nR3,02/03/2025,Poor,\n"},
+         loads(4, 2, 2), ("same response_id as fft/b.csv row 2",
+                          "same response_id as fft/a.csv row 3"), source="fft"),
+    Case("FFT response repeated by an overlapping extract", {
+        "a.csv": b"ID,Date,Rating,Improve\nR1,01/03/2025,Very good,\n",
+        "b.csv": b"ID,Date,Rating,Improve\nR1,01/03/2025,Very good,\nR2,02/03/2025,Poor,\n"},
+         loads(3, 2, 1), ("exact duplicate of fft/a.csv row 2",), source="fft"),
+    # Values
+    Case("unknown harm grade", {"a.csv": csv_bytes([incident("INC1", harm="Moderat"),
+                                                    incident("INC2")])}, loads(2, 1, 1),
+         ("physical_harm is not a known value",)),
+    Case("missing id", {"a.csv": csv_bytes([incident(""), incident("INC2")])}, loads(2, 1, 1),
+         ("incident_id is blank but required",)),
+    Case("most rows rejected: the mapping no longer fits", {"a.csv": csv_bytes(
+        [incident(f"INC{i}", occurred=f"{i + 10}-02-2025") for i in range(12)])}, BATCH,
+         ("12 of 12 rows are rejected", "column occurred_date", "is not a date in the format")),
+    Case("most rows the wrong shape", {"a.csv": csv_bytes(
+        [incident(f"INC{i}")[:5] for i in range(12)])}, BATCH,
+         ("12 of 12 rows are rejected", "expected 7 fields, found 5")),
+]
+
+
+@pytest.fixture(scope="module")
+def gx_ready():
+    """Great Expectations costs seconds to import: pay it once for the module."""
+    from pipelines.lib.validation import _context
+
+    _context()
+
+
+def run_case(case: Case, tmp_path):
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "incidents.yml").write_text(INCIDENTS + case.mapping_extra)
+    (tmp_path / "mappings" / "fft.yml").write_text(FFT)
+    folder = tmp_path / "raw" / case.source
+    folder.mkdir(parents=True)
+    for name, content in case.files.items():
+        (folder / name).write_bytes(content)
+    return load_source(tmp_path / "raw", load_mappings(tmp_path / "mappings"), case.source)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input(case: Case, tmp_path, gx_ready):
+    kind, read, loaded, rejected = case.outcome
+    if kind == "batch":
+        with pytest.raises(BatchError) as error:
+            run_case(case, tmp_path)
+        message = str(error.value)
+        assert str(tmp_path / "raw" / case.source) in message  # the file
+        assert f"mapping {tmp_path / 'mappings'}" in message  # the mapping
+        for fragment in case.says:
+            assert fragment in message, message
+        assert "Smithson" not in message and "\n" not in message, message
+        return
+    [load] = run_case(case, tmp_path)
+    # Row accounting per file, and overall against the case's expectation.
+    for file in load.files.iter_rows(named=True):
+        assert file["rows_read"] == file["rows_loaded"] + file["rows_rejected"], file
+    assert (load.rows_read, load.loaded.height, load.rejected.height) == (read, loaded, rejected)
+    assert load.files["rows_rejected"].sum() == load.rejected.height
+    reasons = " | ".join(f"{column}: {reason}" for column, reason in
+                         load.rejected.select("column_name", "reason").iter_rows())
+    for fragment in case.says:
+        assert fragment in reasons, reasons
+    assert "Smithson" not in reasons
+    # Nothing is lost: each rejected row keeps the row as exported.
+    assert load.rejected["record"].null_count() == 0
+    for column, values in case.checks.items():
+        assert load.loaded.sort("_source_file", "_source_row")[column].to_list() == values
+
+
+def test_the_corpus_covers_every_kind_of_outcome():
+    kinds = [c.outcome[0] for c in CASES]
+    assert len(CASES) >= 40 and kinds.count("batch") >= 15 and kinds.count("loaded") >= 25
+    assert any(c.outcome[3] for c in CASES if c.outcome[0] == "loaded")
+
+
+@pytest.mark.parametrize("extra, problem", [
+    ('date_format: "%d/%m/%y"\n', "two_digit_year_pivot"),
+    ("two_digit_year_pivot: 150\n", "two_digit_year_pivot must be a whole number"),
+    ("plausible_dates: {occurred_date: {latest: next week}}\n", r"is not a date \(YYYY-MM-DD\)"),
+    ("plausible_dates: {location: {latest: today}}\n", "'location' is not a date field"),
+    ('delimiter: "#"\n', "delimiter '#' is not one of"),
+    ("optional_columns: [incident_id]\n", "optional_columns"),
+])
+def test_mapping_date_and_shape_settings_are_checked(tmp_path, extra, problem):
+    path = tmp_path / "incidents.yml"
+    path.write_text(INCIDENTS + extra)
+    with pytest.raises(MappingError, match=problem) as error:
+        parse_mapping(path)
+    assert str(path) in str(error.value)
+
+
+def test_due_dates_may_lie_ahead_within_their_own_range(tmp_path, gx_ready):
+    """An agreed response date a year ahead is plausible; an event date is not."""
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "complaints.yml").write_text(
+        'source: complaints\nfiles: ["complaints/*.csv"]\ncolumns:\n  complaint_id: Ref\n'
+        "  received_date: Received\n  due_date: Due\n")
+    (tmp_path / "raw" / "complaints").mkdir(parents=True)
+    soon = (dt.date.today() + dt.timedelta(days=40)).strftime("%d/%m/%Y")
+    (tmp_path / "raw" / "complaints" / "c.csv").write_text(
+        f"Ref,Received,Due\nC1,01/03/2025,{soon}\nC2,{soon},{soon}\nC3,01/03/2025,{NEXT_YEAR}\n")
+    [load] = load_source(tmp_path / "raw", load_mappings(tmp_path / "mappings"), "complaints")
+    assert load.loaded["complaint_id"].to_list() == ["C1"]
+    reasons = dict(load.rejected.select("row_number", "column_name").iter_rows())
+    assert reasons == {3: "received_date", 4: "due_date"}
