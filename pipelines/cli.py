@@ -8,6 +8,7 @@ published marts yet.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -27,13 +28,18 @@ def generate(
     seed: int = typer.Option(42, help="Random seed: the same seed gives the same files."),
     scale: float = typer.Option(1.0, help="Volume multiplier (1.0 = a mid-size acute trust)."),
     scenario: Path = typer.Option(None, help="Scenario YAML of planted problems and decoys."),
+    years: int = typer.Option(None, min=1, help="Years of history (default: the scenario's, 2)."),
+    end_date: datetime = typer.Option(None, formats=["%Y-%m-%d"],
+                                      help="Last day the exports cover (default: the "
+                                           "scenario's)."),
 ) -> None:
     """Generate a fictional acute trust's exports of all six sources into data/raw/."""
     from pipelines.demo import generate_trust
 
     out = out or settings.raw_dir()
     started = time.perf_counter()
-    truth = generate_trust(out, seed=seed, scale=scale, scenario=scenario)
+    truth = generate_trust(out, seed=seed, scale=scale, scenario=scenario, years=years,
+                           end_date=end_date.date() if end_date else None)
     console.print(f"Demo trust written to [bold]{out}[/] in {time.perf_counter() - started:.1f} s; "
                   f"planted scenario in {out / 'scenario_truth.json'}")
     for problem in truth.get("problems", []):
@@ -71,7 +77,7 @@ def demo(
     scale: float = typer.Option(1.0, help="Volume multiplier."),
 ) -> None:
     """Generate the demo trust into data/raw/ and run the nightly refresh on it."""
-    generate(out=None, seed=seed, scale=scale, scenario=None)
+    generate(out=None, seed=seed, scale=scale, scenario=None, years=None, end_date=None)
     refresh()
 
 
