@@ -165,8 +165,8 @@ select
     combined.n_sources_signalling,
     string_agg(tests.source, ', ' order by tests.source)
         filter (where tests.p_rank <= combined.n_sources_signalling) as sources_signalling,
-    combined.several_sources_p_value,
-    combined.several_sources_q_value,
+    {{ significant('combined.several_sources_p_value') }} as several_sources_p_value,
+    {{ significant('combined.several_sources_q_value') }} as several_sources_q_value,
     combined.strongest_source_p_value,
     combined.strongest_source_q_value
 from combined
