@@ -406,6 +406,12 @@ def test_more_years_and_an_end_date_reach_every_source(tmp_path):
         assert min(months.to_list()) >= "2020-07" and max(months.to_list()) <= "2025-06"
 
 
+def test_one_year_comes_from_the_new_incident_system_only(tmp_path):
+    truth = generate_trust(tmp_path, seed=3, scale=0.02, years=1)
+    assert not [n for n in truth["volumes"] if n.startswith("incidents/datix_export_")]
+    assert len([n for n in truth["volumes"] if n.startswith("incidents/incidents_2")]) == 12
+
+
 def test_background_volume_grows_year_on_year(tmp_path):
     truth = generate_trust(tmp_path, seed=4, scale=0.2, years=3, end_date="2025-12-31",
                            scenario={"growth_per_year": 0.05})

@@ -362,7 +362,7 @@ def _tables(ctx: Context, rng: np.random.Generator, records: pl.DataFrame,
     near_miss = (pl.col("event_type") == "incident") & (pl.col("physical_harm") == "none") & (
         pl.Series(rng.random(legacy.height)) < 0.1)
     legacy = legacy.with_columns(
-        pl.Series("location", spell(ref, legacy_loc, 2)).str.to_uppercase(),
+        pl.Series("location", spell(ref, legacy_loc, 2), dtype=pl.String).str.to_uppercase(),
         pl.col("site").replace({loc.site: site_code(loc.site) for loc in ref.locations}),
         pl.when(near_miss).then(pl.lit("Near Miss")).otherwise("event_type").alias("event_type"),
         pl.col("status").replace({"Closed": "Finally approved",
@@ -374,12 +374,14 @@ def _tables(ctx: Context, rng: np.random.Generator, records: pl.DataFrame,
     current = records.filter(pl.col("occurred_date") >= cutover)
     new_site = pl.col("site").str.replace(" Hospital", "")
     current = current.with_columns(
-        pl.Series("location", spell(ref, current["_loc"].to_numpy(), 1)), new_site,
+        pl.Series("location", spell(ref, current["_loc"].to_numpy(), 1), dtype=pl.String),
+        new_site,
         pl.format("incidents/incidents_{}.csv", pl.col("occurred_date").dt.strftime("%Y-%m"))
         .alias(FILE),
         pl.col("incident_id").alias(ORDER))
     revised = revisions.with_columns(
-        pl.Series("location", spell(ref, revisions["_loc"].to_numpy(), 1)), new_site,
+        pl.Series("location", spell(ref, revisions["_loc"].to_numpy(), 1), dtype=pl.String),
+        new_site,
         pl.lit("incidents/incidents_revisions.csv").alias(FILE),
         pl.col("updated_at").cast(pl.String).alias(ORDER))
     canonical = set(NEW_COLUMNS) - {"occurred_time"}
