@@ -1,11 +1,13 @@
 {%- set bounds = var('signal_unit_variation_bounds') %}
+{%- set prior = var('signal_unit_variation_prior') %}
 
 -- One row per signal window x theme x signal source x unit level (location, directorate):
 -- how much more than chance counts vary, estimated from the data (doc block
 -- signal_dispersion).
 -- `unit_variation`: how far units' own rates of the theme differ from what their reference
--- predicts (the squared coefficient of variation of a gamma unit effect), never taken below
--- the source's estimate over all themes.
+-- predicts (the squared coefficient of variation of a gamma unit effect): the theme's own
+-- estimate where its counts carry the information, the source's over all themes where they
+-- do not (and a prior where the source's do not either).
 -- `window_variation`: how much a recent part's count wobbles beyond chance from one window to
 -- the next (the same, for a time effect), from the monthly counts of the current window's
 -- baseline.
@@ -57,12 +59,17 @@ moments as (
 
 source_variation as (
 
+    -- The source's estimate over all themes, leaning on signal_unit_variation_prior
+    -- ({{ prior.variation }}, with the weight of {{ prior.weight }} units each expected to
+    -- record one) where the source is too sparse to tell.
     select
         window_id,
         source,
         unit_level,
-        least(greatest(coalesce(sum(excess_spread) / nullif(sum(expected_squared), 0), 0),
-                       {{ bounds[0] }}), {{ bounds[1] }}) as source_unit_variation
+        least(greatest(
+            (sum(excess_spread) + {{ prior.variation }} * {{ prior.weight }})
+            / (sum(expected_squared) + {{ prior.weight }}),
+            {{ bounds[0] }}), {{ bounds[1] }}) as source_unit_variation
     from moments
     group by window_id, source, unit_level
 
@@ -156,10 +163,12 @@ select
     moments.unit_level,
     -- Rounded to 6 significant figures: reruns on the same data give the same tests.
     {{ significant('source_variation.source_unit_variation', 6) }} as source_unit_variation,
-    {{ significant('least(greatest(coalesce(moments.excess_spread
-                                            / nullif(moments.expected_squared, 0), 0),
-                                   source_variation.source_unit_variation), ' ~ bounds[1] ~ ')',
-                   6) }} as unit_variation,
+    -- A theme's own estimate, leaning on the source's with the same weight.
+    {{ significant('least(greatest(
+            (moments.excess_spread
+             + source_variation.source_unit_variation * ' ~ prior.weight ~ ')
+            / (moments.expected_squared + ' ~ prior.weight ~ '),
+            ' ~ bounds[0] ~ '), ' ~ bounds[1] ~ ')', 6) }} as unit_variation,
     {{ significant('coalesce(month_variation.month_variation, 0)', 6) }} as month_variation,
     -- Independent monthly wobbles average out over the recent part's months.
     {{ significant('coalesce(month_variation.month_variation, 0) / windows.recent_months', 6) }}
