@@ -282,14 +282,19 @@ trust_reference as (
 
 trust_trend as (
 
+    -- A rest with no other-theme records in one part says nothing about a trend: none.
     select
         *,
-        (trust_rest_recent_count + {{ trend_prior }} * trust_rest_recent_share)
+        case when trust_rest_recent_share > 0 and trust_rest_recent_share < 1 then
+            (trust_rest_recent_count + {{ trend_prior }} * trust_rest_recent_share)
             / (trust_rest_recent_count + trust_rest_baseline_count + {{ trend_prior }})
-            / trust_rest_recent_share as trust_rest_recent_trend,
-        (trust_rest_baseline_count + {{ trend_prior }} * (1 - trust_rest_recent_share))
+            / trust_rest_recent_share
+            else 1 end as trust_rest_recent_trend,
+        case when trust_rest_recent_share > 0 and trust_rest_recent_share < 1 then
+            (trust_rest_baseline_count + {{ trend_prior }} * (1 - trust_rest_recent_share))
             / (trust_rest_recent_count + trust_rest_baseline_count + {{ trend_prior }})
-            / (1 - trust_rest_recent_share) as trust_rest_baseline_trend,
+            / (1 - trust_rest_recent_share)
+            else 1 end as trust_rest_baseline_trend,
         (parent_rest_recent_other
             / nullif(parent_rest_recent_other + parent_rest_baseline_other, 0))
             as parent_rest_recent_share
@@ -332,14 +337,18 @@ trended as (
 
     select
         *,
-        (reference_recent_count + recent_trend_prior)
+        case when reference_recent_share > 0 and reference_recent_share < 1 then
+            (reference_recent_count + recent_trend_prior)
             / (reference_recent_count + reference_baseline_count
                + recent_trend_prior + baseline_trend_prior)
-            / nullif(reference_recent_share, 0) as reference_recent_trend,
-        (reference_baseline_count + baseline_trend_prior)
+            / reference_recent_share
+            else 1 end as reference_recent_trend,
+        case when reference_recent_share > 0 and reference_recent_share < 1 then
+            (reference_baseline_count + baseline_trend_prior)
             / (reference_recent_count + reference_baseline_count
                + recent_trend_prior + baseline_trend_prior)
-            / nullif(1 - reference_recent_share, 0) as reference_baseline_trend
+            / (1 - reference_recent_share)
+            else 1 end as reference_baseline_trend
     from reference
 
 )

@@ -134,14 +134,14 @@ select
         || 'signalling (' || sources_signalling || '), ' || total_recent_records
         || ' records in the last {{ recent_months }} months where '
         || format('{:.1f}', total_expected_records) || ' were expected'
+        || case when recent_serious_or_worse_count > 0
+            then ', ' || recent_serious_or_worse_count || ' of them serious or worse'
+            else ', none serious or worse' end
         || case when n_sources_signalling >= 2
             then '; the chance of two or more sources rising this much together is '
                 || {{ one_in('several_sources_p_value') }}
             else '; the chance of ' || sources_signalling || ' rising this much is '
                 || {{ one_in('strongest_source_p_value') }} end
-        || case when recent_serious_or_worse_count > 0
-            then ', ' || recent_serious_or_worse_count || ' of them serious or worse'
-            else ', none serious or worse' end
         || case when n_sources_spc_concern > 0
             then '; SPC special-cause concern in ' || spc_concern_sources else '' end
         || case when has_audit_in_progress
