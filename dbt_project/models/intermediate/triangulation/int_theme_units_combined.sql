@@ -33,10 +33,10 @@ tests as (
 
 conjunctions as (
 
-    -- "At least r of the n sources rose" (r = 2 .. n), Fisher's partial conjunction
+    -- "At least r of the n sources rose" (r = 1 .. n), Fisher's partial conjunction
     -- (Benjamini and Heller): drop the r - 1 strongest sources and ask whether the rest
     -- together still rose, -2 x the sum of their log p-values against a chi-squared with
-    -- 2 (n - r + 1) degrees of freedom.
+    -- 2 (n - r + 1) degrees of freedom. r = 1 is Fisher's combination of all of them.
     select
         tests.theme_id,
         tests.unit_level,
@@ -46,7 +46,7 @@ conjunctions as (
         -2 * sum(ln(greatest(tests.p_value, 1e-300))) as fisher_statistic
     from tests
     inner join (
-        select unnest(generate_series(2, {{ max_sources }})) as at_least
+        select unnest(generate_series(1, {{ max_sources }})) as at_least
     ) as levels
         on tests.p_rank >= levels.at_least
     where levels.at_least <= tests.n_sources_tested
@@ -57,7 +57,7 @@ conjunctions as (
 conjunction_p as (
 
     -- The chi-squared survival function with even degrees of freedom 2k:
-    -- exp(-x/2) x sum over j < k of (x/2)^j / j!.
+    -- exp(-x/2) x sum over j < k of (x/2)^j / j! (k up to the number of sources).
     select
         theme_id,
         unit_level,

@@ -107,26 +107,37 @@ units as (
 
 unit_exposure as (
 
-    -- The trust's records of the source in the window's months the unit was active, per
-    -- part: how a unit's records are expected to split between recent and baseline (the
-    -- source's growth, seasons and lags included), and none where it was closed.
+    -- The months of each part the unit was open (none where it was closed), and the rest of
+    -- the trust's records of the source in them: how the unit's records are expected to
+    -- split between recent and baseline (the source's growth, seasons and lags included).
     select
         window_months.window_id,
         units.unit_level,
         units.unit_id,
-        trust_months.source,
-        coalesce(sum(trust_months.records) filter (where window_months.time_window = 'recent'), 0)
+        signal_sources.source,
+        count(*) filter (where window_months.time_window = 'recent') as recent_open_months,
+        count(*) filter (where window_months.time_window = 'baseline') as baseline_open_months,
+        coalesce(sum(coalesce(trust_months.records, 0) - coalesce(own_months.records, 0))
+                 filter (where window_months.time_window = 'recent'), 0)
             as recent_source_volume,
-        coalesce(sum(trust_months.records) filter (where window_months.time_window = 'baseline'), 0)
+        coalesce(sum(coalesce(trust_months.records, 0) - coalesce(own_months.records, 0))
+                 filter (where window_months.time_window = 'baseline'), 0)
             as baseline_source_volume
     from units
     inner join window_months
         on window_months.month between units.first_month and units.last_month
-    inner join unit_months as trust_months
+    cross join signal_sources
+    left join unit_months as trust_months
         on trust_months.unit_level = 'trust'
+        and signal_sources.source = trust_months.source
         and window_months.month = trust_months.month
+    left join unit_months as own_months
+        on units.unit_level = own_months.unit_level
+        and units.unit_id = own_months.unit_id
+        and signal_sources.source = own_months.source
+        and window_months.month = own_months.month
     where units.unit_level <> 'trust'
-    group by window_months.window_id, units.unit_level, units.unit_id, trust_months.source
+    group by window_months.window_id, units.unit_level, units.unit_id, signal_sources.source
 
 ),
 
@@ -161,6 +172,8 @@ assembled as (
             as recent_other_records,
         coalesce(unit_volume.baseline_records, 0) - coalesce(unit_theme.baseline_count, 0)
             as baseline_other_records,
+        coalesce(unit_exposure.recent_open_months, 0) as recent_open_months,
+        coalesce(unit_exposure.baseline_open_months, 0) as baseline_open_months,
         coalesce(unit_exposure.recent_source_volume, 0) as recent_source_volume,
         coalesce(unit_exposure.baseline_source_volume, 0) as baseline_source_volume,
         coalesce(parent_theme.recent_count, 0) as parent_recent_count,
@@ -223,19 +236,33 @@ assembled as (
 
 ),
 
+recent_shares as (
+
+    -- The share of the unit's records expected in the recent part: the rest of the trust's
+    -- share in the months the unit was open, shrunk towards the share of those months by
+    -- signal_trend_prior_records ({{ trend_prior }}) records (a sparse source's monthly
+    -- counts say little about its trend).
+    select
+        *,
+        case when recent_open_months > 0 then
+            (recent_source_volume + {{ trend_prior }} * recent_open_months
+                                    / (recent_open_months + baseline_open_months))
+            / (recent_source_volume + baseline_source_volume + {{ trend_prior }})
+            else 0 end as recent_share
+    from assembled
+
+),
+
 exposures as (
 
     -- The unit's size in the source: its other-theme records over the whole window (half a
     -- record added, so a unit that never used the source still has a little), split
-    -- between the parts as the trust's records of the source fell in the months the unit
-    -- was open.
+    -- between the parts by recent_share.
     select
         *,
-        (recent_other_records + baseline_other_records + 0.5)
-            * recent_source_volume / nullif(recent_source_volume + baseline_source_volume, 0)
+        (recent_other_records + baseline_other_records + 0.5) * recent_share
             as recent_exposure,
-        (recent_other_records + baseline_other_records + 0.5)
-            * baseline_source_volume / nullif(recent_source_volume + baseline_source_volume, 0)
+        (recent_other_records + baseline_other_records + 0.5) * (1 - recent_share)
             as baseline_exposure,
         -- The rest of the trust (without this unit) and, for a location, the rest of its
         -- directorate: records of the theme and other-theme records in each part.
@@ -251,12 +278,13 @@ exposures as (
             as parent_rest_recent_other,
         parent_baseline_records - parent_baseline_count - baseline_other_records
             as parent_rest_baseline_other,
-        -- The theme's records per other-theme record across the whole trust and window
-        -- (half a record added: a theme never seen still has a small rate).
-        (trust_recent_count + trust_baseline_count + 0.5)
-            / (trust_recent_records - trust_recent_count
-               + trust_baseline_records - trust_baseline_count + 1.0) as trust_window_ratio
-    from assembled
+        -- The theme's records per other-theme record across the rest of the trust and the
+        -- whole window (half a record added: a theme never seen still has a small rate).
+        (trust_recent_count - recent_count + trust_baseline_count - baseline_count + 0.5)
+            / (trust_recent_records - trust_recent_count - recent_other_records
+               + trust_baseline_records - trust_baseline_count - baseline_other_records + 1.0)
+            as trust_window_ratio
+    from recent_shares
 
 ),
 
@@ -388,6 +416,6 @@ select
         6) }} as reference_variation,
     -- A source is tested only where the trust has its records in both parts of the window
     -- (a source loaded recently has nothing to compare with) and the unit was open recently.
-    trust_recent_records > 0 and trust_baseline_records > 0 and recent_source_volume > 0
+    trust_recent_records > 0 and trust_baseline_records > 0 and recent_open_months > 0
         as is_tested
 from trended
