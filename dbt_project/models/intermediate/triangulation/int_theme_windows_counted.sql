@@ -278,11 +278,12 @@ exposures as (
             as parent_rest_recent_other,
         parent_baseline_records - parent_baseline_count - baseline_other_records
             as parent_rest_baseline_other,
-        -- The theme's records per other-theme record across the rest of the trust and the
-        -- whole window (half a record added: a theme never seen still has a small rate).
-        (trust_recent_count - recent_count + trust_baseline_count - baseline_count + 0.5)
+        -- The theme's records per other-theme record across the trust and the whole
+        -- window, the unit's recent records left out (half a record added: a theme never
+        -- seen still has a small rate).
+        (trust_recent_count - recent_count + trust_baseline_count + 0.5)
             / (trust_recent_records - trust_recent_count - recent_other_records
-               + trust_baseline_records - trust_baseline_count - baseline_other_records + 1.0)
+               + trust_baseline_records - trust_baseline_count + 1.0)
             as trust_window_ratio
     from recent_shares
 
@@ -290,17 +291,21 @@ exposures as (
 
 trust_reference as (
 
-    -- The rest of the trust's level (its records of the theme per other-theme record over
-    -- the window, shrunk towards the whole trust's by signal_reference_prior_records,
-    -- {{ reference_prior }}) and trend: how its rate in each part compares with its level,
-    -- shrunk towards no change by signal_trend_prior_records ({{ trend_prior }}) records of
-    -- the theme shared out as its other-theme records fell.
+    -- The trust's level: its records of the theme per other-theme record over the window,
+    -- the unit's recent records left out (its baseline belongs to what it is usually like:
+    -- a theme found almost only in one unit, such as maternity, is then not expected to be
+    -- nearly absent there), shrunk towards the whole window's rate by
+    -- signal_reference_prior_records ({{ reference_prior }}) other-theme records. And the
+    -- rest of the trust's trend (without the unit): how its rate in each part compares with
+    -- its level, shrunk towards no change by signal_trend_prior_records ({{ trend_prior }})
+    -- records of the theme shared out as its other-theme records fell.
     select
         *,
-        (trust_rest_recent_count + trust_rest_baseline_count
+        (trust_rest_recent_count + trust_rest_baseline_count + baseline_count
          + {{ reference_prior }} * trust_window_ratio)
-            / (trust_rest_recent_other + trust_rest_baseline_other + {{ reference_prior }})
-            as trust_rest_level,
+            / (trust_rest_recent_other + trust_rest_baseline_other + baseline_other_records
+               + {{ reference_prior }})
+            as trust_level,
         trust_rest_recent_other
             / nullif(trust_rest_recent_other + trust_rest_baseline_other, 0)
             as trust_rest_recent_share
@@ -332,9 +337,10 @@ trust_trend as (
 
 reference as (
 
-    -- A directorate is compared with the rest of the trust. A location is compared with the
-    -- rest of its directorate: its level shrunk towards the rest of the trust's, its trend
-    -- towards the rest of the trust's trend.
+    -- A directorate is compared with the trust (its level) and the rest of the trust (its
+    -- trend). A location is compared with its directorate: the level of the directorate
+    -- without the location's recent records, shrunk towards the trust's; the trend of the
+    -- rest of the directorate, shrunk towards the rest of the trust's.
     select
         *,
         case when unit_level = 'location' then parent_rest_recent_count
@@ -342,10 +348,11 @@ reference as (
         case when unit_level = 'location' then parent_rest_baseline_count
             else trust_rest_baseline_count end as reference_baseline_count,
         case when unit_level = 'location' then
-            (parent_rest_recent_count + parent_rest_baseline_count
-             + {{ reference_prior }} * trust_rest_level)
-            / (parent_rest_recent_other + parent_rest_baseline_other + {{ reference_prior }})
-            else trust_rest_level end as reference_level,
+            (parent_rest_recent_count + parent_rest_baseline_count + baseline_count
+             + {{ reference_prior }} * trust_level)
+            / (parent_rest_recent_other + parent_rest_baseline_other + baseline_other_records
+               + {{ reference_prior }})
+            else trust_level end as reference_level,
         -- Prior records of the theme in each part: the trend prior shared out by volume
         -- (times the rest of the trust's trend, for a location).
         case when unit_level = 'location'
