@@ -79,39 +79,42 @@ def main(argv: list[str] | None = None) -> None:
     work = args.out / "trusts" if args.keep else Path(tempfile.mkdtemp(prefix="bench-det-"))
     per_trust = []
     started = time.perf_counter()
-    for index in range(args.first, args.first + args.scenarios):
-        scenario = make_scenario(args.bench_seed, index)
-        result = run_scenario(scenario, work / scenario.name)
-        row = {"scenario": scenario.name, "seed": scenario.seed, "scale": scenario.scale,
-               "years": scenario.years, "end_date": scenario.end_date.isoformat(),
-               **{method: score(result, method) for method in METHODS}}
-        per_trust.append(row)
-        print(f"{scenario.name} scale {scenario.scale} {scenario.years}y: "
-              + "; ".join(f"{m} ranks {row[m]['planted_ranks']} vs decoys "
-                          f"{row[m]['decoy_ranks']}" for m in METHODS), flush=True)
-        if not args.keep:
-            shutil.rmtree(work / scenario.name, ignore_errors=True)
-    summary = summarise(per_trust)
-    text = format_summary(summary)
-    print(f"\n{len(per_trust)} trusts (bench seed {args.bench_seed}) in "
-          f"{time.perf_counter() - started:.0f} s\n{text}")
+    # Each trust's row is written as soon as it is scored: a long run that stops part-way
+    # keeps what it measured.
     with (args.out / "per_trust.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["scenario", "seed", "scale", "years", "end_date", "method",
-                         *per_trust[0]["new"]])
-        for row in per_trust:
+        for index in range(args.first, args.first + args.scenarios):
+            scenario = make_scenario(args.bench_seed, index)
+            result = run_scenario(scenario, work / scenario.name)
+            row = {"scenario": scenario.name, "seed": scenario.seed, "scale": scenario.scale,
+                   "years": scenario.years, "end_date": scenario.end_date.isoformat(),
+                   **{method: score(result, method) for method in METHODS}}
+            if not per_trust:
+                writer.writerow(["scenario", "seed", "scale", "years", "end_date", "method",
+                                 *row["new"]])
+            per_trust.append(row)
             for method in METHODS:
                 writer.writerow([row["scenario"], row["seed"], row["scale"], row["years"],
                                  row["end_date"], method,
                                  *(json.dumps(v) if isinstance(v, list) else v
                                    for v in row[method].values())])
+            handle.flush()
+            print(f"{scenario.name} scale {scenario.scale} {scenario.years}y: "
+                  + "; ".join(f"{m} ranks {row[m]['planted_ranks']} vs decoys "
+                              f"{row[m]['decoy_ranks']}" for m in METHODS), flush=True)
+            if not args.keep:
+                shutil.rmtree(work / scenario.name, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    summary = summarise(per_trust)
+    print(f"\n{len(per_trust)} trusts (bench seed {args.bench_seed}) in "
+          f"{time.perf_counter() - started:.0f} s\n{format_summary(summary)}")
     with (args.out / "summary.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["figure", *METHODS])
         for key in summary["new"]:
             writer.writerow([key, *(summary[m][key] for m in METHODS)])
     print(f"Per-trust results and the summary: {args.out}/per_trust.csv, {args.out}/summary.csv")
-
 
 if __name__ == "__main__":
     main()
