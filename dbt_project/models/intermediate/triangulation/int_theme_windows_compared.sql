@@ -145,11 +145,7 @@ tested as (
         coalesce(tail_sums.tail_probability, 0) as tail_probability
     from tail_sides
     left join tail_sums
-        on tail_sides.window_id = tail_sums.window_id
-        and tail_sides.theme_id = tail_sums.theme_id
-        and tail_sides.unit_level = tail_sums.unit_level
-        and tail_sides.unit_id = tail_sums.unit_id
-        and tail_sides.source = tail_sums.source
+        using (window_id, theme_id, unit_level, unit_id, source)
 
 ),
 

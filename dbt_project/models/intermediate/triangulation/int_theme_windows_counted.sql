@@ -29,13 +29,8 @@ window_months as (
 
 signal_sources as (
 
-    select *
-    from (
-        values
-            {%- for source_name in signal_sources() %}
-            ('{{ source_name }}'){{ ',' if not loop.last }}
-            {%- endfor %}
-    ) as sources (source)
+    -- One row per signal source.
+    select source from {{ ref('int_signal_windows') }}
 
 ),
 
