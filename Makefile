@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install browser demo refresh dev test test-all lint bench clean
+.PHONY: install browser demo refresh dev test test-all lint bench bench-detection clean
 
 install: $(VENV)/.installed
 
@@ -49,6 +49,9 @@ lint: install
 
 bench: install  ## wall time and peak memory of the refresh at several sizes
 	$(BIN)/python -m pipelines.bench
+
+bench-detection: install  ## how well the signal ranks planted problems, beside the previous rule
+	$(BIN)/python -m pipelines.detection_bench --out bench_detection
 
 clean:
 	rm -rf data/warehouse data/marts/*.duckdb data/marts/parquet $(DAGSTER_HOME)/storage

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -74,6 +75,10 @@ def generate(
     scale: float = typer.Option(1.0, help="Volume multiplier (1.0 = a mid-size acute trust; "
                                           f"more than 0, at most {MAX_SCALE:g})."),
     scenario: Path = typer.Option(None, help="Scenario YAML of planted problems and decoys."),
+    years: int = typer.Option(None, min=1, help="Years of history (default: the scenario's, 2)."),
+    end_date: datetime = typer.Option(None, formats=["%Y-%m-%d"],
+                                      help="Last day the exports cover (default: the "
+                                           "scenario's)."),
 ) -> None:
     """Generate a fictional acute trust's exports of all six sources into data/raw/."""
     if not 0 < scale <= MAX_SCALE:
@@ -88,7 +93,8 @@ def generate(
 
     started = time.perf_counter()
     try:
-        truth = generate_trust(out, seed=seed, scale=scale, scenario=scenario)
+        truth = generate_trust(out, seed=seed, scale=scale, scenario=scenario, years=years,
+                               end_date=end_date.date() if end_date else None)
     except (ScenarioError, ValueError, OSError) as error:
         raise fail(f"generate: {error}", USAGE) from None
     console.print(f"Demo trust written to [bold]{out}[/] in {time.perf_counter() - started:.1f} s; "
@@ -161,7 +167,7 @@ def demo(
     scale: float = typer.Option(1.0, help="Volume multiplier."),
 ) -> None:
     """Generate the demo trust into data/raw/ and run the nightly refresh on it."""
-    generate(out=None, seed=seed, scale=scale, scenario=None)
+    generate(out=None, seed=seed, scale=scale, scenario=None, years=None, end_date=None)
     refresh(wait=None)
 
 

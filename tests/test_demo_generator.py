@@ -358,3 +358,117 @@ def test_an_impossible_scenario_is_refused(tmp_path, change):
                "sources": ["incidents"], "window_months": 3, **change}
     with pytest.raises(ScenarioError):
         generate_trust(tmp_path, scale=0.02, scenario={"problems": [problem]})
+
+
+def _dated(raw: Path, source: str, id_field: str, date_field: str,
+           location: bool = False) -> pl.DataFrame:
+    """Every row of a source's exports: id, the year-month of its date (any dialect), and its
+    resolved location_id when asked."""
+    keys = {location_key(s): loc.location_id for loc in REF.locations for s in loc.spellings}
+    frames = []
+    for _, mapping, frame in exports(raw):
+        if mapping.source != source or id_field not in mapping.columns:
+            continue
+        dates = column(mapping, frame, date_field).cast(pl.String)
+        columns = {"id": column(mapping, frame, id_field), "date": dates}
+        if location:
+            columns["location_id"] = column(mapping, frame, "location").map_elements(
+                lambda v: keys.get(location_key(v)), return_dtype=pl.String)
+        frames.append(pl.DataFrame(columns))
+    dated = pl.concat(frames)
+    # Dates arrive as 2024-05-17 (an Excel cell may add a time) or 17/05/2024; the planted
+    # unparseable dates (31/09) are left out.
+    date = pl.coalesce(pl.col("date").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+                       pl.col("date").str.to_date("%d/%m/%Y", strict=False))
+    return dated.with_columns(date.dt.strftime("%Y-%m").alias("month"))
+
+
+def test_more_years_and_an_end_date_reach_every_source(tmp_path):
+    truth = generate_trust(tmp_path, seed=3, scale=0.03, years=5, end_date="2025-06-30")
+    assert truth["generator"]["start_date"] == "2020-07-01"
+    assert truth["generator"]["end_date"] == "2025-06-30"
+    volumes = truth["volumes"]
+    assert len([n for n in volumes if n.startswith("fft/")]) == 60
+    # Four years of the legacy Datix export, then the new system's last twelve months.
+    assert sorted(n for n in volumes if n.startswith("incidents/datix_export_")) == [
+        f"incidents/datix_export_{year}.csv" for year in range(2020, 2025)]
+    assert len([n for n in volumes if re.fullmatch(r"incidents/incidents_\d{4}-\d{2}\.csv", n)
+                ]) == 12
+    for source, id_field, date_field in (
+            ("incidents", "incident_id", "occurred_date"),
+            ("complaints", "complaint_id", "received_date"),
+            ("fft", "response_id", "response_date"),
+            ("inquests", "case_reference", "date_of_death"),
+            ("sjr", "review_id", "date_of_death")):
+        months = _dated(tmp_path, source, id_field, date_field)["month"].drop_nulls()
+        years = {m[:4] for m in months.to_list()}
+        assert {"2020", "2025"} <= years and years <= {str(y) for y in range(2020, 2026)}, source
+        assert min(months.to_list()) >= "2020-07" and max(months.to_list()) <= "2025-06"
+
+
+def test_one_year_comes_from_the_new_incident_system_only(tmp_path):
+    truth = generate_trust(tmp_path, seed=3, scale=0.02, years=1)
+    assert not [n for n in truth["volumes"] if n.startswith("incidents/datix_export_")]
+    assert len([n for n in truth["volumes"] if n.startswith("incidents/incidents_2")]) == 12
+
+
+def test_background_volume_grows_year_on_year(tmp_path):
+    truth = generate_trust(tmp_path, seed=4, scale=0.2, years=3, end_date="2025-12-31",
+                           scenario={"growth_per_year": 0.05})
+    per_year = {year: sum(n for name, n in truth["volumes"].items()
+                          if name.startswith(f"fft/fft_{year}-")) for year in (2023, 2025)}
+    assert 1.05 < per_year[2025] / per_year[2023] < 1.17  # 1.05 ** 2 = 1.10
+
+
+def test_scenario_plants_exact_counts_seasons_openings_and_code_changes(tmp_path):
+    scenario = {
+        "problems": [{"name": "sparse_deaths", "theme": "deterioration_sepsis",
+                      "unit": {"level": "location", "value": "LOC-W7B"},
+                      "counts": {"inquests": 2, "sjr": 3, "complaints": 2},
+                      "window_months": 6}],
+        "decoys": [],
+        "seasonal_themes": [{"name": "winter_infection", "theme": "infection",
+                             "counts": {"incidents": 200}, "peak_month": 1}],
+        "unit_changes": [{"location": "LOC-W5", "change": "opens", "months_before_end": 5},
+                         {"location": "LOC-CED", "change": "closes", "months_before_end": 8}],
+        "code_changes": [{"source": "incidents", "from_theme": "medication",
+                          "to_theme": "records_it", "share": 1.0, "months_before_end": 6}],
+    }
+    truth = generate_trust(tmp_path, seed=8, scale=0.1, scenario=scenario)
+    [problem] = truth["problems"]
+    assert {s: p["count"] for s, p in problem["planted"].items()} == {
+        "inquests": 2, "sjr": 3, "complaints": 2}
+    [season] = truth["seasonal_themes"]
+    incidents = _dated(tmp_path, "incidents", "incident_id", "occurred_date", location=True)
+    seasonal = incidents.filter(pl.col("id").is_in(season["planted"]["incidents"]["ids"]))
+    assert seasonal.height == 200
+    winter = seasonal.filter(pl.col("month").str.slice(5, 2).is_in(["11", "12", "01", "02", "03"]))
+    assert winter.height > 0.8 * seasonal.height
+    # No record of any source at Ward 5 before it opened, or at Cedar Ward once it closed.
+    assert truth["unit_changes"] == [
+        {"location_id": "LOC-W5", "change": "opens", "date": "2026-05-01"},
+        {"location_id": "LOC-CED", "change": "closes", "date": "2026-02-01"}]
+    fft = _dated(tmp_path, "fft", "response_id", "response_date", location=True)
+    for frame in (incidents, fft):
+        assert frame.filter((pl.col("location_id") == "LOC-W5")
+                            & (pl.col("month") < "2026-05")).height == 0
+        assert frame.filter((pl.col("location_id") == "LOC-W5")
+                            & (pl.col("month") >= "2026-05")).height > 0
+        assert frame.filter((pl.col("location_id") == "LOC-CED")
+                            & (pl.col("month") >= "2026-02")).height == 0
+    # From the change on, incidents coded to medication alone are filed under records/IT
+    # codes (a medication category whose subcategory adds another theme keeps its code).
+    medication_codes = {code for (source, _), table in REF.code_themes.items()
+                        if source == "incidents"
+                        for code, themes in table.items() if themes == {"medication"}}
+    categories = _dated(tmp_path, "incidents", "incident_id", "occurred_date")
+    coded = pl.DataFrame({
+        "month": categories["month"],
+        "category": pl.concat([column(m, f, "category").str.to_lowercase()
+                               for _, m, f in exports(tmp_path)
+                               if m.source == "incidents" and "category" in m.columns]),
+    })
+    medication = coded.filter(pl.col("category").is_in(list(medication_codes)))
+    before = medication.filter(pl.col("month") < "2026-04").height / 17
+    after = medication.filter(pl.col("month") >= "2026-04").height / 7
+    assert before > 5 and after < 0.1 * before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -34,12 +35,15 @@ WINDOW_DATE_FIELDS = {
 
 
 def generate_trust(out_dir: Path, seed: int = 42, scale: float = 1.0,
-                   scenario: Path | dict | None = None) -> dict:
+                   scenario: Path | dict | None = None, years: int | None = None,
+                   end_date: dt.date | str | None = None) -> dict:
     """Write a fictional acute trust's exports into `out_dir/<source>/` and the ground truth
-    into `out_dir/scenario_truth.json`; return the truth. Same arguments, same bytes."""
+    into `out_dir/scenario_truth.json`; return the truth. `years` and `end_date` override the
+    scenario's. Same arguments, same bytes."""
     out_dir = Path(out_dir)
     ref = load_reference()
-    ctx = Context(ref, load_scenario(scenario, ref), seed, scale)
+    overrides = {"years": years, "end_date": end_date}
+    ctx = Context(ref, load_scenario(scenario, ref, overrides), seed, scale)
     results = {
         "incidents": incidents.build(ctx), "complaints": complaints.build(ctx),
         "fft": fft.build(ctx), "sjr": sjr.build(ctx), "audit": audit.build(ctx),
@@ -56,6 +60,13 @@ def generate_trust(out_dir: Path, seed: int = 42, scale: float = 1.0,
         "window_date_fields": WINDOW_DATE_FIELDS,
         "problems": [_plant(p, results) for p in ctx.scenario.plants if p.kind == "problem"],
         "decoys": [_plant(p, results) for p in ctx.scenario.plants if p.kind == "decoy"],
+        "seasonal_themes": [_plant(p, results) for p in ctx.scenario.plants
+                            if p.kind == "seasonal"],
+        "unit_changes": [{"location_id": c.location_id, "change": c.change,
+                          "date": c.date.isoformat()} for c in ctx.scenario.unit_changes],
+        "code_changes": [{"source": c.source, "from_theme": c.from_theme,
+                          "to_theme": c.to_theme, "share": c.share, "date": c.date.isoformat()}
+                         for c in ctx.scenario.code_changes],
         "national_requirements": _national(ctx, results, written.marks),
         "messiness": _messiness(results, written.marks),
         "volumes": written.volumes,

@@ -14,7 +14,7 @@ import polars as pl
 from pipelines.demo.catalogue import LOCATION_VOLUMES, SOURCE_COLUMN, SPECIALTY_VOLUMES
 from pipelines.demo.context import Context
 from pipelines.demo.reference import Reference
-from pipelines.demo.scenario import Plant
+from pipelines.demo.scenario import Plant, month_start, months_between
 
 
 def days(start: dt.date, end: dt.date) -> np.ndarray:
@@ -22,14 +22,61 @@ def days(start: dt.date, end: dt.date) -> np.ndarray:
 
 
 def sample_dates(rng: np.random.Generator, n: int, start: dt.date, end: dt.date, *,
-                 winter: float = 0.15, weekend: float = 0.8) -> np.ndarray:
-    """Dates with a winter peak (mid-January, +/- `winter`) and quieter weekends."""
+                 winter: float = 0.15, weekend: float = 0.8, growth: float = 0.0) -> np.ndarray:
+    """Dates with a winter peak (mid-January, +/- `winter`), quieter weekends and volume
+    growing by `growth` a year."""
     span = days(start, end)
     day_of_year = (span - span.astype("datetime64[Y]")).astype(int)
     weights = 1 + winter * np.cos(2 * np.pi * (day_of_year - 15) / 365.25)
     weekday = (span.astype(int) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     weights = weights * np.where(weekday >= 5, weekend, 1.0)
+    weights = weights * (1 + growth) ** (np.arange(span.size) / 365.25)
     return np.sort(span[rng.choice(span.size, size=n, p=weights / weights.sum())])
+
+
+def seasonal_dates(rng: np.random.Generator, n: int, start: dt.date, end: dt.date,
+                   peak_month: int) -> np.ndarray:
+    """Dates crowding round the middle of `peak_month` every year (most within about two
+    months of it), as winter infections or summer heat do."""
+    span = days(start, end)
+    day_of_year = (span - span.astype("datetime64[Y]")).astype(int)
+    peak = 30.4 * (peak_month - 1) + 15
+    weights = np.exp(2.5 * np.cos(2 * np.pi * (day_of_year - peak) / 365.25))
+    return np.sort(span[rng.choice(span.size, size=n, p=weights / weights.sum())])
+
+
+def plant_dates(rng: np.random.Generator, plant: Plant, n: int) -> np.ndarray:
+    """When a planted record happened: anywhere in a problem's or decoy's window; in season
+    across the whole exported period for a seasonal theme."""
+    if plant.kind == "seasonal":
+        return seasonal_dates(rng, n, plant.start, plant.end, plant.peak_month)
+    return uniform_dates(rng, n, plant.start, plant.end)
+
+
+def background(ctx: Context, rng: np.random.Generator, source: str, n: int, *,
+               winter: float = 0.15, weekend: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """Dates and location indices of a source's n background records.
+
+    Each location's share of the month's records is its usual weight times a gamma factor
+    (mean 1, coefficient of variation `overdispersion[source]`) drawn per location and month:
+    real wards' monthly counts vary more than chance alone would make them (staffing, case
+    mix, an SMS batch of FFT invitations). A location closed that month gets none: the
+    scenario's unit_changes open and close wards.
+    """
+    scenario = ctx.scenario
+    dates = sample_dates(rng, n, scenario.start_date, scenario.end_date, winter=winter,
+                         weekend=weekend, growth=scenario.growth_per_year)
+    months = [month_start(scenario.start_date, -i)
+              for i in range(months_between(scenario.start_date, scenario.end_date))]
+    ids = [loc.location_id for loc in ctx.ref.locations]
+    shares = location_weights(ctx.ref, source)[None, :] * scenario.open_mask(ids, months)
+    variation = scenario.overdispersion.get(source, 0.0)
+    if variation > 0:
+        shape = 1 / variation**2
+        shares = shares * rng.gamma(shape, 1 / shape, size=shares.shape)
+    month_index = ((dates.astype("datetime64[M]") - np.datetime64(scenario.start_date, "M"))
+                   .astype(int))
+    return dates, pick_rows(rng, shares, month_index)
 
 
 def uniform_dates(rng: np.random.Generator, n: int, start: dt.date, end: dt.date) -> np.ndarray:
@@ -70,6 +117,10 @@ def plant_locations(ctx: Context, rng: np.random.Generator, plant: Plant, source
     ids = plant.location_ids(ctx.ref)
     index = np.array([i for i, loc in enumerate(ctx.ref.locations) if loc.location_id in ids])
     weights = location_weights(ctx.ref, source)[index]
+    if plant.unit_level == "trust":  # a seasonal theme: not at wards that open or close
+        changing = {change.location_id for change in ctx.scenario.unit_changes}
+        weights = weights * np.array([ctx.ref.locations[i].location_id not in changing
+                                      for i in index])
     if weights.sum() == 0:
         weights = np.ones(index.size)
     return index[pick(rng, weights, n)]

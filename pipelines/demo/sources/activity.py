@@ -1,7 +1,8 @@
 """Monthly activity per location: the information team's PAS extract (denominators).
 
-One row per location of the seed per month of the demo period. Figures follow the location
-type: inpatient areas have occupied bed days (beds x days x ~90% occupancy) and admissions;
+One row per location of the seed per month of the demo period it is open. Figures follow the
+location type: inpatient areas have occupied bed days (beds x days x ~90% occupancy) and
+admissions;
 emergency, outpatient, clinic and community services have attendances; assessment, day,
 theatre and delivery units have admissions (and attendances where patients also attend).
 Deterministic given the seed; every figure is multiplied by `scale`, like record volumes, so
@@ -52,10 +53,12 @@ def months(ctx: Context) -> list[dt.date]:
 def build(ctx: Context) -> SourceResult:
     rng = ctx.rng("activity")
     rows = []
-    for loc in ctx.ref.locations:
+    ids = [loc.location_id for loc in ctx.ref.locations]
+    open_mask = ctx.scenario.open_mask(ids, months(ctx))
+    for j, loc in enumerate(ctx.ref.locations):
         # A location keeps its size for the whole period; months vary around it.
         size = rng.uniform(0.7, 1.3)
-        for month in months(ctx):
+        for i, month in enumerate(months(ctx)):
             days = calendar.monthrange(month.year, month.month)[1]
             noise = rng.normal(1.0, 0.05, size=3).clip(0.8, 1.2)
             bed_days = admissions = attendances = None
@@ -69,6 +72,8 @@ def build(ctx: Context) -> SourceResult:
                     admissions = per_admissions * size * noise[1] * ctx.scale
                 if per_attendances:
                     attendances = per_attendances * size * noise[2] * ctx.scale
+            if not open_mask[i, j]:  # a ward not open yet, or closed: no activity row
+                continue
             rows.append({
                 "month": month, "site": loc.site, "directorate": loc.directorate,
                 "location": loc.name,

@@ -14,13 +14,11 @@ from pipelines.demo.context import Context
 from pipelines.demo.exports import FILE, ORDER, TAG, Dialect, render
 from pipelines.demo.messiness import plant_bad_value, plant_common_mess
 from pipelines.demo.sampling import (
+    background,
     location_columns,
-    location_weights,
-    pick,
+    plant_dates,
     plant_locations,
-    sample_dates,
     spell,
-    uniform_dates,
 )
 from pipelines.demo.scenario import Plant, ScenarioError
 from pipelines.demo.sources import SourceResult, ids_by_tag
@@ -113,8 +111,7 @@ def build(ctx: Context) -> SourceResult:
     subs = SubSubjects(ctx)
     scenario = ctx.scenario
     n = ctx.volume(PER_YEAR)
-    received = sample_dates(rng, n, scenario.start_date, scenario.end_date, weekend=0.1)
-    locations = pick(rng, location_weights(ctx.ref, "complaints"), n)
+    received, locations = background(ctx, rng, "complaints", n, weekend=0.1)
     rows = [_complaint(ctx, rng, subs, day.astype(dt.date), loc, None, None, None)
             for day, loc in zip(received, locations, strict=True)]
     for plant in scenario.plants_for("complaints"):
@@ -146,7 +143,7 @@ def build(ctx: Context) -> SourceResult:
 
 def _planted(ctx: Context, rng: np.random.Generator, subs: SubSubjects, plant: Plant) -> list:
     n = ctx.scenario.planted_count(plant, "complaints", ctx.scale)
-    days = uniform_dates(rng, n, plant.start, plant.end)
+    days = plant_dates(rng, plant, n)
     locations = plant_locations(ctx, rng, plant, "complaints", n)
     firsts = subs.for_theme(plant.theme)
     if not firsts:

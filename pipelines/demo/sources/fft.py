@@ -11,16 +11,15 @@ from pipelines.demo.context import Context
 from pipelines.demo.exports import FILE, ORDER, TAG, Dialect, render
 from pipelines.demo.messiness import plant_bad_value, plant_common_mess
 from pipelines.demo.sampling import (
+    background,
     date_series,
     location_columns,
-    location_weights,
     pick,
     pick_rows,
     pick_texts,
+    plant_dates,
     plant_locations,
-    sample_dates,
     spell,
-    uniform_dates,
 )
 from pipelines.demo.sources import SourceResult, ids_by_tag
 
@@ -102,13 +101,10 @@ def build(ctx: Context) -> SourceResult:
     rng = ctx.rng("fft")
     scenario = ctx.scenario
     n = ctx.volume(PER_YEAR)
-    parts = [_responses(ctx, rng,
-                        sample_dates(rng, n, scenario.start_date, scenario.end_date, winter=0.05,
-                                     weekend=0.9),
-                        pick(rng, location_weights(ctx.ref, "fft"), n))]
+    parts = [_responses(ctx, rng, *background(ctx, rng, "fft", n, winter=0.05, weekend=0.9))]
     for plant in scenario.plants_for("fft"):
         count = scenario.planted_count(plant, "fft", ctx.scale)
-        parts.append(_responses(ctx, rng, uniform_dates(rng, count, plant.start, plant.end),
+        parts.append(_responses(ctx, rng, plant_dates(rng, plant, count),
                                 plant_locations(ctx, rng, plant, "fft", count),
                                 plant.theme, plant.name))
     records = pl.concat(parts).sort("response_date", maintain_order=True).with_columns(

@@ -15,18 +15,17 @@ from pipelines.demo.context import Context
 from pipelines.demo.exports import FILE, ORDER, TAG, Dialect, Table, render
 from pipelines.demo.messiness import plant_bad_value, plant_common_mess
 from pipelines.demo.sampling import (
+    background,
     date_series,
     location_columns,
-    location_weights,
     pick,
     pick_rows,
     pick_texts,
+    plant_dates,
     plant_locations,
-    sample_dates,
     site_code,
     spell,
     timestamps,
-    uniform_dates,
 )
 from pipelines.demo.scenario import Plant, ScenarioError, month_start
 from pipelines.demo.sources import SourceResult, ids_by_tag
@@ -198,11 +197,10 @@ def _records(ctx: Context, rng: np.random.Generator, codes: Codes, occurred: np.
 
 def _background(ctx: Context, rng: np.random.Generator, codes: Codes) -> pl.DataFrame:
     n = ctx.volume(PER_YEAR)
-    scenario = ctx.scenario
-    occurred = sample_dates(rng, n, scenario.start_date, scenario.end_date)
-    locations = pick(rng, location_weights(ctx.ref, "incidents"), n)
+    occurred, locations = background(ctx, rng, "incidents", n)
     pairs = pick_rows(rng, codes.matrix(ctx), locations)
-    records = _records(ctx, rng, codes, occurred, locations, pairs)
+    records = _recoded(ctx, rng, codes, _records(ctx, rng, codes, occurred, locations, pairs),
+                       pairs)
     # A rare Never Event among the codes that can be one.
     eligible = np.flatnonzero(np.isin([codes.pairs[p][1] for p in pairs], list(cat.NEVER_EVENTS)))
     count = min(eligible.size, rng.poisson(NEVER_EVENTS_PER_YEAR * ctx.years * ctx.scale))
@@ -215,6 +213,35 @@ def _background(ctx: Context, rng: np.random.Generator, codes: Codes) -> pl.Data
     )
 
 
+def _recoded(ctx: Context, rng: np.random.Generator, codes: Codes, records: pl.DataFrame,
+             pairs: np.ndarray) -> pl.DataFrame:
+    """The scenario's code changes: from its date, a share of the records coded to one theme
+    are filed under a code of another (the description still tells the first theme's story,
+    as when a new system's category list splits or merges old categories)."""
+    occurred = records["occurred_date"].to_numpy()
+    for change in ctx.scenario.code_changes:
+        targets = codes.for_theme(change.to_theme)
+        if targets.size == 0:
+            raise ScenarioError(f"code change: no incident code maps to {change.to_theme}")
+        hit = ((occurred >= np.datetime64(change.date, "D"))
+               & np.isin(pairs, codes.for_theme(change.from_theme))
+               & (rng.random(pairs.size) < change.share))
+        pairs = np.where(hit, targets[rng.integers(0, targets.size, pairs.size)], pairs)
+        categories = codes.category_of[pairs]
+        lfpse = np.array([cat.INCIDENT_CATEGORIES[c].lfpse for c in codes.categories],
+                         dtype=object)[categories]
+        recoded = pl.Series(hit)
+        records = records.with_columns(
+            *(pl.when(recoded).then(pl.Series(values, dtype=pl.String)).otherwise(pl.col(name))
+              .alias(name) for name, values in (
+                ("category", np.array(codes.categories, dtype=object)[categories].tolist()),
+                ("subcategory", [codes.pairs[p][1] for p in pairs]),
+                ("lfpse_safety_challenge", lfpse[:, 0].tolist()),
+                ("lfpse_agent", lfpse[:, 1].tolist()),
+                ("lfpse_process", lfpse[:, 2].tolist()))))
+    return records
+
+
 def _planted(ctx: Context, rng: np.random.Generator, codes: Codes, plant: Plant) -> pl.DataFrame:
     n = ctx.scenario.planted_count(plant, "incidents", ctx.scale)
     candidates = codes.for_theme(plant.theme)
@@ -223,7 +250,7 @@ def _planted(ctx: Context, rng: np.random.Generator, codes: Codes, plant: Plant)
                             f"{plant.theme} in theme_code_map.csv")
     weights = np.array([cat.SUBCATEGORY_WEIGHTS.get(codes.pairs[p][1], 1.0) for p in candidates])
     pairs = candidates[pick(rng, weights, n)]
-    records = _records(ctx, rng, codes, uniform_dates(rng, n, plant.start, plant.end),
+    records = _records(ctx, rng, codes, plant_dates(rng, plant, n),
                        plant_locations(ctx, rng, plant, "incidents", n), pairs, tag=plant.name)
     generic = pl.Series(ctx.scenario.generic_rows(rng, n))
     return records.with_columns(  # the description stays the theme's
@@ -335,7 +362,7 @@ def _tables(ctx: Context, rng: np.random.Generator, records: pl.DataFrame,
     near_miss = (pl.col("event_type") == "incident") & (pl.col("physical_harm") == "none") & (
         pl.Series(rng.random(legacy.height)) < 0.1)
     legacy = legacy.with_columns(
-        pl.Series("location", spell(ref, legacy_loc, 2)).str.to_uppercase(),
+        pl.Series("location", spell(ref, legacy_loc, 2), dtype=pl.String).str.to_uppercase(),
         pl.col("site").replace({loc.site: site_code(loc.site) for loc in ref.locations}),
         pl.when(near_miss).then(pl.lit("Near Miss")).otherwise("event_type").alias("event_type"),
         pl.col("status").replace({"Closed": "Finally approved",
@@ -347,12 +374,14 @@ def _tables(ctx: Context, rng: np.random.Generator, records: pl.DataFrame,
     current = records.filter(pl.col("occurred_date") >= cutover)
     new_site = pl.col("site").str.replace(" Hospital", "")
     current = current.with_columns(
-        pl.Series("location", spell(ref, current["_loc"].to_numpy(), 1)), new_site,
+        pl.Series("location", spell(ref, current["_loc"].to_numpy(), 1), dtype=pl.String),
+        new_site,
         pl.format("incidents/incidents_{}.csv", pl.col("occurred_date").dt.strftime("%Y-%m"))
         .alias(FILE),
         pl.col("incident_id").alias(ORDER))
     revised = revisions.with_columns(
-        pl.Series("location", spell(ref, revisions["_loc"].to_numpy(), 1)), new_site,
+        pl.Series("location", spell(ref, revisions["_loc"].to_numpy(), 1), dtype=pl.String),
+        new_site,
         pl.lit("incidents/incidents_revisions.csv").alias(FILE),
         pl.col("updated_at").cast(pl.String).alias(ORDER))
     canonical = set(NEW_COLUMNS) - {"occurred_time"}

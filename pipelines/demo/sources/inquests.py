@@ -13,11 +13,10 @@ from pipelines.demo.context import Context
 from pipelines.demo.exports import FILE, ORDER, TAG, Dialect, render
 from pipelines.demo.messiness import plant_bad_value, plant_common_mess
 from pipelines.demo.sampling import (
-    location_weights,
+    background,
     numbered_by_year,
     pick,
     plant_locations,
-    sample_dates,
     spell,
     uniform_dates,
 )
@@ -133,10 +132,8 @@ def _background(ctx: Context, rng: np.random.Generator, incidents: pl.DataFrame,
     rows = [_inquest(ctx, rng, r["date_of_death"], r["_loc"], sjrs=[r["review_id"]],
                      incidents=_incident_near(incidents, r["_loc"], r["date_of_death"]))
             for r in reviewed[np.sort(linked).tolist()].iter_rows(named=True)]
-    deaths = sample_dates(rng, n - len(rows), ctx.scenario.start_date, ctx.scenario.end_date)
-    for death, loc in zip(deaths.astype(dt.date),
-                          pick(rng, location_weights(ctx.ref, "inquests"), deaths.size),
-                          strict=True):
+    deaths, locations = background(ctx, rng, "inquests", n - len(rows))
+    for death, loc in zip(deaths.astype(dt.date), locations, strict=True):
         rows.append(_inquest(ctx, rng, death, int(loc),
                              incidents=_incident_near(incidents, int(loc), death)))
     return rows

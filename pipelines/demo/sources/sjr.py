@@ -14,13 +14,12 @@ from pipelines.demo.context import Context
 from pipelines.demo.exports import FILE, ORDER, TAG, Dialect, render
 from pipelines.demo.messiness import plant_bad_value, plant_common_mess
 from pipelines.demo.sampling import (
-    location_weights,
+    background,
     numbered_by_year,
     pick,
+    plant_dates,
     plant_locations,
-    sample_dates,
     spell,
-    uniform_dates,
 )
 from pipelines.demo.scenario import Plant, ScenarioError
 from pipelines.demo.sources import SourceResult, ids_by_tag
@@ -135,7 +134,7 @@ def _planted(ctx: Context, rng: np.random.Generator, plant: Plant) -> list[dict]
                             "theme_code_map.csv")
     problems = [{kinds[int(rng.integers(len(kinds)))]: HARM[pick(rng, [0.3, 0.4, 0.3], 1)[0]]}
                 for _ in range(n)]
-    return _reviews(ctx, rng, uniform_dates(rng, n, plant.start, plant.end),
+    return _reviews(ctx, rng, plant_dates(rng, plant, n),
                     plant_locations(ctx, rng, plant, "sjr", n), plant.name, problems,
                     pick(rng, [0.2, 0.55, 0.25, 0, 0], n) + 1)
 
@@ -168,9 +167,7 @@ def build(ctx: Context) -> SourceResult:
     rng = ctx.rng("sjr")
     scenario = ctx.scenario
     n = ctx.volume(PER_YEAR)
-    rows = _reviews(ctx, rng, sample_dates(rng, n, scenario.start_date, scenario.end_date,
-                                           winter=0.2, weekend=1.0),
-                    pick(rng, location_weights(ctx.ref, "sjr"), n))
+    rows = _reviews(ctx, rng, *background(ctx, rng, "sjr", n, winter=0.2, weekend=1.0))
     for plant in scenario.plants_for("sjr"):
         rows += _planted(ctx, rng, plant)
     rows += _national(ctx, rng)

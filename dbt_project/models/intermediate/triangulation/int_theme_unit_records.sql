@@ -1,11 +1,11 @@
-{#- A table: the signal counts, the triangulation score and its evidence all read it. -#}
+{#- A table: the triangulation score and its evidence read it. -#}
 {{ config(materialized='table') }}
 
 with
 
-quality_records as (
+unit_records as (
 
-    select * from {{ ref('int_quality_records_unioned') }}
+    select * from {{ ref('int_unit_records') }}
 
 ),
 
@@ -21,74 +21,38 @@ signal_windows as (
 
 ),
 
-themed_records as (
+windowed as (
 
-    -- Signal sources only (the inner join to the windows, one row per signal source).
+    -- Themed records of the current recent and baseline windows, at their location and
+    -- directorate.
     select
-        record_themes.record_key,
+        unit_records.record_key,
+        unit_records.record_id,
         record_themes.theme_id,
-        quality_records.source,
-        quality_records.record_id,
-        quality_records.record_month,
-        quality_records.severity_score,
-        quality_records.location_id,
-        quality_records.location_name,
-        quality_records.directorate,
+        unit_records.source,
+        unit_records.record_month,
+        unit_records.severity_score,
         case
-            when quality_records.record_month
+            when unit_records.record_month
                 between signal_windows.recent_start_month and signal_windows.recent_end_month
                 then 'recent'
-            when quality_records.record_month
+            when unit_records.record_month
                 between signal_windows.baseline_start_month
                 and signal_windows.baseline_end_month
                 then 'baseline'
-        end as time_window
-    from record_themes
-    inner join quality_records
-        on record_themes.record_key = quality_records.record_key
+        end as time_window,
+        unit_records.unit_level,
+        unit_records.unit_id,
+        unit_records.unit_name,
+        unit_records.directorate
+    from unit_records
+    inner join record_themes
+        on unit_records.record_key = record_themes.record_key
     inner join signal_windows
-        on quality_records.source = signal_windows.source
-
-),
-
-unit_records as (
-
-    -- Each themed record counts once at its location (resolved locations only) and once
-    -- at its directorate (when known).
-    select
-        record_key,
-        record_id,
-        theme_id,
-        source,
-        record_month,
-        severity_score,
-        time_window,
-        'location' as unit_level,
-        location_id as unit_id,
-        location_name as unit_name,
-        directorate
-    from themed_records
-    where time_window is not null
-        and location_id is not null
-
-    union all
-
-    select
-        record_key,
-        record_id,
-        theme_id,
-        source,
-        record_month,
-        severity_score,
-        time_window,
-        'directorate' as unit_level,
-        directorate as unit_id,
-        directorate as unit_name,
-        directorate
-    from themed_records
-    where time_window is not null
-        and directorate is not null
+        on unit_records.source = signal_windows.source
+    where unit_records.unit_level <> 'trust'
 
 )
 
-select * from unit_records
+select * from windowed
+where time_window is not null

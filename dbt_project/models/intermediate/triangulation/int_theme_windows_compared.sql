@@ -1,10 +1,22 @@
-{%- set recent_months = var('recent_months') | int -%}
+{#- A table: the combined evidence, hotspots and the marts read it. -#}
+{{ config(materialized='table') }}
+
+-- One row per signal window x theme x unit x signal source: the recent count against its
+-- expected count, the chance of a count at least that high (mid-p, negative binomial), the
+-- false-discovery-rate q-value across every test of the window and whether the source
+-- signals (doc blocks signal_expected_count, signal_dispersion, signal_test).
 
 with
 
-unit_records as (
+counted as (
 
-    select * from {{ ref('int_theme_unit_records') }}
+    select * from {{ ref('int_theme_windows_counted') }}
+
+),
+
+dispersion as (
+
+    select * from {{ ref('int_signal_dispersion_estimated') }}
 
 ),
 
@@ -14,91 +26,228 @@ signal_windows as (
 
 ),
 
-theme_units as (
+window_months as (
 
-    -- Every theme x unit with a signal-source record in either window. A location's name
-    -- and directorate come from the locations seed, so min() just picks the one value.
-    select
-        theme_id,
-        unit_level,
-        unit_id,
-        min(unit_name) as unit_name,
-        min(directorate) as directorate
-    from unit_records
-    group by theme_id, unit_level, unit_id
+    select distinct window_id, recent_months, baseline_start_month, baseline_end_month
+    from {{ ref('int_signal_window_months') }}
 
 ),
 
-window_counts as (
+predicted as (
+
+    -- The unit's own baseline pulls its expectation away from the pooled one as its counts
+    -- grow: a gamma prior with mean 1 and shape 1 / unit_variation on the unit's rate
+    -- relative to its reference, updated by the baseline (Poisson-gamma). The recent count
+    -- then follows a negative binomial whose spread multiplies that uncertainty with the
+    -- window-to-window wobble and the reference's own chance variation.
+    select
+        counted.*,
+        dispersion.unit_variation,
+        dispersion.window_variation,
+        counted.pooled_recent_expected
+            * (1 / dispersion.unit_variation + counted.baseline_count)
+            / (1 / dispersion.unit_variation + counted.pooled_baseline_expected)
+            as expected_count,
+        least(
+            1e6,
+            1 / ((1 + 1 / (1 / dispersion.unit_variation + counted.baseline_count))
+                 * (1 + dispersion.window_variation)
+                 * (1 + counted.reference_variation) - 1)
+        ) as nb_size
+    from counted
+    inner join dispersion
+        on counted.window_id = dispersion.window_id
+        and counted.theme_id = dispersion.theme_id
+        and counted.source = dispersion.source
+        and counted.unit_level = dispersion.unit_level
+    where counted.is_tested
+        and counted.pooled_recent_expected > 0
+
+),
+
+parameterised as (
+
+    -- Negative binomial with mean expected_count and size nb_size:
+    -- P(k) = Gamma(k + size) / (Gamma(size) k!) q^size (1 - q)^k, q = size / (size + mean).
+    select
+        *,
+        ln(nb_size) - ln(nb_size + expected_count) as log_q,
+        ln(expected_count) - ln(nb_size + expected_count) as log_one_minus_q,
+        sqrt(expected_count + power(expected_count, 2) / nb_size) as expected_sd
+    from predicted
+
+),
+
+tail_sides as (
+
+    -- A count near or below its expectation: the lower tail, summed from 0; far above it:
+    -- the upper tail, summed from the count up until further terms are negligible (the
+    -- terms fall at least geometrically from there).
+    select
+        *,
+        recent_count <= expected_count + 2 * expected_sd as uses_lower_tail,
+        -- Terms until the next one's ratio to the last, raised to their number, is below
+        -- e^-25.
+        cast(case
+            when (recent_count + 1 + nb_size) / (recent_count + 2.0) * exp(log_one_minus_q) < 1
+                then least(20000, ceil(-25 / ln(
+                    (recent_count + 1 + nb_size) / (recent_count + 2.0) * exp(log_one_minus_q)
+                )) + 2)
+            else 20000
+        end as bigint) as upper_terms
+    from parameterised
+
+),
+
+terms as (
 
     select
+        window_id,
         theme_id,
         unit_level,
         unit_id,
         source,
-        count(*) filter (where time_window = 'recent') as recent_count,
-        count(*) filter (where time_window = 'baseline') as baseline_count
-    from unit_records
-    group by theme_id, unit_level, unit_id, source
+        uses_lower_tail,
+        unnest(case
+            when uses_lower_tail then generate_series(0, recent_count - 1)
+            else generate_series(recent_count + 1, recent_count + upper_terms)
+        end) as k,
+        nb_size,
+        log_q,
+        log_one_minus_q
+    from tail_sides
+    where recent_count > 0 or not uses_lower_tail
 
 ),
 
-theme_unit_sources as (
+tail_sums as (
 
-    -- One row per signal source for every theme x unit, zero where the source is silent,
-    -- so each source's absence is explicit rather than a missing row.
     select
-        theme_units.theme_id,
-        theme_units.unit_level,
-        theme_units.unit_id,
-        theme_units.unit_name,
-        theme_units.directorate,
+        window_id,
+        theme_id,
+        unit_level,
+        unit_id,
+        source,
+        sum(exp(lgamma(k + nb_size) - lgamma(nb_size) - lgamma(k + 1)
+                + nb_size * log_q + k * log_one_minus_q)) as tail_probability
+    from terms
+    group by window_id, theme_id, unit_level, unit_id, source
+
+),
+
+tested as (
+
+    -- mid-p = P(count > observed) + P(count = observed) / 2.
+    select
+        tail_sides.*,
+        exp(lgamma(recent_count + nb_size) - lgamma(nb_size) - lgamma(recent_count + 1)
+            + nb_size * log_q + recent_count * log_one_minus_q) as point_probability,
+        coalesce(tail_sums.tail_probability, 0) as tail_probability
+    from tail_sides
+    left join tail_sums
+        using (window_id, theme_id, unit_level, unit_id, source)
+
+),
+
+p_values as (
+
+    select
+        *,
+        least(1.0, greatest(0.0, case
+            when uses_lower_tail then 1 - tail_probability - point_probability / 2
+            else tail_probability + point_probability / 2
+        end)) as p_value
+    from tested
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (partition by window_id order by p_value, theme_id, unit_level,
+                           unit_id, source) as p_rank,
+        count(*) over (partition by window_id) as n_tests
+    from p_values
+
+),
+
+q_values as (
+
+    -- Benjamini-Hochberg across every test of the window: q = min over the tests at least
+    -- as extreme of (tests x p / rank).
+    select
+        window_id,
+        theme_id,
+        unit_level,
+        unit_id,
+        source,
+        expected_count,
+        nb_size,
+        p_value,
+        least(1.0, min(n_tests * p_value / p_rank) over (
+            partition by window_id order by p_rank desc
+            rows between unbounded preceding and current row
+        )) as q_value
+    from ranked
+
+),
+
+baseline_coverage as (
+
+    -- Months of each window's baseline on or after the source's first month of data: the
+    -- divisor of the descriptive baseline monthly mean.
+    select
+        window_months.window_id,
         signal_windows.source,
-        coalesce(window_counts.recent_count, 0) as recent_count,
-        coalesce(window_counts.baseline_count, 0) as baseline_count,
-        signal_windows.baseline_months_observed,
-        signal_windows.recent_start_month,
-        signal_windows.recent_end_month,
-        signal_windows.baseline_start_month,
-        signal_windows.baseline_end_month
-    from theme_units
+        greatest(0, date_diff(
+            'month',
+            greatest(window_months.baseline_start_month, min(source_months.month)),
+            window_months.baseline_end_month
+        ) + 1) as baseline_months_observed
+    from window_months
     cross join signal_windows
-    left join window_counts
-        on theme_units.theme_id = window_counts.theme_id
-        and theme_units.unit_level = window_counts.unit_level
-        and theme_units.unit_id = window_counts.unit_id
-        and signal_windows.source = window_counts.source
-
-),
-
-rates as (
-
-    select
-        *,
-        recent_count / {{ recent_months }}.0 as recent_monthly_rate,
-        -- Null when the source has no data in the baseline window at all.
-        baseline_count / nullif(baseline_months_observed, 0) as baseline_monthly_mean
-    from theme_unit_sources
-
-),
-
-compared as (
-
-    -- The signal rule (documented in _triangulation__docs.md, doc block signal_rule).
-    select
-        *,
-        recent_monthly_rate / nullif(baseline_monthly_mean, 0) as rate_ratio,
-        coalesce(
-            recent_count >= {{ var('signal_min_recent_records') }}
-            and baseline_monthly_mean is not null
-            and (
-                baseline_monthly_mean = 0
-                or recent_monthly_rate >= {{ var('signal_rate_ratio') }} * baseline_monthly_mean
-            ),
-            false
-        ) as is_signalling
-    from rates
+    left join {{ ref('int_unit_months_counted') }} as source_months
+        on source_months.unit_level = 'trust'
+        and source_months.source = signal_windows.source
+    group by window_months.window_id, signal_windows.source,
+        window_months.baseline_start_month, window_months.baseline_end_month
 
 )
 
-select * from compared
+select
+    counted.window_id,
+    counted.theme_id,
+    counted.unit_level,
+    counted.unit_id,
+    counted.unit_name,
+    counted.directorate,
+    counted.source,
+    counted.recent_count,
+    counted.baseline_count,
+    window_months.recent_months,
+    baseline_coverage.baseline_months_observed,
+    counted.baseline_count / nullif(baseline_coverage.baseline_months_observed, 0)
+        as baseline_monthly_mean,
+    (counted.recent_count / window_months.recent_months)
+        / nullif(counted.baseline_count / nullif(baseline_coverage.baseline_months_observed, 0), 0)
+        as rate_ratio,
+    counted.pooled_recent_expected,
+    -- Rounded for reading, and so that reruns on the same data give identical marts.
+    round(q_values.expected_count, 4) as expected_count,
+    {{ significant('q_values.nb_size', 6) }} as nb_size,
+    {{ significant('q_values.p_value') }} as p_value,
+    {{ significant('q_values.q_value') }} as q_value,
+    coalesce(q_values.q_value <= {{ var('signal_fdr') }}, false) as is_signalling
+from counted
+inner join window_months
+    on counted.window_id = window_months.window_id
+left join baseline_coverage
+    on counted.window_id = baseline_coverage.window_id
+    and counted.source = baseline_coverage.source
+left join q_values
+    on counted.window_id = q_values.window_id
+    and counted.theme_id = q_values.theme_id
+    and counted.unit_level = q_values.unit_level
+    and counted.unit_id = q_values.unit_id
+    and counted.source = q_values.source

@@ -28,13 +28,16 @@ themes as (
 
 concern as (
 
-    -- A directorate's concern is the strongest of its own row and its wards' rows.
+    -- A directorate's concern is the strongest of its own row and its wards' rows: two or
+    -- more sources rising together (theme_signals) somewhere in it.
     select
         theme_id,
         directorate,
         max(n_sources_signalling) as n_sources_signalling,
+        min(several_sources_p_value) as several_sources_p_value,
         max(weighted_score) as weighted_score,
-        string_agg(distinct sources_signalling, '; ') as sources_signalling
+        string_agg(distinct sources_signalling, '; ')
+            filter (where n_sources_signalling >= 2) as sources_signalling
     from triangulation
     where directorate is not null
     group by theme_id, directorate
@@ -96,13 +99,14 @@ assessed as (
 
 select
     rank() over (
-        order by n_sources_signalling desc, weighted_score desc, theme_id, directorate
+        order by several_sources_p_value, weighted_score desc, theme_id, directorate
     ) as audit_priority_rank,
     theme_id,
     theme_name,
     directorate,
     n_sources_signalling,
     sources_signalling,
+    several_sources_p_value,
     weighted_score,
     coverage_gaps,
     last_audit_id,

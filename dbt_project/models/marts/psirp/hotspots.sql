@@ -1,11 +1,26 @@
--- Locations by quarter: how many themes signal there, and in how many sources. A theme
--- signals at a location in a quarter when it has at least signal_min_recent_records records
--- there and at least signal_rate_ratio times its average over the four quarters before.
+-- Locations by quarter: how many themes signal there, and in how many sources, by the same
+-- statistical signal as theme_signals applied to each calendar quarter (its three months
+-- against the baseline_months before it; int_signal_window_months).
+
 with
 
 theme_counts as (
 
     select * from {{ ref('theme_counts') }}
+
+),
+
+compared as (
+
+    select * from {{ ref('int_theme_windows_compared') }}
+
+),
+
+window_months as (
+
+    select distinct window_id, recent_start_month as quarter_start
+    from {{ ref('int_signal_window_months') }}
+    where window_kind = 'quarter'
 
 ),
 
@@ -15,10 +30,9 @@ quarterly as (
         location_id,
         min(location_name) as location_name,
         min(directorate) as directorate,
-        theme_id,
-        source,
         cast(date_trunc('quarter', month) as date) as quarter_start,
-        cast(sum(record_count) as bigint) as records
+        cast(sum(record_count) as bigint) as records,
+        count(distinct theme_id) as themes_with_records
     from theme_counts
     where location_id is not null
         and source in (
@@ -26,78 +40,46 @@ quarterly as (
             '{{ source_name }}'{{ ',' if not loop.last }}
             {%- endfor %}
         )
-    group by location_id, theme_id, source, date_trunc('quarter', month)
+    group by location_id, date_trunc('quarter', month)
 
 ),
 
-spine as (
-
-    -- Every location x theme x source x quarter from the first quarter in the data, so a
-    -- quarter with no records is a 0 in the trailing average, not a gap.
-    select
-        pairs.location_id,
-        pairs.location_name,
-        pairs.directorate,
-        pairs.theme_id,
-        pairs.source,
-        cast(quarters.quarter_start as date) as quarter_start
-    from (
-        select distinct location_id, location_name, directorate, theme_id, source
-        from quarterly
-    ) as pairs
-    cross join (
-        select unnest(generate_series(min(quarter_start), max(quarter_start), interval 3 month))
-            as quarter_start
-        from quarterly
-    ) as quarters
-
-),
-
-with_baseline as (
+quarter_signals as (
 
     select
-        spine.*,
-        coalesce(quarterly.records, 0) as records,
-        avg(coalesce(quarterly.records, 0)) over (
-            partition by spine.location_id, spine.theme_id, spine.source
-            order by spine.quarter_start
-            rows between 4 preceding and 1 preceding
-        ) as trailing_mean,
-        count(*) over (
-            partition by spine.location_id, spine.theme_id, spine.source
-            order by spine.quarter_start
-            rows between 4 preceding and 1 preceding
-        ) as trailing_quarters
-    from spine
-    left join quarterly
-        on spine.location_id = quarterly.location_id
-        and spine.theme_id = quarterly.theme_id
-        and spine.source = quarterly.source
-        and spine.quarter_start = quarterly.quarter_start
-
-),
-
-flagged as (
-
-    select
-        *,
-        trailing_quarters = 4
-            and records >= {{ var('signal_min_recent_records') }}
-            and records >= {{ var('signal_rate_ratio') }} * trailing_mean as is_signalling
-    from with_baseline
+        window_months.quarter_start,
+        compared.unit_id as location_id,
+        count(distinct compared.theme_id) filter (where compared.is_signalling)
+            as themes_signalling,
+        count(distinct compared.source) filter (where compared.is_signalling)
+            as sources_signalling,
+        string_agg(distinct compared.theme_id, ', ' order by compared.theme_id)
+            filter (where compared.is_signalling) as signalling_themes
+    from compared
+    inner join window_months
+        on compared.window_id = window_months.window_id
+    where compared.unit_level = 'location'
+    group by window_months.quarter_start, compared.unit_id
 
 )
 
+-- A quarter whose baseline reaches back before the data began has no test: its signal
+-- columns are null, not 0.
 select
-    location_id,
-    min(location_name) as location_name,
-    min(directorate) as directorate,
-    quarter_start,
-    cast(sum(records) as bigint) as records,
-    count(distinct theme_id) filter (where records > 0) as themes_with_records,
-    count(distinct theme_id) filter (where is_signalling) as themes_signalling,
-    count(distinct source) filter (where is_signalling) as sources_signalling,
-    string_agg(distinct theme_id, ', ' order by theme_id) filter (where is_signalling)
-        as signalling_themes
-from flagged
-group by location_id, quarter_start
+    quarterly.location_id,
+    quarterly.location_name,
+    quarterly.directorate,
+    quarterly.quarter_start,
+    quarterly.records,
+    quarterly.themes_with_records,
+    case when window_months.window_id is not null
+        then coalesce(quarter_signals.themes_signalling, 0) end as themes_signalling,
+    case when window_months.window_id is not null
+        then coalesce(quarter_signals.sources_signalling, 0) end as sources_signalling,
+    quarter_signals.signalling_themes
+from quarterly
+left join window_months
+    on quarterly.quarter_start = window_months.quarter_start
+left join quarter_signals
+    on quarterly.quarter_start = quarter_signals.quarter_start
+    and quarterly.location_id = quarter_signals.location_id

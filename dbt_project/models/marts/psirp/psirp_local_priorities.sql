@@ -1,6 +1,7 @@
--- The PSIRP "local focus" table: one row per theme signalling somewhere, where it is most
--- concentrated, the evidence per source, and the proposed learning response by the rules in
--- _psirp__docs.md (doc block learning_response_rules).
+-- The PSIRP "local focus" table: one row per theme signalling somewhere, at the unit where
+-- the evidence that several sources rose together is strongest, the evidence per source, and
+-- the proposed learning response by the rules in _psirp__docs.md (doc block
+-- learning_response_rules).
 {%- set recent_months = var('recent_months') | int %}
 
 with
@@ -25,16 +26,17 @@ signalling as (
 
 best_unit as (
 
-    -- Where the theme is most concentrated: the unit with most sources signalling; a ward
-    -- over its directorate when they tie (the ward is where to act), then the heavier score.
+    -- Where the theme is most concentrated: the unit where several sources rising together
+    -- is least likely to be chance, then the strongest single source; a ward over its
+    -- directorate when they tie (the ward is where to act), then the heavier score.
     select *
     from signalling
     qualify row_number() over (
         partition by theme_id
         order by
-            n_sources_signalling desc,
+            several_sources_p_value,
+            strongest_source_p_value,
             case unit_level when 'location' then 0 else 1 end,
-            n_sources_spc_concern desc,
             weighted_score desc,
             unit_id
     ) = 1
@@ -45,7 +47,8 @@ elsewhere as (
 
     select
         signalling.theme_id,
-        string_agg(signalling.unit_name, ', ' order by signalling.weighted_score desc)
+        string_agg(signalling.unit_name, ', '
+                   order by signalling.several_sources_p_value, signalling.unit_name)
             as also_signalling_in
     from signalling
     inner join best_unit
@@ -93,8 +96,8 @@ responses as (
 select
     rank() over (
         order by
-            n_sources_signalling desc,
-            n_sources_spc_concern desc,
+            several_sources_p_value,
+            strongest_source_p_value,
             weighted_score desc,
             total_recent_records desc
     ) as priority_rank,
@@ -107,25 +110,38 @@ select
     also_signalling_in,
     n_sources_signalling,
     sources_signalling,
+    several_sources_p_value,
+    several_sources_q_value,
+    strongest_source_p_value,
     {%- for source_name in signal_sources() %}
     {{ source_name }}_recent_count,
+    {{ source_name }}_expected_count,
     {{ source_name }}_baseline_monthly_mean,
     {{ source_name }}_rate_ratio,
+    {{ source_name }}_p_value,
+    {{ source_name }}_q_value,
     {{ source_name }}_is_signalling,
     {%- endfor %}
     n_sources_spc_concern,
     spc_concern_sources,
     total_recent_records,
+    total_expected_records,
     recent_low_or_no_harm_count,
     recent_moderate_count,
     recent_serious_or_worse_count,
     weighted_score,
     theme_name || ' at ' || unit_name || ': ' || n_sources_signalling || ' of 5 sources '
         || 'signalling (' || sources_signalling || '), ' || total_recent_records
-        || ' records in the last {{ recent_months }} months'
+        || ' records in the last {{ recent_months }} months where '
+        || format('{:.1f}', total_expected_records) || ' were expected'
         || case when recent_serious_or_worse_count > 0
             then ', ' || recent_serious_or_worse_count || ' of them serious or worse'
             else ', none serious or worse' end
+        || case when n_sources_signalling >= 2
+            then '; the chance of two or more sources rising this much together is '
+                || {{ one_in('several_sources_p_value') }}
+            else '; the chance of ' || sources_signalling || ' rising this much is '
+                || {{ one_in('strongest_source_p_value') }} end
         || case when n_sources_spc_concern > 0
             then '; SPC special-cause concern in ' || spc_concern_sources else '' end
         || case when has_audit_in_progress

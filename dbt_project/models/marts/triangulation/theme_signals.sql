@@ -1,8 +1,18 @@
+-- One row per theme x unit (location or directorate) with a record in the current window:
+-- per source the recent count, the expected count, the test's p- and q-value and whether it
+-- signals; how many sources signal together and how improbable that is; ranked.
+
 with
 
-theme_windows as (
+compared as (
 
     select * from {{ ref('int_theme_windows_compared') }}
+
+),
+
+combined as (
+
+    select * from {{ ref('int_theme_units_combined') }}
 
 ),
 
@@ -12,85 +22,126 @@ themes as (
 
 ),
 
+signal_windows as (
+
+    select * from {{ ref('int_signal_windows') }}
+
+),
+
+current_tests as (
+
+    select * from compared where window_id = 'current'
+
+),
+
 pivoted as (
 
     select
-        theme_id,
-        unit_level,
-        unit_id,
-        min(unit_name) as unit_name,
-        min(directorate) as directorate,
-        min(recent_start_month) as recent_start_month,
-        min(recent_end_month) as recent_end_month,
-        min(baseline_start_month) as baseline_start_month,
-        min(baseline_end_month) as baseline_end_month,
-        -- The input has exactly one row per source, so min() just picks that row's value.
-        -- Means and ratios are rounded to 3 decimals for reading, and so that a rerun on the
-        -- same data gives byte-identical marts whatever order DuckDB sums in.
+        current_tests.theme_id,
+        current_tests.unit_level,
+        current_tests.unit_id,
+        min(current_tests.unit_name) as unit_name,
+        min(current_tests.directorate) as directorate,
+        -- Exactly one row per source, so min() just picks that row's value. Expected counts,
+        -- means and ratios are rounded to 3 decimals and p/q-values to 4 significant figures
+        -- for reading, and so that a rerun on the same data gives byte-identical marts
+        -- whatever order DuckDB sums in.
         {%- for source_name in signal_sources() %}
-        min(recent_count) filter (where source = '{{ source_name }}')
+        min(current_tests.recent_count) filter (where current_tests.source = '{{ source_name }}')
             as {{ source_name }}_recent_count,
-        round(min(baseline_monthly_mean) filter (where source = '{{ source_name }}'), 3)
+        round(min(current_tests.expected_count)
+              filter (where current_tests.source = '{{ source_name }}'), 3)
+            as {{ source_name }}_expected_count,
+        round(min(current_tests.baseline_monthly_mean)
+              filter (where current_tests.source = '{{ source_name }}'), 3)
             as {{ source_name }}_baseline_monthly_mean,
-        round(min(rate_ratio) filter (where source = '{{ source_name }}'), 3)
+        round(min(current_tests.rate_ratio)
+              filter (where current_tests.source = '{{ source_name }}'), 3)
             as {{ source_name }}_rate_ratio,
-        bool_or(is_signalling) filter (where source = '{{ source_name }}')
-            as {{ source_name }}_is_signalling,
+        {{ significant('min(current_tests.p_value) filter (where current_tests.source = \'' ~ source_name ~ '\')') }}
+            as {{ source_name }}_p_value,
+        {{ significant('min(current_tests.q_value) filter (where current_tests.source = \'' ~ source_name ~ '\')') }}
+            as {{ source_name }}_q_value,
         {%- endfor %}
-        count(*) filter (where is_signalling) as n_sources_signalling,
-        string_agg(source, ', ' order by source) filter (where is_signalling)
-            as sources_signalling,
         -- Cast back to bigint: DuckDB widens sums to int128, which Parquet and many BI
         -- drivers cannot read.
-        cast(sum(recent_count) as bigint) as total_recent_records,
-        round(coalesce(sum(rate_ratio), 0), 3) as summed_rate_ratio
-    from theme_windows
-    group by theme_id, unit_level, unit_id
+        cast(sum(current_tests.recent_count) as bigint) as total_recent_records,
+        round(sum(coalesce(current_tests.expected_count, 0)), 3) as total_expected_records
+    from current_tests
+    group by current_tests.theme_id, current_tests.unit_level, current_tests.unit_id
+
+),
+
+with_evidence as (
+
+    select
+        pivoted.*,
+        coalesce(combined.n_sources_signalling, 0) as n_sources_signalling,
+        combined.sources_signalling,
+        {%- for source_name in signal_sources() %}
+        coalesce(list_contains(string_split(combined.sources_signalling, ', '),
+                               '{{ source_name }}'), false) as {{ source_name }}_is_signalling,
+        {%- endfor %}
+        {{ significant('coalesce(combined.several_sources_p_value, 1.0)') }}
+            as several_sources_p_value,
+        {{ significant('coalesce(combined.several_sources_q_value, 1.0)') }}
+            as several_sources_q_value,
+        {{ significant('coalesce(combined.strongest_source_p_value, 1.0)') }}
+            as strongest_source_p_value
+    from pivoted
+    left join combined
+        on pivoted.theme_id = combined.theme_id
+        and pivoted.unit_level = combined.unit_level
+        and pivoted.unit_id = combined.unit_id
 
 ),
 
 ranked as (
 
-    -- Ranked within each unit level: locations against locations, directorates against
-    -- directorates. Ties share a rank.
+    -- Ranked within each unit level, locations against locations and directorates against
+    -- directorates, by the evidence that several sources rose together, then by the
+    -- strongest single source, then recent records. Ties share a rank.
     select
         *,
         rank() over (
             partition by unit_level
-            order by n_sources_signalling desc, summed_rate_ratio desc, total_recent_records desc
+            order by several_sources_p_value, strongest_source_p_value,
+                total_recent_records desc
         ) as signal_rank
-    from pivoted
-
-),
-
-final as (
-
-    select
-        ranked.theme_id,
-        themes.theme_name,
-        ranked.unit_level,
-        ranked.unit_id,
-        ranked.unit_name,
-        ranked.directorate,
-        ranked.signal_rank,
-        ranked.n_sources_signalling,
-        ranked.sources_signalling,
-        ranked.total_recent_records,
-        ranked.summed_rate_ratio,
-        {%- for source_name in signal_sources() %}
-        ranked.{{ source_name }}_recent_count,
-        ranked.{{ source_name }}_baseline_monthly_mean,
-        ranked.{{ source_name }}_rate_ratio,
-        ranked.{{ source_name }}_is_signalling,
-        {%- endfor %}
-        ranked.recent_start_month,
-        ranked.recent_end_month,
-        ranked.baseline_start_month,
-        ranked.baseline_end_month
-    from ranked
-    left join themes
-        on ranked.theme_id = themes.theme_id
+    from with_evidence
 
 )
 
-select * from final
+select
+    ranked.theme_id,
+    themes.theme_name,
+    ranked.unit_level,
+    ranked.unit_id,
+    ranked.unit_name,
+    ranked.directorate,
+    ranked.signal_rank,
+    ranked.n_sources_signalling,
+    ranked.sources_signalling,
+    ranked.several_sources_p_value,
+    ranked.several_sources_q_value,
+    ranked.strongest_source_p_value,
+    ranked.total_recent_records,
+    ranked.total_expected_records,
+    {%- for source_name in signal_sources() %}
+    ranked.{{ source_name }}_recent_count,
+    ranked.{{ source_name }}_expected_count,
+    ranked.{{ source_name }}_baseline_monthly_mean,
+    ranked.{{ source_name }}_rate_ratio,
+    ranked.{{ source_name }}_p_value,
+    ranked.{{ source_name }}_q_value,
+    ranked.{{ source_name }}_is_signalling,
+    {%- endfor %}
+    signal_windows.recent_start_month,
+    signal_windows.recent_end_month,
+    signal_windows.baseline_start_month,
+    signal_windows.baseline_end_month
+from ranked
+left join themes
+    on ranked.theme_id = themes.theme_id
+cross join (select distinct recent_start_month, recent_end_month, baseline_start_month,
+            baseline_end_month from signal_windows) as signal_windows

@@ -1,6 +1,7 @@
--- Theme x organisational unit, ranked: how many sources signal, how strongly, and how
--- serious the recent records are. The scoring is documented in _triangulation__docs.md
--- (doc block triangulation_scoring); the records behind each row are in the case-level mart
+-- Theme x organisational unit, ranked by the statistical evidence that several sources rose
+-- together (theme_signals), with the SPC concern as a separate line of evidence and the
+-- severity of the recent records. Documented in _triangulation__docs.md (doc block
+-- triangulation_scoring); the records behind each row are in the case-level mart
 -- triangulation_evidence.
 with
 
@@ -79,8 +80,8 @@ select
     rank() over (
         partition by unit_level
         order by
-            n_sources_signalling desc,
-            n_sources_spc_concern desc,
+            several_sources_p_value,
+            strongest_source_p_value,
             weighted_score desc,
             total_recent_records desc
     ) as triangulation_rank,

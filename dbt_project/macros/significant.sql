@@ -1,0 +1,19 @@
+{#
+    A number rounded to `digits` significant figures: p- and q-values and expected counts
+    readable, and byte-identical between reruns on the same data whatever order DuckDB sums
+    in.
+#}
+{% macro significant(expression, digits=4) -%}
+    case when ({{ expression }}) > 0
+        then round(({{ expression }}),
+                   {{ digits - 1 }} - cast(floor(log10(({{ expression }}))) as integer))
+        else ({{ expression }}) end
+{%- endmacro %}
+
+{#
+    A probability in words a committee reads: "1 in 4,200", or "less than 1 in a million".
+#}
+{% macro one_in(expression) -%}
+    case when ({{ expression }}) < 1e-6 then 'less than 1 in a million'
+        else '1 in ' || format('{:,}', cast(round(1 / ({{ expression }})) as bigint)) end
+{%- endmacro %}

@@ -1,0 +1,77 @@
+-- One row per dated signal-source record x organisational unit it counts in: the trust,
+-- its directorate (when known) and its location (when resolved). Audits are coverage, not
+-- problems in care: they never count.
+
+with
+
+quality_records as (
+
+    select * from {{ ref('int_quality_records_unioned') }}
+
+),
+
+signal_windows as (
+
+    -- One row per signal source.
+    select * from {{ ref('int_signal_windows') }}
+
+),
+
+signal_records as (
+
+    -- Undated records have no month to count in.
+    select quality_records.*
+    from quality_records
+    inner join signal_windows
+        on quality_records.source = signal_windows.source
+    where quality_records.record_month is not null
+
+),
+
+unit_records as (
+
+    select
+        record_key,
+        record_id,
+        source,
+        record_month,
+        severity_score,
+        'trust' as unit_level,
+        'trust' as unit_id,
+        'Whole trust' as unit_name,
+        cast(null as varchar) as directorate
+    from signal_records
+
+    union all
+
+    select
+        record_key,
+        record_id,
+        source,
+        record_month,
+        severity_score,
+        'directorate' as unit_level,
+        directorate as unit_id,
+        directorate as unit_name,
+        directorate
+    from signal_records
+    where directorate is not null
+
+    union all
+
+    select
+        record_key,
+        record_id,
+        source,
+        record_month,
+        severity_score,
+        'location' as unit_level,
+        location_id as unit_id,
+        location_name as unit_name,
+        directorate
+    from signal_records
+    where location_id is not null
+
+)
+
+select * from unit_records
