@@ -53,5 +53,8 @@ bench: install  ## wall time and peak memory of the refresh at several sizes
 bench-detection: install  ## how well the signal ranks planted problems, beside the previous rule
 	$(BIN)/python -m pipelines.detection_bench --out bench_detection
 
+corpus-table: install  ## the bad-input corpus: each case's outcome and rows read/loaded/rejected
+	cd tests && ../$(VENV)/bin/python bad_input_corpus_table.py
+
 clean:
 	rm -rf data/warehouse data/marts/*.duckdb data/marts/parquet $(DAGSTER_HOME)/storage
