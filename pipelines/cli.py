@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
@@ -23,6 +23,12 @@ from rich.text import Text
 
 from pipelines.lib import settings
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
+from pipelines.lib.reporting_period import (
+    AsOfDateError,
+    as_of_date,
+    last_complete_month,
+    month_end,
+)
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console()
@@ -68,6 +74,17 @@ def _output_folder(out: Path, option: str) -> Path:
     return out
 
 
+def _current_end(scenario: Path | None) -> date | None:
+    """The end of the last complete month before the as-of date, unless the scenario file pins
+    its own end_date: a demo trust generated today is not already stale (the library default,
+    the shipped scenario's fixed date, keeps the tests reproducible)."""
+    import yaml
+
+    if scenario is not None and "end_date" in (yaml.safe_load(scenario.read_text()) or {}):
+        return None
+    return month_end(last_complete_month(as_of_date()))
+
+
 @app.command()
 def generate(
     out: Path = typer.Option(None, help="Folder for the exports (default: data/raw/)."),
@@ -78,7 +95,8 @@ def generate(
     years: int = typer.Option(None, min=1, help="Years of history (default: the scenario's, 2)."),
     end_date: datetime = typer.Option(None, formats=["%Y-%m-%d"],
                                       help="Last day the exports cover (default: the "
-                                           "scenario's)."),
+                                           "--scenario file's end_date, else the end of the "
+                                           "last complete month, so the exports are current)."),
 ) -> None:
     """Generate a fictional acute trust's exports of all six sources into data/raw/."""
     if not 0 < scale <= MAX_SCALE:
@@ -94,7 +112,7 @@ def generate(
     started = time.perf_counter()
     try:
         truth = generate_trust(out, seed=seed, scale=scale, scenario=scenario, years=years,
-                               end_date=end_date.date() if end_date else None)
+                               end_date=end_date.date() if end_date else _current_end(scenario))
     except (ScenarioError, ValueError, OSError) as error:
         raise fail(f"generate: {error}", USAGE) from None
     console.print(f"Demo trust written to [bold]{out}[/] in {time.perf_counter() - started:.1f} s; "
@@ -229,12 +247,7 @@ def status() -> None:
     import duckdb
 
     from pipelines.lib.marts_reader import MartsNotPublished, open_marts
-    from pipelines.lib.reporting_period import (
-        AsOfDateError,
-        as_of_date,
-        last_complete_month,
-        reporting_period,
-    )
+    from pipelines.lib.reporting_period import reporting_period
     from pipelines.lib.run_history import RunHistoryError, last_refresh
 
     try:
@@ -397,7 +410,6 @@ def export(
     from pipelines.lib.board_export import NothingToExport, board_export
     from pipelines.lib.exports import export_psirp
     from pipelines.lib.marts_reader import MartsNotPublished, published_file
-    from pipelines.lib.reporting_period import AsOfDateError
 
     if fmt not in ("csv", "md"):
         raise fail(f"--format {fmt}: must be csv or md", USAGE)
@@ -434,7 +446,6 @@ def report(
     import duckdb
 
     from pipelines.lib.marts_reader import MartsNotPublished, published_file
-    from pipelines.lib.reporting_period import AsOfDateError
     from pipelines.report import build_pack
 
     if not published_file().is_file():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import shutil
 
@@ -139,6 +140,24 @@ def test_generate_rejects_bad_arguments_with_exit_2_and_writes_nothing(args, mes
     assert result.exit_code == 2, result.output
     assert message in one_clear_line(result)
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("as_of", "scenario", "end"), [
+    ("2027-03-15", None, "2027-02-28"),  # a demo trust made today is current, not stale
+    ("2027-03-31", None, "2027-03-31"),
+    ("2027-03-15", "end_date: 2025-06-30\n", "2025-06-30"),  # a scenario's own date stands
+])
+def test_generate_ends_the_exports_at_the_last_complete_month(as_of, scenario, end, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setenv("TRIANGULATE_AS_OF_DATE", as_of)
+    args = ["generate", "--out", str(tmp_path / "raw"), "--scale", "0.01"]
+    if scenario:
+        (tmp_path / "scenario.yml").write_text(scenario)
+        args += ["--scenario", str(tmp_path / "scenario.yml")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    truth = json.loads((tmp_path / "raw" / "scenario_truth.json").read_text())
+    assert truth["generator"]["end_date"] == end
 
 
 def test_generate_and_export_refuse_an_output_folder_that_is_a_file(refreshed, tmp_path):
