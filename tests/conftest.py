@@ -12,6 +12,8 @@ import pytest
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
 from pipelines.refresh import DAGSTER_HOME
 
+# Where `make test` leaves what it measured (pack renders, the bad-input refresh's memory).
+ARTIFACTS = Path(__file__).parent / "artifacts"
 DEMO_SEED = 7
 DEMO_SCALE = 0.05
 

@@ -9,17 +9,16 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import ARTIFACTS
 
 from pipelines.report import PACK_FILE, WIDE_PACK_FILE, build_pack, default_pack_path
 from pipelines.report.charts import MDC_COLOURS, int_ticks, signal_strip, spc_chart
 from pipelines.report.html import table
 from pipelines.spc import xmr
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 SVG = "{http://www.w3.org/2000/svg}"
 SECTIONS = ["Summary for the committee", "Patient safety incident response plan: draft",
             "Top 5 priorities over time", "Where themes signal in several sources",
