@@ -17,6 +17,7 @@ from conftest import ARTIFACTS
 from pipelines.report import PACK_FILE, WIDE_PACK_FILE, build_pack, default_pack_path
 from pipelines.report.charts import MDC_COLOURS, int_ticks, signal_strip, spc_chart
 from pipelines.report.html import table
+from pipelines.report.labels import fields_in_words
 from pipelines.spc import xmr
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -80,6 +81,15 @@ def test_signal_only_chart_shows_no_counts_and_no_shape_to_read_them_from():
     dots = [e.get("transform") for g in marks for e in g if e.get("transform")]
     assert len(dots) == len(values)
     assert len({t.split(",")[1] for t in dots}) == 1  # every dot on one line: no shape
+
+
+def test_fields_a_requirement_lacks_are_named_in_words():
+    gaps = ("incidents.meets_mnsi_criteria is blank in every record; or "
+            "sjr.has_learning_disability is not in the export")
+    assert fields_in_words(gaps) == (
+        "Incidents' MNSI criteria flag is blank in every record; or Structured judgement "
+        "reviews' learning disability flag is not in the export")
+    assert not RAW_CODE.findall(fields_in_words(gaps))
 
 
 @pytest.mark.parametrize(("top", "ticks"), [

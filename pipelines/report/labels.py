@@ -66,6 +66,19 @@ UNIT_LEVELS = {"location": "ward or department", "directorate": "directorate",
 
 COMPLAINT_TYPES = {"formal": "Formal", "pals": "PALS", "reopened": "Re-opened"}
 
+# The canonical fields the national requirements are judged on (int_psirp_requirement_inputs).
+FIELDS = {
+    "is_never_event": "Never Event flag",
+    "avoidability": "avoidability judgement",
+    "is_mental_health_act": "Mental Health Act flag",
+    "is_mental_capacity_act": "Mental Capacity Act flag",
+    "physical_harm": "harm grade",
+    "meets_mnsi_criteria": "MNSI criteria flag",
+    "patient_age_band": "patient age band",
+    "has_learning_disability": "learning disability flag",
+    "is_safeguarding": "safeguarding flag",
+}
+
 
 def words(code: str | None, table: dict[str, str] | None = None) -> str:
     """The words for `code` in `table`, else the code made readable."""
@@ -75,6 +88,14 @@ def words(code: str | None, table: dict[str, str] | None = None) -> str:
         return table[code]
     text = str(code).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def fields_in_words(text: str | None) -> str:
+    """"incidents.meets_mnsi_criteria is blank ..." -> "Incidents' MNSI criteria flag is blank
+    ...": the marts name a source's field as `source.field` for analysts."""
+    def field(match: re.Match) -> str:
+        return f"{source(match[1])}' {FIELDS.get(match[2], match[2].replace('_', ' '))}"
+    return re.sub(rf"\b({'|'.join(SOURCES)})\.(\w+)\b", field, text or "")
 
 
 def source(code: str, short: bool = False) -> str:

@@ -57,7 +57,7 @@ def warnings(m: Marts) -> list[str]:
                         "and measurability <> 'measurable' order by requirement_name",
                         [m.period.quarter_start]):
             out.append(f"{escape(r['requirement_name'])}: cannot be fully measured this "
-                       f"quarter ({escape(r['measurability_gaps'])}).")
+                       f"quarter ({escape(labels.fields_in_words(r['measurability_gaps']))}).")
     for mart in ("coding_quality", "field_coverage"):
         if not m.has(mart):
             out.append(f"{code(mart)} is not published in this refresh.")

@@ -165,8 +165,8 @@ def _measured(rows: list[dict]) -> list[dict]:
         if r.pop("measurable"):
             r["measured"] = "yes"
         else:
-            r["measured"] = ("not measurable: " if r["not_measurable"] else "partly: ") + (
-                r["gaps"] or "")
+            r["measured"] = ("not measurable: " if r["not_measurable"] else "partly: ") + \
+                labels.fields_in_words(r["gaps"])
             if not r["events"]:
                 r.update(done=None, outstanding=None, not_recorded=None, events=None)
         del r["not_measurable"], r["gaps"]
