@@ -14,7 +14,7 @@ import pytest
 from pipelines.lib.canonical import ENTITIES, TEXT
 from pipelines.lib.identifiers import find_identifiers
 from pipelines.lib.mapping import parse_mapping
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 from pipelines.refresh import run_refresh
 
 DATA_ROW_OFFSET = 1  # the truth counts data rows from 1; the loader reports spreadsheet rows
@@ -179,7 +179,7 @@ def test_a_file_missing_a_mapped_column_fails_in_one_line_and_keeps_the_marts(re
     broken_copy = refreshed_copy
     published_before = broken_copy.published.read_bytes()
     victim = sorted((broken_copy.raw / "fft").glob("*.csv"))[-1]
-    columns = parse_mapping(PROJECT_ROOT / "mappings" / "fft.yml").columns
+    columns = parse_mapping(DEMO_PROFILE_DIR / "mappings" / "fft.yml").columns
     frame = pl.read_csv(victim, infer_schema=False).drop(columns["response_id"])
     frame.with_columns(pl.lit("Mrs Jane Smithson was rude").alias(columns["comment_improve"])) \
         .write_csv(victim)

@@ -275,15 +275,16 @@ def _derived(path: Path, spec: dict, known: set[str]) -> dict[str, Derived]:
             raise _fail(path, f"derived.{name} must give if_list (a column holding a list), "
                               "contains (a value of that list), then (a column) or then_value "
                               "(a constant), and optionally else (a constant)")
-
-        def text(key):
-            value = rule.get(key)
-            return None if value in (None, "") else (
-                _YAML_BOOLEAN_KEYS[value][0] if isinstance(value, bool) else str(value))
-
-        rules[str(name)] = Derived(str(rule["if_list"]), str(text("contains")), text("then"),
-                                   text("then_value"), text("else"))
+        rules[str(name)] = Derived(str(rule["if_list"]), str(_text(rule, "contains")),
+                                   _text(rule, "then"), _text(rule, "then_value"),
+                                   _text(rule, "else"))
     return rules
+
+
+def _text(rule: dict, key: str) -> str | None:
+    value = rule.get(key)
+    return None if value in (None, "") else (
+        _YAML_BOOLEAN_KEYS[value][0] if isinstance(value, bool) else str(value))
 
 
 def _plausible_dates(path: Path, entity: Entity, spec: dict) -> dict[str, tuple[str, str]]:

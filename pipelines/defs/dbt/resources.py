@@ -4,6 +4,8 @@ The manifest is built by `triangulate setup` / the tests' session fixture (`dbt 
 load under `dagster dev`; never at import time elsewhere.
 """
 
+import json
+import os
 import sys
 from functools import cached_property
 from importlib.metadata import version
@@ -12,6 +14,8 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
+from pipelines.lib import settings
+from pipelines.lib.profile import load_profile
 from pipelines.lib.settings import DBT_PROJECT_DIR
 
 
@@ -37,3 +41,13 @@ dbt_project.prepare_if_dev()
 dbt_resource = InstalledDbtCliResource(
     project_dir=dbt_project,
     dbt_executable=str(Path(sys.executable).with_name("triangulate-dbt")))
+
+
+def dbt_profile_args() -> list[str]:
+    """The active trust profile as dbt reads it: its folder in TRIANGULATE_PROFILE (made
+    absolute: dbt runs from dbt_project/, so a relative path would point elsewhere; dbt
+    inherits this process's environment), its `vars:` as `--vars` (none: dbt's defaults,
+    which also keeps dbt's partial parse valid)."""
+    os.environ["TRIANGULATE_PROFILE"] = str(settings.profile_dir())
+    dbt_vars = load_profile().dbt_vars
+    return ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
