@@ -173,6 +173,8 @@ def _delimiter(path: Path, mapping: Mapping, text: str) -> str:
     (comma on a tie): Excel writes semicolons in locales with a decimal comma."""
     header = _header_line(text)
     wanted = {header_key(column) for _, column in mapping.read_columns()}
+    if not wanted and mapping.delimiter is None:  # inspecting an unmapped export
+        return max(_CANDIDATE_DELIMITERS, key=lambda d: len(_split(header, d)))
     found = {d: len(wanted & {header_key(h) for h in _split(header, d)})
              for d in _CANDIDATE_DELIMITERS}
     best = max(_CANDIDATE_DELIMITERS, key=lambda d: found[d])
