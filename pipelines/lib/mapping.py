@@ -35,7 +35,7 @@ _KEYS = {
     "source", "entity", "files", "encoding", "delimiter", "sheet", "date_format",
     "timestamp_format", "two_digit_year_pivot", "plausible_dates", "list_separator", "nulls",
     "columns", "optional_columns", "values", "true_values", "false_values", "constants",
-    "derived",
+    "derived", "template",
 }
 _DERIVED_KEYS = {"if_list", "contains", "then", "then_value", "else"}
 # YAML reads Yes/No/On/Off as booleans: a values key written that way means all its spellings.
@@ -79,6 +79,8 @@ class Mapping:
     files: tuple[str, ...]
     columns: dict[str, str]
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    # A shipped template (mappings/templates/): copied into a profile, never read as active.
+    template: bool = False
     # List fields gathered from several columns (Subject 1, Subject 2 ...).
     column_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
@@ -246,6 +248,7 @@ def parse_mapping(path: Path) -> Mapping:
         files=tuple(files),
         columns=columns,
         values=values,
+        template=bool(spec.get("template", False)),
         column_lists=column_lists,
         constants=constants,
         derived=derived,
@@ -310,7 +313,14 @@ def load_mappings(directory: Path) -> list[Mapping]:
     paths = sorted(directory.glob("*.yml")) + sorted(directory.glob("*.yaml"))
     if not paths:
         raise MappingError(f"no mapping files (*.yml) in {directory}")
-    return [parse_mapping(path) for path in paths]
+    mappings = [parse_mapping(path) for path in paths]
+    for mapping in mappings:
+        if mapping.template:
+            raise _fail(mapping.path, "is a template (`template: true`): a template only shows "
+                                      "a layout; copy it into your profile's mappings/, point "
+                                      "`files` at your exports and delete the `template` line "
+                                      "(or run `triangulate onboard`)")
+    return mappings
 
 
 def files_for_source(raw_dir: Path, mappings: list[Mapping],
