@@ -71,6 +71,7 @@ class ReadFile:
     malformed: pl.DataFrame  # _source_row, reason, record (the row as read, JSON)
     encoding: str
     sha256: str
+    delimiter: str | None = None  # None for a workbook
 
     @property
     def rows_read(self) -> int:
@@ -286,7 +287,7 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
             for name, values in zip(header, columns, strict=True)}})
     return ReadFile(frame, pl.DataFrame(malformed, orient="row", schema={
         ROW: pl.UInt32, "reason": pl.String, "record": pl.String}),
-        encoding, digest)
+        encoding, digest, delimiter)
 
 
 def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,

@@ -1,0 +1,167 @@
+"""`triangulate onboard`: a draft trust profile from a folder of exports.
+
+Every export is inspected with the loader's reading code; files of one layout in one folder
+share one draft mapping, proposed from the nearest shipped template; the profile's
+`profile.yml`, `mappings/` and `reference/` are written with every guess marked `REVIEW`,
+then `triangulate check` runs on it and writes the review sheets. Nothing in the product's
+folders is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipelines.lib.canonical import SOURCES
+from pipelines.lib.errors import UserFacingError
+from pipelines.lib.mapping import header_key
+from pipelines.lib.profile import DEFAULT_STALE_AFTER_DAYS, PROFILE_FILE
+from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER
+from pipelines.onboard.inspect import inspect_file
+from pipelines.onboard.propose import Proposal, propose, templates
+from pipelines.onboard.review import CheckResult, check, location_key, spelling_score
+
+SAME_PLACE_SCORE = 0.85  # spellings this alike are proposed as one location
+
+
+class OnboardError(UserFacingError):
+    """A folder or profile onboard cannot work with."""
+
+
+@dataclass
+class Onboarded:
+    profile: Path
+    proposals: list[Proposal] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    locations_proposed: int = 0
+    check: CheckResult | None = None
+
+    @property
+    def undecided(self) -> list[str]:
+        return self.unreadable + [u for p in self.proposals for u in p.undecided]
+
+
+def onboard(exports: Path, profile: Path, locations: Path | None = None) -> Onboarded:
+    if not exports.is_dir():
+        raise OnboardError(f"{exports} is not a folder of exports")
+    if (profile / "mappings").exists() and any((profile / "mappings").iterdir()):
+        raise OnboardError(f"{profile} already holds mappings: onboard writes a new draft "
+                           "profile; choose an empty folder (or run `triangulate check` on it)")
+    done = Onboarded(profile)
+    groups: dict[tuple, list[Path]] = defaultdict(list)
+    layouts = {}
+    for path in sorted(p for p in exports.rglob("*") if p.is_file()
+                       and not p.name.startswith(".") and p.suffix.lower() != ".md"):
+        try:
+            for layout in inspect_file(path):
+                key = (path.parent, layout.sheet, tuple(header_key(c.name) for c in layout.columns))
+                groups[key].append(path)
+                layouts.setdefault(key, layout)
+        except UserFacingError as error:
+            done.unreadable.append(str(error))
+    candidates = templates()
+    for key, files in groups.items():
+        folder = files[0].relative_to(exports).parts[0] if files[0].parent != exports else None
+        hint = folder if folder in SOURCES else None
+        done.proposals.append(propose(files, layouts[key], hint, candidates, exports))
+    _write_profile(done, exports)
+    if locations is not None:
+        shutil.copy(locations, profile / REFERENCE_FOLDER / "locations.csv")
+    done.check = check(profile, exports)
+    if locations is None:
+        done.locations_proposed = _propose_locations(profile)
+        done.check = check(profile, exports)
+    return done
+
+
+def _write_profile(done: Onboarded, exports: Path) -> None:
+    profile = done.profile
+    (profile / "mappings").mkdir(parents=True, exist_ok=True)
+    (profile / REFERENCE_FOLDER).mkdir(parents=True, exist_ok=True)
+    names: Counter = Counter()
+    for proposal in done.proposals:
+        if proposal.template is None:
+            continue
+        stem = proposal.template.path.stem
+        names[stem] += 1
+        name = stem if names[stem] == 1 else f"{stem}_{names[stem]}"
+        (profile / "mappings" / f"{name}.yml").write_text(_mapping_text(proposal),
+                                                          encoding="utf-8")
+    sent = {p.source for p in done.proposals if p.source}
+    lines = ["# Trust profile drafted by `triangulate onboard`. Sources marked REVIEW were not",
+             "# found among the exports: say `expected: false` if the trust does not send them.",
+             "sources:"]
+    for source, days in DEFAULT_STALE_AFTER_DAYS.items():
+        mark = "" if source in sent else "  # REVIEW: no export of this source was found"
+        lines.append(f"  {source}: {{expected: {str(source in sent).lower()}, "
+                     f"stale_after_days: {days}}}{mark}")
+    lines += ["# Product settings this trust changes (dbt_project/dbt_project.yml vars), e.g.",
+              "# vars:", "#   recent_months: 6",
+              "#   triangulation_source_weights: {incidents: 1, complaints: 2, fft: 0.25,",
+              "#                                  inquests: 3, sjr: 3}"]
+    (profile / PROFILE_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for table, layer in LAYERS.items():
+        path = profile / REFERENCE_FOLDER / f"{table}.csv"
+        if not path.exists():
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerow(layer.columns)
+
+
+def _mapping_text(proposal: Proposal) -> str:
+    """The draft mapping as YAML, each guessed line marked `# REVIEW: why`."""
+    spec = dict(proposal.spec)
+    header = [f"# DRAFT written by `triangulate onboard` from the template "
+              f"{proposal.template.path.name}",
+              f"# for {len(proposal.files)} file(s) like {proposal.files[0].name}. Check every "
+              "line marked REVIEW, then remove the mark."]
+    if proposal.unmapped_values:
+        header.append("# REVIEW: values with no entry under `values:` (listed by `triangulate "
+                      "check` in review/values.csv): " + ", ".join(
+                          f"{k} {n}" for k, n in proposal.unmapped_values.items()))
+    for note in ("(unread columns)",):
+        if note in proposal.guesses:
+            header.append(f"# {proposal.guesses[note]}")
+    columns = spec.pop("columns")
+    body = yaml.safe_dump({k: v for k, v in spec.items() if k not in ("values", "derived")},
+                          sort_keys=False, allow_unicode=True, width=96).splitlines()
+    for key, why in proposal.guesses.items():
+        body = [f"{line}  # REVIEW: {why}" if line.startswith(f"{key}:") else line
+                for line in body]
+    body.append("columns:")
+    for name, column in columns.items():
+        value = yaml.safe_dump({name: column}, default_flow_style=True, allow_unicode=True,
+                               width=1000).strip()[1:-1]
+        mark = f"  # REVIEW: {proposal.guesses[name]}" if name in proposal.guesses else ""
+        body.append(f"  {value}{mark}")
+    rest = {k: spec[k] for k in ("derived", "values") if spec.get(k)}
+    if rest:
+        body += yaml.safe_dump(rest, sort_keys=False, allow_unicode=True,
+                               width=96).splitlines()
+    return "\n".join(header + body) + "\n"
+
+
+def _propose_locations(profile: Path) -> int:
+    """Without the trust's list of places: one draft location per group of spellings that
+    look alike (the most exported spelling names it), the others left in the review sheet
+    as suggested aliases."""
+    sheet = profile / "review" / "locations.csv"
+    with sheet.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    places: list[tuple[str, str, str]] = []  # (location_id, name, site)
+    for row in sorted(rows, key=lambda r: -int(r["records"])):
+        spelling = row["location_as_exported"]
+        if any(location_key(spelling) == location_key(name)
+               or spelling_score(spelling, name) >= SAME_PLACE_SCORE for _, name, _ in places):
+            continue
+        places.append((f"LOC-{len(places) + 1:03d}", spelling, row["site_as_exported"]))
+    path = profile / REFERENCE_FOLDER / "locations.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LAYERS["locations"].columns)
+        writer.writerows([i, name, site, "", "", ""] for i, name, site in places)
+    return len(places)
