@@ -330,22 +330,36 @@ def files_for_source(raw_dir: Path, mappings: list[Mapping],
     A file may be read by several mappings only for different entities (three sheets of one
     audit workbook); a file no mapping reads is an error rather than silently ignored.
     """
+    pairs, problems = pair_files(raw_dir, mappings, source)
+    if problems:
+        raise problems[0]
+    return pairs
+
+
+def pair_files(raw_dir: Path, mappings: list[Mapping], source: str
+               ) -> tuple[list[tuple[Path, Mapping]], list[MappingError]]:
+    """files_for_source's pairs, and every file it would refuse (`triangulate check` lists
+    them all)."""
     source_mappings = [m for m in mappings if m.source == source]
     folder = raw_dir / source
     pairs: list[tuple[Path, Mapping]] = []
+    problems: list[MappingError] = []
     if not folder.is_dir():
-        return pairs
+        return pairs, problems
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
         relative = path.relative_to(raw_dir).as_posix()
         matched = [m for m in source_mappings if m.matches(relative)]
         if not matched:
-            raise MappingError(
+            problems.append(MappingError(
                 f"file {path}: no mapping in the mappings folder reads it (source {source}); "
-                "add its name to a mapping's `files` or move it out of data/raw/")
+                "add its name to a mapping's `files` or move it out of data/raw/"))
+            continue
         entities = [m.entity.name for m in matched]
         if len(set(entities)) != len(entities):
             names = [m.name for m in matched]
-            raise MappingError(f"file {path}: matched by several mappings {names} "
-                               "for the same entity; make their `files` globs distinct")
+            problems.append(MappingError(f"file {path}: matched by several mappings {names} "
+                                         "for the same entity; make their `files` globs "
+                                         "distinct"))
+            continue
         pairs.extend((path, m) for m in matched)
-    return pairs
+    return pairs, problems

@@ -29,7 +29,7 @@ import polars as pl
 from pipelines.lib.canonical import ENUM, SOURCES
 from pipelines.lib.errors import UserFacingError
 from pipelines.lib.loading import coerce, read_export
-from pipelines.lib.mapping import Mapping, MappingError, files_for_source, parse_mapping
+from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER, layered, read_rows, shipped_rows
 
 REVIEW_FOLDER = "review"
@@ -109,11 +109,8 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
     seen = Seen()
     mappings = _mappings(profile / "mappings", result)
     for source in SOURCES:
-        try:
-            pairs = files_for_source(raw, mappings, source)
-        except MappingError as error:
-            result.problems.append(str(error))
-            continue
+        pairs, problems = pair_files(raw, mappings, source)
+        result.problems += [str(problem) for problem in problems]
         for path, mapping in pairs:
             try:
                 read = read_export(path, mapping)
