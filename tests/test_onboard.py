@@ -196,3 +196,31 @@ def test_profile_vars_reach_dbt_and_bad_ones_are_refused(tmp_path, monkeypatch):
     (tmp_path / "profile.yml").write_text("vars:\n  triangulation_source_weights: {claims: 1}\n")
     with pytest.raises(ProfileError, match="takes keys"):
         load_profile(tmp_path)
+
+
+@pytest.mark.slow
+def test_second_trust_refreshes_with_nothing_left_to_map(tmp_path, monkeypatch):
+    """The full refresh of the onboarded, accepted second trust: every location resolves
+    (site-qualified "Outpatients" included), no code that matters is unmapped."""
+    from conftest import make_workspace
+
+    from pipelines.refresh import run_refresh
+
+    second_trust.write_exports(tmp_path / "exports")
+    second_trust.write_locations(tmp_path / "locations.csv")
+    onboard(tmp_path / "exports", tmp_path / "profile", tmp_path / "locations.csv")
+    _accept_all(tmp_path / "profile")
+    accept(tmp_path / "profile")
+    workspace = make_workspace(tmp_path / "run")
+    for name, value in {**workspace.env(), "TRIANGULATE_RAW_DIR": str(tmp_path / "exports"),
+                        "TRIANGULATE_PROFILE": str(tmp_path / "profile"),
+                        "TRIANGULATE_AS_OF_DATE": "2026-10-05"}.items():
+        monkeypatch.setenv(name, value)
+    outcome = run_refresh()
+    assert outcome.success, "\n".join(outcome.failures)
+    assert workspace.query("select count(*) from unresolved_locations") == [(0,)]
+    assert workspace.query("select count(*) from unmapped_codes") == [(0,)]
+    outpatients = workspace.query(
+        "select location_id, count(*) from theme_counts where location_id in "
+        "('RH-OPD', 'HC-OPD') group by 1 order by 1")
+    assert [row[0] for row in outpatients] == ["HC-OPD", "RH-OPD"]
