@@ -68,7 +68,15 @@ def onboard(exports: Path, profile: Path, locations: Path | None = None) -> Onbo
     for key, files in groups.items():
         folder = files[0].relative_to(exports).parts[0] if files[0].parent != exports else None
         hint = folder if folder in SOURCES else None
-        done.proposals.append(propose(files, layouts[key], hint, candidates, exports))
+        proposal = propose(files, layouts[key], hint, candidates, exports)
+        if proposal.source and folder != proposal.source:
+            # The refresh reads <raw>/<source>/ only: the draft reads the file there.
+            proposal.spec["files"] = [f"{proposal.source}/{Path(proposal.spec['files'][0]).name}"]
+            proposal.undecided.append(
+                f"{files[0].relative_to(exports)}: looks like {proposal.source} (template "
+                f"{proposal.template.path.name}); move it into {proposal.source}/ of the "
+                "exports folder, where the refresh reads that source")
+        done.proposals.append(proposal)
     _write_profile(done, exports)
     if locations is not None:
         shutil.copy(locations, profile / REFERENCE_FOLDER / "locations.csv")
@@ -148,20 +156,33 @@ def _mapping_text(proposal: Proposal) -> str:
 def _propose_locations(profile: Path) -> int:
     """Without the trust's list of places: one draft location per group of spellings that
     look alike (the most exported spelling names it), the others left in the review sheet
-    as suggested aliases."""
+    as suggested aliases. A spelling exported at several sites ("Outpatients") is a place
+    per site, named with its site and resolved by site-qualified aliases."""
     sheet = profile / "review" / "locations.csv"
     with sheet.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+        rows = sorted(csv.DictReader(handle), key=lambda r: -int(r["records"]))
+    sites = defaultdict(set)
+    for row in rows:
+        sites[location_key(row["location_as_exported"])].add(row["site_as_exported"])
     places: list[tuple[str, str, str]] = []  # (location_id, name, site)
-    for row in sorted(rows, key=lambda r: -int(r["records"])):
-        spelling = row["location_as_exported"]
-        if any(location_key(spelling) == location_key(name)
-               or spelling_score(spelling, name) >= SAME_PLACE_SCORE for _, name, _ in places):
-            continue
-        places.append((f"LOC-{len(places) + 1:03d}", spelling, row["site_as_exported"]))
-    path = profile / REFERENCE_FOLDER / "locations.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    aliases: list[tuple[str, str, str]] = []  # (alias, location_id, site)
+    for row in rows:
+        spelling, site = row["location_as_exported"], row["site_as_exported"]
+        if len(sites[location_key(spelling)]) > 1:
+            location_id = f"LOC-{len(places) + 1:03d}"
+            places.append((location_id, f"{spelling} ({site})", site))
+            aliases.append((spelling, location_id, site))
+        elif not any(location_key(spelling) == location_key(name)
+                     or spelling_score(spelling, name) >= SAME_PLACE_SCORE
+                     for _, name, _ in places):
+            places.append((f"LOC-{len(places) + 1:03d}", spelling, site))
+    reference = profile / REFERENCE_FOLDER
+    with (reference / "locations.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(LAYERS["locations"].columns)
         writer.writerows([i, name, site, "", "", ""] for i, name, site in places)
+    with (reference / "location_aliases.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LAYERS["location_aliases"].columns)
+        writer.writerows(aliases)
     return len(places)
