@@ -224,3 +224,33 @@ def test_second_trust_refreshes_with_nothing_left_to_map(tmp_path, monkeypatch):
         "select location_id, count(*) from theme_counts where location_id in "
         "('RH-OPD', 'HC-OPD') group by 1 order by 1")
     assert [row[0] for row in outpatients] == ["HC-OPD", "RH-OPD"]
+
+
+def test_onboard_finds_a_header_under_title_rows_and_guesses_renamed_columns(tmp_path):
+    """A Radar export saved as a report (two title rows) with three columns renamed: the
+    header row is found, the renamed columns are matched by content and name and marked for
+    review; without a list of places, "Outpatients" at two sites becomes two places."""
+    second_trust.write_exports(tmp_path / "all")
+    source = tmp_path / "all" / "incidents" / "radar_export_2026-07.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    lines[0] = ("Incident Ref,Occurred On,Site,Ward Area,Incident Category,Actual Impact,"
+                "Summary,Last Modified")
+    (tmp_path / "exports" / "incidents").mkdir(parents=True)
+    (tmp_path / "exports" / "incidents" / "radar_july.csv").write_text(
+        "Incidents by area\nRun on 01/10/2026\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    [proposal] = done.proposals
+    assert proposal.spec["header_row"] == 3
+    assert {k: proposal.spec["columns"][k] for k in ("incident_id", "occurred_date",
+                                                     "location")} == {
+        "incident_id": "Incident Ref", "occurred_date": "Occurred On", "location": "Ward Area"}
+    assert set(proposal.guesses) >= {"incident_id", "occurred_date", "location", "header_row"}
+    text = (tmp_path / "profile" / "mappings" / "incidents_radar.yml").read_text()
+    assert "  location: Ward Area  # REVIEW: guessed:" in text
+    places = layered("locations", tmp_path / "profile")
+    assert sorted(p["location_name"] for p in places if "Outpatients" in p["location_name"]) \
+        == ["Outpatients (Hillside)", "Outpatients (Riverside)"]
+    assert (done.check.problems, done.check.unresolved_locations) == ([], 0)
+    [load] = load_source(tmp_path / "exports", load_mappings(tmp_path / "profile" / "mappings"),
+                         "incidents")
+    assert (load.rows_read, load.rejected.height) == (60, 0)

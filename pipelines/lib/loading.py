@@ -161,8 +161,11 @@ def _excel_separator_line(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _header_line(text: str) -> str:
-    return next((line for line in text.splitlines() if line.strip()), "")
+def _header_line(text: str, header_row: int | None) -> str:
+    lines = text.splitlines()
+    if header_row:
+        return lines[header_row - 1] if len(lines) >= header_row else ""
+    return next((line for line in lines if line.strip()), "")
 
 
 def _split(line: str, delimiter: str) -> list[str]:
@@ -172,7 +175,7 @@ def _split(line: str, delimiter: str) -> list[str]:
 def _delimiter(path: Path, mapping: Mapping, text: str) -> str:
     """The mapping's delimiter, or the one whose header row holds the most mapped columns
     (comma on a tie): Excel writes semicolons in locales with a decimal comma."""
-    header = _header_line(text)
+    header = _header_line(text, mapping.header_row)
     wanted = {header_key(column) for _, column in mapping.read_columns()}
     if not wanted and mapping.delimiter is None:  # inspecting an unmapped export
         return max(_CANDIDATE_DELIMITERS, key=lambda d: len(_split(header, d)))
@@ -259,6 +262,8 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
     for row, cells, problem, raw in rows:
         if cells is not None and not any(cell.strip() for cell in cells):
             continue
+        if mapping.header_row and row < mapping.header_row:
+            continue  # title rows above the header
         if header is None:
             if cells is None:
                 raise BatchError(path, mapping, "the header row cannot be split into columns "

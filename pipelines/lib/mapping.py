@@ -35,7 +35,7 @@ _KEYS = {
     "source", "entity", "files", "encoding", "delimiter", "sheet", "date_format",
     "timestamp_format", "two_digit_year_pivot", "plausible_dates", "list_separator", "nulls",
     "columns", "optional_columns", "values", "true_values", "false_values", "constants",
-    "derived", "template",
+    "derived", "template", "header_row",
 }
 _DERIVED_KEYS = {"if_list", "contains", "then", "then_value", "else"}
 # YAML reads Yes/No/On/Off as booleans: a values key written that way means all its spellings.
@@ -91,6 +91,8 @@ class Mapping:
     encoding: str = "auto"
     delimiter: str | None = None  # None: detected from the header row
     sheet: str | None = None
+    # Spreadsheet row of the header when title rows sit above it (a listing report's name).
+    header_row: int | None = None
     date_format: str = "%d/%m/%Y"
     timestamp_format: str = "%d/%m/%Y %H:%M"
     # Two-digit years (25) become 20yy below the pivot and 19yy from it; None rejects them.
@@ -229,6 +231,11 @@ def parse_mapping(path: Path) -> Mapping:
 
     if spec.get("delimiter", "auto") not in DELIMITERS:
         raise _fail(path, f"delimiter {spec['delimiter']!r} is not one of {list(DELIMITERS)}")
+    header_row = spec.get("header_row")
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
+                                   or header_row < 1):
+        raise _fail(path, "header_row must be the spreadsheet row number of the header (1 or "
+                          "more); the rows above it are skipped")
     pivot = spec.get("two_digit_year_pivot")
     if pivot is not None and (isinstance(pivot, bool) or not isinstance(pivot, int)
                               or not 0 <= pivot <= 100):
@@ -256,6 +263,7 @@ def parse_mapping(path: Path) -> Mapping:
         encoding=encoding,
         delimiter=DELIMITERS[spec.get("delimiter", "auto")],
         sheet=spec.get("sheet"),
+        header_row=header_row,
         date_format=date_format,
         timestamp_format=timestamp_format,
         two_digit_year_pivot=pivot,

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.lib.canonical import ENTITIES
+from pipelines.lib.errors import UserFacingError
 from pipelines.lib.loading import ROW, read_export
 from pipelines.lib.mapping import Mapping
 
@@ -53,6 +54,7 @@ class FileProfile:
     delimiter: str | None
     rows: int
     columns: tuple[ColumnProfile, ...]
+    header_row: int | None = None  # None: the first row
 
     def column(self, name: str) -> ColumnProfile:
         return next(c for c in self.columns if c.name == name)
@@ -66,10 +68,34 @@ def sheets(path: Path) -> list[str | None]:
     return list(fastexcel.read_excel(str(path)).sheet_names)
 
 
-def _probe(path: Path, sheet: str | None) -> Mapping:
+HEADER_SEARCH_ROWS = 10  # title rows a report may put above its header
+
+
+def _probe(path: Path, sheet: str | None, header_row: int | None = None) -> Mapping:
     """A mapping that reads every column as text: the loader's reading without a layout."""
     return Mapping(path=Path("(triangulate onboard)"), entity=ENTITIES["incidents"],
-                   files=(path.name,), columns={}, sheet=sheet)
+                   files=(path.name,), columns={}, sheet=sheet, header_row=header_row)
+
+
+def _read_with_header(path: Path, sheet: str | None):
+    """The file read from its header row: the first row unless most rows then have the
+    wrong number of fields (a report title above the header), when the first of the next
+    rows that reads cleanly is taken."""
+    read = read_export(path, _probe(path, sheet))
+    if read.malformed.height <= read.rows_read // 2:
+        return read, None
+    for header_row in range(2, HEADER_SEARCH_ROWS + 1):
+        try:
+            candidate = read_export(path, _probe(path, sheet, header_row))
+        except UserFacingError:
+            continue
+        if candidate.malformed.height <= candidate.rows_read // 10 and \
+                len(candidate.frame.columns) > 2:
+            # Blank rows below the title are skipped: the header is the row above the data.
+            first_data_row = candidate.frame[ROW].min()
+            return candidate, max(header_row, first_data_row - 1) if first_data_row else \
+                header_row
+    return read, None
 
 
 def inspect_file(path: Path) -> list[FileProfile]:
@@ -77,11 +103,11 @@ def inspect_file(path: Path) -> list[FileProfile]:
     quote ...) propagate, naming the file."""
     profiles = []
     for sheet in sheets(path):
-        read = read_export(path, _probe(path, sheet))
+        read, header_row = _read_with_header(path, sheet)
         frame = read.frame.drop(ROW)
         profiles.append(FileProfile(
             path, sheet, read.encoding, read.delimiter, frame.height,
-            tuple(_column(frame[name]) for name in frame.columns)))
+            tuple(_column(frame[name]) for name in frame.columns), header_row))
     return profiles
 
 

@@ -82,6 +82,10 @@ def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
     spec["files"] = [_glob(files, raw_root)]
     if layout.sheet:
         spec["sheet"] = layout.sheet
+    if layout.header_row:
+        spec["header_row"] = layout.header_row
+        proposal.guesses["header_row"] = (f"the header is row {layout.header_row}; the rows "
+                                          "above it look like a title")
     by_key = {header_key(c.name): c for c in layout.columns}
     taken = {header_key(column) for _, column in template.read_columns()
              if header_key(column) in by_key}
