@@ -254,3 +254,54 @@ def test_onboard_finds_a_header_under_title_rows_and_guesses_renamed_columns(tmp
     [load] = load_source(tmp_path / "exports", load_mappings(tmp_path / "profile" / "mappings"),
                          "incidents")
     assert (load.rows_read, load.rejected.height) == (60, 0)
+
+
+def test_upgraded_product_seeds_leave_the_trusts_rows_in_the_warehouse(tmp_path):
+    """dbt's layering itself: a copy of the dbt project whose shipped seeds a later release
+    replaced (a new taxonomy version, a national code re-mapped, one added) builds the
+    reference tables with the trust profile's rows still winning."""
+    import subprocess
+    import sys
+
+    import duckdb
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    seeds = project / "seeds"
+    code_map = (seeds / "shipped_theme_code_map.csv").read_text(encoding="utf-8")
+    code_map = code_map.replace("complaints,subjects,Waiting times,access_delays",
+                                "complaints,subjects,Waiting times,staffing_capacity")
+    (seeds / "shipped_theme_code_map.csv").write_text(
+        code_map + "complaints,subjects,Car parking,equipment_environment\n", encoding="utf-8")
+    with (seeds / "theme_taxonomy.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2.0,2027-04-01,A later taxonomy\n")
+    profile = tmp_path / "trust"
+    (profile / "reference").mkdir(parents=True)
+    (profile / "reference" / "theme_code_map.csv").write_text(
+        "source,code_field,native_code,theme_id\ncomplaints,subjects,waiting times,"
+        "communication\nincidents,category,Falls,falls\n", encoding="utf-8")
+    (profile / "reference" / "location_aliases.csv").write_text(
+        "alias,location_id\nW1,L1\n", encoding="utf-8")  # no site column: it reads blank
+    (profile / "reference" / "locations.csv").write_text(
+        "location_id,location_name,site\nL1,Ward 1,Riverside\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    dbt = Path(sys.executable).with_name("dbt")
+    subprocess.run(
+        [str(dbt), "build", "--quiet", "--resource-type", "seed", "--resource-type", "model",
+         "--project-dir", str(project), "--profiles-dir", str(project), "--select", "themes", "theme_taxonomy", "shipped_theme_code_map",
+         "theme_code_map", "locations", "location_aliases"],
+        cwd=project, check=True, env={**__import__("os").environ,
+                                      "TRIANGULATE_WAREHOUSE": str(warehouse),
+                                      "TRIANGULATE_PROFILE": str(profile)})
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = dict(((s, f, c), (t, layer)) for s, f, c, t, layer in con.execute(
+        "select source, code_field, native_code, theme_id, layer from reference.theme_code_map"
+    ).fetchall())
+    assert rows[("complaints", "subjects", "waiting times")] == ("communication", "profile")
+    assert ("complaints", "subjects", "Waiting times") not in rows  # the trust's row won
+    assert rows[("complaints", "subjects", "Car parking")] == ("equipment_environment",
+                                                               "shipped")
+    assert con.execute("select max(version) from reference.theme_taxonomy").fetchone() \
+        == ("2.0",)
+    assert con.execute("select alias, location_id, site from reference.location_aliases"
+                       ).fetchall() == [("W1", "L1", None)]
