@@ -14,6 +14,7 @@ import pytest
 import second_trust
 
 from pipelines.lib.ingest import load_source
+from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import MappingError, load_mappings
 from pipelines.lib.profile import ProfileError, load_profile
 from pipelines.lib.reference import layered
@@ -260,6 +261,7 @@ def test_upgraded_product_seeds_leave_the_trusts_rows_in_the_warehouse(tmp_path)
     """dbt's layering itself: a copy of the dbt project whose shipped seeds a later release
     replaced (a new taxonomy version, a national code re-mapped, one added) builds the
     reference tables with the trust profile's rows still winning."""
+    import os
     import subprocess
     import sys
 
@@ -288,10 +290,10 @@ def test_upgraded_product_seeds_leave_the_trusts_rows_in_the_warehouse(tmp_path)
     dbt = Path(sys.executable).with_name("dbt")
     subprocess.run(
         [str(dbt), "build", "--quiet", "--resource-type", "seed", "--resource-type", "model",
-         "--project-dir", str(project), "--profiles-dir", str(project), "--select", "themes", "theme_taxonomy", "shipped_theme_code_map",
-         "theme_code_map", "locations", "location_aliases"],
-        cwd=project, check=True, env={**__import__("os").environ,
-                                      "TRIANGULATE_WAREHOUSE": str(warehouse),
+         "--project-dir", str(project), "--profiles-dir", str(project), "--select", "themes",
+         "theme_taxonomy", "shipped_theme_code_map", "theme_code_map", "locations",
+         "location_aliases"],
+        cwd=project, check=True, env={**os.environ, "TRIANGULATE_WAREHOUSE": str(warehouse),
                                       "TRIANGULATE_PROFILE": str(profile)})
     con = duckdb.connect(str(warehouse), read_only=True)
     rows = dict(((s, f, c), (t, layer)) for s, f, c, t, layer in con.execute(
@@ -305,3 +307,54 @@ def test_upgraded_product_seeds_leave_the_trusts_rows_in_the_warehouse(tmp_path)
         == ("2.0",)
     assert con.execute("select alias, location_id, site from reference.location_aliases"
                        ).fetchall() == [("W1", "L1", None)]
+
+
+def _sample(mapping, name: str) -> str:
+    """A plausible cell for a field of a template, written as its export would write it."""
+    from pipelines.lib.canonical import BOOLEAN, DATE, ENUM, INTEGER, NUMBER, TIMESTAMP
+
+    kind = mapping.entity.field(name).kind
+    if kind == DATE:
+        return "03/02/2025"
+    if kind == TIMESTAMP:
+        return "03/02/2025 10:15"
+    if kind == BOOLEAN:
+        return "Yes"
+    if kind in (INTEGER, NUMBER):
+        return "3"
+    if kind == ENUM:
+        return next(iter(mapping.values.get(name) or {}), mapping.entity.field(name).values[0])
+    return "Ward 7" if name == "location" else f"{name} 1"
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES_DIR.glob("*.yml")))
+def test_every_template_reads_an_export_in_its_own_layout(tmp_path, template):
+    """Each shipped template, made active, loads a one-row export with exactly its columns
+    (derived SJR problems included) without a rejected row."""
+    from pipelines.lib.mapping import parse_mapping
+
+    mapping = parse_mapping(TEMPLATES_DIR / template)
+    assert mapping.template
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / template).write_text(
+        (TEMPLATES_DIR / template).read_text(encoding="utf-8").replace("template: true\n", ""))
+    header = list(dict.fromkeys(column for _, column in mapping.read_columns()))
+    owner = {column: name for name, column in reversed(mapping.read_columns())}
+    cells = [_sample(mapping, owner[c]) for c in header]
+    for rule in mapping.derived.values():  # the list holds a type, the flag says harm
+        cells[header.index(rule.if_list)] = rule.contains
+        cells[header.index(rule.then)] = "Yes"
+    glob = mapping.files[0].replace("*", "x")
+    path = tmp_path / "raw" / glob
+    path.parent.mkdir(parents=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, cells])
+    [active] = load_mappings(tmp_path / "mappings")
+    coerced = coerce(read_export(path, active), path, active)
+    assert coerced.errors["reason"].to_list() == []
+    [row] = coerced.frame.iter_rows(named=True)
+    for entity_field in mapping.entity.fields:
+        if entity_field.values and row[entity_field.name] is not None:
+            assert row[entity_field.name] in entity_field.values, entity_field.name
+    if mapping.derived:
+        assert row["problem_other"] == "harm_yes" and row["problem_assessment"] == "none"
