@@ -248,6 +248,13 @@ def test_onboard_finds_a_header_under_title_rows_and_guesses_renamed_columns(tmp
     assert set(proposal.guesses) >= {"incident_id", "occurred_date", "location", "header_row"}
     text = (tmp_path / "profile" / "mappings" / "incidents_radar.yml").read_text()
     assert "  location: Ward Area  # REVIEW: guessed:" in text
+    with (tmp_path / "profile" / "review" / "columns.csv").open(encoding="utf-8") as handle:
+        columns = {r["column"]: r for r in csv.DictReader(handle)}
+    assert {k: (v["content"], v["date_format"], v["how"]) for k, v in columns.items()
+            if k in ("Occurred On", "Ward Area", "Summary")} == {
+        "Occurred On": ("date", "%d/%m/%Y", "guessed"), "Ward Area": ("ward", "", "guessed"),
+        "Summary": ("free_text", "", "by name")}
+    assert "# Read as utf-8, comma-separated, header on row 3, 60 data rows" in text
     places = layered("locations", tmp_path / "profile")
     assert sorted(p["location_name"] for p in places if "Outpatients" in p["location_name"]) \
         == ["Outpatients (Hillside)", "Outpatients (Riverside)"]

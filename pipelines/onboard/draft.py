@@ -27,6 +27,7 @@ from pipelines.onboard.propose import Proposal, propose, templates
 from pipelines.onboard.review import CheckResult, check, location_key, spelling_score
 
 SAME_PLACE_SCORE = 0.85  # spellings this alike are proposed as one location
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 class OnboardError(UserFacingError):
@@ -78,6 +79,7 @@ def onboard(exports: Path, profile: Path, locations: Path | None = None) -> Onbo
                 "exports folder, where the refresh reads that source")
         done.proposals.append(proposal)
     _write_profile(done, exports)
+    _write_columns(done, exports)
     if locations is not None:
         shutil.copy(locations, profile / REFERENCE_FOLDER / "locations.csv")
     done.check = check(profile, exports)
@@ -120,13 +122,54 @@ def _write_profile(done: Onboarded, exports: Path) -> None:
                 csv.writer(handle).writerow(layer.columns)
 
 
+COLUMN_SHEET = ("file", "sheet", "column", "content", "date_format", "fill_rate",
+                "distinct_values", "mapped_to", "how")
+
+
+def _write_columns(done: Onboarded, exports: Path) -> None:
+    """review/columns.csv: what onboard saw in every column of every layout (content, date
+    format, fill rate, distinct values) and what the draft maps it to, for the reviewer."""
+    rows = []
+    for proposal in done.proposals:
+        mapped = {}
+        for name, column in (proposal.spec.get("columns") or {}).items():
+            for header in (column if isinstance(column, list) else [column]):
+                mapped.setdefault(header_key(header), []).append(name)
+        for name, rule in (proposal.spec.get("derived") or {}).items():
+            for header in filter(None, (rule.get("if_list"), rule.get("then"))):
+                mapped.setdefault(header_key(header), []).append(name)
+        for column in proposal.layout.columns:
+            fields = mapped.get(header_key(column.name), [])
+            rows.append({
+                "file": proposal.files[0].relative_to(exports).as_posix(),
+                "sheet": proposal.layout.sheet or "", "column": column.name,
+                "content": column.kind, "date_format": column.date_format or "",
+                "fill_rate": f"{column.fill_rate:.2f}", "distinct_values": column.distinct,
+                "mapped_to": "; ".join(fields[:3]) + (" ..." if len(fields) > 3 else ""),
+                "how": ("guessed" if any(f in proposal.guesses for f in fields)
+                        else "by name" if fields else "not read")})
+    path = done.profile / "review" / "columns.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMN_SHEET)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def _mapping_text(proposal: Proposal) -> str:
     """The draft mapping as YAML, each guessed line marked `# REVIEW: why`."""
     spec = dict(proposal.spec)
     header = [f"# DRAFT written by `triangulate onboard` from the template "
               f"{proposal.template.path.name}",
               f"# for {len(proposal.files)} file(s) like {proposal.files[0].name}. Check every "
-              "line marked REVIEW, then remove the mark."]
+              "line marked REVIEW, then remove the mark.",
+              f"# Read as {proposal.layout.encoding}"
+              + (f", {_DELIMITERS.get(proposal.layout.delimiter, proposal.layout.delimiter)}"
+                 "-separated" if proposal.layout.delimiter else "")
+              + f", header on row {proposal.layout.header_row or 1}, "
+              f"{proposal.layout.rows} data rows in the first file.",
+              "# What each column holds (content, date format, fill rate, distinct values): "
+              "review/columns.csv."]
     if proposal.unmapped_values:
         header.append("# REVIEW: values with no entry under `values:` (listed by `triangulate "
                       "check` in review/values.csv): " + ", ".join(
