@@ -7,6 +7,7 @@ load under `dagster dev`; never at import time elsewhere.
 import json
 import os
 import sys
+from contextlib import contextmanager
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
@@ -43,11 +44,25 @@ dbt_resource = InstalledDbtCliResource(
     dbt_executable=str(Path(sys.executable).with_name("triangulate-dbt")))
 
 
-def dbt_profile_args() -> list[str]:
-    """The active trust profile as dbt reads it: its folder in TRIANGULATE_PROFILE (made
-    absolute: dbt runs from dbt_project/, so a relative path would point elsewhere; dbt
-    inherits this process's environment), its `vars:` as `--vars` (none: dbt's defaults,
-    which also keeps dbt's partial parse valid)."""
+@contextmanager
+def active_profile():
+    """The active trust profile as dbt reads it, for the length of one dbt command: its
+    folder in TRIANGULATE_PROFILE made absolute (dbt runs from dbt_project/, so a relative
+    path would point elsewhere; dbt inherits this process's environment, which is put back
+    after), and the arguments passing its `vars:` (none: dbt's defaults, which also keeps
+    dbt's partial parse valid)."""
+    previous = os.environ.get("TRIANGULATE_PROFILE")
     os.environ["TRIANGULATE_PROFILE"] = str(settings.profile_dir())
+    try:
+        yield dbt_profile_args()
+    finally:
+        if previous is None:
+            os.environ.pop("TRIANGULATE_PROFILE", None)
+        else:
+            os.environ["TRIANGULATE_PROFILE"] = previous
+
+
+def dbt_profile_args() -> list[str]:
+    """`--vars` with the active profile's `vars:`, or nothing."""
     dbt_vars = load_profile().dbt_vars
     return ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
