@@ -49,8 +49,8 @@ def exports_missing() -> str | None:
            for folder in folders if folder.is_dir() for p in folder.rglob("*")):
         return None
     return (f"{raw} holds no export files: put each system's exports in {raw}/<source>/ "
-            f"({', '.join(SOURCES)}) and describe them in mappings/, or run "
-            "`triangulate generate` for the demo trust")
+            f"({', '.join(SOURCES)}) and describe them in the trust profile's mappings/ "
+            "(`triangulate onboard`), or run `triangulate generate` for the demo trust")
 
 
 @dataclass(frozen=True)

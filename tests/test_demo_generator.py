@@ -3,7 +3,6 @@ demo mappings, and honest about what it planted (scenario_truth.json)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from pathlib import Path
@@ -12,15 +11,16 @@ import polars as pl
 import pytest
 
 from pipelines.demo import catalogue, generate_trust, texts
-from pipelines.demo.reference import SEEDS_DIR, load_reference, location_key
+from pipelines.demo.reference import load_reference, location_key
 from pipelines.demo.scenario import ScenarioError
 from pipelines.lib.canonical import ENTITIES, ENUM
 from pipelines.lib.mapping import files_for_source, load_mappings, normalise
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.reference import layered
+from pipelines.lib.settings import DEMO_PROFILE_DIR
 
 SCALE = 0.03
 SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity")
-MAPPINGS = load_mappings(PROJECT_ROOT / "mappings")
+MAPPINGS = load_mappings(DEMO_PROFILE_DIR / "mappings")
 REF = load_reference()
 
 
@@ -315,8 +315,7 @@ def test_inquest_register_needs_windows_1252(trust):
 
 
 def test_catalogue_and_seeds_agree():
-    with (SEEDS_DIR / "theme_code_map.csv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = layered("theme_code_map", DEMO_PROFILE_DIR)
     known = {
         ("incidents", "category"): set(catalogue.INCIDENT_CATEGORIES),
         ("incidents", "subcategory"): {s for c in catalogue.INCIDENT_CATEGORIES.values()

@@ -19,7 +19,7 @@ import pytest
 from conftest import make_workspace
 from privacy_corpus import FIELDS, FORMS, plant_corpus, scan_published, scan_text
 
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 
 NETWORK_GUARD = Path(__file__).parent / "network_guard"
 TRIANGULATE = Path(sys.executable).with_name("triangulate")
@@ -42,7 +42,7 @@ def corpus_trust(tmp_path_factory):
 
     workspace = make_workspace(tmp_path_factory.mktemp("privacy"))
     generate_trust(workspace.raw, seed=23, scale=0.05)
-    planted = plant_corpus(workspace.raw, PROJECT_ROOT / "mappings")
+    planted = plant_corpus(workspace.raw, DEMO_PROFILE_DIR / "mappings")
     socket_log = workspace.root / "sockets.log"
     refresh = run_guarded(workspace, socket_log, "refresh")
     assert refresh.returncode == 0, refresh.stdout + refresh.stderr

@@ -1,9 +1,10 @@
 """The demo trust's local configuration: its incident categories, complaint sub-subjects,
 audit topics and where each kind of record tends to happen.
 
-Themes are deliberately not here: which theme a code belongs to is read from
-`dbt_project/seeds/theme_code_map.csv`, so the demo and the trust's reference data cannot
-drift apart. `tests/test_demo_generator.py` checks every mapped code exists here.
+Themes are deliberately not here: which theme a code belongs to is read from the demo
+profile's `reference/theme_code_map.csv` (over the shipped seeds), so the demo and its
+reference data cannot drift apart. `tests/test_demo_generator.py` checks every mapped code
+exists here.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from pipelines.lib.errors import UserFacingError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DEMO_PROFILE_DIR = PROJECT_ROOT / "profiles" / "demo"
+TEMPLATES_DIR = PROJECT_ROOT / "mappings" / "templates"
 
 
 class SettingError(UserFacingError):
@@ -33,7 +35,7 @@ def _parsed(variable: str, default: str, parse, what: str):
 
 def profile_dir() -> Path:
     """The trust profile folder (profile.yml): the demo's unless TRIANGULATE_PROFILE says."""
-    return _path("TRIANGULATE_PROFILE", PROJECT_ROOT / "profiles" / "demo")
+    return _path("TRIANGULATE_PROFILE", DEMO_PROFILE_DIR)
 
 
 def raw_dir() -> Path:
@@ -41,7 +43,9 @@ def raw_dir() -> Path:
 
 
 def mappings_dir() -> Path:
-    return _path("TRIANGULATE_MAPPINGS_DIR", PROJECT_ROOT / "mappings")
+    """The active mappings: the profile's `mappings/` folder (TRIANGULATE_MAPPINGS_DIR
+    overrides it). The product's `mappings/templates/` are never read as active mappings."""
+    return _path("TRIANGULATE_MAPPINGS_DIR", profile_dir() / "mappings")
 
 
 def warehouse_path() -> Path:

@@ -11,7 +11,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.defs.dbt.resources import dbt_project
+from pipelines.defs.dbt.resources import active_profile, dbt_project
 from pipelines.defs.resources import WarehouseResource
 
 
@@ -46,4 +46,5 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     """Seeds, staging, intermediate and mart models built and tested by `dbt build`."""
     # dbt writes the warehouse itself: requiring the resource makes the run hold the refresh
     # lock (WarehouseResource) even when only the dbt models are materialised.
-    yield from dbt.cli(["build"], context=context).stream()
+    with active_profile() as profile_args:
+        yield from dbt.cli(["build", *profile_args], context=context).stream()

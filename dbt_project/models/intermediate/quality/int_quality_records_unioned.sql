@@ -273,7 +273,7 @@ records_located as (
         cast(date_trunc('month', records_unioned.record_date) as date) as record_month,
 {%- for field in ['site', 'directorate', 'specialty'] %}
         coalesce(
-            location_keys.{{ field }},
+            {{ resolved_location(field) }},
             case
                 when {{ mask_unlisted_words('records_unioned.' ~ field, 'vocabulary.words') }}
                     = records_unioned.{{ field }}
@@ -285,14 +285,13 @@ records_located as (
         records_unioned.directorate as directorate_as_exported,
         records_unioned.specialty as specialty_as_exported,
         records_unioned.location_raw,
-        location_keys.location_id,
-        location_keys.location_name,
+        {{ resolved_location('location_id') }} as location_id,
+        {{ resolved_location('location_name') }} as location_name,
         records_unioned.severity_label,
         severity_scale.severity_score,
         nullif(records_unioned.free_text, '') as free_text
     from records_unioned
-    left join location_keys
-        on {{ normalise_location('records_unioned.location_raw') }} = location_keys.location_key
+    {{ join_location_keys('records_unioned.location_raw', 'records_unioned.site') }}
     left join severity_scale
         on records_unioned.source = severity_scale.source
         and records_unioned.severity_label = severity_scale.severity_label
