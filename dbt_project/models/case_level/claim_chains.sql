@@ -22,6 +22,12 @@ record_themes as (
 
 ),
 
+screened_values as (
+
+    select * from {{ ref('int_free_typed_values_screened') }}
+
+),
+
 links as (
 
     select claim_id, 'incidents' as linked_source, unnest(linked_incident_ids) as linked_id
@@ -59,8 +65,11 @@ select
     claims.notification_date,
     claim_records.location_name as claim_location_name,
     claim_records.directorate as claim_directorate,
-    claims.cause_group,
-    claims.injury,
+    -- Typed values as screened (a word outside the publishable vocabulary as '…'); the
+    -- injury shows through the claim's grade.
+    cause_groups.value_shown as cause_group,
+    claim_records.severity_label as claim_severity_label,
+    claim_records.severity_score as claim_severity_score,
     claim_themes.theme_ids as claim_theme_ids,
     round(claims.damages_paid + claims.defence_costs + claims.claimant_costs, 2) as total_paid,
     round(claims.reserve, 2) as reserve,
@@ -81,6 +90,10 @@ left join quality_records as claim_records
     and claim_records.record_id = claims.claim_id
 left join themes_by_record as claim_themes
     on claim_records.record_key = claim_themes.record_key
+left join screened_values as cause_groups
+    on cause_groups.source = 'claims'
+    and cause_groups.field = 'cause_group'
+    and cause_groups.value_as_exported = claims.cause_group
 left join distinct_links
     on claims.claim_id = distinct_links.claim_id
 left join quality_records as linked_records

@@ -14,7 +14,15 @@ renamed as (
 
         -- strings
         scheme,
-        claim_type,
+        -- NHS Resolution's listing gives the scheme, not the type: the clinical schemes
+        -- (CNST, ELS and the GP schemes) hold clinical claims, LTPS and PES the others.
+        coalesce(
+            claim_type,
+            case
+                when scheme in ('cnst', 'els', 'cnsgp', 'elsgp') then 'clinical'
+                when scheme in ('ltps', 'pes') then 'non_clinical'
+            end
+        ) as claim_type,
         status as claim_status,
         site,
         directorate,
