@@ -32,7 +32,7 @@ FILE_NAME = "claims/claims_register.csv"
 # Incident to notification: median two years, a long tail (limitation runs from the date of
 # knowledge, and for children from their 18th birthday).
 LAG_MEDIAN_DAYS, LAG_SIGMA = 730, 0.6
-PLANTED_LAG_DAYS = (90, 540)
+MIN_PLANTED_LAG_DAYS = 30
 COLUMNS = {
     "claim_reference": "Claim Ref", "scheme": "Scheme", "claim_type": "Claim Type",
     "incident_date": "Incident Date", "notification_date": "Date Notified",
@@ -174,17 +174,24 @@ def _background(ctx: Context, rng: np.random.Generator) -> list[dict]:
 
 
 def _planted(ctx: Context, rng: np.random.Generator, plant: Plant) -> list[dict]:
-    """Claims about the theme notified in the window at the unit, each from an incident a few
-    months to a year and a half before (a run of similar harm the trust is now told of)."""
+    """Claims about the theme at the unit whose incident and notification both fall in the
+    window: the quick claims (a fracture after a fall, a letter of claim within months) that
+    a run of similar harm brings in first."""
     n = ctx.scenario.planted_count(plant, "claims", ctx.scale)
     group = cause_group_for(plant.theme, ctx.ref)
-    span = (plant.end - plant.start).days
-    notified = sorted(plant.start + dt.timedelta(days=int(d))
-                      for d in rng.integers(0, span + 1, size=n))
+    last_incident = max(plant.start, plant.end - dt.timedelta(days=MIN_PLANTED_LAG_DAYS))
+    span = (last_incident - plant.start).days
+    incidents = [plant.start + dt.timedelta(days=int(d))
+                 for d in rng.integers(0, span + 1, size=n)]
     locations = plant_locations(ctx, rng, plant, "incidents", n)
-    return [_claim(ctx, rng, day, int(loc), group, tag=plant.name,
-                   lag_days=int(rng.integers(*PLANTED_LAG_DAYS)))
-            for day, loc in zip(notified, locations, strict=True)]
+    rows = []
+    for day, loc in zip(sorted(incidents), locations, strict=True):
+        room = max(MIN_PLANTED_LAG_DAYS, (plant.end - day).days)
+        lag = int(rng.integers(MIN_PLANTED_LAG_DAYS, room + 1))
+        notified = min(day + dt.timedelta(days=lag), plant.end)
+        rows.append(_claim(ctx, rng, notified, int(loc), group, tag=plant.name,
+                           lag_days=(notified - day).days))
+    return rows
 
 
 def build(ctx: Context, incidents: SourceResult, complaints: SourceResult,
