@@ -434,8 +434,8 @@ CLAIM_CAUSES: dict[str, tuple[float, str, str]] = {
     "Failure / delay in treatment": (0.12, "clinical", "delayed treatment"),
     "Failure to recognise complications": (0.05, "clinical",
                                            "a complication that was not recognised"),
-    "Failure to monitor / respond": (0.04, "clinical",
-                                     "observations that were not acted on as the patient deteriorated"),
+    "Failure to monitor / respond": (
+        0.04, "clinical", "observations that were not acted on as the patient deteriorated"),
     "Fetal monitoring / CTG interpretation": (0.03, "clinical",
                                               "a CTG that was misread during labour"),
     "Management of labour": (0.03, "clinical", "poor management of labour"),

@@ -30,8 +30,8 @@ def financial_year(day: date) -> str:
 
 
 def scorecard_years(reporting_month: date) -> list[str]:
-    """The last five complete financial years before the one the reporting month is in
-    (all five when the reporting month is March, which completes its year)."""
+    """The five financial years ending with the last one complete by the end of the
+    reporting month (the reporting month's own year when that month is March)."""
     start = reporting_month.year - (reporting_month.month < 4)
     last = start if reporting_month.month == 3 else start - 1
     return [financial_year(date(y, 4, 1)) for y in range(last - SCORECARD_YEARS + 1, last + 1)]

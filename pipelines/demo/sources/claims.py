@@ -53,6 +53,7 @@ VALUES = {
 }
 LEGAL_REGISTER = Dialect(list_separator="; ")
 MONEY = ("damages_paid", "defence_costs", "claimant_costs", "reserve")
+HANDLERS = ("Legal Services - A. Reid", "Legal Services - K. Osei")
 
 
 def cause_group_for(theme: str, ref) -> str:
@@ -86,11 +87,12 @@ def _claim(ctx: Context, rng: np.random.Generator, notified: dt.date, loc: int, 
     median = CLAIM_INJURIES[injury][2]
     # Claims settle over years: the older the claim, the likelier it has closed.
     age_years = (end - notified).days / 365.25
-    closed = rng.random() < 1 - np.exp(-age_years / 1.8)
+    open_days = (end - notified).days
+    closed = open_days > 30 and rng.random() < 1 - np.exp(-age_years / 1.8)
     damages = defence = claimant_costs = reserve = 0.0
     closed_date, status = None, "open"
     if closed:
-        closed_date = notified + dt.timedelta(days=int(rng.integers(30, max(31, (end - notified).days))))
+        closed_date = notified + dt.timedelta(days=int(rng.integers(30, open_days + 1)))
         paid = rng.random() < 0.55
         status = "closed_damages" if paid else "closed_nil"
         defence = round(rng.lognormal(np.log(6_000 if not paid else 0.15 * median + 4_000), 0.7), 2)
@@ -115,7 +117,7 @@ def _claim(ctx: Context, rng: np.random.Generator, notified: dt.date, loc: int, 
         "damages_paid": damages, "defence_costs": defence, "claimant_costs": claimant_costs,
         "reserve": reserve, "linked_incident_ids": [], "linked_complaint_ids": [],
         "linked_inquest_ids": [],
-        "handler": ("Legal Services - A. Reid", "Legal Services - K. Osei")[int(rng.random() < 0.5)],
+        "handler": HANDLERS[int(rng.integers(len(HANDLERS)))],
         TAG: tag,
     }
 
