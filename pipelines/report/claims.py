@@ -1,5 +1,8 @@
 """The pack's claims section: the cost of harm by theme, and learning from claims (top causes
-by number and value, how long claims take to arrive, claims per 1,000 bed days)."""
+by number and value, how long claims take to arrive, claims per 1,000 bed days).
+
+Each table is suppressed here for the wide pack (money goes with its counts), so `table` is
+given no `wide`: its `counts` only set the numbers right-aligned."""
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ def cost_by_theme(m: Marts) -> str:
                         ("closed_with_damages", "Closed with damages"),
                         ("closed_nil", "Closed nil"), ("total_paid_gbp", "Paid"),
                         ("reserve_gbp", "Reserved"), ("total_value_gbp", "Total value")],
+                 counts=["claims", "open", "closed_with_damages", "closed_nil"],
                  caption=f"Claims about incidents in the financial years {years[0]} to "
                          f"{years[-1]}, by theme (a claim with two themes counts under both)")
 
@@ -59,6 +63,7 @@ def top_causes(m: Marts) -> str:
         parts.append(table(rows, [("cause_group", "Cause"), ("claims_notified", "Claims"),
                                   ("total_value", "Total value"),
                                   ("lag", "Median days, incident to claim")],
+                           counts=["claims_notified"],
                            caption=f"Top clinical claim causes {label} (all claims held)",
                            empty="No clinical claims."))
     return "".join(parts)
@@ -84,7 +89,7 @@ def rates(m: Marts) -> str:
                         ("clinical", "Clinical"),
                         ("per_bed_days", "Clinical per 1,000 bed days"),
                         ("lag", "Median days, incident to clinical claim")],
-                 caption="Claims notified each year")
+                 counts=["claims", "clinical"], caption="Claims notified each year")
 
 
 def claims(m: Marts) -> str:
