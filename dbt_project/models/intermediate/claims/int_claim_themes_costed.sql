@@ -27,7 +27,7 @@ claims_placed as (
     -- The spine's directorate: the locations seed's for a resolved ward, else the exported
     -- value when it is publishable (int_quality_records_unioned).
     select
-        claims.*,
+        claims.* exclude (directorate),
         quality_records.record_key,
         coalesce(quality_records.directorate, 'Not recorded') as directorate,
         -- NHS financial year (April to March) of the incident, as NHS Resolution reports it.
