@@ -19,7 +19,7 @@ from pipelines.lib.reference import layered
 from pipelines.lib.settings import DEMO_PROFILE_DIR
 
 SCALE = 0.03
-SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity")
+SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity", "claims")
 MAPPINGS = load_mappings(DEMO_PROFILE_DIR / "mappings")
 REF = load_reference()
 
@@ -93,11 +93,11 @@ def test_volumes_follow_scale(trust, tmp_path):
 def test_generator_replaces_only_its_own_folders(tmp_path):
     (tmp_path / "incidents").mkdir(parents=True)
     (tmp_path / "incidents" / "stale.csv").write_text("old export\n")
-    (tmp_path / "claims").mkdir()
-    (tmp_path / "claims" / "keep.csv").write_text("not ours\n")
+    (tmp_path / "pfd").mkdir()
+    (tmp_path / "pfd" / "keep.csv").write_text("not ours\n")
     generate_trust(tmp_path, seed=1, scale=0.02)
     assert not (tmp_path / "incidents" / "stale.csv").exists()
-    assert (tmp_path / "claims" / "keep.csv").exists()
+    assert (tmp_path / "pfd" / "keep.csv").exists()
     assert (tmp_path / "scenario_truth.json").exists()
 
 
@@ -350,7 +350,8 @@ def test_a_scenario_dict_replaces_the_default_plants(tmp_path):
 @pytest.mark.parametrize("change", [
     {"theme": "not_a_theme"},
     {"unit": {"level": "location", "value": "LOC-NOWHERE"}},
-    {"sources": ["claims"]},
+    {"sources": ["litigation"]},
+    {"theme": "end_of_life_care", "sources": ["claims"]},  # no claims cause group codes to it
 ])
 def test_an_impossible_scenario_is_refused(tmp_path, change):
     problem = {"name": "p", "theme": "falls", "unit": {"level": "location", "value": "LOC-W12"},

@@ -10,7 +10,7 @@ from pipelines.demo.reference import Reference
 from pipelines.demo.scenario import Scenario
 
 # Appended sources come last: each source's random stream is keyed by its position here.
-SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity")
+SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity", "claims")
 # The fewest background records a source gets, so every export has rows to be messy in.
 MIN_BACKGROUND = 12
 

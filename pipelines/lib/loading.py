@@ -504,7 +504,8 @@ def _convert(field: Field, texts: list[pl.Expr],
         number = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
         value = pl.when(number == number.round(0)).then(number).cast(pl.Int64)
     elif kind == NUMBER:
-        value = text.str.replace_all("[,%]", "").cast(pl.Float64, strict=False)
+        # Thousands separators, percent signs and pound signs (claims registers' money).
+        value = text.str.replace_all("[,%£]", "").cast(pl.Float64, strict=False)
     else:
         return text, None
     return value, text.is_not_null() & value.is_null()

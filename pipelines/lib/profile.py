@@ -9,7 +9,7 @@ A profile is a folder (`TRIANGULATE_PROFILE`, default the shipped demo's `profil
 - `reference/*.csv`: locations, location aliases, and the trust's own code maps, keyword rules
   and publishable words, layered over the product's shipped seeds (the trust's row wins on
   the same key; `pipelines/lib/reference.py`).
-Every source not mentioned keeps the defaults below: the six trust sources are expected, the
+Every source not mentioned keeps the defaults below: the seven trust sources are expected, the
 optional inputs (national PFD reports, activity) are not. A source that is expected but
 missing, empty or stale stops the refresh before anything is published, because marts built
 without it would read as "nothing here" where the truth is "not measured".
@@ -28,9 +28,11 @@ from pipelines.lib.canonical import SOURCES
 PROFILE_FILE = "profile.yml"
 # How old a source's newest record may be before the source counts as stale. Set for a
 # monthly rhythm: incidents and complaints are exported at least monthly, FFT a month in
-# arrears, SJRs follow a death by weeks to months, inquests and audits are rare events.
+# arrears, SJRs follow a death by weeks to months, inquests and audits are rare events; a
+# trust is notified of a few claims a month and NHS Resolution's listing comes quarterly.
 DEFAULT_STALE_AFTER_DAYS = {
     "incidents": 45, "complaints": 60, "fft": 75, "sjr": 120, "inquests": 365, "audit": 400,
+    "claims": 180,
 }
 _SOURCE_KEYS = {"expected", "stale_after_days"}
 

@@ -39,6 +39,7 @@ CODE_FIELDS = {
                   "lfpse_process", "never_event_type"),
     "complaints": ("subjects", "sub_subjects"),
     "audit": ("topic", "guidance_reference"),
+    "claims": ("cause_group", "cause"),
 }
 LOCATION_REVIEW = ("source", "location_as_exported", "site_as_exported", "records",
                    "suggested_location_id", "suggested_location_name", "score", "accept")
