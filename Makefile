@@ -47,7 +47,7 @@ test-all: install browser  ## also the slow, full-size tests
 lint: install
 	$(BIN)/ruff check pipelines expectations tests
 
-bench: install  ## wall time and peak memory of the refresh at several sizes
+bench: install  ## time, CPU and peak memory per stage, full and nightly, small and mid trusts
 	$(BIN)/python -m pipelines.bench
 
 bench-detection: install  ## how well the signal ranks planted problems, beside the previous rule
