@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import shutil
+import re
 import sys
 import tempfile
 from collections import deque
@@ -24,6 +24,7 @@ from pipelines.progress import DBT_PARSE, RefreshProgress
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 RUN_LOGS_KEPT = 30
 DBT_LOG_LINES = 200  # of dbt's console log kept in the run log of a failed refresh
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def dbt_manifest_stale() -> bool:
@@ -196,7 +197,8 @@ def _write_private_log(name: str, text, kept: str) -> Path:
             handle.write(text)
         else:
             text.seek(0)
-            shutil.copyfileobj(text, handle)
+            for line in text:  # dbt colours its console log; a file wants none
+                handle.write(_COLOUR.sub("", line))
     for old in sorted(folder.glob(kept))[:-RUN_LOGS_KEPT]:
         old.unlink(missing_ok=True)
     return path

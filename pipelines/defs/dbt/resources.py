@@ -4,6 +4,7 @@ The manifest is built by `triangulate setup` / the tests' session fixture (`dbt 
 load under `dagster dev`; never at import time elsewhere.
 """
 
+import hashlib
 import sys
 from functools import cached_property
 from importlib.metadata import version
@@ -12,6 +13,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
+from pipelines.lib import settings
 from pipelines.lib.settings import DBT_PROJECT_DIR
 
 
@@ -37,3 +39,11 @@ dbt_project.prepare_if_dev()
 dbt_resource = InstalledDbtCliResource(
     project_dir=dbt_project,
     dbt_executable=str(Path(sys.executable).with_name("triangulate-dbt")))
+
+
+def build_target_path() -> Path:
+    """dbt's target folder for the refresh of this warehouse: the same every night, so dbt
+    re-parses only the files that changed (partial parsing) and the folders do not pile up;
+    one per warehouse, so refreshes of different warehouses never share one."""
+    warehouse = str(settings.warehouse_path()).encode()
+    return Path(dbt_project.target_path) / f"build-{hashlib.sha256(warehouse).hexdigest()[:12]}"
