@@ -47,7 +47,8 @@ def test_the_progress_display_follows_a_refresh_stage_by_stage(refreshed):
     from pipelines.progress import RefreshProgress
 
     instance = dg.DagsterInstance.get()
-    [run] = instance.get_runs(limit=1)
+    [run] = instance.get_runs(dg.RunsFilter(job_name="nightly_refresh",
+                                            statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)
     screen = Console(record=True, force_terminal=True, width=120)
     nodes = len(dbt_models.keys) + len(dbt_models.check_keys)
     with RefreshProgress(screen, dbt_nodes=nodes) as progress:

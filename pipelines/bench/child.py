@@ -93,7 +93,13 @@ def main() -> None:
     known = inspect.signature(run_refresh).parameters
     outcome = run_refresh(instance=instance,
                           **{k: v for k, v in options.items() if k in known})
-    stages += stages_of_run(instance, outcome.run_id, start)
+    steps = stages_of_run(instance, outcome.run_id, start)
+    first_step = min((s["start"] for s in steps if "start" in s), default=None)
+    if first_step is not None:
+        # The refresh lock, the resources and the job's plan before the first asset runs.
+        steps.insert(0, {"stage": "job start-up", "start": stages[-1]["end"],
+                         "end": first_step})
+    stages += steps
     out.write_text(json.dumps({"success": outcome.success, "failures": outcome.failures,
                                "stages": stages}, indent=1))
     raise SystemExit(0 if outcome.success else 1)
