@@ -4,6 +4,7 @@ GX validation in batches, FFT coding in chunks; and what a person sees of a refr
 from __future__ import annotations
 
 import re
+import time
 
 import dagster as dg
 import polars as pl
@@ -53,9 +54,15 @@ def test_the_progress_display_follows_a_refresh_stage_by_stage(refreshed):
                                             statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)
     screen = Console(record=True, force_terminal=True, width=120)
     nodes = len(dbt_models.keys) + len(dbt_models.check_keys)
+    dbt_events = 0
     with RefreshProgress(screen, dbt_nodes=nodes) as progress:
         for entry in instance.all_logs(run.run_id):
             progress(entry)
+            event = entry.dagster_event
+            if event and event.step_key == "dbt_models" and event.is_step_materialization:
+                dbt_events += 1
+                if dbt_events == 40:
+                    time.sleep(0.5)  # the display redraws ten times a second: a frame mid-dbt
     shown = screen.export_text()
 
     for line in ("Loading incidents exports", "Loading fft exports", "Coding FFT comments",
