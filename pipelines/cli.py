@@ -132,13 +132,14 @@ def refresh(wait: float = typer.Option(
     from pipelines.lib.errors import UserFacingError, safe_summary
     from pipelines.lib.refresh_lock import RefreshRunning
     from pipelines.lib.settings import SettingError
+    from pipelines.progress import RefreshProgress
     from pipelines.refresh import run_refresh
 
     verbose = _options["verbose"]
     started = time.perf_counter()
     try:
-        with console.status("Refreshing: loading exports, validating, building marts..."):
-            outcome = run_refresh(verbose=verbose,
+        with RefreshProgress() as progress:
+            outcome = run_refresh(verbose=verbose, progress=progress,
                                   wait_seconds=None if wait is None else wait * 60)
     except RefreshRunning as error:
         _say(f"Refresh not started: {error}", "bold yellow")
@@ -169,6 +170,7 @@ def refresh(wait: float = typer.Option(
                 console.print(escape(detail), soft_wrap=True, highlight=False)
         if outcome.log:
             _say(f"Tracebacks: {outcome.log}")
+        _name_dbt_log(outcome.dbt_log_file)
         raise typer.Exit(1)
     console.print(f"[bold green]Refresh complete[/] in {elapsed:.0f} s: "
                   f"{outcome.checks_passed} checks passed, {len(outcome.checks_failed)} failed "
@@ -177,6 +179,12 @@ def refresh(wait: float = typer.Option(
     for check in outcome.checks_failed:
         console.print(f"  [yellow]warning[/] {check}")
     _print_summary(settings.marts_dir() / MARTS.file)
+    _name_dbt_log(outcome.dbt_log_file)
+
+
+def _name_dbt_log(path: Path | None) -> None:
+    if path is not None:
+        _say(f"dbt's full log: {path}")
 
 
 @app.command()

@@ -32,5 +32,6 @@ class Context:
         start, end = self.scenario.start_date, self.scenario.end_date
         return ((end.year - start.year) * 12 + end.month - start.month + 1) / 12
 
-    def volume(self, per_year: float) -> int:
-        return max(MIN_BACKGROUND, round(per_year * self.years * self.scale))
+    def volume(self, per_year: float, source: str) -> int:
+        factor = self.scenario.volume_factors.get(source, 1.0)
+        return max(MIN_BACKGROUND, round(per_year * factor * self.years * self.scale))

@@ -8,7 +8,7 @@ only needs the keys it changes; the others come from the default scenario.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,7 @@ class Scenario:
     code_changes: tuple[CodeChange, ...]
     national_events: tuple[NationalEvent, ...]
     messiness: dict[str, Any]
+    volume_factors: dict[str, float] = field(default_factory=dict)
 
     def planted_count(self, plant: Plant, source: str, scale: float) -> int:
         if source in plant.counts:
@@ -180,7 +181,8 @@ def load_scenario(scenario: Path | str | dict | None, ref: Reference,
                     float(spec.get("generic_code_share", 0)),
                     float(spec.get("growth_per_year", 0)),
                     {s: float(spec.get("overdispersion", {}).get(s, 0)) for s in SIGNAL_SOURCES},
-                    plants, units, codes, events, dict(spec["messiness"]))
+                    plants, units, codes, events, dict(spec["messiness"]),
+                    {s: float(f) for s, f in (spec.get("volume_factors") or {}).items()})
 
 
 def _months_back(item: dict, name: str, start: dt.date, end: dt.date) -> dt.date:

@@ -7,6 +7,7 @@ deployment points these at its own folders (see `.env.example`).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from pipelines.lib.errors import UserFacingError
@@ -74,6 +75,19 @@ def published_file_mode(restricted: bool) -> int:
                    "an octal file mode such as 640")
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's buffer memory in the refresh's warehouse connections and in dbt's (which reads
+    the same variable in profiles.yml): past it DuckDB spills to disk beside the warehouse,
+    so the refresh's memory does not grow with a trust's rows. TRIANGULATE_DUCKDB_MEMORY_LIMIT,
+    default 1GB."""
+    def parse(text: str) -> str:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
+            raise ValueError(text)
+        return text.strip()
+
+    return _parsed("TRIANGULATE_DUCKDB_MEMORY_LIMIT", "1GB", parse, "a size such as 1GB or 512MB")
+
+
 def run_log_dir() -> Path:
     """Logs of failed refreshes (tracebacks), private like the warehouse they sit beside."""
     return _path("TRIANGULATE_LOG_DIR", warehouse_path().parent / "logs")
@@ -86,5 +100,6 @@ def check() -> None:
 
     as_of_date()
     refresh_wait_seconds()
+    duckdb_memory_limit()
     published_file_mode(restricted=True)
     published_file_mode(restricted=False)

@@ -4,6 +4,7 @@ The manifest is built by `triangulate setup` / the tests' session fixture (`dbt 
 load under `dagster dev`; never at import time elsewhere.
 """
 
+import hashlib
 import json
 import os
 import sys
@@ -66,3 +67,9 @@ def dbt_profile_args() -> list[str]:
     """`--vars` with the active profile's `vars:`, or nothing."""
     dbt_vars = load_profile().dbt_vars
     return ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+def build_target_path() -> Path:
+    """dbt's target folder for the refresh of this warehouse: the same every night, so dbt
+    re-parses only the files that changed (partial parsing) and the folders do not pile up;
+    one per warehouse, so refreshes of different warehouses never share one."""
+    warehouse = str(settings.warehouse_path()).encode()
+    return Path(dbt_project.target_path) / f"build-{hashlib.sha256(warehouse).hexdigest()[:12]}"
