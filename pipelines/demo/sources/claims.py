@@ -163,7 +163,7 @@ def _link(rows: list[dict], rng: np.random.Generator, incidents: pl.DataFrame,
 
 
 def _background(ctx: Context, rng: np.random.Generator) -> list[dict]:
-    n = ctx.volume(PER_YEAR)
+    n = ctx.volume(PER_YEAR, "claims")
     scenario = ctx.scenario
     notified = sample_dates(rng, n, scenario.start_date, scenario.end_date, winter=0.0,
                             weekend=0.05, growth=scenario.growth_per_year).astype(dt.date)
