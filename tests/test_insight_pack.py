@@ -24,7 +24,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 SECTIONS = ["Summary for the committee", "Patient safety incident response plan: draft",
             "Top 5 priorities over time", "Where themes signal in several sources",
             "Friends and Family Test", "Complaints performance", "Learning from deaths",
-            "Prevention of Future Deaths reports: response tracker", "Clinical audit",
+            "Prevention of Future Deaths reports: response tracker",
+            "Claims: the cost of harm", "Clinical audit",
             "Data quality"]
 # Height budgets at a 1,200 px wide window (README "Quality insight pack"): the scale-1 demo
 # trust's packs measure 15,286 px (restricted: it adds T charts of rare series) and 13,394 px.

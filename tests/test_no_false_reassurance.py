@@ -76,7 +76,7 @@ def test_records_without_any_theme_are_counted_per_source(refreshed):
     workspace, _ = refreshed
     coverage = {source: (records, without) for source, records, without in workspace.query(
         "select source, records, records_without_theme from theme_coverage")}
-    assert set(coverage) == {"incidents", "complaints", "inquests", "sjr"}
+    assert set(coverage) == {"incidents", "complaints", "inquests", "sjr", "claims"}
     [(incidents,)] = workspace.query(
         "select count(*) from load_summary where source = 'incidents'")
     assert incidents > 0

@@ -94,9 +94,14 @@ def test_planted_identifiers_were_caught_and_reported(corpus_trust):
     assert ("location", "W5 … … …") in withheld
     # Typed into the directorate of a record whose ward did not resolve.
     assert ("directorate", "… … …") in withheld
+    # Every planted code is withheld; unmapped_codes lists those that leave a record unthemed.
+    [(codes_withheld,)] = workspace.query(
+        "select count(*) from withheld_values "
+        "where field not in ('location', 'site', 'directorate', 'specialty')")
+    assert codes_withheld >= len(FORMS)
     [(unmapped_withheld,)] = workspace.query(
         "select count(*) from unmapped_codes where is_withheld")
-    assert unmapped_withheld >= len(FORMS)
+    assert unmapped_withheld >= 1
     # The case-level file holds those values with their identifiers redacted.
     values = {v for (v,) in workspace.query(
         "select value_as_exported from withheld_values_as_exported", file=workspace.case_level)}
