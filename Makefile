@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install browser demo refresh dev test test-all lint bench bench-detection clean
+.PHONY: install browser demo refresh dev test test-all lint bench bench-large bench-region \
+	bench-national bench-detection clean
 
 install: $(VENV)/.installed
 
@@ -47,8 +48,19 @@ test-all: install browser  ## also the slow, full-size tests
 lint: install
 	$(BIN)/ruff check pipelines expectations tests
 
-bench: install  ## wall time and peak memory of the refresh at several sizes
+bench: install  ## time, CPU and peak memory per stage, full and nightly, small and mid trusts
 	$(BIN)/python -m pipelines.bench
+
+# The larger sizes of the issue, each its own target: a large trust's five years (~1.7M rows),
+# a region (6 trusts x 5 years, ~10M rows) and a national year (~200 trusts, ~66M rows).
+bench-large: install  ## the benchmark on a large acute trust's five years
+	$(BIN)/python -m pipelines.bench --sizes small mid large
+
+bench-region: install  ## the benchmark on an integrated care system (not yet run to the end)
+	$(BIN)/python -m pipelines.bench --sizes large region --no-nightly
+
+bench-national: install  ## the benchmark on a national year (not yet run to the end)
+	$(BIN)/python -m pipelines.bench --sizes large national --no-nightly
 
 bench-detection: install  ## how well the signal ranks planted problems, beside the previous rule
 	$(BIN)/python -m pipelines.detection_bench --out bench_detection

@@ -132,13 +132,14 @@ def refresh(wait: float = typer.Option(
     from pipelines.lib.errors import UserFacingError, safe_summary
     from pipelines.lib.refresh_lock import RefreshRunning
     from pipelines.lib.settings import SettingError
+    from pipelines.progress import RefreshProgress
     from pipelines.refresh import run_refresh
 
     verbose = _options["verbose"]
     started = time.perf_counter()
     try:
-        with console.status("Refreshing: loading exports, validating, building marts..."):
-            outcome = run_refresh(verbose=verbose,
+        with RefreshProgress() as progress:
+            outcome = run_refresh(verbose=verbose, progress=progress,
                                   wait_seconds=None if wait is None else wait * 60)
     except RefreshRunning as error:
         _say(f"Refresh not started: {error}", "bold yellow")
@@ -169,6 +170,7 @@ def refresh(wait: float = typer.Option(
                 console.print(escape(detail), soft_wrap=True, highlight=False)
         if outcome.log:
             _say(f"Tracebacks: {outcome.log}")
+        _name_dbt_log(outcome.dbt_log_file)
         raise typer.Exit(1)
     console.print(f"[bold green]Refresh complete[/] in {elapsed:.0f} s: "
                   f"{outcome.checks_passed} checks passed, {len(outcome.checks_failed)} failed "
@@ -177,6 +179,12 @@ def refresh(wait: float = typer.Option(
     for check in outcome.checks_failed:
         console.print(f"  [yellow]warning[/] {check}")
     _print_summary(settings.marts_dir() / MARTS.file)
+    _name_dbt_log(outcome.dbt_log_file)
+
+
+def _name_dbt_log(path: Path | None) -> None:
+    if path is not None:
+        _say(f"dbt's full log: {path}")
 
 
 @app.command()
@@ -465,3 +473,92 @@ def report(
     console.print(f"Insight pack written to [bold]{path}[/] ({path.stat().st_size / 1024:,.0f} "
                   f"KiB, {time.perf_counter() - started:.1f} s); open it in any browser.",
                   soft_wrap=True)
+
+
+PROBLEMS = 1  # `check`: the profile would fail a refresh
+
+
+def _print_check(result) -> None:
+    for line in result.problems:
+        _say(f"  problem: {line}", "red")
+    for line in result.notes:
+        _say(f"  note: {line}")
+    _say(f"Read {result.files_read} files ({result.rows_read:,} rows). "
+         f"{result.unresolved_locations} location spellings do not resolve "
+         f"(review: {result.location_sheet}); {result.unmapped_codes} codes on records no "
+         f"code themes have no theme (review: {result.code_sheet}).")
+    _say("Put y in the accept column of the rows you agree with (change the suggestion first "
+         "where it is wrong), then run `triangulate accept`.")
+
+
+@app.command()
+def onboard(
+    exports: Path = typer.Argument(..., help="Folder of the trust's export files (ideally "
+                                             "one sub-folder per source: incidents/, fft/ ...)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the new trust profile."),
+    locations: Path = typer.Option(None, help="The trust's list of places (CSV with "
+                                              "location_id, location_name, site, directorate, "
+                                              "specialty, location_type)."),
+) -> None:
+    """Draft a trust profile from a folder of exports: a mapping per export layout from the
+    nearest shipped template (guesses marked REVIEW), reference CSVs, and the review sheets of
+    `check`. Prints what it could not decide."""
+    from pipelines.lib.errors import UserFacingError
+    from pipelines.onboard.draft import onboard as run_onboard
+
+    if locations is not None and not locations.is_file():
+        raise fail(f"--locations {locations}: no such file", USAGE)
+    started = time.perf_counter()
+    try:
+        done = run_onboard(exports, _output_folder(out, "--out"), locations)
+    except UserFacingError as error:
+        raise fail(str(error), USAGE) from None
+    for proposal in done.proposals:
+        if proposal.template is not None:
+            _say(f"{proposal.files[0].parent.name}/{proposal.files[0].name}"
+                 f"{f' (+{len(proposal.files) - 1})' if len(proposal.files) > 1 else ''}: "
+                 f"{proposal.source}, from template {proposal.template.path.name}, "
+                 f"{len([g for g in proposal.guesses if not g.startswith('(')])} guesses "
+                 "to review")
+    for line in done.undecided:
+        _say(f"  could not decide: {line}", "yellow")
+    if done.locations_proposed:
+        _say(f"No --locations list: {done.locations_proposed} draft locations were proposed "
+             f"from the exported spellings in {out / 'reference' / 'locations.csv'} (fill in "
+             "their directorate and location_type).")
+    _print_check(done.check)
+    _say(f"Draft profile written to {out} in {time.perf_counter() - started:.1f} s. Use it "
+         f"with TRIANGULATE_PROFILE={out}.")
+
+
+@app.command()
+def check(profile: Path = typer.Option(None, help="Trust profile folder (default: "
+                                                  "TRIANGULATE_PROFILE)."),
+          raw: Path = typer.Option(None, help="Exports folder (default: TRIANGULATE_RAW_DIR).")
+          ) -> None:
+    """Validate a trust profile against the exports without a refresh: mappings, which file
+    each mapping reads, values no value map covers; writes the review sheets of unresolved
+    locations and unmapped codes with suggestions. Exit 1 when a refresh would fail."""
+    from pipelines.onboard.review import check as run_check
+
+    started = time.perf_counter()
+    result = run_check(profile or settings.profile_dir(), raw or settings.raw_dir())
+    _print_check(result)
+    _say(f"Checked in {time.perf_counter() - started:.1f} s.")
+    if result.problems:
+        raise typer.Exit(PROBLEMS)
+
+
+@app.command()
+def accept(profile: Path = typer.Option(None, help="Trust profile folder (default: "
+                                                   "TRIANGULATE_PROFILE).")) -> None:
+    """Write the review-sheet rows marked accepted into the profile's reference CSVs
+    (location aliases, code map); the rows not accepted stay in the sheets."""
+    from pipelines.onboard.review import accept as run_accept
+
+    folder = profile or settings.profile_dir()
+    done = run_accept(folder)
+    for line in done.skipped:
+        _say(f"  skipped: {line}", "yellow")
+    _say(f"Added {done.aliases} location aliases and {done.codes} code map rows to "
+         f"{folder / 'reference'}; run `triangulate check` to see what is left.")

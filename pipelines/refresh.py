@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import sys
 import tempfile
 from collections import deque
@@ -18,10 +19,24 @@ from pipelines.lib.refresh_lock import lock_path, refresh_lock
 from pipelines.lib.run_history import failure_line
 from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.lib.warehouse import discard_if_damaged, is_damage
+from pipelines.progress import DBT_PARSE, RefreshProgress
 
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 RUN_LOGS_KEPT = 30
 DBT_LOG_LINES = 200  # of dbt's console log kept in the run log of a failed refresh
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def dbt_manifest_stale() -> bool:
+    """Whether any file of the dbt project changed since the manifest was written."""
+    from pipelines.defs.dbt.resources import dbt_project
+
+    manifest = dbt_project.manifest_path
+    generated = {dbt_project.project_dir / "target", dbt_project.project_dir / "logs"}
+    sources = (p for p in dbt_project.project_dir.rglob("*")
+               if p.is_file() and not generated.intersection(p.parents))
+    return not (manifest.exists()
+                and all(p.stat().st_mtime < manifest.stat().st_mtime for p in sources))
 
 
 def prepare_dbt_manifest() -> None:
@@ -29,13 +44,8 @@ def prepare_dbt_manifest() -> None:
     the asset graph reflects the models and seeds on disk (a parse costs ~10 s)."""
     from pipelines.defs.dbt.resources import dbt_project, dbt_resource
 
-    manifest = dbt_project.manifest_path
-    generated = {dbt_project.project_dir / "target", dbt_project.project_dir / "logs"}
-    sources = (p for p in dbt_project.project_dir.rglob("*")
-               if p.is_file() and not generated.intersection(p.parents))
-    if manifest.exists() and all(p.stat().st_mtime < manifest.stat().st_mtime for p in sources):
-        return
-    dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    if dbt_manifest_stale():
+        dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
 def exports_missing() -> str | None:
@@ -49,8 +59,8 @@ def exports_missing() -> str | None:
            for folder in folders if folder.is_dir() for p in folder.rglob("*")):
         return None
     return (f"{raw} holds no export files: put each system's exports in {raw}/<source>/ "
-            f"({', '.join(SOURCES)}) and describe them in mappings/, or run "
-            "`triangulate generate` for the demo trust")
+            f"({', '.join(SOURCES)}) and describe them in the trust profile's mappings/ "
+            "(`triangulate onboard`), or run `triangulate generate` for the demo trust")
 
 
 @dataclass(frozen=True)
@@ -65,10 +75,11 @@ class RefreshOutcome:
     details: list[str] = field(default_factory=list)  # each failure's full error, tracebacks
     dbt_log: str = ""  # the end of dbt's console log, kept when a step failed
     log: Path | None = None  # the run log holding `details`, written when the refresh failed
+    dbt_log_file: Path | None = None  # dbt's whole console log (unless verbose: on screen)
 
 
-def run_refresh(instance=None, verbose: bool = False,
-                wait_seconds: float | None = None) -> RefreshOutcome:
+def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None = None,
+                progress: RefreshProgress | None = None) -> RefreshOutcome:
     """Materialise every asset (load, validate, dbt build, publish) in this process.
 
     A failure anywhere stops the steps after it, so the published marts are only replaced by
@@ -92,17 +103,23 @@ def run_refresh(instance=None, verbose: bool = False,
         remove_leftovers(settings.marts_dir())
         notes += filter(None, [discard_if_damaged(warehouse)])
         try:
+            if progress is not None and dbt_manifest_stale():
+                progress.started(DBT_PARSE)
             prepare_dbt_manifest()
         except Exception:
+            if progress is not None:
+                progress.finished(DBT_PARSE, failed=True)
             return _failed_before_the_job(notes)
-        outcome = _execute(instance, verbose, notes, echoed)
+        if progress is not None:
+            progress.finished(DBT_PARSE)
+        outcome = _execute(instance, verbose, notes, echoed, progress)
         damage = next((d for d in outcome.details if is_damage(d)), None)
         if damage is not None and discard_if_damaged(warehouse, damage):
             # Damage found mid-run (a block that fails its checksum): rebuild once.
             notes.append(f"the warehouse {warehouse} was damaged "
                          f"({safe_summary(damage, 240)}); it was removed and the refresh "
                          "rerun, rebuilding it from the exports")
-            outcome = _execute(instance, verbose, notes, echoed)
+            outcome = _execute(instance, verbose, notes, echoed, progress)
     if not outcome.success:
         outcome = replace(outcome, log=write_run_log(outcome))
     return outcome
@@ -118,16 +135,24 @@ def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:
     return replace(outcome, log=write_run_log(outcome))
 
 
-def _execute(instance, verbose: bool, notes: list[str], echoed) -> RefreshOutcome:
+def _execute(instance, verbose: bool, notes: list[str], echoed,
+             progress: RefreshProgress | None) -> RefreshOutcome:
     import dagster as dg
+    from dagster._core.utils import make_new_run_id
 
     from pipelines.definitions import defs
+    from pipelines.defs.dbt.assets import dbt_models
 
     job = defs.resolve_job_def("nightly_refresh")
+    instance = instance or dg.DagsterInstance.get()
+    run_id = make_new_run_id()
+    if progress is not None:
+        progress.dbt_nodes = len(dbt_models.keys) + len(dbt_models.check_keys)
+        instance.add_event_listener(run_id, progress)
     echoed.seek(0)
     echoed.truncate()
     result = job.execute_in_process(
-        instance=instance or dg.DagsterInstance.get(), raise_on_error=False,
+        instance=instance, raise_on_error=False, run_id=run_id,
         # Quiet by default: a failed step logs its whole stack trace. The run's full event log
         # is stored in the Dagster instance.
         run_config={"loggers": {"console": {"config": {
@@ -147,24 +172,41 @@ def _execute(instance, verbose: bool, notes: list[str], echoed) -> RefreshOutcom
             else:
                 failed_checks.append(f"{evaluation.asset_key.to_user_string()} "
                                      f"{evaluation.check_name} ({evaluation.severity.value})")
+    written = echoed.seek(0, os.SEEK_END)
     echoed.seek(0)
     dbt_log = "".join(deque(echoed, maxlen=DBT_LOG_LINES)) if failures else ""
+    log_file = None if verbose or not written else _write_private_log(
+        f"dbt-{_stamp()}-{result.run_id[:8]}.log", echoed, "dbt-*.log")
     return RefreshOutcome(result.success, result.run_id, failures, stages, passed,
-                          failed_checks, list(notes), details, dbt_log)
+                          failed_checks, list(notes), details, dbt_log, dbt_log_file=log_file)
+
+
+def _stamp() -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def _write_private_log(name: str, text, kept: str) -> Path:
+    """A log beside the private warehouse (a log can quote a value), readable by the
+    refresh's user only; of the logs matching `kept`, the newest RUN_LOGS_KEPT are kept."""
+    folder = settings.run_log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        if isinstance(text, str):
+            handle.write(text)
+        else:
+            text.seek(0)
+            for line in text:  # dbt colours its console log; a file wants none
+                handle.write(_COLOUR.sub("", line))
+    for old in sorted(folder.glob(kept))[:-RUN_LOGS_KEPT]:
+        old.unlink(missing_ok=True)
+    return path
 
 
 def write_run_log(outcome: RefreshOutcome) -> Path:
-    """The failed run's summary and tracebacks, beside the private warehouse (tracebacks can
-    quote a value), readable by the refresh's user only; the newest RUN_LOGS_KEPT are kept."""
-    folder = settings.run_log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = folder / f"refresh-{stamp}-{outcome.run_id[:8]}.log"
+    """The failed run's summary and tracebacks (see `_write_private_log`)."""
     body = [f"run {outcome.run_id} failed", *outcome.notes, *outcome.failures, "",
             *outcome.details, "", "End of the dbt log:", outcome.dbt_log]
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(body) + "\n")
-    for old in sorted(folder.glob("refresh-*.log"))[:-RUN_LOGS_KEPT]:
-        old.unlink(missing_ok=True)
-    return path
+    return _write_private_log(f"refresh-{_stamp()}-{outcome.run_id[:8]}.log",
+                              "\n".join(body) + "\n", "refresh-*.log")

@@ -13,9 +13,9 @@ import pytest
 from pipelines.demo.reference import load_reference
 from pipelines.lib.ingest import load_source, write_source
 from pipelines.lib.mapping import files_for_source, load_mappings, parse_mapping
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 
-SHIPPED = PROJECT_ROOT / "mappings" / "activity.yml"
+SHIPPED = DEMO_PROFILE_DIR / "mappings" / "activity.yml"
 HEADER = ("Month,Site,Division,Ward/Department,Occupied Bed Days,Admissions,Attendances\n")
 # The activity_measures seed, as theme_spc applies it to a location's rate.
 MEASURES = {row["location_type"]: row["measure"] for row in csv.DictReader(

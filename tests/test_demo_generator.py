@@ -3,7 +3,6 @@ demo mappings, and honest about what it planted (scenario_truth.json)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from pathlib import Path
@@ -12,15 +11,16 @@ import polars as pl
 import pytest
 
 from pipelines.demo import catalogue, generate_trust, texts
-from pipelines.demo.reference import SEEDS_DIR, load_reference, location_key
+from pipelines.demo.reference import load_reference, location_key
 from pipelines.demo.scenario import ScenarioError
 from pipelines.lib.canonical import ENTITIES, ENUM
 from pipelines.lib.mapping import files_for_source, load_mappings, normalise
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.reference import layered
+from pipelines.lib.settings import DEMO_PROFILE_DIR
 
 SCALE = 0.03
-SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity")
-MAPPINGS = load_mappings(PROJECT_ROOT / "mappings")
+SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity", "claims")
+MAPPINGS = load_mappings(DEMO_PROFILE_DIR / "mappings")
 REF = load_reference()
 
 
@@ -93,11 +93,11 @@ def test_volumes_follow_scale(trust, tmp_path):
 def test_generator_replaces_only_its_own_folders(tmp_path):
     (tmp_path / "incidents").mkdir(parents=True)
     (tmp_path / "incidents" / "stale.csv").write_text("old export\n")
-    (tmp_path / "claims").mkdir()
-    (tmp_path / "claims" / "keep.csv").write_text("not ours\n")
+    (tmp_path / "pfd").mkdir()
+    (tmp_path / "pfd" / "keep.csv").write_text("not ours\n")
     generate_trust(tmp_path, seed=1, scale=0.02)
     assert not (tmp_path / "incidents" / "stale.csv").exists()
-    assert (tmp_path / "claims" / "keep.csv").exists()
+    assert (tmp_path / "pfd" / "keep.csv").exists()
     assert (tmp_path / "scenario_truth.json").exists()
 
 
@@ -315,8 +315,7 @@ def test_inquest_register_needs_windows_1252(trust):
 
 
 def test_catalogue_and_seeds_agree():
-    with (SEEDS_DIR / "theme_code_map.csv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = layered("theme_code_map", DEMO_PROFILE_DIR)
     known = {
         ("incidents", "category"): set(catalogue.INCIDENT_CATEGORIES),
         ("incidents", "subcategory"): {s for c in catalogue.INCIDENT_CATEGORIES.values()
@@ -351,7 +350,8 @@ def test_a_scenario_dict_replaces_the_default_plants(tmp_path):
 @pytest.mark.parametrize("change", [
     {"theme": "not_a_theme"},
     {"unit": {"level": "location", "value": "LOC-NOWHERE"}},
-    {"sources": ["claims"]},
+    {"sources": ["litigation"]},
+    {"theme": "end_of_life_care", "sources": ["claims"]},  # no claims cause group codes to it
 ])
 def test_an_impossible_scenario_is_refused(tmp_path, change):
     problem = {"name": "p", "theme": "falls", "unit": {"level": "location", "value": "LOC-W12"},

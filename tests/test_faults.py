@@ -32,7 +32,7 @@ from conftest import ARTIFACTS, make_workspace
 
 from pipelines.bench import tree_rss
 from pipelines.lib.refresh_lock import LOCK_FILE
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 
 TRIANGULATE = str(Path(sys.executable).with_name("triangulate"))
 FFT_HEADER = ["Response ID", "Response Date", "Survey", "Site", "Ward/Department",
@@ -133,7 +133,7 @@ def fault_run(refreshed, tmp_path_factory):
     plant_corpus(workspace.raw)
     # The worst case a mapping allows: FFT dates back to 1900 accepted.
     mappings = workspace.root / "mappings"
-    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    shutil.copytree(DEMO_PROFILE_DIR / "mappings", mappings)
     with (mappings / "fft.yml").open("a") as fft:
         fft.write("plausible_dates: {response_date: {earliest: 1900-01-01}}\n")
     env = {**os.environ, **workspace.env(), "TRIANGULATE_MAPPINGS_DIR": str(mappings)}

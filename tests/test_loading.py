@@ -12,7 +12,7 @@ import pytest
 from pipelines.lib.ingest import load_source, write_source
 from pipelines.lib.loading import BatchError
 from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DEMO_PROFILE_DIR
 
 MAPPING = """
 source: incidents
@@ -186,7 +186,7 @@ def test_a_datix_export_loads_through_the_shipped_datix_mapping(tmp_path):
         '"Slips, trips and falls",Found on floor,No Harm,Found on floor,N,N,03/01/2025 10:15:00\n'
         "W2,05/01/2025,05/01/2025,Near Miss,NGH,Surgery,Urology,Ward 4,Medication,"
         "Wrong dose,Death,Wrong dose given,Y,Y,06/01/2025 09:00:00\n")
-    mapping = parse_mapping(PROJECT_ROOT / "mappings" / "incidents_datix.yml")
+    mapping = parse_mapping(DEMO_PROFILE_DIR / "mappings" / "incidents_datix.yml")
     [entity_load] = load_source(tmp_path, [mapping], "incidents")
     rows = {r["incident_id"]: r for r in entity_load.loaded.iter_rows(named=True)}
     assert entity_load.rejected.height == 0

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.lib.freshness import MISSING, NO_ROWS, NOT_SENT, OK, STALE, judge
 from pipelines.lib.profile import ProfileError, SourceExpectation, load_profile
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DEMO_PROFILE_DIR
 from pipelines.refresh import run_refresh
 
 runner = CliRunner()
@@ -76,7 +76,7 @@ def test_records_without_any_theme_are_counted_per_source(refreshed):
     workspace, _ = refreshed
     coverage = {source: (records, without) for source, records, without in workspace.query(
         "select source, records, records_without_theme from theme_coverage")}
-    assert set(coverage) == {"incidents", "complaints", "inquests", "sjr"}
+    assert set(coverage) == {"incidents", "complaints", "inquests", "sjr", "claims"}
     [(incidents,)] = workspace.query(
         "select count(*) from load_summary where source = 'incidents'")
     assert incidents > 0
@@ -145,7 +145,7 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
     (profile / "profile.yml").write_text(yaml.safe_dump(
         {"sources": {"inquests": {"expected": False}}}))
     mappings = tmp_path / "mappings"
-    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    shutil.copytree(DEMO_PROFILE_DIR / "mappings", mappings)
     for path in mappings.glob("incidents*.yml"):
         spec = yaml.safe_load(path.read_text())
         spec["columns"].pop("is_safeguarding")

@@ -20,7 +20,8 @@ import polars as pl
 from pytest import approx
 
 from pipelines.lib.mapping import Mapping, normalise, parse_mapping
-from pipelines.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from pipelines.lib.reference import layered
+from pipelines.lib.settings import DBT_PROJECT_DIR, DEMO_PROFILE_DIR
 
 SEEDS = DBT_PROJECT_DIR / "seeds"
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")  # CSV text; Excel date cells
@@ -31,7 +32,7 @@ SJR_PHASES = ("admission", "ongoing_care", "procedure", "perioperative", "end_of
 # --- reading the exports -------------------------------------------------------------------
 
 def _mapping(name: str) -> Mapping:
-    return parse_mapping(PROJECT_ROOT / "mappings" / name)
+    return parse_mapping(DEMO_PROFILE_DIR / "mappings" / name)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -81,12 +82,11 @@ def _location_ids() -> callable:
     def key(value: str | None) -> str | None:
         return re.sub(r"[^a-z0-9]", "", value.lower()) or None if value else None
 
-    with (SEEDS / "locations.csv").open(encoding="utf-8") as handle:
-        by_name = {key(r["location_name"]): r["location_id"] for r in csv.DictReader(handle)}
+    by_name = {key(r["location_name"]): r["location_id"]
+               for r in layered("locations", DEMO_PROFILE_DIR)}
     by_alias: dict[str, set[str]] = defaultdict(set)
-    with (SEEDS / "location_aliases.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            by_alias[key(row["alias"])].add(row["location_id"])
+    for row in layered("location_aliases", DEMO_PROFILE_DIR):
+        by_alias[key(row["alias"])].add(row["location_id"])
 
     def resolve(value: str | None) -> str | None:
         k = key(value)

@@ -39,7 +39,7 @@ def test_every_priority_has_a_rationale_and_a_learning_response(scenario_trust):
         "anticipated_improvement_route, n_sources_signalling from psirp_local_priorities")
     assert rows
     for issue, where, rationale, response, route, n_sources in rows:
-        assert rationale.startswith(f"{issue} at {where}: {n_sources} of 5 sources")
+        assert rationale.startswith(f"{issue} at {where}: {n_sources} of 6 sources")
         assert response and route
         # Two or more sources signalling never gets only a single-team conversation.
         if n_sources >= 2:

@@ -19,7 +19,7 @@ import pytest
 from conftest import make_workspace
 from privacy_corpus import FIELDS, FORMS, plant_corpus, scan_published, scan_text
 
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 
 NETWORK_GUARD = Path(__file__).parent / "network_guard"
 TRIANGULATE = Path(sys.executable).with_name("triangulate")
@@ -42,7 +42,7 @@ def corpus_trust(tmp_path_factory):
 
     workspace = make_workspace(tmp_path_factory.mktemp("privacy"))
     generate_trust(workspace.raw, seed=23, scale=0.05)
-    planted = plant_corpus(workspace.raw, PROJECT_ROOT / "mappings")
+    planted = plant_corpus(workspace.raw, DEMO_PROFILE_DIR / "mappings")
     socket_log = workspace.root / "sockets.log"
     refresh = run_guarded(workspace, socket_log, "refresh")
     assert refresh.returncode == 0, refresh.stdout + refresh.stderr
@@ -94,9 +94,14 @@ def test_planted_identifiers_were_caught_and_reported(corpus_trust):
     assert ("location", "W5 … … …") in withheld
     # Typed into the directorate of a record whose ward did not resolve.
     assert ("directorate", "… … …") in withheld
+    # Every planted code is withheld; unmapped_codes lists those that leave a record unthemed.
+    [(codes_withheld,)] = workspace.query(
+        "select count(*) from withheld_values "
+        "where field not in ('location', 'site', 'directorate', 'specialty')")
+    assert codes_withheld >= len(FORMS)
     [(unmapped_withheld,)] = workspace.query(
         "select count(*) from unmapped_codes where is_withheld")
-    assert unmapped_withheld >= len(FORMS)
+    assert unmapped_withheld >= 1
     # The case-level file holds those values with their identifiers redacted.
     values = {v for (v,) in workspace.query(
         "select value_as_exported from withheld_values_as_exported", file=workspace.case_level)}

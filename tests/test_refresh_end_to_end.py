@@ -14,7 +14,7 @@ import pytest
 from pipelines.lib.canonical import ENTITIES, TEXT
 from pipelines.lib.identifiers import find_identifiers
 from pipelines.lib.mapping import parse_mapping
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DEMO_PROFILE_DIR
 from pipelines.refresh import run_refresh
 
 DATA_ROW_OFFSET = 1  # the truth counts data rows from 1; the loader reports spreadsheet rows
@@ -179,7 +179,7 @@ def test_a_file_missing_a_mapped_column_fails_in_one_line_and_keeps_the_marts(re
     broken_copy = refreshed_copy
     published_before = broken_copy.published.read_bytes()
     victim = sorted((broken_copy.raw / "fft").glob("*.csv"))[-1]
-    columns = parse_mapping(PROJECT_ROOT / "mappings" / "fft.yml").columns
+    columns = parse_mapping(DEMO_PROFILE_DIR / "mappings" / "fft.yml").columns
     frame = pl.read_csv(victim, infer_schema=False).drop(columns["response_id"])
     frame.with_columns(pl.lit("Mrs Jane Smithson was rude").alias(columns["comment_improve"])) \
         .write_csv(victim)
@@ -189,7 +189,8 @@ def test_a_file_missing_a_mapped_column_fails_in_one_line_and_keeps_the_marts(re
     assert quiet.exit_code == 1, quiet.output
     lines = quiet.output.splitlines()
     assert lines[0].startswith("Refresh failed after") and len(lines) == 3, quiet.output
-    assert lines[1] == (f"  loading fft: {victim} (mapping {PROJECT_ROOT / 'mappings' / 'fft.yml'})"
+    fft_mapping = DEMO_PROFILE_DIR / "mappings" / "fft.yml"
+    assert lines[1] == (f"  loading fft: {victim} (mapping {fft_mapping})"
                         f", row 1: column '{columns['response_id']}' (response_id) is not in the "
                         "header row; fix the names under `columns:` in the mapping, or list the "
                         "fields the export may leave out under `optional_columns:`")

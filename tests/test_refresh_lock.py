@@ -17,7 +17,7 @@ from pipelines.lib.loading import BatchError
 from pipelines.lib.mapping import parse_mapping
 from pipelines.lib.refresh_lock import RefreshRunning, refresh_lock
 from pipelines.lib.run_history import failure_line
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 from pipelines.lib.warehouse import discard_if_damaged
 
 HOLDER = textwrap.dedent("""
@@ -89,7 +89,7 @@ def raised(error: BaseException):
 
 
 def test_a_failed_load_is_one_line_from_the_error_raised_for_people(tmp_path):
-    mapping = parse_mapping(PROJECT_ROOT / "mappings" / "fft.yml")
+    mapping = parse_mapping(DEMO_PROFILE_DIR / "mappings" / "fft.yml")
     try:
         raise ValueError("found more fields than defined in 'Schema' truncate_ragged_lines")
     except ValueError as polars_like:

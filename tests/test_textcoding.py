@@ -5,12 +5,12 @@ classifier learnt from the trust's coded records and its nightly measurement."""
 
 from __future__ import annotations
 
-import csv
-
 import duckdb
 import numpy as np
 import pytest
 
+from pipelines.lib.reference import layered
+from pipelines.lib.settings import DEMO_PROFILE_DIR
 from pipelines.textcoding import narrative
 from pipelines.textcoding.evaluate_fft import (
     CHALLENGE_SET,
@@ -119,9 +119,8 @@ def test_ratings_and_questions_must_match_the_comments():
 
 def test_every_v6_category_maps_to_known_themes_or_none():
     """Every category the model can assign is reviewed in the theme code map seed."""
-    path = MODEL_DIR.parents[1] / "dbt_project" / "seeds" / "theme_code_map.csv"
-    with path.open(newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["code_field"] == "v6_category"]
+    rows = [row for row in layered("theme_code_map", DEMO_PROFILE_DIR)
+            if row["code_field"] == "v6_category"]
     mapped = {row["native_code"] for row in rows}
     assert set(load_coder(MODEL_DIR).categories) | {"Labelling not possible"} <= mapped
     assert {row["theme_id"] for row in rows if row["theme_id"]} <= THEMES

@@ -15,7 +15,8 @@ ranked_keys as (
 
 select
     location_key,
+    site_key,
     string_agg(distinct location_id, ', ' order by location_id) as location_ids
 from ranked_keys
-group by location_key
+group by location_key, site_key
 having count(distinct location_id) > 1

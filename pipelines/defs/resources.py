@@ -54,7 +54,8 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False):
         self.file().parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.file()), read_only=read_only)
+        con = duckdb.connect(str(self.file()), read_only=read_only,
+                             config={"memory_limit": settings.duckdb_memory_limit()})
         try:
             yield con
         finally:

@@ -1,9 +1,10 @@
 """The demo trust's local configuration: its incident categories, complaint sub-subjects,
 audit topics and where each kind of record tends to happen.
 
-Themes are deliberately not here: which theme a code belongs to is read from
-`dbt_project/seeds/theme_code_map.csv`, so the demo and the trust's reference data cannot
-drift apart. `tests/test_demo_generator.py` checks every mapped code exists here.
+Themes are deliberately not here: which theme a code belongs to is read from the demo
+profile's `reference/theme_code_map.csv` (over the shipped seeds), so the demo and its
+reference data cannot drift apart. `tests/test_demo_generator.py` checks every mapped code
+exists here.
 """
 
 from __future__ import annotations
@@ -421,3 +422,53 @@ AGE_PROFILES = {
     "Elderly Care": (0, 0, 0.05, 0.2, 0.4, 0.35), "Intermediate Care": (0, 0, 0.1, 0.25, 0.4, 0.25),
 }
 ADULT_AGES = (0.03, 0.2, 0.27, 0.2, 0.2, 0.1)
+
+# Claims: NHS Resolution-style cause groups (coded to themes by theme_code_map.csv), with
+# their share of a trust's claims, whether they are clinical (CNST) or non-clinical (LTPS),
+# and the allegation a letter of claim makes. Diagnosis, treatment and maternity dominate
+# clinical claims by number; maternity by value.
+CLAIM_CAUSES: dict[str, tuple[float, str, str]] = {
+    "Failure / delay in diagnosis": (0.16, "clinical", "a missed or delayed diagnosis"),
+    "Wrong diagnosis": (0.04, "clinical", "a wrong diagnosis"),
+    "Failure to act on abnormal test results": (0.03, "clinical",
+                                                "an abnormal result that was not acted on"),
+    "Failure / delay in treatment": (0.12, "clinical", "delayed treatment"),
+    "Failure to recognise complications": (0.05, "clinical",
+                                           "a complication that was not recognised"),
+    "Failure to monitor / respond": (
+        0.04, "clinical", "observations that were not acted on as the patient deteriorated"),
+    "Fetal monitoring / CTG interpretation": (0.03, "clinical",
+                                              "a CTG that was misread during labour"),
+    "Management of labour": (0.03, "clinical", "poor management of labour"),
+    "Intraoperative problems": (0.08, "clinical", "an injury during the operation"),
+    "Retained foreign object": (0.01, "clinical", "a swab left in after surgery"),
+    "Medication error": (0.05, "clinical", "a wrong dose of a prescribed medicine"),
+    "Slips / trips / falls": (0.04, "clinical", "an unwitnessed fall on the ward"),
+    "Pressure ulcers": (0.03, "clinical", "a pressure ulcer that developed on the ward"),
+    "Hospital-acquired infection": (0.02, "clinical", "an infection acquired in hospital"),
+    "Failure to warn / informed consent": (0.04, "clinical",
+                                           "risks that were not explained before consent"),
+    "Failure / delay in discharge or follow-up": (0.02, "clinical",
+                                                  "an unsafe discharge without follow-up"),
+    "VTE / thromboprophylaxis": (0.02, "clinical", "a clot after no thromboprophylaxis"),
+    "Inadequate nursing care": (0.03, "clinical", "poor nursing care"),
+    "Manual handling": (0.06, "non_clinical", "a back injury moving a patient"),
+    "Violence and aggression": (0.04, "non_clinical", "an assault by a patient"),
+    "Equipment / premises": (0.04, "non_clinical", "a trip on a damaged floor"),
+    "Breach of confidentiality / data protection": (0.02, "non_clinical",
+                                                    "records sent to the wrong address"),
+}
+# Injuries claimed (clinical, non-clinical): share and median damages (GBP) when paid.
+CLAIM_INJURIES: dict[str, tuple[float, float, float]] = {
+    "Unnecessary pain": (0.22, 0.25, 8_000),
+    "Additional treatment": (0.18, 0.05, 15_000),
+    "Psychiatric / psychological damage": (0.10, 0.25, 12_000),
+    "Loss of function": (0.12, 0.10, 45_000),
+    "Scarring": (0.06, 0.10, 10_000),
+    "Fracture": (0.05, 0.15, 12_000),
+    "Soft tissue injury": (0.03, 0.10, 6_000),
+    "Fatality": (0.14, 0.0, 60_000),
+    "Brain damage": (0.03, 0.0, 900_000),
+    "Cerebral palsy": (0.01, 0.0, 2_500_000),
+    "Data breach distress": (0.0, 0.10, 3_000),
+}

@@ -10,7 +10,7 @@ from pipelines.demo.reference import Reference
 from pipelines.demo.scenario import Scenario
 
 # Appended sources come last: each source's random stream is keyed by its position here.
-SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity")
+SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "audit", "activity", "claims")
 # The fewest background records a source gets, so every export has rows to be messy in.
 MIN_BACKGROUND = 12
 
@@ -32,5 +32,6 @@ class Context:
         start, end = self.scenario.start_date, self.scenario.end_date
         return ((end.year - start.year) * 12 + end.month - start.month + 1) / 12
 
-    def volume(self, per_year: float) -> int:
-        return max(MIN_BACKGROUND, round(per_year * self.years * self.scale))
+    def volume(self, per_year: float, source: str) -> int:
+        factor = self.scenario.volume_factors.get(source, 1.0)
+        return max(MIN_BACKGROUND, round(per_year * factor * self.years * self.scale))

@@ -24,7 +24,7 @@ WORKBOOK_CREATED = dt.datetime(2026, 1, 1)
 # The canonical field that identifies a row of each source, reported with each messy row.
 KEYS = {"incidents": "incident_id", "complaints": "complaint_id", "fft": "response_id",
         "inquests": "case_reference", "sjr": "review_id", "audit": "audit_id",
-        "activity": "location"}
+        "activity": "location", "claims": "claim_reference"}
 
 
 @dataclass

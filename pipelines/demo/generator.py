@@ -17,6 +17,7 @@ from pipelines.demo.sources import (
     SourceResult,
     activity,
     audit,
+    claims,
     complaints,
     fft,
     incidents,
@@ -31,6 +32,7 @@ TRUTH_FILE = "scenario_truth.json"
 WINDOW_DATE_FIELDS = {
     "incidents": "occurred_date", "complaints": "received_date", "fft": "response_date",
     "inquests": "date_of_death", "sjr": "date_of_death", "audit": "report_date",
+    "claims": "notification_date",
 }
 
 
@@ -50,6 +52,8 @@ def generate_trust(out_dir: Path, seed: int = 42, scale: float = 1.0,
         "activity": activity.build(ctx),
     }
     results["inquests"] = inquests.build(ctx, results["incidents"], results["sjr"])
+    results["claims"] = claims.build(ctx, results["incidents"], results["complaints"],
+                                     results["inquests"])
     for source in SOURCES:
         shutil.rmtree(out_dir / source, ignore_errors=True)
     written = write_tables(out_dir, [t for s in SOURCES for t in results[s].tables])

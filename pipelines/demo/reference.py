@@ -1,24 +1,20 @@
-"""The trust reference seeds, read by the generator so the demo trust matches them."""
+"""The demo profile's reference data (over the shipped seeds), read by the generator so the
+demo trust's exports match it."""
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+from pipelines.lib.reference import layered, shipped_rows
+from pipelines.lib.settings import DEMO_PROFILE_DIR
 
 
 def location_key(value: str) -> str:
     """The dbt matching key of a location spelling (macro normalise_location)."""
     return re.sub(r"[^a-z0-9]", "", value.lower())
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 @dataclass(frozen=True)
@@ -52,25 +48,25 @@ class Reference:
                                                                   frozenset())
 
 
-def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
-    themes = tuple(row["theme_id"] for row in _rows(seeds_dir / "themes.csv"))
+def load_reference(profile: Path = DEMO_PROFILE_DIR) -> Reference:
+    themes = tuple(row["theme_id"] for row in shipped_rows("themes", ("theme_id",)))
     aliases: dict[str, list[str]] = defaultdict(list)
-    for row in _rows(seeds_dir / "location_aliases.csv"):
+    for row in layered("location_aliases", profile):
         aliases[row["location_id"]].append(row["alias"])
     locations = tuple(
         Location(row["location_id"], row["location_name"], row["site"], row["directorate"],
                  row["specialty"], row["location_type"],
                  (row["location_name"], *aliases[row["location_id"]]))
-        for row in _rows(seeds_dir / "locations.csv")
+        for row in layered("locations", profile)
     )
     code_themes: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(
         lambda: defaultdict(set))
-    for row in _rows(seeds_dir / "theme_code_map.csv"):
+    for row in layered("theme_code_map", profile):
         if row["theme_id"]:
             code_themes[(row["source"], row["code_field"])][
                 row["native_code"].strip().lower()].add(row["theme_id"])
     keywords = {(row["rule_set"], row["theme_id"]): row["pattern"]
-                for row in _rows(seeds_dir / "theme_keywords.csv")}
+                for row in layered("theme_keywords", profile)}
     return Reference(
         themes=themes,
         locations=locations,

@@ -8,7 +8,7 @@ only needs the keys it changes; the others come from the default scenario.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,13 @@ import numpy as np
 import yaml
 
 from pipelines.demo import texts
+from pipelines.demo.catalogue import CLAIM_CAUSES
 from pipelines.demo.reference import Reference
 
 DEFAULT_SCENARIO = Path(__file__).with_name("scenarios") / "default.yml"
-SIGNAL_SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr")
+SIGNAL_SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "claims")
 # Seasonal themes are planted where records arrive all year round; inquests follow deaths
-# the SJRs reviewed, so they are not.
+# the SJRs reviewed and claims arrive years after the harm, so they are not.
 SEASONAL_SOURCES = ("incidents", "complaints", "fft", "sjr")
 
 # National requirement (DOMAIN.md) of each plantable event: the response it requires.
@@ -123,6 +124,7 @@ class Scenario:
     code_changes: tuple[CodeChange, ...]
     national_events: tuple[NationalEvent, ...]
     messiness: dict[str, Any]
+    volume_factors: dict[str, float] = field(default_factory=dict)
 
     def planted_count(self, plant: Plant, source: str, scale: float) -> int:
         if source in plant.counts:
@@ -179,7 +181,8 @@ def load_scenario(scenario: Path | str | dict | None, ref: Reference,
                     float(spec.get("generic_code_share", 0)),
                     float(spec.get("growth_per_year", 0)),
                     {s: float(spec.get("overdispersion", {}).get(s, 0)) for s in SIGNAL_SOURCES},
-                    plants, units, codes, events, dict(spec["messiness"]))
+                    plants, units, codes, events, dict(spec["messiness"]),
+                    {s: float(f) for s, f in (spec.get("volume_factors") or {}).items()})
 
 
 def _months_back(item: dict, name: str, start: dt.date, end: dt.date) -> dt.date:
@@ -221,6 +224,12 @@ def _plant(item: dict, kind: str, start: dt.date, end: dt.date, ref: Reference) 
         if source in sources and item["theme"] not in pools:
             raise ScenarioError(f"{name}: the demo has no {source} text for theme "
                                 f"{item['theme']!r}; add some to pipelines/demo/texts.py")
+    # Planted claims are filed under a cause group theme_code_map.csv codes to the theme.
+    if "claims" in sources and not any(
+            item["theme"] in ref.themes_of("claims", "cause_group", group)
+            for group in CLAIM_CAUSES):
+        raise ScenarioError(f"{name}: no claims cause group of pipelines/demo/catalogue.py "
+                            f"is coded to theme {item['theme']!r}")
     return Plant(name, kind, item["theme"], level, value, sources,
                  bool(item.get("audit", False)), first, end, float(item.get("intensity", 1.0)),
                  counts, int(item.get("peak_month", 1)))

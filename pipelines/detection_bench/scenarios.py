@@ -25,7 +25,10 @@ PER_YEAR = {"incidents": incidents.PER_YEAR, "complaints": complaints.PER_YEAR,
 # Planted records per source: sparse sources get the few records they really see (a couple of
 # inquests, a handful of complaints or SJRs); incidents and FFT up to 30.
 COUNT_RANGES = {"incidents": (10, 30), "fft": (10, 30), "complaints": (2, 8), "sjr": (2, 6),
-                "inquests": (2, 3)}
+                "inquests": (2, 3), "claims": (2, 5)}
+# Share of planted problems that are also claimed for (a handful of claims notified in the
+# window), where a claims cause group codes to the theme.
+CLAIMS_SHARE = 0.5
 # Decoys: a reporting drive in incidents, or one source loud on its own.
 DECOY_KINDS = {"reporting_drive": ("incidents", (15, 30)), "fft_spike": ("fft", (15, 30)),
                "complaints_cluster": ("complaints", (5, 8))}
@@ -113,6 +116,17 @@ def _decoy(rng, ref: Reference, name: str, theme: str, used_units: set[str]) -> 
             "window_months": int(rng.integers(2, 5))}
 
 
+def _add_claims(rng: np.random.Generator, ref: Reference, problems: list[dict]) -> None:
+    """Claims for some planted problems, drawn from their own random stream so that the rest
+    of each scenario is what it was before claims were a source."""
+    for problem in problems:
+        claimable = any(problem["theme"] in ref.themes_of("claims", "cause_group", group)
+                        for group in catalogue.CLAIM_CAUSES)
+        if claimable and rng.random() < CLAIMS_SHARE:
+            low, high = COUNT_RANGES["claims"]
+            problem["counts"]["claims"] = int(rng.integers(low, high + 1))
+
+
 def make_scenario(bench_seed: int, index: int, ref: Reference | None = None) -> BenchScenario:
     """Scenario `index` of the benchmark seeded `bench_seed`."""
     ref = ref or load_reference()
@@ -162,5 +176,6 @@ def make_scenario(bench_seed: int, index: int, ref: Reference | None = None) -> 
                 "months_before_end": int(rng.integers(1, min(12 * years - 2, 12) + 1))}]
     end = dt.date(int(rng.integers(2023, 2028)), int(rng.integers(1, 13)), 1)
     end = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    _add_claims(np.random.default_rng([bench_seed, index, 1]), ref, problems)
     return BenchScenario(f"s{bench_seed}-{index:02d}", int(rng.integers(1, 10_000)), scale,
                          years, end, spec)

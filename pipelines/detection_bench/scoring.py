@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The sources the previous rule knew (claims came later: new_signals adds them).
 SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr")
 PREVIOUS_MIN_RECORDS = 3
 PREVIOUS_RATE_RATIO = 1.5
@@ -30,6 +31,15 @@ class Listed:
 def new_priorities(rows: list[dict]) -> dict[str, Listed]:
     return {r["theme_id"]: Listed(r["priority_rank"], r["concentrated_at_level"],
                                   r["concentrated_at_id"], r["directorate"]) for r in rows}
+
+
+def new_signals(row: dict) -> set[str]:
+    """The sources the signal marks at a theme x unit row: the two claims tests (incident
+    and notification date) are one source, claims."""
+    found = {source for source in SOURCES if row[f"{source}_is_signalling"]}
+    if row.get("claims_is_signalling") or row.get("claims_notified_is_signalling"):
+        found.add("claims")
+    return found
 
 
 def previous_signals(row: dict, recent_months: int) -> set[str]:
@@ -103,8 +113,7 @@ def score(result: dict, method: str) -> dict:
     themes = {p["theme"] for p in problems + decoys}
     false_source_signals = 0
     for row in rows:
-        sources = ({s for s in SOURCES if row[f"{s}_is_signalling"]} if method == "new"
-                   else previous_signals(row, 6))
+        sources = new_signals(row) if method == "new" else previous_signals(row, 6)
         false_source_signals += sum(
             1 for s in sources
             if not _explained(row["theme_id"], s, row, problems + decoys, directorate_of))

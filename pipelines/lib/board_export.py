@@ -18,6 +18,11 @@ never a later month some other source (an audit's planned date) reaches.
 - `board_national_requirements.csv`: PSIRF national requirement x response status (done,
   outstanding, not recorded; total = events) for the four quarters ending with the
   reporting month's quarter, with row totals and secondary suppression.
+- `board_claims_cost.csv`: theme x claims (open, closed with damages, closed nil; total)
+  and their cost (paid, reserved, total value, whole pounds) for incidents in the last five
+  complete financial years, NHS Resolution's scorecard window
+  (pipelines/lib/claims_summary.py): counts of 1-4 hidden with secondary suppression against
+  each row's total, and a row's money only shown where at least 5 claims make it up.
 - `board_export_notes.txt`: the periods, the rules and how many cells each table hides.
 """
 
@@ -30,6 +35,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.lib import claims_summary
 from pipelines.lib.reporting_period import (
     ReportingPeriod,
     add_months,
@@ -38,6 +44,8 @@ from pipelines.lib.reporting_period import (
 )
 from pipelines.lib.suppression import MARKER, suppress
 
+# Claims are not among them: counted by incident month, most of a recent year's claims are
+# still to come; board_claims_cost.csv shows them over NHS Resolution's window instead.
 THEME_SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr")
 STATUS_COLUMNS = ("done", "outstanding", "not_recorded")
 
@@ -63,10 +71,13 @@ def board_export(marts_file: Path, out_dir: Path, as_of: date | None = None) -> 
                                   "up to the as-of date: nothing to export")
         themes, theme_period = _theme_source_counts(con, period)
         national, national_period = _national_requirements(con, period)
+        claim_years = claims_summary.scorecard_years(period.month)
+        claims = claims_summary.claims_by_theme(con, claim_years)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "theme_source_counts": out_dir / "board_theme_source_counts.csv",
         "national_requirements": out_dir / "board_national_requirements.csv",
+        "claims_cost": out_dir / "board_claims_cost.csv",
     }
     tables = {
         "theme_source_counts": (suppress(themes, THEME_SOURCES, row_total=None,
@@ -74,6 +85,9 @@ def board_export(marts_file: Path, out_dir: Path, as_of: date | None = None) -> 
                                 THEME_SOURCES),
         "national_requirements": (suppress(national, STATUS_COLUMNS, row_total="events",
                                            label_column="requirement"), STATUS_COLUMNS),
+        "claims_cost": (claims_summary.suppress_claims(claims),
+                        ("claims", *claims_summary.COUNT_COLUMNS,
+                         *claims_summary.MONEY_COLUMNS)),
     }
     suppressed = {}
     for name, (frame, counts) in tables.items():
@@ -82,7 +96,7 @@ def board_export(marts_file: Path, out_dir: Path, as_of: date | None = None) -> 
         suppressed[name] = (int((cells == MARKER).sum()), len(cells))
     periods = {"theme_source_counts": theme_period, "national_requirements": national_period}
     notes = out_dir / "board_export_notes.txt"
-    notes.write_text(_notes(periods, suppressed, period), encoding="utf-8")
+    notes.write_text(_notes(periods, suppressed, period, claim_years), encoding="utf-8")
     files["notes"] = notes
     return BoardExport(files, periods, suppressed)
 
@@ -128,7 +142,7 @@ def _national_requirements(con, period: ReportingPeriod
 
 
 def _notes(periods: dict[str, tuple[date, date]], suppressed: dict[str, tuple[int, int]],
-           period: ReportingPeriod) -> str:
+           period: ReportingPeriod, claim_years: list[str]) -> str:
     (t0, t1), (n0, n1) = periods["theme_source_counts"], periods["national_requirements"]
 
     def hidden(table: str) -> str:
@@ -155,4 +169,13 @@ safeguarding referrals and deaths found by structured judgement review). events 
 outstanding + not_recorded; one event can meet several requirements and then counts under
 each. Further cells are shown as * where needed so that no hidden count can be worked out
 from the totals (secondary suppression).
+
+board_claims_cost.csv: claims about incidents in the financial years {claim_years[0]} to
+{claim_years[-1]} (NHS Resolution's scorecard window: the last five complete years, whenever
+the claim was notified); {hidden("claims_cost")}. Per theme: claims = open +
+closed_with_damages + closed_nil, and total_paid_gbp (damages, claimant and defence costs
+paid), reserve_gbp (still expected to be paid) and total_value_gbp (the two together), in
+whole pounds. A claim with two themes counts under both, so no totals are published. Counts
+of 1 to 4 are hidden with secondary suppression within each row; a theme's money is shown
+only where at least 5 claims make it up. Cost is shown beside the signal, not used to rank.
 """

@@ -1,4 +1,4 @@
-"""Canonical record structures of the sources (six trust sources plus optional inputs).
+"""Canonical record structures of the sources (seven trust sources plus optional inputs).
 
 Every trust export is mapped (by a YAML file in `mappings/`) onto these fields. The loader
 coerces values to the declared kind, the Great Expectations suites check the declared
@@ -81,6 +81,13 @@ SJR_AVOIDABILITY = (
 AUDIT_PROGRAMMES = ("ncapop", "national_other", "nice", "local_priority", "psirp", "reaudit")
 AUDIT_STATUSES = ("registered", "data_collection", "analysis", "reported", "action_plan", "closed")
 ACTION_STATUSES = ("open", "in_progress", "completed", "cancelled")
+# NHS Resolution indemnity schemes: Clinical Negligence Scheme for Trusts, the Existing
+# Liabilities Scheme (clinical incidents before April 1995), Liabilities to Third Parties
+# (employers' and public liability), the Property Expenses Scheme, and the GP schemes.
+CLAIM_SCHEMES = ("cnst", "els", "ltps", "pes", "cnsgp", "elsgp")
+CLAIM_TYPES = ("clinical", "non_clinical")
+# Open; closed with damages paid to the claimant; closed with no damages paid (nil).
+CLAIM_STATUSES = ("open", "closed_damages", "closed_nil")
 
 
 def _place(*, required_location: bool = False) -> tuple[Field, ...]:
@@ -259,6 +266,38 @@ AUDIT_ACTIONS = Entity(
     event_date="due_date",
 )
 
+CLAIMS = Entity(
+    "claims", "claims", ("claim_reference",),
+    (
+        Field("claim_reference", STRING, True, description="NHS Resolution or legal services "
+              "reference."),
+        Field("scheme", ENUM, values=CLAIM_SCHEMES),
+        Field("claim_type", ENUM, values=CLAIM_TYPES),
+        Field("incident_date", DATE, earliest="1960-01-01",
+              description="Date of the care claimed about; claims arrive years after it."),
+        Field("notification_date", DATE, True, earliest="1990-01-01",
+              description="Date the claim (or letter of claim) was notified."),
+        Field("closed_date", DATE, earliest="1990-01-01"),
+        Field("status", ENUM, values=CLAIM_STATUSES),
+        *_place(),
+        Field("cause_group", STRING, description="NHS Resolution cause group, e.g. "
+              "Failure / delay in diagnosis."),
+        Field("cause", STRING, description="Detailed cause code as exported."),
+        Field("injury", STRING, description="Injury code, e.g. Fatality, Brain damage."),
+        Field("description", TEXT, description="Allegation summary: may name people."),
+        Field("damages_paid", NUMBER, minimum=0, description="Damages paid to date (GBP)."),
+        Field("defence_costs", NUMBER, minimum=0, description="Defence costs paid (GBP)."),
+        Field("claimant_costs", NUMBER, minimum=0, description="Claimant costs paid (GBP)."),
+        Field("reserve", NUMBER, minimum=0,
+              description="Outstanding estimate of what is still to be paid (GBP)."),
+        Field("linked_incident_ids", LIST),
+        Field("linked_complaint_ids", LIST),
+        Field("linked_inquest_ids", LIST),
+    ),
+    "One row per claim on the claims register or NHS Resolution listing.",
+    event_date="notification_date",
+)
+
 # Optional, national: coroners' Prevention of Future Deaths reports sent to any organisation
 # (published on judiciary.uk), so the trust sees which themes coroners raise elsewhere.
 PFD_REPORTS = Entity(
@@ -301,7 +340,7 @@ ACTIVITY_MONTHLY = Entity(
 
 ENTITIES: dict[str, Entity] = {
     e.name: e
-    for e in (INCIDENTS, COMPLAINTS, FFT_RESPONSES, INQUESTS, SJR_REVIEWS,
+    for e in (INCIDENTS, COMPLAINTS, FFT_RESPONSES, INQUESTS, SJR_REVIEWS, CLAIMS,
               AUDITS, AUDIT_RESULTS, AUDIT_ACTIONS, PFD_REPORTS, ACTIVITY_MONTHLY)
 }
 SOURCES: dict[str, list[Entity]] = {}

@@ -19,7 +19,7 @@ from pipelines.lib.canonical import LINEAGE_COLUMNS, LIST, SOURCES, Entity
 from pipelines.lib.errors import without_quoted_values
 from pipelines.lib.freshness import SourceState
 from pipelines.lib.loading import ROW, BatchError, coerce, read_export
-from pipelines.lib.mapping import Mapping, files_for_source, normalise
+from pipelines.lib.mapping import Mapping, files_for_source, header_key
 from pipelines.lib.validation import ROW_ID, ExpectationOutcome, validate
 from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables
 
@@ -127,13 +127,15 @@ def _field_fill(entity: Entity, loaded: pl.DataFrame, reads: dict) -> pl.DataFra
              else pl.lit(None, pl.Date))
     rows = []
     for file, (_, mapping, read) in reads.items():
-        headers = {normalise(h): h for h in read.frame.columns}
+        headers = {header_key(h): h for h in read.frame.columns}
         of_file = loaded.filter(pl.col("_source_file") == file).with_columns(month.alias("_m"))
         for field in entity.fields:
             filled = of_file.filter(_has_value(field))
             rows.append({
                 "file": file, "field": field.name,
-                "column_name": headers.get(normalise(mapping.columns.get(field.name, "\0"))),
+                "column_name": (headers.get(header_key(mapping.columns[field.name]))
+                                if field.name in mapping.columns
+                                else mapping.describe_source(field.name)),
                 "rows_loaded": of_file.height, "rows_filled": filled.height,
                 "first_month_filled": filled["_m"].min(), "last_month_filled": filled["_m"].max(),
             })

@@ -33,13 +33,14 @@ from pipelines.lib.canonical import (
     INTEGER,
     LIST,
     NUMBER,
+    STRING,
     TIMESTAMP,
     Field,
 )
 from pipelines.lib.cell_shape import cell_shape
 from pipelines.lib.dates import plausible_range, reference_day
 from pipelines.lib.errors import UserFacingError, safe_summary
-from pipelines.lib.mapping import Mapping, normalise
+from pipelines.lib.mapping import Mapping, header_key, normalise
 
 ROW = "_source_row"
 # Excel cells typed as dates arrive as ISO text whatever the mapping's display format says.
@@ -70,6 +71,7 @@ class ReadFile:
     malformed: pl.DataFrame  # _source_row, reason, record (the row as read, JSON)
     encoding: str
     sha256: str
+    delimiter: str | None = None  # None for a workbook
 
     @property
     def rows_read(self) -> int:
@@ -159,8 +161,11 @@ def _excel_separator_line(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _header_line(text: str) -> str:
-    return next((line for line in text.splitlines() if line.strip()), "")
+def _header_line(text: str, header_row: int | None) -> str:
+    lines = text.splitlines()
+    if header_row:
+        return lines[header_row - 1] if len(lines) >= header_row else ""
+    return next((line for line in lines if line.strip()), "")
 
 
 def _split(line: str, delimiter: str) -> list[str]:
@@ -170,9 +175,11 @@ def _split(line: str, delimiter: str) -> list[str]:
 def _delimiter(path: Path, mapping: Mapping, text: str) -> str:
     """The mapping's delimiter, or the one whose header row holds the most mapped columns
     (comma on a tie): Excel writes semicolons in locales with a decimal comma."""
-    header = _header_line(text)
-    wanted = {normalise(column) for column in mapping.columns.values()}
-    found = {d: len(wanted & {normalise(h) for h in _split(header, d)})
+    header = _header_line(text, mapping.header_row)
+    wanted = {header_key(column) for _, column in mapping.read_columns()}
+    if not wanted and mapping.delimiter is None:  # inspecting an unmapped export
+        return max(_CANDIDATE_DELIMITERS, key=lambda d: len(_split(header, d)))
+    found = {d: len(wanted & {header_key(h) for h in _split(header, d)})
              for d in _CANDIDATE_DELIMITERS}
     best = max(_CANDIDATE_DELIMITERS, key=lambda d: found[d])
     if mapping.delimiter is None:
@@ -255,6 +262,8 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
     for row, cells, problem, raw in rows:
         if cells is not None and not any(cell.strip() for cell in cells):
             continue
+        if mapping.header_row and row < mapping.header_row:
+            continue  # title rows above the header
         if header is None:
             if cells is None:
                 raise BatchError(path, mapping, "the header row cannot be split into columns "
@@ -283,7 +292,7 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
             for name, values in zip(header, columns, strict=True)}})
     return ReadFile(frame, pl.DataFrame(malformed, orient="row", schema={
         ROW: pl.UInt32, "reason": pl.String, "record": pl.String}),
-        encoding, digest)
+        encoding, digest, delimiter)
 
 
 def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,
@@ -292,26 +301,27 @@ def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,
     repeated or blank header the mapping does not read gets a numbered name)."""
     positions: dict[str, list[int]] = {}
     for i, cell in enumerate(cells, start=1):
-        positions.setdefault(normalise(cell), []).append(i)
+        positions.setdefault(header_key(cell), []).append(i)
     problems, missing = [], 0
+    read_columns = list(dict.fromkeys(mapping.read_columns()))
     # A renamed column is a header the mapping does not read already.
-    unread = [h for h in positions if h not in {normalise(c) for c in mapping.columns.values()}]
-    for field_name, column in mapping.columns.items():
-        found = positions.get(normalise(column), [])
+    unread = [h for h in positions if h not in {header_key(c) for _, c in read_columns}]
+    for field_name, column in read_columns:
+        found = positions.get(header_key(column), [])
         if len(found) > 1:
             where = ", ".join(map(str, found[:-1])) + f" and {found[-1]}"
             problems.append(f"column {column!r} ({field_name}) appears {len(found)} times in "
                             f"the header row (columns {where}): rename or remove the copies "
                             "in the export")
         elif not found and field_name not in mapping.optional_columns:
-            close = difflib.get_close_matches(normalise(column), unread, n=1, cutoff=0.8)
+            close = difflib.get_close_matches(header_key(column), unread, n=1, cutoff=0.8)
             hint = (f" (the file has {cells[positions[close[0]][0] - 1]!r})" if close else "")
             problems.append(f"column {column!r} ({field_name}) is not in the header row{hint}")
             missing += 1
     if problems:
         advice = ("fix the names under `columns:` in the mapping, or list the fields the "
                   "export may leave out under `optional_columns:`" if missing else "")
-        if missing == len(mapping.columns):
+        if missing == len(read_columns):
             advice = ("none of the mapped columns is in the first row: is this the export "
                       "the mapping describes, with its header row first?")
             if delimiter is not None:
@@ -338,19 +348,17 @@ class CoercedFile:
 
 
 def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
-    headers = {normalise(h): h for h in read.frame.columns if h != ROW}
+    headers = {header_key(h): h for h in read.frame.columns if h != ROW}
     frame = read.frame
-    nulls = list(mapping.nulls)
     today = reference_day()
     columns, errors = [], []
     for field in mapping.entity.fields:
-        header = headers.get(normalise(mapping.columns.get(field.name, "\0")))
-        if header is None:
+        texts = _field_text(field.name, mapping, headers)
+        if not texts:
             columns.append(pl.lit(None, dtype=_dtype(field)).alias(field.name))
             continue
-        text = pl.col(header).str.strip_chars()
-        text = pl.when(text.str.to_lowercase().is_in(nulls)).then(None).otherwise(text)
-        value, problem = _convert(field, text, mapping)
+        value, problem = _convert(field, texts, mapping)
+        text = texts[0]
         reasons = []
         if problem is not None:
             # The reason is published: it gives the cell's shape, never its value.
@@ -373,6 +381,42 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         .sort(ROW, "column_name")
     )
     return CoercedFile(typed.drop("_errors"), problems)
+
+
+def _field_text(name: str, mapping: Mapping, headers: dict[str, str]) -> list[pl.Expr]:
+    """The text a field is read from, blanks and `nulls` made null: one column, several
+    (a list field gathered from Subject 1, Subject 2 ...), a constant, or derived from two
+    columns. Empty when the field is not mapped or its column is absent (optional)."""
+
+    def cell(column: str) -> pl.Expr | None:
+        header = headers.get(header_key(column))
+        return None if header is None else _blanked(pl.col(header), mapping)
+
+    if name in mapping.constants:
+        return [_blanked(pl.lit(mapping.constants[name], pl.String), mapping)]
+    if name in mapping.column_lists:
+        return [text for text in map(cell, mapping.column_lists[name]) if text is not None]
+    if name in mapping.derived:
+        rule = mapping.derived[name]
+        listed, then = cell(rule.if_list), cell(rule.then) if rule.then else None
+        if listed is None or (rule.then and then is None):
+            return []
+        found = _split_list(listed, mapping).list.eval(
+            pl.element().str.to_lowercase()).list.contains(normalise(rule.contains))
+        chosen = then if rule.then else pl.lit(rule.then_value, pl.String)
+        return [pl.when(found).then(chosen).otherwise(pl.lit(rule.otherwise, pl.String))]
+    text = cell(mapping.columns.get(name, "\0"))
+    return [] if text is None else [text]
+
+
+def _blanked(text: pl.Expr, mapping: Mapping) -> pl.Expr:
+    text = text.str.strip_chars()
+    return pl.when(text.str.to_lowercase().is_in(list(mapping.nulls))).then(None).otherwise(text)
+
+
+def _split_list(text: pl.Expr, mapping: Mapping) -> pl.Expr:
+    return text.str.split(mapping.list_separator).list.eval(
+        pl.element().str.strip_chars().filter(pl.element() != ""))
 
 
 def _no_errors() -> pl.DataFrame:
@@ -419,26 +463,35 @@ def _plausible(field: Field, value: pl.Expr, mapping: Mapping,
     return value, reason
 
 
-def _convert(field: Field, text: pl.Expr, mapping: Mapping) -> tuple[pl.Expr, pl.Expr | None]:
+def _convert(field: Field, texts: list[pl.Expr],
+             mapping: Mapping) -> tuple[pl.Expr, pl.Expr | None]:
     """Expression for the typed value, and one that is true where a present value failed."""
-    kind = field.kind
-    if kind == ENUM:
+    kind, text = field.kind, texts[0]
+    table = mapping.values.get(field.name, {})
+    if kind in (ENUM, STRING):
         # Unknown codes stay as exported so the data-quality suite can name them.
-        table = mapping.values.get(field.name, {})
-        allowed = {normalise(v): v for v in field.values}
-        lookup = {**allowed, **table}
-        key = text.str.to_lowercase()
+        lookup = {**{normalise(v): v for v in field.values}, **table}
+        if not lookup:
+            return text, None
+        key = text.str.strip_chars().str.to_lowercase()
         return key.replace_strict(lookup, default=text, return_dtype=pl.String), None
     if kind == LIST:
-        parts = text.str.split(mapping.list_separator).list.eval(
-            pl.element().str.strip_chars().filter(pl.element() != ""))
-        return parts, None
+        # Several columns are read as one list: joined, then split like a single cell.
+        joined = pl.concat_str(texts, separator=mapping.list_separator, ignore_nulls=True)
+        parts = _split_list(pl.when(joined != "").then(joined), mapping)
+        if table:
+            parts = parts.list.eval(pl.element().str.to_lowercase().replace_strict(
+                table, default=pl.element(), return_dtype=pl.String).drop_nulls())
+        return parts.list.unique(maintain_order=True), None
     if kind == BOOLEAN:
         key = text.str.to_lowercase()
+        mapped = {k: None if v is None else v == "true" for k, v in table.items()}
         table = {**dict.fromkeys(mapping.true_values, True),
-                 **dict.fromkeys(mapping.false_values, False),
-                 **{k: v == "true" for k, v in mapping.values.get(field.name, {}).items()}}
+                 **dict.fromkeys(mapping.false_values, False), **mapped}
         value = key.replace_strict(table, default=None, return_dtype=pl.Boolean)
+        # A value mapped to blank is blank on purpose, not a failure.
+        blank = key.is_in([k for k, v in mapped.items() if v is None])
+        return value, text.is_not_null() & value.is_null() & ~blank
     elif kind in (DATE, TIMESTAMP):
         formats = (mapping.date_format, *_ISO_FORMATS) if kind == DATE else (
             mapping.timestamp_format, mapping.date_format, *_ISO_FORMATS)
@@ -451,7 +504,8 @@ def _convert(field: Field, text: pl.Expr, mapping: Mapping) -> tuple[pl.Expr, pl
         number = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
         value = pl.when(number == number.round(0)).then(number).cast(pl.Int64)
     elif kind == NUMBER:
-        value = text.str.replace_all("[,%]", "").cast(pl.Float64, strict=False)
+        # Thousands separators, percent signs and pound signs (claims registers' money).
+        value = text.str.replace_all("[,%£]", "").cast(pl.Float64, strict=False)
     else:
         return text, None
     return value, text.is_not_null() & value.is_null()

@@ -11,7 +11,17 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.lib.canonical import BOOLEAN, DATE, ENTITIES, ENUM, SOURCES, TIMESTAMP, Entity
+from pipelines.lib.canonical import (
+    BOOLEAN,
+    DATE,
+    ENTITIES,
+    ENUM,
+    LIST,
+    SOURCES,
+    STRING,
+    TIMESTAMP,
+    Entity,
+)
 from pipelines.lib.dates import BoundError, check_bound, default_range
 from pipelines.lib.errors import UserFacingError
 
@@ -24,8 +34,15 @@ DELIMITERS = {"auto": None, ",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|
 _KEYS = {
     "source", "entity", "files", "encoding", "delimiter", "sheet", "date_format",
     "timestamp_format", "two_digit_year_pivot", "plausible_dates", "list_separator", "nulls",
-    "columns", "optional_columns", "values", "true_values", "false_values",
+    "columns", "optional_columns", "values", "true_values", "false_values", "constants",
+    "derived", "template", "header_row",
 }
+_DERIVED_KEYS = {"if_list", "contains", "then", "then_value", "else"}
+# YAML reads Yes/No/On/Off as booleans: a values key written that way means all its spellings.
+_YAML_BOOLEAN_KEYS = {True: ("true", "yes", "y", "on"), False: ("false", "no", "n", "off")}
+
+
+_VALUE_KINDS = (ENUM, BOOLEAN, STRING, LIST)
 
 
 class MappingError(UserFacingError, ValueError):
@@ -33,8 +50,26 @@ class MappingError(UserFacingError, ValueError):
 
 
 def normalise(value: str) -> str:
-    """How headers and coded values are compared: case and surrounding spaces ignored."""
+    """How coded values are compared: case and surrounding spaces ignored."""
     return value.strip().casefold()
+
+
+def header_key(value: str) -> str:
+    """How header names are compared: case, spaces and punctuation ignored, so `Date of
+    Incident`, `date_of_incident` and `DATE-OF-INCIDENT` are one column."""
+    return "".join(ch for ch in value.casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A field read from two columns: where the list in `if_list` contains `contains`, the
+    value of column `then` (or the constant `then_value`); elsewhere `otherwise`."""
+
+    if_list: str
+    contains: str
+    then: str | None
+    then_value: str | None
+    otherwise: str | None
 
 
 @dataclass(frozen=True)
@@ -43,13 +78,21 @@ class Mapping:
     entity: Entity
     files: tuple[str, ...]
     columns: dict[str, str]
-    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    # A shipped template (mappings/templates/): copied into a profile, never read as active.
+    template: bool = False
+    # List fields gathered from several columns (Subject 1, Subject 2 ...).
+    column_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    derived: dict[str, Derived] = field(default_factory=dict)
     # Mapped fields an export may leave out (they load blank); any other mapped column missing
     # from the header row fails the batch.
     optional_columns: frozenset[str] = frozenset()
     encoding: str = "auto"
     delimiter: str | None = None  # None: detected from the header row
     sheet: str | None = None
+    # Spreadsheet row of the header when title rows sit above it (a listing report's name).
+    header_row: int | None = None
     date_format: str = "%d/%m/%Y"
     timestamp_format: str = "%d/%m/%Y %H:%M"
     # Two-digit years (25) become 20yy below the pivot and 19yy from it; None rejects them.
@@ -71,6 +114,31 @@ class Mapping:
 
     def matches(self, relative_path: str) -> bool:
         return any(Path(relative_path).match(pattern) for pattern in self.files)
+
+    def read_columns(self) -> list[tuple[str, str]]:
+        """Every (field, export column) the mapping reads from the header row."""
+        pairs = list(self.columns.items())
+        pairs += [(name, column) for name, columns in self.column_lists.items()
+                  for column in columns]
+        for name, rule in self.derived.items():
+            pairs += [(name, rule.if_list)] + ([(name, rule.then)] if rule.then else [])
+        return pairs
+
+    def mapped_fields(self) -> set[str]:
+        return {*self.columns, *self.column_lists, *self.constants, *self.derived}
+
+    def describe_source(self, name: str) -> str | None:
+        """Where a field's values come from, as a person reads it (None: not mapped)."""
+        if name in self.columns:
+            return self.columns[name]
+        if name in self.column_lists:
+            return " + ".join(self.column_lists[name])
+        if name in self.constants:
+            return "(constant)"
+        if name in self.derived:
+            rule = self.derived[name]
+            return f"{rule.if_list} + {rule.then}" if rule.then else rule.if_list
+        return None
 
 
 def _fail(path: Path, message: str) -> MappingError:
@@ -104,13 +172,32 @@ def parse_mapping(path: Path) -> Mapping:
     if not files or not all(isinstance(pattern, str) for pattern in files):
         raise _fail(path, "`files` must list at least one glob relative to data/raw/")
 
-    columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
     known = {f.name for f in entity.fields}
-    for canonical in columns:
+    columns, column_lists = {}, {}
+    for canonical, column in (spec.get("columns") or {}).items():
+        canonical = str(canonical)
         if canonical not in known:
             raise _fail(path, f"columns: {canonical!r} is not a field of {entity.name}; "
                               f"fields are {sorted(known)}")
-    missing_required = [name for name in entity.required if name not in columns]
+        if isinstance(column, list):
+            if entity.field(canonical).kind != LIST or not column:
+                raise _fail(path, f"columns.{canonical}: several columns can be gathered only "
+                                  "into a list field (subjects, sub_subjects, linked ids)")
+            column_lists[canonical] = tuple(str(c) for c in column)
+        else:
+            columns[canonical] = str(column)
+    constants = {str(k): str(v) for k, v in (spec.get("constants") or {}).items()}
+    derived = _derived(path, spec.get("derived") or {}, known)
+    for name in (*constants, *derived):
+        if name not in known:
+            raise _fail(path, f"{name!r} under constants/derived is not a field of "
+                              f"{entity.name}; fields are {sorted(known)}")
+    given = [*columns, *column_lists, *constants, *derived]
+    twice = sorted({name for name in given if given.count(name) > 1})
+    if twice:
+        raise _fail(path, f"fields {twice} are given more than one way (columns, constants, "
+                          "derived): keep one")
+    missing_required = [name for name in entity.required if name not in given]
     if missing_required:
         raise _fail(path, f"columns: required fields {missing_required} are not mapped")
     # A field listed here and not under columns (a trust stopped mapping it) is harmless.
@@ -119,18 +206,21 @@ def parse_mapping(path: Path) -> Mapping:
         raise _fail(path, f"optional_columns: {sorted(optional - (known - set(entity.required)))}"
                           f" must be fields of {entity.name} that are not required")
 
-    values: dict[str, dict[str, str]] = {}
+    values: dict[str, dict[str, str | None]] = {}
     for canonical, table in (spec.get("values") or {}).items():
-        if canonical not in known or entity.field(canonical).kind not in (ENUM, BOOLEAN):
-            raise _fail(path, f"values: {canonical!r} is not an enum or boolean field")
+        if canonical not in known or entity.field(canonical).kind not in _VALUE_KINDS:
+            raise _fail(path, f"values: {canonical!r} is not a field whose values can be "
+                              "mapped (enum, yes/no, code or list fields)")
         allowed = set(entity.field(canonical).values)
+        values[canonical] = {}
         for raw, target in (table or {}).items():
             target = str(target).lower() if isinstance(target, bool) else target
+            target = None if target in (None, "") else str(target)  # mapped to blank
             if allowed and target is not None and target not in allowed:
                 raise _fail(path, f"values.{canonical}: {raw!r} maps to {target!r}, "
-                                  f"which is not one of {sorted(allowed)}")
-        values[canonical] = {
-            normalise(str(raw)): target for raw, target in (table or {}).items()}
+                                  f"which is not one of {sorted(allowed)} (or blank: ~)")
+            keys = _YAML_BOOLEAN_KEYS[raw] if isinstance(raw, bool) else (normalise(str(raw)),)
+            values[canonical].update(dict.fromkeys(keys, target))
 
     encoding = spec.get("encoding", "auto")
     if encoding not in ENCODINGS:
@@ -141,6 +231,11 @@ def parse_mapping(path: Path) -> Mapping:
 
     if spec.get("delimiter", "auto") not in DELIMITERS:
         raise _fail(path, f"delimiter {spec['delimiter']!r} is not one of {list(DELIMITERS)}")
+    header_row = spec.get("header_row")
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
+                                   or header_row < 1):
+        raise _fail(path, "header_row must be the spreadsheet row number of the header (1 or "
+                          "more); the rows above it are skipped")
     pivot = spec.get("two_digit_year_pivot")
     if pivot is not None and (isinstance(pivot, bool) or not isinstance(pivot, int)
                               or not 0 <= pivot <= 100):
@@ -160,10 +255,15 @@ def parse_mapping(path: Path) -> Mapping:
         files=tuple(files),
         columns=columns,
         values=values,
+        template=bool(spec.get("template", False)),
+        column_lists=column_lists,
+        constants=constants,
+        derived=derived,
         optional_columns=optional,
         encoding=encoding,
         delimiter=DELIMITERS[spec.get("delimiter", "auto")],
         sheet=spec.get("sheet"),
+        header_row=header_row,
         date_format=date_format,
         timestamp_format=timestamp_format,
         two_digit_year_pivot=pivot,
@@ -173,6 +273,29 @@ def parse_mapping(path: Path) -> Mapping:
         true_values=lowered("true_values", DEFAULT_TRUE),
         false_values=lowered("false_values", DEFAULT_FALSE),
     )
+
+
+def _derived(path: Path, spec: dict, known: set[str]) -> dict[str, Derived]:
+    """`derived: {problem_medication: {if_list: Problem Types, contains: Medication,
+    then: Problem Led to Harm, else: none}}`."""
+    rules = {}
+    for name, rule in spec.items():
+        if not isinstance(rule, dict) or set(rule) - _DERIVED_KEYS \
+                or not {"if_list", "contains"} <= set(rule) \
+                or ("then" in rule) == ("then_value" in rule):
+            raise _fail(path, f"derived.{name} must give if_list (a column holding a list), "
+                              "contains (a value of that list), then (a column) or then_value "
+                              "(a constant), and optionally else (a constant)")
+        rules[str(name)] = Derived(str(rule["if_list"]), str(_text(rule, "contains")),
+                                   _text(rule, "then"), _text(rule, "then_value"),
+                                   _text(rule, "else"))
+    return rules
+
+
+def _text(rule: dict, key: str) -> str | None:
+    value = rule.get(key)
+    return None if value in (None, "") else (
+        _YAML_BOOLEAN_KEYS[value][0] if isinstance(value, bool) else str(value))
 
 
 def _plausible_dates(path: Path, entity: Entity, spec: dict) -> dict[str, tuple[str, str]]:
@@ -198,7 +321,14 @@ def load_mappings(directory: Path) -> list[Mapping]:
     paths = sorted(directory.glob("*.yml")) + sorted(directory.glob("*.yaml"))
     if not paths:
         raise MappingError(f"no mapping files (*.yml) in {directory}")
-    return [parse_mapping(path) for path in paths]
+    mappings = [parse_mapping(path) for path in paths]
+    for mapping in mappings:
+        if mapping.template:
+            raise _fail(mapping.path, "is a template (`template: true`): a template only shows "
+                                      "a layout; copy it into your profile's mappings/, point "
+                                      "`files` at your exports and delete the `template` line "
+                                      "(or run `triangulate onboard`)")
+    return mappings
 
 
 def files_for_source(raw_dir: Path, mappings: list[Mapping],
@@ -208,22 +338,36 @@ def files_for_source(raw_dir: Path, mappings: list[Mapping],
     A file may be read by several mappings only for different entities (three sheets of one
     audit workbook); a file no mapping reads is an error rather than silently ignored.
     """
+    pairs, problems = pair_files(raw_dir, mappings, source)
+    if problems:
+        raise problems[0]
+    return pairs
+
+
+def pair_files(raw_dir: Path, mappings: list[Mapping], source: str
+               ) -> tuple[list[tuple[Path, Mapping]], list[MappingError]]:
+    """files_for_source's pairs, and every file it would refuse (`triangulate check` lists
+    them all)."""
     source_mappings = [m for m in mappings if m.source == source]
     folder = raw_dir / source
     pairs: list[tuple[Path, Mapping]] = []
+    problems: list[MappingError] = []
     if not folder.is_dir():
-        return pairs
+        return pairs, problems
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
         relative = path.relative_to(raw_dir).as_posix()
         matched = [m for m in source_mappings if m.matches(relative)]
         if not matched:
-            raise MappingError(
+            problems.append(MappingError(
                 f"file {path}: no mapping in the mappings folder reads it (source {source}); "
-                "add its name to a mapping's `files` or move it out of data/raw/")
+                "add its name to a mapping's `files` or move it out of data/raw/"))
+            continue
         entities = [m.entity.name for m in matched]
         if len(set(entities)) != len(entities):
             names = [m.name for m in matched]
-            raise MappingError(f"file {path}: matched by several mappings {names} "
-                               "for the same entity; make their `files` globs distinct")
+            problems.append(MappingError(f"file {path}: matched by several mappings {names} "
+                                         "for the same entity; make their `files` globs "
+                                         "distinct"))
+            continue
         pairs.extend((path, m) for m in matched)
-    return pairs
+    return pairs, problems

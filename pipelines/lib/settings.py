@@ -7,12 +7,15 @@ deployment points these at its own folders (see `.env.example`).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from pipelines.lib.errors import UserFacingError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DEMO_PROFILE_DIR = PROJECT_ROOT / "profiles" / "demo"
+TEMPLATES_DIR = PROJECT_ROOT / "mappings" / "templates"
 
 
 class SettingError(UserFacingError):
@@ -33,7 +36,7 @@ def _parsed(variable: str, default: str, parse, what: str):
 
 def profile_dir() -> Path:
     """The trust profile folder (profile.yml): the demo's unless TRIANGULATE_PROFILE says."""
-    return _path("TRIANGULATE_PROFILE", PROJECT_ROOT / "profiles" / "demo")
+    return _path("TRIANGULATE_PROFILE", DEMO_PROFILE_DIR)
 
 
 def raw_dir() -> Path:
@@ -41,7 +44,9 @@ def raw_dir() -> Path:
 
 
 def mappings_dir() -> Path:
-    return _path("TRIANGULATE_MAPPINGS_DIR", PROJECT_ROOT / "mappings")
+    """The active mappings: the profile's `mappings/` folder (TRIANGULATE_MAPPINGS_DIR
+    overrides it). The product's `mappings/templates/` are never read as active mappings."""
+    return _path("TRIANGULATE_MAPPINGS_DIR", profile_dir() / "mappings")
 
 
 def warehouse_path() -> Path:
@@ -70,6 +75,19 @@ def published_file_mode(restricted: bool) -> int:
                    "an octal file mode such as 640")
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's buffer memory in the refresh's warehouse connections and in dbt's (which reads
+    the same variable in profiles.yml): past it DuckDB spills to disk beside the warehouse,
+    so the refresh's memory does not grow with a trust's rows. TRIANGULATE_DUCKDB_MEMORY_LIMIT,
+    default 1GB."""
+    def parse(text: str) -> str:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
+            raise ValueError(text)
+        return text.strip()
+
+    return _parsed("TRIANGULATE_DUCKDB_MEMORY_LIMIT", "1GB", parse, "a size such as 1GB or 512MB")
+
+
 def run_log_dir() -> Path:
     """Logs of failed refreshes (tracebacks), private like the warehouse they sit beside."""
     return _path("TRIANGULATE_LOG_DIR", warehouse_path().parent / "logs")
@@ -82,5 +100,6 @@ def check() -> None:
 
     as_of_date()
     refresh_wait_seconds()
+    duckdb_memory_limit()
     published_file_mode(restricted=True)
     published_file_mode(restricted=False)

@@ -16,6 +16,7 @@ import polars as pl
 from pipelines.lib.cell_shape import shapes
 
 ROW_ID = "_row_id"
+VALIDATION_BATCH_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,22 @@ def _batch_definition(source: str, entity: str):
 
 
 def validate(frame: pl.DataFrame, source: str, entity: str) -> Validation:
-    """Validate `frame` (canonical columns); failures refer to its row positions."""
+    """Validate `frame` (canonical columns); failures refer to its row positions.
+
+    In batches of VALIDATION_BATCH_ROWS: GX validates a pandas copy of the frame, and every
+    expectation in the suites is row by row, so batches give the same failures while the
+    copy's memory stays bounded however many rows a source has."""
+    batches = [_validate_batch(frame.slice(start, VALIDATION_BATCH_ROWS), source, entity, start)
+               for start in range(0, max(frame.height, 1), VALIDATION_BATCH_ROWS)]
+    outcomes = [
+        ExpectationOutcome(same[0].expectation, same[0].column, same[0].on_failure,
+                           all(o.success for o in same), sum(o.unexpected_count for o in same))
+        for same in zip(*(b.outcomes for b in batches), strict=True)
+    ]
+    return Validation(outcomes, pl.concat([b.failures for b in batches]))
+
+
+def _validate_batch(frame: pl.DataFrame, source: str, entity: str, offset: int) -> Validation:
     data = frame.to_pandas(use_pyarrow_extension_array=False)
     batch = _batch_definition(source, entity).get_batch(batch_parameters={"dataframe": data})
     result = batch.validate(_suite(source, entity), result_format={"result_format": "COMPLETE"})
@@ -79,7 +95,7 @@ def validate(frame: pl.DataFrame, source: str, entity: str) -> Validation:
         values = shapes([frame[column][row] for row in rows]) if column in frame.columns \
             else [None] * len(rows)
         for row, value in zip(rows, values, strict=True):
-            failures.append((row, column, meta.get("reason", config.type).replace(
+            failures.append((row + offset, column, meta.get("reason", config.type).replace(
                 "{value}", str(value)), meta.get("on_failure", "reject")))
     return Validation(outcomes, pl.DataFrame(
         failures, schema={ROW_ID: pl.Int64, "column_name": pl.String, "reason": pl.String,

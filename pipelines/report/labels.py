@@ -15,6 +15,8 @@ SOURCES = {
     "fft": "Friends and Family Test",
     "inquests": "Inquests",
     "sjr": "Structured judgement reviews",
+    "claims": "Claims (by incident date)",
+    "claims_notified": "Claims (by notification date)",
     "audit": "Clinical audit",
     "all": "All sources",
     "activity": "Activity",

@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 
 from pipelines.lib.identifier_guard import guard_html
-from pipelines.report import operational, quality, sections
+from pipelines.report import claims, operational, quality, sections
 from pipelines.report.html import note, section
 from pipelines.report.marts import Marts
 from pipelines.report.priorities import read_priorities
@@ -190,9 +190,9 @@ def _sections(m: Marts, top_n: int) -> list[tuple[str, str, str, str]]:
          "points are special-cause concern (more records than chance explains), blue are "
          "improvement, grey are common cause (normal variation).", sections.spc(m, top)),
         ("heatmap", "Where themes signal in several sources", "Each cell counts the "
-         "sources (incidents, complaints, FFT, inquests, SJRs) in which a theme is rising "
-         "in a ward or department in the recent window against its own baseline. Darker "
-         "means more sources agree.", sections.heatmap(m)),
+         "sources (incidents, complaints, FFT, inquests, SJRs, claims) in which a theme is "
+         "rising in a ward or department in the recent window against its own baseline. "
+         "Darker means more sources agree.", sections.heatmap(m)),
         ("fft", "Friends and Family Test", "Share of FFT responses that rated the "
          "experience good or very good, by setting (NHS England definition, \"don't know\" "
          "included in the denominator).", operational.fft(m)),
@@ -204,6 +204,11 @@ def _sections(m: Marts, top_n: int) -> list[tuple[str, str, str, str]]:
         ("pfd", "Prevention of Future Deaths reports: response tracker", "Reports to "
          "prevent future deaths issued to the trust by coroners; a response is due within "
          "56 days.", operational.pfd(m)),
+        ("claims", "Claims: the cost of harm", "What harm has cost, by theme, over NHS "
+         "Resolution's scorecard window (incidents in the last five complete financial "
+         "years, whenever claimed), and what claims teach: the causes claimed most and "
+         "costing most, and how long after the incident claims arrive. Cost is shown "
+         "beside the signal; it never ranks the priorities.", claims.claims(m)),
         ("audit", "Clinical audit", "The audit programme's status and the audits "
          "the triangulated themes suggest for next year.", operational.audits(m)),
         ("data-quality", "Data quality", "What could not be loaded or coded in this "

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pipelines.report.marts import Marts
 
 TABLE = "psirp_local_priorities"
-SIGNAL_SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr")
+SIGNAL_SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr", "claims",
+                  "claims_notified")
 # Our name -> the mart's column.
 COLUMNS = {
     "rank": "priority_rank",

@@ -15,8 +15,9 @@ COUNTED_WARNINGS = [
     ("load_summary", "select sum(rows_rejected), sum(rows_read) from load_summary",
      "{0:,} of {1:,} exported rows were rejected and are left out of every figure (Data "
      "quality lists why)."),
-    ("unmapped_codes", "select count(*), sum(n_records) from unmapped_codes",
-     "{0:,} native codes ({1:,} records) map to no theme yet."),
+    ("unmapped_codes", "select count(*), sum(n_records_without_theme) from unmapped_codes",
+     "{0:,} native codes map to no theme yet, on {1:,} records no other code or rule "
+     "themes."),
     ("unresolved_locations", "select count(*), sum(n_records) from unresolved_locations",
      "{0:,} location spellings ({1:,} records) are not in the location reference, so those "
      "records count only trust-wide."),
@@ -105,16 +106,21 @@ def data_quality(m: Marts) -> str:
         [("source", "Source"), ("column_name", "Column"), ("reason", "Reason"),
          ("rows", "Rows")], counts=["rows"], empty="No rows were rejected.")))
     unmapped = _mart_table(m, "unmapped_codes",
-                           "select source, code_field, native_code, n_records, last_seen_date "
-                           "from unmapped_codes order by n_records desc, source",
+                           "select source, code_field, native_code, n_records_without_theme, "
+                           "n_recent_records_without_theme, last_seen_date "
+                           "from unmapped_codes order by priority_rank, source",
                            [("source", "Source"), ("code_field", "Code field"),
-                            ("native_code", "Code as exported"), ("n_records", "Records"),
+                            ("native_code", "Code as exported"),
+                            ("n_records_without_theme", "Records without a theme"),
+                            ("n_recent_records_without_theme", "Of them recent"),
                             ("last_seen_date", "Last seen")],
-                           counts=["n_records"], empty="Every code maps.")
+                           counts=["n_records_without_theme",
+                                   "n_recent_records_without_theme"],
+                           empty="Every code that matters maps.")
     parts.append(details("Native codes that map to no theme", unmapped))
     unresolved = _mart_table(m, "unresolved_locations",
                              "select source, location_raw, n_records, last_seen_date "
-                             "from unresolved_locations order by n_records desc, source",
+                             "from unresolved_locations order by priority_rank, source",
                              [("source", "Source"), ("location_raw", "As exported"),
                               ("n_records", "Records"), ("last_seen_date", "Last seen")],
                              counts=["n_records"], empty="Every location resolves.")

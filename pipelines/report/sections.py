@@ -348,7 +348,7 @@ def _t_chart_figure(m: Marts, p: Priority, source: str, unit_name: str) -> str:
         return ""
     unit = {"location": "location_id = ?", "directorate": "directorate = ?",
             "trust": "? = 'trust'"}[p.unit_level]
-    sources = "source in ('incidents', 'complaints', 'fft', 'inquests', 'sjr')" \
+    sources = "source in ('incidents', 'complaints', 'fft', 'inquests', 'sjr', 'claims')" \
         if source == "all" else "source = ?"
     dates = [r[0] for r in m.case_level.execute(
         f"select record_date from record_themes where theme_id = ? and {unit} and {sources} "

@@ -4,7 +4,11 @@ The manifest is built by `triangulate setup` / the tests' session fixture (`dbt 
 load under `dagster dev`; never at import time elsewhere.
 """
 
+import hashlib
+import json
+import os
 import sys
+from contextlib import contextmanager
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
@@ -12,6 +16,8 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
+from pipelines.lib import settings
+from pipelines.lib.profile import load_profile
 from pipelines.lib.settings import DBT_PROJECT_DIR
 
 
@@ -37,3 +43,33 @@ dbt_project.prepare_if_dev()
 dbt_resource = InstalledDbtCliResource(
     project_dir=dbt_project,
     dbt_executable=str(Path(sys.executable).with_name("triangulate-dbt")))
+
+
+@contextmanager
+def active_profile():
+    """The active trust profile as dbt reads it, for the length of one dbt command: its
+    folder in TRIANGULATE_PROFILE made absolute (dbt runs from dbt_project/, so a relative
+    path would point elsewhere; dbt inherits this process's environment, which is put back
+    after), and the arguments passing its `vars:` (none: dbt's defaults, which also keeps
+    dbt's partial parse valid)."""
+    previous = os.environ.get("TRIANGULATE_PROFILE")
+    os.environ["TRIANGULATE_PROFILE"] = str(settings.profile_dir())
+    try:
+        yield dbt_profile_args()
+    finally:
+        if previous is None:
+            os.environ.pop("TRIANGULATE_PROFILE", None)
+        else:
+            os.environ["TRIANGULATE_PROFILE"] = previous
+
+
+def dbt_profile_args() -> list[str]:
+    """`--vars` with the active profile's `vars:`, or nothing."""
+    dbt_vars = load_profile().dbt_vars
+    return ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+def build_target_path() -> Path:
+    """dbt's target folder for the refresh of this warehouse: the same every night, so dbt
+    re-parses only the files that changed (partial parsing) and the folders do not pile up;
+    one per warehouse, so refreshes of different warehouses never share one."""
+    warehouse = str(settings.warehouse_path()).encode()
+    return Path(dbt_project.target_path) / f"build-{hashlib.sha256(warehouse).hexdigest()[:12]}"

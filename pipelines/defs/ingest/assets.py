@@ -23,8 +23,9 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
         kinds={"duckdb", "polars"},
         check_specs=check_specs(source),
         description=(
-            f"Every export file in `data/raw/{source}/`, read through its mapping in "
-            f"`mappings/`, validated by the `expectations/{source}.py` suite and loaded into "
+            f"Every export file in `data/raw/{source}/`, read through its mapping in the "
+            f"trust profile's `mappings/`, validated by the `expectations/{source}.py` suite "
+            "and loaded into "
             f"{tables}. Rows failing a rule go to `raw.rejected_rows` with their reason. "
             "Fails (so nothing is published) when the trust profile expects the source and "
             "its folder is missing or empty, or its newest record is stale."),

@@ -122,7 +122,7 @@ def _audit(ctx: Context, rng: np.random.Generator, registered: dt.date, topic: s
 def build(ctx: Context) -> SourceResult:
     rng = ctx.rng("audit")
     scenario = ctx.scenario
-    n = ctx.volume(PER_YEAR)
+    n = ctx.volume(PER_YEAR, "audit")
     topics = list(cat.AUDIT_TOPICS)
     made = [_audit(ctx, rng, day.astype(dt.date), topics[int(rng.integers(len(topics)))])
             for day in sample_dates(rng, n, scenario.start_date, scenario.end_date, winter=0,

@@ -110,7 +110,7 @@ def build(ctx: Context) -> SourceResult:
     rng = ctx.rng("complaints")
     subs = SubSubjects(ctx)
     scenario = ctx.scenario
-    n = ctx.volume(PER_YEAR)
+    n = ctx.volume(PER_YEAR, "complaints")
     received, locations = background(ctx, rng, "complaints", n, weekend=0.1)
     rows = [_complaint(ctx, rng, subs, day.astype(dt.date), loc, None, None, None)
             for day, loc in zip(received, locations, strict=True)]

@@ -100,7 +100,7 @@ def _responses(ctx: Context, rng: np.random.Generator, dates: np.ndarray,
 def build(ctx: Context) -> SourceResult:
     rng = ctx.rng("fft")
     scenario = ctx.scenario
-    n = ctx.volume(PER_YEAR)
+    n = ctx.volume(PER_YEAR, "fft")
     parts = [_responses(ctx, rng, *background(ctx, rng, "fft", n, winter=0.05, weekend=0.9))]
     for plant in scenario.plants_for("fft"):
         count = scenario.planted_count(plant, "fft", ctx.scale)

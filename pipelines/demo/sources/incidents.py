@@ -196,7 +196,7 @@ def _records(ctx: Context, rng: np.random.Generator, codes: Codes, occurred: np.
 
 
 def _background(ctx: Context, rng: np.random.Generator, codes: Codes) -> pl.DataFrame:
-    n = ctx.volume(PER_YEAR)
+    n = ctx.volume(PER_YEAR, "incidents")
     occurred, locations = background(ctx, rng, "incidents", n)
     pairs = pick_rows(rng, codes.matrix(ctx), locations)
     records = _recoded(ctx, rng, codes, _records(ctx, rng, codes, occurred, locations, pairs),

@@ -125,7 +125,7 @@ def _planted_incident_near(incidents: pl.DataFrame, plant: Plant, loc: int,
 
 def _background(ctx: Context, rng: np.random.Generator, incidents: pl.DataFrame,
                 reviews: pl.DataFrame) -> list[dict]:
-    n = ctx.volume(PER_YEAR)
+    n = ctx.volume(PER_YEAR, "inquests")
     # About a third of inquests follow a death the trust also reviewed by SJR.
     reviewed = reviews.filter(pl.col(TAG).is_null())
     linked = rng.choice(reviewed.height, size=min(reviewed.height, round(n / 3)), replace=False)

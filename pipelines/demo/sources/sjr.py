@@ -166,7 +166,7 @@ def _national(ctx: Context, rng: np.random.Generator) -> list[dict]:
 def build(ctx: Context) -> SourceResult:
     rng = ctx.rng("sjr")
     scenario = ctx.scenario
-    n = ctx.volume(PER_YEAR)
+    n = ctx.volume(PER_YEAR, "sjr")
     rows = _reviews(ctx, rng, *background(ctx, rng, "sjr", n, winter=0.2, weekend=1.0))
     for plant in scenario.plants_for("sjr"):
         rows += _planted(ctx, rng, plant)

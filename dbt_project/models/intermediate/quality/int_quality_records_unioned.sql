@@ -30,6 +30,12 @@ sjr_reviews as (
 
 ),
 
+claims as (
+
+    select * from {{ ref('int_claims_deduplicated') }}
+
+),
+
 audits as (
 
     select * from {{ ref('int_audits_deduplicated') }}
@@ -155,6 +161,35 @@ sjr_records as (
 
 ),
 
+claim_records as (
+
+    select
+        {{ record_key('claims', 'claim_id') }} as record_key,
+        'claims' as source,
+        claim_id as record_id,
+        -- The date of the care claimed about, as for incidents and inquests; claims are
+        -- notified years later (int_signal_records also judges them on that date).
+        coalesce(incident_date, notification_date) as record_date,
+        site,
+        directorate,
+        specialty,
+        location as location_raw,
+        -- Harm from the injury and what it cost: a claim closed nil established nothing; a
+        -- death or brain injury is the gravest; otherwise damages paid or reserved grade it
+        -- (quantum follows the severity of the injury).
+        case
+            when claim_status = 'closed_nil' then 'closed_nil'
+            when regexp_matches(lower(injury), '{{ var("claims_gravest_injury_pattern") }}')
+                then 'fatality_or_brain_injury'
+            when damages_paid + reserve >= {{ var('claims_high_value_gbp') }} then 'high_value'
+            when damages_paid + reserve > 0 then 'damages'
+            else 'unvalued'
+        end as severity_label,
+        description as free_text
+    from claims
+
+),
+
 audit_worst_ratings as (
 
     select
@@ -207,6 +242,8 @@ records_unioned as (
     union all
     select * from sjr_records
     union all
+    select * from claim_records
+    union all
     select * from audit_records
 
 ),
@@ -251,6 +288,11 @@ severity_scale as (
             ('inquests', 'narrative', 2),
             ('inquests', 'neglect_rider', 4),
             ('inquests', 'pfd_issued', 4),
+            ('claims', 'closed_nil', 0),
+            ('claims', 'unvalued', 1),
+            ('claims', 'damages', 2),
+            ('claims', 'high_value', 3),
+            ('claims', 'fatality_or_brain_injury', 4),
             ('audit', 'green', 0),
             ('audit', 'amber', 2),
             ('audit', 'red', 3)
@@ -273,7 +315,7 @@ records_located as (
         cast(date_trunc('month', records_unioned.record_date) as date) as record_month,
 {%- for field in ['site', 'directorate', 'specialty'] %}
         coalesce(
-            location_keys.{{ field }},
+            {{ resolved_location(field) }},
             case
                 when {{ mask_unlisted_words('records_unioned.' ~ field, 'vocabulary.words') }}
                     = records_unioned.{{ field }}
@@ -285,14 +327,13 @@ records_located as (
         records_unioned.directorate as directorate_as_exported,
         records_unioned.specialty as specialty_as_exported,
         records_unioned.location_raw,
-        location_keys.location_id,
-        location_keys.location_name,
+        {{ resolved_location('location_id') }} as location_id,
+        {{ resolved_location('location_name') }} as location_name,
         records_unioned.severity_label,
         severity_scale.severity_score,
         nullif(records_unioned.free_text, '') as free_text
     from records_unioned
-    left join location_keys
-        on {{ normalise_location('records_unioned.location_raw') }} = location_keys.location_key
+    {{ join_location_keys('records_unioned.location_raw', 'records_unioned.site') }}
     left join severity_scale
         on records_unioned.source = severity_scale.source
         and records_unioned.severity_label = severity_scale.severity_label

@@ -36,6 +36,12 @@ audits as (
 
 ),
 
+claims as (
+
+    select * from {{ ref('int_claims_deduplicated') }}
+
+),
+
 incident_codes as (
 
     -- One unpivot per coded field; code_field is the canonical field name, which is what
@@ -113,6 +119,24 @@ fft_codes as (
 
 ),
 
+claim_codes as (
+
+    -- NHS Resolution's cause group and the detailed cause; injury says how bad, not what
+    -- went wrong, so it grades severity (int_quality_records_unioned) and is not a code here.
+    unpivot (
+        select
+            {{ record_key('claims', 'claim_id') }} as record_key,
+            'claims' as source,
+            claim_id as record_id,
+            cause_group,
+            cause
+        from claims
+    )
+    on cause_group, cause
+    into name code_field value native_code
+
+),
+
 audit_codes as (
 
     unpivot (
@@ -146,6 +170,8 @@ codes_unioned as (
     union all
     select record_key, source, record_id, code_field, native_code, confidence, model_version
     from fft_codes
+    union all
+    select record_key, source, record_id, code_field, native_code, null, null from claim_codes
     union all
     select record_key, source, record_id, code_field, native_code, null, null from audit_codes
 

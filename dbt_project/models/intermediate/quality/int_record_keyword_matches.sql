@@ -36,6 +36,12 @@ sjr_reviews as (
 
 ),
 
+claims as (
+
+    select * from {{ ref('int_claims_deduplicated') }}
+
+),
+
 keyword_texts as (
 
     -- The text that describes a problem, with the rule set that reads it and whether its
@@ -100,6 +106,18 @@ keyword_texts as (
         false
     from sjr_reviews
     where reviewer_comments is not null
+
+    union all
+
+    select
+        {{ record_key('claims', 'claim_id') }},
+        'claims',
+        claim_id,
+        'narrative',
+        description,
+        false
+    from claims
+    where description is not null
 
 ),
 

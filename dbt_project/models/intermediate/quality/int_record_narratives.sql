@@ -1,5 +1,5 @@
--- The narratives the narrative classifier learns from and themes: incidents, complaints and
--- SJRs with free text. A record with a specific code (one theme_code_map maps to a theme) is
+-- The narratives the narrative classifier learns from and themes: incidents, complaints,
+-- SJRs and claims with free text. A record with a specific code (one theme_code_map maps to a theme) is
 -- a labelled example of its themes' narrative; the others (missing, generic or unmapped
 -- codes) are what the classifier themes.
 with
@@ -40,7 +40,7 @@ narratives as (
     from quality_records
     left join specific_code_themes
         on quality_records.record_key = specific_code_themes.record_key
-    where quality_records.source in ('incidents', 'complaints', 'sjr')
+    where quality_records.source in ('incidents', 'complaints', 'sjr', 'claims')
         and quality_records.free_text is not null
 
 )

@@ -5,7 +5,7 @@ with
 
 quality_records as (
 
-    select * from {{ ref('int_quality_records_unioned') }}
+    select * from {{ ref('int_signal_records') }}
 
 ),
 

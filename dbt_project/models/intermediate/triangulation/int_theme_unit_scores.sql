@@ -20,6 +20,8 @@ recent_records as (
         end * (1 + coalesce(severity_score, 0)) as record_points
     from unit_records
     where time_window = 'recent'
+        -- Claims count once, at notification (claims_notified): see doc block claims_lag.
+        and source <> 'claims'
 
 )
 

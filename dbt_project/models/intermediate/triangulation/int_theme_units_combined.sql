@@ -1,4 +1,4 @@
-{%- set max_sources = signal_sources() | length %}
+{%- set max_sources = signal_evidence_sources() %}
 
 -- One row per theme x unit (location or directorate) tested in the current window: how
 -- improbable it is that several of its sources rose together by chance, and how many did
@@ -12,21 +12,33 @@ compared as (
 
 ),
 
-tests as (
+source_tests as (
 
+    -- The two claims tests (on incident and on notification date) read the same claims, so
+    -- they enter the combination as one source, `claims`: the stronger of the two with a
+    -- Bonferroni correction for having looked twice (doc block claims_lag).
     select
         theme_id,
         unit_level,
         unit_id,
-        source,
-        p_value,
-        q_value,
-        is_signalling,
-        row_number() over theme_unit as p_rank,
-        count(*) over (partition by theme_id, unit_level, unit_id) as n_sources_tested
+        case source when 'claims_notified' then 'claims' else source end as source,
+        least(1.0, count(*) * min(p_value)) as p_value,
+        min(q_value) as q_value,
+        bool_or(is_signalling) as is_signalling
     from compared
     where window_id = 'current'
         and p_value is not null
+    group by all
+
+),
+
+tests as (
+
+    select
+        *,
+        row_number() over theme_unit as p_rank,
+        count(*) over (partition by theme_id, unit_level, unit_id) as n_sources_tested
+    from source_tests
     window theme_unit as (partition by theme_id, unit_level, unit_id order by p_value, source)
 
 ),

@@ -31,7 +31,7 @@ themed_tonight as (
         count(*) as records_themed
     from record_themes
     where method in ('narrative_model', 'keyword')
-        and source in ('incidents', 'complaints', 'sjr')
+        and source in ('incidents', 'complaints', 'sjr', 'claims')
     group by method, theme_id
 
 )

@@ -35,7 +35,7 @@ narrative_records as (
     from quality_records
     left join themed
         on quality_records.record_key = themed.record_key
-    where quality_records.source in ('incidents', 'complaints', 'inquests', 'sjr')
+    where quality_records.source in ('incidents', 'complaints', 'inquests', 'sjr', 'claims')
 
 ),
 

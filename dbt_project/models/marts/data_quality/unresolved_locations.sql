@@ -12,6 +12,12 @@ screened_values as (
 
 ),
 
+recent_window as (
+
+    select * from {{ ref('int_recent_window') }}
+
+),
+
 unresolved as (
 
     -- Records with no location at all are not listed: there is nothing to map.
@@ -19,9 +25,12 @@ unresolved as (
         source,
         location_raw,
         count(*) as n_records,
+        count(*) filter (where record_month >= recent_window.recent_start_month)
+            as n_recent_records,
         min(record_date) as first_seen_date,
         max(record_date) as last_seen_date
     from quality_records
+    cross join recent_window
     where location_id is null
         and location_raw is not null
     group by source, location_raw
@@ -43,6 +52,10 @@ final as (
         screened_values.is_withheld,
         screened_values.value_ref,
         unresolved.n_records,
+        unresolved.n_recent_records,
+        rank() over (
+            order by unresolved.n_recent_records desc, unresolved.n_records desc
+        ) as priority_rank,
         unresolved.first_seen_date,
         unresolved.last_seen_date
     from unresolved

@@ -119,11 +119,7 @@ final as (
     -- NHS financial years run April to March: April-June is Q1.
     select
         grid.quarter_start,
-        format(
-            '{}/{:02d}',
-            year(grid.quarter_start) - (month(grid.quarter_start) < 4)::int,
-            (year(grid.quarter_start) - (month(grid.quarter_start) < 4)::int + 1) % 100
-        ) as financial_year,
+        {{ financial_year('grid.quarter_start') }} as financial_year,
         (month(grid.quarter_start) + 8) % 12 // 3 + 1 as financial_quarter,
         grid.directorate,
         coalesce(counted.reviews_count, 0) as reviews_count,

@@ -26,6 +26,12 @@ themes as (
 
 ),
 
+claims_evidence as (
+
+    select * from {{ ref('int_theme_claims_evidence') }}
+
+),
+
 concern as (
 
     -- A directorate's concern is the strongest of its own row and its wards' rows: two or
@@ -77,6 +83,9 @@ assessed as (
         coalesce(coverage.is_recently_audited, false) as is_recently_audited,
         audit_topics.audit_topics,
         audit_topics.guidance,
+        -- The cost of the theme's harm in the directorate: evidence, never the ranking.
+        coalesce(claims_evidence.claims_count, 0) as directorate_theme_claims,
+        coalesce(claims_evidence.claims_total_value, 0) as directorate_theme_claims_value,
         concat_ws('; ',
             case when not coalesce(coverage.is_recently_audited, false)
                 then 'no audit within {{ var("audit_coverage_months") }} months' end,
@@ -94,6 +103,9 @@ assessed as (
         and concern.directorate = coverage.directorate
     left join audit_topics
         on concern.theme_id = audit_topics.theme_id
+    left join claims_evidence
+        on concern.theme_id = claims_evidence.theme_id
+        and concern.directorate = claims_evidence.directorate
 
 )
 
@@ -124,8 +136,15 @@ select
         else 'Re-audit: ' || regexp_replace(last_audit_title, '^Re-audit:\s*', '')
     end as recommended_audit,
     guidance,
+    directorate_theme_claims,
+    directorate_theme_claims_value,
     theme_name || ' in ' || directorate || ': signalling in ' || n_sources_signalling
-        || ' sources (' || sources_signalling || ') while ' || coverage_gaps || '.'
-        as rationale
+        || ' sources (' || sources_signalling || ') while ' || coverage_gaps
+        || case when directorate_theme_claims > 0
+            then '; ' || directorate_theme_claims || ' claim'
+                || case when directorate_theme_claims = 1 then '' else 's' end
+                || ' worth ' || {{ pounds('directorate_theme_claims_value') }}
+            else '' end
+        || '.' as rationale
 from assessed
 where coverage_gaps <> ''

@@ -18,6 +18,12 @@ coverage as (
 
 ),
 
+claims_evidence as (
+
+    select * from {{ ref('int_theme_claims_evidence') }}
+
+),
+
 signalling as (
 
     select * from triangulation where n_sources_signalling > 0
@@ -65,13 +71,21 @@ with_coverage as (
         best_unit.*,
         elsewhere.also_signalling_in,
         coverage.last_audit_title,
-        coalesce(coverage.has_audit_in_progress, false) as has_audit_in_progress
+        coalesce(coverage.has_audit_in_progress, false) as has_audit_in_progress,
+        -- The cost of the theme's harm in the directorate: evidence shown beside the
+        -- signal, never part of the ranking (doc block claims_lag).
+        coalesce(claims_evidence.claims_count, 0) as directorate_theme_claims,
+        coalesce(claims_evidence.claims_open_count, 0) as directorate_theme_claims_open,
+        coalesce(claims_evidence.claims_total_value, 0) as directorate_theme_claims_value
     from best_unit
     left join elsewhere
         on best_unit.theme_id = elsewhere.theme_id
     left join coverage
         on best_unit.theme_id = coverage.theme_id
         and best_unit.directorate = coverage.directorate
+    left join claims_evidence
+        on best_unit.theme_id = claims_evidence.theme_id
+        and best_unit.directorate = claims_evidence.directorate
 
 ),
 
@@ -130,7 +144,10 @@ select
     recent_moderate_count,
     recent_serious_or_worse_count,
     weighted_score,
-    theme_name || ' at ' || unit_name || ': ' || n_sources_signalling || ' of 5 sources '
+    directorate_theme_claims,
+    directorate_theme_claims_open,
+    directorate_theme_claims_value,
+    theme_name || ' at ' || unit_name || ': ' || n_sources_signalling || ' of {{ signal_evidence_sources() }} sources '
         || 'signalling (' || sources_signalling || '), ' || total_recent_records
         || ' records in the last {{ recent_months }} months where '
         || format('{:.1f}', total_expected_records) || ' were expected'
@@ -146,6 +163,12 @@ select
             then '; SPC special-cause concern in ' || spc_concern_sources else '' end
         || case when has_audit_in_progress
             then '; audit in progress: ' || last_audit_title else '' end
+        || case when directorate_theme_claims > 0
+            then '; ' || directorate_theme_claims || ' claim'
+                || case when directorate_theme_claims = 1 then '' else 's' end
+                || ' about it in ' || directorate || ' worth '
+                || {{ pounds('directorate_theme_claims_value') }}
+            else '' end
         || '.' as rationale,
     proposed_learning_response,
     case proposed_learning_response

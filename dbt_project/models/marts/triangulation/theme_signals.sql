@@ -65,8 +65,11 @@ pivoted as (
         {%- endfor %}
         -- Cast back to bigint: DuckDB widens sums to int128, which Parquet and many BI
         -- drivers cannot read.
-        cast(sum(current_tests.recent_count) as bigint) as total_recent_records,
-        round(sum(coalesce(current_tests.expected_count, 0)), 3) as total_expected_records
+        -- Claims count once in the totals, at notification (doc block claims_lag).
+        cast(sum(current_tests.recent_count) filter (where current_tests.source <> 'claims')
+             as bigint) as total_recent_records,
+        round(sum(coalesce(current_tests.expected_count, 0))
+              filter (where current_tests.source <> 'claims'), 3) as total_expected_records
     from current_tests
     group by current_tests.theme_id, current_tests.unit_level, current_tests.unit_id
 
@@ -79,8 +82,18 @@ with_evidence as (
         coalesce(combined.n_sources_signalling, 0) as n_sources_signalling,
         combined.sources_signalling,
         {%- for source_name in signal_sources() %}
+        {%- if source_name in ('claims', 'claims_notified') %}
+        {%- set other = 'claims_notified' if source_name == 'claims' else 'claims' %}
+        -- The combination counts the two claims tests as one source, `claims`: when claims
+        -- signal, the test (or tests) with the smaller p-value is the one marked.
+        coalesce(list_contains(string_split(combined.sources_signalling, ', '), 'claims')
+                 and pivoted.{{ source_name }}_p_value
+                     <= coalesce(pivoted.{{ other }}_p_value, 1.0), false)
+            as {{ source_name }}_is_signalling,
+        {%- else %}
         coalesce(list_contains(string_split(combined.sources_signalling, ', '),
                                '{{ source_name }}'), false) as {{ source_name }}_is_signalling,
+        {%- endif %}
         {%- endfor %}
         {{ significant('coalesce(combined.several_sources_p_value, 1.0)') }}
             as several_sources_p_value,

@@ -1,0 +1,52 @@
+-- One row per dated record of a signal source, as the signal counts it: every spine record
+-- of a signal source at its own date, and each claim a second time at the date it was
+-- notified, as source `claims_notified` (doc block claims_lag). Audits never signal.
+
+with
+
+quality_records as (
+
+    select * from {{ ref('int_quality_records_unioned') }}
+
+),
+
+claims as (
+
+    select * from {{ ref('int_claims_deduplicated') }}
+
+),
+
+signal_sources as (
+
+    select unnest({{ signal_sources() }}) as source
+
+),
+
+spine_records as (
+
+    select quality_records.*
+    from quality_records
+    inner join signal_sources
+        on quality_records.source = signal_sources.source
+    where quality_records.record_month is not null
+
+),
+
+claims_by_notification as (
+
+    select
+        spine_records.* replace (
+            'claims_notified' as source,
+            claims.notification_date as record_date,
+            cast(date_trunc('month', claims.notification_date) as date) as record_month
+        )
+    from spine_records
+    inner join claims
+        on spine_records.source = 'claims'
+        and spine_records.record_id = claims.claim_id
+
+)
+
+select * from spine_records
+union all by name
+select * from claims_by_notification

@@ -1,0 +1,1 @@
+{{ profile_csv('location_aliases', ['alias', 'location_id', 'site']) }}

@@ -1,0 +1,231 @@
+"""`triangulate onboard`: a draft trust profile from a folder of exports.
+
+Every export is inspected with the loader's reading code; files of one layout in one folder
+share one draft mapping, proposed from the nearest shipped template; the profile's
+`profile.yml`, `mappings/` and `reference/` are written with every guess marked `REVIEW`,
+then `triangulate check` runs on it and writes the review sheets. Nothing in the product's
+folders is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipelines.lib.canonical import SOURCES
+from pipelines.lib.errors import UserFacingError
+from pipelines.lib.mapping import header_key
+from pipelines.lib.profile import DEFAULT_STALE_AFTER_DAYS, PROFILE_FILE
+from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER
+from pipelines.onboard.inspect import inspect_file
+from pipelines.onboard.propose import Proposal, propose, templates
+from pipelines.onboard.review import CheckResult, check, location_key, spelling_score
+
+SAME_PLACE_SCORE = 0.85  # spellings this alike are proposed as one location
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+class OnboardError(UserFacingError):
+    """A folder or profile onboard cannot work with."""
+
+
+@dataclass
+class Onboarded:
+    profile: Path
+    proposals: list[Proposal] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    locations_proposed: int = 0
+    check: CheckResult | None = None
+
+    @property
+    def undecided(self) -> list[str]:
+        return self.unreadable + [u for p in self.proposals for u in p.undecided]
+
+
+def onboard(exports: Path, profile: Path, locations: Path | None = None) -> Onboarded:
+    if not exports.is_dir():
+        raise OnboardError(f"{exports} is not a folder of exports")
+    if (profile / "mappings").exists() and any((profile / "mappings").iterdir()):
+        raise OnboardError(f"{profile} already holds mappings: onboard writes a new draft "
+                           "profile; choose an empty folder (or run `triangulate check` on it)")
+    done = Onboarded(profile)
+    groups: dict[tuple, list[Path]] = defaultdict(list)
+    layouts = {}
+    for path in sorted(p for p in exports.rglob("*") if p.is_file()
+                       and not p.name.startswith(".") and p.suffix.lower() != ".md"):
+        try:
+            for layout in inspect_file(path):
+                key = (path.parent, layout.sheet, tuple(header_key(c.name) for c in layout.columns))
+                groups[key].append(path)
+                layouts.setdefault(key, layout)
+        except UserFacingError as error:
+            done.unreadable.append(str(error))
+    candidates = templates()
+    for key, files in groups.items():
+        folder = files[0].relative_to(exports).parts[0] if files[0].parent != exports else None
+        hint = folder if folder in SOURCES else None
+        proposal = propose(files, layouts[key], hint, candidates, exports)
+        if proposal.source and folder != proposal.source:
+            # The refresh reads <raw>/<source>/ only: the draft reads the file there.
+            proposal.spec["files"] = [f"{proposal.source}/{Path(proposal.spec['files'][0]).name}"]
+            proposal.undecided.append(
+                f"{files[0].relative_to(exports)}: looks like {proposal.source} (template "
+                f"{proposal.template.path.name}); move it into {proposal.source}/ of the "
+                "exports folder, where the refresh reads that source")
+        done.proposals.append(proposal)
+    _write_profile(done, exports)
+    _write_columns(done, exports)
+    if locations is not None:
+        shutil.copy(locations, profile / REFERENCE_FOLDER / "locations.csv")
+    done.check = check(profile, exports)
+    if locations is None:
+        done.locations_proposed = _propose_locations(profile)
+        done.check = check(profile, exports)
+    return done
+
+
+def _write_profile(done: Onboarded, exports: Path) -> None:
+    profile = done.profile
+    (profile / "mappings").mkdir(parents=True, exist_ok=True)
+    (profile / REFERENCE_FOLDER).mkdir(parents=True, exist_ok=True)
+    names: Counter = Counter()
+    for proposal in done.proposals:
+        if proposal.template is None:
+            continue
+        stem = proposal.template.path.stem
+        names[stem] += 1
+        name = stem if names[stem] == 1 else f"{stem}_{names[stem]}"
+        (profile / "mappings" / f"{name}.yml").write_text(_mapping_text(proposal),
+                                                          encoding="utf-8")
+    sent = {p.source for p in done.proposals if p.source}
+    lines = ["# Trust profile drafted by `triangulate onboard`. Sources marked REVIEW were not",
+             "# found among the exports: say `expected: false` if the trust does not send them.",
+             "sources:"]
+    for source, days in DEFAULT_STALE_AFTER_DAYS.items():
+        mark = "" if source in sent else "  # REVIEW: no export of this source was found"
+        lines.append(f"  {source}: {{expected: {str(source in sent).lower()}, "
+                     f"stale_after_days: {days}}}{mark}")
+    lines += ["# Product settings this trust changes (dbt_project/dbt_project.yml vars), e.g.",
+              "# vars:", "#   recent_months: 6",
+              "#   triangulation_source_weights: {incidents: 1, complaints: 2, fft: 0.25,",
+              "#                                  inquests: 3, sjr: 3}"]
+    (profile / PROFILE_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for table, layer in LAYERS.items():
+        path = profile / REFERENCE_FOLDER / f"{table}.csv"
+        if not path.exists():
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerow(layer.columns)
+
+
+COLUMN_SHEET = ("file", "sheet", "column", "content", "date_format", "fill_rate",
+                "distinct_values", "mapped_to", "how")
+
+
+def _write_columns(done: Onboarded, exports: Path) -> None:
+    """review/columns.csv: what onboard saw in every column of every layout (content, date
+    format, fill rate, distinct values) and what the draft maps it to, for the reviewer."""
+    rows = []
+    for proposal in done.proposals:
+        mapped = {}
+        for name, column in (proposal.spec.get("columns") or {}).items():
+            for header in (column if isinstance(column, list) else [column]):
+                mapped.setdefault(header_key(header), []).append(name)
+        for name, rule in (proposal.spec.get("derived") or {}).items():
+            for header in filter(None, (rule.get("if_list"), rule.get("then"))):
+                mapped.setdefault(header_key(header), []).append(name)
+        for column in proposal.layout.columns:
+            fields = mapped.get(header_key(column.name), [])
+            rows.append({
+                "file": proposal.files[0].relative_to(exports).as_posix(),
+                "sheet": proposal.layout.sheet or "", "column": column.name,
+                "content": column.kind, "date_format": column.date_format or "",
+                "fill_rate": f"{column.fill_rate:.2f}", "distinct_values": column.distinct,
+                "mapped_to": "; ".join(fields[:3]) + (" ..." if len(fields) > 3 else ""),
+                "how": ("guessed" if any(f in proposal.guesses for f in fields)
+                        else "by name" if fields else "not read")})
+    path = done.profile / "review" / "columns.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMN_SHEET)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _mapping_text(proposal: Proposal) -> str:
+    """The draft mapping as YAML, each guessed line marked `# REVIEW: why`."""
+    spec = dict(proposal.spec)
+    header = [f"# DRAFT written by `triangulate onboard` from the template "
+              f"{proposal.template.path.name}",
+              f"# for {len(proposal.files)} file(s) like {proposal.files[0].name}. Check every "
+              "line marked REVIEW, then remove the mark.",
+              f"# Read as {proposal.layout.encoding}"
+              + (f", {_DELIMITERS.get(proposal.layout.delimiter, proposal.layout.delimiter)}"
+                 "-separated" if proposal.layout.delimiter else "")
+              + f", header on row {proposal.layout.header_row or 1}, "
+              f"{proposal.layout.rows} data rows in the first file.",
+              "# What each column holds (content, date format, fill rate, distinct values): "
+              "review/columns.csv."]
+    if proposal.unmapped_values:
+        header.append("# REVIEW: values with no entry under `values:` (listed by `triangulate "
+                      "check` in review/values.csv): " + ", ".join(
+                          f"{k} {n}" for k, n in proposal.unmapped_values.items()))
+    for note in ("(unread columns)",):
+        if note in proposal.guesses:
+            header.append(f"# {proposal.guesses[note]}")
+    columns = spec.pop("columns")
+    body = yaml.safe_dump({k: v for k, v in spec.items() if k not in ("values", "derived")},
+                          sort_keys=False, allow_unicode=True, width=96).splitlines()
+    for key, why in proposal.guesses.items():
+        body = [f"{line}  # REVIEW: {why}" if line.startswith(f"{key}:") else line
+                for line in body]
+    body.append("columns:")
+    for name, column in columns.items():
+        value = yaml.safe_dump({name: column}, default_flow_style=True, allow_unicode=True,
+                               width=1000).strip()[1:-1]
+        mark = f"  # REVIEW: {proposal.guesses[name]}" if name in proposal.guesses else ""
+        body.append(f"  {value}{mark}")
+    rest = {k: spec[k] for k in ("derived", "values") if spec.get(k)}
+    if rest:
+        body += yaml.safe_dump(rest, sort_keys=False, allow_unicode=True,
+                               width=96).splitlines()
+    return "\n".join(header + body) + "\n"
+
+
+def _propose_locations(profile: Path) -> int:
+    """Without the trust's list of places: one draft location per group of spellings that
+    look alike (the most exported spelling names it), the others left in the review sheet
+    as suggested aliases. A spelling exported at several sites ("Outpatients") is a place
+    per site, named with its site and resolved by site-qualified aliases."""
+    sheet = profile / "review" / "locations.csv"
+    with sheet.open(newline="", encoding="utf-8") as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda r: -int(r["records"]))
+    sites = defaultdict(set)
+    for row in rows:
+        sites[location_key(row["location_as_exported"])].add(row["site_as_exported"])
+    places: list[tuple[str, str, str]] = []  # (location_id, name, site)
+    aliases: list[tuple[str, str, str]] = []  # (alias, location_id, site)
+    for row in rows:
+        spelling, site = row["location_as_exported"], row["site_as_exported"]
+        if len(sites[location_key(spelling)]) > 1:
+            location_id = f"LOC-{len(places) + 1:03d}"
+            places.append((location_id, f"{spelling} ({site})", site))
+            aliases.append((spelling, location_id, site))
+        elif not any(location_key(spelling) == location_key(name)
+                     or spelling_score(spelling, name) >= SAME_PLACE_SCORE
+                     for _, name, _ in places):
+            places.append((f"LOC-{len(places) + 1:03d}", spelling, site))
+    reference = profile / REFERENCE_FOLDER
+    with (reference / "locations.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LAYERS["locations"].columns)
+        writer.writerows([i, name, site, "", "", ""] for i, name, site in places)
+    with (reference / "location_aliases.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LAYERS["location_aliases"].columns)
+        writer.writerows(aliases)
+    return len(places)

@@ -1,0 +1,226 @@
+"""A draft mapping for an export: the shipped template whose columns it holds most of, its
+columns matched by name (ignoring case, spaces and punctuation), then the template's fields
+the file lacks matched by name similarity and content (dates, ids, yes/no, harm grades,
+ward-like strings, free text). Every guess carries the reason a reviewer checks."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipelines.lib.canonical import BOOLEAN, DATE, ENUM, INTEGER, LIST, NUMBER, TEXT, TIMESTAMP
+from pipelines.lib.mapping import Mapping, header_key, normalise, parse_mapping
+from pipelines.lib.settings import TEMPLATES_DIR
+from pipelines.onboard.inspect import ColumnProfile, FileProfile
+
+# Which column contents can hold a field of each kind.
+_CONTENT_FITS = {
+    DATE: {"date", "timestamp"}, TIMESTAMP: {"timestamp", "date"}, BOOLEAN: {"yes_no"},
+    TEXT: {"free_text", "text"}, ENUM: {"code", "yes_no"}, LIST: {"code", "text"},
+    INTEGER: {"number"}, NUMBER: {"number"},
+}
+MIN_TEMPLATE_MATCHES = 2  # fewer columns in common: the layout is not this template's
+MIN_GUESS_SCORE = 0.55
+
+
+@dataclass
+class Proposal:
+    """A draft mapping for one export layout, with what a reviewer must check."""
+
+    files: list[Path]
+    layout: FileProfile
+    template: Mapping | None
+    spec: dict = field(default_factory=dict)
+    guesses: dict[str, str] = field(default_factory=dict)  # field -> why it was guessed
+    undecided: list[str] = field(default_factory=list)  # what a person must decide
+    unmapped_values: dict[str, int] = field(default_factory=dict)  # field -> values not mapped
+
+    @property
+    def source(self) -> str | None:
+        return self.template.source if self.template else None
+
+
+def templates() -> list[Mapping]:
+    return [parse_mapping(p) for p in sorted(TEMPLATES_DIR.glob("*.yml"))]
+
+
+def choose_template(layout: FileProfile, candidates: list[Mapping],
+                    source_hint: str | None) -> tuple[Mapping | None, int]:
+    """The template whose columns the file's header holds most of (required fields count
+    double); limited to the folder's source when the file sits in a source folder."""
+    headers = {header_key(c.name) for c in layout.columns}
+
+    def score(template: Mapping) -> tuple[int, int]:
+        hits = {name for name, column in template.read_columns() if header_key(column) in headers}
+        return (len(hits) + len(hits & set(template.entity.required)),
+                -len(template.read_columns()))
+
+    pool = [t for t in candidates if source_hint in (None, t.source)]
+    if not pool:
+        return None, 0
+    best = max(pool, key=score)
+    hits = score(best)[0]
+    return (best, hits) if hits >= MIN_TEMPLATE_MATCHES else (None, hits)
+
+
+def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
+            candidates: list[Mapping], raw_root: Path) -> Proposal:
+    template, _ = choose_template(layout, candidates, source_hint)
+    proposal = Proposal(files, layout, template)
+    if template is None:
+        proposal.undecided.append(
+            f"{_names(files, raw_root)}: no shipped template shares {MIN_TEMPLATE_MATCHES} "
+            "columns with it; write its mapping from the nearest template in "
+            "mappings/templates/")
+        return proposal
+    spec = yaml.safe_load(template.path.read_text(encoding="utf-8"))
+    spec.pop("template", None)
+    spec["files"] = [_glob(files, raw_root)]
+    if layout.sheet:
+        spec["sheet"] = layout.sheet
+    if layout.header_row:
+        spec["header_row"] = layout.header_row
+        proposal.guesses["header_row"] = (f"the header is row {layout.header_row}; the rows "
+                                          "above it look like a title")
+    by_key = {header_key(c.name): c for c in layout.columns}
+    taken = {header_key(column) for _, column in template.read_columns()
+             if header_key(column) in by_key}
+    columns, optional = dict(spec.get("columns") or {}), set(spec.get("optional_columns") or ())
+    for name, column in list(columns.items()):
+        if isinstance(column, list):
+            present = [c for c in column if header_key(c) in by_key]
+            if present:
+                columns[name] = present if len(present) > 1 else present[0]
+                continue
+        elif header_key(column) in by_key:
+            columns[name] = by_key[header_key(column)].name  # the file's own spelling
+            continue
+        guess = _guess(template, name, column, layout, taken)
+        if guess is not None:
+            columns[name] = guess[0].name
+            taken.add(header_key(guess[0].name))
+            proposal.guesses[name] = guess[1]
+        elif name in template.entity.required:
+            columns[name] = "REVIEW: which column?"
+            proposal.undecided.append(f"{_names(files, raw_root)}: no column found for the "
+                                      f"required field {name}")
+        else:
+            del columns[name]
+            optional.discard(name)
+    spec["columns"] = columns
+    _derived_present(spec, by_key, proposal, files, raw_root)
+    spec["optional_columns"] = sorted(optional & set(columns)) or None
+    _date_formats(spec, template, columns, layout, proposal)
+    _value_gaps(spec, template, columns, layout, proposal)
+    proposal.spec = {k: v for k, v in spec.items() if v is not None}
+    leftover = [c.name for c in layout.columns if header_key(c.name) not in taken
+                and c.name not in _mapped_headers(proposal.spec)]
+    if leftover:
+        proposal.guesses["(unread columns)"] = (f"{len(leftover)} columns are not read: "
+                                                f"{', '.join(leftover)}")
+    return proposal
+
+
+def _mapped_headers(spec: dict) -> set[str]:
+    headers = set()
+    for column in (spec.get("columns") or {}).values():
+        headers.update(column if isinstance(column, list) else [column])
+    for rule in (spec.get("derived") or {}).values():
+        headers.update(filter(None, (rule.get("if_list"), rule.get("then"))))
+    return headers
+
+
+def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
+           taken: set[str]) -> tuple[ColumnProfile, str] | None:
+    """The untaken column most like the field by name, among those whose content fits."""
+    kind = template.entity.field(name).kind
+    fits = _CONTENT_FITS.get(kind)
+    best, best_score = None, 0.0
+    for candidate in layout.columns:
+        key = header_key(candidate.name)
+        if key in taken or (fits and candidate.kind not in fits):
+            continue
+        if name in ("incident_id", "complaint_id", "response_id", "review_id",
+                    "case_reference", "audit_id") and candidate.kind != "id":
+            continue
+        if name == "location" and candidate.kind not in ("ward", "code", "text"):
+            continue
+        similarity = max(difflib.SequenceMatcher(None, key, header_key(target)).ratio()
+                         for target in (column, name))
+        content = 0.2 if (name == "location" and candidate.kind == "ward") else 0.0
+        score = similarity + content
+        if score > best_score:
+            best, best_score = candidate, score
+    if best is None or best_score < MIN_GUESS_SCORE:
+        return None
+    return best, (f"guessed: the template's {column!r} is not in the file; {best.name!r} is "
+                  f"{best.kind.replace('_', ' ')} with a similar name (score "
+                  f"{best_score:.2f})")
+
+
+def _derived_present(spec: dict, by_key: dict, proposal: Proposal, files, raw_root) -> None:
+    for name, rule in list((spec.get("derived") or {}).items()):
+        needed = [c for c in (rule.get("if_list"), rule.get("then")) if c]
+        if all(header_key(c) in by_key for c in needed):
+            rule.update({k: by_key[header_key(rule[k])].name
+                         for k in ("if_list", "then") if rule.get(k)})
+        else:
+            del spec["derived"][name]
+            proposal.undecided.append(f"{_names(files, raw_root)}: {name} is derived from "
+                                      f"{' + '.join(needed)}, which the file lacks")
+
+
+def _date_formats(spec, template, columns, layout, proposal) -> None:
+    formats = {}
+    for name, column in columns.items():
+        kind = template.entity.field(name).kind
+        if kind in (DATE, TIMESTAMP) and isinstance(column, str):
+            profile = next((c for c in layout.columns if c.name == column), None)
+            if profile is not None and profile.date_format:
+                formats.setdefault(kind, []).append(profile.date_format)
+    for kind, key in ((DATE, "date_format"), (TIMESTAMP, "timestamp_format")):
+        found = formats.get(kind)
+        if found:
+            chosen = max(set(found), key=found.count)
+            if chosen != spec.get(key):
+                proposal.guesses[key] = f"read from the file's dates: {chosen}"
+            spec[key] = chosen
+            if "%y" in chosen:
+                spec["two_digit_year_pivot"] = 70
+                proposal.guesses["two_digit_year_pivot"] = ("two-digit years: 00-69 read as "
+                                                            "20xx, 70-99 as 19xx; check")
+
+
+def _value_gaps(spec, template, columns, layout, proposal) -> None:
+    """Enum values the file holds that neither the template's value map nor the canonical
+    values cover: counted here (listed in the review file by `triangulate check`)."""
+    for name, column in columns.items():
+        entity_field = template.entity.field(name)
+        if entity_field.kind != ENUM or not isinstance(column, str):
+            continue
+        profile = next((c for c in layout.columns if c.name == column), None)
+        if profile is None:
+            continue
+        known = set(template.values.get(name, {})) | {normalise(v) for v in entity_field.values}
+        missing = [v for v in profile.values if normalise(v) not in known]
+        if missing:
+            proposal.unmapped_values[name] = len(missing)
+
+
+def _glob(files: list[Path], raw_root: Path) -> str:
+    """One glob for files of one layout in one folder: their common prefix and suffix."""
+    relative = [f.relative_to(raw_root).as_posix() for f in files]
+    if len(relative) == 1:
+        return relative[0]
+    prefix = os.path.commonprefix(relative)
+    suffix = os.path.commonprefix([r[::-1] for r in relative])[::-1]
+    return f"{prefix}*{suffix[max(0, len(prefix) + len(suffix) - min(map(len, relative))):]}"
+
+
+def _names(files: list[Path], raw_root: Path) -> str:
+    first = files[0].relative_to(raw_root).as_posix()
+    return first if len(files) == 1 else f"{first} (and {len(files) - 1} like it)"

@@ -1,0 +1,417 @@
+"""`triangulate check` and `triangulate accept`: a profile validated against the exports
+without a refresh, and review sheets a person accepts row by row.
+
+`check` reads every export through the profile's mappings with the loader's own code, then
+reports: mappings that do not parse or lack a required field, files no mapping (or two)
+reads, batch errors, coded values no value map covers, and writes two review sheets into
+`<profile>/review/`:
+- `locations.csv`: each location spelling (with the site it was exported with) that the
+  profile's locations and aliases do not resolve, with the closest location and a score;
+- `codes.csv`: each code (incident category, complaint subject ...) no code map row covers,
+  with a suggested theme, a score and its basis (the shipped national code maps, the keyword
+  rules, the taxonomy's descriptions).
+A person puts `y` in the `accept` column (changing the suggestion first where it is wrong),
+and `accept` writes those rows into the profile's reference CSVs. The sheets hold values as
+exported, so they stay in the private profile folder; the console shows only counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.lib.canonical import ENUM, SOURCES
+from pipelines.lib.errors import UserFacingError
+from pipelines.lib.loading import coerce, read_export
+from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
+from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER, layered, read_rows, shipped_rows
+
+REVIEW_FOLDER = "review"
+# Fields holding codes a trust's system configures, per source (theme_code_map.code_field).
+CODE_FIELDS = {
+    "incidents": ("category", "subcategory", "lfpse_safety_challenge", "lfpse_agent",
+                  "lfpse_process", "never_event_type"),
+    "complaints": ("subjects", "sub_subjects"),
+    "audit": ("topic", "guidance_reference"),
+    "claims": ("cause_group", "cause"),
+}
+LOCATION_REVIEW = ("source", "location_as_exported", "site_as_exported", "records",
+                   "suggested_location_id", "suggested_location_name", "score", "accept")
+CODE_REVIEW = ("source", "code_field", "native_code", "records", "records_without_theme",
+               "suggested_theme_id", "score", "basis", "accept")
+ACCEPTED = {"y", "yes", "x", "1", "true", "accept", "accepted"}
+MIN_LOCATION_SCORE = 0.5
+# How trusts abbreviate places: expanded before spellings are compared.
+_ABBREVIATIONS = {
+    "w": "ward", "wd": "ward", "ae": "emergency department", "ed": "emergency department",
+    "aande": "emergency department", "opd": "outpatients", "op": "outpatients",
+    "itu": "intensive care", "icu": "intensive care", "amu": "acute medical unit",
+    "sdec": "same day emergency care", "mau": "medical assessment unit",
+    "sau": "surgical assessment unit", "dsu": "day surgery unit", "nnu": "neonatal unit",
+    "scbu": "neonatal unit", "mlu": "midwifery led unit", "dept": "department",
+}
+_STOPWORDS = {"and", "or", "of", "the", "a", "an", "to", "in", "on", "for", "with", "not",
+              "other", "general", "issue", "issues", "incident", "incidents", "care"}
+
+
+@dataclass
+class CheckResult:
+    profile: Path
+    problems: list[str] = field(default_factory=list)  # stop a refresh: must be fixed
+    notes: list[str] = field(default_factory=list)  # worth a look, do not stop a refresh
+    files_read: int = 0
+    rows_read: int = 0
+    unresolved_locations: int = 0
+    unmapped_codes: int = 0
+    location_sheet: Path | None = None
+    code_sheet: Path | None = None
+
+
+# --- reading the exports through the profile --------------------------------------------
+
+
+@dataclass
+class Seen:
+    """What the exports hold, gathered across files: location spellings with their sites, and
+    per record its codes, per code field."""
+
+    locations: Counter = field(default_factory=Counter)  # (source, spelling, site) -> rows
+    codes: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
+
+
+def _mappings(folder: Path, result: CheckResult) -> list[Mapping]:
+    mappings = []
+    paths = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))
+    if not paths:
+        result.problems.append(f"{folder}: no mapping files (*.yml)")
+    for path in paths:
+        try:
+            mapping = parse_mapping(path)
+        except MappingError as error:
+            result.problems.append(str(error))
+            continue
+        if mapping.template:
+            result.problems.append(f"mapping {path}: still marked `template: true`: delete "
+                                   "that line once it describes your export")
+        for name, column in mapping.columns.items():
+            if column.startswith("REVIEW"):
+                result.problems.append(f"mapping {path}: columns.{name} is not decided yet")
+        mappings.append(mapping)
+    return mappings
+
+
+def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
+    seen = Seen()
+    mappings = _mappings(profile / "mappings", result)
+    for source in SOURCES:
+        pairs, problems = pair_files(raw, mappings, source)
+        result.problems += [str(problem) for problem in problems]
+        for path, mapping in pairs:
+            try:
+                read = read_export(path, mapping)
+                coerced = coerce(read, path, mapping)
+            except UserFacingError as error:
+                result.problems.append(str(error))
+                continue
+            result.files_read += 1
+            result.rows_read += read.rows_read
+            frame = coerced.frame
+            _value_gaps(path, mapping, frame, result)
+            rejected = coerced.errors[coerced.errors.columns[0]].n_unique()
+            if rejected:
+                result.notes.append(f"{path}: {rejected} of {read.rows_read} rows would be "
+                                    "rejected (a value the mapping cannot read; the refresh "
+                                    "lists each in rejected_rows)")
+            if "location" in frame.columns and "location" in mapping.mapped_fields():
+                sites = frame["site"] if "site" in frame.columns else pl.Series([None] * len(frame))
+                for spelling, site in zip(frame["location"], sites, strict=True):
+                    if spelling:
+                        seen.locations[(source, spelling, site or "")] += 1
+            fields = [f for f in CODE_FIELDS.get(source, ()) if f in mapping.mapped_fields()]
+            for row in frame.select(fields).iter_rows(named=True) if fields else ():
+                seen.codes.append((source, {
+                    f: [v for v in (row[f] if isinstance(row[f], list) else [row[f]]) if v]
+                    for f in fields}))
+    return seen
+
+
+def _value_gaps(path: Path, mapping: Mapping, frame: pl.DataFrame, result: CheckResult) -> None:
+    """Every value seen is either mapped or listed: an enum value that is neither canonical
+    nor in the mapping's value map would be a rejected row."""
+    for entity_field in mapping.entity.fields:
+        if entity_field.kind != ENUM or entity_field.name not in mapping.mapped_fields():
+            continue
+        values = frame[entity_field.name].drop_nulls().unique().to_list()
+        unknown = [v for v in values if v not in entity_field.values]
+        if unknown:
+            result.problems.append(
+                f"{path} (mapping {mapping.path}): {len(unknown)} value(s) of "
+                f"{entity_field.name} are not mapped: add them under `values: "
+                f"{entity_field.name}:` (see the review sheet values.csv)")
+            _append_values(result.profile, path, entity_field.name, unknown)
+
+
+def _append_values(profile: Path, path: Path, name: str, values: list[str]) -> None:
+    sheet = profile / REVIEW_FOLDER / "values.csv"
+    new = not sheet.exists()
+    with sheet.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(["file", "field", "value_as_exported"])
+        writer.writerows([path.name, name, v] for v in values)
+
+
+# --- location suggestions ------------------------------------------------------------------
+
+
+def location_key(value: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", value.lower())
+
+
+def _words(value: str) -> list[str]:
+    tokens = re.findall(r"[a-z]+|\d+[a-z]?", value.lower().replace("&", "and"))
+    joined = "".join(tokens)
+    if joined in _ABBREVIATIONS:
+        return _ABBREVIATIONS[joined].split()
+    return [w for t in tokens for w in _ABBREVIATIONS.get(t, t).split()]
+
+
+def spelling_score(exported: str, candidate: str) -> float:
+    """How alike two spellings of a place are, 0..1: their words (abbreviations expanded)
+    compared as text and as sets; numbers must agree (Ward 7 is not Ward 8)."""
+    a, b = _words(exported), _words(candidate)
+    numbers_a = {w for w in a if w[0].isdigit()}
+    numbers_b = {w for w in b if w[0].isdigit()}
+    if numbers_a != numbers_b:
+        return 0.0
+    if not a or not b:
+        return 0.0
+    text = difflib.SequenceMatcher(None, " ".join(a), " ".join(b)).ratio()
+    overlap = len(set(a) & set(b)) / len(set(a) | set(b))
+    contained = len(set(a) & set(b)) / min(len(set(a)), len(set(b)))
+    return round(max(text, overlap, 0.9 * contained if contained == 1 else 0), 2)
+
+
+@dataclass(frozen=True)
+class Place:
+    location_id: str
+    name: str
+    spelling: str
+    site: str  # the alias's site ("" for names and aliases valid at any site)
+    location_site: str  # the site of the location in locations.csv
+
+
+def _places(profile: Path) -> list[Place]:
+    locations = {r["location_id"]: r for r in layered("locations", profile)}
+    places = [Place(i, r["location_name"], r["location_name"], "", r["site"])
+              for i, r in locations.items()]
+    places += [Place(r["location_id"], locations[r["location_id"]]["location_name"], r["alias"],
+                     r["site"], locations[r["location_id"]]["site"])
+               for r in layered("location_aliases", profile) if r["location_id"] in locations]
+    return places
+
+
+def same_site(exported: str, site: str) -> bool:
+    """An exported site naming a site of the list: the same, its first word ("Riverside"
+    for "Riverside General Hospital") or its initials ("RGH")."""
+    words = re.findall(r"[a-z0-9]+", site.lower())
+    key = location_key(exported)
+    return bool(key and words) and key in {"".join(words), words[0],
+                                           "".join(w[0] for w in words)}
+
+
+def resolves(places: list[Place], spelling: str, site: str) -> bool:
+    """As dbt resolves (int_location_keys_*): a key of the record's site, else one for any
+    site; a key pointing at two locations resolves to neither."""
+    key, site_key = location_key(spelling), location_key(site)
+    for wanted_site in (site_key, ""):
+        ids = {p.location_id for p in places
+               if location_key(p.spelling) == key and location_key(p.site) == wanted_site}
+        if ids:
+            return len(ids) == 1
+    return False
+
+
+def suggest_location(places: list[Place], spelling: str, site: str) -> tuple[Place | None, float]:
+    best, best_score = None, 0.0
+    for place in places:
+        score = spelling_score(spelling, place.spelling)
+        if (place.site and location_key(place.site) == location_key(site)) or same_site(
+                site, place.location_site):
+            score = round(min(1.0, score + 0.05), 2)
+        if score > best_score:
+            best, best_score = place, score
+    return (best, best_score) if best_score >= MIN_LOCATION_SCORE else (None, best_score)
+
+
+# --- code suggestions ----------------------------------------------------------------------
+
+
+def _content_words(text: str) -> set[str]:
+    words = {w for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOPWORDS}
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
+
+
+def suggest_theme(source: str, code: str, code_map: list[dict], rules: list[dict],
+                  themes: list[dict]) -> tuple[str, float, str]:
+    """(theme_id, score, basis): the same code in another field of the code map (the shipped
+    national maps: LFPSE, KO41a ...) first, then a keyword rule matching the code's words,
+    then the theme whose name and description share most of them."""
+    lowered = code.strip().lower()
+    for row in code_map:
+        if row["source"] == source and row["native_code"].strip().lower() == lowered \
+                and row["theme_id"]:
+            return row["theme_id"], 1.0, f"code map ({row['code_field']})"
+    for rule in rules:
+        try:
+            if re.search(rule["pattern"], code, re.IGNORECASE):
+                return rule["theme_id"], 0.8, f"keyword rule ({rule['rule_set']})"
+        except re.error:
+            continue
+    words = _content_words(code)
+    best, best_score = "", 0.0
+    for theme in themes:
+        described = _content_words(" ".join((theme["theme_name"], theme["description"])))
+        score = len(words & described) / len(words) if words else 0.0
+        if score > best_score:
+            best, best_score = theme["theme_id"], score
+    return (best, round(0.7 * best_score, 2), "taxonomy description") if best_score else (
+        "", 0.0, "no suggestion")
+
+
+# --- check and accept ------------------------------------------------------------------------
+
+
+def check(profile: Path, raw: Path) -> CheckResult:
+    result = CheckResult(profile)
+    review = profile / REVIEW_FOLDER
+    review.mkdir(parents=True, exist_ok=True)
+    (review / "values.csv").unlink(missing_ok=True)
+    seen = gather(profile, raw, result)
+    result.location_sheet = review / "locations.csv"
+    result.code_sheet = review / "codes.csv"
+    _write(result.location_sheet, LOCATION_REVIEW, _location_rows(profile, seen, result))
+    _write(result.code_sheet, CODE_REVIEW, _code_rows(profile, seen, result))
+    return result
+
+
+def _location_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]:
+    places = _places(profile)
+    spellings: Counter = Counter()
+    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for (source, spelling, site), n in seen.locations.items():
+        if not resolves(places, spelling, site):
+            spellings[(spelling, site)] += n
+            sources[(spelling, site)].add(source)
+    result.unresolved_locations = len(spellings)
+    rows = []
+    for (spelling, site), n in spellings.most_common():
+        place, score = suggest_location(places, spelling, site)
+        rows.append({
+            "source": "; ".join(sorted(sources[(spelling, site)])),
+            "location_as_exported": spelling, "site_as_exported": site, "records": n,
+            "suggested_location_id": place.location_id if place else "",
+            "suggested_location_name": place.name if place else "",
+            "score": score, "accept": ""})
+    return rows
+
+
+def _code_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]:
+    mapped = {(r["source"], r["code_field"], r["native_code"].strip().lower()): r["theme_id"]
+              for r in layered("theme_code_map", profile)}
+    counts: Counter = Counter()
+    without_theme: Counter = Counter()
+    for source, fields in seen.codes:
+        codes = [(f, c) for f, values in fields.items() for c in values]
+        themed = any(mapped.get((source, f, c.strip().lower())) for f, c in codes)
+        for f, c in codes:
+            if (source, f, c.strip().lower()) not in mapped:
+                counts[(source, f, c)] += 1
+                without_theme[(source, f, c)] += not themed
+    code_map = layered("theme_code_map", profile)
+    rules = [r for r in layered("theme_keywords", profile) if r["rule_set"] == "narrative"]
+    themes = shipped_rows("themes", ("theme_id", "theme_name", "description"))
+    rows = []
+    for (source, code_field, code), n in sorted(
+            counts.items(), key=lambda item: (-without_theme[item[0]], -item[1])):
+        theme, score, basis = suggest_theme(source, code, code_map, rules, themes)
+        rows.append({"source": source, "code_field": code_field, "native_code": code,
+                     "records": n, "records_without_theme": without_theme[(source, code_field,
+                                                                            code)],
+                     "suggested_theme_id": theme, "score": score, "basis": basis,
+                     "accept": ""})
+    result.unmapped_codes = sum(1 for r in rows if r["records_without_theme"])
+    return rows
+
+
+def _write(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@dataclass
+class Accepted:
+    aliases: int = 0
+    codes: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def accept(profile: Path) -> Accepted:
+    """Rows marked accepted in the review sheets, written into the profile's reference CSVs
+    (the sheets keep the rows not yet accepted). A spelling accepted for different locations
+    at different sites becomes site-qualified aliases."""
+    done = Accepted()
+    review = profile / REVIEW_FOLDER
+    reference = profile / REFERENCE_FOLDER
+    locations = {r["location_id"] for r in layered("locations", profile)}
+    rows = read_rows(review / "locations.csv", LOCATION_REVIEW)
+    chosen = [r for r in rows if r["accept"].lower() in ACCEPTED]
+    targets = defaultdict(set)
+    for row in chosen:
+        targets[location_key(row["location_as_exported"])].add(row["suggested_location_id"])
+    aliases = []
+    for row in chosen:
+        if row["suggested_location_id"] not in locations:
+            done.skipped.append(f"locations.csv: a row accepted for location id "
+                                f"{row['suggested_location_id']!r}, which is not in "
+                                "reference/locations.csv")
+            continue
+        qualified = len(targets[location_key(row["location_as_exported"])]) > 1
+        aliases.append({"alias": row["location_as_exported"],
+                        "location_id": row["suggested_location_id"],
+                        "site": row["site_as_exported"] if qualified else ""})
+    done.aliases = _append(reference / "location_aliases.csv", "location_aliases", aliases)
+    _write(review / "locations.csv", LOCATION_REVIEW, [r for r in rows if r not in chosen])
+
+    themes = {r["theme_id"] for r in shipped_rows("themes", ("theme_id",))}
+    rows = read_rows(review / "codes.csv", CODE_REVIEW)
+    chosen = [r for r in rows if r["accept"].lower() in ACCEPTED]
+    codes = []
+    for row in chosen:
+        if row["suggested_theme_id"] and row["suggested_theme_id"] not in themes:
+            done.skipped.append(f"codes.csv: a row accepted for theme "
+                                f"{row['suggested_theme_id']!r}, which is not a theme")
+            continue
+        codes.append({"source": row["source"], "code_field": row["code_field"],
+                      "native_code": row["native_code"], "theme_id": row["suggested_theme_id"]})
+    done.codes = _append(reference / "theme_code_map.csv", "theme_code_map", codes)
+    _write(review / "codes.csv", CODE_REVIEW, [r for r in rows if r not in chosen])
+    return done
+
+
+def _append(path: Path, table: str, rows: list[dict]) -> int:
+    """Rows added to a reference CSV unless already there; returns how many were added."""
+    columns = LAYERS[table].columns
+    existing = read_rows(path, columns)
+    have = {tuple(r[c].strip().lower() for c in columns) for r in existing}
+    new = [r for r in rows if tuple(r[c].strip().lower() for c in columns) not in have]
+    _write(path, columns, existing + [dict.fromkeys(columns, "") | r for r in new])
+    return len(new)

@@ -1,0 +1,69 @@
+"""The benchmark's own measuring parts: nothing here times anything or asserts a speed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from pipelines.bench.__main__ import exponent, hold_back_last_day, marts_differences
+from pipelines.bench.process import Sampler
+
+
+def test_the_growth_exponent_is_the_slope_on_logs():
+    assert exponent([(1_000, 2.0), (10_000, 20.0), (100_000, 200.0)]) == pytest.approx(1.0)
+    assert exponent([(1_000, 5.0), (4_000, 80.0)]) == pytest.approx(2.0)
+    assert exponent([(1_000, 5.0)]) is None
+
+
+def test_the_sampler_counts_cpu_and_memory_of_a_child_process():
+    burn = ("import time\nblock = b\"x\" * (200 * 2**20)\nend = time.process_time() + 0.6\n"
+            "while time.process_time() < end: pass\n")
+    child = subprocess.Popen([sys.executable, "-c", burn])
+    with Sampler(child.pid, interval=0.05) as sampler:
+        child.wait()
+        time.sleep(0.1)
+    started, ended = sampler.samples[0][0], sampler.samples[-1][0]
+    cpu, peak = sampler.between(started, ended)
+    assert 0.3 < cpu < 5 and peak > 200 * 2**20 and sampler.peak_rss == peak
+
+
+def test_the_newest_day_is_held_back_and_the_file_restored(tmp_path):
+    folder = tmp_path / "raw" / "fft"
+    folder.mkdir(parents=True)
+    rows = [["Response ID", "Response Date", "What could we do better?"],
+            ["1", "30/10/2026", "More staff, please"], ["2", "31/10/2026", "Parking,\nagain"],
+            ["3", "31/10/2026", ""]]
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    (folder / "fft_2026-09.csv").write_text("Response ID,Response Date\n9,30/09/2026\n")
+    newest = folder / "fft_2026-10.csv"
+    newest.write_text(text.getvalue(), encoding="utf-8")
+
+    [(path, original)] = hold_back_last_day(tmp_path / "raw")
+
+    assert path == newest and original == text.getvalue()
+    assert list(csv.reader(io.StringIO(newest.read_text(), newline=""))) == rows[:2]
+    assert (folder / "fft_2026-09.csv").read_text() == "Response ID,Response Date\n9,30/09/2026\n"
+
+
+def test_marts_differences_names_each_table_that_differs(tmp_path):
+    for name, rows in (("a", [(1, "x"), (2, "y")]), ("b", [(2, "y"), (1, "x")])):
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+        con.execute("create table counts (n integer, t varchar)")
+        con.executemany("insert into counts values (?, ?)", rows)
+        con.execute("create table only_here as select 1" if name == "a" else "select 1")
+        con.close()
+    assert marts_differences(tmp_path / "a.duckdb", tmp_path / "b.duckdb") == ["main.only_here"]
+
+    con = duckdb.connect(str(tmp_path / "b.duckdb"))
+    con.execute("update counts set t = 'z' where n = 2")
+    con.execute("create table only_here as select 1")
+    con.close()
+    assert marts_differences(tmp_path / "a.duckdb", tmp_path / "b.duckdb") == [
+        "main.counts (2 rows)"]

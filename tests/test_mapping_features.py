@@ -1,0 +1,131 @@
+"""Mapping features real exports need: lists from one cell or several columns, fields derived
+from two columns, value maps (to blank too), constants and forgiving header matching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.lib.ingest import load_source
+from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
+
+SJR_MAPPING = """
+source: sjr
+files: ["sjr/*.csv"]
+list_separator: ";"
+constants:
+  site: Riverside
+columns:
+  review_id: sjr reference            # the export says "SJR Reference"
+  date_of_death: Date-of-death        # the export says "Date of Death"
+  location: WARD
+  avoidability: Avoidable
+derived:
+  problem_assessment: &problem
+    {if_list: Problem Types, contains: Assessment, then: Problem Led to Harm, else: none}
+  problem_medication: {<<: *problem, contains: Medication}
+  problem_monitoring: {<<: *problem, contains: Clinical monitoring}
+values:
+  problem_assessment: &harm {Yes: harm_yes, No: harm_no, Unsure: harm_unsure}
+  problem_medication: *harm
+  problem_monitoring: *harm
+  avoidability:
+    Not avoidable: definitely_not_avoidable
+    Not assessed: ~
+  location: {W7: Ward 7}
+"""
+SJR_EXPORT = (
+    "SJR Reference,Date of Death,Ward,Problem Types,Problem Led to Harm,Avoidable\n"
+    "S1,03/02/2025,W7,Assessment; Medication,Yes,Not avoidable\n"
+    "S2,04/02/2025,Ward 9,,,Not assessed\n"
+    "S3,05/02/2025,Ward 9,clinical monitoring,No,Not avoidable\n"
+)
+
+
+def workspace(tmp_path: Path, name: str, mapping: str, export: str, source: str) -> Path:
+    (tmp_path / "mappings").mkdir(exist_ok=True)
+    (tmp_path / "mappings" / name).write_text(mapping)
+    (tmp_path / "raw" / source).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "raw" / source / "export.csv").write_text(export)
+    return tmp_path
+
+
+def load(root: Path, source: str):
+    return load_source(root / "raw", load_mappings(root / "mappings"), source)
+
+
+def test_sjr_problem_types_and_harm_flag_become_per_type_values(tmp_path):
+    root = workspace(tmp_path, "sjr.yml", SJR_MAPPING, SJR_EXPORT, "sjr")
+    [sjr] = load(root, "sjr")
+    assert sjr.rejected.height == 0
+    rows = {r["review_id"]: r for r in sjr.loaded.iter_rows(named=True)}
+    assert [rows["S1"][f"problem_{t}"] for t in ("assessment", "medication", "monitoring")] \
+        == ["harm_yes", "harm_yes", "none"]
+    assert [rows["S2"][f"problem_{t}"] for t in ("assessment", "medication", "monitoring")] \
+        == ["none", "none", "none"]
+    assert rows["S3"]["problem_monitoring"] == "harm_no"
+    assert rows["S3"]["problem_medication"] == "none"
+    # Fields not derived stay blank, not "none": the export does not say.
+    assert rows["S1"]["problem_infection"] is None
+    # A constant, a value mapped to blank, a value map on a code field.
+    assert {r["site"] for r in rows.values()} == {"Riverside"}
+    assert rows["S2"]["avoidability"] is None
+    assert rows["S1"]["avoidability"] == "definitely_not_avoidable"
+    assert (rows["S1"]["location"], rows["S2"]["location"]) == ("Ward 7", "Ward 9")
+    fill = {r["field"]: r["column_name"] for r in sjr.fields.iter_rows(named=True)}
+    assert fill["review_id"] == "SJR Reference"
+    assert fill["site"] == "(constant)"
+    assert fill["problem_medication"] == "Problem Types + Problem Led to Harm"
+
+
+COMPLAINTS_MAPPING = """
+source: complaints
+files: ["complaints/*.csv"]
+list_separator: ","
+columns:
+  complaint_id: Ref
+  received_date: Received
+  subjects: [Subject 1, Subject 2, Subject 3]
+  sub_subjects: Sub subjects
+values:
+  subjects: {Attitude: Staff attitude, Unknown: ~}
+"""
+
+
+def test_several_columns_gather_into_one_list_with_values_mapped(tmp_path):
+    root = workspace(tmp_path, "complaints.yml", COMPLAINTS_MAPPING,
+                     "Ref,Received,Subject 1,Subject 2,Subject 3,Sub subjects\n"
+                     "C1,03/02/2025,Attitude,Communications,,\"Rude, Dismissive\"\n"
+                     "C2,04/02/2025,Unknown,,Communications,\n", "complaints")
+    [complaints] = load(root, "complaints")
+    rows = {r["complaint_id"]: r for r in complaints.loaded.iter_rows(named=True)}
+    assert rows["C1"]["subjects"] == ["Staff attitude", "Communications"]
+    assert rows["C2"]["subjects"] == ["Communications"]
+    assert rows["C1"]["sub_subjects"] == ["Rude", "Dismissive"]
+    assert rows["C2"]["sub_subjects"] is None
+
+
+def test_missing_gathered_column_is_named_in_the_batch_error(tmp_path):
+    root = workspace(tmp_path, "complaints.yml", COMPLAINTS_MAPPING,
+                     "Ref,Received,Subject 1,Subject 2,Sub subjects\n"
+                     "C1,03/02/2025,Attitude,Communications,\n", "complaints")
+    with pytest.raises(Exception, match=r"column 'Subject 3' \(subjects\) is not in the header"):
+        load(root, "complaints")
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("columns:\n  complaint_id: Ref\n  received_date: Received\n  description: [A, B]\n",
+     "several columns can be gathered only into a list field"),
+    ("columns:\n  complaint_id: Ref\n  received_date: Received\nconstants:\n  site: X\n"
+     "derived:\n  site: {if_list: A, contains: B, then: C}\n", "more than one way"),
+    ("columns:\n  complaint_id: Ref\n  received_date: Received\n"
+     "derived:\n  outcome: {if_list: A, then: C}\n", "derived.outcome must give"),
+    ("columns:\n  complaint_id: Ref\nconstants:\n  received_date: 01/01/2025\n"
+     "values:\n  description: {a: b}\n", "description' is not a field whose values"),
+])
+def test_bad_mapping_features_are_refused_naming_the_key(tmp_path, extra, message):
+    path = tmp_path / "complaints.yml"
+    path.write_text("source: complaints\nfiles: [complaints/*.csv]\n" + extra)
+    with pytest.raises(MappingError, match=message):
+        parse_mapping(path)

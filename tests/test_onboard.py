@@ -1,0 +1,367 @@
+"""A new trust's profile: `onboard` drafts it from exports in the shipped templates' layouts,
+`check` validates it and writes review sheets, `accept` applies them; the second test trust
+(tests/second_trust.py, not the demo generator) then loads with nothing left to map; shipped
+files are never written, and a product upgrade leaves the trust's rows in force."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+import second_trust
+
+from pipelines.lib.ingest import load_source
+from pipelines.lib.loading import coerce, read_export
+from pipelines.lib.mapping import MappingError, load_mappings
+from pipelines.lib.profile import ProfileError, load_profile
+from pipelines.lib.reference import layered
+from pipelines.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT, TEMPLATES_DIR
+from pipelines.onboard.draft import onboard
+from pipelines.onboard.review import accept, check
+
+
+def _accept_all(profile: Path) -> None:
+    for name in ("locations.csv", "codes.csv"):
+        path = profile / "review" / name
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows({**r, "accept": "y"} for r in rows)
+
+
+def _shipped_digest() -> str:
+    digest = hashlib.sha256()
+    for folder in (PROJECT_ROOT / "mappings", DBT_PROJECT_DIR / "seeds"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def onboarded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("second_trust")
+    second_trust.write_exports(root / "exports")
+    second_trust.write_locations(root / "locations.csv")
+    before = _shipped_digest()
+    done = onboard(root / "exports", root / "profile", root / "locations.csv")
+    return root, done, before
+
+
+def test_onboard_picks_the_template_of_each_layout(onboarded):
+    root, done, _ = onboarded
+    chosen = {p.files[0].name: (p.template.path.name, len(p.files)) for p in done.proposals}
+    assert chosen == {
+        "datix_listing_2025.csv": ("incidents_datix.yml", 1),
+        "radar_export_2026-07.csv": ("incidents_radar.yml", 3),
+        "vendor_responses.csv": ("fft_vendor.yml", 1),
+        "ko41a_register.csv": ("complaints_ko41a.yml", 1),
+        "rcp_sjr_reviews.csv": ("sjr_rcp.yml", 1),
+    }
+    assert done.undecided == []
+    radar = load_mappings(root / "profile" / "mappings")
+    [mapping] = [m for m in radar if m.name == "incidents_radar.yml"]
+    assert mapping.files == ("incidents/radar_export_2026-0*.csv",)
+    # Columns the export does not have are dropped from the draft, not left to fail.
+    assert "subcategory" not in mapping.columns and mapping.columns["location"] == "Area"
+    profile = load_profile(root / "profile")
+    assert not profile.expectation("inquests").expected
+    assert profile.expectation("sjr").expected
+
+
+def test_review_suggestions_are_right_and_accepting_them_leaves_nothing_to_map(onboarded):
+    root, done, before = onboarded
+    profile = root / "profile"
+    assert done.check.problems == []
+    with (profile / "review" / "locations.csv").open(newline="", encoding="utf-8") as handle:
+        locations = list(csv.DictReader(handle))
+    with (profile / "review" / "codes.csv").open(newline="", encoding="utf-8") as handle:
+        codes = list(csv.DictReader(handle))
+    assert len(locations) == 17 and len(codes) == 18
+    right = [r for r in locations if second_trust.TRUTH_LOCATIONS[
+        (r["location_as_exported"], r["site_as_exported"])] == r["suggested_location_id"]]
+    assert len(right) == len(locations)
+    truth = {(s, f, c): t for (s, f), m in second_trust.TRUTH_CODES.items()
+             for c, t in m.items()}
+    right = [r for r in codes if truth[(r["source"], r["code_field"], r["native_code"])]
+             == r["suggested_theme_id"]]
+    assert len(right) == len(codes)
+
+    _accept_all(profile)
+    accepted = accept(profile)
+    assert (accepted.aliases, accepted.codes, accepted.skipped) == (17, 18, [])
+    aliases = layered("location_aliases", profile)
+    # "Outpatients" means a different place at each site: accepted as site-qualified aliases.
+    assert sorted((a["site"], a["location_id"]) for a in aliases if a["alias"] == "Outpatients") \
+        == [("HCH", "HC-OPD"), ("Hillside", "HC-OPD"), ("RGH", "RH-OPD"),
+            ("Riverside", "RH-OPD")]
+    again = check(profile, root / "exports")
+    assert (again.problems, again.unresolved_locations, again.unmapped_codes) == ([], 0, 0)
+    assert _shipped_digest() == before  # onboarding wrote nothing into the product
+
+
+def test_second_trust_loads_through_its_profile_with_nothing_rejected(onboarded):
+    root, _, _ = onboarded
+    mappings = load_mappings(root / "profile" / "mappings")
+    loads = {e.entity.name: e for source in ("incidents", "fft", "complaints", "sjr")
+             for e in load_source(root / "exports", mappings, source)}
+    assert {name: (e.rows_read, e.rejected.height) for name, e in loads.items()} == {
+        "incidents": (330, 0), "fft_responses": (300, 0), "complaints": (60, 0),
+        "sjr_reviews": (40, 0)}
+    sjr = loads["sjr_reviews"].loaded
+    with (root / "exports" / "sjr" / "rcp_sjr_reviews.csv").open(encoding="utf-8") as handle:
+        exported = {r["SJR Number"]: r for r in csv.DictReader(handle)}
+    for row in sjr.iter_rows(named=True):
+        listed, harm = exported[row["review_id"]]["Problem types"], \
+            exported[row["review_id"]]["Problem led to harm"]
+        expected = ("harm_yes" if harm == "Yes" else "harm_no") \
+            if "Clinical monitoring" in listed else "none"
+        assert row["problem_monitoring"] == expected
+    complaints = loads["complaints"].loaded
+    assert all(1 <= len(s) <= 3 for s in complaints["subjects"])
+
+
+def test_a_template_is_never_an_active_mapping(tmp_path):
+    shutil.copy(TEMPLATES_DIR / "incidents_radar.yml", tmp_path / "radar.yml")
+    with pytest.raises(MappingError, match="is a template"):
+        load_mappings(tmp_path)
+
+
+def test_check_names_what_would_stop_a_refresh(tmp_path):
+    root = tmp_path
+    second_trust.write_exports(root / "exports")
+    (root / "profile" / "mappings").mkdir(parents=True)
+    radar = (TEMPLATES_DIR / "incidents_radar.yml").read_text(encoding="utf-8")
+    radar = radar.replace("template: true\n", "").replace("incidents/radar*.csv",
+                                                           "incidents/*.csv")
+    # Two mappings read every incident file (and the Datix file is not in Radar's layout).
+    (root / "profile" / "mappings" / "radar.yml").write_text(radar)
+    (root / "profile" / "mappings" / "radar_copy.yml").write_text(radar)
+    result = check(root / "profile", root / "exports")
+    several = [p for p in result.problems if "matched by several mappings" in p]
+    assert len(several) == 4  # every incident file, not only the first
+    assert several[0] == (
+        f"file {root / 'exports' / 'incidents' / 'datix_listing_2025.csv'}: matched by several "
+        "mappings ['radar.yml', 'radar_copy.yml'] for the same entity; make their `files` "
+        "globs distinct")
+    (root / "profile" / "mappings" / "radar_copy.yml").unlink()
+    result = check(root / "profile", root / "exports")
+    [problem] = [p for p in result.problems if "incidents" in p]
+    assert "datix_listing_2025.csv" in problem and "'Incident Number' (incident_id) is not " \
+        "in the header row" in problem
+    assert result.files_read == 3  # the Radar files still read
+    # The other sources' files are named too: no mapping in this profile reads them.
+    assert sum("no mapping in the mappings folder reads it" in p for p in result.problems) == 3
+
+
+def test_upgrading_the_product_keeps_the_trusts_rows(tmp_path, monkeypatch):
+    """A later product release (new taxonomy version, new and changed shipped code rows)
+    replaces dbt_project/seeds; the trust's own rows still win and its files are untouched."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR / "seeds", project / "seeds")
+    profile = tmp_path / "trust"
+    (profile / "reference").mkdir(parents=True)
+    trust_rows = "source,code_field,native_code,theme_id\n" \
+                 "complaints,subjects,Waiting times,communication\n"
+    (profile / "reference" / "theme_code_map.csv").write_text(trust_rows)
+    seeds = project / "seeds"
+    with (seeds / "shipped_theme_code_map.csv").open("a", encoding="utf-8") as handle:
+        handle.write("complaints,subjects,Car parking,equipment_environment\n")
+    with (seeds / "theme_taxonomy.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2.0,2027-04-01,A later taxonomy\n")
+    monkeypatch.setattr("pipelines.lib.settings.DBT_PROJECT_DIR", project)
+    rows = {(r["source"], r["code_field"], r["native_code"]): r["theme_id"]
+            for r in layered("theme_code_map", profile)}
+    assert rows[("complaints", "subjects", "Waiting times")] == "communication"  # trust's
+    assert rows[("complaints", "subjects", "Car parking")] == "equipment_environment"  # new
+    assert rows[("incidents", "lfpse_agent", "Medications")] == "medication"  # shipped
+    assert (profile / "reference" / "theme_code_map.csv").read_text() == trust_rows
+
+
+def test_profile_vars_reach_dbt_and_bad_ones_are_refused(tmp_path, monkeypatch):
+    from pipelines.defs.dbt.resources import dbt_profile_args
+
+    (tmp_path / "profile.yml").write_text(
+        "vars:\n  recent_months: 3\n  triangulation_source_weights: {incidents: 2}\n")
+    monkeypatch.setenv("TRIANGULATE_PROFILE", str(tmp_path))
+    assert dbt_profile_args() == [
+        "--vars", '{"recent_months": 3, "triangulation_source_weights": {"incidents": 2}}']
+    (tmp_path / "profile.yml").write_text("vars:\n  recent_month: 3\n")
+    with pytest.raises(ProfileError, match="vars.recent_month is not a Triangulate setting"):
+        load_profile(tmp_path)
+    (tmp_path / "profile.yml").write_text("vars:\n  triangulation_source_weights: {claims: 1}\n")
+    with pytest.raises(ProfileError, match="takes keys"):
+        load_profile(tmp_path)
+
+
+@pytest.mark.slow
+def test_second_trust_refreshes_with_nothing_left_to_map(tmp_path, monkeypatch):
+    """The full refresh of the onboarded, accepted second trust: every location resolves
+    (site-qualified "Outpatients" included), no code that matters is unmapped."""
+    from conftest import make_workspace
+
+    from pipelines.refresh import run_refresh
+
+    second_trust.write_exports(tmp_path / "exports")
+    second_trust.write_locations(tmp_path / "locations.csv")
+    onboard(tmp_path / "exports", tmp_path / "profile", tmp_path / "locations.csv")
+    _accept_all(tmp_path / "profile")
+    accept(tmp_path / "profile")
+    workspace = make_workspace(tmp_path / "run")
+    for name, value in {**workspace.env(), "TRIANGULATE_RAW_DIR": str(tmp_path / "exports"),
+                        "TRIANGULATE_PROFILE": str(tmp_path / "profile"),
+                        "TRIANGULATE_AS_OF_DATE": "2026-10-05"}.items():
+        monkeypatch.setenv(name, value)
+    outcome = run_refresh()
+    assert outcome.success, "\n".join(outcome.failures)
+    assert workspace.query("select count(*) from unresolved_locations") == [(0,)]
+    assert workspace.query("select count(*) from unmapped_codes") == [(0,)]
+    outpatients = workspace.query(
+        "select location_id, count(*) from theme_counts where location_id in "
+        "('RH-OPD', 'HC-OPD') group by 1 order by 1")
+    assert [row[0] for row in outpatients] == ["HC-OPD", "RH-OPD"]
+
+
+def test_onboard_finds_a_header_under_title_rows_and_guesses_renamed_columns(tmp_path):
+    """A Radar export saved as a report (two title rows) with three columns renamed: the
+    header row is found, the renamed columns are matched by content and name and marked for
+    review; without a list of places, "Outpatients" at two sites becomes two places."""
+    second_trust.write_exports(tmp_path / "all")
+    source = tmp_path / "all" / "incidents" / "radar_export_2026-07.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    lines[0] = ("Incident Ref,Occurred On,Site,Ward Area,Incident Category,Actual Impact,"
+                "Summary,Last Modified")
+    (tmp_path / "exports" / "incidents").mkdir(parents=True)
+    (tmp_path / "exports" / "incidents" / "radar_july.csv").write_text(
+        "Incidents by area\nRun on 01/10/2026\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    [proposal] = done.proposals
+    assert proposal.spec["header_row"] == 3
+    assert {k: proposal.spec["columns"][k] for k in ("incident_id", "occurred_date",
+                                                     "location")} == {
+        "incident_id": "Incident Ref", "occurred_date": "Occurred On", "location": "Ward Area"}
+    assert set(proposal.guesses) >= {"incident_id", "occurred_date", "location", "header_row"}
+    text = (tmp_path / "profile" / "mappings" / "incidents_radar.yml").read_text()
+    assert "  location: Ward Area  # REVIEW: guessed:" in text
+    with (tmp_path / "profile" / "review" / "columns.csv").open(encoding="utf-8") as handle:
+        columns = {r["column"]: r for r in csv.DictReader(handle)}
+    assert {k: (v["content"], v["date_format"], v["how"]) for k, v in columns.items()
+            if k in ("Occurred On", "Ward Area", "Summary")} == {
+        "Occurred On": ("date", "%d/%m/%Y", "guessed"), "Ward Area": ("ward", "", "guessed"),
+        "Summary": ("free_text", "", "by name")}
+    assert "# Read as utf-8, comma-separated, header on row 3, 60 data rows" in text
+    places = layered("locations", tmp_path / "profile")
+    assert sorted(p["location_name"] for p in places if "Outpatients" in p["location_name"]) \
+        == ["Outpatients (Hillside)", "Outpatients (Riverside)"]
+    assert (done.check.problems, done.check.unresolved_locations) == ([], 0)
+    [load] = load_source(tmp_path / "exports", load_mappings(tmp_path / "profile" / "mappings"),
+                         "incidents")
+    assert (load.rows_read, load.rejected.height) == (60, 0)
+
+
+def test_upgraded_product_seeds_leave_the_trusts_rows_in_the_warehouse(tmp_path):
+    """dbt's layering itself: a copy of the dbt project whose shipped seeds a later release
+    replaced (a new taxonomy version, a national code re-mapped, one added) builds the
+    reference tables with the trust profile's rows still winning."""
+    import os
+    import subprocess
+    import sys
+
+    import duckdb
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    seeds = project / "seeds"
+    code_map = (seeds / "shipped_theme_code_map.csv").read_text(encoding="utf-8")
+    code_map = code_map.replace("complaints,subjects,Waiting times,access_delays",
+                                "complaints,subjects,Waiting times,staffing_capacity")
+    (seeds / "shipped_theme_code_map.csv").write_text(
+        code_map + "complaints,subjects,Car parking,equipment_environment\n", encoding="utf-8")
+    with (seeds / "theme_taxonomy.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2.0,2027-04-01,A later taxonomy\n")
+    profile = tmp_path / "trust"
+    (profile / "reference").mkdir(parents=True)
+    (profile / "reference" / "theme_code_map.csv").write_text(
+        "source,code_field,native_code,theme_id\ncomplaints,subjects,waiting times,"
+        "communication\nincidents,category,Falls,falls\n", encoding="utf-8")
+    (profile / "reference" / "location_aliases.csv").write_text(
+        "alias,location_id\nW1,L1\n", encoding="utf-8")  # no site column: it reads blank
+    (profile / "reference" / "locations.csv").write_text(
+        "location_id,location_name,site\nL1,Ward 1,Riverside\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    dbt = Path(sys.executable).with_name("dbt")
+    subprocess.run(
+        [str(dbt), "build", "--quiet", "--resource-type", "seed", "--resource-type", "model",
+         "--project-dir", str(project), "--profiles-dir", str(project), "--select", "themes",
+         "theme_taxonomy", "shipped_theme_code_map", "theme_code_map", "locations",
+         "location_aliases"],
+        cwd=project, check=True, env={**os.environ, "TRIANGULATE_WAREHOUSE": str(warehouse),
+                                      "TRIANGULATE_PROFILE": str(profile)})
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = dict(((s, f, c), (t, layer)) for s, f, c, t, layer in con.execute(
+        "select source, code_field, native_code, theme_id, layer from reference.theme_code_map"
+    ).fetchall())
+    assert rows[("complaints", "subjects", "waiting times")] == ("communication", "profile")
+    assert ("complaints", "subjects", "Waiting times") not in rows  # the trust's row won
+    assert rows[("complaints", "subjects", "Car parking")] == ("equipment_environment",
+                                                               "shipped")
+    assert con.execute("select max(version) from reference.theme_taxonomy").fetchone() \
+        == ("2.0",)
+    assert con.execute("select alias, location_id, site from reference.location_aliases"
+                       ).fetchall() == [("W1", "L1", None)]
+
+
+def _sample(mapping, name: str) -> str:
+    """A plausible cell for a field of a template, written as its export would write it."""
+    from pipelines.lib.canonical import BOOLEAN, DATE, ENUM, INTEGER, NUMBER, TIMESTAMP
+
+    kind = mapping.entity.field(name).kind
+    if kind == DATE:
+        return "03/02/2025"
+    if kind == TIMESTAMP:
+        return "03/02/2025 10:15"
+    if kind == BOOLEAN:
+        return "Yes"
+    if kind in (INTEGER, NUMBER):
+        return "3"
+    if kind == ENUM:
+        return next(iter(mapping.values.get(name) or {}), mapping.entity.field(name).values[0])
+    return "Ward 7" if name == "location" else f"{name} 1"
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES_DIR.glob("*.yml")))
+def test_every_template_reads_an_export_in_its_own_layout(tmp_path, template):
+    """Each shipped template, made active, loads a one-row export with exactly its columns
+    (derived SJR problems included) without a rejected row."""
+    from pipelines.lib.mapping import parse_mapping
+
+    mapping = parse_mapping(TEMPLATES_DIR / template)
+    assert mapping.template
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / template).write_text(
+        (TEMPLATES_DIR / template).read_text(encoding="utf-8").replace("template: true\n", ""))
+    header = list(dict.fromkeys(column for _, column in mapping.read_columns()))
+    owner = {column: name for name, column in reversed(mapping.read_columns())}
+    cells = [_sample(mapping, owner[c]) for c in header]
+    for rule in mapping.derived.values():  # the list holds a type, the flag says harm
+        cells[header.index(rule.if_list)] = rule.contains
+        cells[header.index(rule.then)] = "Yes"
+    glob = mapping.files[0].replace("*", "x")
+    path = tmp_path / "raw" / glob
+    path.parent.mkdir(parents=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, cells])
+    [active] = load_mappings(tmp_path / "mappings")
+    coerced = coerce(read_export(path, active), path, active)
+    assert coerced.errors["reason"].to_list() == []
+    [row] = coerced.frame.iter_rows(named=True)
+    for entity_field in mapping.entity.fields:
+        if entity_field.values and row[entity_field.name] is not None:
+            assert row[entity_field.name] in entity_field.values, entity_field.name
+    if mapping.derived:
+        assert row["problem_other"] == "harm_yes" and row["problem_assessment"] == "none"
