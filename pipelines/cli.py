@@ -98,7 +98,7 @@ def generate(
                                            "--scenario file's end_date, else the end of the "
                                            "last complete month, so the exports are current)."),
 ) -> None:
-    """Generate a fictional acute trust's exports of all seven sources (claims included) into data/raw/."""
+    """Generate a fictional acute trust's exports of all seven sources into data/raw/."""
     if not 0 < scale <= MAX_SCALE:
         raise fail(f"--scale {scale:g}: must be more than 0 and at most {MAX_SCALE:g}", USAGE)
     if seed < 0:
