@@ -126,7 +126,12 @@ def generate(
 def refresh(wait: float = typer.Option(
         None, "--wait", metavar="MINUTES",
         help="Wait up to this long for a refresh already running to finish (default: "
-             "TRIANGULATE_REFRESH_WAIT_MINUTES, else 0: stop at once, naming it).")) -> None:
+             "TRIANGULATE_REFRESH_WAIT_MINUTES, else 0: stop at once, naming it)."),
+        full: bool = typer.Option(
+        False, "--full",
+        help="Read every source's files again and build every dbt model, whatever changed "
+             "(the nightly refresh reads only changed sources and rebuilds what depends on "
+             "them).")) -> None:
     """Run the whole nightly refresh in this process and print what it found: one line per
     failed step (file, mapping, row, what is wrong, what to do); tracebacks go to the run log."""
     from pipelines.lib.errors import UserFacingError, safe_summary
@@ -139,7 +144,7 @@ def refresh(wait: float = typer.Option(
     started = time.perf_counter()
     try:
         with RefreshProgress() as progress:
-            outcome = run_refresh(verbose=verbose, progress=progress,
+            outcome = run_refresh(verbose=verbose, progress=progress, full=full,
                                   wait_seconds=None if wait is None else wait * 60)
     except RefreshRunning as error:
         _say(f"Refresh not started: {error}", "bold yellow")
@@ -174,7 +179,8 @@ def refresh(wait: float = typer.Option(
         raise typer.Exit(1)
     console.print(f"[bold green]Refresh complete[/] in {elapsed:.0f} s: "
                   f"{outcome.checks_passed} checks passed, {len(outcome.checks_failed)} failed "
-                  "(warnings only; a failing check that blocks stops the refresh)")
+                  "(warnings only; a failing check that blocks stops the refresh); "
+                  f"{outcome.incremental_summary}")
     _print_stages(outcome.stages)
     for check in outcome.checks_failed:
         console.print(f"  [yellow]warning[/] {check}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import re
 import sys
@@ -31,12 +32,18 @@ def dbt_manifest_stale() -> bool:
     """Whether any file of the dbt project changed since the manifest was written."""
     from pipelines.defs.dbt.resources import dbt_project
 
-    manifest = dbt_project.manifest_path
-    generated = {dbt_project.project_dir / "target", dbt_project.project_dir / "logs"}
-    sources = (p for p in dbt_project.project_dir.rglob("*")
-               if p.is_file() and not generated.intersection(p.parents))
-    return not (manifest.exists()
-                and all(p.stat().st_mtime < manifest.stat().st_mtime for p in sources))
+    return project_changed_since(Path(dbt_project.project_dir), Path(dbt_project.manifest_path))
+
+
+def project_changed_since(project_dir: Path, manifest: Path) -> bool:
+    """Whether `manifest` is missing or older than a file of the dbt project (not counting
+    what dbt writes itself)."""
+    from pipelines.lib.fingerprints import dbt_project_files
+
+    if not manifest.exists():
+        return True
+    written = manifest.stat().st_mtime
+    return any(p.stat().st_mtime >= written for p in dbt_project_files(project_dir))
 
 
 def prepare_dbt_manifest() -> None:
@@ -76,11 +83,28 @@ class RefreshOutcome:
     dbt_log: str = ""  # the end of dbt's console log, kept when a step failed
     log: Path | None = None  # the run log holding `details`, written when the refresh failed
     dbt_log_file: Path | None = None  # dbt's whole console log (unless verbose: on screen)
+    reloaded: list[str] | None = None  # sources whose files were read (the others unchanged)
+    dbt_rebuilt: tuple[int, int] = (0, 0)  # dbt models and seeds rebuilt, of all of them
+
+    @property
+    def incremental_summary(self) -> str:
+        """Which sources were read again and how much of dbt ran, in one line."""
+        if self.reloaded is None:
+            return ""
+        sources = ", ".join(self.reloaded) if self.reloaded else "none (no file changed)"
+        rebuilt, total = self.dbt_rebuilt
+        dbt = ("in full" if rebuilt == total else "not at all (nothing it reads changed)"
+               if rebuilt == 0 else f"in part ({rebuilt} of {total} models and seeds)")
+        return f"sources read: {sources}; dbt build {dbt}"
 
 
 def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None = None,
-                progress: RefreshProgress | None = None) -> RefreshOutcome:
+                progress: RefreshProgress | None = None, full: bool = False) -> RefreshOutcome:
     """Materialise every asset (load, validate, dbt build, publish) in this process.
+
+    Incremental unless `full`: a source whose files, mappings and loader are unchanged since
+    its last load is not read again, and dbt rebuilds only what depends on what changed
+    (pipelines.lib.fingerprints); the marts are those a full refresh would publish.
 
     A failure anywhere stops the steps after it, so the published marts are only replaced by
     a run whose loads, checks and dbt tests all passed. Only one refresh runs at a time
@@ -112,14 +136,14 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
             return _failed_before_the_job(notes)
         if progress is not None:
             progress.finished(DBT_PARSE)
-        outcome = _execute(instance, verbose, notes, echoed, progress)
+        outcome = _execute(instance, verbose, notes, echoed, progress, full)
         damage = next((d for d in outcome.details if is_damage(d)), None)
         if damage is not None and discard_if_damaged(warehouse, damage):
             # Damage found mid-run (a block that fails its checksum): rebuild once.
             notes.append(f"the warehouse {warehouse} was damaged "
                          f"({safe_summary(damage, 240)}); it was removed and the refresh "
                          "rerun, rebuilding it from the exports")
-            outcome = _execute(instance, verbose, notes, echoed, progress)
+            outcome = _execute(instance, verbose, notes, echoed, progress, full)
     if not outcome.success:
         outcome = replace(outcome, log=write_run_log(outcome))
     return outcome
@@ -136,14 +160,18 @@ def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:
 
 
 def _execute(instance, verbose: bool, notes: list[str], echoed,
-             progress: RefreshProgress | None) -> RefreshOutcome:
+             progress: RefreshProgress | None, full: bool) -> RefreshOutcome:
     import dagster as dg
     from dagster._core.utils import make_new_run_id
 
     from pipelines.definitions import defs
     from pipelines.defs.dbt.assets import dbt_models
+    from pipelines.defs.resources import FULL_TAG
 
     job = defs.resolve_job_def("nightly_refresh")
+    # An incremental dbt build leaves unchanged models' tests unrun, and Dagster warns about
+    # each such check on stderr: expected, so not shown.
+    logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
     instance = instance or dg.DagsterInstance.get()
     run_id = make_new_run_id()
     if progress is not None:
@@ -153,11 +181,13 @@ def _execute(instance, verbose: bool, notes: list[str], echoed,
     echoed.truncate()
     result = job.execute_in_process(
         instance=instance, raise_on_error=False, run_id=run_id,
+        tags={FULL_TAG: "true"} if full else None,
         # Quiet by default: a failed step logs its whole stack trace. The run's full event log
         # is stored in the Dagster instance.
         run_config={"loggers": {"console": {"config": {
             "log_level": "WARNING" if verbose else "CRITICAL"}}}})
     failures, details, stages, passed, failed_checks = [], [], [], 0, []
+    reloaded, dbt_rebuilt, dbt_total = [], 0, 0
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
@@ -172,13 +202,22 @@ def _execute(instance, verbose: bool, notes: list[str], echoed,
             else:
                 failed_checks.append(f"{evaluation.asset_key.to_user_string()} "
                                      f"{evaluation.check_name} ({evaluation.severity.value})")
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            materialized = event.event_specific_data.materialization
+            metadata = materialized.metadata
+            if materialized.asset_key.path[0] == "raw" and metadata["reloaded"].value:
+                reloaded.append(materialized.asset_key.path[1])
+            elif materialized.asset_key in dbt_models.keys:
+                dbt_total += 1
+                dbt_rebuilt += "rebuilt" not in metadata
     written = echoed.seek(0, os.SEEK_END)
     echoed.seek(0)
     dbt_log = "".join(deque(echoed, maxlen=DBT_LOG_LINES)) if failures else ""
     log_file = None if verbose or not written else _write_private_log(
         f"dbt-{_stamp()}-{result.run_id[:8]}.log", echoed, "dbt-*.log")
     return RefreshOutcome(result.success, result.run_id, failures, stages, passed,
-                          failed_checks, list(notes), details, dbt_log, dbt_log_file=log_file)
+                          failed_checks, list(notes), details, dbt_log, dbt_log_file=log_file,
+                          reloaded=sorted(reloaded), dbt_rebuilt=(dbt_rebuilt, dbt_total))
 
 
 def _stamp() -> str:

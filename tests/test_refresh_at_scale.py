@@ -30,17 +30,21 @@ def test_validating_in_batches_rejects_the_same_rows_for_the_same_reasons(demo, 
 
 def test_coding_fft_comments_in_chunks_codes_each_comment_as_at_once(refreshed_copy, monkeypatch):
     from pipelines.defs.coding import assets
-    from pipelines.defs.resources import WarehouseResource
+    from pipelines.defs.resources import FULL_TAG, WarehouseResource
 
     query = "select * from coded.fft_comments order by response_id"
     with WarehouseResource().connect(read_only=True) as con:
         at_once = con.sql(query).pl()
     monkeypatch.setattr(assets, "CODING_CHUNK_ROWS", 101)
-    result = dg.materialize([assets.fft_comments], resources={"warehouse": WarehouseResource()})
+    # A full run: an incremental one would keep every code (no comment changed).
+    result = dg.materialize([assets.fft_comments], resources={"warehouse": WarehouseResource()},
+                            tags={FULL_TAG: "true"})
     with WarehouseResource().connect(read_only=True) as con:
         chunked = con.sql(query).pl()
 
     assert result.success and at_once.height > 101 * 3
+    [coded] = result.asset_materializations_for_node("coded__fft_comments")
+    assert coded.metadata["comments_coded"].value == at_once.height
     assert chunked.equals(at_once)
 
 

@@ -22,6 +22,7 @@ from pipelines.textcoding.fft_features import normalise, word_char_terms
 from pipelines.textcoding.fft_metrics import category_figures
 from pipelines.textcoding.fft_model import MODEL_DIR, code_comments, load_coder
 from pipelines.textcoding.fft_rules import LEXICON, matching_rules
+from pipelines.textcoding.train_fft import RARE_MOVE_GRID, VERSION, tune_thresholds
 from pipelines.textcoding.wordpiece import WordPiece, basic_words
 
 IMPROVE = "What could we do better?"
@@ -150,6 +151,23 @@ def test_macro_f1_averages_only_categories_present():
     assert figures["categories_in_macro"] == 2
     assert figures["macro_f1"] == pytest.approx(0.5)
     assert figures["micro_f1"] == pytest.approx(0.5)
+
+
+def test_rare_categories_thresholds_move_by_their_own_fraction():
+    """A category with fewer than RARE_POSITIVES training positives has its F1-optimal cut
+    scaled by rare_move, the others by move; the shipped model records both choices."""
+    rng = np.random.default_rng(0)
+    labels = np.zeros((400, 2), dtype=np.int8)
+    labels[:60, 0] = 1  # frequent
+    labels[:8, 1] = 1  # rare
+    scores = rng.normal(-2.0, 1.0, (400, 2)) + 3.0 * labels
+    full = tune_thresholds(scores, labels, move=1.0, rare_move=1.0)
+    assert np.all(full != 0)
+    assert tune_thresholds(scores, labels, move=0.5, rare_move=0.0) == pytest.approx(
+        [0.5 * full[0], 0.0])
+    chosen = load_coder(MODEL_DIR).metadata["training"]["selection"]["chosen"]
+    assert chosen["rare_threshold_move"] in RARE_MOVE_GRID
+    assert load_coder(MODEL_DIR).metadata["version"] == VERSION
 
 
 # Systematic errors found on the challenge set and on trusts' files: everyday comments whose

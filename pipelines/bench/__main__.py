@@ -2,9 +2,10 @@
 
 For each size a trust is generated in a temporary folder, with the newest day of its newest
 incident and FFT exports held back. Then, each refresh in a fresh child process:
-- `full`: a refresh from an empty warehouse (every file read, every model built);
-- `nightly`: the held-back day is put back (two export files change) and the refresh runs on
-  top of the full one, as the 02:00 job does;
+- `full`: a `refresh --full` into an empty warehouse (every file read, every model built);
+- `nightly`: the held-back day is put back (two export files change) and the incremental
+  refresh runs on top of the full one, as the 02:00 job does (which sources it read and how
+  much of dbt it ran is printed);
 - `full_after`: a refresh from an empty warehouse of the same files as `nightly`, whose
   published marts must equal the nightly's (printed as `identical`).
 Per stage (imports, dbt parse, each raw asset, FFT coding, dbt start-up, seeds, models,
@@ -152,7 +153,7 @@ def run_refresh_measured(root: Path, options: dict) -> dict:
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     stages.append({"stage": "total", "wall_s": ended - started, "cpu_s": cpu,
                    "peak_rss_mib": sampler.peak_rss / MIB})
-    return {"stages": stages, "rows": _rows_read(root / "marts")}
+    return {"stages": stages, "rows": _rows_read(root / "marts"), "summary": report["summary"]}
 
 
 def _rows_read(marts: Path) -> int:
@@ -191,18 +192,26 @@ def bare_read_csv(raw: Path) -> dict[str, float]:
     return seconds
 
 
-def marts_differences(a: Path, b: Path) -> list[str]:
-    """Tables of two published marts files whose contents differ (as multisets of rows)."""
+# When a refresh published, not what: the one table two refreshes of the same files differ in.
+PUBLISHED_AT = "main.refresh_info"
+
+
+def marts_differences(a: Path, b: Path, tables: list[str] | None = None) -> list[str]:
+    """Tables (`schema.table`; every one but PUBLISHED_AT unless `tables` names them) of two
+    DuckDB files whose contents differ (as multisets of rows)."""
     import duckdb
 
     con = duckdb.connect()
     con.execute(f"attach '{a}' as a (read_only)")
     con.execute(f"attach '{b}' as b (read_only)")
-    tables = {db: {r[0] for r in con.execute(
+    tables_in = {db: {r[0] for r in con.execute(
         "select schema_name || '.' || table_name from duckdb_tables() where database_name = ?",
-        [db]).fetchall()} for db in ("a", "b")}
-    differing = sorted(tables["a"] ^ tables["b"])
-    for table in sorted(tables["a"] & tables["b"]):
+        [db]).fetchall()} - {PUBLISHED_AT} for db in ("a", "b")}
+    if tables is not None:
+        tables_in = {db: names & set(tables) for db, names in tables_in.items()}
+        tables_in["a"] |= set(tables) - tables_in["a"] - tables_in["b"]  # missing from both
+    differing = sorted(tables_in["a"] ^ tables_in["b"])
+    for table in sorted(tables_in["a"] & tables_in["b"]):
         try:
             count = con.execute(
                 f"select count(*) from ((select * from a.{table} except all "
@@ -240,12 +249,14 @@ def bench_size(name: str, size: Size, seed: int, nightly: bool, keep: bool) -> l
             path.write_text(text, encoding="utf-8")
         night = run_refresh_measured(root, {})
         shutil.copytree(root / "marts", root / "marts_nightly")
-        shutil.rmtree(root / "warehouse")
+        # An empty warehouse, in the same deployment (its value_ref key beside it stays).
+        (root / "warehouse" / "warehouse.duckdb").unlink()
         again = run_refresh_measured(root, {"full": True})
         differences = marts_differences(root / "marts_nightly" / "triangulate.duckdb",
                                         root / "marts" / "triangulate.duckdb")
         verdict = "identical" if not differences else "differ: " + "; ".join(differences)
-        record("nightly", night, {"total": {"marts_vs_full": verdict}})
+        record("nightly", night, {"total": {"marts_vs_full": verdict,
+                                            "path": night["summary"]}})
         record("full_after", again)
     if not keep:
         shutil.rmtree(root)
@@ -292,6 +303,7 @@ def print_size(rows: list[dict]) -> None:
         print(line)
     verdict = by.get(("nightly", "total"), {}).get("marts_vs_full")
     if verdict:
+        print(f"nightly run (incremental): {by[('nightly', 'total')]['path']}")
         print(f"nightly marts vs full refresh of the same files: {verdict}")
 
 
@@ -338,8 +350,8 @@ def main() -> None:
 
 def _write(path: Path, rows: list[dict]) -> None:
     columns = ["size", "run", "stage", "rows", "wall_s", "cpu_s", "peak_rss_mib",
-               "node_seconds", "nodes", "bare_read_csv_s", "marts_vs_full", "within", "start",
-               "end", "load_average"]
+               "node_seconds", "nodes", "bare_read_csv_s", "marts_vs_full", "path", "within",
+               "start", "end", "load_average"]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, columns, extrasaction="ignore")
         writer.writeheader()

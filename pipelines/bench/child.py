@@ -101,7 +101,8 @@ def main() -> None:
                          "end": first_step})
     stages += steps
     out.write_text(json.dumps({"success": outcome.success, "failures": outcome.failures,
-                               "stages": stages}, indent=1))
+                               "summary": outcome.incremental_summary, "stages": stages},
+                              indent=1))
     raise SystemExit(0 if outcome.success else 1)
 
 

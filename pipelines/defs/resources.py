@@ -18,6 +18,15 @@ from pipelines.lib.warehouse import discard_if_damaged
 # the dbt subprocess must see the same warehouse file and reads it from the environment too.
 
 
+# Run tag of `refresh --full`: every step runs in full, whatever the fingerprints say
+# (pipelines.lib.fingerprints).
+FULL_TAG = "triangulate/full"
+
+
+def is_full(context: dg.AssetExecutionContext) -> bool:
+    return context.run.tags.get(FULL_TAG) == "true"
+
+
 class ExportsResource(dg.ConfigurableResource):
     """The trust's raw export files and the mappings that read them."""
 

@@ -1,9 +1,11 @@
 """Load every export file of one source into its raw tables, quarantining bad rows.
 
-A source's raw tables are rebuilt from the files present in `data/raw/<source>/` on each run,
-so a rerun on the same files writes the same rows (idempotent) and incident revision history
-lives as long as the export files do. Nothing read is dropped: each row is loaded or lands in
-`raw.rejected_rows` with its reason, and `raw.loaded_files` holds the accounting per file.
+A source's raw tables are rebuilt from the files present in `data/raw/<source>/` whenever
+they are read (an incremental refresh skips a source whose files are unchanged:
+pipelines.lib.fingerprints), so a rerun on the same files writes the same rows (idempotent)
+and incident revision history lives as long as the export files do. Nothing read is dropped:
+each row is loaded or lands in `raw.rejected_rows` with its reason, and `raw.loaded_files`
+holds the accounting per file.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import polars as pl
 
 from pipelines.lib.canonical import LINEAGE_COLUMNS, LIST, SOURCES, Entity
 from pipelines.lib.errors import without_quoted_values
+from pipelines.lib.fingerprints import load_step, store
 from pipelines.lib.freshness import SourceState
 from pipelines.lib.loading import ROW, BatchError, coerce, read_export
 from pipelines.lib.mapping import Mapping, files_for_source, header_key
@@ -246,15 +249,32 @@ def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict) -> pl.Da
     )
 
 
-def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[EntityLoad],
-                 state: SourceState | None = None) -> None:
+def newest_loaded_date(con: duckdb.DuckDBPyConnection, source: str,
+                       as_of: dt.date) -> dt.date | None:
+    """newest_record_date of the rows the source's raw tables hold (a load kept from an
+    earlier night): the same dates, read from the warehouse."""
+    dates = [
+        con.execute(f"select max({e.event_date}) from {RAW_SCHEMA}.{e.name} "
+                    f"where {e.event_date} <= ?", [as_of]).fetchone()[0]
+        for e in SOURCES[source] if e.event_date
+    ]
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None
+
+
+def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[EntityLoad] | None,
+                 state: SourceState | None = None,
+                 fingerprint: tuple[str, dict] | None = None) -> None:
     """Replace the source's raw tables and accounting (and, given its state, its inventory
-    row) in one transaction."""
+    row; given its (fingerprint, load summary), the fingerprint the incremental refresh
+    compares) in one transaction. With no loads (the files are unchanged since the load the
+    tables hold) only the inventory row is replaced."""
     create_raw_tables(con)
     con.execute("begin transaction")
     try:
-        for table in ("rejected_rows", "loaded_files", "loaded_fields"):
-            con.execute(f"delete from {RAW_SCHEMA}.{table} where source = ?", [source])
+        if loads is not None:
+            for table in ("rejected_rows", "loaded_files", "loaded_fields"):
+                con.execute(f"delete from {RAW_SCHEMA}.{table} where source = ?", [source])
         if state is not None:
             con.execute(f"delete from {RAW_SCHEMA}.source_inventory where source = ?", [source])
             con.execute(
@@ -262,7 +282,7 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
                 [source, state.is_expected, state.files, state.rows_loaded,
                  state.newest_record_date, state.as_of_date, state.stale_after_days,
                  state.state])
-        for load in loads:
+        for load in loads or []:
             con.execute(f"delete from {RAW_SCHEMA}.{load.entity.name}")
             for table, frame in ((load.entity.name, load.loaded), ("rejected_rows", load.rejected),
                                  ("loaded_files", load.files), ("loaded_fields", load.fields)):
@@ -270,6 +290,10 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
                     con.register("incoming", frame.to_arrow())
                     con.execute(f"insert into {RAW_SCHEMA}.{table} by name select * from incoming")
                     con.unregister("incoming")
+        if fingerprint is not None:
+            store(con, load_step(source), *fingerprint)
+        elif loads is not None:
+            store(con, load_step(source), None)  # loaded without one: read again next time
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -88,6 +88,13 @@ def duckdb_memory_limit() -> str:
     return _parsed("TRIANGULATE_DUCKDB_MEMORY_LIMIT", "1GB", parse, "a size such as 1GB or 512MB")
 
 
+def value_ref_key_path() -> Path:
+    """The private key of the published `value_ref` pointers (pipelines.lib.value_ref_key):
+    beside the warehouse, outside its file, so a warehouse rebuilt from the exports publishes
+    the same pointers; TRIANGULATE_VALUE_REF_KEY_FILE."""
+    return _path("TRIANGULATE_VALUE_REF_KEY_FILE", warehouse_path().parent / "value_ref.key")
+
+
 def run_log_dir() -> Path:
     """Logs of failed refreshes (tracebacks), private like the warehouse they sit beside."""
     return _path("TRIANGULATE_LOG_DIR", warehouse_path().parent / "logs")

@@ -75,10 +75,20 @@ def xmr(
     Such points are common cause unless a trend or shift applies.
     """
     y = _as_values(values)
-    direction = _direction(improvement)
+    _direction(improvement)
     _check_options(fix_after_n_points, screen_outliers, target)
+    return _frame(_chart_columns(y, improvement, _period_starts(rebase_at, len(y)),
+                                 fix_after_n_points, screen_outliers, target))
+
+
+def _chart_columns(y: np.ndarray, improvement: str, starts: list[int],
+                   fix_after_n_points: int | None, screen_outliers: bool,
+                   target: float | None) -> dict[str, np.ndarray | list]:
+    """xmr's columns of one checked series as arrays and lists (a polars frame per series
+    costs more than the arithmetic: xmr_by_group builds one frame for every series)."""
+    direction = DIRECTIONS[improvement]
     n = len(y)
-    bounds = [0, *_period_starts(rebase_at, n), n] if n else [0]
+    bounds = [0, *starts, n] if n else [0]
     period = np.zeros(n, dtype=np.int32)
     stats = {name: np.full(n, np.nan) for name in
              ("mean", "lpl", "upl", "lpl_close", "upl_close", "moving_range_mean")}
@@ -108,22 +118,23 @@ def xmr(
     if n:
         variation = variation_icon(point_types[-1], improvement)
         assurance = assurance_icon(stats["lpl"][-1], stats["upl"][-1], target, improvement)
-    frame = pl.DataFrame(
-        {
-            "value": y,
-            "period": period,
-            **stats,
-            "moving_range": moving_range,
-            "outside_limits": outside,
-            "relative_to_mean": side,
-            "close_to_limits": close,
-            "special_cause_rule": rules,
-            "point_type": point_types,
-            "variation_icon": [variation] * n,
-            "assurance_icon": [assurance] * n,
-        },
-        schema=SCHEMA,
-    )
+    return {
+        "value": y,
+        "period": period,
+        **stats,
+        "moving_range": moving_range,
+        "outside_limits": outside,
+        "relative_to_mean": side,
+        "close_to_limits": close,
+        "special_cause_rule": rules,
+        "point_type": point_types,
+        "variation_icon": [variation] * n,
+        "assurance_icon": [assurance] * n,
+    }
+
+
+def _frame(columns: dict[str, np.ndarray | list]) -> pl.DataFrame:
+    frame = pl.DataFrame(columns, schema=SCHEMA)
     no_limits = pl.col("moving_range_mean").is_nan()  # R's NA, before NaN becomes null
     return frame.with_columns(
         pl.when(no_limits).then(None).otherwise(pl.col(name)).alias(name)
@@ -138,15 +149,14 @@ def xmr_by_group(
     value: str,
     improvement: str = "increase",
     rebase_on: str | None = None,
-    **options,
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool = True,
+    target: float | None = None,
 ) -> pl.DataFrame:
     """`frame` sorted by `group_by` then `order_by`, with the xmr columns (SPC_COLUMNS) of
     each group's `value` series alongside; every group is its own chart (NHSRplotthedots'
     facets). `rebase_on` names an optional boolean column that is true where a new period
-    starts; `options` are xmr's other keywords (fix_after_n_points, screen_outliers,
-    target), applied to every group alike."""
-    if "rebase_at" in options:
-        raise TypeError("xmr_by_group takes rebase_on (a boolean column), not rebase_at")
+    starts; the other options are xmr's, applied to every group alike."""
     clashes = sorted(set(SPC_COLUMNS) & set(frame.columns))
     if clashes:
         raise ValueError(f"frame already has columns xmr_by_group adds: {clashes}")
@@ -157,19 +167,30 @@ def xmr_by_group(
         raise ValueError(f"duplicate {order_by!r} within a group (NHSRplotthedots refuses too)")
 
     frame = frame.sort(keys, maintain_order=True)
-    groups = frame.partition_by(group_by, maintain_order=True) if group_by else [frame]
-    charts = []
-    for group in groups:
-        rebase_at = np.flatnonzero(group[rebase_on].fill_null(False)) if rebase_on else ()
+    _direction(improvement)
+    _check_options(fix_after_n_points, screen_outliers, target)
+    values = frame[value].to_numpy()
+    rebase = frame[rebase_on].fill_null(False).to_numpy() if rebase_on else None
+    # The frame is sorted, so each group is one run of rows.
+    group_ids = frame.select(pl.struct(group_by).rle_id()).to_series().to_numpy() \
+        if group_by else np.zeros(frame.height, dtype=np.int64)
+    bounds = [0, *(np.flatnonzero(np.diff(group_ids)) + 1), frame.height]
+    charts: dict[str, list] = {name: [] for name in SCHEMA}
+    for start, end in pairwise(bounds):
         try:
-            spc = xmr(group[value], improvement, rebase_at=rebase_at, **options)
+            y = _as_values(values[start:end])
         except ValueError as err:
-            key = group.select(group_by).row(0) if group_by and len(group) else ()
+            key = frame.select(group_by).row(start) if group_by else ()
             raise ValueError(f"group {key}: {err}") from err
-        charts.append(group.hstack(spc.drop("value")))
-    if not charts:  # an empty frame: keep its columns and add empty SPC ones
-        return frame.hstack(xmr([]).drop("value"))
-    return pl.concat(charts)
+        starts = [] if rebase is None else \
+            [int(i) for i in np.flatnonzero(rebase[start:end]) if i > 0]
+        for name, column in _chart_columns(y, improvement, starts, fix_after_n_points,
+                                           screen_outliers, target).items():
+            charts[name].append(column)
+    columns = {name: (np.concatenate(parts) if parts and isinstance(parts[0], np.ndarray)
+                      else [v for part in parts for v in part])
+               for name, parts in charts.items()}
+    return frame.hstack(_frame(columns).drop("value"))
 
 
 def _point_type(rule: str | None, direction: int) -> str:

@@ -140,6 +140,7 @@ def per_theme_figures(truth: Sequence[Sequence[str]], predicted: Sequence[Sequen
                       themes: Sequence[str]) -> pl.DataFrame:
     """One row per theme: records with it (by their codes), records predicted it, true
     positives, precision and recall (null where undefined)."""
+    truth, predicted = [set(t) for t in truth], [set(p) for p in predicted]
     rows = []
     for theme in themes:
         has = np.array([theme in t for t in truth], dtype=bool)

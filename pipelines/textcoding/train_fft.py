@@ -5,11 +5,11 @@
 
 Respondents are split 80/20 (GroupShuffleSplit, fixed seed); the 20% are never looked at here
 except for the final report, which evaluate_fft reproduces. Everything chosen (the logistic
-regression's C, how far frequent categories' thresholds move, the sentiment model's C) is
-chosen by 5-fold GroupKFold cross-validation inside the 80%. Per category, NB-LR: the word and
-character columns are scaled by naive-Bayes log-count ratios of their presence in positive vs
-negative comments, then a logistic regression with balanced class weights is fitted; the ratios
-fold into its weights, so coding stays one linear score. A category with fewer than three
+regression's C, how far the thresholds of frequent and of rare categories move, the sentiment
+model's C) is chosen by 5-fold GroupKFold cross-validation inside the 80%. Per category, NB-LR:
+the word and character columns are scaled by naive-Bayes log-count ratios of their presence in
+positive vs negative comments, then a logistic regression with balanced class weights is fitted;
+the ratios fold into its weights, so coding stays one linear score. A category with fewer than three
 training comments is not trained. Framework lexicon rules (fft_rules) are features, and for
 each category with fewer than RULE_OR_BELOW training comments the cross-validation also decides
 whether a comment matching its rule gets the category even below the model's threshold (it
@@ -65,14 +65,16 @@ from pipelines.textcoding.fft_model import (
 )
 from pipelines.textcoding.fft_rules import rule_matrix
 
-VERSION = "3.0.0"
+VERSION = "3.1.0"
 FOLDS = 5
 MIN_POSITIVES = 3
 C_GRID = (1.0, 3.0, 10.0)
-# How far each category's threshold moves from 0 towards its F1-optimal value on out-of-fold
-# scores: 0 keeps 0, 1 goes all the way. Categories with fewer than RARE_POSITIVES positives
-# always move all the way (they gain); the grid chooses the move for the frequent ones.
+# How far each category's threshold moves from 0 (the balanced logistic regression's own
+# boundary) towards its F1-optimal value on out-of-fold scores: 0 keeps 0, 1 goes all the way.
+# Categories with fewer than RARE_POSITIVES positives have their own move: their F1-optimal
+# cut rests on a handful of comments and is noisy, so the cross-validation may shrink it.
 THRESHOLD_MOVE_GRID = (0.0, 0.5, 1.0)
+RARE_MOVE_GRID = (0.0, 0.5, 1.0)
 RARE_POSITIVES = 30
 SENTIMENT_C_GRID = (0.3, 1.0, 3.0)
 RULE_OR_BELOW = 100
@@ -123,10 +125,10 @@ def fit_sentiment(x, sentiment: np.ndarray, c: float) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=5_000).fit(x[labelled], sentiment[labelled])
 
 
-def tune_thresholds(scores: np.ndarray, labels: np.ndarray, move: float,
+def tune_thresholds(scores: np.ndarray, labels: np.ndarray, move: float, rare_move: float,
                     covered: np.ndarray | None = None) -> np.ndarray:
     """Per category, the cut on out-of-fold scores that maximises F1, moved `move` of the way
-    from 0 (all the way for categories with fewer than RARE_POSITIVES positives in `labels`);
+    from 0 (`rare_move` for categories with fewer than RARE_POSITIVES positives in `labels`);
     inf where the category was never trained or never seen. `covered` marks comments a rule
     already gives the category: the cut then maximises the F1 of model-or-rule, so the model
     only adds what the rule misses (a rare category's cut is otherwise so low that one
@@ -154,7 +156,7 @@ def tune_thresholds(scores: np.ndarray, labels: np.ndarray, move: float,
             cut = (ranked[best - 1] + ranked[best]) / 2
         else:
             cut = ranked[-1]
-        thresholds[j] = (1.0 if positives < RARE_POSITIVES else move) * cut
+        thresholds[j] = (rare_move if positives < RARE_POSITIVES else move) * cut
     return thresholds
 
 
@@ -181,12 +183,13 @@ def rule_deciders(scores: np.ndarray, thresholds: np.ndarray, labels: np.ndarray
 
 
 def thresholds_and_deciders(scores: np.ndarray, labels: np.ndarray, move: float,
+                            rare_move: float,
                             rules: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Thresholds tuned on the model alone; which categories' rules should add them; then
     those categories' thresholds tuned again for model-or-rule."""
-    thresholds = tune_thresholds(scores, labels, move)
+    thresholds = tune_thresholds(scores, labels, move, rare_move)
     deciders = rule_deciders(scores, thresholds, labels, rules)
-    retuned = tune_thresholds(scores, labels, move, covered=rules & deciders)
+    retuned = tune_thresholds(scores, labels, move, rare_move, covered=rules & deciders)
     return np.where(deciders, retuned, thresholds), deciders
 
 
@@ -217,16 +220,16 @@ def select(cv: dict, train: LabelledComments) -> tuple[dict, list[dict]]:
     """The grid point with the best mean of micro- and macro-F1, each fold judged with
     thresholds tuned on the other folds only."""
     folds, table, rules = cv["folds"], [], cv["rules"]
-    for c, move in itertools.product(C_GRID, THRESHOLD_MOVE_GRID):
+    for c, move, rare_move in itertools.product(C_GRID, THRESHOLD_MOVE_GRID, RARE_MOVE_GRID):
         predicted = np.zeros(train.labels.shape, dtype=bool)
         scores = cv["scores"][c]
         for k in range(FOLDS):
             inside = folds == k
             thresholds, deciders = thresholds_and_deciders(scores[~inside], train.labels[~inside],
-                                                           move, rules[~inside])
+                                                           move, rare_move, rules[~inside])
             predicted[inside] = (scores[inside] >= thresholds) | (rules[inside] & deciders)
         figures = category_figures(train.labels, predicted, train.categories)
-        table.append({"C": c, "threshold_move": move,
+        table.append({"C": c, "threshold_move": move, "rare_threshold_move": rare_move,
                       "micro_f1": round(figures["micro_f1"], 4),
                       "macro_f1": round(figures["macro_f1"], 4)})
     best = max(table, key=lambda row: row["micro_f1"] + row["macro_f1"])
@@ -264,7 +267,8 @@ def main() -> None:
     x = space.transform(train.texts, train.ratings, train.questions)
     weights, bias = fit_categories(x, space.text_width, train.labels, chosen["C"])
     thresholds, deciders = thresholds_and_deciders(cv["scores"][chosen["C"]], train.labels,
-                                                   chosen["threshold_move"], cv["rules"])
+                                                   chosen["threshold_move"],
+                                                   chosen["rare_threshold_move"], cv["rules"])
     thresholds[np.isnan(bias)] = np.inf
     sentiment = fit_sentiment(x, train.sentiment, chosen["sentiment_C"])
 
@@ -297,8 +301,9 @@ def main() -> None:
                   "weights) on features whose word and character columns are scaled by "
                   "add-one naive-Bayes log-count ratios of term presence; the ratios are "
                   "folded into the stored weights. Thresholds: F1-optimal cut on out-of-fold "
-                  f"scores, in full for categories with < {RARE_POSITIVES} training "
-                  "positives, threshold_move of it for the others. Framework lexicon rules "
+                  "scores, moved threshold_move of the way from 0 (rare_threshold_move for "
+                  f"categories with < {RARE_POSITIVES} training positives). Framework lexicon "
+                  "rules "
                   "(fft_rules) are a feature block; a matching rule also adds the "
                   "rule_decided_categories (chosen on out-of-fold scores among categories "
                   f"with < {RULE_OR_BELOW} training comments, and every untrained category "

@@ -3,8 +3,9 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import WarehouseResource, is_full
 from pipelines.lib.canonical import FFT_RATINGS
+from pipelines.lib.fingerprints import load_step, store, stored
 
 CODED_SCHEMA = "coded"
 # The model was trained on the national FFT answer codes: 1 very good .. 5 very poor, 6 don't
@@ -12,6 +13,13 @@ CODED_SCHEMA = "coded"
 _RATING_CODES = {rating: code for code, rating in enumerate(FFT_RATINGS, start=1)}
 _IMPROVE_QUESTION = "What could we do better?"
 CODING_CHUNK_ROWS = 20_000
+
+
+# What a coded row was coded from: a response whose id, rating and comment are unchanged
+# keeps its codes (each comment is coded on its own), so a night codes only new responses.
+_INPUT_HASH = ("md5(to_json({'id': response_id, 'rating': rating, "
+               "'comment': comment_improve}))")
+CODED_STEP = "coded/fft_comments"
 
 
 @dg.asset(key=["coded", "fft_comments"], group_name="coded", deps=[dg.AssetKey(["raw", "fft"])],
@@ -22,17 +30,32 @@ def fft_comments(context: dg.AssetExecutionContext,
     answer, coded by the shipped model (`models/fft_coder/`) to v6 Patient Experience
     framework categories (each with the model's confidence) and a sentiment (1 very
     positive .. 5 very negative), with the version of the model that coded it. Only that
-    answer is coded: it is where a response describes a problem."""
+    answer is coded: it is where a response describes a problem. Responses coded by the same
+    model version from the same id, rating and comment keep their codes (all are coded again
+    on a full refresh)."""
     from pipelines.textcoding.fft_model import code_comments, load_coder
 
     version = load_coder().metadata["version"]
-    coded_rows = with_category = 0
+    coded_rows = 0
     with warehouse.connect() as con:
-        responses = con.sql(
-            "select distinct response_id, rating, comment_improve from raw.fft_responses "
-            "where comment_improve is not null order by response_id").pl()
         con.execute(f"create schema if not exists {CODED_SCHEMA}")
+        reuse = not is_full(context) and _codes_reusable(con, version)
+        con.execute("create or replace temp view fft_to_code as "
+                    f"select *, {_INPUT_HASH} as input_hash from (select distinct response_id, "
+                    "rating, comment_improve from raw.fft_responses "
+                    "where comment_improve is not null)")
         con.execute("begin transaction")
+        if reuse:
+            con.execute(f"delete from {CODED_SCHEMA}.fft_comments where input_hash not in "
+                        "(select input_hash from fft_to_code)")
+            kept = con.sql(f"select count(*) from {CODED_SCHEMA}.fft_comments").fetchone()[0]
+            responses = con.sql(
+                "select * from fft_to_code where input_hash not in "
+                f"(select input_hash from {CODED_SCHEMA}.fft_comments) order by response_id").pl()
+        else:
+            kept = 0
+            con.execute(f"drop table if exists {CODED_SCHEMA}.fft_comments")
+            responses = con.sql("select * from fft_to_code order by response_id").pl()
         # In chunks: the model's features of a million comments would take gigabytes at once,
         # and each comment is coded on its own, so chunks give the same codes.
         for start in range(0, max(responses.height, 1), CODING_CHUNK_ROWS):
@@ -48,17 +71,33 @@ def fft_comments(context: dg.AssetExecutionContext,
                 "v6_confidences": coded["confidences"],
                 "sentiment": coded["sentiment"],
                 "model_version": version,
+                "input_hash": chunk["input_hash"],
             })
             con.register("coded_comments", result.to_arrow())
-            con.execute(f"create or replace table {CODED_SCHEMA}.fft_comments as "
-                        "select * from coded_comments" if start == 0 else
-                        f"insert into {CODED_SCHEMA}.fft_comments select * from coded_comments")
+            con.execute(f"create table if not exists {CODED_SCHEMA}.fft_comments as "
+                        "select * from coded_comments limit 0")
+            con.execute(f"insert into {CODED_SCHEMA}.fft_comments select * from coded_comments")
             con.unregister("coded_comments")
             coded_rows += result.height
-            with_category += int((result["v6_categories"].list.len() > 0).sum())
+        with_category = con.execute(f"select count(*) from {CODED_SCHEMA}.fft_comments "
+                                    "where len(v6_categories) > 0").fetchone()[0]
+        fft_load = stored(con).get(load_step("fft"))
+        store(con, CODED_STEP, fft_load and f"{version}|{fft_load[0]}")
         con.execute("commit")
-    context.log.info(f"coded {coded_rows} FFT comments")
+    context.log.info(f"coded {coded_rows} FFT comments, kept the codes of {kept}")
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": coded_rows,
+        "dagster/row_count": coded_rows + kept,
+        "comments_coded": coded_rows,
+        "codes_kept": kept,
         "comments_with_a_category": with_category,
     })
+
+
+def _codes_reusable(con, version: str) -> bool:
+    """Whether the coded table holds codes of this model version, each with its input."""
+    columns = {name for (name,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+        [CODED_SCHEMA, "fft_comments"]).fetchall()}
+    return "input_hash" in columns and not con.execute(
+        f"select count(*) from {CODED_SCHEMA}.fft_comments where model_version <> ?",
+        [version]).fetchone()[0]

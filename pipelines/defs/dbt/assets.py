@@ -1,6 +1,8 @@
 """Every dbt seed, model and test as Dagster assets and checks, keyed by layer."""
 
+import json
 from collections.abc import Mapping
+from graphlib import TopologicalSorter
 from typing import Any
 
 import dagster as dg
@@ -12,7 +14,11 @@ from dagster_dbt import (
 )
 
 from pipelines.defs.dbt.resources import active_profile, build_target_path, dbt_project
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.dbt.selection import CI_ONLY, NIGHTLY_EXCLUDES, BuildPlan, plan_build
+from pipelines.defs.resources import WarehouseResource, is_full
+from pipelines.lib import settings
+from pipelines.lib.fingerprints import DBT_STEP, dbt_inputs_fingerprint, store, stored
+from pipelines.lib.reporting_period import as_of_date
 
 
 def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
@@ -34,23 +40,58 @@ class LayeredTranslator(DagsterDbtTranslator):
         return _layer(dbt_resource_props)
 
 
-NIGHTLY_EXCLUDES = ["--exclude-resource-type", "unit_test"]
-
 # The audit workbook's three tables are dbt sources of one raw asset, so source keys repeat.
 translator = LayeredTranslator(
     DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=translator)
+            dagster_dbt_translator=translator, exclude=CI_ONLY)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                warehouse: WarehouseResource):
-    """Seeds, staging, intermediate and mart models built and tested by `dbt build`."""
+    """Seeds, staging, intermediate and mart models built and tested by `dbt build`: only
+    those downstream of a source whose load or coding changed when nothing else dbt reads
+    changed since the last successful build (pipelines.defs.dbt.selection), all of them
+    otherwise or on a full refresh."""
     # dbt writes the warehouse itself: requiring the resource makes the run hold the refresh
     # lock (WarehouseResource) even when only the dbt models are materialised.
-    # dbt's unit tests check the models' SQL on fixed inputs, not the trust's data, so they
-    # cannot fail on one night's data: they run in CI (tests/test_dbt_unit_tests.py), and
-    # every data test gates the nightly publish.
+    # dbt's unit tests check the models' SQL on fixed inputs, and the intermediate models'
+    # data tests check it on the test trusts: both run in CI (tests/test_dbt_tests_in_ci.py).
+    # The tests of what the trust's data and profile bring in (staging, reference) and of
+    # everything published gate the nightly publish.
     with active_profile() as profile_args:
-        yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *profile_args], context=context,
-                           target_path=build_target_path()).stream()
+        inputs = dbt_inputs_fingerprint(settings.profile_dir(), settings.mappings_dir(),
+                                        settings.value_ref_key_path(), as_of_date())
+        with warehouse.connect() as con:
+            steps = stored(con)
+        last = steps.pop(DBT_STEP, None)
+        steps = {step: fingerprint for step, (fingerprint, _) in steps.items()}
+        manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+        plan = plan_build(manifest, inputs, steps, last, is_full(context))
+        context.log.info("dbt builds everything" if plan.full else
+                         f"dbt leaves {len(plan.excluded)} models and seeds as they are; "
+                         f"sources changed: {', '.join(plan.changed_sources) or 'none'}")
+        # A model left as it is counts as materialised tonight (its table is current), so the
+        # publish after it runs. Dagster takes a step's assets in dependency order, and no
+        # model left as it is depends on one rebuilt (that would be downstream of a change
+        # too), so those left come first.
+        yield from _left_as_they_are(context, manifest, plan)
+        if not plan.nothing:
+            # One space-separated value: dagster-dbt passes it on to dbt as one selection.
+            excludes = ["--exclude", " ".join(plan.excluded)] if plan.excluded else []
+            yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *excludes, *profile_args],
+                               context=context, target_path=build_target_path()).stream()
+    # Only a build of every model vouches for all of them (the UI can materialise a few).
+    whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    with warehouse.connect() as con:
+        store(con, DBT_STEP, inputs if whole else None, steps)
+
+
+def _left_as_they_are(context: dg.AssetExecutionContext, manifest: dict, plan: BuildPlan):
+    """An output for each selected model or seed the plan leaves, in dependency order."""
+    keys = {translator.get_asset_key(manifest["nodes"][uid]) for uid in plan.kept}
+    keys &= set(context.selected_asset_keys)
+    deps = context.assets_def.asset_deps
+    for key in TopologicalSorter({k: deps.get(k, set()) & keys for k in keys}).static_order():
+        yield dg.Output(None, context.assets_def.get_output_name_for_asset_key(key),
+                        metadata={"rebuilt": False})

@@ -19,6 +19,7 @@ from packaging.version import Version
 from pipelines.lib import settings
 from pipelines.lib.profile import load_profile
 from pipelines.lib.settings import DBT_PROJECT_DIR
+from pipelines.lib.value_ref_key import ensure_value_ref_key
 
 
 class InstalledDbtCliResource(DbtCliResource):
@@ -48,19 +49,24 @@ dbt_resource = InstalledDbtCliResource(
 @contextmanager
 def active_profile():
     """The active trust profile as dbt reads it, for the length of one dbt command: its
-    folder in TRIANGULATE_PROFILE made absolute (dbt runs from dbt_project/, so a relative
+    folder in TRIANGULATE_PROFILE and the value_ref key file (created if missing) in
+    TRIANGULATE_VALUE_REF_KEY_FILE, made absolute (dbt runs from dbt_project/, so a relative
     path would point elsewhere; dbt inherits this process's environment, which is put back
     after), and the arguments passing its `vars:` (none: dbt's defaults, which also keeps
     dbt's partial parse valid)."""
-    previous = os.environ.get("TRIANGULATE_PROFILE")
-    os.environ["TRIANGULATE_PROFILE"] = str(settings.profile_dir())
+    key = ensure_value_ref_key(settings.value_ref_key_path(), settings.warehouse_path())
+    paths = {"TRIANGULATE_PROFILE": str(settings.profile_dir()),
+             "TRIANGULATE_VALUE_REF_KEY_FILE": str(key)}
+    previous = {name: os.environ.get(name) for name in paths}
+    os.environ.update(paths)
     try:
         yield dbt_profile_args()
     finally:
-        if previous is None:
-            os.environ.pop("TRIANGULATE_PROFILE", None)
-        else:
-            os.environ["TRIANGULATE_PROFILE"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def dbt_profile_args() -> list[str]:

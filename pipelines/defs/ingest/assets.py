@@ -4,11 +4,13 @@
 
 import dagster as dg
 
-from pipelines.defs.ingest.checks import check_results, check_specs
-from pipelines.defs.resources import ExportsResource, WarehouseResource
+from pipelines.defs.ingest.checks import check_results, check_specs, load_summary
+from pipelines.defs.resources import ExportsResource, WarehouseResource, is_full
 from pipelines.lib.canonical import SOURCES
+from pipelines.lib.dates import reference_day
+from pipelines.lib.fingerprints import load_step, source_fingerprint, stored
 from pipelines.lib.freshness import MISSING, SourceUnavailableError, judge
-from pipelines.lib.ingest import load_source, newest_record_date, write_source
+from pipelines.lib.ingest import load_source, newest_loaded_date, newest_record_date, write_source
 from pipelines.lib.reporting_period import as_of_date
 
 
@@ -27,50 +29,53 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
             f"trust profile's `mappings/`, validated by the `expectations/{source}.py` suite "
             "and loaded into "
             f"{tables}. Rows failing a rule go to `raw.rejected_rows` with their reason. "
+            "Unless the run is a full one, files, mappings and loader unchanged since the "
+            "last load (same fingerprint) are not read again: the raw tables stay. "
             "Fails (so nothing is published) when the trust profile expects the source and "
-            "its folder is missing or empty, or its newest record is stale."),
+            "its folder is missing or empty, or its newest record is stale (judged every run)."),
     )
     def _asset(context: dg.AssetExecutionContext, exports: ExportsResource,
                warehouse: WarehouseResource):
         profile = exports.profile()
-        loads = load_source(exports.raw_path(), exports.mappings(), source)
+        mappings = exports.mappings()
         as_of = as_of_date()
+        fingerprint = source_fingerprint(exports.raw_path(), mappings, source, reference_day())
+        with warehouse.connect() as con:
+            last = stored(con).get(load_step(source))
+            unchanged = not is_full(context) and last is not None and last[0] == fingerprint
+            newest = newest_loaded_date(con, source, as_of) if unchanged else None
+        if unchanged:
+            loads, summary = None, last[1]
+        else:
+            loads = load_source(exports.raw_path(), mappings, source)
+            summary = load_summary(loads)
+            newest = newest_record_date(loads, as_of)
         state = judge(
             profile.expectation(source), str(exports.raw_path() / source), str(profile.path.parent),
-            files=len({f for load in loads if load.files.height for f in load.files["file"]}),
-            rows_loaded=sum(load.loaded.height for load in loads),
-            newest=newest_record_date(loads, as_of), as_of=as_of)
+            files=summary["files"], rows_loaded=summary["rows_loaded"], newest=newest,
+            as_of=as_of)
         if state.state == MISSING and state.problem:
             # Leave the warehouse as it was: the last good load of the source stays there.
             raise SourceUnavailableError(state.problem)
         with warehouse.connect() as con:
-            write_source(con, source, loads, state)
+            write_source(con, source, loads, state, (fingerprint, summary))
         if state.problem:
             raise SourceUnavailableError(state.problem)
-        read = sum(load.rows_read for load in loads)
-        loaded = sum(load.loaded.height for load in loads)
-        context.log.info(f"{source}: {read} rows read, {loaded} loaded, {read - loaded} rejected")
+        read, loaded = summary["rows_read"], summary["rows_loaded"]
+        context.log.info(f"{source}: {read} rows read, {loaded} loaded, {read - loaded} rejected"
+                         + ("" if loads is not None else " (files unchanged: not read again)"))
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": loaded,
                 "rows_read": read,
                 "rows_rejected": read - loaded,
-                "files": dg.MetadataValue.md(_files_table(loads)),
+                "reloaded": loads is not None,
+                "files": dg.MetadataValue.md(summary["files_table"]),
             },
-            check_results=check_results(source, loads),
+            check_results=check_results(summary),
         )
 
     return _asset
-
-
-def _files_table(loads) -> str:
-    lines = ["| file | mapping | encoding | read | loaded | rejected |",
-             "|---|---|---|---|---|---|"]
-    for load in loads:
-        for row in load.files.iter_rows(named=True):
-            lines.append(f"| {row['file']} | {row['mapping']} | {row['encoding']} | "
-                         f"{row['rows_read']} | {row['rows_loaded']} | {row['rows_rejected']} |")
-    return "\n".join(lines)
 
 
 raw_assets = [raw_asset(source) for source in SOURCES]

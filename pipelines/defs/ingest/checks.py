@@ -31,29 +31,55 @@ def check_specs(source: str) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def check_results(source: str, loads: list[EntityLoad]) -> list[dg.AssetCheckResult]:
-    rejected = sum(load.rejected.height for load in loads)
+def load_summary(loads: list[EntityLoad]) -> dict:
+    """What the load's checks and metadata report, JSON-able: stored with the source's
+    fingerprint, so a night that skips reading unchanged files reports the same."""
     failing = {"reject": {}, "warn": {}}
     for o in (o for load in loads for o in load.outcomes if not o.success):
         failing[o.on_failure][f"{o.expectation}({o.column})"] = o.unexpected_count
-    unbalanced = [row["file"] for load in loads for row in load.files.iter_rows(named=True)
-                  if row["rows_read"] != row["rows_loaded"] + row["rows_rejected"]]
+    return {
+        "files": len({f for load in loads if load.files.height for f in load.files["file"]}),
+        "rows_read": sum(load.rows_read for load in loads),
+        "rows_loaded": sum(load.loaded.height for load in loads),
+        "rows_rejected": sum(load.rejected.height for load in loads),
+        "failing": failing,
+        "unbalanced": [row["file"] for load in loads for row in load.files.iter_rows(named=True)
+                       if row["rows_read"] != row["rows_loaded"] + row["rows_rejected"]],
+        "rejected_sample": _sample(loads),
+        "files_table": _files_table(loads),
+    }
+
+
+def check_results(summary: dict) -> list[dg.AssetCheckResult]:
+    """The load's checks, from its `load_summary`."""
     return [
         dg.AssetCheckResult(
-            check_name=ROWS_VALID, passed=rejected == 0, severity=dg.AssetCheckSeverity.WARN,
+            check_name=ROWS_VALID, passed=summary["rows_rejected"] == 0,
+            severity=dg.AssetCheckSeverity.WARN,
             metadata={
-                "rows_rejected": rejected,
-                "failing_expectations": failing["reject"],
-                "rejected_rows_sample": dg.MetadataValue.md(_sample(loads)),
+                "rows_rejected": summary["rows_rejected"],
+                "failing_expectations": summary["failing"]["reject"],
+                "rejected_rows_sample": dg.MetadataValue.md(summary["rejected_sample"]),
             }),
         dg.AssetCheckResult(
-            check_name=ROWS_ACCOUNTED, passed=not unbalanced,
-            metadata={"unbalanced_files": unbalanced,
-                      "rows_read": sum(load.rows_read for load in loads)}),
+            check_name=ROWS_ACCOUNTED, passed=not summary["unbalanced"],
+            metadata={"unbalanced_files": summary["unbalanced"],
+                      "rows_read": summary["rows_read"]}),
         dg.AssetCheckResult(
-            check_name=WARNINGS, passed=not failing["warn"], severity=dg.AssetCheckSeverity.WARN,
-            metadata={"failing_expectations": failing["warn"]}),
+            check_name=WARNINGS, passed=not summary["failing"]["warn"],
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"failing_expectations": summary["failing"]["warn"]}),
     ]
+
+
+def _files_table(loads: list[EntityLoad]) -> str:
+    lines = ["| file | mapping | encoding | read | loaded | rejected |",
+             "|---|---|---|---|---|---|"]
+    for load in loads:
+        for row in load.files.iter_rows(named=True):
+            lines.append(f"| {row['file']} | {row['mapping']} | {row['encoding']} | "
+                         f"{row['rows_read']} | {row['rows_loaded']} | {row['rows_rejected']} |")
+    return "\n".join(lines)
 
 
 def _sample(loads: list[EntityLoad]) -> str:

@@ -32,7 +32,8 @@ def model(dbt, session):
         .group_by("record_key")
         .agg(pl.col("theme_id").unique())
     )
-    by_key = dict(zip(keyword_themes["record_key"], keyword_themes["theme_id"], strict=True))
+    by_key = dict(zip(keyword_themes["record_key"].to_list(),
+                      keyword_themes["theme_id"].to_list(), strict=True))
     predictions = {
         "narrative_model": out_of_fold(keys, coded["narrative"].to_list(), truth,
                                        min_examples, threshold),

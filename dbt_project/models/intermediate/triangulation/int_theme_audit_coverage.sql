@@ -45,12 +45,19 @@ select
     theme_audits.directorate,
     count(*) as audits_count,
     max(theme_audits.audit_date) as last_audit_date,
-    arg_max(theme_audits.audit_id, theme_audits.audit_date) as last_audit_id,
-    arg_max(theme_audits.audit_title, theme_audits.audit_date) as last_audit_title,
-    arg_max(theme_audits.audit_status, theme_audits.audit_date) as last_audit_status,
-    arg_max(theme_audits.rag_rating, theme_audits.audit_date) as last_rag_rating,
-    arg_max(theme_audits.weighted_compliance_pct, theme_audits.audit_date)
-        as last_compliance_pct,
+    -- The latest audit (of audits on the same date, the highest id): every column from the
+    -- same audit, and the same one whatever order the rows arrive in.
+    arg_max(theme_audits.audit_id, (theme_audits.audit_date, theme_audits.audit_id))
+        filter (where theme_audits.audit_date is not null) as last_audit_id,
+    arg_max(theme_audits.audit_title, (theme_audits.audit_date, theme_audits.audit_id))
+        filter (where theme_audits.audit_date is not null) as last_audit_title,
+    arg_max(theme_audits.audit_status, (theme_audits.audit_date, theme_audits.audit_id))
+        filter (where theme_audits.audit_date is not null) as last_audit_status,
+    arg_max(theme_audits.rag_rating, (theme_audits.audit_date, theme_audits.audit_id))
+        filter (where theme_audits.audit_date is not null) as last_rag_rating,
+    arg_max(theme_audits.weighted_compliance_pct,
+            (theme_audits.audit_date, theme_audits.audit_id))
+        filter (where theme_audits.audit_date is not null) as last_compliance_pct,
     coalesce(
         max(theme_audits.audit_date)
             >= min(data_end.data_end_month) - to_months({{ var('audit_coverage_months') }}),

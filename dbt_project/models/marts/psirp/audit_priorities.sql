@@ -42,7 +42,7 @@ concern as (
         max(n_sources_signalling) as n_sources_signalling,
         min(several_sources_p_value) as several_sources_p_value,
         max(weighted_score) as weighted_score,
-        string_agg(distinct sources_signalling, '; ')
+        string_agg(distinct sources_signalling, '; ' order by sources_signalling)
             filter (where n_sources_signalling >= 2) as sources_signalling
     from triangulation
     where directorate is not null

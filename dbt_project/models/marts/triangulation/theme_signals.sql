@@ -68,8 +68,11 @@ pivoted as (
         -- Claims count once in the totals, at notification (doc block claims_lag).
         cast(sum(current_tests.recent_count) filter (where current_tests.source <> 'claims')
              as bigint) as total_recent_records,
-        round(sum(coalesce(current_tests.expected_count, 0))
-              filter (where current_tests.source <> 'claims'), 3) as total_expected_records
+        -- Summed as exact decimals (each count has 4): a sum of doubles depends on the order
+        -- rows arrive in, and rounding to 3 places could then differ between two builds.
+        cast(round(sum(cast(coalesce(current_tests.expected_count, 0) as decimal(18, 4)))
+                   filter (where current_tests.source <> 'claims'), 3) as double)
+            as total_expected_records
     from current_tests
     group by current_tests.theme_id, current_tests.unit_level, current_tests.unit_id
 

@@ -1,0 +1,61 @@
+"""The dbt tests the nightly refresh leaves out, run on every CI run against the refreshed demo
+warehouse: dbt's unit tests (the models' SQL on fixed inputs; dbt reads the column types of a
+unit test's inputs from the warehouse) and the intermediate models' data tests (tagged
+`ci_only` in dbt_project.yml: they check the product's SQL on a real build)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.defs.dbt.resources import active_profile, dbt_project
+from pipelines.defs.dbt.selection import CI_ONLY
+from pipelines.lib.settings import DBT_PROJECT_DIR
+
+
+def _manifest() -> dict:
+    return json.loads(Path(dbt_project.manifest_path).read_text())
+
+
+def _dbt_test(select: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    dbt = Path(sys.executable).with_name("dbt")
+    with active_profile() as profile_args:
+        return subprocess.run(
+            [str(dbt), "test", "--select", select, "--target-path", str(tmp_path),
+             "--log-path", str(tmp_path), *profile_args],
+            cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+
+
+def _ci_only_tests() -> list[str]:
+    tag = CI_ONLY.removeprefix("tag:")
+    return [node for node, props in _manifest()["nodes"].items()
+            if props["resource_type"] == "test" and tag in props["tags"]]
+
+
+def test_every_dbt_test_left_out_of_the_nightly_build_passes(refreshed_copy, tmp_path):
+    # One dbt run for both kinds: each run parses the whole project again (~12 s).
+    unit_tests, ci_only = len(_manifest()["unit_tests"]), len(_ci_only_tests())
+    run = _dbt_test(f"test_type:unit {CI_ONLY}", tmp_path)
+
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert unit_tests > 10 and ci_only > 100
+    assert re.search(rf"PASS={unit_tests + ci_only}\b", run.stdout), run.stdout[-1500:]
+
+
+def test_the_nightly_build_leaves_out_exactly_the_ci_only_tests():
+    """Every intermediate model's data test is tagged, and none of them is a check of the
+    nightly asset graph; every other data test is."""
+    from pipelines.defs.dbt.assets import dbt_models  # needs the manifest the session made
+
+    manifest = _manifest()
+    tagged = set(_ci_only_tests())
+    intermediate = {node for node, props in manifest["nodes"].items()
+                    if props["resource_type"] == "test" and props["fqn"][1] == "intermediate"}
+    nightly_checks = {key.name for key in dbt_models.check_keys}
+
+    assert tagged == intermediate and len(tagged) > 100
+    assert not {manifest["nodes"][node]["name"] for node in tagged} & nightly_checks
+    assert len(nightly_checks) > 300

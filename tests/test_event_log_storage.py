@@ -1,0 +1,54 @@
+"""The pooled event log writes what Dagster's own SQLite event log would, where it would."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+from dagster._core.storage.event_log import SqliteEventLogStorage
+
+from pipelines.lib import event_log_storage
+from pipelines.lib.event_log_storage import PooledSqliteEventLogStorage
+from pipelines.refresh import DAGSTER_HOME
+
+
+@dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="numbers")])
+def numbers():
+    return dg.MaterializeResult(check_results=[dg.AssetCheckResult(passed=True)])
+
+
+def _run(instance) -> str:
+    job = dg.Definitions(assets=[numbers]).resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=instance)
+    assert result.success
+    return result.run_id
+
+
+def test_the_shipped_instance_stores_events_a_stock_dagster_reads(tmp_path, monkeypatch):
+    shutil.copy(DAGSTER_HOME / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with dg.DagsterInstance.get() as instance:
+        assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+        run_ids = [_run(instance), _run(instance)]
+        written = [[e.dagster_event_type for e in instance.all_logs(run_id)]
+                   for run_id in run_ids]
+
+    stock = SqliteEventLogStorage(str(tmp_path / "history" / "runs"))
+    read = [[e.dagster_event_type for e in stock.get_logs_for_run(run_id)]
+            for run_id in run_ids]
+    assert read == written
+    assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in read[1]
+    latest = stock.get_latest_materialization_events([dg.AssetKey("numbers")])
+    assert latest[dg.AssetKey("numbers")].run_id == run_ids[1]
+
+
+def test_engines_are_kept_per_file_and_the_oldest_closed(tmp_path, monkeypatch):
+    monkeypatch.setattr(event_log_storage, "ENGINES_KEPT", 2)
+    storage = PooledSqliteEventLogStorage(str(tmp_path))
+    for shard in ("a", "b", "a", "c"):
+        with storage.run_connection(shard) as conn:
+            conn.exec_driver_sql("select 1")
+    assert list(storage._engines) == ["a", "c"]  # b was least recently used
+    storage.wipe()  # deletes the run files: their engines go first
+    assert list(storage._engines) == ["index"]
+    assert not list(tmp_path.glob("[abc].db"))

@@ -1,0 +1,295 @@
+"""The incremental nightly refresh publishes exactly what a refresh from an empty warehouse of
+the same files does, step after step on one trust: nothing changed; a new day's incidents and
+FFT responses, a revised incident, a deleted export file and a changed mapping together; a
+changed profile reference CSV (slow: a full dbt build twice; by default the fingerprint that
+forces it is checked); and `refresh --full`.
+
+Each step refreshes the trust's warehouse (which has seen the earlier files), sets its
+published files and row accounting aside, then refreshes the same files into an empty
+warehouse at the same place (the value_ref key beside it stays: it is the deployment's) and
+compares every published table and `raw.rejected_rows` / `raw.loaded_files`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import Workspace, make_workspace
+
+from pipelines.bench.__main__ import marts_differences
+from pipelines.lib.publishing import CASE_LEVEL, MARTS
+from pipelines.refresh import run_refresh
+
+ACCOUNTING = ["raw.rejected_rows", "raw.loaded_files", "raw.loaded_fields",
+              "raw.source_inventory"]
+
+
+@pytest.fixture(scope="module")
+def trust(refreshed, tmp_path_factory):
+    """A copy of the refreshed demo trust (exports, warehouse with its value_ref key, marts)
+    with its own copy of the demo profile, the environment pointing at them."""
+    from pipelines.lib import settings
+
+    source, _ = refreshed
+    workspace = make_workspace(tmp_path_factory.mktemp("incremental"))
+    shutil.copytree(source.raw, workspace.raw)
+    shutil.copytree(source.warehouse.parent, workspace.warehouse.parent)
+    shutil.copytree(source.marts, workspace.marts)
+    profile = workspace.root / "profile"
+    shutil.copytree(settings.profile_dir(), profile)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in workspace.env().items():
+            patch.setenv(name, value)
+        patch.setenv("TRIANGULATE_PROFILE", str(profile))
+        yield workspace, profile
+
+
+def refresh(full: bool = False):
+    outcome = run_refresh(full=full)
+    assert outcome.success, "\n".join(outcome.failures)
+    return outcome
+
+
+def refreshed_from_empty(workspace: Workspace) -> Path:
+    """Set the incremental refresh's published files and warehouse aside, refresh the same
+    files into an empty warehouse, and return where the incremental ones were put."""
+    aside = workspace.root / "incremental"
+    shutil.rmtree(aside, ignore_errors=True)
+    aside.mkdir()
+    shutil.copytree(workspace.marts, aside / "marts")
+    shutil.move(workspace.warehouse, aside / "warehouse.duckdb")
+    outcome = refresh()
+    assert outcome.reloaded == sorted(p.name for p in workspace.raw.iterdir() if p.is_dir())
+    assert outcome.incremental_summary.endswith("dbt build in full")
+    return aside
+
+
+def assert_identical(workspace: Workspace, aside: Path) -> None:
+    for published in (MARTS.file, CASE_LEVEL.file):
+        assert marts_differences(aside / "marts" / published,
+                                 workspace.marts / published) == [], published
+    assert marts_differences(aside / "warehouse.duckdb", workspace.warehouse,
+                             tables=ACCOUNTING) == []
+
+
+def rewrite_csv(path: Path, change) -> None:
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\n").writerows(change(rows))
+    path.write_text(text.getvalue(), encoding="utf-8")
+
+
+def test_nothing_changed_reads_nothing_builds_nothing_and_publishes_the_same(trust, refreshed):
+    workspace, _ = trust
+    outcome = refresh()
+    assert outcome.incremental_summary == (
+        "sources read: none (no file changed); dbt build not at all (nothing it reads changed)")
+    source, _ = refreshed
+    assert marts_differences(source.published, workspace.published) == []
+
+
+def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_refresh(trust):
+    workspace, profile = trust
+    raw = workspace.raw
+    newest_incidents = sorted(raw.glob("incidents/incidents_*.csv"))[-1]
+    newest_fft = sorted(raw.glob("fft/fft_*.csv"))[-1]
+    # (a) A new day's files: incidents and FFT responses under new ids.
+    for newest, name in ((newest_incidents, "incidents_new_day.csv"),
+                         (newest_fft, "fft_new_day.csv")):
+        shutil.copy(newest, newest.with_name(name))
+        rewrite_csv(newest.with_name(name), lambda rows: [
+            rows[0], *([f"N{row[0]}", *row[1:]] for row in rows[-5:])])
+    # (b) A revised incident: a later export carries an existing incident, updated later and
+    # with a different harm.
+    header = newest_incidents.read_text(encoding="utf-8").splitlines()[0].split(",")
+    updated, harm = header.index("Last Updated"), header.index("Physical Harm")
+
+    def revised(rows):
+        row = list(rows[1])
+        # Updated on the as-of day: later than any export's, and a plausible date.
+        row[updated] = f"{os.environ['TRIANGULATE_AS_OF_DATE']} 23:59:00"
+        row[harm] = "Severe harm"
+        return [rows[0], row]
+
+    shutil.copy(newest_incidents, raw / "incidents" / "incidents_revised_later.csv")
+    rewrite_csv(raw / "incidents" / "incidents_revised_later.csv", revised)
+    # (c) A deleted export file: the oldest month of FFT responses.
+    sorted(raw.glob("fft/fft_*.csv"))[0].unlink()
+    # (d) A changed mapping: PALS concerns now read as formal complaints.
+    mapping = profile / "mappings" / "complaints.yml"
+    mapping.write_text(mapping.read_text().replace("PALS concern: pals",
+                                                   "PALS concern: formal"))
+
+    outcome = refresh()
+
+    assert outcome.reloaded == ["complaints", "fft", "incidents"]
+    assert "dbt build in part" in outcome.incremental_summary
+    assert_identical(workspace, refreshed_from_empty(workspace))
+    assert workspace.query(
+        "select count(*) from rejected_rows where file like '%revised_later%'") == [(0,)]
+
+
+def test_every_dbt_input_outside_the_mappings_is_in_the_dbt_fingerprint(tmp_path):
+    import datetime as dt
+
+    from pipelines.lib.fingerprints import dbt_inputs_fingerprint
+    from pipelines.lib.settings import DEMO_PROFILE_DIR
+
+    profile = tmp_path / "profile"
+    shutil.copytree(DEMO_PROFILE_DIR, profile)
+    key = tmp_path / "value_ref.key"
+    key.write_text("k1\n")
+    day = dt.date(2026, 10, 31)
+
+    def fingerprint(on=day):
+        return dbt_inputs_fingerprint(profile, profile / "mappings", key, on)
+
+    first = fingerprint()
+    mapping = profile / "mappings" / "complaints.yml"
+    mapping.write_text(mapping.read_text() + "\n# the load's concern, not dbt's\n")
+    assert fingerprint() == first
+    assert fingerprint(day + dt.timedelta(days=1)) != first
+    changes = [(profile / "reference" / "location_aliases.csv", "Main ED,LOC-ED\n"),
+               (profile / "profile.yml", "\n# vars or expected sources\n"), (key, "k2\n")]
+    for path, added in changes:
+        before = fingerprint()
+        path.write_text(path.read_text() + added)
+        assert fingerprint() != before, path.name
+
+
+@pytest.mark.slow
+def test_a_changed_reference_csv_rebuilds_every_model(trust):
+    workspace, profile = trust
+    aliases = profile / "reference" / "location_aliases.csv"
+    aliases.write_text(aliases.read_text() + "Main ED,LOC-ED\n")
+
+    outcome = refresh()
+
+    assert outcome.incremental_summary == "sources read: none (no file changed); dbt build in full"
+    assert_identical(workspace, refreshed_from_empty(workspace))
+
+
+# A third refresh of the trust (~90 s): the build plan's answer to --full is checked by default
+# (test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new_inputs).
+@pytest.mark.slow
+def test_refresh_full_reads_every_source_and_builds_every_model(trust):
+    workspace, _ = trust
+    before = workspace.root / "before.duckdb"
+    shutil.copy(workspace.published, before)
+
+    outcome = refresh(full=True)
+
+    assert outcome.reloaded == sorted(p.name for p in workspace.raw.iterdir() if p.is_dir())
+    assert outcome.incremental_summary.endswith("dbt build in full")
+    assert marts_differences(before, workspace.published) == []
+
+
+def _manifest() -> dict:
+    """Two sources and the loader's accounting, each with a staging model, and a mart of both."""
+    def node(kind, name):
+        return {"resource_type": kind, "fqn": ["triangulate", name]}
+
+    return {
+        "sources": {f"source.triangulate.{s}.t": {"source_name": s}
+                    for s in ("incidents", "fft", "loader")},
+        "nodes": {"model.stg_incidents": node("model", "stg_incidents"),
+                  "model.stg_fft": node("model", "stg_fft"),
+                  "model.load_summary": node("model", "load_summary"),
+                  "model.theme_counts": node("model", "theme_counts"),
+                  "seed.themes": node("seed", "themes"),
+                  "model.theme_names": node("model", "theme_names"),
+                  "seed.units": node("seed", "units"),
+                  "test.not_null_fft": {**node("test", "not_null_fft"),
+                                        "depends_on": {"nodes": ["model.stg_fft"]}},
+                  "test.known_theme": {**node("test", "known_theme"),
+                                       "depends_on": {"nodes": ["model.theme_counts",
+                                                                "seed.themes"]}}},
+        "child_map": {"source.triangulate.incidents.t": ["model.stg_incidents"],
+                      "source.triangulate.fft.t": ["model.stg_fft"],
+                      "source.triangulate.loader.t": ["model.load_summary"],
+                      "model.stg_incidents": ["model.theme_counts"],
+                      "model.stg_fft": ["model.theme_counts", "test.not_null_fft"],
+                      "seed.themes": ["model.theme_counts", "model.theme_names"]},
+    }
+
+
+def test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new_inputs():
+    from pipelines.defs.dbt.selection import plan_build
+
+    steps = {"load/incidents": "i1", "load/fft": "f2", "coded/fft_comments": "c1"}
+    last = ("inputs", {"load/incidents": "i1", "load/fft": "f1", "coded/fft_comments": "c1"})
+
+    plan = plan_build(_manifest(), "inputs", steps, last, full=False)
+    assert not plan.full and plan.changed_sources == ["fft", "loader"]
+    # The mart of both sources is rebuilt, and the seed its relationships test reads (dbt
+    # would skip the test with the seed excluded) with what reads that seed; the other
+    # source's model and the other seed are not.
+    assert plan.excluded == ["fqn:triangulate.stg_incidents", "fqn:triangulate.units"]
+    assert "model.theme_names" not in plan.kept
+    assert plan_build(_manifest(), "inputs", {**steps, "load/fft": "f1"}, last,
+                      full=False).nothing
+    # A step the last build did not see (a new source) counts as changed.
+    assert plan_build(_manifest(), "inputs", {**steps, "load/fft": "f1", "load/sjr": "s1"},
+                      last, full=False).changed_sources == ["loader", "sjr"]
+    for other in (("other inputs", last[1]), None):
+        assert plan_build(_manifest(), "inputs", steps, other, full=False).full
+    assert plan_build(_manifest(), "inputs", steps, last, full=True).full
+
+
+def test_a_sources_fingerprint_follows_its_files_its_mappings_and_the_day(tmp_path):
+    import datetime as dt
+
+    from pipelines.lib.fingerprints import source_fingerprint
+    from pipelines.lib.mapping import load_mappings
+    from pipelines.lib.settings import DEMO_PROFILE_DIR
+
+    mappings_dir = tmp_path / "mappings"
+    shutil.copytree(DEMO_PROFILE_DIR / "mappings", mappings_dir)
+    (tmp_path / "raw" / "sjr").mkdir(parents=True)
+    export = tmp_path / "raw" / "sjr" / "sjr_reviews.csv"
+    export.write_text("Review ID\nR1\n")
+    day = dt.date(2026, 10, 31)
+
+    def fingerprint(on=day):
+        return source_fingerprint(tmp_path / "raw", load_mappings(mappings_dir), "sjr", on)
+
+    first = fingerprint()
+    assert fingerprint() == first
+    export.write_text("Review ID\nR2\n")  # same size, other content
+    assert fingerprint() != first
+    second = fingerprint()
+    other = mappings_dir / "complaints.yml"
+    other.write_text(other.read_text() + "\n# another source's mapping\n")
+    assert fingerprint() == second
+    own = mappings_dir / "sjr.yml"
+    own.write_text(own.read_text() + "\n# this source's mapping\n")
+    assert fingerprint() != second
+    third = fingerprint()
+    assert fingerprint(day + dt.timedelta(days=1)) != third
+    export.unlink()
+    assert fingerprint() != third
+
+
+def test_the_value_ref_key_is_drawn_once_private_and_carried_over_from_a_warehouse(tmp_path):
+    import duckdb
+
+    from pipelines.lib.value_ref_key import ensure_value_ref_key
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    key = ensure_value_ref_key(tmp_path / "value_ref.key", warehouse)
+    drawn = key.read_text()
+    assert len(drawn.strip()) == 64 and key.stat().st_mode & 0o077 == 0
+    assert ensure_value_ref_key(key, warehouse).read_text() == drawn
+
+    # A warehouse from before the key moved out of it keeps its pointers.
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.int_value_ref_key as select 'old-key' as ref_key")
+    con.close()
+    moved = ensure_value_ref_key(tmp_path / "moved.key", warehouse)
+    assert moved.read_text() == "old-key\n"
