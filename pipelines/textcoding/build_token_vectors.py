@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.lib.fingerprints import file_sha256
 from pipelines.textcoding.fft_data import (
     RESPONDENT,
     SPLIT_SEED,
-    file_sha256,
     held_out_respondents,
     read_labelled,
 )

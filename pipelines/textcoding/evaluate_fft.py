@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.lib.fingerprints import file_sha256
 from pipelines.textcoding.fft_data import (
     LabelledComments,
-    file_sha256,
     fingerprints,
     held_out_respondents,
     read_labelled,

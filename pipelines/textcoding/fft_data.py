@@ -51,10 +51,6 @@ def question_kind(question: str | None) -> str:
     return "nonspecific"
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @dataclass(frozen=True)
 class LabelledComments:
     """One row per comment with text; blank comments are dropped (they code to nothing)."""

@@ -34,6 +34,7 @@ from joblib import Parallel, delayed
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from pipelines.lib.fingerprints import file_sha256
 from pipelines.textcoding.evaluate_fft import evaluate_held_out
 from pipelines.textcoding.fft_data import (
     NOT_CODABLE,
@@ -41,7 +42,6 @@ from pipelines.textcoding.fft_data import (
     SPLIT_SEED,
     SPLIT_TEST_SIZE,
     LabelledComments,
-    file_sha256,
     fingerprints,
     held_out_respondents,
     read_labelled,

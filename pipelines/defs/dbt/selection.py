@@ -70,7 +70,6 @@ def _downstream(manifest: dict, start: set[str]) -> set[str]:
     return seen
 
 
-
 def _with_test_parents(manifest: dict, rebuilt: set[str]) -> set[str]:
     """`rebuilt`, every model or seed a test of a rebuilt node also reads (a relationships
     test to a seed: dbt skips a test one of whose parents is excluded, and such a test must
