@@ -1,3 +1,6 @@
+{#- A table: several models read it, and as a view each would recompute it. -#}
+{{ config(materialized='table') }}
+
 with
 
 incidents as (

@@ -1,3 +1,6 @@
+{#- A table: several models read it, and as a view each would recompute it. -#}
+{{ config(materialized='table') }}
+
 -- One row per dated record of a signal source, as the signal counts it: every spine record
 -- of a signal source at its own date, and each claim a second time at the date it was
 -- notified, as source `claims_notified` (doc block claims_lag). Audits never signal.

@@ -1,3 +1,6 @@
+{#- A table: several models read it, and as a view each would recompute it. -#}
+{{ config(materialized='table') }}
+
 {%- set recent_months = var('recent_months') | int -%}
 {%- set baseline_months = var('baseline_months') | int -%}
 
