@@ -196,3 +196,40 @@ def test_a_datix_export_loads_through_the_shipped_datix_mapping(tmp_path):
     assert rows["W2"]["is_never_event"] and rows["W2"]["is_mental_health_act"]
     assert str(rows["W1"]["updated_at"]) == "2025-01-03 10:15:00"
     assert rows["W1"]["location"] == "NGH WARD 6"
+
+
+@pytest.mark.parametrize("body", [
+    'INC1,03/02/2025,Low harm,"Ward 7B, bay 2",N,"Said ""sorry"", then left"\n'
+    ",,,,,\n"  # a row of empty cells is skipped, its number kept
+    "INC2,04/02/2025, Moderate harm ,,Y,\n",
+    "INC1,03/02/2025,Low harm,Ward 7B,N,Slipped\nINC2,04/02/2025,No harm,W7B,Y,Fell",  # no EOL
+])
+def test_simple_csv_reads_as_the_row_by_row_reader_does(workspace, body):
+    """The fast reader of simple CSV files (DuckDB's) gives the same cells and row numbers
+    as the row-by-row reader it stands in for."""
+    from pipelines.lib import loading
+
+    path = write(workspace, "a.csv", body)
+    [mapping] = load_mappings(workspace / "mappings")
+    text = path.read_bytes().decode()
+    cells = loading._simple_csv_cells(path, text, ",")
+    assert cells is not None
+    fast = loading._tabulate_cells(path, mapping, cells, "utf-8", "", ",")
+    slow = loading._tabulate(path, mapping, loading._csv_rows(path, mapping, text, ","),
+                             "utf-8", "", ",")
+    assert fast.frame.to_dicts() == slow.frame.to_dicts()
+    assert fast.frame.schema == slow.frame.schema and fast.malformed.is_empty()
+
+
+@pytest.mark.parametrize("body", [
+    "INC1,03/02/2025,Low harm\n",  # short row
+    'INC1,03/02/2025,Low harm,Ward 7B,N,"Two\nlines"\n',  # quoted line break
+    "INC1,03/02/2025,Low harm,Ward 7B,N,Fell\n\nINC2,04/02/2025,No harm,W7B,Y,Fell\n",
+    'INC1,03/02/2025,Low harm,Ward 7B,N,"Fell"x\n',  # text after a closing quote
+    "INC1,03/02/2025,Low harm,Ward 7B,N,Fell\r\n",  # CRLF after a header ending LF
+])
+def test_csv_files_that_are_not_simple_go_to_the_row_by_row_reader(workspace, body):
+    from pipelines.lib import loading
+
+    path = write(workspace, "a.csv", body)
+    assert loading._simple_csv_cells(path, path.read_bytes().decode(), ",") is None

@@ -348,6 +348,23 @@ def test_narrative_evaluation_holds_each_record_out_once_and_counts_per_theme():
     assert figures["confidence"].to_list() == [pytest.approx(0.5), None]
 
 
+def test_narrative_evaluation_uses_every_fold_until_enough_records_are_evaluated(monkeypatch):
+    texts = [t for theme in NARRATIVES for t in NARRATIVES[theme]] * 8
+    labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme]] * 8
+    keys = [f"incidents:{i}" for i in range(len(texts))]
+    folds = [narrative.fold_of(k) for k in keys]
+    evaluated, predicted, used = narrative.out_of_fold(keys, texts, labels, 5, 0.5)
+    assert used == narrative.FOLDS and list(evaluated) == list(range(len(texts)))
+    # Each record is coded by a classifier that never saw it, and the themes are learnt.
+    assert sum(p == label for p, label in zip(predicted, labels, strict=True)) > 0.8 * len(texts)
+
+    monkeypatch.setattr(narrative, "ENOUGH_EVALUATED", 30)
+    evaluated, predicted, used = narrative.out_of_fold(keys, texts, labels, 5, 0.5)
+    assert used < narrative.FOLDS and len(evaluated) == len(predicted) >= 30
+    assert {folds[i] for i in evaluated} == set(range(used))
+    assert len(evaluated) == sum(fold < used for fold in folds)
+
+
 def test_coding_quality_is_measured_nightly_and_themes_generic_planted_records(refreshed):
     workspace, truth = refreshed
     quality = workspace.query(

@@ -7,8 +7,9 @@ generic, missing or unmapped codes, whose narrative is all there is to go on.
 
 It is measured the same night, so the confidence published with each theme it assigns is
 measured, not a prior: the specifically coded records are split into `FOLDS` fixed folds by a
-hash of their record key; each fold is coded by a classifier trained on the other folds, and
-per theme precision and recall are counted over every record. The keyword rules are scored
+hash of their record key; each fold (every fold on a small trust, enough of them to hold
+ENOUGH_EVALUATED records on a large one) is coded by a classifier trained on the other folds,
+and per theme precision and recall are counted over the records evaluated. The keyword rules are scored
 against the same records. The text never leaves the private warehouse: only these counts
 are published (the `coding_quality` mart).
 
@@ -39,6 +40,8 @@ C = 4.0
 # The most recent records a classifier learns from: bounds the nightly training time on a
 # large trust without changing what a theme's narrative looks like.
 MAX_TRAINING_RECORDS = 20_000
+# Evaluation stops adding folds once it has coded this many records (out_of_fold).
+ENOUGH_EVALUATED = 20_000
 
 
 def fold_of(record_key: str) -> int:
@@ -75,7 +78,7 @@ def train(texts: Sequence[str], theme_lists: Sequence[Sequence[str]],
 
     # Records come oldest first: keep the most recent; identical (text, themes) pairs
     # become one row weighted by how often they occur.
-    normalised = [normalise(t) for t in texts][-MAX_TRAINING_RECORDS:]
+    normalised = [normalise(t) for t in list(texts)[-MAX_TRAINING_RECORDS:]]
     theme_lists = list(theme_lists)[-MAX_TRAINING_RECORDS:]
     examples: dict[tuple[str, tuple[str, ...]], int] = {}
     for text, labels in zip(normalised, theme_lists, strict=True):
@@ -111,19 +114,29 @@ def assigned(classifier: NarrativeClassifier | None, texts: Sequence[str],
     """Per text, the (theme, probability) pairs at or above `threshold`."""
     if classifier is None:
         return [[] for _ in texts]
-    probabilities = classifier.probabilities(texts)
-    return [[(classifier.themes[j], float(row[j])) for j in np.flatnonzero(row >= threshold)]
-            for row in probabilities]
+    # Each distinct text once: templated narratives ("Patient found on floor") repeat.
+    unique = list(dict.fromkeys(texts))
+    found = {text: [(classifier.themes[j], float(row[j]))
+                    for j in np.flatnonzero(row >= threshold)]
+             for text, row in zip(unique, classifier.probabilities(unique), strict=True)}
+    return [found[text] for text in texts]
 
 
 def out_of_fold(record_keys: Sequence[str], texts: Sequence[str],
                 theme_lists: Sequence[Sequence[str]], min_examples: int,
-                threshold: float) -> list[list[str]]:
-    """Per specifically coded record, the themes a classifier trained on the other folds
-    assigns it."""
-    folds = np.array([fold_of(k) for k in record_keys])
-    predicted: list[list[str]] = [[] for _ in texts]
-    for k in range(FOLDS):
+                threshold: float) -> tuple[np.ndarray, list[list[str]], int]:
+    """The specifically coded records evaluated (their positions), the themes a classifier
+    trained on the other folds assigns each, and how many folds that took.
+
+    Folds are evaluated in turn until they hold ENOUGH_EVALUATED records: every fold on a
+    trust with fewer coded records, one or two on a large trust, where each classifier costs
+    seconds and a fold already measures every theme on thousands of records."""
+    folds = np.array([fold_of(k) for k in record_keys], dtype=np.int64)
+    covered = np.cumsum(np.bincount(folds, minlength=FOLDS))
+    used = int(min(FOLDS, np.searchsorted(covered, ENOUGH_EVALUATED) + 1))
+    evaluated = np.flatnonzero(folds < used)
+    predicted: dict[int, list[str]] = {}
+    for k in range(used):
         inside = np.flatnonzero(folds == k)
         outside = np.flatnonzero(folds != k)
         if not len(inside) or not len(outside):
@@ -132,8 +145,8 @@ def out_of_fold(record_keys: Sequence[str], texts: Sequence[str],
                            min_examples)
         for i, found in zip(inside, assigned(classifier, [texts[i] for i in inside],
                                              threshold), strict=True):
-            predicted[i] = [theme for theme, _ in found]
-    return predicted
+            predicted[int(i)] = [theme for theme, _ in found]
+    return evaluated, [predicted.get(int(i), []) for i in evaluated], used
 
 
 def per_theme_figures(truth: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]],

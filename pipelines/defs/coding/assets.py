@@ -56,23 +56,24 @@ def fft_comments(context: dg.AssetExecutionContext,
             kept = 0
             con.execute(f"drop table if exists {CODED_SCHEMA}.fft_comments")
             responses = con.sql("select * from fft_to_code order by response_id").pl()
+        # Each distinct (comment, rating) once: "Nothing", "N/A" and the like recur.
+        answers = responses.select("comment_improve", "rating").unique(maintain_order=True)
         # In chunks: the model's features of a million comments would take gigabytes at once,
         # and each comment is coded on its own, so chunks give the same codes.
-        for start in range(0, max(responses.height, 1), CODING_CHUNK_ROWS):
-            chunk = responses.slice(start, CODING_CHUNK_ROWS)
+        for start in range(0, max(answers.height, 1), CODING_CHUNK_ROWS):
+            chunk = answers.slice(start, CODING_CHUNK_ROWS)
             coded = code_comments(
                 chunk["comment_improve"].to_list(),
                 ratings=[_RATING_CODES.get(r) for r in chunk["rating"].to_list()],
                 questions=[_IMPROVE_QUESTION] * chunk.height,
             )
-            result = pl.DataFrame({
-                "response_id": chunk["response_id"],
-                "v6_categories": coded["categories"],
-                "v6_confidences": coded["confidences"],
-                "sentiment": coded["sentiment"],
-                "model_version": version,
-                "input_hash": chunk["input_hash"],
-            })
+            result = responses.join(
+                chunk.with_columns(v6_categories=coded["categories"],
+                                   v6_confidences=coded["confidences"],
+                                   sentiment=coded["sentiment"]),
+                on=["comment_improve", "rating"], nulls_equal=True, maintain_order="left",
+            ).select("response_id", "v6_categories", "v6_confidences", "sentiment",
+                     model_version=pl.lit(version), input_hash="input_hash")
             con.register("coded_comments", result.to_arrow())
             con.execute(f"create table if not exists {CODED_SCHEMA}.fft_comments as "
                         "select * from coded_comments limit 0")

@@ -1,6 +1,6 @@
 """int_coding_quality_measured: how well the narrative classifier and the keyword rules
 theme this trust's own records, measured tonight on the specifically coded incidents,
-complaints and SJRs (pipelines.textcoding.narrative): each fold of them is coded by a
+complaints and SJRs (pipelines.textcoding.narrative): each fold evaluated is coded by a
 classifier trained on the others, and by the keyword rules, and compared with the themes
 their codes give."""
 
@@ -24,8 +24,10 @@ def model(dbt, session):
         .filter(pl.col("is_specifically_coded"))
         .sort("record_date", "record_key")
     )
-    keys = coded["record_key"].to_list()
-    truth = coded["coded_theme_ids"].to_list()
+    keys, coded_themes = coded["record_key"].to_list(), coded["coded_theme_ids"].to_list()
+    evaluated, narrative_model, folds = out_of_fold(
+        keys, coded["narrative"].to_list(), coded_themes, min_examples, threshold)
+    keys, truth = [keys[i] for i in evaluated], [coded_themes[i] for i in evaluated]
     keyword_themes = (
         # Filtered in DuckDB: most keyword matches are FFT answers, not narratives.
         dbt.ref("int_record_keyword_matches").filter("not is_primary_text").pl()
@@ -35,13 +37,13 @@ def model(dbt, session):
     by_key = dict(zip(keyword_themes["record_key"].to_list(),
                       keyword_themes["theme_id"].to_list(), strict=True))
     predictions = {
-        "narrative_model": out_of_fold(keys, coded["narrative"].to_list(), truth,
-                                       min_examples, threshold),
+        "narrative_model": narrative_model,
         "keyword": [by_key.get(key, []) for key in keys],
     }
     evaluation = {
-        "narrative_model": f"{FOLDS}-fold: each fold coded by a classifier trained on the others",
-        "keyword": "every specifically coded record read by the narrative keyword rules",
+        "narrative_model": f"{folds} of {FOLDS} folds: each fold coded by a classifier "
+                           "trained on the others",
+        "keyword": "the same records read by the narrative keyword rules",
     }
     themes = sorted({t for labels in truth for t in labels}
                     | {t for found in predictions.values() for p in found for t in p})

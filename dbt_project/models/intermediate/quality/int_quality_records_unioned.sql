@@ -303,44 +303,74 @@ severity_scale as (
 
 ),
 
-records_located as (
+exported_places as (
 
-    -- Resolved records take site, directorate and specialty from the locations seed (the
-    -- export's value only where the seed leaves one blank); unresolved records keep the
+    -- Each distinct exported location and site once: a large trust's million records name a
+    -- few hundred places, and resolving or screening one reads it character by character.
+    select distinct location_raw, site, directorate, specialty
+    from records_unioned
+
+),
+
+places_located as (
+
+    -- Resolved places take site, directorate and specialty from the locations seed (the
+    -- export's value only where the seed leaves one blank); unresolved ones keep the
     -- exported values and have no location_id. An exported value reaches the marts only
     -- when every word of it is publishable (mask_unlisted_words): otherwise it could hold a
     -- name, so it is null here and int_free_typed_values_screened lists it as withheld.
+    select
+        exported_places.location_raw,
+        exported_places.site as site_as_exported,
+        exported_places.directorate as directorate_as_exported,
+        exported_places.specialty as specialty_as_exported,
+{%- for field in ['site', 'directorate', 'specialty'] %}
+        coalesce(
+            {{ resolved_location(field) }},
+            case
+                when {{ mask_unlisted_words('exported_places.' ~ field, 'vocabulary.words') }}
+                    = exported_places.{{ field }}
+                    then exported_places.{{ field }}
+            end
+        ) as {{ field }},
+{%- endfor %}
+        {{ resolved_location('location_id') }} as location_id,
+        {{ resolved_location('location_name') }} as location_name
+    from exported_places
+    {{ join_location_keys('exported_places.location_raw', 'exported_places.site') }}
+    cross join vocabulary
+
+),
+
+records_located as (
+
     select
         records_unioned.record_key,
         records_unioned.source,
         records_unioned.record_id,
         records_unioned.record_date,
         cast(date_trunc('month', records_unioned.record_date) as date) as record_month,
-{%- for field in ['site', 'directorate', 'specialty'] %}
-        coalesce(
-            {{ resolved_location(field) }},
-            case
-                when {{ mask_unlisted_words('records_unioned.' ~ field, 'vocabulary.words') }}
-                    = records_unioned.{{ field }}
-                    then records_unioned.{{ field }}
-            end
-        ) as {{ field }},
-{%- endfor %}
+        places_located.site,
+        places_located.directorate,
+        places_located.specialty,
         records_unioned.site as site_as_exported,
         records_unioned.directorate as directorate_as_exported,
         records_unioned.specialty as specialty_as_exported,
         records_unioned.location_raw,
-        {{ resolved_location('location_id') }} as location_id,
-        {{ resolved_location('location_name') }} as location_name,
+        places_located.location_id,
+        places_located.location_name,
         records_unioned.severity_label,
         severity_scale.severity_score,
         nullif(records_unioned.free_text, '') as free_text
     from records_unioned
-    {{ join_location_keys('records_unioned.location_raw', 'records_unioned.site') }}
+    inner join places_located
+        on records_unioned.location_raw is not distinct from places_located.location_raw
+        and records_unioned.site is not distinct from places_located.site_as_exported
+        and records_unioned.directorate is not distinct from places_located.directorate_as_exported
+        and records_unioned.specialty is not distinct from places_located.specialty_as_exported
     left join severity_scale
         on records_unioned.source = severity_scale.source
         and records_unioned.severity_label = severity_scale.severity_label
-    cross join vocabulary
 
 )
 

@@ -123,26 +123,21 @@ keyword_texts as (
 
 rules_matched as (
 
-    -- Per text, the list of rules of its rule set that match (null where a rule does not).
+    -- Per distinct text, the list of rules of its rule set that match (null where a rule
+    -- does not): matching reads a text once however many records repeat it ("Nothing").
     select
-        record_key,
-        source,
-        record_id,
         rule_set,
-        is_primary_text,
+        keyword_text,
         {{ matched_keyword_rules('rule_set', 'keyword_text') }} as matched_rules
-    from keyword_texts
+    from (select distinct rule_set, keyword_text from keyword_texts)
 
 ),
 
-keyword_matches as (
+texts_matched as (
 
     select
-        record_key,
-        source,
-        record_id,
         rule_set,
-        is_primary_text,
+        keyword_text,
         matched_rule.theme_id as theme_id,
         matched_rule.pattern as evidence
     from (
@@ -150,6 +145,23 @@ keyword_matches as (
         from rules_matched
     )
     where matched_rule is not null
+
+),
+
+keyword_matches as (
+
+    select
+        keyword_texts.record_key,
+        keyword_texts.source,
+        keyword_texts.record_id,
+        keyword_texts.rule_set,
+        keyword_texts.is_primary_text,
+        texts_matched.theme_id,
+        texts_matched.evidence
+    from keyword_texts
+    inner join texts_matched
+        on keyword_texts.rule_set = texts_matched.rule_set
+        and keyword_texts.keyword_text = texts_matched.keyword_text
 
 )
 

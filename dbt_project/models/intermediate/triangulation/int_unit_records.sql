@@ -1,6 +1,3 @@
-{#- A table: several models read it, and as a view each would recompute it. -#}
-{{ config(materialized='table') }}
-
 -- One row per dated signal-source record x organisational unit it counts in: the trust,
 -- its directorate (when known) and its location (when resolved). Audits are coverage, not
 -- problems in care: they never count.
