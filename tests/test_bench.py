@@ -12,6 +12,9 @@ import duckdb
 import pytest
 
 from pipelines.bench.__main__ import exponent, hold_back_last_day, marts_differences
+from pipelines.bench.distinct_texts import make_texts_distinct
+from pipelines.lib.mapping import load_mappings
+from pipelines.lib.settings import DEMO_PROFILE_DIR
 from pipelines.bench.process import Sampler
 
 
@@ -67,3 +70,23 @@ def test_marts_differences_names_each_table_that_differs(tmp_path):
     con.close()
     assert marts_differences(tmp_path / "a.duckdb", tmp_path / "b.duckdb") == [
         "main.counts (2 rows)"]
+
+
+def test_free_texts_are_made_distinct_and_blanks_left_alone(tmp_path):
+    folder = tmp_path / "raw" / "fft"
+    folder.mkdir(parents=True)
+    rows = [["Response ID", "Response Date", "What was good?", "What could we do better?"],
+            ["1", "30/10/2026", "Kind staff", "Nothing"], ["2", "31/10/2026", "", "Nothing"],
+            ["3", "31/10/2026", "Did not answer", "Parking, again"]]
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    (folder / "fft_2026-10.csv").write_text(text.getvalue(), encoding="utf-8")
+
+    changed = make_texts_distinct(tmp_path / "raw", load_mappings(DEMO_PROFILE_DIR / "mappings"),
+                                  ["fft"])
+
+    read = list(csv.reader(io.StringIO((folder / "fft_2026-10.csv").read_text(), newline="")))
+    assert changed == 4 and read[0] == rows[0]
+    assert [row[2:] for row in read[1:]] == [["Kind staff (ref 1)", "Nothing (ref 2)"],
+                                             ["", "Nothing (ref 3)"],
+                                             ["Did not answer", "Parking, again (ref 4)"]]

@@ -1,7 +1,8 @@
 """Benchmark the nightly refresh on generated trusts: `python -m pipelines.bench [--sizes ...]`.
 
-For each size a trust is generated in a temporary folder, with the newest day of its newest
-incident and FFT exports held back. Then, each refresh in a fresh child process:
+For each size a trust is generated in a temporary folder, its free texts made as distinct as
+a real trust's (pipelines.bench.distinct_texts), with the newest day of its newest incident
+and FFT exports held back. Then, each refresh in a fresh child process:
 - `full`: a `refresh --full` into an empty warehouse (every file read, every model built);
 - `nightly`: the held-back day is put back (two export files change) and the incremental
   refresh runs on top of the full one, as the 02:00 job does (which sources it read and how
@@ -35,8 +36,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.bench.distinct_texts import make_texts_distinct
 from pipelines.bench.process import Sampler
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.canonical import SOURCES
+from pipelines.lib.mapping import load_mappings
+from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 
 MIB = 2**20
 
@@ -240,6 +244,10 @@ def bench_size(name: str, size: Size, seed: int, nightly: bool, keep: bool) -> l
 
     generated = _generate(root, size, seed)
     print(f"generated in {generated:.1f} s", flush=True)
+    cells = make_texts_distinct(root / "raw", load_mappings(DEMO_PROFILE_DIR / "mappings"),
+                                list(SOURCES))
+    print(f"free texts made distinct: {cells} cells (pipelines.bench.distinct_texts)",
+          flush=True)
     held = hold_back_last_day(root / "raw") if nightly else []
     full = run_refresh_measured(root, {"full": True})
     bare = bare_read_csv(root / "raw")

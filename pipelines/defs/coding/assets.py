@@ -12,7 +12,6 @@ CODED_SCHEMA = "coded"
 # know; the canonical ratings are listed in that order.
 _RATING_CODES = {rating: code for code, rating in enumerate(FFT_RATINGS, start=1)}
 _IMPROVE_QUESTION = "What could we do better?"
-CODING_CHUNK_ROWS = 20_000
 
 
 # What a coded row was coded from: a response whose id, rating and comment are unchanged
@@ -33,7 +32,8 @@ def fft_comments(context: dg.AssetExecutionContext,
     answer is coded: it is where a response describes a problem. Responses coded by the same
     model version from the same id, rating and comment keep their codes (all are coded again
     on a full refresh)."""
-    from pipelines.textcoding.fft_model import code_comments, load_coder
+    from pipelines.textcoding.coding_pool import code_in_chunks
+    from pipelines.textcoding.fft_model import load_coder
 
     version = load_coder().metadata["version"]
     coded_rows = 0
@@ -58,19 +58,14 @@ def fft_comments(context: dg.AssetExecutionContext,
             responses = con.sql("select * from fft_to_code order by response_id").pl()
         # Each distinct (comment, rating) once: "Nothing", "N/A" and the like recur.
         answers = responses.select("comment_improve", "rating").unique(maintain_order=True)
-        # In chunks: the model's features of a million comments would take gigabytes at once,
-        # and each comment is coded on its own, so chunks give the same codes.
-        for start in range(0, max(answers.height, 1), CODING_CHUNK_ROWS):
-            chunk = answers.slice(start, CODING_CHUNK_ROWS)
-            coded = code_comments(
-                chunk["comment_improve"].to_list(),
-                ratings=[_RATING_CODES.get(r) for r in chunk["rating"].to_list()],
-                questions=[_IMPROVE_QUESTION] * chunk.height,
-            )
+        for start, coded in code_in_chunks(
+                answers["comment_improve"].to_list(),
+                ratings=[_RATING_CODES.get(r) for r in answers["rating"].to_list()],
+                questions=[_IMPROVE_QUESTION] * answers.height):
             result = responses.join(
-                chunk.with_columns(v6_categories=coded["categories"],
-                                   v6_confidences=coded["confidences"],
-                                   sentiment=coded["sentiment"]),
+                answers.slice(start, coded.height).with_columns(
+                    v6_categories=coded["categories"], v6_confidences=coded["confidences"],
+                    sentiment=coded["sentiment"]),
                 on=["comment_improve", "rating"], nulls_equal=True, maintain_order="left",
             ).select("response_id", "v6_categories", "v6_confidences", "sentiment",
                      model_version=pl.lit(version), input_hash="input_hash")
