@@ -13,9 +13,9 @@ import pytest
 
 from pipelines.bench.__main__ import exponent, hold_back_last_day, marts_differences
 from pipelines.bench.distinct_texts import make_texts_distinct
+from pipelines.bench.process import Sampler
 from pipelines.lib.mapping import load_mappings
 from pipelines.lib.settings import DEMO_PROFILE_DIR
-from pipelines.bench.process import Sampler
 
 
 def test_the_growth_exponent_is_the_slope_on_logs():

@@ -342,7 +342,6 @@ def _tabulate_cells(path: Path, mapping: Mapping, cells: pl.DataFrame, encoding:
     frame = cells.slice(1).rename(dict(zip(values, header, strict=True)))
     return ReadFile(frame.with_columns(pl.col(ROW).cast(pl.UInt32)),
                     pl.DataFrame(schema=_MALFORMED), encoding, digest, delimiter)
-    return read
 
 
 def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,

@@ -9,8 +9,8 @@ It is measured the same night, so the confidence published with each theme it as
 measured, not a prior: the specifically coded records are split into `FOLDS` fixed folds by a
 hash of their record key; each fold (every fold on a small trust, enough of them to hold
 ENOUGH_EVALUATED records on a large one) is coded by a classifier trained on the other folds,
-and per theme precision and recall are counted over the records evaluated. The keyword rules are scored
-against the same records. The text never leaves the private warehouse: only these counts
+and per theme precision and recall are counted over the records evaluated. The keyword rules
+are scored against the same records. The text never leaves the private warehouse: only these counts
 are published (the `coding_quality` mart).
 
 Features are those of the FFT coder that cannot leak across words (word 1-2 grams and
