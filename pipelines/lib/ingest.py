@@ -41,6 +41,29 @@ REVISION_TIME = {"incidents": "updated_at"}
 
 
 @dataclass(frozen=True)
+class _FileRead:
+    """What a load keeps of a file once its rows are coerced. Its rows as text are read
+    again only when some of them are rejected (a rejected row keeps its record as exported),
+    so a source's text is not held in memory whole while the source is validated."""
+
+    path: Path
+    mapping: Mapping
+    sha256: str
+    encoding: str
+    rows_read: int
+    headers: list[str]
+
+    def records(self, rows: list[int]) -> dict[int, str]:
+        if not rows:
+            return {}
+        read = read_export(self.path, self.mapping)
+        if read.sha256 != self.sha256:
+            raise BatchError(self.path, self.mapping, "changed while it was being loaded: "
+                                                      "run the refresh again")
+        return read.records(rows)
+
+
+@dataclass(frozen=True)
 class EntityLoad:
     entity: Entity
     loaded: pl.DataFrame  # canonical columns + lineage columns
@@ -73,7 +96,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         problems.append(coerced.errors.with_columns(lineage))
         malformed.append(read.malformed.select(
             ROW, pl.lit(None, pl.String).alias("column_name"), "reason", *lineage))
-        reads[relative] = (path, mapping, read)
+        reads[relative] = _FileRead(path, mapping, read.sha256, read.encoding,
+                                    read.rows_read, read.frame.columns)
     columns = [f.name for f in entity.fields]
     if not frames:
         return EntityLoad(entity, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [],
@@ -107,8 +131,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     loaded = records.join(reasons, on=ROW_ID, how="anti").select(*columns, *LINEAGE_COLUMNS)
 
     files = pl.DataFrame([
-        {"file": file, "mapping": mapping.name, "sha256": read.sha256, "encoding": read.encoding,
-         "rows_read": read.rows_read} for file, (_, mapping, read) in reads.items()
+        {"file": file, "mapping": read.mapping.name, "sha256": read.sha256,
+         "encoding": read.encoding, "rows_read": read.rows_read} for file, read in reads.items()
     ]).join(
         rejected.group_by("_source_file").len("rows_rejected").rename({"_source_file": "file"}),
         on="file", how="left",
@@ -129,8 +153,8 @@ def _field_fill(entity: Entity, loaded: pl.DataFrame, reads: dict) -> pl.DataFra
     month = (pl.col(entity.event_date).dt.truncate("1mo") if entity.event_date
              else pl.lit(None, pl.Date))
     rows = []
-    for file, (_, mapping, read) in reads.items():
-        headers = {header_key(h): h for h in read.frame.columns}
+    for file, read in reads.items():
+        mapping, headers = read.mapping, {header_key(h): h for h in read.headers}
         of_file = loaded.filter(pl.col("_source_file") == file).with_columns(month.alias("_m"))
         for field in entity.fields:
             filled = of_file.filter(_has_value(field))
@@ -168,13 +192,14 @@ def newest_record_date(loads: list[EntityLoad], as_of: dt.date) -> dt.date | Non
 
 def _exact_duplicates(records: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Later copies of a row identical in every canonical field, naming the first copy."""
-    first = records.with_columns(
+    copies = records.select(ROW_ID, pl.col(ROW_ID).first().over(columns).alias("_first")) \
+        .filter(pl.col(ROW_ID) != pl.col("_first"))
+    # Reasons are written for the copies only: a million rows' worth would take gigabytes.
+    return copies.join(records.select(pl.col(ROW_ID).alias("_first"), "_source_file", ROW),
+                       on="_first", maintain_order="left").select(
+        ROW_ID, pl.lit(None, pl.String).alias("column_name"),
         pl.format("exact duplicate of {} row {}", pl.col("_source_file"), pl.col(ROW))
-        .first().over(columns).alias("reason"),
-        pl.col(ROW_ID).first().over(columns).alias("_first"),
-    )
-    return first.filter(pl.col(ROW_ID) != pl.col("_first")).select(
-        ROW_ID, pl.lit(None, pl.String).alias("column_name"), "reason")
+        .alias("reason"))
 
 
 def _key_conflicts(entity: Entity, records: pl.DataFrame) -> pl.DataFrame:
@@ -190,11 +215,14 @@ def _key_conflicts(entity: Entity, records: pl.DataFrame) -> pl.DataFrame:
     else:
         scope = pl.col("_source_file")
     at = pl.format("{} row {}", pl.col("_source_file"), pl.col(ROW))
+    group = [*key, "_scope"]
     clashing = (
-        records.with_columns(scope.alias("_scope"), at.alias("_at"))
-        .with_columns(pl.col("_at").over([*key, "_scope"], mapping_strategy="join")
-                      .alias("_group"))
-        .filter(pl.col("_group").list.len() > 1)
+        records.with_columns(scope.alias("_scope"))
+        # Only rows sharing a key are named in lists: a list for every row of a large
+        # source would take gigabytes.
+        .filter(pl.len().over(group) > 1)
+        .with_columns(at.alias("_at"))
+        .with_columns(pl.col("_at").over(group, mapping_strategy="join").alias("_group"))
     )
     names = " and ".join(key)
     return clashing.select(
@@ -220,7 +248,7 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
                     without_quoted_values, return_dtype=pl.String).alias("problem"))
                 .group_by("column_name", "problem").agg(pl.len(), pl.col(ROW).min())
                 .sort("len", ROW, descending=[True, False]).head(1).iter_rows(named=True))
-            path, mapping, _ = reads[row["file"]]
+            path, mapping = reads[row["file"]].path, reads[row["file"]].mapping
             column = f"column {common['column_name']}: " if common["column_name"] else ""
             raise BatchError(path, mapping, (
                 f"{row['rows_rejected']} of {row['rows_read']} rows are rejected, so the mapping "
@@ -232,7 +260,7 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
 def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict) -> pl.DataFrame:
     exported = {
         file: read.records(rejected.filter(pl.col("_source_file") == file)[ROW].to_list())
-        for file, (_, _, read) in reads.items()
+        for file, read in reads.items()
     }
     records = [exported[file][row]
                for file, row in rejected.select("_source_file", ROW).iter_rows()]
