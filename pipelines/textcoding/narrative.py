@@ -41,7 +41,7 @@ C = 4.0
 # large trust without changing what a theme's narrative looks like.
 MAX_TRAINING_RECORDS = 20_000
 # Evaluation stops adding folds once it has coded this many records (out_of_fold).
-ENOUGH_EVALUATED = 20_000
+ENOUGH_EVALUATED = 10_000
 
 
 def fold_of(record_key: str) -> int:
