@@ -3,9 +3,10 @@
 The demo generator draws each comment and narrative from a few templates per theme (a large
 trust's 611k FFT comments are 71 distinct texts). Every step that works once per distinct
 text (FFT coding, the keyword rules, the narrative classifier) would then be measured at a
-fraction of what it costs a trust, whose comments are mostly unique (85% of the public FFT
-comments with an answer are). So every non-blank free text of a CSV export gets a serial
-number appended, which makes it unique without changing what it is about.
+fraction of what it costs a trust, whose comments are mostly unique (87% of the answered
+comments in the public FFT sample occur once). So every non-blank free text of a CSV export
+gets a serial number appended, which makes it unique without changing what it is about.
+Workbook exports (the demo's complaints and audits) are left as they are.
 """
 
 from __future__ import annotations
