@@ -76,16 +76,20 @@ def published_file_mode(restricted: bool) -> int:
 
 
 def duckdb_memory_limit() -> str:
-    """DuckDB's buffer memory in the refresh's warehouse connections and in dbt's (which reads
-    the same variable in profiles.yml): past it DuckDB spills to disk beside the warehouse,
-    so the refresh's memory does not grow with a trust's rows. TRIANGULATE_DUCKDB_MEMORY_LIMIT,
-    default 1GB."""
+    """DuckDB's buffer memory in the refresh's warehouse connections and in dbt's (dbt reads
+    the same variable in profiles.yml; the refresh passes it on): past it DuckDB spills to
+    disk beside the warehouse. TRIANGULATE_DUCKDB_MEMORY_LIMIT; by default a quarter of the
+    machine's memory and at least 1GB. Not a fixed 1GB: a region's warehouse (10M rows)
+    runs out of it in dbt (DuckDB cannot spill every operator), while a quarter leaves the
+    rest of a small server to the refresh's own process and to everything else on it."""
     def parse(text: str) -> str:
         if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
             raise ValueError(text)
         return text.strip()
 
-    return _parsed("TRIANGULATE_DUCKDB_MEMORY_LIMIT", "1GB", parse, "a size such as 1GB or 512MB")
+    quarter = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4 // 2**30
+    return _parsed("TRIANGULATE_DUCKDB_MEMORY_LIMIT", f"{max(1, quarter)}GB", parse,
+                   "a size such as 1GB or 512MB")
 
 
 def value_ref_key_path() -> Path:

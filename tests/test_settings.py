@@ -1,0 +1,31 @@
+"""Settings read from the environment: DuckDB's memory limit, and what dbt is given."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipelines.lib import settings
+
+
+def test_duckdb_memory_limit_is_a_quarter_of_the_machine_unless_set(monkeypatch):
+    monkeypatch.delenv("TRIANGULATE_DUCKDB_MEMORY_LIMIT", raising=False)
+    machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert settings.duckdb_memory_limit() == f"{max(1, machine // 4 // 2**30)}GB"
+
+    monkeypatch.setenv("TRIANGULATE_DUCKDB_MEMORY_LIMIT", "512MB")
+    assert settings.duckdb_memory_limit() == "512MB"
+    monkeypatch.setenv("TRIANGULATE_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(settings.SettingError, match="TRIANGULATE_DUCKDB_MEMORY_LIMIT"):
+        settings.duckdb_memory_limit()
+
+
+def test_dbt_is_given_the_memory_limit_for_one_command_only(monkeypatch, tmp_path):
+    from pipelines.defs.dbt.resources import active_profile
+
+    monkeypatch.setenv("TRIANGULATE_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.delenv("TRIANGULATE_DUCKDB_MEMORY_LIMIT", raising=False)
+    with active_profile():
+        assert os.environ["TRIANGULATE_DUCKDB_MEMORY_LIMIT"] == settings.duckdb_memory_limit()
+    assert "TRIANGULATE_DUCKDB_MEMORY_LIMIT" not in os.environ
