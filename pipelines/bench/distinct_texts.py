@@ -15,6 +15,7 @@ import csv
 import io
 from pathlib import Path
 
+from pipelines.lib.loading import decode_export
 from pipelines.lib.mapping import Mapping, header_key, pair_files
 
 FREE_TEXT_FIELDS = ("comment_good", "comment_improve", "description", "action_taken",
@@ -31,11 +32,8 @@ def make_texts_distinct(raw: Path, mappings: list[Mapping], sources: list[str]) 
                 continue
             wanted = {header_key(mapping.columns[f]) for f in FREE_TEXT_FIELDS
                       if f in mapping.columns}
-            content = path.read_bytes()
-            try:
-                text, encoding = content.decode("utf-8-sig"), "utf-8"
-            except UnicodeDecodeError:  # the generator writes some legacy exports
-                text, encoding = content.decode("windows-1252"), "windows-1252"
+            # As the loader decodes it (the generator writes some legacy encodings).
+            text, encoding = decode_export(path, mapping, path.read_bytes())
             rows = list(csv.reader(io.StringIO(text, newline="")))
             at = [i for i, name in enumerate(rows[0]) if header_key(name) in wanted]
             for row in rows[1:]:

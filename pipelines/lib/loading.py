@@ -20,6 +20,7 @@ import difflib
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,7 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
     if workbook:
         read = _tabulate(path, mapping, _workbook_rows(path, mapping), "xlsx", digest, None)
     else:
-        text, encoding = _decode(path, mapping, content)
+        text, encoding = decode_export(path, mapping, content)
         text, declared = _excel_separator_line(text)
         delimiter = declared or _delimiter(path, mapping, text)
         # DuckDB reads the file itself, so only when the text is the file's (UTF-8, no sep=).
@@ -125,7 +126,7 @@ def _sniff(content: bytes) -> str:
     return "workbook" if content.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) else "text"
 
 
-def _decode(path: Path, mapping: Mapping, content: bytes) -> tuple[str, str]:
+def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, str]:
     """Text of a CSV: UTF-16 (Excel's "Unicode text") by its byte-order mark or its zero
     bytes, else UTF-8, else Windows-1252 (older Excel "CSV" and most legacy systems)."""
     utf16 = None
@@ -241,17 +242,20 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
 def _simple_csv_cells(path: Path, text: str, delimiter: str) -> pl.DataFrame | None:
     """Every row of a simple CSV as text cells, read by DuckDB's CSV reader (several times
     faster than row by row, in a fraction of the memory); None when the file is not simple.
-    Simple: each row is one line, with as many fields as the first line, and its quotes
-    where CSV allows them. Anything else (a blank line, a quoted line break, a short or long
-    row, a stray quote) goes to the row-by-row reader, which says what is wrong and where."""
+    Simple: every row has as many fields as the first line, its quotes where CSV allows
+    them, and no line outside a quoted cell is blank (the row-by-row reader counts a blank
+    line as a row, as a spreadsheet shows it; DuckDB skips it, so the rows after it would be
+    numbered differently). Anything else (a short or long row, a stray quote, a quote left open)
+    goes to the row-by-row reader, which says what is wrong and where."""
     import duckdb
 
+    if _has_blank_line(text):
+        return None
     first = text.partition("\n")[0].removesuffix("\r")
     try:
         width = len(_split(first, delimiter))
     except csv.Error:  # a line break inside the first line's quotes, or a lone CR
         return None
-    lines = text.count("\n") + (not text.endswith("\n"))
     columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(width)) + "}"
     quoted = str(path).replace("'", "''")
     try:
@@ -263,7 +267,20 @@ def _simple_csv_cells(path: Path, text: str, delimiter: str) -> pl.DataFrame | N
     except duckdb.Error:
         return None
     # An empty cell is read as null; the row-by-row reader gives ''.
-    return cells.fill_null("") if cells.height == lines else None
+    return cells.fill_null("")
+
+
+def _has_blank_line(text: str) -> bool:
+    """Whether a line outside quotes is empty. An empty line inside a quoted cell (a comment's
+    paragraph break) is part of the cell: before it the file holds an odd number of quote
+    characters, as a doubled quote inside a cell adds two."""
+    quotes, counted_to = 0, 0
+    for blank in re.finditer(r"(?:\A|\n)\r?\n", text):
+        quotes += text.count('"', counted_to, blank.start())
+        counted_to = blank.start()
+        if quotes % 2 == 0:
+            return True
+    return False
 
 
 def _workbook_rows(path: Path, mapping: Mapping) -> Iterator[_Row]:

@@ -56,19 +56,24 @@ def fft_comments(context: dg.AssetExecutionContext,
             kept = 0
             con.execute(f"drop table if exists {CODED_SCHEMA}.fft_comments")
             responses = con.sql("select * from fft_to_code order by response_id").pl()
-        # Each distinct (comment, rating) once: "Nothing", "N/A" and the like recur.
-        answers = responses.select("comment_improve", "rating").unique(maintain_order=True)
+        # Each distinct (comment, rating) once: "Nothing", "N/A" and the like recur. The
+        # responses in the order of their answers, so each chunk's responses are one slice.
+        answers = responses.select("comment_improve", "rating").unique(maintain_order=True) \
+            .with_row_index("_answer")
+        responses = responses.join(answers, on=["comment_improve", "rating"],
+                                   nulls_equal=True).sort("_answer", "response_id")
         for start, coded in code_in_chunks(
                 answers["comment_improve"].to_list(),
                 ratings=[_RATING_CODES.get(r) for r in answers["rating"].to_list()],
                 questions=[_IMPROVE_QUESTION] * answers.height):
-            result = responses.join(
-                answers.slice(start, coded.height).with_columns(
-                    v6_categories=coded["categories"], v6_confidences=coded["confidences"],
-                    sentiment=coded["sentiment"]),
-                on=["comment_improve", "rating"], nulls_equal=True, maintain_order="left",
-            ).select("response_id", "v6_categories", "v6_confidences", "sentiment",
-                     model_version=pl.lit(version), input_hash="input_hash")
+            first, end = (responses["_answer"].search_sorted(start + n) for n in (0, coded.height))
+            chunk = responses.slice(first, end - first)
+            answer = chunk["_answer"] - start
+            result = chunk.select(
+                "response_id", v6_categories=coded["categories"].gather(answer),
+                v6_confidences=coded["confidences"].gather(answer),
+                sentiment=coded["sentiment"].gather(answer), model_version=pl.lit(version),
+                input_hash="input_hash")
             con.register("coded_comments", result.to_arrow())
             con.execute(f"create table if not exists {CODED_SCHEMA}.fft_comments as "
                         "select * from coded_comments limit 0")
