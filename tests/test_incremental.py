@@ -1,8 +1,9 @@
 """The incremental nightly refresh publishes exactly what a refresh from an empty warehouse of
-the same files does, step after step on one trust: nothing changed; a new day's incidents and
-FFT responses, a revised incident, a deleted export file and a changed mapping together; a
-changed profile reference CSV (slow: a full dbt build twice; by default the fingerprint that
-forces it is checked); and `refresh --full`.
+the same files does, step after step on one trust: nothing changed; the as-of date a day
+later; then, on that day, a new day's incidents and FFT responses, a revised incident, a
+deleted export file and a changed mapping together; a changed profile reference CSV (slow: a
+full dbt build twice; by default the fingerprint that forces it is checked); and
+`refresh --full`.
 
 Each step refreshes the trust's warehouse (which has seen the earlier files), sets its
 published files and row accounting aside, then refreshes the same files into an empty
@@ -22,6 +23,7 @@ import pytest
 from conftest import Workspace, make_workspace
 
 from pipelines.bench.__main__ import marts_differences
+from pipelines.defs.dbt.selection import AS_OF_MACRO
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
 from pipelines.refresh import run_refresh
 
@@ -93,6 +95,23 @@ def test_nothing_changed_reads_nothing_builds_nothing_and_publishes_the_same(tru
     assert marts_differences(source.published, workspace.published) == []
 
 
+def test_a_later_day_reads_no_file_and_rebuilds_only_the_models_that_read_the_day(trust):
+    """The nightly run moves the as-of date on (the next test checks, on that later day, that
+    the marts equal a refresh from an empty warehouse)."""
+    import datetime as dt
+
+    workspace, _ = trust
+    day = dt.date.fromisoformat(os.environ["TRIANGULATE_AS_OF_DATE"]) + dt.timedelta(days=1)
+    os.environ["TRIANGULATE_AS_OF_DATE"] = day.isoformat()  # restored by the trust fixture
+
+    outcome = refresh()
+
+    assert outcome.reloaded == []
+    assert outcome.incremental_summary.startswith(
+        "sources read: none (no file changed); dbt build in part")
+    assert workspace.query("select distinct as_of_date from complaints_performance") == [(day,)]
+
+
 def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_refresh(trust):
     workspace, profile = trust
     raw = workspace.raw
@@ -135,8 +154,6 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
 
 
 def test_every_dbt_input_outside_the_mappings_is_in_the_dbt_fingerprint(tmp_path):
-    import datetime as dt
-
     from pipelines.lib.fingerprints import dbt_inputs_fingerprint
     from pipelines.lib.settings import DEMO_PROFILE_DIR
 
@@ -144,16 +161,14 @@ def test_every_dbt_input_outside_the_mappings_is_in_the_dbt_fingerprint(tmp_path
     shutil.copytree(DEMO_PROFILE_DIR, profile)
     key = tmp_path / "value_ref.key"
     key.write_text("k1\n")
-    day = dt.date(2026, 10, 31)
 
-    def fingerprint(on=day):
-        return dbt_inputs_fingerprint(profile, profile / "mappings", key, on)
+    def fingerprint():
+        return dbt_inputs_fingerprint(profile, profile / "mappings", key)
 
     first = fingerprint()
     mapping = profile / "mappings" / "complaints.yml"
     mapping.write_text(mapping.read_text() + "\n# the load's concern, not dbt's\n")
     assert fingerprint() == first
-    assert fingerprint(day + dt.timedelta(days=1)) != first
     changes = [(profile / "reference" / "location_aliases.csv", "Main ED,LOC-ED\n"),
                (profile / "profile.yml", "\n# vars or expected sources\n"), (key, "k2\n")]
     for path, added in changes:
@@ -190,47 +205,62 @@ def test_refresh_full_reads_every_source_and_builds_every_model(trust):
 
 
 def _manifest() -> dict:
-    """Two sources and the loader's accounting, each with a staging model, and a mart of both."""
-    def node(kind, name):
-        return {"resource_type": kind, "fqn": ["triangulate", name]}
+    """Two sources and the loader's accounting, each with a staging model, a mart of both, a
+    model reading the as-of date, and tests."""
+    def node(kind, name, parents=(), macros=()):
+        return {"resource_type": kind, "fqn": ["triangulate", name],
+                "depends_on": {"nodes": list(parents), "macros": list(macros)}}
 
+    sources = {"source.triangulate.incidents.t": ("incidents", "t"),
+               "source.triangulate.fft.t": ("fft", "t"),
+               "source.triangulate.loader.loaded_files": ("loader", "loaded_files"),
+               "source.triangulate.loader.source_inventory": ("loader", "source_inventory")}
     return {
-        "sources": {f"source.triangulate.{s}.t": {"source_name": s}
-                    for s in ("incidents", "fft", "loader")},
+        "sources": {uid: {"source_name": s, "name": n} for uid, (s, n) in sources.items()},
         "nodes": {"model.stg_incidents": node("model", "stg_incidents"),
                   "model.stg_fft": node("model", "stg_fft"),
                   "model.load_summary": node("model", "load_summary"),
+                  "model.source_freshness": node("model", "source_freshness"),
                   "model.theme_counts": node("model", "theme_counts"),
                   "seed.themes": node("seed", "themes"),
                   "model.theme_names": node("model", "theme_names"),
+                  "model.overdue": node("model", "overdue", macros=[AS_OF_MACRO]),
                   "seed.units": node("seed", "units"),
-                  "test.not_null_fft": {**node("test", "not_null_fft"),
-                                        "depends_on": {"nodes": ["model.stg_fft"]}},
-                  "test.known_theme": {**node("test", "known_theme"),
-                                       "depends_on": {"nodes": ["model.theme_counts",
-                                                                "seed.themes"]}}},
+                  "test.not_null_fft": node("test", "not_null_fft", ["model.stg_fft"]),
+                  "test.unique_incidents": node("test", "unique_incidents",
+                                                ["model.stg_incidents"]),
+                  "test.known_theme": node("test", "known_theme",
+                                           ["model.theme_counts", "seed.themes"])},
         "child_map": {"source.triangulate.incidents.t": ["model.stg_incidents"],
                       "source.triangulate.fft.t": ["model.stg_fft"],
-                      "source.triangulate.loader.t": ["model.load_summary"],
-                      "model.stg_incidents": ["model.theme_counts"],
+                      "source.triangulate.loader.loaded_files": ["model.load_summary"],
+                      "source.triangulate.loader.source_inventory": ["model.source_freshness"],
+                      "model.stg_incidents": ["model.theme_counts", "test.unique_incidents"],
                       "model.stg_fft": ["model.theme_counts", "test.not_null_fft"],
-                      "seed.themes": ["model.theme_counts", "model.theme_names"]},
+                      "model.theme_counts": ["test.known_theme"],
+                      "seed.themes": ["model.theme_counts", "model.theme_names",
+                                      "test.known_theme"]},
     }
 
 
 def test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new_inputs():
     from pipelines.defs.dbt.selection import plan_build
 
-    steps = {"load/incidents": "i1", "load/fft": "f2", "coded/fft_comments": "c1"}
-    last = ("inputs", {"load/incidents": "i1", "load/fft": "f1", "coded/fft_comments": "c1"})
+    day = {"as_of_date": "2026-10-31"}
+    steps = {"load/incidents": "i1", "load/fft": "f2", "coded/fft_comments": "c1", **day}
+    last = ("inputs", {"load/incidents": "i1", "load/fft": "f1", "coded/fft_comments": "c1",
+                       **day})
 
     plan = plan_build(_manifest(), "inputs", steps, last, full=False)
     assert not plan.full and plan.changed_sources == ["fft", "loader"]
-    # The mart of both sources is rebuilt, and the seed its relationships test reads (dbt
-    # would skip the test with the seed excluded) with what reads that seed; the other
-    # source's model and the other seed are not.
-    assert plan.excluded == ["fqn:triangulate.stg_incidents", "fqn:triangulate.units"]
-    assert "model.theme_names" not in plan.kept
+    # The mart of both sources is rebuilt; the other source's model and the seeds are not.
+    # The relationships-like test of the mart and a seed runs; the test of the other
+    # source's model alone is left out.
+    assert plan.kept == ["model.overdue", "model.stg_incidents", "model.theme_names",
+                         "seed.themes", "seed.units"]
+    assert plan.excluded == ["fqn:triangulate.overdue", "fqn:triangulate.stg_incidents",
+                             "fqn:triangulate.theme_names", "fqn:triangulate.themes",
+                             "fqn:triangulate.unique_incidents", "fqn:triangulate.units"]
     assert plan_build(_manifest(), "inputs", {**steps, "load/fft": "f1"}, last,
                       full=False).nothing
     # A step the last build did not see (a new source) counts as changed.
@@ -241,9 +271,22 @@ def test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new
     assert plan_build(_manifest(), "inputs", steps, last, full=True).full
 
 
-def test_a_sources_fingerprint_follows_its_files_its_mappings_and_the_day(tmp_path):
-    import datetime as dt
+def test_a_later_as_of_date_rebuilds_the_models_that_read_it_and_an_earlier_one_everything():
+    from pipelines.defs.dbt.selection import plan_build
 
+    steps = {"load/incidents": "i1", "load/fft": "f1", "as_of_date": "2026-11-01"}
+    last = ("inputs", {**steps, "as_of_date": "2026-10-31"})
+
+    plan = plan_build(_manifest(), "inputs", steps, last, full=False)
+    # The model reading the day and the source inventory (judged against it) are rebuilt.
+    assert not plan.full and plan.changed_sources == ["loader"]
+    built = {uid for uid, node in _manifest()["nodes"].items() if node["resource_type"] != "test"}
+    assert built - set(plan.kept) == {"model.overdue", "model.source_freshness"}
+    assert plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False).nothing
+    assert plan_build(_manifest(), "inputs", last[1], ("inputs", steps), full=False).full
+
+
+def test_a_sources_fingerprint_follows_its_files_and_its_mappings(tmp_path):
     from pipelines.lib.fingerprints import source_fingerprint
     from pipelines.lib.mapping import load_mappings
     from pipelines.lib.settings import DEMO_PROFILE_DIR
@@ -253,10 +296,9 @@ def test_a_sources_fingerprint_follows_its_files_its_mappings_and_the_day(tmp_pa
     (tmp_path / "raw" / "sjr").mkdir(parents=True)
     export = tmp_path / "raw" / "sjr" / "sjr_reviews.csv"
     export.write_text("Review ID\nR1\n")
-    day = dt.date(2026, 10, 31)
 
-    def fingerprint(on=day):
-        return source_fingerprint(tmp_path / "raw", load_mappings(mappings_dir), "sjr", on)
+    def fingerprint():
+        return source_fingerprint(tmp_path / "raw", load_mappings(mappings_dir), "sjr")
 
     first = fingerprint()
     assert fingerprint() == first
@@ -270,9 +312,54 @@ def test_a_sources_fingerprint_follows_its_files_its_mappings_and_the_day(tmp_pa
     own.write_text(own.read_text() + "\n# this source's mapping\n")
     assert fingerprint() != second
     third = fingerprint()
-    assert fingerprint(day + dt.timedelta(days=1)) != third
     export.unlink()
     assert fingerprint() != third
+
+
+def test_a_load_holds_on_later_days_unless_the_day_could_judge_its_rows_otherwise(
+        refreshed, tmp_path):
+    import datetime as dt
+
+    from pipelines.lib.fingerprints import load_still_current
+    from pipelines.lib.ingest import judged_by_the_day, load_source
+    from pipelines.lib.mapping import load_mappings
+    from pipelines.lib.settings import DEMO_PROFILE_DIR
+
+    mappings_dir = tmp_path / "mappings"
+    shutil.copytree(DEMO_PROFILE_DIR / "mappings", mappings_dir)
+    raw = tmp_path / "raw"
+    shutil.copytree(refreshed[0].raw / "sjr", raw / "sjr")
+    [export] = raw.glob("sjr/*.csv")
+    rows = list(csv.reader(io.StringIO(export.read_text(encoding="utf-8-sig"), newline="")))
+    rewrite_csv(export, lambda rows: rows[:30])
+
+    def judged() -> bool:
+        mappings = load_mappings(mappings_dir)
+        return judged_by_the_day(load_source(raw, mappings, "sjr"), mappings, "sjr")
+
+    assert not judged()
+    # A death dated next year is rejected today, and may be accepted on a later day.
+    died = rows[0].index("Date of Death")
+    rewrite_csv(export, lambda rows: [*rows, [
+        f"01/01/{dt.date.today().year + 1}" if i == died else cell
+        for i, cell in enumerate(rows[1])]])
+    assert judged()
+    rewrite_csv(export, lambda rows: rows[:-1])
+    # A lower bound that moves with the day could reject tomorrow a date accepted today.
+    mapping = mappings_dir / "sjr.yml"
+    assert not judged_by_the_day([], load_mappings(mappings_dir), "sjr")
+    mapping.write_text(mapping.read_text()
+                       + "plausible_dates: {review_date: {earliest: today}}\n")
+    assert judged_by_the_day([], load_mappings(mappings_dir), "sjr")
+
+    day = dt.date(2026, 11, 1)
+    later = day + dt.timedelta(days=1)
+    kept = {"reference_day": day.isoformat(), "judged_by_the_day": False}
+    assert load_still_current(kept, day) and load_still_current(kept, later)
+    assert not load_still_current(kept, day - dt.timedelta(days=1))
+    judged_daily = {**kept, "judged_by_the_day": True}
+    assert load_still_current(judged_daily, day) and not load_still_current(judged_daily, later)
+    assert not load_still_current(None, day) and not load_still_current({}, day)
 
 
 def test_the_value_ref_key_is_drawn_once_private_and_carried_over_from_a_warehouse(tmp_path):

@@ -59,6 +59,12 @@ def reference_day() -> dt.date:
     return max(dt.date.today(), as_of_date())
 
 
+def lower_bound_moves(field: Field, overrides: dict[str, tuple[str, str]]) -> bool:
+    """Whether the field's earliest plausible date is relative to the day (a mapping may set
+    one): a later day could then reject a date accepted today."""
+    return bool(_RELATIVE.match(overrides.get(field.name, default_range(field))[0]))
+
+
 def plausible_range(field: Field, overrides: dict[str, tuple[str, str]],
                     today: dt.date) -> tuple[dt.date, dt.date]:
     earliest, latest = overrides.get(field.name, default_range(field))

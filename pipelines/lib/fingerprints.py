@@ -2,12 +2,13 @@
 step would write what it wrote last time, so the incremental refresh skips it.
 
 - A source's load depends on its export files (path, size, content), the mappings of the
-  source, the loader and validation code (and the libraries they run on) and the day the
-  plausible-date bounds are judged from (`reference_day`).
+  source, the loader and validation code (and the libraries they run on), and on the day the
+  plausible-date bounds are judged from (`reference_day`) only as `load_still_current` says.
 - FFT coding depends on the FFT load and the coder's model version.
 - The dbt build depends on the dbt project, the Python code its Python models run, the trust
   profile (vars, expected sources, reference CSVs; its mappings are the loads' concern), the
-  value_ref key, the as-of date and the installed dbt; and on each load and coding step.
+  value_ref key and the installed dbt; on each load and coding step; and on the as-of date,
+  which only a few models read (pipelines.defs.dbt.selection).
 
 Fingerprints are stored in `raw.fingerprints`, each written in the same transaction as what it
 describes (a load's raw tables, the coded comments) or after the dbt build succeeded, so a
@@ -77,17 +78,28 @@ def loader_version() -> str:
     return _digest([*libraries, *_tree(PROJECT_ROOT, code)])
 
 
-def source_fingerprint(raw_dir: Path, mappings: list[Mapping], source: str,
-                       reference_day: dt.date) -> str:
+def source_fingerprint(raw_dir: Path, mappings: list[Mapping], source: str) -> str:
     """What the source's load reads (see the module docstring)."""
     pairs = files_for_source(raw_dir, mappings, source)
     own = sorted({m.path for m in mappings if m.source == source})
     return _digest([
-        loader_version(), reference_day.isoformat(),
+        loader_version(),
         *(f"mapping {p.name}={file_sha256(p)}" for p in own),
         *(f"file {p.relative_to(raw_dir).as_posix()}|{m.name}|{p.stat().st_size}|"
           f"{file_sha256(p)}" for p, m in pairs),
     ])
+
+
+def load_still_current(summary: dict | None, day: dt.date) -> bool:
+    """Whether a load's rows, judged on the day its summary records, are what a load of the
+    same files would give on `day`: the same day, or a later one when the load was not
+    `judged_by_the_day` (pipelines.lib.ingest). An earlier day (a pinned as-of date taken
+    back) narrows the bounds, so the files are read again."""
+    judged = (summary or {}).get("reference_day")
+    if judged is None:
+        return False
+    judged = dt.date.fromisoformat(judged)
+    return day == judged or (day > judged and not summary["judged_by_the_day"])
 
 
 def dbt_project_files(project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
@@ -101,8 +113,7 @@ def dbt_project_files(project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
     return files
 
 
-def dbt_inputs_fingerprint(profile_dir: Path, mappings_dir: Path, value_ref_key: Path,
-                           as_of: dt.date) -> str:
+def dbt_inputs_fingerprint(profile_dir: Path, mappings_dir: Path, value_ref_key: Path) -> str:
     """What the dbt build reads besides the loads and the coded comments."""
     project = dbt_project_files()
     code = list((PROJECT_ROOT / "pipelines").rglob("*.py"))
@@ -110,7 +121,7 @@ def dbt_inputs_fingerprint(profile_dir: Path, mappings_dir: Path, value_ref_key:
                if p.is_file() and mappings_dir not in p.parents and p != mappings_dir]
     return _digest([
         *(f"{name}={version(name)}" for name in ("dbt-core", "dbt-duckdb", "duckdb")),
-        as_of.isoformat(), file_sha256(value_ref_key) if value_ref_key.exists() else "",
+        file_sha256(value_ref_key) if value_ref_key.exists() else "",
         *_tree(DBT_PROJECT_DIR, project), *_tree(PROJECT_ROOT, code),
         *_tree(profile_dir, profile),
     ])

@@ -17,11 +17,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.canonical import LINEAGE_COLUMNS, LIST, SOURCES, Entity
+from pipelines.lib.canonical import DATE, LINEAGE_COLUMNS, LIST, SOURCES, TIMESTAMP, Entity
+from pipelines.lib.dates import lower_bound_moves
 from pipelines.lib.errors import without_quoted_values
 from pipelines.lib.fingerprints import load_step, store
 from pipelines.lib.freshness import SourceState
-from pipelines.lib.loading import ROW, BatchError, coerce, read_export
+from pipelines.lib.loading import OUT_OF_RANGE, ROW, BatchError, coerce, read_export
 from pipelines.lib.mapping import Mapping, files_for_source, header_key
 from pipelines.lib.validation import ROW_ID, ExpectationOutcome, validate
 from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables
@@ -275,6 +276,20 @@ def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict) -> pl.Da
         pl.col("_mapping").alias("mapping"),
         pl.Series("record", records, dtype=pl.String),
     )
+
+
+def judged_by_the_day(loads: list[EntityLoad], mappings: list[Mapping], source: str) -> bool:
+    """Whether a later day could load the same files differently. Only plausible-date bounds
+    relative to the day read it, and a later day moves an upper bound later: a date accepted
+    stays accepted. So a load holds on later days unless it rejected a date as outside its
+    range (accepted on a later day, perhaps; the reason names the bounds) or one of the
+    source's mappings makes a lower bound relative to the day."""
+    rejected = any(load.rejected.height and load.rejected["reason"].str.contains(
+        OUT_OF_RANGE, literal=True).any() for load in loads)
+    return rejected or any(
+        lower_bound_moves(field, mapping.plausible_dates)
+        for mapping in mappings if mapping.source == source
+        for field in mapping.entity.fields if field.kind in (DATE, TIMESTAMP))
 
 
 def newest_loaded_date(con: duckdb.DuckDBPyConnection, source: str,

@@ -506,6 +506,10 @@ def _expectation(field: Field, mapping: Mapping) -> str:
     }[field.kind]
 
 
+# The reason a date outside its plausible range is rejected with.
+OUT_OF_RANGE = "is outside the plausible range of"
+
+
 def _plausible(field: Field, value: pl.Expr, mapping: Mapping,
                today) -> tuple[pl.Expr, pl.Expr]:
     """The date with two-digit years resolved by the mapping's pivot, and the reason it is
@@ -518,7 +522,7 @@ def _plausible(field: Field, value: pl.Expr, mapping: Mapping,
         value = pl.when(two_digit).then(value.dt.offset_by(century)).otherwise(value)
     earliest, latest = plausible_range(field, mapping.plausible_dates, today)
     day = value.dt.date() if field.kind == TIMESTAMP else value
-    outside = (f"is outside the plausible range of {field.name} ({earliest} to {latest}): "
+    outside = (f"{OUT_OF_RANGE} {field.name} ({earliest} to {latest}): "
                "correct the date in the export, or widen plausible_dates in the mapping if it "
                "is right")
     reason = pl.when((day < earliest) | (day > latest)).then(pl.lit(outside))

@@ -14,7 +14,13 @@ from dagster_dbt import (
 )
 
 from pipelines.defs.dbt.resources import active_profile, build_target_path, dbt_project
-from pipelines.defs.dbt.selection import CI_ONLY, NIGHTLY_EXCLUDES, BuildPlan, plan_build
+from pipelines.defs.dbt.selection import (
+    AS_OF_STEP,
+    CI_ONLY,
+    NIGHTLY_EXCLUDES,
+    BuildPlan,
+    plan_build,
+)
 from pipelines.defs.resources import WarehouseResource, is_full
 from pipelines.lib import settings
 from pipelines.lib.fingerprints import DBT_STEP, dbt_inputs_fingerprint, store, stored
@@ -61,15 +67,16 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     # everything published gate the nightly publish.
     with active_profile() as profile_args:
         inputs = dbt_inputs_fingerprint(settings.profile_dir(), settings.mappings_dir(),
-                                        settings.value_ref_key_path(), as_of_date())
+                                        settings.value_ref_key_path())
         with warehouse.connect() as con:
             steps = stored(con)
         last = steps.pop(DBT_STEP, None)
         steps = {step: fingerprint for step, (fingerprint, _) in steps.items()}
+        steps[AS_OF_STEP] = as_of_date().isoformat()
         manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
         plan = plan_build(manifest, inputs, steps, last, is_full(context))
         context.log.info("dbt builds everything" if plan.full else
-                         f"dbt leaves {len(plan.excluded)} models and seeds as they are; "
+                         f"dbt leaves {len(plan.kept)} models and seeds as they are; "
                          f"sources changed: {', '.join(plan.changed_sources) or 'none'}")
         # A model left as it is counts as materialised tonight (its table is current), so the
         # publish after it runs. Dagster takes a step's assets in dependency order, and no
@@ -78,7 +85,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         yield from _left_as_they_are(context, manifest, plan)
         if not plan.nothing:
             # One space-separated value: dagster-dbt passes it on to dbt as one selection.
-            excludes = ["--exclude", " ".join(plan.excluded)] if plan.excluded else []
+            excludes = (["--indirect-selection", "empty", "--exclude", " ".join(plan.excluded)]
+                        if plan.excluded else [])
             yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *excludes, *profile_args],
                                context=context, target_path=build_target_path()).stream()
     # Only a build of every model vouches for all of them (the UI can materialise a few).

@@ -1,10 +1,12 @@
 """Which dbt models tonight's build must rebuild, from the fingerprints of what they read.
 
-A model's table is a function of the dbt inputs (project, profile, as-of date, value_ref key:
-`dbt_inputs_fingerprint`) and of the raw and coded tables upstream of it. When the inputs are
-unchanged since the last successful build, only the models downstream of a source whose load
-(or coding) changed need rebuilding: every other model would be rebuilt from the same tables
-into the same rows. When the inputs changed, or there was no successful build, everything is.
+A model's table is a function of the dbt inputs (project, profile, value_ref key:
+`dbt_inputs_fingerprint`), of the raw and coded tables upstream of it and, for the few models
+that judge "overdue" or "open" against it, of the as-of date. When the inputs are unchanged
+since the last successful build, only the models downstream of a source whose load (or
+coding) changed need rebuilding, and, on a later as-of date, those that read it: every other
+model would be rebuilt from the same tables into the same rows. When the inputs changed, the
+as-of date went back, or there was no successful build, everything is.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ from dataclasses import dataclass, field
 # of the loader's accounting tables (the `loader` source); coding writes the `coding` source.
 _CODING = {"coded/fft_comments": "coding"}
 _BUILT = ("model", "seed", "snapshot")
+# The as-of date, recorded with the steps' fingerprints. Models read it through this macro; the
+# loader's source inventory is judged against it every night.
+AS_OF_STEP = "as_of_date"
+AS_OF_MACRO = "macro.triangulate.as_of_date"
+INVENTORY = ("loader", "source_inventory")
 
 # What no nightly build runs: dbt's unit tests and the intermediate models' data tests
 # (dbt_project.yml tags them); both run in CI (tests/test_dbt_tests_in_ci.py).
@@ -26,8 +33,11 @@ CI_ONLY = "tag:ci_only"
 class BuildPlan:
     full: bool
     changed_sources: list[str]  # dbt source names whose tables changed since the last build
-    excluded: list[str]  # fqn selectors of the models and seeds left as they are
-    kept: list[str] = field(default_factory=list)  # and their unique ids
+    # fqn selectors of the models and seeds left as they are, and of the tests reading only
+    # those (dbt runs with --indirect-selection empty, so a test of a rebuilt model that also
+    # reads a model left as it is, like a relationships test to a seed, still runs)
+    excluded: list[str]
+    kept: list[str] = field(default_factory=list)  # unique ids of the models and seeds left
 
     @property
     def nothing(self) -> bool:
@@ -36,7 +46,7 @@ class BuildPlan:
 
 def changed_sources(steps: dict[str, str], last_build: dict[str, str]) -> list[str]:
     """dbt sources whose writing step's fingerprint differs from the last build's."""
-    changed = sorted(step for step in set(steps) | set(last_build)
+    changed = sorted(step for step in (set(steps) | set(last_build)) - {AS_OF_STEP}
                      if steps.get(step) is None or steps.get(step) != last_build.get(step))
     sources = {_CODING.get(step, step.removeprefix("load/")) for step in changed}
     if any(step.startswith("load/") for step in changed):
@@ -46,17 +56,32 @@ def changed_sources(steps: dict[str, str], last_build: dict[str, str]) -> list[s
 
 def plan_build(manifest: dict, inputs: str, steps: dict[str, str],
                last: tuple[str, dict] | None, full: bool) -> BuildPlan:
-    """The build for `steps` (step -> fingerprint now) given the last successful build
-    (its inputs fingerprint and the steps' fingerprints it read), None if there was none."""
-    if full or last is None or last[0] != inputs:
+    """The build for `steps` (step -> fingerprint now, and AS_OF_STEP -> the as-of date) given
+    the last successful build (its inputs fingerprint and the steps it read), None if there
+    was none."""
+    read = (last[1] or {}) if last else {}
+    if full or last is None or last[0] != inputs or (
+            steps[AS_OF_STEP] < read.get(AS_OF_STEP, steps[AS_OF_STEP])):
         return BuildPlan(True, [], [])
-    sources = changed_sources(steps, last[1] or {})
-    rebuilt = _with_test_parents(manifest, _downstream(
-        manifest, {uid for uid, node in manifest["sources"].items()
-                   if node["source_name"] in sources}))
-    kept = sorted(uid for uid, node in manifest["nodes"].items()
+    sources = changed_sources(steps, read)
+    tables = {uid for uid, node in manifest["sources"].items() if node["source_name"] in sources}
+    readers = set()
+    if steps[AS_OF_STEP] != read.get(AS_OF_STEP):
+        # The models that read the day, and the sources judged against it. A data test that
+        # passed on an earlier day (no record dated after the as-of date) holds on a later one.
+        readers = {uid for uid, node in manifest["nodes"].items()
+                   if node["resource_type"] in _BUILT
+                   and AS_OF_MACRO in node.get("depends_on", {}).get("macros", [])}
+        tables |= {uid for uid, node in manifest["sources"].items()
+                   if (node["source_name"], node["name"]) == INVENTORY}
+        sources = sorted({*sources, INVENTORY[0]})
+    rebuilt = readers | _downstream(manifest, tables | readers)
+    nodes = manifest["nodes"]
+    kept = sorted(uid for uid, node in nodes.items()
                   if node["resource_type"] in _BUILT and uid not in rebuilt)
-    excluded = sorted("fqn:" + ".".join(manifest["nodes"][uid]["fqn"]) for uid in kept)
+    untouched = [uid for uid, node in nodes.items() if node["resource_type"] == "test"
+                 and not (rebuilt | tables).intersection(node["depends_on"]["nodes"])]
+    excluded = sorted("fqn:" + ".".join(nodes[uid]["fqn"]) for uid in [*kept, *untouched])
     return BuildPlan(False, sources, excluded, kept)
 
 
@@ -68,20 +93,3 @@ def _downstream(manifest: dict, start: set[str]) -> set[str]:
                 seen.add(child)
                 todo.append(child)
     return seen
-
-
-def _with_test_parents(manifest: dict, rebuilt: set[str]) -> set[str]:
-    """`rebuilt`, every model or seed a test of a rebuilt node also reads (a relationships
-    test to a seed: dbt skips a test one of whose parents is excluded, and such a test must
-    still gate the publish), and everything downstream of those (Dagster takes a step's
-    assets in dependency order: nothing left as it is may depend on something rebuilt).
-    Rebuilding an unchanged model writes the same rows."""
-    nodes = manifest["nodes"]
-    while True:
-        parents = {parent for node in nodes.values() if node["resource_type"] == "test"
-                   and rebuilt.intersection(node["depends_on"]["nodes"])
-                   for parent in node["depends_on"]["nodes"]
-                   if parent in nodes and nodes[parent]["resource_type"] in _BUILT}
-        if parents <= rebuilt:
-            return rebuilt
-        rebuilt = rebuilt | parents | _downstream(manifest, parents)

@@ -8,9 +8,20 @@ from pipelines.defs.ingest.checks import check_results, check_specs, load_summar
 from pipelines.defs.resources import ExportsResource, WarehouseResource, is_full
 from pipelines.lib.canonical import SOURCES
 from pipelines.lib.dates import reference_day
-from pipelines.lib.fingerprints import load_step, source_fingerprint, stored
+from pipelines.lib.fingerprints import (
+    load_step,
+    load_still_current,
+    source_fingerprint,
+    stored,
+)
 from pipelines.lib.freshness import MISSING, SourceUnavailableError, judge
-from pipelines.lib.ingest import load_source, newest_loaded_date, newest_record_date, write_source
+from pipelines.lib.ingest import (
+    judged_by_the_day,
+    load_source,
+    newest_loaded_date,
+    newest_record_date,
+    write_source,
+)
 from pipelines.lib.reporting_period import as_of_date
 
 
@@ -30,7 +41,8 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
             "and loaded into "
             f"{tables}. Rows failing a rule go to `raw.rejected_rows` with their reason. "
             "Unless the run is a full one, files, mappings and loader unchanged since the "
-            "last load (same fingerprint) are not read again: the raw tables stay. "
+            "last load (same fingerprint) are not read again, nor on a later day unless "
+            "the load rejected a date as implausible: the raw tables stay. "
             "Fails (so nothing is published) when the trust profile expects the source and "
             "its folder is missing or empty, or its newest record is stale (judged every run)."),
     )
@@ -39,16 +51,19 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
         profile = exports.profile()
         mappings = exports.mappings()
         as_of = as_of_date()
-        fingerprint = source_fingerprint(exports.raw_path(), mappings, source, reference_day())
+        day = reference_day()
+        fingerprint = source_fingerprint(exports.raw_path(), mappings, source)
         with warehouse.connect() as con:
             last = stored(con).get(load_step(source))
-            unchanged = not is_full(context) and last is not None and last[0] == fingerprint
+            unchanged = (not is_full(context) and last is not None and last[0] == fingerprint
+                         and load_still_current(last[1], day))
             newest = newest_loaded_date(con, source, as_of) if unchanged else None
         if unchanged:
             loads, summary = None, last[1]
         else:
             loads = load_source(exports.raw_path(), mappings, source)
-            summary = load_summary(loads)
+            summary = {**load_summary(loads), "reference_day": day.isoformat(),
+                       "judged_by_the_day": judged_by_the_day(loads, mappings, source)}
             newest = newest_record_date(loads, as_of)
         state = judge(
             profile.expectation(source), str(exports.raw_path() / source), str(profile.path.parent),
