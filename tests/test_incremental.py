@@ -48,6 +48,8 @@ def trust(refreshed, tmp_path_factory):
         for name, value in workspace.env().items():
             patch.setenv(name, value)
         patch.setenv("TRIANGULATE_PROFILE", str(profile))
+        # A test moves the as-of date on a day: put back for the other modules.
+        patch.setenv("TRIANGULATE_AS_OF_DATE", os.environ["TRIANGULATE_AS_OF_DATE"])
         yield workspace, profile
 
 
@@ -102,7 +104,7 @@ def test_a_later_day_reads_no_file_and_rebuilds_only_the_models_that_read_the_da
 
     workspace, _ = trust
     day = dt.date.fromisoformat(os.environ["TRIANGULATE_AS_OF_DATE"]) + dt.timedelta(days=1)
-    os.environ["TRIANGULATE_AS_OF_DATE"] = day.isoformat()  # restored by the trust fixture
+    os.environ["TRIANGULATE_AS_OF_DATE"] = day.isoformat()  # put back by the trust fixture
 
     outcome = refresh()
 

@@ -91,3 +91,53 @@ def test_the_refresh_keeps_dbts_whole_log_in_a_private_file(refreshed):
     text = log.read_text()
     assert text.startswith("Running with dbt=") and "\nCompleted successfully\n" in text
     assert pl.Series(text.splitlines()).str.contains(" OK created ").sum() > 50
+
+
+def test_a_load_reading_only_changed_files_gives_what_reading_every_file_gives(
+        demo, tmp_path, monkeypatch):
+    import datetime as dt
+    import shutil
+
+    from pipelines.lib import ingest
+    from pipelines.lib.load_cache import LoadCache
+
+    workspace, _ = demo
+    raw = tmp_path / "raw"
+    shutil.copytree(workspace.raw / "incidents", raw / "incidents")
+    mappings = load_mappings(DEMO_PROFILE_DIR / "mappings")
+    day = dt.date(2026, 12, 3)
+    cache = LoadCache(tmp_path / "load_cache", day)
+    load_source(raw, mappings, "incidents", cache)
+
+    monthly = sorted(raw.glob("incidents/incidents_*.csv"))
+    # A revised file, a deleted one, and a new one whose row has the id and revision time of
+    # a row in an unchanged file but another harm: both rows are rejected, the unchanged
+    # file's read again for its record.
+    revised = monthly[-1].read_text(encoding="utf-8").splitlines()
+    monthly[-1].write_text("\n".join([revised[0], *revised[2:]]) + "\n", encoding="utf-8")
+    monthly[0].unlink()
+    header, row = monthly[1].read_text(encoding="utf-8").splitlines()[:2]
+    clash = row.replace("No harm", "Severe harm") if "No harm" in row else \
+        row.replace("Low harm", "Severe harm")
+    assert clash != row
+    (raw / "incidents" / "incidents_clash.csv").write_text(f"{header}\n{clash}\n",
+                                                             encoding="utf-8")
+    original, typed = ingest._typed_file, []
+
+    def counted(path, *rest):
+        typed.append(path.name)
+        return original(path, *rest)
+
+    monkeypatch.setattr(ingest, "_typed_file", counted)
+    [cached] = load_source(raw, mappings, "incidents", cache)
+    assert sorted(typed) == sorted([monthly[-1].name, "incidents_clash.csv"])
+    [whole] = load_source(raw, mappings, "incidents")
+
+    assert cached.rejected.filter(pl.col("file") == monthly[1].relative_to(raw).as_posix()) \
+        .height >= 1
+    for frame in ("loaded", "rejected", "files", "fields"):
+        assert getattr(cached, frame).equals(getattr(whole, frame)), frame
+    assert cached.outcomes == whole.outcomes
+    # The deleted file's entry is forgotten; the others are kept for the next night.
+    assert len(list((tmp_path / "load_cache" / "incidents").iterdir())) == len(
+        list(raw.glob("incidents/*.csv")))

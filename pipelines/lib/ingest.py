@@ -11,20 +11,21 @@ holds the accounting per file.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from pipelines.lib.canonical import DATE, LINEAGE_COLUMNS, LIST, SOURCES, TIMESTAMP, Entity
-from pipelines.lib.dates import lower_bound_moves
+from pipelines.lib.dates import lower_bound_moves, reference_day
 from pipelines.lib.errors import without_quoted_values
-from pipelines.lib.fingerprints import load_step, store
+from pipelines.lib.fingerprints import file_sha256, load_step, store
 from pipelines.lib.freshness import SourceState
+from pipelines.lib.load_cache import CachedFile, LoadCache
 from pipelines.lib.loading import OUT_OF_RANGE, ROW, BatchError, coerce, read_export
 from pipelines.lib.mapping import Mapping, files_for_source, header_key
-from pipelines.lib.validation import ROW_ID, ExpectationOutcome, validate
+from pipelines.lib.validation import ROW_ID, ExpectationOutcome, combined, validate
 from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables
 
 # Most of a file rejected means the mapping no longer fits the export (a changed date format,
@@ -78,41 +79,53 @@ class EntityLoad:
         return int(self.files["rows_read"].sum()) if self.files.height else 0
 
 
-def load_source(raw_dir: Path, mappings: list[Mapping], source: str) -> list[EntityLoad]:
+def load_source(raw_dir: Path, mappings: list[Mapping], source: str,
+                cache: LoadCache | None = None) -> list[EntityLoad]:
+    """The source's files loaded; with a cache, files unchanged since it kept them are not
+    read again (pipelines.lib.load_cache)."""
     pairs = files_for_source(raw_dir, mappings, source)
-    return [
-        _load_entity(raw_dir, entity, [(p, m) for p, m in pairs if m.entity == entity])
+    kept: set[str] = set()
+    loads = [
+        _load_entity(raw_dir, entity, [(p, m) for p, m in pairs if m.entity == entity],
+                     cache, kept)
         for entity in SOURCES[source]
     ]
+    if cache is not None:
+        cache.keep_only(source, kept)
+    return loads
 
 
-def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]]) -> EntityLoad:
-    frames, problems, malformed, reads = [], [], [], {}
+def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]],
+                 cache: LoadCache | None, kept: set[str]) -> EntityLoad:
+    parts, fresh, reads = [], {}, {}
     for path, mapping in pairs:
         relative = path.relative_to(raw_dir).as_posix()
-        read = read_export(path, mapping)
-        coerced = coerce(read, path, mapping)
-        lineage = [pl.lit(relative).alias("_source_file"), pl.lit(mapping.name).alias("_mapping")]
-        frames.append(coerced.frame.with_columns(lineage))
-        problems.append(coerced.errors.with_columns(lineage))
-        malformed.append(read.malformed.select(
-            ROW, pl.lit(None, pl.String).alias("column_name"), "reason", *lineage))
-        reads[relative] = _FileRead(path, mapping, read.sha256, read.encoding,
-                                    read.rows_read, read.frame.columns)
+        key = cache.key(relative, file_sha256(path), mapping) if cache else None
+        part = cache.get(entity.source, key) if cache else None
+        if part is None:
+            part = _typed_file(path, relative, mapping)
+            fresh[len(parts)] = (key, mapping)
+        parts.append(part)
+        if key:
+            kept.add(key)
+        meta = part.meta
+        reads[relative] = _FileRead(path, mapping, meta["sha256"], meta["encoding"],
+                                    meta["rows_read"], meta["headers"])
     columns = [f.name for f in entity.fields]
-    if not frames:
+    if not parts:
         return EntityLoad(entity, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [],
                           pl.DataFrame())
+    if fresh:
+        parts = _validated(entity, parts, fresh, cache)
 
-    records = pl.concat(frames, how="vertical_relaxed").with_row_index(ROW_ID).with_columns(
-        pl.col(ROW_ID).cast(pl.Int64), pl.col(ROW).cast(pl.Int32))
-    validation = validate(records.select(columns), entity.source, entity.name)
-    failures = pl.concat([
-        pl.concat(problems, how="vertical_relaxed")
+    records = pl.concat([p.typed for p in parts], how="vertical_relaxed").with_row_index(
+        ROW_ID).with_columns(pl.col(ROW_ID).cast(pl.Int64), pl.col(ROW).cast(pl.Int32))
+    failures = (
+        pl.concat([p.failures for p in parts], how="vertical_relaxed")
+        .with_columns(pl.col(ROW).cast(pl.Int32))
         .join(records.select(ROW_ID, ROW, "_source_file"), on=[ROW, "_source_file"])
-        .select(pl.col(ROW_ID).cast(pl.Int64), "column_name", "reason"),
-        validation.rejected().select(ROW_ID, "column_name", "reason"),
-    ])
+        .select(pl.col(ROW_ID).cast(pl.Int64), "column_name", "reason")
+    )
     failures = failures.unique(
         [ROW_ID, "column_name"], keep="first").sort(ROW_ID, "column_name")
     duplicates = _exact_duplicates(records.filter(~pl.col(ROW_ID).is_in(failures[ROW_ID])),
@@ -127,7 +140,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     rejected = pl.concat([
         records.join(reasons, on=ROW_ID).select(ROW, "column_name", "reason", "_source_file",
                                                 "_mapping"),
-        pl.concat(malformed, how="vertical_relaxed").with_columns(pl.col(ROW).cast(pl.Int32)),
+        pl.concat([p.malformed for p in parts], how="vertical_relaxed")
+        .with_columns(pl.col(ROW).cast(pl.Int32)),
     ]).sort("_source_file", ROW)
     loaded = records.join(reasons, on=ROW_ID, how="anti").select(*columns, *LINEAGE_COLUMNS)
 
@@ -143,8 +157,55 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         pl.lit(entity.source).alias("source"), pl.lit(entity.name).alias("entity"))
     _fail_if_mostly_rejected(files, reads, rejected)
 
+    outcomes = combined([[ExpectationOutcome(**o) for o in p.meta["outcomes"]] for p in parts])
     return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads), files,
-                      validation.outcomes, _field_fill(entity, loaded, reads))
+                      outcomes, _field_fill(entity, loaded, reads))
+
+
+def _typed_file(path: Path, relative: str, mapping: Mapping) -> CachedFile:
+    """A file read and typed: its rows, the cells that failed typing and its malformed rows,
+    each with the file and mapping they came from."""
+    read = read_export(path, mapping)
+    coerced = coerce(read, path, mapping)
+    lineage = [pl.lit(relative).alias("_source_file"), pl.lit(mapping.name).alias("_mapping")]
+    return CachedFile(
+        {"sha256": read.sha256, "encoding": read.encoding, "rows_read": read.rows_read,
+         "headers": read.frame.columns},
+        coerced.frame.with_columns(lineage), coerced.errors.with_columns(lineage),
+        read.malformed.select(ROW, pl.lit(None, pl.String).alias("column_name"), "reason",
+                              *lineage))
+
+
+def _validated(entity: Entity, parts: list[CachedFile],
+               fresh: dict[int, tuple[str | None, Mapping]],
+               cache: LoadCache | None) -> list[CachedFile]:
+    """`parts` with the files read tonight (`fresh`: position -> cache key and mapping)
+    validated by the source's suite in one go, each given its rejected cells, its
+    expectation outcomes and whether a later day could judge it otherwise; kept in the
+    cache."""
+    order = sorted(fresh)
+    frame = pl.concat([parts[i].typed for i in order], how="vertical_relaxed")
+    validation = validate(frame.select(f.name for f in entity.fields), entity.source,
+                          entity.name)
+    rejected = validation.rejected().join(
+        frame.select(ROW, "_source_file", "_mapping").with_row_index(ROW_ID)
+        .with_columns(pl.col(ROW_ID).cast(pl.Int64)), on=ROW_ID)
+    day = (cache.day if cache else reference_day()).isoformat()
+    parts, start = list(parts), 0
+    for i in order:
+        key, mapping = fresh[i]
+        end = start + parts[i].typed.height
+        failures = pl.concat([parts[i].failures, rejected.filter(
+            pl.col(ROW_ID).is_between(start, end - 1)).select(parts[i].failures.columns)],
+            how="vertical_relaxed")
+        meta = {**parts[i].meta, "reference_day": day,
+                "outcomes": [asdict(o) for o in validation.outcomes_within(start, end)],
+                "judged_by_the_day": _judged_by_the_day(failures["reason"], [mapping])}
+        parts[i] = CachedFile(meta, parts[i].typed, failures, parts[i].malformed)
+        if cache and key:
+            cache.put(entity.source, key, parts[i])
+        start = end
+    return parts
 
 
 def _field_fill(entity: Entity, loaded: pl.DataFrame, reads: dict) -> pl.DataFrame:
@@ -279,16 +340,20 @@ def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict) -> pl.Da
 
 
 def judged_by_the_day(loads: list[EntityLoad], mappings: list[Mapping], source: str) -> bool:
-    """Whether a later day could load the same files differently. Only plausible-date bounds
-    relative to the day read it, and a later day moves an upper bound later: a date accepted
-    stays accepted. So a load holds on later days unless it rejected a date as outside its
-    range (accepted on a later day, perhaps; the reason names the bounds) or one of the
-    source's mappings makes a lower bound relative to the day."""
-    rejected = any(load.rejected.height and load.rejected["reason"].str.contains(
-        OUT_OF_RANGE, literal=True).any() for load in loads)
-    return rejected or any(
+    """Whether a later day could load the same files differently (_judged_by_the_day)."""
+    reasons = [load.rejected["reason"] for load in loads if load.rejected.height]
+    return _judged_by_the_day(pl.concat(reasons) if reasons else pl.Series([], dtype=pl.String),
+                              [m for m in mappings if m.source == source])
+
+
+def _judged_by_the_day(reasons: pl.Series, mappings: list[Mapping]) -> bool:
+    """Only plausible-date bounds relative to the day read it, and a later day moves an upper
+    bound later: a date accepted stays accepted. So a load holds on later days unless it
+    rejected a date as outside its range (accepted on a later day, perhaps; the reason names
+    the bounds) or a mapping makes a lower bound relative to the day."""
+    return bool(reasons.str.contains(OUT_OF_RANGE, literal=True).any()) or any(
         lower_bound_moves(field, mapping.plausible_dates)
-        for mapping in mappings if mapping.source == source
+        for mapping in mappings
         for field in mapping.entity.fields if field.kind in (DATE, TIMESTAMP))
 
 

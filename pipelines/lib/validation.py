@@ -31,10 +31,28 @@ class ExpectationOutcome:
 @dataclass(frozen=True)
 class Validation:
     outcomes: list[ExpectationOutcome]
-    failures: pl.DataFrame  # _row_id, column_name, reason, on_failure
+    failures: pl.DataFrame  # _row_id, column_name, reason, on_failure, expectation (its index)
 
     def rejected(self) -> pl.DataFrame:
         return self.failures.filter(pl.col("on_failure") == "reject")
+
+    def outcomes_within(self, start: int, end: int) -> list[ExpectationOutcome]:
+        """The outcomes over rows start..end-1 alone: every expectation in the suites is row
+        by row (none has `mostly`), so an expectation fails where some of its rows do."""
+        counts = dict(self.failures.filter(pl.col(ROW_ID).is_between(start, end - 1))
+                      .group_by("expectation").len().iter_rows())
+        return [ExpectationOutcome(o.expectation, o.column, o.on_failure, not counts.get(i),
+                                   counts.get(i, 0)) for i, o in enumerate(self.outcomes)]
+
+
+def combined(outcomes: list[list[ExpectationOutcome]]) -> list[ExpectationOutcome]:
+    """The outcomes of parts of a frame (batches, files) as one: the suite's expectations in
+    order, failed where any part failed, unexpected rows added up."""
+    return [
+        ExpectationOutcome(same[0].expectation, same[0].column, same[0].on_failure,
+                           all(o.success for o in same), sum(o.unexpected_count for o in same))
+        for same in zip(*outcomes, strict=True)
+    ]
 
 
 @cache
@@ -67,12 +85,8 @@ def validate(frame: pl.DataFrame, source: str, entity: str) -> Validation:
     copy's memory stays bounded however many rows a source has."""
     batches = [_validate_batch(frame.slice(start, VALIDATION_BATCH_ROWS), source, entity, start)
                for start in range(0, max(frame.height, 1), VALIDATION_BATCH_ROWS)]
-    outcomes = [
-        ExpectationOutcome(same[0].expectation, same[0].column, same[0].on_failure,
-                           all(o.success for o in same), sum(o.unexpected_count for o in same))
-        for same in zip(*(b.outcomes for b in batches), strict=True)
-    ]
-    return Validation(outcomes, pl.concat([b.failures for b in batches]))
+    return Validation(combined([b.outcomes for b in batches]),
+                      pl.concat([b.failures for b in batches]))
 
 
 def _validate_batch(frame: pl.DataFrame, source: str, entity: str, offset: int) -> Validation:
@@ -81,7 +95,7 @@ def _validate_batch(frame: pl.DataFrame, source: str, entity: str, offset: int) 
     result = batch.validate(_suite(source, entity), result_format={"result_format": "COMPLETE"})
 
     outcomes, failures = [], []
-    for item in result.results:
+    for index, item in enumerate(result.results):
         config = item.expectation_config
         column = config.kwargs.get("column") or config.kwargs.get("column_A")
         meta = config.meta or {}
@@ -96,7 +110,7 @@ def _validate_batch(frame: pl.DataFrame, source: str, entity: str, offset: int) 
             else [None] * len(rows)
         for row, value in zip(rows, values, strict=True):
             failures.append((row + offset, column, meta.get("reason", config.type).replace(
-                "{value}", str(value)), meta.get("on_failure", "reject")))
+                "{value}", str(value)), meta.get("on_failure", "reject"), index))
     return Validation(outcomes, pl.DataFrame(
         failures, schema={ROW_ID: pl.Int64, "column_name": pl.String, "reason": pl.String,
-                          "on_failure": pl.String}, orient="row"))
+                          "on_failure": pl.String, "expectation": pl.Int64}, orient="row"))

@@ -22,6 +22,7 @@ from pipelines.lib.ingest import (
     newest_record_date,
     write_source,
 )
+from pipelines.lib.load_cache import LoadCache
 from pipelines.lib.reporting_period import as_of_date
 
 
@@ -42,7 +43,9 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
             f"{tables}. Rows failing a rule go to `raw.rejected_rows` with their reason. "
             "Unless the run is a full one, files, mappings and loader unchanged since the "
             "last load (same fingerprint) are not read again, nor on a later day unless "
-            "the load rejected a date as implausible: the raw tables stay. "
+            "the load rejected a date as implausible: the raw tables stay. When some "
+            "files changed, only those are read, typed and validated; the others' share "
+            "is kept beside the warehouse (`load_cache/`). "
             "Fails (so nothing is published) when the trust profile expects the source and "
             "its folder is missing or empty, or its newest record is stale (judged every run)."),
     )
@@ -61,7 +64,9 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
         if unchanged:
             loads, summary = None, last[1]
         else:
-            loads = load_source(exports.raw_path(), mappings, source)
+            cache = LoadCache(warehouse.file().parent / "load_cache", day,
+                              reuse=not is_full(context))
+            loads = load_source(exports.raw_path(), mappings, source, cache)
             summary = {**load_summary(loads), "reference_day": day.isoformat(),
                        "judged_by_the_day": judged_by_the_day(loads, mappings, source)}
             newest = newest_record_date(loads, as_of)
