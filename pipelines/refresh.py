@@ -187,7 +187,7 @@ def _execute(instance, verbose: bool, notes: list[str], echoed,
         run_config={"loggers": {"console": {"config": {
             "log_level": "WARNING" if verbose else "CRITICAL"}}}})
     failures, details, stages, passed, failed_checks = [], [], [], 0, []
-    reloaded, dbt_rebuilt, dbt_total = [], 0, 0
+    reloaded, dbt_rebuilt = [], 0
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
@@ -208,7 +208,6 @@ def _execute(instance, verbose: bool, notes: list[str], echoed,
             if materialized.asset_key.path[0] == "raw" and metadata["reloaded"].value:
                 reloaded.append(materialized.asset_key.path[1])
             elif materialized.asset_key in dbt_models.keys:
-                dbt_total += 1
                 dbt_rebuilt += "rebuilt" not in metadata
     written = echoed.seek(0, os.SEEK_END)
     echoed.seek(0)
@@ -217,7 +216,8 @@ def _execute(instance, verbose: bool, notes: list[str], echoed,
         f"dbt-{_stamp()}-{result.run_id[:8]}.log", echoed, "dbt-*.log")
     return RefreshOutcome(result.success, result.run_id, failures, stages, passed,
                           failed_checks, list(notes), details, dbt_log, dbt_log_file=log_file,
-                          reloaded=sorted(reloaded), dbt_rebuilt=(dbt_rebuilt, dbt_total))
+                          reloaded=sorted(reloaded),
+                          dbt_rebuilt=(dbt_rebuilt, len(dbt_models.keys)))
 
 
 def _stamp() -> str:

@@ -353,16 +353,43 @@ def test_narrative_evaluation_uses_every_fold_until_enough_records_are_evaluated
     labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme]] * 8
     keys = [f"incidents:{i}" for i in range(len(texts))]
     folds = [narrative.fold_of(k) for k in keys]
-    evaluated, predicted, used = narrative.out_of_fold(keys, texts, labels, 5, 0.5)
+    evaluated, predicted, used, _ = narrative.out_of_fold(keys, texts, labels, 5, 0.5)
     assert used == narrative.FOLDS and list(evaluated) == list(range(len(texts)))
     # Each record is coded by a classifier that never saw it, and the themes are learnt.
     assert sum(p == label for p, label in zip(predicted, labels, strict=True)) > 0.8 * len(texts)
 
     monkeypatch.setattr(narrative, "ENOUGH_EVALUATED", 30)
-    evaluated, predicted, used = narrative.out_of_fold(keys, texts, labels, 5, 0.5)
+    evaluated, predicted, used, _ = narrative.out_of_fold(keys, texts, labels, 5, 0.5)
     assert used < narrative.FOLDS and len(evaluated) == len(predicted) >= 30
     assert {folds[i] for i in evaluated} == set(range(used))
     assert len(evaluated) == sum(fold < used for fold in folds)
+
+
+def test_a_large_trust_themes_its_records_with_the_classifier_it_measured(monkeypatch):
+    texts = [t for theme in NARRATIVES for t in NARRATIVES[theme]] * 8
+    labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme]] * 8
+    keys = [f"incidents:{i}" for i in range(len(texts))]
+    outside_first = sum(narrative.fold_of(k) != 0 for k in keys)
+    trained = []
+    original = narrative.train
+
+    def counted(texts, *rest):
+        trained.append(len(texts))
+        return original(texts, *rest)
+
+    monkeypatch.setattr(narrative, "train", counted)
+    # A small trust: every fold measured, then one classifier learns from every record.
+    measured = narrative.trained_and_measured(keys, texts, labels, 5, 0.5)
+    assert len(trained) == narrative.FOLDS + 1 and trained[-1] == len(texts)
+    assert measured.trained_on == len(texts)
+    # A large one (the cap reached outside the first fold): the first fold's classifier.
+    monkeypatch.setattr(narrative, "MAX_TRAINING_RECORDS", outside_first)
+    monkeypatch.setattr(narrative, "ENOUGH_EVALUATED", 1)
+    trained.clear()
+    measured = narrative.trained_and_measured(keys, texts, labels, 5, 0.5)
+    assert trained == [outside_first] and measured.folds == 1
+    assert measured.trained_on == outside_first
+    assert narrative.assigned(measured.classifier, texts[:3], 0.5)[0]
 
 
 def test_coding_quality_is_measured_nightly_and_themes_generic_planted_records(refreshed):

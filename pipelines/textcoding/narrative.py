@@ -122,11 +122,40 @@ def assigned(classifier: NarrativeClassifier | None, texts: Sequence[str],
     return [found[text] for text in texts]
 
 
+@dataclass
+class Measured:
+    """The night's classifier and its out-of-fold measurement (out_of_fold)."""
+
+    classifier: NarrativeClassifier | None
+    trained_on: int  # records it learnt from
+    evaluated: np.ndarray  # positions of the coded records evaluated
+    predicted: list[list[str]]  # the themes a classifier not trained on each gives it
+    folds: int  # folds evaluated
+
+
+def trained_and_measured(record_keys: Sequence[str], texts: Sequence[str],
+                         theme_lists: Sequence[Sequence[str]], min_examples: int,
+                         threshold: float) -> Measured:
+    """The classifier that themes tonight's records, and how well its kind does on records it
+    was not trained on. Where the records outside the first fold already fill
+    MAX_TRAINING_RECORDS (a large trust), the first fold's classifier is the one used: it
+    learnt from as many records as one trained on every fold would, and the figures published
+    are then its own; otherwise one more classifier learns from every coded record."""
+    evaluated, predicted, folds, first = out_of_fold(record_keys, texts, theme_lists,
+                                                     min_examples, threshold)
+    if first is not None and first[1] >= MAX_TRAINING_RECORDS:
+        return Measured(first[0], first[1], evaluated, predicted, folds)
+    return Measured(train(texts, theme_lists, min_examples),
+                    min(len(texts), MAX_TRAINING_RECORDS), evaluated, predicted, folds)
+
+
 def out_of_fold(record_keys: Sequence[str], texts: Sequence[str],
-                theme_lists: Sequence[Sequence[str]], min_examples: int,
-                threshold: float) -> tuple[np.ndarray, list[list[str]], int]:
+                theme_lists: Sequence[Sequence[str]], min_examples: int, threshold: float
+                ) -> tuple[np.ndarray, list[list[str]], int,
+                           tuple[NarrativeClassifier | None, int] | None]:
     """The specifically coded records evaluated (their positions), the themes a classifier
-    trained on the other folds assigns each, and how many folds that took.
+    trained on the other folds assigns each, how many folds that took, and the first fold's
+    classifier with the number of records it learnt from (None if that fold is empty).
 
     Folds are evaluated in turn until they hold ENOUGH_EVALUATED records: every fold on a
     trust with fewer coded records, one or two on a large trust, where each classifier costs
@@ -136,6 +165,7 @@ def out_of_fold(record_keys: Sequence[str], texts: Sequence[str],
     used = int(min(FOLDS, np.searchsorted(covered, ENOUGH_EVALUATED) + 1))
     evaluated = np.flatnonzero(folds < used)
     predicted: dict[int, list[str]] = {}
+    first = None
     for k in range(used):
         inside = np.flatnonzero(folds == k)
         outside = np.flatnonzero(folds != k)
@@ -143,10 +173,12 @@ def out_of_fold(record_keys: Sequence[str], texts: Sequence[str],
             continue
         classifier = train([texts[i] for i in outside], [theme_lists[i] for i in outside],
                            min_examples)
+        if k == 0:
+            first = (classifier, min(len(outside), MAX_TRAINING_RECORDS))
         for i, found in zip(inside, assigned(classifier, [texts[i] for i in inside],
                                              threshold), strict=True):
             predicted[int(i)] = [theme for theme, _ in found]
-    return evaluated, [predicted.get(int(i), []) for i in evaluated], used
+    return evaluated, [predicted.get(int(i), []) for i in evaluated], used, first
 
 
 def per_theme_figures(truth: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]],

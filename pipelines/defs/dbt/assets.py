@@ -46,6 +46,8 @@ class LayeredTranslator(DagsterDbtTranslator):
         return _layer(dbt_resource_props)
 
 
+# The layers published to data/marts/ (pipelines.defs.publish).
+PUBLISHED_LAYERS = ("marts", "case_level")
 # The audit workbook's three tables are dbt sources of one raw asset, so source keys repeat.
 translator = LayeredTranslator(
     DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
@@ -78,10 +80,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         context.log.info("dbt builds everything" if plan.full else
                          f"dbt leaves {len(plan.kept)} models and seeds as they are; "
                          f"sources changed: {', '.join(plan.changed_sources) or 'none'}")
-        # A model left as it is counts as materialised tonight (its table is current), so the
-        # publish after it runs. Dagster takes a step's assets in dependency order, and no
-        # model left as it is depends on one rebuilt (that would be downstream of a change
-        # too), so those left come first.
+        # A published model left as it is counts as materialised tonight (its table is
+        # current), so the publish after it runs. Dagster takes a step's assets in dependency
+        # order, and no model left as it is depends on one rebuilt (that would be downstream
+        # of a change too), so those left come first.
         yield from _left_as_they_are(context, manifest, plan)
         if not plan.nothing:
             # One space-separated value: dagster-dbt passes it on to dbt as one selection.
@@ -96,9 +98,11 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
 
 
 def _left_as_they_are(context: dg.AssetExecutionContext, manifest: dict, plan: BuildPlan):
-    """An output for each selected model or seed the plan leaves, in dependency order."""
+    """An output for each selected published model the plan leaves (the publish waits for
+    them), in dependency order. The other models left need none: nothing outside dbt reads
+    them, and each output costs the run an event."""
     keys = {translator.get_asset_key(manifest["nodes"][uid]) for uid in plan.kept}
-    keys &= set(context.selected_asset_keys)
+    keys = {k for k in keys & set(context.selected_asset_keys) if k.path[0] in PUBLISHED_LAYERS}
     deps = context.assets_def.asset_deps
     for key in TopologicalSorter({k: deps.get(k, set()) & keys for k in keys}).static_order():
         yield dg.Output(None, context.assets_def.get_output_name_for_asset_key(key),

@@ -2,13 +2,13 @@
 
 import dagster as dg
 
-from pipelines.defs.dbt.assets import dbt_models
+from pipelines.defs.dbt.assets import PUBLISHED_LAYERS, dbt_models
 from pipelines.defs.resources import MartsResource, WarehouseResource
 from pipelines.lib.identifier_guard import redactions_in
 from pipelines.lib.publishing import publish
 
 # Rule, not a list of names: every dbt model in the marts and case-level layers is published.
-MART_KEYS = [key for key in dbt_models.keys if key.path[0] in ("marts", "case_level")]
+MART_KEYS = [key for key in dbt_models.keys if key.path[0] in PUBLISHED_LAYERS]
 
 
 @dg.asset(key=["published", "marts"], group_name="published", deps=MART_KEYS, kinds={"duckdb"},
