@@ -138,6 +138,7 @@ def test_a_load_reading_only_changed_files_gives_what_reading_every_file_gives(
     for frame in ("loaded", "rejected", "files", "fields"):
         assert getattr(cached, frame).equals(getattr(whole, frame)), frame
     assert cached.outcomes == whole.outcomes
+    assert (tmp_path / "load_cache").stat().st_mode & 0o077 == 0
     # The deleted file's entry is forgotten; the others are kept for the next night.
     assert len(list((tmp_path / "load_cache" / "incidents").iterdir())) == len(
         list(raw.glob("incidents/*.csv")))

@@ -63,6 +63,8 @@ class LoadCache:
         entry = self.root / source / key
         building = entry.with_name(key + ".part")
         shutil.rmtree(building, ignore_errors=True)
+        # Owner only: the entries hold free text.
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         building.mkdir(parents=True)
         for name in _FRAMES:
             getattr(cached, name).write_parquet(building / f"{name}.parquet")
