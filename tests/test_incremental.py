@@ -255,14 +255,12 @@ def test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new
 
     plan = plan_build(_manifest(), "inputs", steps, last, full=False)
     assert not plan.full and plan.changed_sources == ["fft", "loader"]
-    # The mart of both sources is rebuilt; the other source's model and the seeds are not.
-    # The relationships-like test of the mart and a seed runs; the test of the other
-    # source's model alone is left out.
+    # The mart of both sources is rebuilt; the other source's model and the seeds are not,
+    # excluded as the ancestors of what nothing left reads.
     assert plan.kept == ["model.overdue", "model.stg_incidents", "model.theme_names",
                          "seed.themes", "seed.units"]
-    assert plan.excluded == ["fqn:triangulate.overdue", "fqn:triangulate.stg_incidents",
-                             "fqn:triangulate.theme_names", "fqn:triangulate.themes",
-                             "fqn:triangulate.unique_incidents", "fqn:triangulate.units"]
+    assert plan.excluded == ["+fqn:triangulate.overdue", "+fqn:triangulate.stg_incidents",
+                             "+fqn:triangulate.theme_names", "+fqn:triangulate.units"]
     assert plan_build(_manifest(), "inputs", {**steps, "load/fft": "f1"}, last,
                       full=False).nothing
     # A step the last build did not see (a new source) counts as changed.
@@ -286,6 +284,44 @@ def test_a_later_as_of_date_rebuilds_the_models_that_read_it_and_an_earlier_one_
     assert built - set(plan.kept) == {"model.overdue", "model.source_freshness"}
     assert plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False).nothing
     assert plan_build(_manifest(), "inputs", last[1], ("inputs", steps), full=False).full
+
+
+def test_a_partial_build_runs_the_tests_of_what_it_rebuilds_and_no_kept_model(tmp_path):
+    """dbt's own selection of a nightly plan (a day of incidents and FFT): every test reading
+    a rebuilt model runs, a relationships test to a seed left as it is included; nothing
+    left is built, nor a test reading only what is left."""
+    import json
+    import subprocess
+    import sys
+
+    from pipelines.defs.dbt.resources import active_profile, dbt_project
+    from pipelines.defs.dbt.selection import NIGHTLY_EXCLUDES, plan_build
+
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    last = {"load/fft": "f1", "load/incidents": "i1", "coded/fft_comments": "c1",
+            "load/sjr": "s1", "as_of_date": "2026-11-01"}
+    plan = plan_build(manifest, "inputs", {**last, "load/fft": "f2", "load/incidents": "i2",
+                                           "coded/fft_comments": "c2"}, ("inputs", last),
+                      full=False)
+    dbt = Path(sys.executable).parent / "dbt"
+    with active_profile():
+        listed = subprocess.run(
+            [str(dbt), "ls", "--resource-type", "model", "--resource-type", "seed",
+             "--resource-type", "test", "--output", "name", "-q", "--select", "fqn:*",
+             "--exclude", "tag:ci_only", *NIGHTLY_EXCLUDES, *plan.dbt_args(),
+             "--target-path", str(tmp_path)],
+            cwd=dbt_project.project_dir, capture_output=True, text=True, check=True,
+        ).stdout.split()
+    names = {manifest["nodes"][uid]["name"]: uid for uid in manifest["nodes"]}
+    kept = {manifest["nodes"][uid]["name"] for uid in plan.kept}
+    assert kept and not kept & set(listed)
+    assert {"int_narrative_coding", "theme_counts"} <= set(listed)
+    assert "relationships_theme_counts_location_id__location_id__ref_locations_" in listed
+    assert "locations" in kept
+    assert not [name for name in listed if name in names
+                and manifest["nodes"][names[name]]["resource_type"] == "test"
+                and set(manifest["nodes"][names[name]]["depends_on"]["nodes"])
+                <= set(plan.kept)]
 
 
 def test_a_sources_fingerprint_follows_its_files_and_its_mappings(tmp_path):

@@ -86,10 +86,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         # of a change too), so those left come first.
         yield from _left_as_they_are(context, manifest, plan)
         if not plan.nothing:
-            # One space-separated value: dagster-dbt passes it on to dbt as one selection.
-            excludes = (["--indirect-selection", "empty", "--exclude", " ".join(plan.excluded)]
-                        if plan.excluded else [])
-            yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *excludes, *profile_args],
+            yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *plan.dbt_args(), *profile_args],
                                context=context, target_path=build_target_path()).stream()
     # Only a build of every model vouches for all of them (the UI can materialise a few).
     whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
