@@ -6,6 +6,8 @@ classifier learnt from the trust's coded records and its nightly measurement."""
 from __future__ import annotations
 
 import re
+from collections import Counter
+from itertools import pairwise
 
 import duckdb
 import numpy as np
@@ -20,7 +22,7 @@ from pipelines.textcoding.evaluate_fft import (
     read_challenge_set,
 )
 from pipelines.textcoding.fft_data import question_kind
-from pipelines.textcoding.fft_features import normalise, word_char_terms
+from pipelines.textcoding.fft_features import analysed, normalise, word_char_terms
 from pipelines.textcoding.fft_metrics import category_figures
 from pipelines.textcoding.fft_model import MODEL_DIR, code_comments, load_coder
 from pipelines.textcoding.fft_rules import (
@@ -261,15 +263,39 @@ def test_framework_rules_are_v6_categories_and_bounded_at_word_edges():
     assert "Parking" not in _matching_rules("Every aspect of care at Park House")
 
 
+# Text outside plain ASCII, where Rust's and Python's regex engines could read words apart.
+AWKWARD_TEXT = ["café crème ½ x² naïve", "ｆｕｌｌ width parking", "ß straße", "İstanbul",
+                "nº 1 test_case under_score", "résumé\u0301 rude", "don't won’t a&e", "❤️ heart",
+                "नमस्ते दुनिया", "a‿b zw\u200dj", "ǅ Ⅻ 〇 日本語", "", "a", "n/a", " N / A ",
+                "not applicable!", "na", "nah", "diolch yn fawr", "tesekkurler", "n\u00e0"]
+
+
+def _challenge_and_awkward_text() -> list[str]:
+    items = read_challenge_set(CHALLENGE_SET, load_coder(MODEL_DIR).categories)
+    return [normalise(c) for c in [item.comment for item in items] + AWKWARD_TEXT]
+
+
+def test_words_are_read_in_polars_as_python_reads_them():
+    """Features are worked out in polars; the coder was specified (and tested) as Python's
+    `\\w+` words, their bigrams and `word_char_terms` prefixes: both must give each text
+    the same terms, as often."""
+    normalised = _challenge_and_awkward_text()
+    words = [re.findall(r"\w+(?:[&'’]\w+)*", text) for text in normalised]
+    python = {
+        "words": [Counter(w + [" ".join(pair) for pair in pairwise(w)]) for w in words],
+        "chars": [Counter(t for word in w for t in word_char_terms(word)) for w in words],
+    }
+    for analyser, expected in python.items():
+        found = [Counter() for _ in normalised]
+        for doc, term in analysed(normalised, analyser).iter_rows():
+            found[doc][term] += 1
+        assert found == expected, analyser
+
+
 def test_rules_match_in_polars_as_they_read_in_python():
     """The rules are matched by Rust's regex engine (polars) and written as Python patterns:
     both must agree, comment by comment, including on text outside plain ASCII."""
-    comments = [item.comment for item in read_challenge_set(CHALLENGE_SET,
-                                                            load_coder(MODEL_DIR).categories)]
-    comments += ["café crème ½ x² naïve", "ｆｕｌｌ width parking", "ß straße", "İstanbul",
-                 "nº 1 test_case under_score", "résumé\u0301 rude", "n/a", " N / A ",
-                 "not applicable!", "na", "nah", "diolch yn fawr", "tesekkurler", "n\u00e0"]
-    normalised = [normalise(c) for c in comments]
+    normalised = _challenge_and_awkward_text()
     for rules in (LEXICON, ALWAYS_DECIDING):
         python = np.array([[bool(re.search(rules[c], text)) for c in rules]
                            for text in normalised])
