@@ -252,15 +252,18 @@ class FeatureSpace:
                 + len(self.rule_categories))
 
     def transform(self, texts: list[str], ratings: list, questions: list,
-                  normalised: list[str] | None = None) -> sp.csr_matrix:
-        """Feature rows; `normalised` (the texts through `normalise`) saves redoing it."""
+                  normalised: list[str] | None = None,
+                  rules: np.ndarray | None = None) -> sp.csr_matrix:
+        """Feature rows; `normalised` (the texts through `normalise`) and `rules` (their
+        rule_matrix over `rule_categories`) save redoing them."""
         normalised = normalised if normalised is not None else [normalise(t) for t in texts]
+        rules = rules if rules is not None else rule_matrix(normalised, self.rule_categories)
         blocks = {
             "words": self.words.transform(normalised),
             "chars": self.chars.transform(normalised),
             "context": sp.csr_matrix(context_features(ratings, questions)),
             "tokens": sp.csr_matrix(self.token_vectors.pooled(
                 self.token_vectors.encode(texts), self.token_idf)),
-            "rules": sp.csr_matrix(rule_matrix(normalised, self.rule_categories)),
+            "rules": sp.csr_matrix(rules),
         }
         return sp.hstack([blocks[name] * w for name, w in BLOCK_WEIGHTS.items()], format="csr")

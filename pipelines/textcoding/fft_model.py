@@ -73,9 +73,11 @@ class FftCoder:
             args = ([texts[i] for i in rows], [ratings[i] for i in rows],
                     [questions[i] for i in rows])
             normalised = [normalise(t) for t in args[0]]
-            x = self.features.transform(*args, normalised=normalised)
+            # The rules are matched once: a feature block, then what deciding rules add.
+            rules = rule_matrix(normalised, self.features.rule_categories)
+            x = self.features.transform(*args, normalised=normalised, rules=rules)
             found = np.asarray(x @ self.category_weights.T) + self.category_bias - self.thresholds
-            found = self._apply_rules(found, normalised)
+            found = self._apply_rules(found, normalised, rules)
             chosen[rows] = found >= 0
             margins[rows] = found[:, trained]
             logits = np.asarray(x @ self.sentiment_weights.T) + self.sentiment_bias
@@ -91,12 +93,15 @@ class FftCoder:
             .fill_nan(None).to_struct(),
         })
 
-    def _apply_rules(self, found: np.ndarray, normalised: list[str]) -> np.ndarray:
+    def _apply_rules(self, found: np.ndarray, normalised: list[str],
+                     rules: np.ndarray) -> np.ndarray:
         """Margins after the framework rules: a category a deciding rule adds sits at the cut
         (margin 0, confidence 0.5); "N/A" is Not assigned alone; Not assigned means no other
         category applies, so it is dropped (margin -inf) where another one is given."""
         column = {name: j for j, name in enumerate(self.categories)}
-        decides = ((rule_matrix(normalised, self.categories).astype(bool) & self.rule_decides)
+        matched = np.zeros(found.shape, dtype=bool)
+        matched[:, [column[c] for c in self.features.rule_categories]] = rules.astype(bool)
+        decides = ((matched & self.rule_decides)
                    | rule_matrix(normalised, self.categories, ALWAYS_DECIDING).astype(bool))
         found = np.where(decides & (found < 0), 0.0, found)
         not_assigned = column[NOT_ASSIGNED]
