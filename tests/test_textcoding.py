@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.lib.reference import layered
 from pipelines.lib.settings import DEMO_PROFILE_DIR
-from pipelines.textcoding import narrative
+from pipelines.textcoding import narrative, narrative_memo
 from pipelines.textcoding.evaluate_fft import (
     CHALLENGE_SET,
     challenge_results,
@@ -447,6 +447,40 @@ def test_a_large_trust_themes_its_records_with_the_classifier_it_measured(monkey
     assert trained == [outside_first] and measured.folds == 1
     assert measured.trained_on == outside_first
     assert narrative.assigned(measured.classifier, texts[:3], 0.5)[0]
+
+
+def test_a_kept_classifier_is_reused_only_for_the_same_records_and_gives_the_same_themes():
+    texts = [t for theme in NARRATIVES for t in NARRATIVES[theme]] * 4
+    labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme]] * 4
+    keys = [f"incidents:{i}" for i in range(len(texts))]
+    key = narrative_memo.fingerprint(keys, texts, labels, 5, 0.5)
+    con = duckdb.connect()
+    assert narrative_memo.load(con, key) is None
+    measured = narrative.trained_and_measured(keys, texts, labels, 5, 0.5)
+    narrative_memo.save(con, key, measured)
+    kept = narrative_memo.load(con, key)
+    assert (kept.trained_on, kept.folds, kept.predicted) == (
+        measured.trained_on, measured.folds, measured.predicted)
+    assert kept.evaluated.tolist() == measured.evaluated.tolist()
+    unseen = ["Patient fell on the ward at night", "Dose of insulin omitted", "No handover"]
+    assert np.array_equal(kept.classifier.probabilities(unseen),
+                          measured.classifier.probabilities(unseen))
+    # Any change to what training reads is another fingerprint: nothing kept is used.
+    changed = [
+        narrative_memo.fingerprint(keys[::-1], texts[::-1], labels[::-1], 5, 0.5),
+        narrative_memo.fingerprint(keys, [*texts[:-1], texts[-1] + "."], labels, 5, 0.5),
+        narrative_memo.fingerprint(keys, texts, [*labels[:-1], ["falls"]], 5, 0.5),
+        narrative_memo.fingerprint([*keys[:-1], "complaints:1"], texts, labels, 5, 0.5),
+        narrative_memo.fingerprint(keys, texts, labels, 6, 0.5),
+        narrative_memo.fingerprint(keys, texts, labels, 5, 0.6),
+    ]
+    assert len({key, *changed}) == len(changed) + 1
+    assert all(narrative_memo.load(con, other) is None for other in changed)
+    # Only the latest is kept; a night with too few examples keeps "no classifier".
+    narrative_memo.save(con, changed[0], narrative.trained_and_measured(
+        keys[:4], texts[:4], labels[:4], 5, 0.5))
+    assert narrative_memo.load(con, key) is None
+    assert narrative_memo.load(con, changed[0]).classifier is None
 
 
 def test_coding_quality_is_measured_nightly_and_themes_generic_planted_records(refreshed):

@@ -56,3 +56,8 @@
     cast(null as struct(theme_id varchar, pattern varchar)[])
     {%- endif %}
 {% endmacro %}
+
+{# A digest of the keyword rules: what int_keyword_texts_matched keeps each text's matches under. #}
+{% macro keyword_rules_version() -%}
+    {{ local_md5(tojson(theme_keyword_rules())) }}
+{%- endmacro %}

@@ -117,8 +117,14 @@ def hold_back_last_day(raw: Path) -> list[tuple[Path, str]]:
 
 
 def _environment(root: Path) -> dict[str, str]:
+    # Each refresh runs as the morning after the exports' last day, as a nightly one does:
+    # the as-of date is what the operational marts and the narrative classifier's training
+    # window are judged from (not the day the benchmark happens to run).
+    truth = json.loads((root / "raw" / "scenario_truth.json").read_text(encoding="utf-8"))
+    morning_after = dt.date.fromisoformat(truth["generator"]["end_date"]) + dt.timedelta(1)
     env = {
         **os.environ,
+        "TRIANGULATE_AS_OF_DATE": morning_after.isoformat(),
         "TRIANGULATE_RAW_DIR": str(root / "raw"),
         "TRIANGULATE_WAREHOUSE": str(root / "warehouse" / "warehouse.duckdb"),
         "TRIANGULATE_MARTS_DIR": str(root / "marts"),

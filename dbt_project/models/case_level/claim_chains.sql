@@ -48,10 +48,24 @@ distinct_links as (
 
 ),
 
+chained_records as (
+
+    -- The claims and the records they link to: a few thousand of a trust's million records.
+    select record_key from quality_records where source = 'claims'
+    union
+    select quality_records.record_key
+    from distinct_links
+    inner join quality_records
+        on quality_records.source = distinct_links.linked_source
+        and quality_records.record_id = distinct_links.linked_id
+
+),
+
 themes_by_record as (
 
     select record_key, list(distinct theme_id order by theme_id) as theme_ids
     from record_themes
+    semi join chained_records using (record_key)
     group by record_key
 
 )

@@ -47,7 +47,10 @@ class BuildPlan:
         """`dbt build` arguments leaving the kept models and seeds out, with the tests that
         read only those: with cautious indirect selection an excluded model takes along only
         the tests all of whose parents are excluded, so a test of a rebuilt model that also
-        reads one left as it is (a relationships test to a seed) still runs."""
+        reads one left as it is (a relationships test to a seed) still runs. A full build
+        rebuilds the incremental models (keyword matches kept from earlier nights) from nothing."""
+        if self.full:
+            return ["--full-refresh"]
         if not self.excluded:
             return []
         # One space-separated value: dagster-dbt passes it on to dbt as one selection.

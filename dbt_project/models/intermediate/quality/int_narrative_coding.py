@@ -1,14 +1,16 @@
 """int_narrative_coding: tonight's narrative classifier, learnt from the trust's specifically
-coded incidents, complaints and SJRs (pipelines.textcoding.narrative), and what it gives, one
-row kind per `output`: `themes`, the themes it gives the records without a specific code
-(read by int_record_narrative_themes); `quality`, per method (narrative_model, keyword) and
-theme, precision and recall on the coded records, each fold evaluated coded by a classifier
-trained on the others (read by int_coding_quality_measured). One Python model, so a large
-trust trains its classifier once, not once to measure and once to use; the text stays in the
-private warehouse."""
+coded incidents, complaints and SJRs of a few weeks ago (pipelines.textcoding.narrative; an
+earlier night's when it learnt from the same records: pipelines.textcoding.narrative_memo),
+and what it gives, one row kind per `output`: `themes`, the themes it gives the records without
+a specific code (read by int_record_narrative_themes); `quality`, per method (narrative_model,
+keyword) and theme, precision and recall on the coded records learnt from, each fold evaluated
+coded by a classifier trained on the others (read by int_coding_quality_measured). One Python
+model, so a large trust trains its classifier once, not once to measure and once to use; the
+text stays in the private warehouse."""
 
 import polars as pl
 
+from pipelines.textcoding import narrative_memo
 from pipelines.textcoding.narrative import (
     FOLDS,
     MODEL_VERSION,
@@ -35,12 +37,16 @@ def model(dbt, session):
 
     narratives = dbt.ref("int_record_narratives").pl()
     # Oldest first, so the cap on training examples keeps the most recent ones.
-    coded = narratives.filter(pl.col("is_specifically_coded")).sort("record_date",
-                                                                     "record_key")
+    coded = narratives.filter(pl.col("is_training_example")).sort("record_date", "record_key")
     uncoded = narratives.filter(~pl.col("is_specifically_coded")).sort("record_key")
     keys, coded_themes = coded["record_key"].to_list(), coded["coded_theme_ids"].to_list()
-    measured = trained_and_measured(keys, coded["narrative"].to_list(), coded_themes,
-                                    min_examples, threshold)
+    texts = coded["narrative"].to_list()
+    # Last night's classifier when it learnt from exactly these records.
+    memo_key = narrative_memo.fingerprint(keys, texts, coded_themes, min_examples, threshold)
+    measured = narrative_memo.load(session, memo_key)
+    if measured is None:
+        measured = trained_and_measured(keys, texts, coded_themes, min_examples, threshold)
+        narrative_memo.save(session, memo_key, measured)
 
     found = assigned(measured.classifier, uncoded["narrative"].to_list(), threshold)
     themes = pl.DataFrame([

@@ -36,7 +36,19 @@ narratives as (
         quality_records.record_date,
         quality_records.free_text as narrative,
         coalesce(specific_code_themes.coded_theme_ids, []) as coded_theme_ids,
-        specific_code_themes.record_key is not null as is_specifically_coded
+        specific_code_themes.record_key is not null as is_specifically_coded,
+        -- The classifier learns from coded records dated before the Monday of the as-of week,
+        -- `narrative_training_lag_days` back: the week's nights then learn from the same
+        -- records (and reuse one classifier: pipelines.textcoding.narrative_memo), and records
+        -- still being reported late or recoded are left until they settle.
+        -- (An undated record is not learnt from.)
+        coalesce(
+            specific_code_themes.record_key is not null
+                and quality_records.record_date
+                    < cast(date_trunc('week', {{ as_of_date() }}) as date)
+                    - {{ var('narrative_training_lag_days') }},
+            false
+        ) as is_training_example
     from quality_records
     left join specific_code_themes
         on quality_records.record_key = specific_code_themes.record_key
