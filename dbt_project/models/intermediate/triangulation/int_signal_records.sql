@@ -27,7 +27,8 @@ signal_sources as (
 
 spine_records as (
 
-    select quality_records.*
+    -- Not the free text: nothing downstream reads it, and it is most of the spine's bytes.
+    select quality_records.* exclude (free_text)
     from quality_records
     inner join signal_sources
         on quality_records.source = signal_sources.source
