@@ -64,15 +64,20 @@ CONFIG = {
 }
 
 
-def render(chart: alt.TopLevelMixin, css_class: str, title: str) -> str:
-    """One chart as an inline <svg> with a class and an accessible title."""
+def render(chart: alt.TopLevelMixin, css_class: str, title: str,
+           datasets: dict[str, list[dict]] | None = None) -> str:
+    """One chart as an inline <svg> with a class and an accessible title. `datasets`: the
+    rows of the chart's named data (`alt.Data(name=...)`)."""
     import vl_convert as vlc
 
     # The style goes into the dict, and altair's schema validation is skipped: with the data
     # inline, each `configure_*` copy and the validation cost more than rendering does. The
-    # charts come from this module's code, which the pack tests render.
+    # charts come from this module's code, which the pack tests render. Named datasets join
+    # the dict here too: altair deep-copies inline rows at every layer and property.
     spec = chart.to_dict(validate=False)
     spec["config"] = {**spec.get("config", {}), **CONFIG}
+    if datasets:
+        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     svg = vlc.vegalite_to_svg(spec)
     # vl-convert's root <svg> carries class="marks": add ours and a label for screen readers.
     return re.sub(r'^<svg ([^>]*?)class="marks"',
@@ -157,7 +162,7 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
     top = max([*data["value"].drop_nulls().to_list(), *data["upl"].drop_nulls().to_list(), 1])
     rows = data.with_columns(pl.col("month").cast(pl.String)).to_dicts()
     axis = _month_axis(monthly=time_axis == "month")
-    base = alt.Chart(alt.Data(values=rows)).encode(x=axis)
+    base = alt.Chart(alt.Data(name="points")).encode(x=axis)
     y = _count_axis(y_title, top)
     when = "%B %Y" if time_axis == "month" else "%-d %B %Y"
     tooltip = [alt.Tooltip("month:T", format=when), alt.Tooltip("value:Q", title=y_title),
@@ -174,7 +179,7 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
                   for key, label in levels for r in rows if r[key] is not None]
     drawn = list(dict.fromkeys(label for _, label in levels))
     legend = alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=2)
-    lines = alt.Chart(alt.Data(values=level_rows)).mark_line(strokeWidth=1.5).encode(
+    lines = alt.Chart(alt.Data(name="levels")).mark_line(strokeWidth=1.5).encode(
         x=axis, y=alt.Y("value:Q"), detail="part:N",
         color=alt.Color("line:N", title=None, legend=None, scale=alt.Scale(
             domain=drawn, range=[MEAN_COLOUR, LIMIT_COLOUR][:len(drawn)])),
@@ -183,7 +188,7 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
     )
     chart = alt.layer(lines, line, points).resolve_scale(color="independent").properties(
         title=title, width=width, height=height)
-    return render(chart, "spc-chart", title)
+    return render(chart, "spc-chart", title, {"points": rows, "levels": level_rows})
 
 
 def sparkline(months: Sequence[dt.date], values: Sequence[float | None], title: str,
