@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.lib.ingest import load_source, write_source
-from pipelines.lib.loading import BatchError
+from pipelines.lib.loading import BatchError, _has_blank_line
 from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
 from pipelines.lib.settings import DEMO_PROFILE_DIR
 
@@ -53,6 +53,21 @@ def load(workspace: Path):
     [entity_load] = load_source(workspace / "raw", load_mappings(workspace / "mappings"),
                                 "incidents")
     return entity_load
+
+
+@pytest.mark.parametrize(("text", "blank"), [
+    ("a,b\n1,2\n", False),
+    ("\na,b\n1,2\n", True),  # the first line
+    ("\r\na,b\r\n1,2\r\n", True),
+    ("a,b\n\n1,2\n", True),
+    ("a,b\r\n\r\n1,2\r\n", True),
+    ('a,b\n1,"one\n\ntwo"\n', False),  # a paragraph break inside a quoted cell
+    ('a,b\n1,"say ""hi""\n\nthen"\n', False),  # ... after doubled quotes
+    ('a,b\n1,"one\n\ntwo"\n\n2,x\n', True),  # a blank line after the cell closes
+    ("a,b\n1,2\n\n", True),  # trailing
+])
+def test_a_blank_line_is_found_only_outside_quoted_cells(text, blank):
+    assert _has_blank_line(text) is blank
 
 
 def test_values_are_coerced_to_canonical_types_and_codes(workspace):

@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -259,7 +260,7 @@ def _simple_csv_cells(path: Path, text: str, delimiter: str) -> pl.DataFrame | N
     columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(width)) + "}"
     quoted = str(path).replace("'", "''")
     try:
-        with duckdb.connect() as con:
+        with _csv_reader().cursor() as con:
             cells = con.sql(
                 f"select * from read_csv('{quoted}', delim = ?, quote = '\"', escape = '\"', "
                 "header = false, auto_detect = false, strict_mode = true, "
@@ -270,12 +271,28 @@ def _simple_csv_cells(path: Path, text: str, delimiter: str) -> pl.DataFrame | N
     return cells.fill_null("")
 
 
+_BLANK_LINE = re.compile(r"\n\r?\n")
+
+
+@cache
+def _csv_reader():
+    """An in-memory DuckDB whose cursors read the CSV files: opening a database per file
+    cost 16 ms, a cursor 0.4 ms (60 files in a large trust's FFT)."""
+    import duckdb
+
+    return duckdb.connect()
+
+
 def _has_blank_line(text: str) -> bool:
     """Whether a line outside quotes is empty. An empty line inside a quoted cell (a comment's
     paragraph break) is part of the cell: before it the file holds an odd number of quote
     characters, as a doubled quote inside a cell adds two."""
+    if text.startswith(("\n", "\r\n")):
+        return True
     quotes, counted_to = 0, 0
-    for blank in re.finditer(r"(?:\A|\n)\r?\n", text):
+    # A pattern starting with a literal line break: re then scans for it at C speed (an
+    # alternation with \A made the scan 30 times slower, 0.7 s on a large trust's incidents).
+    for blank in _BLANK_LINE.finditer(text):
         quotes += text.count('"', counted_to, blank.start())
         counted_to = blank.start()
         if quotes % 2 == 0:
