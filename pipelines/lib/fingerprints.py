@@ -30,7 +30,7 @@ import duckdb
 
 from pipelines.lib.mapping import Mapping, files_for_source
 from pipelines.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT
-from pipelines.lib.warehouse import RAW_SCHEMA
+from pipelines.lib.warehouse import RAW_SCHEMA, has_raw_table
 
 TABLE = f"{RAW_SCHEMA}.fingerprints"
 DDL = f"""
@@ -129,8 +129,7 @@ def dbt_inputs_fingerprint(profile_dir: Path, mappings_dir: Path, value_ref_key:
 
 def stored(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict | None]]:
     """Every stored step: fingerprint and summary."""
-    if not con.execute("select 1 from duckdb_tables() where schema_name = ? and table_name = ?",
-                       [RAW_SCHEMA, "fingerprints"]).fetchall():
+    if not has_raw_table(con, "fingerprints"):
         return {}
     return {step: (fingerprint, json.loads(summary) if summary else None)
             for step, fingerprint, summary in

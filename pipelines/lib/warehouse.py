@@ -98,6 +98,12 @@ def entity_ddl(entity: Entity) -> str:
         columns) + "\n)"
 
 
+def has_raw_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether `raw.<name>` exists (a warehouse before its first load has none)."""
+    return bool(con.execute("select 1 from duckdb_tables() where schema_name = ? "
+                            "and table_name = ?", [RAW_SCHEMA, name]).fetchall())
+
+
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and every raw table if they do not exist yet."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from pipelines.lib.warehouse import RAW_SCHEMA
+from pipelines.lib.warehouse import RAW_SCHEMA, has_raw_table
 from pipelines.textcoding import fft_features, narrative
 from pipelines.textcoding.fft_features import TfidfBlock
 from pipelines.textcoding.narrative import Measured, NarrativeClassifier
@@ -53,8 +53,7 @@ def fingerprint(record_keys: Sequence[str], texts: Sequence[str],
 
 def load(con: duckdb.DuckDBPyConnection, key: str) -> Measured | None:
     """The stored result under fingerprint `key`, or None."""
-    if not con.execute("select 1 from duckdb_tables() where schema_name = ? "
-                       "and table_name = 'narrative_classifier'", [RAW_SCHEMA]).fetchall():
+    if not has_raw_table(con, "narrative_classifier"):
         return None
     row = con.execute(f"select stored from {TABLE} where fingerprint = ?", [key]).fetchone()
     return None if row is None else _decoded(row[0])
