@@ -1,8 +1,16 @@
 """The identifier patterns that guard what gets published."""
 
+import random
+
+import duckdb
 import pytest
 
-from pipelines.lib.identifiers import find_identifiers, is_valid_nhs_number, redact
+from pipelines.lib.identifiers import (
+    SQL_MAY_HOLD_IDENTIFIER,
+    find_identifiers,
+    is_valid_nhs_number,
+    redact,
+)
 
 
 @pytest.mark.parametrize("number, valid", [
@@ -69,3 +77,51 @@ def test_ordinary_values_are_left_alone(text):
 def test_find_identifiers_names_each_kind_once():
     assert find_identifiers("943 476 5919 and 943.476.5919, Mr Smith, 07700 900123") == [
         "nhs_number", "uk_phone", "titled_name"]
+
+
+def _mutants(values: list[str], count: int, seed: int) -> list[str]:
+    """Each a value with one to four random edits (a character deleted, its case swapped, or
+    a piece inserted: a separator, any ASCII space, a non-ASCII digit, space or letter, a
+    digit run, a title, a DOB word), so they sit on both sides of every pattern's edge."""
+    pieces = [" ", "  ", ".", "-", "/", ")", "(", ":", "@", "+", "\t", "\n", "\v", "\x1c",
+              "\x1f", "\u00a0", "\u2009", "\u0663", "\u00e9", "\u212a", "Mr ", "Dr", "DOB ",
+              "born ", "Ms", "x", "Z"]
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        text = rng.choice(values)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(text) + 1)
+            edit = rng.randrange(4)
+            if edit == 0 and text:
+                text = text[:at - 1] + text[at:] if at else text[1:]
+            elif edit == 1 and at < len(text):
+                text = text[:at] + text[at].swapcase() + text[at + 1:]
+            else:
+                inserted = rng.choice(pieces) if edit == 2 else str(rng.randrange(10 ** 4))
+                text = text[:at] + inserted + text[at:]
+        out.append(text)
+    return out
+
+
+IDENTIFIERS = [case[0] for case in test_every_form_is_redacted.pytestmark[0].args[1]]
+ORDINARY = test_ordinary_values_are_left_alone.pytestmark[0].args[1]
+
+
+def test_the_sql_prefilter_keeps_every_value_redact_would_change():
+    """The publishing guard reads in Python only the values DuckDB finds with
+    SQL_MAY_HOLD_IDENTIFIER: a value it leaves out must be one redact leaves alone."""
+    values = IDENTIFIERS + ORDINARY + _mutants(IDENTIFIERS + ORDINARY, 30_000, seed=7)
+    con = duckdb.connect()
+    kept = {value for value, in con.execute(
+        "select v from unnest(?) as t(v) where regexp_matches(v, ?)",
+        [values, SQL_MAY_HOLD_IDENTIFIER]).fetchall()}
+    changed = [v for v in values if redact(v).kinds]
+    # Mutants on both sides of the edge: many keep an identifier, many lose it.
+    assert 5_000 < len(changed) < 25_000
+    assert [v for v in changed if v not in kept] == []
+    # ... and it is a filter: most ordinary values are left out.
+    ordinary = ["INC0000005", "CA-2026-005", "Ward 7B", "LOC-W7B", "0.25", "falls"]
+    assert not kept & set(ordinary) and con.execute(
+        "select count(*) from unnest(?) as t(v) where regexp_matches(v, ?)",
+        [ordinary, SQL_MAY_HOLD_IDENTIFIER]).fetchone() == (0,)

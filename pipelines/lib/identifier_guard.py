@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.errors import UserFacingError
-from pipelines.lib.identifiers import KINDS, redact
+from pipelines.lib.identifiers import KINDS, SQL_MAY_HOLD_IDENTIFIER, redact
 
 POLICY_VARIABLE = "TRIANGULATE_IDENTIFIER_POLICY"
 POLICIES = ("redact", "refuse")
@@ -150,9 +150,10 @@ def _plan_column(con: duckdb.DuckDBPyConnection, table: str, column: str,
     source = f'main."{table}"'
     if data_type == "VARCHAR":
         changes = {}
+        # Filtered in DuckDB first: most values (record ids, dates, codes) could hold none.
         for (value,) in con.execute(
-                f'select distinct "{column}" from {source} where "{column}" is not null'
-        ).fetchall():
+                f'select distinct "{column}" from {source} '
+                f'where regexp_matches("{column}", ?)', [SQL_MAY_HOLD_IDENTIFIER]).fetchall():
             result = redact(value)
             if result.kinds:
                 changes[value] = (result.text, result.kinds)

@@ -54,6 +54,20 @@ _PATTERNS = {"nhs_number": _NHS, "date_of_birth": _DOB, "email": _EMAIL, "uk_pho
 _DIGEST = re.compile(r"[0-9a-f]{32,}")
 # Every identifier has a digit, an @ or a title: most values have none and are skipped fast.
 _MAYBE = re.compile(r"\d|@|\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b")
+# For DuckDB's RE2, the values worth passing to `redact`: any non-ASCII value, and any ASCII
+# one where a pattern above, without its lookarounds and narrowings, matches. In ASCII text
+# Python's \d, \s and case folding mean what these classes do (\s spelt out: Python's holds
+# \v and \x1c-\x1f too), so a value left out is one `redact` leaves as it is.
+_S = r"[\t-\r\x1c-\x1f ]"
+SQL_MAY_HOLD_IDENTIFIER = "|".join([
+    r"[^\x00-\x7f]",
+    rf"\d{{3}}(?:{_S}|[./-]){{0,3}}\d{{3}}(?:{_S}|[./-]){{0,3}}\d{{4}}",  # NHS number
+    r"(?i:d\.?o\.?b|date of birth|born)",  # date of birth
+    "@",  # email
+    rf"[1-9](?:(?:{_S}|[)-]){{0,2}}\d){{8}}",  # phone
+    rf"[A-Za-z]\d[A-Za-z\d]?{_S}*\d[A-Za-z]{{2}}",  # postcode
+    rf"(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\.?{_S}+[A-Z]",  # titled name
+])
 
 
 def is_valid_nhs_number(candidate: str) -> bool:
