@@ -189,6 +189,42 @@ def test_reloading_the_same_files_writes_the_same_rows(workspace, tmp_path):
     assert len(snapshots[1][0]) == 1 and len(snapshots[1][1]) == 1
 
 
+def test_a_reload_rewrites_only_the_files_whose_loaded_rows_changed(workspace, tmp_path):
+    """The raw table ends as a write to an empty warehouse would leave it, and the rows of a
+    file whose loaded rows are unchanged stay where they were (the same rowids)."""
+    write(workspace, "a.csv", "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n"
+                              "INC2,04/02/2025,No harm,Ward 7B,N,ok\n")
+    write(workspace, "b.csv", "INC3,05/02/2025,Low harm,Ward 7B,N,ok\n")
+    write(workspace, "c.csv", "INC4,06/02/2025,Low harm,Ward 7B,N,ok\n")
+    write(workspace, "d.csv", "INC5,07/02/2025,Low harm,Ward 7B,N,ok\n")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    write_source(con, "incidents", [load(workspace)])
+
+    def rows(connection, file):
+        return connection.sql("select rowid, incident_id, physical_harm from raw.incidents "
+                              f"where _source_file = 'incidents/{file}' order by all").fetchall()
+
+    kept_a = rows(con, "a.csv")
+    # b revised, c deleted, e new, and d's row now also in an earlier file ("0.csv"), so it
+    # is rejected as an exact duplicate though d.csv is unchanged.
+    write(workspace, "b.csv", "INC3,05/02/2025,Moderate harm,Ward 7B,N,ok\n")
+    (workspace / "raw" / "incidents" / "c.csv").unlink()
+    write(workspace, "e.csv", "INC6,08/02/2025,Low harm,Ward 7B,N,ok\n")
+    write(workspace, "0.csv", "INC5,07/02/2025,Low harm,Ward 7B,N,ok\n")
+    reloaded = load(workspace)
+    write_source(con, "incidents", [reloaded])
+    fresh = duckdb.connect(str(tmp_path / "fresh.duckdb"))
+    write_source(fresh, "incidents", [reloaded])
+
+    everything = "select * exclude (rowid) from ({}) order by all".format(
+        "select rowid, * from raw.incidents")
+    assert con.sql(everything).fetchall() == fresh.sql(everything).fetchall()
+    assert rows(con, "a.csv") == kept_a
+    assert [r[1:] for r in rows(con, "b.csv")] == [("INC3", "moderate")]
+    assert rows(con, "c.csv") == [] and rows(con, "d.csv") == []
+    assert [r[1:] for r in rows(con, "0.csv")] == [("INC5", "low")]
+
+
 def test_a_datix_export_loads_through_the_shipped_datix_mapping(tmp_path):
     """The Datix/DCIQ dialect (inc_ourref, inc_dincident, ...) as trusts export it."""
     folder = tmp_path / "incidents"

@@ -214,19 +214,29 @@ def _field_fill(entity: Entity, loaded: pl.DataFrame, reads: dict) -> pl.DataFra
     entity's date among them. Per file, so coverage adds up across a source's files."""
     month = (pl.col(entity.event_date).dt.truncate("1mo") if entity.event_date
              else pl.lit(None, pl.Date))
+    # One pass over the rows: per file, each field's filled count and months.
+    fill = loaded.with_columns(month.alias("_m")).group_by("_source_file").agg(
+        pl.len().alias("rows"),
+        *(expression.alias(f"{field.name}\x1f{what}")
+          for field in entity.fields
+          for what, expression in (("n", _has_value(field).sum()),
+                                   ("first", pl.col("_m").filter(_has_value(field)).min()),
+                                   ("last", pl.col("_m").filter(_has_value(field)).max()))))
+    by_file = {row["_source_file"]: row for row in fill.iter_rows(named=True)}
     rows = []
     for file, read in reads.items():
         mapping, headers = read.mapping, {header_key(h): h for h in read.headers}
-        of_file = loaded.filter(pl.col("_source_file") == file).with_columns(month.alias("_m"))
+        of_file = by_file.get(file, {})
         for field in entity.fields:
-            filled = of_file.filter(_has_value(field))
             rows.append({
                 "file": file, "field": field.name,
                 "column_name": (headers.get(header_key(mapping.columns[field.name]))
                                 if field.name in mapping.columns
                                 else mapping.describe_source(field.name)),
-                "rows_loaded": of_file.height, "rows_filled": filled.height,
-                "first_month_filled": filled["_m"].min(), "last_month_filled": filled["_m"].max(),
+                "rows_loaded": of_file.get("rows", 0),
+                "rows_filled": of_file.get(f"{field.name}\x1fn", 0),
+                "first_month_filled": of_file.get(f"{field.name}\x1ffirst"),
+                "last_month_filled": of_file.get(f"{field.name}\x1flast"),
             })
     return pl.DataFrame(rows, schema={
         "file": pl.String, "field": pl.String, "column_name": pl.String,
@@ -391,9 +401,9 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
                  state.newest_record_date, state.as_of_date, state.stale_after_days,
                  state.state])
         for load in loads or []:
-            con.execute(f"delete from {RAW_SCHEMA}.{load.entity.name}")
-            for table, frame in ((load.entity.name, load.loaded), ("rejected_rows", load.rejected),
-                                 ("loaded_files", load.files), ("loaded_fields", load.fields)):
+            _replace_changed_files(con, load.entity.name, load.loaded)
+            for table, frame in (("rejected_rows", load.rejected), ("loaded_files", load.files),
+                                 ("loaded_fields", load.fields)):
                 if frame.height:
                     con.register("incoming", frame.to_arrow())
                     con.execute(f"insert into {RAW_SCHEMA}.{table} by name select * from incoming")
@@ -406,3 +416,35 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
     except Exception:
         con.execute("rollback")
         raise
+
+
+def _replace_changed_files(con: duckdb.DuckDBPyConnection, table: str,
+                           loaded: pl.DataFrame) -> None:
+    """Make raw.<table> hold `loaded`, rewriting only the rows of the files whose rows differ
+    from what it holds (their count, or the sum of their rows' hashes): a night that adds one
+    export file writes that file's rows, not the source's millions. A file's rows can change
+    with the file unchanged (a duplicate or key conflict with another file), so each file is
+    compared, not only the ones read tonight."""
+    target = f"{RAW_SCHEMA}.{table}"
+    if not loaded.height:
+        con.execute(f"delete from {target}")
+        return
+    # Hashed as the table's types, so equal values hash alike on both sides.
+    columns = ", ".join(f'"{name}"::{kind}' for name, kind in con.execute(
+        "select column_name, data_type from duckdb_columns() where schema_name = ? "
+        "and table_name = ? order by column_index", [RAW_SCHEMA, table]).fetchall())
+    con.register("incoming", loaded.to_arrow())
+    try:
+        digests = [f"(select _source_file, count(*) as n, sum(hash({columns})) as h "
+                   f"from {relation} group by _source_file)" for relation in ("incoming", target)]
+        changed = [file for (file,) in con.execute(
+            f"select coalesce(new._source_file, old._source_file) from {digests[0]} new "
+            f"full join {digests[1]} old on new._source_file = old._source_file "
+            "where new.n is distinct from old.n or new.h is distinct from old.h").fetchall()]
+        if changed:
+            con.execute(f"delete from {target} where _source_file in (select unnest(?))",
+                        [changed])
+            con.execute(f"insert into {target} by name select * from incoming "
+                        "where _source_file in (select unnest(?))", [changed])
+    finally:
+        con.unregister("incoming")
