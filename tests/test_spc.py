@@ -4,6 +4,7 @@ pipelines/spc/__init__.py)."""
 
 from __future__ import annotations
 
+import random
 from statistics import NormalDist
 
 import numpy as np
@@ -334,6 +335,34 @@ def test_xmr_by_group_matches_xmr_per_group_and_sorts():
     a = xmr(ALTERNATING + [v + 10 for v in ALTERNATING], rebase_at=[12], target=12)
     b = xmr(SPIKE, target=12)
     assert out.select(SPC_COLUMNS).equals(pl.concat([a, b]).select(SPC_COLUMNS))
+
+
+def test_no_rule_or_limit_crosses_from_one_group_or_period_into_the_next():
+    """xmr_by_group checks every group in one pass: each group must come out as xmr gives it
+    alone, though runs, trends and two-in-threes continue across the group and period
+    boundaries (every group rises from where the one before ended; rebases at random)."""
+    rng = random.Random(11)
+    # Two trends within wide limits meeting at a group boundary, with a fall between them.
+    pairs = {-2: [10, 0, 10, 0, 10, 0, 1, 2, 3, 4, 5, 6, 7],
+             -1: [-3, -2, -1, 0, 1, 2, 3, 13, -7, 13, -7]}
+    rows = [{"g": group, "t": month, "y": float(y), "r": False}
+            for group, values in pairs.items() for month, y in enumerate(values)]
+    level = 0.0
+    for group in range(300):
+        n = rng.choice([1, 2, 3, 6, 7, 8, 12, 13, 20])
+        for month in range(n):
+            level += rng.choice([1.0, 1.0, 0.0, -1.0, 5.0])
+            rows.append({"g": group, "t": month, "y": level, "r": rng.random() < 0.1})
+    frame = pl.DataFrame(rows)
+    for improvement in ("increase", "decrease", "neutral"):
+        out = xmr_by_group(frame, ["g"], "t", "y", improvement=improvement, rebase_on="r",
+                           target=40.0)
+        alone = pl.concat([
+            xmr(part["y"].to_list(), improvement=improvement, target=40.0,
+                rebase_at=[i for i, r in enumerate(part["r"]) if r])
+            for part in frame.partition_by("g", maintain_order=True)])
+        assert out.select(SPC_COLUMNS).equals(alone.select(SPC_COLUMNS))
+        assert out["special_cause_rule"].drop_nulls().n_unique() >= 4
 
 
 def test_xmr_by_group_refusals_and_empty_frames():

@@ -22,34 +22,58 @@ RULES = (
 HIGH_RULES = frozenset({"above_upl", "trend_increasing", "two_of_three_above", "shift_above"})
 
 
-def seven_point_trend(y: np.ndarray) -> np.ndarray:
+def segments(n: int, starts: np.ndarray | None = None) -> np.ndarray:
+    """Each point's segment number: a new one where `starts` is true (the first point always
+    starts one). Many periods, of one series or of many, are checked in one pass this way;
+    no window of the rules below crosses into another segment."""
+    if starts is None:
+        return np.zeros(n, dtype=np.int64)
+    flags = np.asarray(starts, dtype=bool).copy()
+    if n:
+        flags[0] = True
+    return np.cumsum(flags) - 1
+
+
+def _whole(segment: np.ndarray, width: int) -> np.ndarray:
+    """For each window of `width` points (by its first point): all in one segment."""
+    return segment[width - 1:] == segment[:len(segment) - width + 1]
+
+
+def seven_point_trend(y: np.ndarray, segment: np.ndarray | None = None) -> np.ndarray:
     """`ptd_seven_point_trend`: +1 (-1) at each point that ends 7 points each strictly higher
     (lower) than the one before, else 0. Ties break a trend; the mean plays no part."""
     y = np.asarray(y, dtype=float)
+    segment = segments(len(y)) if segment is None else segment
     ends = np.zeros(len(y), dtype=np.int8)
     if len(y) >= RUN:
         steps = sliding_window_view(np.sign(np.diff(y)), RUN - 1)  # 6 steps ending at point k+6
+        whole = _whole(segment, RUN)
         ends[RUN - 1:] = np.where(
-            (steps == 1).all(axis=1), 1, np.where((steps == -1).all(axis=1), -1, 0)
+            whole & (steps == 1).all(axis=1), 1,
+            np.where(whole & (steps == -1).all(axis=1), -1, 0),
         )
     return ends
 
 
-def seven_point_one_side_mean(relative_to_mean: np.ndarray) -> np.ndarray:
+def seven_point_one_side_mean(relative_to_mean: np.ndarray,
+                              segment: np.ndarray | None = None) -> np.ndarray:
     """`ptd_seven_point_one_side_mean`: 1 at each point that ends 7 points on the same side of
     the mean, else 0. A point exactly on the mean (0) is on neither side, so it breaks a run."""
     side = np.asarray(relative_to_mean)
+    segment = segments(len(side)) if segment is None else segment
     ends = np.zeros(len(side), dtype=np.int8)
     if len(side) >= RUN:
         windows = sliding_window_view(side, RUN)
         last = windows[:, -1]
-        ends[RUN - 1:] = (windows == last[:, None]).all(axis=1) & (last != 0)
+        ends[RUN - 1:] = (windows == last[:, None]).all(axis=1) & (last != 0) & _whole(segment,
+                                                                                       RUN)
     return ends
 
 
 def part_of_seven(ends: np.ndarray) -> np.ndarray:
     """`ptd_part_of_seven_trend`: flags every point of a run, not only its last, given the
-    points that end a run (a point belongs if it, or one of the 6 after it, ends one)."""
+    points that end a run (a point belongs if it, or one of the 6 after it, ends one). A run
+    lies within one segment, so this needs no segments."""
     ends = np.asarray(ends) != 0
     if not len(ends):
         return ends
@@ -57,29 +81,35 @@ def part_of_seven(ends: np.ndarray) -> np.ndarray:
     return sliding_window_view(padded, RUN).any(axis=1)
 
 
-def two_in_three(close_to_limits: np.ndarray, relative_to_mean: np.ndarray) -> np.ndarray:
+def two_in_three(close_to_limits: np.ndarray, relative_to_mean: np.ndarray,
+                 segment: np.ndarray | None = None) -> np.ndarray:
     """`ptd_two_in_three`: flags every point of any 3 consecutive points of which at least 2
     are close to the limits and all 3 are on the same side of the mean."""
     close = np.asarray(close_to_limits, dtype=int)
     side = np.asarray(relative_to_mean, dtype=int)
+    segment = segments(len(close)) if segment is None else segment
     if len(close) < 3:
         return np.zeros(len(close), dtype=bool)
     qualifies = (sliding_window_view(close, 3).sum(axis=1) >= 2) & (
         np.abs(sliding_window_view(side, 3).sum(axis=1)) == 3
-    )  # window starting at each point
+    ) & _whole(segment, 3)  # window starting at each point
     padded = np.concatenate([[False, False], qualifies, [False, False]])
     return sliding_window_view(padded, 3).any(axis=1)  # windows starting 2, 1 or 0 points back
 
 
-def trend_direction(y: np.ndarray, in_trend: np.ndarray) -> np.ndarray:
+def trend_direction(y: np.ndarray, in_trend: np.ndarray,
+                    segment: np.ndarray | None = None) -> np.ndarray:
     """Sign of the step NHSRplotthedots uses to call a trend point increasing or decreasing:
-    the step to the next point when that point is also in a trend, else the step from the
-    previous one. (Only 1 counts as increasing; a 0 step at a tie between two trends reads as
-    decreasing there too.)"""
-    steps = np.sign(np.diff(np.asarray(y, dtype=float)))
+    the step to the next point when that point is also in a trend (of the same segment), else
+    the step from the previous one (a run's last point is never a segment's first). (Only 1
+    counts as increasing; a 0 step at a tie between two trends reads as decreasing there too.)"""
+    y = np.asarray(y, dtype=float)
+    segment = segments(len(y)) if segment is None else segment
+    steps = np.sign(np.diff(y))
+    same = segment[1:] == segment[:-1]  # step k joins points k and k+1 of one segment
     step_in = np.concatenate([[0.0], steps])
-    step_out = np.concatenate([steps, steps[-1:]])
-    next_in_trend = np.concatenate([in_trend[1:], [False]])
+    step_out = np.concatenate([steps, [0.0]])
+    next_in_trend = np.concatenate([in_trend[1:] & same, [False]])
     return np.where(in_trend & next_in_trend, step_out, step_in)
 
 
@@ -88,9 +118,11 @@ def special_cause_rules(
     relative_to_mean: np.ndarray,
     close_to_limits: np.ndarray,
     outside_limits: np.ndarray,
-) -> list[str | None]:
-    """`ptd_special_cause_type`: the rule each point of a period breaks, by priority
-    outside limits > trend > two-in-three > shift; None for common cause.
+    segment: np.ndarray | None = None,
+) -> np.ndarray:
+    """`ptd_special_cause_type`: the rule each point breaks, by priority outside limits >
+    trend > two-in-three > shift; None for common cause (an object array). `segment`
+    (segments()) numbers the periods: every rule applies within one.
 
     As in NHSRplotthedots, points outside the limits are not "close to" them, so they do not
     count towards two-in-three, and only the close points of a qualifying group are flagged."""
@@ -98,23 +130,18 @@ def special_cause_rules(
     side = np.asarray(relative_to_mean)
     close = np.asarray(close_to_limits, dtype=bool)
     outside = np.asarray(outside_limits, dtype=bool)
+    segment = segments(len(y)) if segment is None else segment
 
-    trend = part_of_seven(seven_point_trend(y))
-    two_of_three = two_in_three(close, side) & close
-    shift = part_of_seven(seven_point_one_side_mean(side))
-    rising = trend_direction(y, trend) == 1 if trend.any() else trend
-
-    rules: list[str | None] = []
-    for i in range(len(y)):
-        above = side[i] > 0
-        if outside[i]:
-            rules.append("above_upl" if side[i] == 1 else "below_lpl")
-        elif trend[i]:
-            rules.append("trend_increasing" if rising[i] else "trend_decreasing")
-        elif two_of_three[i]:
-            rules.append("two_of_three_above" if above else "two_of_three_below")
-        elif shift[i]:
-            rules.append("shift_above" if above else "shift_below")
-        else:
-            rules.append(None)
-    return rules
+    trend = part_of_seven(seven_point_trend(y, segment))
+    two_of_three = two_in_three(close, side, segment) & close
+    shift = part_of_seven(seven_point_one_side_mean(side, segment))
+    rising = trend_direction(y, trend, segment) == 1
+    above = side > 0
+    return np.select(
+        [outside, trend, two_of_three, shift],
+        [np.where(side == 1, "above_upl", "below_lpl"),
+         np.where(rising, "trend_increasing", "trend_decreasing"),
+         np.where(above, "two_of_three_above", "two_of_three_below"),
+         np.where(above, "shift_above", "shift_below")],
+        default=None,
+    ).astype(object)

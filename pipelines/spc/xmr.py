@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.spc.limits import period_limits
-from pipelines.spc.rules import HIGH_RULES, special_cause_rules
+from pipelines.spc.rules import HIGH_RULES, RULES, segments, special_cause_rules
 
 DIRECTIONS = {"increase": 1, "decrease": -1, "neutral": 0}
 MIN_FIX_AFTER_N_POINTS = 12  # NHSRplotthedots refuses fewer (ptd_spc_options)
@@ -77,47 +77,48 @@ def xmr(
     y = _as_values(values)
     _direction(improvement)
     _check_options(fix_after_n_points, screen_outliers, target)
-    return _frame(_chart_columns(y, improvement, _period_starts(rebase_at, len(y)),
+    period_starts = np.zeros(len(y), dtype=bool)
+    period_starts[_period_starts(rebase_at, len(y))] = True
+    return _frame(_chart_columns(y, improvement, period_starts, np.zeros(len(y), dtype=bool),
                                  fix_after_n_points, screen_outliers, target))
 
 
-def _chart_columns(y: np.ndarray, improvement: str, starts: list[int],
-                   fix_after_n_points: int | None, screen_outliers: bool,
-                   target: float | None) -> dict[str, np.ndarray | list]:
-    """xmr's columns of one checked series as arrays and lists (a polars frame per series
-    costs more than the arithmetic: xmr_by_group builds one frame for every series)."""
+def _chart_columns(y: np.ndarray, improvement: str, period_starts: np.ndarray,
+                   group_starts: np.ndarray, fix_after_n_points: int | None,
+                   screen_outliers: bool, target: float | None) -> dict[str, np.ndarray | list]:
+    """xmr's columns as arrays and lists, for one series or for many laid end to end
+    (`group_starts` true at each one's first point but the first; `period_starts` at each
+    rebase): each series is its own chart, so limits, moving ranges and rules stay within
+    a period of one series. Only the limits are worked out period by period."""
     direction = DIRECTIONS[improvement]
     n = len(y)
-    bounds = [0, *starts, n] if n else [0]
-    period = np.zeros(n, dtype=np.int32)
-    stats = {name: np.full(n, np.nan) for name in
-             ("mean", "lpl", "upl", "lpl_close", "upl_close", "moving_range_mean")}
-    moving_range = np.full(n, np.nan)
-    side = np.zeros(n, dtype=np.int8)
-    outside = np.zeros(n, dtype=bool)
-    close = np.zeros(n, dtype=bool)
-    rules: list[str | None] = []
-    for number, (start, end) in enumerate(pairwise(bounds)):
-        chunk = y[start:end]
-        limits = period_limits(chunk, fix_after_n_points, screen_outliers)
-        period[start:end] = number
-        for name in stats:
-            stats[name][start:end] = getattr(limits, name)
-        moving_range[start + 1:end] = np.abs(np.diff(chunk))
-        side[start:end] = np.sign(chunk - limits.mean)
-        # Comparisons with NaN limits are False, which is how the rules treat R's NA.
-        outside[start:end] = (chunk > limits.upl) | (chunk < limits.lpl)
-        close[start:end] = ~outside[start:end] & (
-            (chunk < limits.lpl_close) | (chunk > limits.upl_close)
-        )
-        rules += special_cause_rules(chunk, side[start:end], close[start:end],
-                                     outside[start:end])
+    segment = segments(n, period_starts | group_starts)
+    series = segments(n, group_starts)
+    bounds = np.flatnonzero(np.diff(segment, prepend=-1))
+    lengths = np.diff(np.append(bounds, n))
+    limits = [period_limits(y[start:start + length], fix_after_n_points, screen_outliers)
+              for start, length in zip(bounds, lengths, strict=True)]
+    stats = {name: np.repeat(np.array([getattr(lim, name) for lim in limits], dtype=float),
+                             lengths)
+             for name in ("mean", "lpl", "upl", "lpl_close", "upl_close", "moving_range_mean")}
+    moving_range = np.abs(np.diff(y, prepend=np.nan))
+    moving_range[bounds] = np.nan  # a period's first point has none
+    side = np.sign(y - stats["mean"]).astype(np.int8)
+    # Comparisons with NaN limits are False, which is how the rules treat R's NA.
+    outside = (y > stats["upl"]) | (y < stats["lpl"])
+    close = ~outside & ((y < stats["lpl_close"]) | (y > stats["upl_close"]))
+    rules = special_cause_rules(y, side, close, outside, segment)
+    types = {rule: _point_type(rule, direction) for rule in (None, *RULES)}
+    point_types = [types[rule] for rule in rules]
 
-    point_types = [_point_type(rule, direction) for rule in rules]
-    variation = assurance = None
-    if n:
-        variation = variation_icon(point_types[-1], improvement)
-        assurance = assurance_icon(stats["lpl"][-1], stats["upl"][-1], target, improvement)
+    # Each series' periods are numbered from 0; its icons come from its last point.
+    first = np.flatnonzero(np.diff(series, prepend=-1))
+    last = np.append(first[1:], n)[:len(first)] - 1
+    sizes = last - first + 1
+    period = (segment - np.repeat(segment[first], sizes)).astype(np.int32)
+    variation = [variation_icon(point_types[i], improvement) for i in last]
+    assurance = [assurance_icon(stats["lpl"][i], stats["upl"][i], target, improvement)
+                 for i in last]
     return {
         "value": y,
         "period": period,
@@ -126,10 +127,12 @@ def _chart_columns(y: np.ndarray, improvement: str, starts: list[int],
         "outside_limits": outside,
         "relative_to_mean": side,
         "close_to_limits": close,
-        "special_cause_rule": rules,
+        "special_cause_rule": list(rules),
         "point_type": point_types,
-        "variation_icon": [variation] * n,
-        "assurance_icon": [assurance] * n,
+        "variation_icon": [icon for icon, size in zip(variation, sizes, strict=True)
+                           for _ in range(size)],
+        "assurance_icon": [icon for icon, size in zip(assurance, sizes, strict=True)
+                           for _ in range(size)],
     }
 
 
@@ -169,27 +172,26 @@ def xmr_by_group(
     frame = frame.sort(keys, maintain_order=True)
     _direction(improvement)
     _check_options(fix_after_n_points, screen_outliers, target)
-    values = frame[value].to_numpy()
-    rebase = frame[rebase_on].fill_null(False).to_numpy() if rebase_on else None
     # The frame is sorted, so each group is one run of rows.
     group_ids = frame.select(pl.struct(group_by).rle_id()).to_series().to_numpy() \
         if group_by else np.zeros(frame.height, dtype=np.int64)
-    bounds = [0, *(np.flatnonzero(np.diff(group_ids)) + 1), frame.height]
-    charts: dict[str, list] = {name: [] for name in SCHEMA}
-    for start, end in pairwise(bounds):
+    group_starts = np.diff(group_ids, prepend=group_ids[:1]) != 0
+    values = frame[value].to_numpy()
+    try:
+        y = _as_values(values)
+    except ValueError:
+        # Refused as xmr refuses it, naming the group and the position within it.
+        at = int(np.flatnonzero(~np.isfinite(values.astype(float)))[0])
+        members = np.flatnonzero(group_ids == group_ids[at])
         try:
-            y = _as_values(values[start:end])
+            _as_values(values[members[0]:members[-1] + 1])
         except ValueError as err:
-            key = frame.select(group_by).row(start) if group_by else ()
+            key = frame.select(group_by).row(at) if group_by else ()
             raise ValueError(f"group {key}: {err}") from err
-        starts = [] if rebase is None else \
-            [int(i) for i in np.flatnonzero(rebase[start:end]) if i > 0]
-        for name, column in _chart_columns(y, improvement, starts, fix_after_n_points,
-                                           screen_outliers, target).items():
-            charts[name].append(column)
-    columns = {name: (np.concatenate(parts) if parts and isinstance(parts[0], np.ndarray)
-                      else [v for part in parts for v in part])
-               for name, parts in charts.items()}
+    rebase = frame[rebase_on].fill_null(False).to_numpy() if rebase_on else \
+        np.zeros(frame.height, dtype=bool)
+    columns = _chart_columns(y, improvement, rebase, group_starts, fix_after_n_points,
+                             screen_outliers, target)
     return frame.hstack(_frame(columns).drop("value"))
 
 
