@@ -24,6 +24,7 @@ training and evaluation take seconds, not minutes, on a large trust.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -185,14 +186,15 @@ def per_theme_figures(truth: Sequence[Sequence[str]], predicted: Sequence[Sequen
                       themes: Sequence[str]) -> pl.DataFrame:
     """One row per theme: records with it (by their codes), records predicted it, true
     positives, precision and recall (null where undefined)."""
-    truth, predicted = [set(t) for t in truth], [set(p) for p in predicted]
-    rows = []
-    for theme in themes:
-        has = np.array([theme in t for t in truth], dtype=bool)
-        got = np.array([theme in p for p in predicted], dtype=bool)
-        tp = int((has & got).sum())
-        rows.append({"theme_id": theme, "records_with_theme": int(has.sum()),
-                     "records_predicted": int(got.sum()), "true_positives": tp})
+    has, got, hits = Counter(), Counter(), Counter()
+    for true, found in zip(truth, predicted, strict=True):
+        true, found = set(true), set(found)
+        has.update(true)
+        got.update(found)
+        hits.update(true & found)
+    rows = [{"theme_id": theme, "records_with_theme": has[theme],
+             "records_predicted": got[theme], "true_positives": hits[theme]}
+            for theme in themes]
     return pl.DataFrame(rows, schema={"theme_id": pl.String, "records_with_theme": pl.Int64,
                                       "records_predicted": pl.Int64,
                                       "true_positives": pl.Int64}).with_columns(

@@ -54,7 +54,8 @@ def model(dbt, session):
          "probability": round(probability, 4), "model_version": MODEL_VERSION,
          "training_records": measured.trained_on}
         for key, source, record_id, themes in zip(
-            uncoded["record_key"], uncoded["source"], uncoded["record_id"], found, strict=True)
+            uncoded["record_key"].to_list(), uncoded["source"].to_list(),
+            uncoded["record_id"].to_list(), found, strict=True)
         for theme, probability in themes
     ], schema=THEMES)
 
