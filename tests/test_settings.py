@@ -1,4 +1,5 @@
-"""Settings read from the environment: DuckDB's memory limit, and what dbt is given."""
+"""Settings read from the environment: DuckDB's memory limit, dbt's threads, and what dbt is
+given."""
 
 from __future__ import annotations
 
@@ -21,11 +22,26 @@ def test_duckdb_memory_limit_is_a_quarter_of_the_machine_unless_set(monkeypatch)
         settings.duckdb_memory_limit()
 
 
-def test_dbt_is_given_the_memory_limit_for_one_command_only(monkeypatch, tmp_path):
+def test_dbt_threads_are_the_usable_cores_unless_set(monkeypatch):
+    monkeypatch.delenv("TRIANGULATE_DBT_THREADS", raising=False)
+    assert settings.dbt_threads() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("TRIANGULATE_DBT_THREADS", "3")
+    assert settings.dbt_threads() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("TRIANGULATE_DBT_THREADS", bad)
+        with pytest.raises(settings.SettingError, match="TRIANGULATE_DBT_THREADS"):
+            settings.dbt_threads()
+
+
+def test_dbt_is_given_the_memory_limit_and_threads_for_one_command_only(monkeypatch,
+                                                                          tmp_path):
     from pipelines.defs.dbt.resources import active_profile
 
     monkeypatch.setenv("TRIANGULATE_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.delenv("TRIANGULATE_DUCKDB_MEMORY_LIMIT", raising=False)
+    for name in ("TRIANGULATE_DUCKDB_MEMORY_LIMIT", "TRIANGULATE_DBT_THREADS"):
+        monkeypatch.delenv(name, raising=False)
     with active_profile():
         assert os.environ["TRIANGULATE_DUCKDB_MEMORY_LIMIT"] == settings.duckdb_memory_limit()
+        assert os.environ["TRIANGULATE_DBT_THREADS"] == str(settings.dbt_threads())
     assert "TRIANGULATE_DUCKDB_MEMORY_LIMIT" not in os.environ
+    assert "TRIANGULATE_DBT_THREADS" not in os.environ

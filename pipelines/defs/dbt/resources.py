@@ -51,14 +51,15 @@ def active_profile():
     """The active trust profile as dbt reads it, for the length of one dbt command: its
     folder in TRIANGULATE_PROFILE and the value_ref key file (created if missing) in
     TRIANGULATE_VALUE_REF_KEY_FILE, made absolute (dbt runs from dbt_project/, so a relative
-    path would point elsewhere), and DuckDB's memory limit (its default depends on the
-    machine, which profiles.yml cannot work out); dbt inherits this process's environment,
-    which is put back after. Returns the arguments passing the profile's `vars:` (none:
-    dbt's defaults, which also keeps dbt's partial parse valid)."""
+    path would point elsewhere), and DuckDB's memory limit and dbt's threads (their defaults
+    depend on the machine, which profiles.yml cannot work out); dbt inherits this process's
+    environment, which is put back after. Returns the arguments passing the profile's
+    `vars:` (none: dbt's defaults, which also keeps dbt's partial parse valid)."""
     key = ensure_value_ref_key(settings.value_ref_key_path(), settings.warehouse_path())
     paths = {"TRIANGULATE_PROFILE": str(settings.profile_dir()),
              "TRIANGULATE_VALUE_REF_KEY_FILE": str(key),
-             "TRIANGULATE_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit()}
+             "TRIANGULATE_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit(),
+             "TRIANGULATE_DBT_THREADS": str(settings.dbt_threads())}
     previous = {name: os.environ.get(name) for name in paths}
     os.environ.update(paths)
     try:
