@@ -22,32 +22,33 @@ RULES = (
 HIGH_RULES = frozenset({"above_upl", "trend_increasing", "two_of_three_above", "shift_above"})
 
 
-def segments(n: int, starts: np.ndarray | None = None) -> np.ndarray:
+def segments(n: int, starts: np.ndarray) -> np.ndarray:
     """Each point's segment number: a new one where `starts` is true (the first point always
-    starts one). Many periods, of one series or of many, are checked in one pass this way;
-    no window of the rules below crosses into another segment."""
-    if starts is None:
-        return np.zeros(n, dtype=np.int64)
+    starts one). Many periods, of one series or of many, are checked in one pass this way:
+    no window of the rules below crosses into another segment (given none, they take all the
+    points as one)."""
     flags = np.asarray(starts, dtype=bool).copy()
     if n:
         flags[0] = True
     return np.cumsum(flags) - 1
 
 
-def _whole(segment: np.ndarray, width: int) -> np.ndarray:
-    """For each window of `width` points (by its first point): all in one segment."""
-    return segment[width - 1:] == segment[:len(segment) - width + 1]
+def _whole(segment: np.ndarray | None, n: int, width: int) -> np.ndarray:
+    """For each window of `width` of the `n` points (by its first point): all in one
+    segment."""
+    if segment is None:
+        return np.ones(max(n - width + 1, 0), dtype=bool)
+    return segment[width - 1:] == segment[:n - width + 1]
 
 
 def seven_point_trend(y: np.ndarray, segment: np.ndarray | None = None) -> np.ndarray:
     """`ptd_seven_point_trend`: +1 (-1) at each point that ends 7 points each strictly higher
     (lower) than the one before, else 0. Ties break a trend; the mean plays no part."""
     y = np.asarray(y, dtype=float)
-    segment = segments(len(y)) if segment is None else segment
     ends = np.zeros(len(y), dtype=np.int8)
     if len(y) >= RUN:
         steps = sliding_window_view(np.sign(np.diff(y)), RUN - 1)  # 6 steps ending at point k+6
-        whole = _whole(segment, RUN)
+        whole = _whole(segment, len(y), RUN)
         ends[RUN - 1:] = np.where(
             whole & (steps == 1).all(axis=1), 1,
             np.where(whole & (steps == -1).all(axis=1), -1, 0),
@@ -60,13 +61,12 @@ def seven_point_one_side_mean(relative_to_mean: np.ndarray,
     """`ptd_seven_point_one_side_mean`: 1 at each point that ends 7 points on the same side of
     the mean, else 0. A point exactly on the mean (0) is on neither side, so it breaks a run."""
     side = np.asarray(relative_to_mean)
-    segment = segments(len(side)) if segment is None else segment
     ends = np.zeros(len(side), dtype=np.int8)
     if len(side) >= RUN:
         windows = sliding_window_view(side, RUN)
         last = windows[:, -1]
-        ends[RUN - 1:] = (windows == last[:, None]).all(axis=1) & (last != 0) & _whole(segment,
-                                                                                       RUN)
+        ends[RUN - 1:] = ((windows == last[:, None]).all(axis=1) & (last != 0)
+                          & _whole(segment, len(side), RUN))
     return ends
 
 
@@ -87,12 +87,11 @@ def two_in_three(close_to_limits: np.ndarray, relative_to_mean: np.ndarray,
     are close to the limits and all 3 are on the same side of the mean."""
     close = np.asarray(close_to_limits, dtype=int)
     side = np.asarray(relative_to_mean, dtype=int)
-    segment = segments(len(close)) if segment is None else segment
     if len(close) < 3:
         return np.zeros(len(close), dtype=bool)
     qualifies = (sliding_window_view(close, 3).sum(axis=1) >= 2) & (
         np.abs(sliding_window_view(side, 3).sum(axis=1)) == 3
-    ) & _whole(segment, 3)  # window starting at each point
+    ) & _whole(segment, len(close), 3)  # window starting at each point
     padded = np.concatenate([[False, False], qualifies, [False, False]])
     return sliding_window_view(padded, 3).any(axis=1)  # windows starting 2, 1 or 0 points back
 
@@ -104,9 +103,8 @@ def trend_direction(y: np.ndarray, in_trend: np.ndarray,
     the step from the previous one (a run's last point is never a segment's first). (Only 1
     counts as increasing; a 0 step at a tie between two trends reads as decreasing there too.)"""
     y = np.asarray(y, dtype=float)
-    segment = segments(len(y)) if segment is None else segment
     steps = np.sign(np.diff(y))
-    same = segment[1:] == segment[:-1]  # step k joins points k and k+1 of one segment
+    same = _whole(segment, len(y), 2)  # step k joins points k and k+1 of one segment
     step_in = np.concatenate([[0.0], steps])
     step_out = np.concatenate([steps, [0.0]])
     next_in_trend = np.concatenate([in_trend[1:] & same, [False]])
@@ -130,7 +128,6 @@ def special_cause_rules(
     side = np.asarray(relative_to_mean)
     close = np.asarray(close_to_limits, dtype=bool)
     outside = np.asarray(outside_limits, dtype=bool)
-    segment = segments(len(y)) if segment is None else segment
 
     trend = part_of_seven(seven_point_trend(y, segment))
     two_of_three = two_in_three(close, side, segment) & close

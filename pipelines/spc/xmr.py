@@ -92,7 +92,6 @@ def _chart_columns(y: np.ndarray, improvement: str, period_starts: np.ndarray,
     direction = DIRECTIONS[improvement]
     n = len(y)
     segment = segments(n, period_starts | group_starts)
-    series = segments(n, group_starts)
     bounds = np.flatnonzero(np.diff(segment, prepend=-1))
     lengths = np.diff(np.append(bounds, n))
     limits = [period_limits(y[start:start + length], fix_after_n_points, screen_outliers)
@@ -111,13 +110,14 @@ def _chart_columns(y: np.ndarray, improvement: str, period_starts: np.ndarray,
     point_types = [types[rule] for rule in rules]
 
     # Each series' periods are numbered from 0; its icons come from its last point.
-    first = np.flatnonzero(np.diff(series, prepend=-1))
+    first = np.flatnonzero(np.diff(segments(n, group_starts), prepend=-1))
     last = np.append(first[1:], n)[:len(first)] - 1
     sizes = last - first + 1
     period = (segment - np.repeat(segment[first], sizes)).astype(np.int32)
-    variation = [variation_icon(point_types[i], improvement) for i in last]
-    assurance = [assurance_icon(stats["lpl"][i], stats["upl"][i], target, improvement)
-                 for i in last]
+    variation = np.array([variation_icon(point_types[i], improvement) for i in last],
+                         dtype=object)
+    assurance = np.array([assurance_icon(stats["lpl"][i], stats["upl"][i], target,
+                                         improvement) for i in last], dtype=object)
     return {
         "value": y,
         "period": period,
@@ -128,10 +128,8 @@ def _chart_columns(y: np.ndarray, improvement: str, period_starts: np.ndarray,
         "close_to_limits": close,
         "special_cause_rule": list(rules),
         "point_type": point_types,
-        "variation_icon": [icon for icon, size in zip(variation, sizes, strict=True)
-                           for _ in range(size)],
-        "assurance_icon": [icon for icon, size in zip(assurance, sizes, strict=True)
-                           for _ in range(size)],
+        "variation_icon": np.repeat(variation, sizes).tolist(),
+        "assurance_icon": np.repeat(assurance, sizes).tolist(),
     }
 
 
