@@ -2,7 +2,7 @@
 {{ config(materialized='table') }}
 
 -- One row per theme x organisational unit (trust, directorate, location) x signal source x
--- month with at least one record of the theme: how many.
+-- month with at least one record of the theme: how many, and the unit's name and directorate.
 
 with
 
@@ -24,7 +24,11 @@ select
     unit_records.unit_id,
     unit_records.source,
     unit_records.record_month as month,
-    count(*) as theme_records
+    count(*) as theme_records,
+    -- One value per unit (a location's from the locations seed); carried for the series
+    -- theme_spc charts (int_theme_unit_months_filled).
+    min(unit_records.unit_name) as unit_name,
+    min(unit_records.directorate) as directorate
 from unit_records
 inner join record_themes
     on unit_records.record_key = record_themes.record_key

@@ -10,12 +10,6 @@ quality_records as (
 
 ),
 
-record_themes as (
-
-    select * from {{ ref('int_record_themes_mapped') }}
-
-),
-
 signal_windows as (
 
     -- One row per signal source: audits are coverage, not problems in care.
@@ -34,79 +28,14 @@ signal_records as (
 
 ),
 
-themed_records as (
+months_counted as (
 
-    select
-        record_themes.theme_id,
-        signal_records.source,
-        signal_records.record_month,
-        signal_records.location_id,
-        signal_records.location_name,
-        signal_records.directorate
-    from record_themes
-    inner join signal_records
-        on record_themes.record_key = signal_records.record_key
-
-),
-
-unit_records as (
-
-    -- Each themed record counts once for the trust, once at its directorate (when known)
-    -- and once at its location (resolved locations only).
-    select
-        theme_id,
-        source,
-        record_month,
-        'trust' as unit_level,
-        'trust' as unit_id,
-        'Whole trust' as unit_name,
-        cast(null as varchar) as directorate
-    from themed_records
-
-    union all
-
-    select
-        theme_id,
-        source,
-        record_month,
-        'directorate' as unit_level,
-        directorate as unit_id,
-        directorate as unit_name,
-        directorate
-    from themed_records
-    where directorate is not null
-
-    union all
-
-    select
-        theme_id,
-        source,
-        record_month,
-        'location' as unit_level,
-        location_id as unit_id,
-        location_name as unit_name,
-        directorate
-    from themed_records
-    where location_id is not null
-
-),
-
-source_and_all_records as (
-
-    -- 'all' is every signal source together: a record counts once per theme.
-    select * from unit_records
-
-    union all
-
-    select
-        theme_id,
-        'all' as source,
-        record_month,
-        unit_level,
-        unit_id,
-        unit_name,
-        directorate
-    from unit_records
+    -- Themed records already counted per unit, source and month (each record once for the
+    -- trust, once at its directorate when known, once at its location when resolved);
+    -- counting them again from the spine held a large trust's every themed record x unit
+    -- in memory. Claims are charted at their incident date only: not `claims_notified`.
+    select * from {{ ref('int_theme_unit_months_counted') }}
+    where source <> 'claims_notified'
 
 ),
 
@@ -116,11 +45,27 @@ counted as (
         theme_id,
         unit_level,
         unit_id,
+        unit_name,
+        directorate,
         source,
-        record_month as month,
-        count(*) as record_count
-    from source_and_all_records
-    group by theme_id, unit_level, unit_id, source, record_month
+        month,
+        theme_records as record_count
+    from months_counted
+
+    union all
+
+    -- 'all' is every signal source together: a record counts once per theme.
+    select
+        theme_id,
+        unit_level,
+        unit_id,
+        min(unit_name) as unit_name,
+        min(directorate) as directorate,
+        'all' as source,
+        month,
+        cast(sum(theme_records) as bigint) as record_count
+    from months_counted
+    group by theme_id, unit_level, unit_id, month
 
 ),
 
@@ -135,7 +80,7 @@ series as (
         source,
         min(unit_name) as unit_name,
         min(directorate) as directorate
-    from source_and_all_records
+    from counted
     group by theme_id, unit_level, unit_id, source
 
 ),
