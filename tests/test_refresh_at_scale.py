@@ -32,6 +32,7 @@ def test_coding_fft_comments_in_chunks_codes_each_comment_as_at_once(refreshed_c
     from pipelines.defs.coding import assets
     from pipelines.defs.resources import FULL_TAG, WarehouseResource
     from pipelines.textcoding import coding_pool
+    from pipelines.textcoding.fft_model import code_comments
 
     query = "select * from coded.fft_comments order by response_id"
     with WarehouseResource().connect(read_only=True) as con:
@@ -39,6 +40,9 @@ def test_coding_fft_comments_in_chunks_codes_each_comment_as_at_once(refreshed_c
         [(answers,)] = con.sql("select count(*) from (select distinct comment_improve, rating "
                                "from raw.fft_responses where comment_improve is not null)"
                                ).fetchall()
+        responses = con.sql("select distinct response_id, comment_improve, rating from "
+                            "raw.fft_responses where comment_improve is not null "
+                            "order by response_id").pl()
     # Several chunks: coded by one worker process per core (two or more on any CI machine).
     monkeypatch.setattr(coding_pool, "CHUNK_ROWS", 101)
     # A full run: an incremental one would keep every code (no comment changed).
@@ -51,6 +55,13 @@ def test_coding_fft_comments_in_chunks_codes_each_comment_as_at_once(refreshed_c
     [coded] = result.asset_materializations_for_node("coded__fft_comments")
     assert coded.metadata["comments_coded"].value == at_once.height
     assert chunked.equals(at_once)
+    # ... and every response has the codes of its own comment and rating, coded directly.
+    direct = code_comments(responses["comment_improve"].to_list(),
+                           [assets._RATING_CODES.get(r) for r in responses["rating"].to_list()],
+                           [assets._IMPROVE_QUESTION] * responses.height)
+    assert chunked["response_id"].equals(responses["response_id"])
+    assert chunked["v6_categories"].equals(direct["categories"], check_names=False)
+    assert chunked["sentiment"].equals(direct["sentiment"], check_names=False)
 
 
 def test_the_progress_display_follows_a_refresh_stage_by_stage(refreshed):

@@ -36,7 +36,6 @@ def fft_comments(context: dg.AssetExecutionContext,
     from pipelines.textcoding.fft_model import load_coder
 
     version = load_coder().metadata["version"]
-    coded_rows = 0
     with warehouse.connect() as con:
         con.execute(f"create schema if not exists {CODED_SCHEMA}")
         reuse = not is_full(context) and _codes_reusable(con, version)
@@ -49,37 +48,44 @@ def fft_comments(context: dg.AssetExecutionContext,
             con.execute(f"delete from {CODED_SCHEMA}.fft_comments where input_hash not in "
                         "(select input_hash from fft_to_code)")
             kept = con.sql(f"select count(*) from {CODED_SCHEMA}.fft_comments").fetchone()[0]
-            responses = con.sql(
-                "select * from fft_to_code where input_hash not in "
-                f"(select input_hash from {CODED_SCHEMA}.fft_comments) order by response_id").pl()
+            con.execute("create or replace temp view responses_to_code as "
+                        "select * from fft_to_code where input_hash not in "
+                        f"(select input_hash from {CODED_SCHEMA}.fft_comments)")
         else:
             kept = 0
             con.execute(f"drop table if exists {CODED_SCHEMA}.fft_comments")
-            responses = con.sql("select * from fft_to_code order by response_id").pl()
-        # Each distinct (comment, rating) once: "Nothing", "N/A" and the like recur. The
-        # responses in the order of their answers, so each chunk's responses are one slice.
-        answers = responses.select("comment_improve", "rating").unique(maintain_order=True) \
-            .with_row_index("_answer")
-        responses = responses.join(answers, on=["comment_improve", "rating"],
-                                   nulls_equal=True).sort("_answer", "response_id")
-        for start, coded in code_in_chunks(
+            con.execute("create or replace temp view responses_to_code as "
+                        "select * from fft_to_code")
+        # Each distinct (comment, rating) once: "Nothing", "N/A" and the like recur. Only the
+        # answers come into Python; DuckDB gives each response its answer's codes (a large
+        # trust's million responses held here as frames cost hundreds of MB).
+        con.execute("create or replace temp table answers as select row_number() over "
+                    "(order by first_response) - 1 as answer, comment_improve, rating from ("
+                    "select comment_improve, rating, min(response_id) as first_response "
+                    "from responses_to_code group by comment_improve, rating)")
+        answers = con.sql("select comment_improve, rating from answers order by answer").pl()
+        con.execute("create or replace temp table answer_codes (answer bigint, "
+                    "v6_categories varchar[], v6_confidences double[], sentiment tinyint)")
+        for start, chunk in code_in_chunks(
                 answers["comment_improve"].to_list(),
                 ratings=[_RATING_CODES.get(r) for r in answers["rating"].to_list()],
                 questions=[_IMPROVE_QUESTION] * answers.height):
-            first, end = (responses["_answer"].search_sorted(start + n) for n in (0, coded.height))
-            chunk = responses.slice(first, end - first)
-            answer = chunk["_answer"] - start
-            result = chunk.select(
-                "response_id", v6_categories=coded["categories"].gather(answer),
-                v6_confidences=coded["confidences"].gather(answer),
-                sentiment=coded["sentiment"].gather(answer), model_version=pl.lit(version),
-                input_hash="input_hash")
-            con.register("coded_comments", result.to_arrow())
-            con.execute(f"create table if not exists {CODED_SCHEMA}.fft_comments as "
-                        "select * from coded_comments limit 0")
-            con.execute(f"insert into {CODED_SCHEMA}.fft_comments select * from coded_comments")
-            con.unregister("coded_comments")
-            coded_rows += result.height
+            codes = chunk.select(answer=pl.int_range(start, start + chunk.height, dtype=pl.Int64),
+                                 v6_categories="categories", v6_confidences="confidences",
+                                 sentiment="sentiment")
+            con.register("chunk_codes", codes.to_arrow())
+            con.execute("insert into answer_codes select * from chunk_codes")
+            con.unregister("chunk_codes")
+        coded = ("responses.response_id, codes.v6_categories, codes.v6_confidences, "
+                 "codes.sentiment, cast(? as varchar) as model_version, responses.input_hash "
+                 "from responses_to_code as responses join answers "
+                 "on responses.comment_improve = answers.comment_improve "
+                 "and responses.rating is not distinct from answers.rating "
+                 "join answer_codes as codes on answers.answer = codes.answer")
+        con.execute(f"create table if not exists {CODED_SCHEMA}.fft_comments as "
+                    f"select {coded} limit 0", [version])
+        coded_rows = con.execute(f"insert into {CODED_SCHEMA}.fft_comments select {coded} "
+                                 "order by responses.response_id", [version]).fetchone()[0]
         with_category = con.execute(f"select count(*) from {CODED_SCHEMA}.fft_comments "
                                     "where len(v6_categories) > 0").fetchone()[0]
         fft_load = stored(con).get(load_step("fft"))
