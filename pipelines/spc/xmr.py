@@ -82,6 +82,12 @@ def xmr(
                                  fix_after_n_points, screen_outliers, target))
 
 
+def _runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first index and the length of each run of equal numbers in `ids` (segments())."""
+    starts = np.flatnonzero(np.diff(ids, prepend=-1))
+    return starts, np.diff(np.append(starts, len(ids)))
+
+
 def _chart_columns(y: np.ndarray, improvement: str, period_starts: np.ndarray,
                    group_starts: np.ndarray, fix_after_n_points: int | None,
                    screen_outliers: bool, target: float | None) -> dict[str, np.ndarray | list]:
@@ -92,8 +98,7 @@ def _chart_columns(y: np.ndarray, improvement: str, period_starts: np.ndarray,
     direction = DIRECTIONS[improvement]
     n = len(y)
     segment = segments(n, period_starts | group_starts)
-    bounds = np.flatnonzero(np.diff(segment, prepend=-1))
-    lengths = np.diff(np.append(bounds, n))
+    bounds, lengths = _runs(segment)
     limits = [period_limits(y[start:start + length], fix_after_n_points, screen_outliers)
               for start, length in zip(bounds, lengths, strict=True)]
     stats = {name: np.repeat(np.array([getattr(lim, name) for lim in limits], dtype=float),
@@ -110,9 +115,8 @@ def _chart_columns(y: np.ndarray, improvement: str, period_starts: np.ndarray,
     point_types = [types[rule] for rule in rules]
 
     # Each series' periods are numbered from 0; its icons come from its last point.
-    first = np.flatnonzero(np.diff(segments(n, group_starts), prepend=-1))
-    last = np.append(first[1:], n)[:len(first)] - 1
-    sizes = last - first + 1
+    first, sizes = _runs(segments(n, group_starts))
+    last = first + sizes - 1
     period = (segment - np.repeat(segment[first], sizes)).astype(np.int32)
     variation = np.array([variation_icon(point_types[i], improvement) for i in last],
                          dtype=object)
