@@ -39,7 +39,8 @@ def fft_comments(context: dg.AssetExecutionContext,
     with warehouse.connect() as con:
         con.execute(f"create schema if not exists {CODED_SCHEMA}")
         reuse = not is_full(context) and _codes_reusable(con, version)
-        con.execute("create or replace temp view fft_to_code as "
+        # A table: every step below reads it, and each would otherwise hash every response.
+        con.execute("create or replace temp table fft_to_code as "
                     f"select *, {_INPUT_HASH} as input_hash from (select distinct response_id, "
                     "rating, comment_improve from raw.fft_responses "
                     "where comment_improve is not null)")
