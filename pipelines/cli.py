@@ -469,7 +469,8 @@ def report(
                    f"{out / 'pack.html'}", USAGE)
     started = time.perf_counter()
     try:
-        path = build_pack(settings.marts_dir(), out, wide_circulation=wide)
+        path = build_pack(settings.marts_dir(), out, wide_circulation=wide,
+                          chart_cache=settings.chart_cache_dir())
     except (AsOfDateError, ValueError) as error:
         raise fail(str(error), USAGE) from None
     except duckdb.Error as error:

@@ -114,6 +114,13 @@ def value_ref_key_path() -> Path:
     return _path("TRIANGULATE_VALUE_REF_KEY_FILE", warehouse_path().parent / "value_ref.key")
 
 
+def chart_cache_dir() -> Path:
+    """The insight packs' charts kept as SVG by their specification
+    (pipelines.report.svg_cache): they hold the restricted pack's small numbers, so they sit
+    beside the private warehouse."""
+    return warehouse_path().parent / "chart_cache"
+
+
 def run_log_dir() -> Path:
     """Logs of failed refreshes (tracebacks), private like the warehouse they sit beside."""
     return _path("TRIANGULATE_LOG_DIR", warehouse_path().parent / "logs")

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
+from pipelines.report.svg_cache import vegalite_to_svg
+
 MDC_COLOURS = {
     "common_cause": "#7B7D7D",
     "improvement": "#289DE0",
@@ -68,8 +70,6 @@ def render(chart: alt.TopLevelMixin, css_class: str, title: str,
            datasets: dict[str, list[dict]] | None = None) -> str:
     """One chart as an inline <svg> with a class and an accessible title. `datasets`: the
     rows of the chart's named data (`alt.Data(name=...)`)."""
-    import vl_convert as vlc
-
     # The style goes into the dict, and altair's schema validation is skipped: with the data
     # inline, each `configure_*` copy and the validation cost more than rendering does. The
     # charts come from this module's code, which the pack tests render. Named datasets join
@@ -78,7 +78,7 @@ def render(chart: alt.TopLevelMixin, css_class: str, title: str,
     spec["config"] = {**spec.get("config", {}), **CONFIG}
     if datasets:
         spec["datasets"] = {**spec.get("datasets", {}), **datasets}
-    svg = vlc.vegalite_to_svg(spec)
+    svg = vegalite_to_svg(spec)
     # vl-convert's root <svg> carries class="marks": add ours and a label for screen readers.
     return re.sub(r'^<svg ([^>]*?)class="marks"',
                   f'<svg role="img" aria-label="{_attr(title)}" \\1class="marks {css_class}"',

@@ -20,6 +20,7 @@ from pipelines.report import claims, operational, quality, sections
 from pipelines.report.html import note, section
 from pipelines.report.marts import Marts
 from pipelines.report.priorities import read_priorities
+from pipelines.report.svg_cache import svg_cache
 
 PACK_FILE = "insight_pack.html"
 WIDE_PACK_FILE = "insight_pack_wide.html"
@@ -102,7 +103,7 @@ def default_pack_path(marts_dir: Path, wide_circulation: bool = False) -> Path:
 
 
 def build_pack(marts_dir: Path, out_path: Path | None = None, wide_circulation: bool = False,
-               top_n: int = TOP_N) -> Path:
+               top_n: int = TOP_N, chart_cache: Path | None = None) -> Path:
     """Write the insight pack for the marts published in marts_dir to out_path (default
     `default_pack_path`) and return its path.
 
@@ -111,6 +112,9 @@ def build_pack(marts_dir: Path, out_path: Path | None = None, wide_circulation: 
     or the trust's, and the case-level file (record ids) is not opened at all. Otherwise the
     pack is marked "restricted: patient safety team", and it is never written to the
     wide-circulation file name.
+
+    chart_cache: a private folder where each chart's SVG is kept by its specification, so a
+    pack built again renders only the charts that changed (pipelines.report.svg_cache).
     """
     marts_dir = Path(marts_dir)
     out_path = (Path(out_path) if out_path is not None
@@ -119,7 +123,8 @@ def build_pack(marts_dir: Path, out_path: Path | None = None, wide_circulation: 
         raise ValueError(f"{out_path}: {WIDE_PACK_FILE} is the wide-circulation pack's name; "
                          "the restricted pack (record ids, small numbers) is never written "
                          "there")
-    page = render_pack(marts_dir, wide_circulation, top_n)
+    with svg_cache(chart_cache):
+        page = render_pack(marts_dir, wide_circulation, top_n)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")
     partial.write_text(guard_html(page), encoding="utf-8")  # the last identifier check

@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.defs.dbt.assets import PUBLISHED_LAYERS, dbt_models
 from pipelines.defs.resources import MartsResource, WarehouseResource
+from pipelines.lib import settings
 from pipelines.lib.identifier_guard import redactions_in
 from pipelines.lib.publishing import publish
 
@@ -47,10 +48,11 @@ def insight_pack(context: dg.AssetExecutionContext, marts: MartsResource) -> dg.
     audit, data quality), one self-contained HTML file built from the published marts.
     Restricted to the patient safety team: it holds small numbers and record ids. The
     wide-circulation pack (`triangulate report --wide`) has its own file,
-    `insight_pack_wide.html`, which this asset never writes."""
+    `insight_pack_wide.html`, which this asset never writes. Charts whose specification
+    is as on an earlier night are taken from `chart_cache/` beside the warehouse."""
     from pipelines.report import build_pack
 
-    path = build_pack(marts.folder())
+    path = build_pack(marts.folder(), chart_cache=settings.chart_cache_dir())
     context.log.info(f"insight pack written to {path}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(path)),
