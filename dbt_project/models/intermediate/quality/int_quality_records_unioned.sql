@@ -117,7 +117,9 @@ fft_records as (
         cast(null as varchar) as specialty,
         location as location_raw,
         rating as severity_label,
-        concat_ws(chr(10), comment_good, comment_improve) as free_text
+        -- FFT comments are coded from the responses (coded.fft_comments, int_keyword_texts):
+        -- nothing reads them here, and they would be most of a large trust's spine.
+        cast(null as varchar) as free_text
     from fft_responses
 
 ),
