@@ -52,3 +52,21 @@ def test_engines_are_kept_per_file_and_the_oldest_closed(tmp_path, monkeypatch):
     storage.wipe()  # deletes the run files: their engines go first
     assert list(storage._engines) == ["index"]
     assert not list(tmp_path.glob("[abc].db"))
+
+
+def test_the_schema_is_asked_once_per_table_and_commits_do_not_wait_for_the_disk(
+        tmp_path, monkeypatch):
+    asked = []
+    stock_has_table = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table",
+                        lambda self, name: asked.append(name) or stock_has_table(self, name))
+    storage = PooledSqliteEventLogStorage(str(tmp_path))
+    asked.clear()
+    assert storage.supports_asset_checks and storage.supports_asset_checks
+    assert asked == ["asset_check_executions"]  # found once, then remembered
+    assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+    assert asked[1:] == ["no_such_table"] * 2  # a missing table is asked again: it may come
+    for connect in (storage.index_connection, lambda: storage.run_connection("a_run")):
+        with connect() as conn:
+            assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # normal

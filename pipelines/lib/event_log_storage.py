@@ -5,8 +5,11 @@ of the engine for every write, and stores each event with two to six such writes
 file, then its mirror in the cross-run index). A refresh stores about 1,700 events, most of
 them dbt's models and tests as they finish, in the thread that reads dbt's output: this class
 keeps a small pool of engines (one per database file, the least recently used closed first),
-so a write is a pooled connection and a transaction. What is written, and where, is unchanged;
-the instance uses it through `event_log_storage` in DAGSTER_HOME's dagster.yaml.
+so a write is a pooled connection and a transaction. Two more costs of each write go: asking
+whether the schema has a table (the base class builds an engine for that too), and waiting for
+the disk at each commit (the files are in WAL mode). On the small demo trust these took a
+refresh's ~1,700 events from 5.5 to 3.0 s. What is written, and where, is unchanged; the
+instance uses it through `event_log_storage` in DAGSTER_HOME's dagster.yaml.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dagster import Field, StringSource
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 # A refresh writes to two files (its run's and the index); a Dagster UI reading several runs'
@@ -27,11 +31,20 @@ from sqlalchemy.engine import Connection, Engine
 ENGINES_KEPT = 8
 
 
+def _commit_without_fsync(connection, _record) -> None:
+    """In WAL mode (Dagster's event log files are), a commit need not wait for the disk: a
+    power cut can lose the last events written, never the file's consistency. Each write is
+    its own commit, and waiting for the disk cost a refresh 1.5-2 s of its ~1,700 events."""
+    if connection.execute("pragma journal_mode").fetchone()[0] == "wal":
+        connection.execute("pragma synchronous = normal")
+
+
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """SqliteEventLogStorage (same files, same schema) keeping each file's engine open."""
 
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()  # the base class writes
+        self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -50,9 +63,11 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         if engine is None:
             engine = create_engine(self.conn_string_for_shard(shard),
                                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+            event.listen(engine, "connect", _commit_without_fsync)
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
+                engine.dispose()  # connections opened before the file was put in WAL mode
             self._engines[shard] = engine
             if len(self._engines) > ENGINES_KEPT:
                 self._engines.popitem(last=False)[1].dispose()
@@ -64,6 +79,14 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         with self._db_lock, self._engine(shard).connect() as conn, conn.begin():
             yield conn
 
+    def has_table(self, table_name: str) -> bool:
+        # Asked before every asset check result and asset event is stored (whether the
+        # instance's schema has the table yet), and the base class builds an engine to answer:
+        # a third of the time a refresh spent storing events. A table, once there, stays.
+        if table_name not in self._tables_found and super().has_table(table_name):
+            self._tables_found.add(table_name)
+        return table_name in self._tables_found
+
     def _close_engines(self) -> None:
         with self._db_lock:
             while self._engines:
@@ -72,6 +95,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def wipe(self) -> None:
         self._close_engines()  # before their files are deleted
         super().wipe()
+        self._tables_found.clear()
 
     def dispose(self) -> None:
         self._close_engines()
