@@ -102,13 +102,15 @@ def data_quality(m: Marts) -> str:
     parts.append(details("Why rows were rejected", _mart_table(
         m, "rejected_rows",
         f"select source, coalesce(column_name, '–') as column_name, {reason} as reason, "
-        "count(*)::int as rows from rejected_rows group by all order by source, rows desc",
+        "count(*)::int as rows from rejected_rows group by all "
+        "order by source, rows desc, column_name, reason",
         [("source", "Source"), ("column_name", "Column"), ("reason", "Reason"),
          ("rows", "Rows")], counts=["rows"], empty="No rows were rejected.")))
     unmapped = _mart_table(m, "unmapped_codes",
                            "select source, code_field, native_code, n_records_without_theme, "
                            "n_recent_records_without_theme, last_seen_date "
-                           "from unmapped_codes order by priority_rank, source",
+                           "from unmapped_codes "
+                           "order by priority_rank, source, code_field, native_code, value_ref",
                            [("source", "Source"), ("code_field", "Code field"),
                             ("native_code", "Code as exported"),
                             ("n_records_without_theme", "Records without a theme"),
@@ -120,7 +122,8 @@ def data_quality(m: Marts) -> str:
     parts.append(details("Native codes that map to no theme", unmapped))
     unresolved = _mart_table(m, "unresolved_locations",
                              "select source, location_raw, n_records, last_seen_date "
-                             "from unresolved_locations order by priority_rank, source",
+                             "from unresolved_locations "
+                             "order by priority_rank, source, location_raw, value_ref",
                              [("source", "Source"), ("location_raw", "As exported"),
                               ("n_records", "Records"), ("last_seen_date", "Last seen")],
                              counts=["n_records"], empty="Every location resolves.")
