@@ -116,7 +116,7 @@ def pfd(m: Marts) -> str:
         "select inquest_id, directorate, location_name, theme_names, pfd_date, "
         "response_due_date, response_sent_date, pfd_status, days_overdue from pfd_tracker "
         "where pfd_status in ('due', 'overdue') or pfd_date >= ? "
-        "order by response_due_date", [first], case_level=True)
+        "order by response_due_date, inquest_id", [first], case_level=True)
     for r in cases:
         r["pfd_status"] = labels.words(r["pfd_status"], labels.PFD_STATUS)
     listing = table(cases, [
