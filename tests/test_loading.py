@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines.lib import ingest
 from pipelines.lib.ingest import load_source, write_source
 from pipelines.lib.loading import BatchError, _has_blank_line
 from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
@@ -189,9 +190,13 @@ def test_reloading_the_same_files_writes_the_same_rows(workspace, tmp_path):
     assert len(snapshots[1][0]) == 1 and len(snapshots[1][1]) == 1
 
 
-def test_a_reload_rewrites_only_the_files_whose_loaded_rows_changed(workspace, tmp_path):
+@pytest.mark.parametrize("batch_rows", [1, 2, ingest.WRITE_BATCH_ROWS])
+def test_a_reload_rewrites_only_the_files_whose_loaded_rows_changed(workspace, tmp_path,
+                                                                   monkeypatch, batch_rows):
     """The raw table ends as a write to an empty warehouse would leave it, and the rows of a
-    file whose loaded rows are unchanged stay where they were (the same rowids)."""
+    file whose loaded rows are unchanged stay where they were (the same rowids); whether the
+    files are compared and written one by one, a few at a time or all at once."""
+    monkeypatch.setattr(ingest, "WRITE_BATCH_ROWS", batch_rows)
     write(workspace, "a.csv", "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n"
                               "INC2,04/02/2025,No harm,Ward 7B,N,ok\n")
     write(workspace, "b.csv", "INC3,05/02/2025,Low harm,Ward 7B,N,ok\n")

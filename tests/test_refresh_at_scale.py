@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 from rich.console import Console
 
-from pipelines.lib import validation
+from pipelines.lib import ingest, validation
 from pipelines.lib.ingest import load_source
 from pipelines.lib.mapping import load_mappings
 from pipelines.lib.settings import DEMO_PROFILE_DIR
@@ -20,6 +20,8 @@ def test_validating_in_batches_rejects_the_same_rows_for_the_same_reasons(demo, 
     mappings = load_mappings(DEMO_PROFILE_DIR / "mappings")
     [whole] = load_source(workspace.raw, mappings, "incidents")
     monkeypatch.setattr(validation, "VALIDATION_BATCH_ROWS", 97)
+    # ... and files validated (then held no more) in groups of at least that many rows.
+    monkeypatch.setattr(ingest, "VALIDATION_BATCH_ROWS", 97)
     [batched] = load_source(workspace.raw, mappings, "incidents")
 
     assert whole.loaded.height > 97 * 3 and whole.rejected.height > 0

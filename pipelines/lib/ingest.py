@@ -11,7 +11,7 @@ holds the accounting per file.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -25,7 +25,13 @@ from pipelines.lib.freshness import SourceState
 from pipelines.lib.load_cache import CachedFile, LoadCache
 from pipelines.lib.loading import OUT_OF_RANGE, ROW, BatchError, coerce, read_export
 from pipelines.lib.mapping import Mapping, files_for_source, header_key
-from pipelines.lib.validation import ROW_ID, ExpectationOutcome, combined, validate
+from pipelines.lib.validation import (
+    ROW_ID,
+    VALIDATION_BATCH_ROWS,
+    ExpectationOutcome,
+    combined,
+    validate,
+)
 from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables
 
 # Most of a file rejected means the mapping no longer fits the export (a changed date format,
@@ -40,6 +46,12 @@ MIN_ROWS_FOR_SHARE_RULE = 10
 # marts), so only rows of the same file conflict.
 KEYS_ACROSS_FILES = {"fft_responses"}
 REVISION_TIME = {"incidents": "updated_at"}
+# Two 64-bit hashes of a row's canonical fields (fixed seeds): rows are exact duplicates when
+# both agree, so a source's rows need not be held whole to find them. A chance agreement of
+# 128 bits is far less likely than any error in the exports.
+# The loaded rows compared with the raw tables and written at a time.
+WRITE_BATCH_ROWS = 250_000
+_HASHES = {"_content_hash_1": (11, 23, 37, 41), "_content_hash_2": (53, 67, 79, 83)}
 
 
 @dataclass(frozen=True)
@@ -68,7 +80,7 @@ class _FileRead:
 @dataclass(frozen=True)
 class EntityLoad:
     entity: Entity
-    loaded: pl.DataFrame  # canonical columns + lineage columns
+    parts: dict[str, pl.LazyFrame]  # file -> its loaded rows: canonical + lineage columns
     rejected: pl.DataFrame  # rejected_rows layout
     files: pl.DataFrame  # loaded_files layout
     outcomes: list[ExpectationOutcome]
@@ -77,6 +89,19 @@ class EntityLoad:
     @property
     def rows_read(self) -> int:
         return int(self.files["rows_read"].sum()) if self.files.height else 0
+
+    @property
+    def rows_loaded(self) -> int:
+        """Counted from the rows themselves (the checks compare it with the accounting)."""
+        return pl.concat(self.parts.values()).select(pl.len()).collect().item() \
+            if self.parts else 0
+
+    @property
+    def loaded(self) -> pl.DataFrame:
+        """Every loaded row at once. The refresh itself never holds them: it writes the
+        source file by file (write_source)."""
+        return pl.concat(self.parts.values(), how="vertical_relaxed").collect() if self.parts \
+            else pl.DataFrame()
 
 
 def load_source(raw_dir: Path, mappings: list[Mapping], source: str,
@@ -97,6 +122,10 @@ def load_source(raw_dir: Path, mappings: list[Mapping], source: str,
 
 def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]],
                  cache: LoadCache | None, kept: set[str]) -> EntityLoad:
+    """The entity's files loaded. Only what the checks across files need (each row's key,
+    place and content hash) is held for every row at once; a file's typed rows are held
+    while it is validated, then read again from the cache when they are written, so a
+    source's memory does not grow with its rows."""
     parts, fresh, reads = [], {}, {}
     for path, mapping in pairs:
         relative = path.relative_to(raw_dir).as_posix()
@@ -111,15 +140,18 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         meta = part.meta
         reads[relative] = _FileRead(path, mapping, meta["sha256"], meta["encoding"],
                                     meta["rows_read"], meta["headers"])
-    columns = [f.name for f in entity.fields]
+        if sum(parts[i].typed.height for i in fresh) >= VALIDATION_BATCH_ROWS:
+            parts, fresh = _validated(entity, parts, fresh, cache), {}
     if not parts:
-        return EntityLoad(entity, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [],
-                          pl.DataFrame())
+        return EntityLoad(entity, {}, pl.DataFrame(), pl.DataFrame(), [], pl.DataFrame())
     if fresh:
         parts = _validated(entity, parts, fresh, cache)
 
-    records = pl.concat([p.typed for p in parts], how="vertical_relaxed").with_row_index(
-        ROW_ID).with_columns(pl.col(ROW_ID).cast(pl.Int64), pl.col(ROW).cast(pl.Int32))
+    revision = [REVISION_TIME[entity.name]] if entity.name in REVISION_TIME else []
+    identity = list(dict.fromkeys([ROW, *LINEAGE_COLUMNS, *entity.key, *revision, *_HASHES]))
+    records = pl.concat([p.typed.select(identity) for p in parts], how="vertical_relaxed") \
+        .collect().with_row_index(ROW_ID).with_columns(pl.col(ROW_ID).cast(pl.Int64),
+                                                       pl.col(ROW).cast(pl.Int32))
     failures = (
         pl.concat([p.failures for p in parts], how="vertical_relaxed")
         .with_columns(pl.col(ROW).cast(pl.Int32))
@@ -128,8 +160,7 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     )
     failures = failures.unique(
         [ROW_ID, "column_name"], keep="first").sort(ROW_ID, "column_name")
-    duplicates = _exact_duplicates(records.filter(~pl.col(ROW_ID).is_in(failures[ROW_ID])),
-                                   columns)
+    duplicates = _exact_duplicates(records.filter(~pl.col(ROW_ID).is_in(failures[ROW_ID])))
     conflicts = _key_conflicts(
         entity, records.filter(~pl.col(ROW_ID).is_in(pl.concat([failures, duplicates])[ROW_ID])))
     reasons = (
@@ -137,13 +168,18 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         .group_by(ROW_ID, maintain_order=True)
         .agg(pl.col("column_name").drop_nulls().str.join(", "), pl.col("reason").str.join("; "))
     )
+    rejected_loaded = records.join(reasons, on=ROW_ID)
     rejected = pl.concat([
-        records.join(reasons, on=ROW_ID).select(ROW, "column_name", "reason", "_source_file",
-                                                "_mapping"),
+        rejected_loaded.select(ROW, "column_name", "reason", "_source_file", "_mapping"),
         pl.concat([p.malformed for p in parts], how="vertical_relaxed")
         .with_columns(pl.col(ROW).cast(pl.Int32)),
     ]).sort("_source_file", ROW)
-    loaded = records.join(reasons, on=ROW_ID, how="anti").select(*columns, *LINEAGE_COLUMNS)
+    dropped = rejected_loaded.select("_source_file", ROW).lazy()
+    loaded = {
+        file: p.typed.with_columns(pl.col(ROW).cast(pl.Int32))
+        .join(dropped, on=["_source_file", ROW], how="anti", maintain_order="left")
+        .select(*(f.name for f in entity.fields), *LINEAGE_COLUMNS)
+        for file, p in zip(reads, parts, strict=True)}
 
     files = pl.DataFrame([
         {"file": file, "mapping": read.mapping.name, "sha256": read.sha256,
@@ -163,15 +199,18 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
 
 
 def _typed_file(path: Path, relative: str, mapping: Mapping) -> CachedFile:
-    """A file read and typed: its rows, the cells that failed typing and its malformed rows,
-    each with the file and mapping they came from."""
+    """A file read and typed: its rows (with their content hashes), the cells that failed
+    typing and its malformed rows, each with the file and mapping they came from."""
     read = read_export(path, mapping)
     coerced = coerce(read, path, mapping)
     lineage = [pl.lit(relative).alias("_source_file"), pl.lit(mapping.name).alias("_mapping")]
+    content = pl.struct([f.name for f in mapping.entity.fields])
     return CachedFile(
         {"sha256": read.sha256, "encoding": read.encoding, "rows_read": read.rows_read,
          "headers": read.frame.columns},
-        coerced.frame.with_columns(lineage), coerced.errors.with_columns(lineage),
+        coerced.frame.with_columns(*lineage, *(content.hash(*seeds).alias(name)
+                                               for name, seeds in _HASHES.items())),
+        coerced.errors.with_columns(lineage),
         read.malformed.select(ROW, pl.lit(None, pl.String).alias("column_name"), "reason",
                               *lineage))
 
@@ -182,7 +221,7 @@ def _validated(entity: Entity, parts: list[CachedFile],
     """`parts` with the files read tonight (`fresh`: position -> cache key and mapping)
     validated by the source's suite in one go, each given its rejected cells, its
     expectation outcomes and whether a later day could judge it otherwise; kept in the
-    cache."""
+    cache, and from then on read from it (or, without a cache, kept in memory)."""
     order = sorted(fresh)
     frame = pl.concat([parts[i].typed for i in order], how="vertical_relaxed")
     validation = validate(frame.select(f.name for f in entity.fields), entity.source,
@@ -201,27 +240,28 @@ def _validated(entity: Entity, parts: list[CachedFile],
         meta = {**parts[i].meta, "reference_day": day,
                 "outcomes": [asdict(o) for o in validation.outcomes_within(start, end)],
                 "judged_by_the_day": _judged_by_the_day(failures["reason"], [mapping])}
-        parts[i] = CachedFile(meta, parts[i].typed, failures, parts[i].malformed)
-        if cache and key:
-            cache.put(entity.source, key, parts[i])
+        part = CachedFile(meta, parts[i].typed, failures, parts[i].malformed)
+        parts[i] = cache.put(entity.source, key, part) if cache and key \
+            else replace(part, typed=part.typed.lazy())
         start = end
     return parts
 
 
-def _field_fill(entity: Entity, loaded: pl.DataFrame, reads: dict) -> pl.DataFrame:
+def _field_fill(entity: Entity, parts: dict[str, pl.LazyFrame], reads: dict) -> pl.DataFrame:
     """Per file x canonical field: the export column the mapping read it from (null when the
     mapping or the file lacks it), rows with a value, and the first and last month of the
     entity's date among them. Per file, so coverage adds up across a source's files."""
     month = (pl.col(entity.event_date).dt.truncate("1mo") if entity.event_date
              else pl.lit(None, pl.Date))
-    # One pass over the rows: per file, each field's filled count and months.
-    fill = loaded.with_columns(month.alias("_m")).group_by("_source_file").agg(
+    # One pass over each file's rows: each field's filled count and months.
+    fill = pl.concat([part.with_columns(month.alias("_m")).group_by("_source_file").agg(
         pl.len().alias("rows"),
         *(expression.alias(f"{field.name}\x1f{what}")
           for field in entity.fields
           for what, expression in (("n", _has_value(field).sum()),
                                    ("first", pl.col("_m").filter(_has_value(field)).min()),
                                    ("last", pl.col("_m").filter(_has_value(field)).max()))))
+        for part in parts.values()]).collect() if parts else pl.DataFrame()
     by_file = {row["_source_file"]: row for row in fill.iter_rows(named=True)}
     rows = []
     for file, read in reads.items():
@@ -254,17 +294,18 @@ def newest_record_date(loads: list[EntityLoad], as_of: dt.date) -> dt.date | Non
     """The latest record date a source's loaded rows carry, ignoring dates after `as_of` (a
     mistyped future date must not make a stale source look fresh)."""
     dates = [
-        load.loaded[load.entity.event_date].filter(
-            load.loaded[load.entity.event_date] <= as_of).max()
-        for load in loads if load.entity.event_date and load.loaded.height
+        pl.concat(load.parts.values()).select(pl.col(load.entity.event_date).filter(
+            pl.col(load.entity.event_date) <= as_of).max()).collect().item()
+        for load in loads if load.entity.event_date and load.parts
     ]
     dates = [d for d in dates if d is not None]
     return max(dates) if dates else None
 
 
-def _exact_duplicates(records: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Later copies of a row identical in every canonical field, naming the first copy."""
-    copies = records.select(ROW_ID, pl.col(ROW_ID).first().over(columns).alias("_first")) \
+def _exact_duplicates(records: pl.DataFrame) -> pl.DataFrame:
+    """Later copies of a row identical in every canonical field (by its content hashes),
+    naming the first copy."""
+    copies = records.select(ROW_ID, pl.col(ROW_ID).first().over(list(_HASHES)).alias("_first")) \
         .filter(pl.col(ROW_ID) != pl.col("_first"))
     # Reasons are written for the copies only: a million rows' worth would take gigabytes.
     return copies.join(records.select(pl.col(ROW_ID).alias("_first"), "_source_file", ROW),
@@ -401,7 +442,7 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
                  state.newest_record_date, state.as_of_date, state.stale_after_days,
                  state.state])
         for load in loads or []:
-            _replace_changed_files(con, load.entity.name, load.loaded)
+            _replace_changed_files(con, load.entity.name, load.parts)
             for table, frame in (("rejected_rows", load.rejected), ("loaded_files", load.files),
                                  ("loaded_fields", load.fields)):
                 if frame.height:
@@ -419,32 +460,39 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
 
 
 def _replace_changed_files(con: duckdb.DuckDBPyConnection, table: str,
-                           loaded: pl.DataFrame) -> None:
-    """Make raw.<table> hold `loaded`, rewriting only the rows of the files whose rows differ
-    from what it holds (their count, or the sum of their rows' hashes): a night that adds one
-    export file writes that file's rows, not the source's millions. A file's rows can change
-    with the file unchanged (a duplicate or key conflict with another file), so each file is
-    compared, not only the ones read tonight."""
+                           parts: dict[str, pl.LazyFrame]) -> None:
+    """Make raw.<table> hold each file's loaded rows (`parts`), rewriting only the files whose
+    rows differ from what it holds (their count, or the sum of their rows' hashes): a night
+    that adds one export file writes that file's rows, not the source's millions. A file's
+    rows can change with the file unchanged (a duplicate or key conflict with another file),
+    so each file is compared, not only the ones read tonight. Files are compared and written
+    in batches of about WRITE_BATCH_ROWS rows, so a source is never held whole."""
     target = f"{RAW_SCHEMA}.{table}"
-    if not loaded.height:
-        con.execute(f"delete from {target}")
-        return
     # Hashed as the table's types, so equal values hash alike on both sides.
     columns = ", ".join(f'"{name}"::{kind}' for name, kind in con.execute(
         "select column_name, data_type from duckdb_columns() where schema_name = ? "
         "and table_name = ? order by column_index", [RAW_SCHEMA, table]).fetchall())
-    con.register("incoming", loaded.to_arrow())
-    try:
-        digests = [f"(select _source_file, count(*) as n, sum(hash({columns})) as h "
-                   f"from {relation} group by _source_file)" for relation in ("incoming", target)]
-        changed = [file for (file,) in con.execute(
-            f"select coalesce(new._source_file, old._source_file) from {digests[0]} new "
-            f"full join {digests[1]} old on new._source_file = old._source_file "
-            "where new.n is distinct from old.n or new.h is distinct from old.h").fetchall()]
-        if changed:
-            con.execute(f"delete from {target} where _source_file in (select unnest(?))",
-                        [changed])
-            con.execute(f"insert into {target} by name select * from incoming "
-                        "where _source_file in (select unnest(?))", [changed])
-    finally:
-        con.unregister("incoming")
+    digests = f"select _source_file, count(*), sum(hash({columns})) from {{}} group by all"
+    held = {file: digest for file, *digest in con.execute(digests.format(target)).fetchall()}
+    batch: list[pl.DataFrame] = []
+    for i, (file, part) in enumerate(parts.items(), start=1):
+        batch.append(part.collect())
+        if i == len(parts) or sum(rows.height for rows in batch) >= WRITE_BATCH_ROWS:
+            files = [rows for rows in batch if rows.height]
+            con.register("incoming", pl.concat(files).to_arrow() if files
+                         else parts[file].head(0).collect().to_arrow())
+            try:
+                incoming = {file: digest for file, *digest
+                            in con.execute(digests.format("incoming")).fetchall()}
+                batch_files = list(parts)[i - len(batch):i]
+                changed = [f for f in batch_files if incoming.get(f) != held.pop(f, None)]
+                con.execute(f"delete from {target} where _source_file in (select unnest(?))",
+                            [changed])
+                con.execute(f"insert into {target} by name select * from incoming "
+                            "where _source_file in (select unnest(?))", [changed])
+            finally:
+                con.unregister("incoming")
+            batch = []
+    if held:  # files no longer exported
+        con.execute(f"delete from {target} where _source_file in (select unnest(?))",
+                    [list(held)])

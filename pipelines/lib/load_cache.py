@@ -31,7 +31,8 @@ _FRAMES = ("typed", "failures", "malformed")
 @dataclass(frozen=True)
 class CachedFile:
     meta: dict  # sha256, encoding, rows_read, headers, outcomes, reference_day, judged_by_the_day
-    typed: pl.DataFrame  # _source_row, canonical columns, lineage
+    # _source_row, canonical columns, lineage, content hashes: read from the entry when used
+    typed: pl.DataFrame | pl.LazyFrame
     failures: pl.DataFrame  # _source_row, column_name, reason
     malformed: pl.DataFrame  # _source_row, column_name, reason, lineage
 
@@ -54,12 +55,11 @@ class LoadCache:
         if not self.reuse or not (entry / "meta.json").exists():
             return None
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-        if not load_still_current(meta, self.day):
-            return None
-        return CachedFile(meta, *(pl.read_parquet(entry / f"{name}.parquet") for name in _FRAMES))
+        return _read(entry, meta) if load_still_current(meta, self.day) else None
 
-    def put(self, source: str, key: str, cached: CachedFile) -> None:
-        """Written whole under a temporary name and renamed: an entry is complete or absent."""
+    def put(self, source: str, key: str, cached: CachedFile) -> CachedFile:
+        """Written whole under a temporary name and renamed: an entry is complete or absent.
+        Returns it as `get` would, its typed rows read from the entry, not held."""
         entry = self.root / source / key
         building = entry.with_name(key + ".part")
         shutil.rmtree(building, ignore_errors=True)
@@ -71,6 +71,7 @@ class LoadCache:
         (building / "meta.json").write_text(json.dumps(cached.meta), encoding="utf-8")
         shutil.rmtree(entry, ignore_errors=True)
         building.rename(entry)
+        return _read(entry, cached.meta)
 
     def keep_only(self, source: str, keys: set[str]) -> None:
         """Forget the entries of files no longer exported as they were."""
@@ -79,3 +80,10 @@ class LoadCache:
             for entry in folder.iterdir():
                 if entry.name not in keys:
                     shutil.rmtree(entry, ignore_errors=True)
+
+
+def _read(entry: Path, meta: dict) -> CachedFile:
+    """An entry; its typed rows (most of it) are scanned, read only when used."""
+    typed, failures, malformed = (entry / f"{name}.parquet" for name in _FRAMES)
+    return CachedFile(meta, pl.scan_parquet(typed), pl.read_parquet(failures),
+                      pl.read_parquet(malformed))

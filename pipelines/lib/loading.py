@@ -53,6 +53,8 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _FIELD_LIMIT = 1_000_000
 _MALFORMED = {ROW: pl.UInt32, "reason": pl.String, "record": pl.String}
 _SAVE_AS = "save it from Excel as \"CSV UTF-8 (Comma delimited)\""
+# Prefix of the columns coerce parses each field into (no export header starts with NUL).
+_PARSED = "\0parsed:"
 
 
 class BatchError(UserFacingError):
@@ -432,29 +434,32 @@ class CoercedFile:
 
 def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
     headers = {header_key(h): h for h in read.frame.columns if h != ROW}
-    frame = read.frame
     today = reference_day()
-    columns, errors = [], []
+    # Each field is parsed once into a column of its own, and its checks read that column:
+    # written inline, a date's five parses were evaluated again by every check of it.
+    parsed, columns, errors = [], [], []
     for field in mapping.entity.fields:
         texts = _field_text(field.name, mapping, headers)
         if not texts:
             columns.append(pl.lit(None, dtype=_dtype(field)).alias(field.name))
             continue
-        value, problem = _convert(field, texts, mapping)
-        text = texts[0]
+        typed = pl.col(_PARSED + field.name)
+        value, problem = _convert(field, texts, mapping, typed)
+        parsed.append(value.alias(_PARSED + field.name))
         reasons = []
         if problem is not None:
             # The reason is published: it gives the cell's shape, never its value.
             reasons.append(pl.when(problem).then(pl.format(
                 "{} {} (the cell reads {})", pl.lit(field.name),
-                pl.lit(_expectation(field, mapping)), cell_shape(text))))
+                pl.lit(_expectation(field, mapping)), cell_shape(texts[0]))))
         if field.kind in (DATE, TIMESTAMP):
-            value, implausible = _plausible(field, value, mapping, today)
+            typed, implausible = _plausible(field, typed, mapping, today)
             reasons.append(implausible)
-        columns.append(value.alias(field.name))
+        columns.append(typed.alias(field.name))
         if reasons:
             errors.append(pl.coalesce(reasons).alias(field.name))
-    typed = frame.select(pl.col(ROW), *columns, *errors and [pl.struct(errors).alias("_errors")])
+    typed = read.frame.with_columns(parsed).select(
+        pl.col(ROW), *columns, *errors and [pl.struct(errors).alias("_errors")])
     if not errors:
         return CoercedFile(typed, _no_errors())
     problems = (
@@ -550,9 +555,10 @@ def _plausible(field: Field, value: pl.Expr, mapping: Mapping,
     return value, reason
 
 
-def _convert(field: Field, texts: list[pl.Expr],
-             mapping: Mapping) -> tuple[pl.Expr, pl.Expr | None]:
-    """Expression for the typed value, and one that is true where a present value failed."""
+def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping,
+             typed: pl.Expr) -> tuple[pl.Expr, pl.Expr | None]:
+    """Expression for the typed value, and one that is true where a present value failed,
+    reading `typed` (the value once computed)."""
     kind, text = field.kind, texts[0]
     table = mapping.values.get(field.name, {})
     if kind in (ENUM, STRING):
@@ -578,7 +584,7 @@ def _convert(field: Field, texts: list[pl.Expr],
         value = key.replace_strict(table, default=None, return_dtype=pl.Boolean)
         # A value mapped to blank is blank on purpose, not a failure.
         blank = key.is_in([k for k, v in mapped.items() if v is None])
-        return value, text.is_not_null() & value.is_null() & ~blank
+        return value, text.is_not_null() & typed.is_null() & ~blank
     elif kind in (DATE, TIMESTAMP):
         formats = (mapping.date_format, *_ISO_FORMATS) if kind == DATE else (
             mapping.timestamp_format, mapping.date_format, *_ISO_FORMATS)
@@ -595,4 +601,4 @@ def _convert(field: Field, texts: list[pl.Expr],
         value = text.str.replace_all("[,%£]", "").cast(pl.Float64, strict=False)
     else:
         return text, None
-    return value, text.is_not_null() & value.is_null()
+    return value, text.is_not_null() & typed.is_null()

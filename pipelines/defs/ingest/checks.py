@@ -40,7 +40,7 @@ def load_summary(loads: list[EntityLoad]) -> dict:
     return {
         "files": len({f for load in loads if load.files.height for f in load.files["file"]}),
         "rows_read": sum(load.rows_read for load in loads),
-        "rows_loaded": sum(load.loaded.height for load in loads),
+        "rows_loaded": sum(load.rows_loaded for load in loads),
         "rows_rejected": sum(load.rejected.height for load in loads),
         "failing": failing,
         "unbalanced": [row["file"] for load in loads for row in load.files.iter_rows(named=True)
