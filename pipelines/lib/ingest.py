@@ -46,11 +46,11 @@ MIN_ROWS_FOR_SHARE_RULE = 10
 # marts), so only rows of the same file conflict.
 KEYS_ACROSS_FILES = {"fft_responses"}
 REVISION_TIME = {"incidents": "updated_at"}
+# The loaded rows compared with the raw tables and written at a time.
+WRITE_BATCH_ROWS = 250_000
 # Two 64-bit hashes of a row's canonical fields (fixed seeds): rows are exact duplicates when
 # both agree, so a source's rows need not be held whole to find them. A chance agreement of
 # 128 bits is far less likely than any error in the exports.
-# The loaded rows compared with the raw tables and written at a time.
-WRITE_BATCH_ROWS = 250_000
 _HASHES = {"_content_hash_1": (11, 23, 37, 41), "_content_hash_2": (53, 67, 79, 83)}
 
 
@@ -98,8 +98,8 @@ class EntityLoad:
 
     @property
     def loaded(self) -> pl.DataFrame:
-        """Every loaded row at once. The refresh itself never holds them: it writes the
-        source file by file (write_source)."""
+        """Every loaded row at once. The refresh itself never holds them: it writes them a
+        batch of files at a time (write_source)."""
         return pl.concat(self.parts.values(), how="vertical_relaxed").collect() if self.parts \
             else pl.DataFrame()
 
@@ -474,25 +474,26 @@ def _replace_changed_files(con: duckdb.DuckDBPyConnection, table: str,
         "and table_name = ? order by column_index", [RAW_SCHEMA, table]).fetchall())
     digests = f"select _source_file, count(*), sum(hash({columns})) from {{}} group by all"
     held = {file: digest for file, *digest in con.execute(digests.format(target)).fetchall()}
-    batch: list[pl.DataFrame] = []
-    for i, (file, part) in enumerate(parts.items(), start=1):
-        batch.append(part.collect())
-        if i == len(parts) or sum(rows.height for rows in batch) >= WRITE_BATCH_ROWS:
-            files = [rows for rows in batch if rows.height]
-            con.register("incoming", pl.concat(files).to_arrow() if files
-                         else parts[file].head(0).collect().to_arrow())
-            try:
-                incoming = {file: digest for file, *digest
-                            in con.execute(digests.format("incoming")).fetchall()}
-                batch_files = list(parts)[i - len(batch):i]
-                changed = [f for f in batch_files if incoming.get(f) != held.pop(f, None)]
-                con.execute(f"delete from {target} where _source_file in (select unnest(?))",
-                            [changed])
-                con.execute(f"insert into {target} by name select * from incoming "
-                            "where _source_file in (select unnest(?))", [changed])
-            finally:
-                con.unregister("incoming")
-            batch = []
+    files, batch = list(parts), []
+    for i, file in enumerate(files, start=1):
+        batch.append(parts[file].collect())
+        if i < len(files) and sum(rows.height for rows in batch) < WRITE_BATCH_ROWS:
+            continue
+        filled = [rows for rows in batch if rows.height]
+        con.register("incoming", pl.concat(filled, how="vertical_relaxed").to_arrow()
+                     if filled else batch[-1].to_arrow())
+        try:
+            incoming = {name: digest for name, *digest
+                        in con.execute(digests.format("incoming")).fetchall()}
+            changed = [name for name in files[i - len(batch):i]
+                       if incoming.get(name) != held.pop(name, None)]
+            con.execute(f"delete from {target} where _source_file in (select unnest(?))",
+                        [changed])
+            con.execute(f"insert into {target} by name select * from incoming "
+                        "where _source_file in (select unnest(?))", [changed])
+        finally:
+            con.unregister("incoming")
+        batch = []
     if held:  # files no longer exported
         con.execute(f"delete from {target} where _source_file in (select unnest(?))",
                     [list(held)])
