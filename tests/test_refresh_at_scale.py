@@ -135,15 +135,28 @@ def test_a_load_reading_only_changed_files_gives_what_reading_every_file_gives(
     assert clash != row
     (raw / "incidents" / "incidents_clash.csv").write_text(f"{header}\n{clash}\n",
                                                              encoding="utf-8")
-    original, typed = ingest._typed_file, []
+    original_typed, original_read, typed, read = ingest._typed_file, ingest.read_export, [], []
 
-    def counted(path, *rest):
+    def typing(path, *rest):
         typed.append(path.name)
-        return original(path, *rest)
+        return original_typed(path, *rest)
 
-    monkeypatch.setattr(ingest, "_typed_file", counted)
+    def reading(path, *rest):
+        read.append(path.name)
+        return original_read(path, *rest)
+
+    monkeypatch.setattr(ingest, "_typed_file", typing)
+    monkeypatch.setattr(ingest, "read_export", reading)
     [cached] = load_source(raw, mappings, "incidents", cache)
     assert sorted(typed) == sorted([monthly[-1].name, "incidents_clash.csv"])
+    # Rows rejected by a file alone (a bad date, an unknown code, a copy of a row of the same
+    # file) keep their records as exported from the night the file was read: the only file
+    # read again is the unchanged one a new row conflicts with (and the new file itself).
+    assert sorted(read) == sorted([monthly[-1].name, *["incidents_clash.csv"] * 2,
+                                   monthly[1].name])
+    rejected_by_file = cached.rejected.group_by("file").len()
+    assert rejected_by_file.filter(~pl.col("file").str.contains(
+        f"{monthly[-1].name}|{monthly[1].name}|clash")).height >= 1
     [whole] = load_source(raw, mappings, "incidents")
 
     assert cached.rejected.filter(pl.col("file") == monthly[1].relative_to(raw).as_posix()) \

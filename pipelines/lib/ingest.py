@@ -23,7 +23,7 @@ from pipelines.lib.errors import without_quoted_values
 from pipelines.lib.fingerprints import file_sha256, load_step, store
 from pipelines.lib.freshness import SourceState
 from pipelines.lib.load_cache import CachedFile, LoadCache
-from pipelines.lib.loading import OUT_OF_RANGE, ROW, BatchError, coerce, read_export
+from pipelines.lib.loading import OUT_OF_RANGE, ROW, BatchError, ReadFile, coerce, read_export
 from pipelines.lib.mapping import Mapping, files_for_source, header_key
 from pipelines.lib.validation import (
     ROW_ID,
@@ -46,6 +46,7 @@ MIN_ROWS_FOR_SHARE_RULE = 10
 # marts), so only rows of the same file conflict.
 KEYS_ACROSS_FILES = {"fft_responses"}
 REVISION_TIME = {"incidents": "updated_at"}
+_EXPORTED = {ROW: pl.Int64, "record": pl.String}
 # The loaded rows compared with the raw tables and written at a time.
 WRITE_BATCH_ROWS = 250_000
 # Two 64-bit hashes of a row's canonical fields (fixed seeds): rows are exact duplicates when
@@ -132,8 +133,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         key = cache.key(relative, file_sha256(path), mapping) if cache else None
         part = cache.get(entity.source, key) if cache else None
         if part is None:
-            part = _typed_file(path, relative, mapping)
-            fresh[len(parts)] = (key, mapping)
+            read, part = _typed_file(path, relative, mapping)
+            fresh[len(parts)] = (key, mapping, read)
         parts.append(part)
         if key:
             kept.add(key)
@@ -147,8 +148,7 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     if fresh:
         parts = _validated(entity, parts, fresh, cache)
 
-    revision = [REVISION_TIME[entity.name]] if entity.name in REVISION_TIME else []
-    identity = list(dict.fromkeys([ROW, *LINEAGE_COLUMNS, *entity.key, *revision, *_HASHES]))
+    identity = list(dict.fromkeys([ROW, *LINEAGE_COLUMNS, *_identity(entity), *_HASHES]))
     records = pl.concat([p.typed.select(identity) for p in parts], how="vertical_relaxed") \
         .collect().with_row_index(ROW_ID).with_columns(pl.col(ROW_ID).cast(pl.Int64),
                                                        pl.col(ROW).cast(pl.Int32))
@@ -194,34 +194,38 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     _fail_if_mostly_rejected(files, reads, rejected)
 
     outcomes = combined([[ExpectationOutcome(**o) for o in p.meta["outcomes"]] for p in parts])
-    return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads), files,
+    exported = {file: dict(p.exported.iter_rows()) for file, p in zip(reads, parts, strict=True)}
+    return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads, exported), files,
                       outcomes, _field_fill(entity, loaded, reads))
 
 
-def _typed_file(path: Path, relative: str, mapping: Mapping) -> CachedFile:
-    """A file read and typed: its rows (with their content hashes), the cells that failed
-    typing and its malformed rows, each with the file and mapping they came from."""
+def _typed_file(path: Path, relative: str, mapping: Mapping) -> tuple[ReadFile, CachedFile]:
+    """A file as read, and typed: its rows (with their content hashes), the cells that failed
+    typing and its malformed rows, each with the file and mapping they came from (its
+    rows as exported are filled in once it is validated)."""
     read = read_export(path, mapping)
     coerced = coerce(read, path, mapping)
     lineage = [pl.lit(relative).alias("_source_file"), pl.lit(mapping.name).alias("_mapping")]
     content = pl.struct([f.name for f in mapping.entity.fields])
-    return CachedFile(
+    return read, CachedFile(
         {"sha256": read.sha256, "encoding": read.encoding, "rows_read": read.rows_read,
          "headers": read.frame.columns},
         coerced.frame.with_columns(*lineage, *(content.hash(*seeds).alias(name)
                                                for name, seeds in _HASHES.items())),
         coerced.errors.with_columns(lineage),
         read.malformed.select(ROW, pl.lit(None, pl.String).alias("column_name"), "reason",
-                              *lineage))
+                              *lineage),
+        pl.DataFrame(schema=_EXPORTED))
 
 
 def _validated(entity: Entity, parts: list[CachedFile],
-               fresh: dict[int, tuple[str | None, Mapping]],
+               fresh: dict[int, tuple[str | None, Mapping, ReadFile]],
                cache: LoadCache | None) -> list[CachedFile]:
-    """`parts` with the files read tonight (`fresh`: position -> cache key and mapping)
-    validated by the source's suite in one go, each given its rejected cells, its
-    expectation outcomes and whether a later day could judge it otherwise; kept in the
-    cache, and from then on read from it (or, without a cache, kept in memory)."""
+    """`parts` with the files read tonight (`fresh`: position -> cache key, mapping and the
+    file as read) validated by the source's suite in one go, each given its rejected cells
+    and the rows they reject as exported, its expectation outcomes and whether a later day
+    could judge it otherwise; kept in the cache, and from then on read from it (or, without
+    a cache, kept in memory)."""
     order = sorted(fresh)
     frame = pl.concat([parts[i].typed for i in order], how="vertical_relaxed")
     validation = validate(frame.select(f.name for f in entity.fields), entity.source,
@@ -232,7 +236,7 @@ def _validated(entity: Entity, parts: list[CachedFile],
     day = (cache.day if cache else reference_day()).isoformat()
     parts, start = list(parts), 0
     for i in order:
-        key, mapping = fresh[i]
+        key, mapping, read = fresh[i]
         end = start + parts[i].typed.height
         failures = pl.concat([parts[i].failures, rejected.filter(
             pl.col(ROW_ID).is_between(start, end - 1)).select(parts[i].failures.columns)],
@@ -240,11 +244,27 @@ def _validated(entity: Entity, parts: list[CachedFile],
         meta = {**parts[i].meta, "reference_day": day,
                 "outcomes": [asdict(o) for o in validation.outcomes_within(start, end)],
                 "judged_by_the_day": _judged_by_the_day(failures["reason"], [mapping])}
-        part = CachedFile(meta, parts[i].typed, failures, parts[i].malformed)
+        exported = read.records(pl.concat([
+            failures[ROW].cast(pl.Int64), parts[i].malformed[ROW].cast(pl.Int64),
+            _sharing_rows(entity, parts[i].typed)]).to_list())
+        part = CachedFile(meta, parts[i].typed, failures, parts[i].malformed,
+                          pl.DataFrame(list(exported.items()), schema=_EXPORTED, orient="row"))
         parts[i] = cache.put(entity.source, key, part) if cache and key \
             else replace(part, typed=part.typed.lazy())
         start = end
     return parts
+
+
+def _sharing_rows(entity: Entity, typed: pl.DataFrame) -> pl.Series:
+    """Rows of one file that share their content or their key with another of its rows:
+    those the checks across rows may reject (exact duplicates, key conflicts)."""
+    return typed.filter(pl.struct(list(_HASHES)).is_duplicated()
+                        | pl.struct(_identity(entity)).is_duplicated())[ROW].cast(pl.Int64)
+
+
+def _identity(entity: Entity) -> list[str]:
+    """The columns a row's key conflicts are judged on: its key and revision time."""
+    return list(dict.fromkeys([*entity.key, *filter(None, [REVISION_TIME.get(entity.name)])]))
 
 
 def _field_fill(entity: Entity, parts: dict[str, pl.LazyFrame], reads: dict) -> pl.DataFrame:
@@ -370,11 +390,14 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
                 f"{column}{common['problem']}"))
 
 
-def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict) -> pl.DataFrame:
-    exported = {
-        file: read.records(rejected.filter(pl.col("_source_file") == file)[ROW].to_list())
-        for file, read in reads.items()
-    }
+def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict,
+                   exported: dict[str, dict[int, str]]) -> pl.DataFrame:
+    """The rejected rows with their records as exported: those the file alone rejects are
+    kept from when it was read; a file is read again only for the rows another file's
+    rows reject (duplicates and key conflicts)."""
+    for file, read in reads.items():
+        rows = rejected.filter(pl.col("_source_file") == file)[ROW].to_list()
+        exported[file].update(read.records([row for row in rows if row not in exported[file]]))
     records = [exported[file][row]
                for file, row in rejected.select("_source_file", ROW).iter_rows()]
     return rejected.select(

@@ -2,13 +2,15 @@
 with one new file reads, types and validates only that file.
 
 Everything the loader works out from one file alone (its typed rows, the cells that failed
-typing or a rejection rule, its malformed rows, its expectation counts) depends only on the
-file's content and name, its mapping, the loader code (`loader_version`) and, for dates
-checked against "today", the day. An entry is found by a digest of all but the day; the day is
-judged as for a whole source (`load_still_current`). What depends on the source's other files
-(duplicates and key conflicts across files, the row accounting) is worked out every load.
+typing or a rejection rule, its malformed rows and those rows as exported, its expectation
+counts) depends only on the file's content and name, its mapping, the loader code
+(`loader_version`) and, for dates checked against "today", the day. An entry is found by a
+digest of all but the day; the day is judged as for a whole source (`load_still_current`).
+What depends on the source's other files (duplicates and key conflicts across files, the row
+accounting) is worked out every load.
 
-The entries hold typed rows, free text included: they are as private as the warehouse.
+The entries hold typed rows and rejected rows as exported, free text included: they are as
+private as the warehouse.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import polars as pl
 from pipelines.lib.fingerprints import load_still_current, loader_version
 from pipelines.lib.mapping import Mapping
 
-_FRAMES = ("typed", "failures", "malformed")
+_FRAMES = ("typed", "failures", "malformed", "exported")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class CachedFile:
     typed: pl.DataFrame | pl.LazyFrame
     failures: pl.DataFrame  # _source_row, column_name, reason
     malformed: pl.DataFrame  # _source_row, column_name, reason, lineage
+    # _source_row, record: the rows the file alone rejects (failures, malformed) as exported,
+    # so a later night need not read the file again to publish them
+    exported: pl.DataFrame
 
 
 class LoadCache:
@@ -84,6 +89,5 @@ class LoadCache:
 
 def _read(entry: Path, meta: dict) -> CachedFile:
     """An entry; its typed rows (most of it) are scanned, read only when used."""
-    typed, failures, malformed = (entry / f"{name}.parquet" for name in _FRAMES)
-    return CachedFile(meta, pl.scan_parquet(typed), pl.read_parquet(failures),
-                      pl.read_parquet(malformed))
+    typed, *rest = (entry / f"{name}.parquet" for name in _FRAMES)
+    return CachedFile(meta, pl.scan_parquet(typed), *map(pl.read_parquet, rest))
