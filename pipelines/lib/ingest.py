@@ -92,17 +92,20 @@ class EntityLoad:
         return int(self.files["rows_read"].sum()) if self.files.height else 0
 
     @property
+    def rows(self) -> pl.LazyFrame:
+        """Every file's loaded rows, read only as far as a query of them needs."""
+        return pl.concat(self.parts.values(), how="vertical_relaxed")
+
+    @property
     def rows_loaded(self) -> int:
         """Counted from the rows themselves (the checks compare it with the accounting)."""
-        return pl.concat(self.parts.values()).select(pl.len()).collect().item() \
-            if self.parts else 0
+        return self.rows.select(pl.len()).collect().item() if self.parts else 0
 
     @property
     def loaded(self) -> pl.DataFrame:
         """Every loaded row at once. The refresh itself never holds them: it writes them a
         batch of files at a time (write_source)."""
-        return pl.concat(self.parts.values(), how="vertical_relaxed").collect() if self.parts \
-            else pl.DataFrame()
+        return self.rows.collect() if self.parts else pl.DataFrame()
 
 
 def load_source(raw_dir: Path, mappings: list[Mapping], source: str,
@@ -314,7 +317,7 @@ def newest_record_date(loads: list[EntityLoad], as_of: dt.date) -> dt.date | Non
     """The latest record date a source's loaded rows carry, ignoring dates after `as_of` (a
     mistyped future date must not make a stale source look fresh)."""
     dates = [
-        pl.concat(load.parts.values()).select(pl.col(load.entity.event_date).filter(
+        load.rows.select(pl.col(load.entity.event_date).filter(
             pl.col(load.entity.event_date) <= as_of).max()).collect().item()
         for load in loads if load.entity.event_date and load.parts
     ]
