@@ -46,6 +46,7 @@ MIN_ROWS_FOR_SHARE_RULE = 10
 # marts), so only rows of the same file conflict.
 KEYS_ACROSS_FILES = {"fft_responses"}
 REVISION_TIME = {"incidents": "updated_at"}
+# A cache entry's rows as exported (CachedFile.exported).
 _EXPORTED = {ROW: pl.Int64, "record": pl.String}
 # The loaded rows compared with the raw tables and written at a time.
 WRITE_BATCH_ROWS = 250_000
@@ -178,11 +179,12 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         .with_columns(pl.col(ROW).cast(pl.Int32)),
     ]).sort("_source_file", ROW)
     dropped = rejected_loaded.select("_source_file", ROW).lazy()
+    by_file = dict(zip(reads, parts, strict=True))
     loaded = {
         file: p.typed.with_columns(pl.col(ROW).cast(pl.Int32))
         .join(dropped, on=["_source_file", ROW], how="anti", maintain_order="left")
         .select(*(f.name for f in entity.fields), *LINEAGE_COLUMNS)
-        for file, p in zip(reads, parts, strict=True)}
+        for file, p in by_file.items()}
 
     files = pl.DataFrame([
         {"file": file, "mapping": read.mapping.name, "sha256": read.sha256,
@@ -197,7 +199,7 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     _fail_if_mostly_rejected(files, reads, rejected)
 
     outcomes = combined([[ExpectationOutcome(**o) for o in p.meta["outcomes"]] for p in parts])
-    exported = {file: dict(p.exported.iter_rows()) for file, p in zip(reads, parts, strict=True)}
+    exported = {file: dict(p.exported.iter_rows()) for file, p in by_file.items()}
     return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads, exported), files,
                       outcomes, _field_fill(entity, loaded, reads))
 
@@ -396,8 +398,9 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
 def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict,
                    exported: dict[str, dict[int, str]]) -> pl.DataFrame:
     """The rejected rows with their records as exported: those the file alone rejects are
-    kept from when it was read; a file is read again only for the rows another file's
-    rows reject (duplicates and key conflicts)."""
+    kept from when it was read (`exported`, file -> row -> record, completed here); a file
+    is read again only for the rows another file's rows reject (duplicates and key
+    conflicts)."""
     for file, read in reads.items():
         rows = rejected.filter(pl.col("_source_file") == file)[ROW].to_list()
         exported[file].update(read.records([row for row in rows if row not in exported[file]]))
