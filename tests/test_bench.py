@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import subprocess
 import sys
 import time
@@ -11,9 +12,16 @@ import time
 import duckdb
 import pytest
 
-from pipelines.bench.__main__ import exponent, hold_back_last_day, marts_differences
+from pipelines.bench.__main__ import (
+    Size,
+    _generate,
+    exponent,
+    hold_back_last_day,
+    marts_differences,
+)
 from pipelines.bench.distinct_texts import make_texts_distinct
 from pipelines.bench.process import Sampler
+from pipelines.lib.ingest import load_source
 from pipelines.lib.mapping import load_mappings
 from pipelines.lib.settings import DEMO_PROFILE_DIR
 
@@ -90,3 +98,30 @@ def test_free_texts_are_made_distinct_and_blanks_left_alone(tmp_path):
     assert [row[2:] for row in read[1:]] == [["Kind staff (ref 1)", "Nothing (ref 2)"],
                                              ["", "Nothing (ref 3)"],
                                              ["Did not answer", "Parking, again (ref 4)"]]
+
+
+def test_a_size_generated_in_parts_loads_every_part_without_a_shared_record(tmp_path):
+    # A national year is generated as trusts side by side: their records must not meet as
+    # duplicates or key conflicts, so the whole loads what each part loads alone.
+    _generate(tmp_path, Size(0.1, 1, {}, "two trusts", parts=2), seed=3)
+    raw = tmp_path / "raw"
+    alone = {part: tmp_path / f"alone-{part}" for part in ("p000", "p001")}
+    for path in (p for p in raw.rglob("*") if p.is_file()):
+        relative = path.relative_to(raw)
+        for part, into in alone.items():
+            if relative.stem.endswith(part) or "_p0" not in relative.stem:
+                (into / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, into / relative)
+    fft_files = sorted(p.stem for p in (raw / "fft").iterdir())
+    assert fft_files[:2] == [fft_files[0][:-5] + "_p000", fft_files[0][:-5] + "_p001"]
+    assert [p.name for p in (raw / "activity").iterdir()] == ["activity_monthly.csv"]
+    mappings = load_mappings(DEMO_PROFILE_DIR / "mappings")
+    for source in ("incidents", "fft", "complaints", "sjr", "inquests", "claims", "audit"):
+        whole = load_source(raw, mappings, source)
+        parts = [load_source(into, mappings, source) for into in alone.values()]
+        for i, load in enumerate(whole):
+            assert load.rows_loaded == sum(p[i].rows_loaded for p in parts) > 0, source
+            assert load.rejected.height == sum(p[i].rejected.height for p in parts), source
+            first, second = ({tuple(k) for k in p[i].loaded.select(load.entity.key).rows()}
+                             for p in parts)
+            assert first and second and not first & second, source

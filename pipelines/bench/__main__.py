@@ -51,6 +51,10 @@ class Size:
     years: int
     volume_factors: dict[str, float]
     about: str
+    # Generated as this many trusts' exports side by side (scale / parts each, their own seeds,
+    # record IDs and file names): the generator holds a trust's records in memory, about
+    # 0.12 GB per unit of scale and year, too much for a national year in one go.
+    parts: int = 1
 
 
 # scale 1 = the demo trust: a year of 12k incidents, 600 complaints, 60k FFT responses, 40
@@ -63,7 +67,8 @@ SIZES = {
                                       "8k complaints, 1.5M FFT responses"),
     "region": Size(15, 5, {"fft": 2}, "an integrated care system: 6 large trusts x 5 years "
                                       "in one warehouse"),
-    "national": Size(500, 1, {"fft": 2}, "a national year: ~200 large trusts' volumes"),
+    "national": Size(500, 1, {"fft": 2}, "a national year: ~200 large trusts' volumes",
+                     parts=20),
 }
 DEFAULT_SIZES = ["small", "mid"]
 # Held back before the full run and put back for the nightly one: (source folder, file name
@@ -80,9 +85,31 @@ def _generate(root: Path, size: Size, seed: int) -> float:
     from pipelines.demo import generate_trust
 
     started = time.perf_counter()
-    generate_trust(root / "raw", seed=seed, scale=size.scale, years=size.years,
-                   scenario={"volume_factors": size.volume_factors})
+    for part in range(size.parts):
+        into = root / "raw" if size.parts == 1 else root / f"part-{part}"
+        generate_trust(into, seed=seed + part, scale=size.scale / size.parts, years=size.years,
+                       scenario={"volume_factors": size.volume_factors},
+                       id_prefix="" if size.parts == 1 else f"P{part:03d}-")
+        if into != root / "raw":
+            merge_part(into, root / "raw", part)
     return time.perf_counter() - started
+
+
+def merge_part(part_dir: Path, raw: Path, part: int) -> None:
+    """Move a part's exports into `raw`, each named with the part's number. The ground truth
+    and the activity file are the first part's alone (the parts' activity rows would share
+    location-months)."""
+    from pipelines.demo.generator import TRUTH_FILE
+
+    for path in sorted(p for p in part_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(part_dir)
+        once = relative.name == TRUTH_FILE or relative.parts[0] == "activity"
+        if once and part > 0:
+            continue
+        target = raw / (relative if once else relative.with_stem(f"{relative.stem}_p{part:03d}"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(target)
+    shutil.rmtree(part_dir)
 
 
 def _day(value: str) -> dt.date | None:

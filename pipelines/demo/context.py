@@ -21,6 +21,9 @@ class Context:
     scenario: Scenario
     seed: int
     scale: float
+    # Put before every record ID, so exports generated apart (the parts of a volume too large
+    # to generate at once) never share one.
+    id_prefix: str = ""
 
     def rng(self, source: str) -> np.random.Generator:
         # One stream per source: changing one source's generator leaves the others' files as

@@ -38,14 +38,14 @@ WINDOW_DATE_FIELDS = {
 
 def generate_trust(out_dir: Path, seed: int = 42, scale: float = 1.0,
                    scenario: Path | dict | None = None, years: int | None = None,
-                   end_date: dt.date | str | None = None) -> dict:
+                   end_date: dt.date | str | None = None, id_prefix: str = "") -> dict:
     """Write a fictional acute trust's exports into `out_dir/<source>/` and the ground truth
     into `out_dir/scenario_truth.json`; return the truth. `years` and `end_date` override the
-    scenario's. Same arguments, same bytes."""
+    scenario's; `id_prefix` starts every record ID. Same arguments, same bytes."""
     out_dir = Path(out_dir)
     ref = load_reference()
     overrides = {"years": years, "end_date": end_date}
-    ctx = Context(ref, load_scenario(scenario, ref, overrides), seed, scale)
+    ctx = Context(ref, load_scenario(scenario, ref, overrides), seed, scale, id_prefix)
     results = {
         "incidents": incidents.build(ctx), "complaints": complaints.build(ctx),
         "fft": fft.build(ctx), "sjr": sjr.build(ctx), "audit": audit.build(ctx),

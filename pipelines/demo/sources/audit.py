@@ -137,7 +137,7 @@ def build(ctx: Context) -> SourceResult:
         "guidance_reference": pl.String}, infer_schema_length=None)
     register = register.with_row_index("_made").sort("registered_date", maintain_order=True)
     register = register.with_columns(pl.format(
-        "CA-{}-{}", pl.col("registered_date").dt.year(),
+        ctx.id_prefix + "CA-{}-{}", pl.col("registered_date").dt.year(),
         pl.int_range(1, pl.len() + 1).over(pl.col("registered_date").dt.year())
         .cast(pl.String).str.zfill(3)).alias("audit_id"))
     ids = dict(zip(register["_made"].to_list(), register["audit_id"].to_list(), strict=True))

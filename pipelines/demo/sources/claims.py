@@ -208,7 +208,7 @@ def build(ctx: Context, incidents: SourceResult, complaints: SourceResult,
         "linked_complaint_ids": pl.List(pl.String), "linked_inquest_ids": pl.List(pl.String)},
         infer_schema_length=None)
     records = records.sort("notification_date", maintain_order=True).with_columns(
-        numbered_by_year("CLM", "notification_date", 4).alias("claim_reference"))
+        numbered_by_year(ctx.id_prefix + "CLM", "notification_date", 4).alias("claim_reference"))
     export = records.with_columns(
         *(pl.col(c).map_elements(_money, return_dtype=pl.String) for c in MONEY),
         pl.Series("location", spell(ctx.ref, records["_loc"].to_numpy(), 3)),

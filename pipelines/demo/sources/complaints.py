@@ -120,7 +120,7 @@ def build(ctx: Context) -> SourceResult:
         TAG: pl.String, "outcome": pl.String, "closed_date": pl.Date,
         "acknowledged_date": pl.Date})
     records = records.sort("received_date", maintain_order=True).with_columns(
-        pl.format("{}-{}-{}", pl.col("complaint_type").replace_strict(
+        pl.format(ctx.id_prefix + "{}-{}-{}", pl.col("complaint_type").replace_strict(
             {"formal": "COM", "reopened": "COM", "pals": "PALS"}),
             pl.col("received_date").dt.year(),
             (pl.int_range(1, pl.len() + 1).over(pl.col("received_date").dt.year()))

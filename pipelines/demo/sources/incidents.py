@@ -293,14 +293,14 @@ def _national(ctx: Context, rng: np.random.Generator, codes: Codes) -> pl.DataFr
     return pl.concat(frames, how="vertical_relaxed") if frames else None
 
 
-def _with_ids(records: pl.DataFrame, cutover: dt.date) -> pl.DataFrame:
+def _with_ids(records: pl.DataFrame, cutover: dt.date, prefix: str) -> pl.DataFrame:
     """Datix references for the legacy history, the new system's numbers after cutover."""
     records = records.sort("occurred_date", "occurred_time", maintain_order=True)
     legacy = pl.col("occurred_date") < cutover
     number = pl.int_range(1, pl.len() + 1).over(legacy)
     return records.with_columns(
-        pl.when(legacy).then(pl.format("W{}", number + 30_000))
-        .otherwise(pl.format("INC{}", number.cast(pl.String).str.zfill(7))).alias("incident_id"))
+        pl.when(legacy).then(pl.format(prefix + "W{}", number + 30_000))
+        .otherwise(pl.format(prefix + "INC{}", number.cast(pl.String).str.zfill(7))).alias("incident_id"))
 
 
 def _revisions(ctx: Context, rng: np.random.Generator, records: pl.DataFrame) -> pl.DataFrame:
@@ -337,7 +337,7 @@ def build(ctx: Context) -> SourceResult:
              _national(ctx, rng, codes)]
     cutover = month_start(ctx.scenario.end_date, 11)
     records = _with_ids(pl.concat([p for p in parts if p is not None], how="vertical_relaxed"),
-                        cutover)
+                        cutover, ctx.id_prefix)
     revisions = _revisions(ctx, rng, records)
     tables = _tables(ctx, rng, records, revisions, cutover)
     blanks = plant_common_mess(tables[:2], rng, ctx.scenario.messiness, text_field="description")

@@ -191,7 +191,7 @@ def build(ctx: Context, incidents: SourceResult, reviews: SourceResult) -> Sourc
         "linked_incident_ids": pl.List(pl.String), "linked_sjr_ids": pl.List(pl.String),
         "legal_costs": pl.String, "notes": pl.String}, infer_schema_length=None)
     records = records.sort("date_of_death", maintain_order=True).with_columns(
-        numbered_by_year("INQ", "date_of_death", 3).alias("case_reference"))
+        numbered_by_year(ctx.id_prefix + "INQ", "date_of_death", 3).alias("case_reference"))
     export = records.with_columns(
         pl.Series("location", spell(ctx.ref, records["_loc"].to_numpy(), 4)),
         pl.lit(FILE_NAME).alias(FILE), pl.col("case_reference").alias(ORDER))

@@ -174,7 +174,7 @@ def build(ctx: Context) -> SourceResult:
     records = pl.DataFrame(rows, schema_overrides={
         TAG: pl.String, **{f"score_{p}": pl.Int64 for p in SJR_PHASES}}, infer_schema_length=None)
     records = records.sort("date_of_death", maintain_order=True).with_columns(
-        numbered_by_year("SJR", "date_of_death", 4).alias("review_id"))
+        numbered_by_year(ctx.id_prefix + "SJR", "date_of_death", 4).alias("review_id"))
     export = records.with_columns(
         pl.Series("location", spell(ctx.ref, records["_loc"].to_numpy(), 0)),
         *(pl.col(f"score_{p}").cast(pl.String).fill_null("N/A") for p in SJR_PHASES),
