@@ -108,7 +108,8 @@ def build(ctx: Context) -> SourceResult:
                                 plant_locations(ctx, rng, plant, "fft", count),
                                 plant.theme, plant.name))
     records = pl.concat(parts).sort("response_date", maintain_order=True).with_columns(
-        pl.format(ctx.id_prefix + "{}", pl.int_range(70_000_001, 70_000_001 + pl.len())).alias("response_id"))
+        pl.format(ctx.id_prefix + "{}", pl.int_range(70_000_001, 70_000_001 + pl.len()))
+        .alias("response_id"))
     export = records.with_columns(
         pl.Series("location", spell(ctx.ref, records["_loc"].to_numpy(), 3)),
         pl.format("fft/fft_{}.csv", pl.col("response_date").dt.strftime("%Y-%m")).alias(FILE),

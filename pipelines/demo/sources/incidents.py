@@ -300,7 +300,8 @@ def _with_ids(records: pl.DataFrame, cutover: dt.date, prefix: str) -> pl.DataFr
     number = pl.int_range(1, pl.len() + 1).over(legacy)
     return records.with_columns(
         pl.when(legacy).then(pl.format(prefix + "W{}", number + 30_000))
-        .otherwise(pl.format(prefix + "INC{}", number.cast(pl.String).str.zfill(7))).alias("incident_id"))
+        .otherwise(pl.format(prefix + "INC{}", number.cast(pl.String).str.zfill(7)))
+        .alias("incident_id"))
 
 
 def _revisions(ctx: Context, rng: np.random.Generator, records: pl.DataFrame) -> pl.DataFrame:
