@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from pipelines.lib import ingest
+from pipelines.lib.canonical import SOURCES
 from pipelines.lib.ingest import load_source, write_source
 from pipelines.lib.loading import BatchError, _has_blank_line
 from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
@@ -291,3 +292,32 @@ def test_csv_files_that_are_not_simple_go_to_the_row_by_row_reader(workspace, bo
 
     path = write(workspace, "a.csv", body)
     assert loading._simple_csv_cells(path, path.read_bytes().decode(), ",") is None
+
+
+def test_only_rows_sharing_both_content_hashes_are_duplicates_of_the_first_kept():
+    # Rows are found by their first hash before they are grouped by both (ingest._shared):
+    # sharing one is not enough, and a rejected row is nobody's first copy.
+    records = pl.DataFrame({
+        "_row_id": [0, 1, 2, 3, 4], "_source_row": [2, 3, 4, 5, 6],
+        "_source_file": ["fft/a.csv"] * 3 + ["fft/b.csv"] * 2,
+        "_content_hash_1": [7, 7, 7, 9, 7], "_content_hash_2": [1, 2, 1, 1, 1],
+    }, schema_overrides={"_content_hash_1": pl.UInt64, "_content_hash_2": pl.UInt64})
+    none = pl.Series([], dtype=pl.Int64)
+    found = ingest._exact_duplicates(records, none).select("_row_id", "reason").rows()
+    assert found == [(2, "exact duplicate of fft/a.csv row 2"),
+                     (4, "exact duplicate of fft/a.csv row 2")]
+    found = ingest._exact_duplicates(records, pl.Series([0], dtype=pl.Int64))
+    assert found.select("_row_id", "reason").rows() == [(4, "exact duplicate of fft/a.csv row 4")]
+
+
+def test_a_key_shared_only_with_a_rejected_row_is_no_conflict():
+    fft = SOURCES["fft"][0]
+    records = pl.DataFrame({
+        "_row_id": [0, 1, 2], "_source_row": [2, 3, 2],
+        "_source_file": ["fft/a.csv", "fft/a.csv", "fft/b.csv"],
+        "response_id": ["R1", "R2", "R1"],
+    })
+    conflicts = ingest._key_conflicts(fft, records, pl.Series([], dtype=pl.Int64))
+    assert conflicts.select("_row_id").to_series().to_list() == [0, 2]
+    assert "fft/b.csv row 2" in conflicts["reason"][0]
+    assert ingest._key_conflicts(fft, records, pl.Series([0], dtype=pl.Int64)).is_empty()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, replace
+from functools import reduce
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,8 @@ WRITE_BATCH_ROWS = 250_000
 # both agree, so a source's rows need not be held whole to find them. A chance agreement of
 # 128 bits is far less likely than any error in the exports.
 _HASHES = {"_content_hash_1": (11, 23, 37, 41), "_content_hash_2": (53, 67, 79, 83)}
+# Hashes a row's key (and scope), to find the rows that may share it (_shared).
+_KEY_HASH_SEED = 97
 
 
 @dataclass(frozen=True)
@@ -164,15 +167,15 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     )
     failures = failures.unique(
         [ROW_ID, "column_name"], keep="first").sort(ROW_ID, "column_name")
-    duplicates = _exact_duplicates(records.filter(~pl.col(ROW_ID).is_in(failures[ROW_ID])))
-    conflicts = _key_conflicts(
-        entity, records.filter(~pl.col(ROW_ID).is_in(pl.concat([failures, duplicates])[ROW_ID])))
+    duplicates = _exact_duplicates(records, failures[ROW_ID])
+    conflicts = _key_conflicts(entity, records, pl.concat([failures, duplicates])[ROW_ID])
     reasons = (
         pl.concat([failures, duplicates, conflicts])
         .group_by(ROW_ID, maintain_order=True)
         .agg(pl.col("column_name").drop_nulls().str.join(", "), pl.col("reason").str.join("; "))
     )
-    rejected_loaded = records.join(reasons, on=ROW_ID)
+    rejected_loaded = records.filter(pl.col(ROW_ID).is_in(reasons[ROW_ID].implode())) \
+        .join(reasons, on=ROW_ID)
     rejected = pl.concat([
         rejected_loaded.select(ROW, "column_name", "reason", "_source_file", "_mapping"),
         pl.concat([p.malformed for p in parts], how="vertical_relaxed")
@@ -327,38 +330,54 @@ def newest_record_date(loads: list[EntityLoad], as_of: dt.date) -> dt.date | Non
     return max(dates) if dates else None
 
 
-def _exact_duplicates(records: pl.DataFrame) -> pl.DataFrame:
+def _exact_duplicates(records: pl.DataFrame, rejected: pl.Series) -> pl.DataFrame:
     """Later copies of a row identical in every canonical field (by its content hashes),
-    naming the first copy."""
-    copies = records.select(ROW_ID, pl.col(ROW_ID).first().over(list(_HASHES)).alias("_first")) \
+    naming the first copy; the rows already `rejected` left out."""
+    shared = records.lazy().filter(_shared(pl.col(next(iter(_HASHES))))) \
+        .filter(~pl.col(ROW_ID).is_in(rejected.implode()))
+    copies = shared.select(ROW_ID, pl.col(ROW_ID).first().over(list(_HASHES)).alias("_first")) \
         .filter(pl.col(ROW_ID) != pl.col("_first"))
     # Reasons are written for the copies only: a million rows' worth would take gigabytes.
-    return copies.join(records.select(pl.col(ROW_ID).alias("_first"), "_source_file", ROW),
-                       on="_first", maintain_order="left").select(
+    # (Rechunked first: polars 1.44's format panics on columns filtered into unequal chunks.)
+    return copies.join(shared.select(pl.col(ROW_ID).alias("_first"), "_source_file", ROW),
+                       on="_first", maintain_order="left").collect().rechunk().select(
         ROW_ID, pl.lit(None, pl.String).alias("column_name"),
         pl.format("exact duplicate of {} row {}", pl.col("_source_file"), pl.col(ROW))
         .alias("reason"))
 
 
-def _key_conflicts(entity: Entity, records: pl.DataFrame) -> pl.DataFrame:
+def _shared(hashes: pl.Expr) -> pl.Expr:
+    """Whether another row has the same 64-bit hash: a few more rows than those sharing
+    what was hashed, which grouping then sorts out. Found by sorting the hashes (about 16
+    bytes a row, where grouping every row took about 170: gigabytes at a national year),
+    before any other filter copies the rows."""
+    ordered = hashes.sort()
+    return hashes.is_in(ordered.filter(ordered == ordered.shift(1)).implode())
+
+
+def _key_conflicts(entity: Entity, records: pl.DataFrame, rejected: pl.Series) -> pl.DataFrame:
     """Rows sharing their key (see KEYS_ACROSS_FILES) with different content: each rejected,
-    naming the other rows. Identical rows were already rejected as exact duplicates."""
+    naming the other rows; the rows already `rejected` (failures, exact duplicates) left
+    out."""
     key = list(entity.key)
     revision = REVISION_TIME.get(entity.name)
+    # The rows a key must be unique among: every file's (null), or its own file's.
     if entity.name in KEYS_ACROSS_FILES:
-        scope = pl.lit("")
+        scope = pl.lit(None)
     elif revision:
-        scope = pl.when(pl.col(revision).is_null()).then(pl.col("_source_file")).otherwise(
-            pl.lit(""))
+        scope = pl.when(pl.col(revision).is_null()).then(pl.col("_source_file"))
     else:
         scope = pl.col("_source_file")
     at = pl.format("{} row {}", pl.col("_source_file"), pl.col(ROW))
     group = [*key, "_scope"]
     clashing = (
-        records.with_columns(scope.alias("_scope"))
+        records.lazy().with_columns(scope.alias("_scope"))
         # Only rows sharing a key are named in lists: a list for every row of a large
         # source would take gigabytes.
+        .filter(_shared(reduce(pl.Expr.xor, (pl.col(c).hash(_KEY_HASH_SEED) for c in group))))
+        .filter(~pl.col(ROW_ID).is_in(rejected.implode()))
         .filter(pl.len().over(group) > 1)
+        .collect().rechunk()  # as in _exact_duplicates
         .with_columns(at.alias("_at"))
         .with_columns(pl.col("_at").over(group, mapping_strategy="join").alias("_group"))
     )
