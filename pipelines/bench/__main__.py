@@ -85,12 +85,13 @@ def _generate(root: Path, size: Size, seed: int) -> float:
     from pipelines.demo import generate_trust
 
     started = time.perf_counter()
+    whole = size.parts == 1
     for part in range(size.parts):
-        into = root / "raw" if size.parts == 1 else root / f"part-{part}"
+        into = root / "raw" if whole else root / f"part-{part}"
         generate_trust(into, seed=seed + part, scale=size.scale / size.parts, years=size.years,
                        scenario={"volume_factors": size.volume_factors},
-                       id_prefix="" if size.parts == 1 else f"P{part:03d}-")
-        if into != root / "raw":
+                       id_prefix="" if whole else f"P{part:03d}-")
+        if not whole:
             merge_part(into, root / "raw", part)
     return time.perf_counter() - started
 
