@@ -231,6 +231,31 @@ def test_a_reload_rewrites_only_the_files_whose_loaded_rows_changed(workspace, t
     assert [r[1:] for r in rows(con, "0.csv")] == [("INC5", "low")]
 
 
+def test_a_write_that_fails_after_staging_leaves_the_raw_tables_as_they_were(
+        workspace, tmp_path, monkeypatch):
+    """Changed files' rows are staged in committed batches before the one transaction that
+    moves them in: a failure in that transaction keeps the earlier load and its accounting,
+    and leaves no staged rows behind."""
+    write(workspace, "a.csv", "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    write_source(con, "incidents", [load(workspace)])
+    snapshot = "select * from raw.{} order by all"
+    before = [con.sql(snapshot.format(t)).fetchall() for t in ("incidents", "loaded_files")]
+    write(workspace, "a.csv", "INC1,03/02/2025,Moderate harm,Ward 7B,N,ok\n")
+    write(workspace, "b.csv", "INC2,04/02/2025,Low harm,Ward 7B,N,ok\n")
+
+    def fail(*_):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ingest, "store", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_source(con, "incidents", [load(workspace)])
+    assert [con.sql(snapshot.format(t)).fetchall() for t in ("incidents", "loaded_files")] \
+        == before
+    assert con.sql("select table_name from duckdb_tables() "
+                   "where table_name like '%staged%'").fetchall() == []
+
+
 def test_a_datix_export_loads_through_the_shipped_datix_mapping(tmp_path):
     """The Datix/DCIQ dialect (inc_ourref, inc_dincident, ...) as trusts export it."""
     folder = tmp_path / "incidents"

@@ -475,8 +475,15 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
     """Replace the source's raw tables and accounting (and, given its state, its inventory
     row; given its (fingerprint, load summary), the fingerprint the incremental refresh
     compares) in one transaction. With no loads (the files are unchanged since the load the
-    tables hold) only the inventory row is replaced."""
+    tables hold) only the inventory row is replaced.
+
+    The rows of the files that changed are first staged beside each raw table in committed
+    batches (_stage_changed_files), and the transaction moves them in: DuckDB keeps rows a
+    transaction inserts from outside in memory until it commits (about 4 GB for 40M narrow
+    rows under a 2 GB limit), but writes rows it copies from a table to disk as it goes."""
     create_raw_tables(con)
+    staged = {load.entity.name: _stage_changed_files(con, load.entity.name, load.parts)
+              for load in loads or []}
     con.execute("begin transaction")
     try:
         if loads is not None:
@@ -490,7 +497,7 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
                  state.newest_record_date, state.as_of_date, state.stale_after_days,
                  state.state])
         for load in loads or []:
-            _replace_changed_files(con, load.entity.name, load.parts)
+            _move_staged_in(con, load.entity.name, staged[load.entity.name])
             for table, frame in (("rejected_rows", load.rejected), ("loaded_files", load.files),
                                  ("loaded_fields", load.fields)):
                 if frame.height:
@@ -504,25 +511,34 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
         con.execute("commit")
     except Exception:
         con.execute("rollback")
+        for table in staged:
+            con.execute(f"drop table if exists {_staging(table)}")
         raise
 
 
-def _replace_changed_files(con: duckdb.DuckDBPyConnection, table: str,
-                           parts: dict[str, pl.LazyFrame]) -> None:
-    """Make raw.<table> hold each file's loaded rows (`parts`), rewriting only the files whose
-    rows differ from what it holds (their count, or the sum of their rows' hashes): a night
-    that adds one export file writes that file's rows, not the source's millions. A file's
-    rows can change with the file unchanged (a duplicate or key conflict with another file),
-    so each file is compared, not only the ones read tonight. Files are compared and written
-    in batches of about WRITE_BATCH_ROWS rows, so a source is never held whole."""
-    target = f"{RAW_SCHEMA}.{table}"
+def _staging(table: str) -> str:
+    return f"{RAW_SCHEMA}._staged_{table}"
+
+
+def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
+                         parts: dict[str, pl.LazyFrame]) -> list[str]:
+    """Stage the rows of each file whose loaded rows differ from what raw.<table> holds (their
+    count, or the sum of their rows' hashes) in a table beside it, and return the files whose
+    rows raw.<table> must drop: those staged and those no longer exported. A night that adds
+    one export file stages that file's rows, not the source's millions. A file's rows can
+    change with the file unchanged (a duplicate or key conflict with another file), so each
+    file is compared, not only the ones read tonight. Files are compared and staged in
+    batches of about WRITE_BATCH_ROWS rows, each committed, so a source is never held whole,
+    by polars or by DuckDB."""
+    target, staging = f"{RAW_SCHEMA}.{table}", _staging(table)
+    con.execute(f"create or replace table {staging} as from {target} limit 0")
     # Hashed as the table's types, so equal values hash alike on both sides.
     columns = ", ".join(f'"{name}"::{kind}' for name, kind in con.execute(
         "select column_name, data_type from duckdb_columns() where schema_name = ? "
         "and table_name = ? order by column_index", [RAW_SCHEMA, table]).fetchall())
     digests = f"select _source_file, count(*), sum(hash({columns})) from {{}} group by all"
     held = {file: digest for file, *digest in con.execute(digests.format(target)).fetchall()}
-    files, batch = list(parts), []
+    files, batch, replaced = list(parts), [], []
     for i, file in enumerate(files, start=1):
         batch.append(parts[file].collect())
         if i < len(files) and sum(rows.height for rows in batch) < WRITE_BATCH_ROWS:
@@ -535,13 +551,19 @@ def _replace_changed_files(con: duckdb.DuckDBPyConnection, table: str,
                         in con.execute(digests.format("incoming")).fetchall()}
             changed = [name for name in files[i - len(batch):i]
                        if incoming.get(name) != held.pop(name, None)]
-            con.execute(f"delete from {target} where _source_file in (select unnest(?))",
-                        [changed])
-            con.execute(f"insert into {target} by name select * from incoming "
+            con.execute(f"insert into {staging} by name select * from incoming "
                         "where _source_file in (select unnest(?))", [changed])
         finally:
             con.unregister("incoming")
+        replaced += changed
         batch = []
-    if held:  # files no longer exported
-        con.execute(f"delete from {target} where _source_file in (select unnest(?))",
-                    [list(held)])
+    return replaced + list(held)  # held: files no longer exported
+
+
+def _move_staged_in(con: duckdb.DuckDBPyConnection, table: str, replaced: list[str]) -> None:
+    """Within the caller's transaction, make raw.<table> drop the rows of the `replaced`
+    files and take the staged ones (_stage_changed_files)."""
+    target, staging = f"{RAW_SCHEMA}.{table}", _staging(table)
+    con.execute(f"delete from {target} where _source_file in (select unnest(?))", [replaced])
+    con.execute(f"insert into {target} by name from {staging}")
+    con.execute(f"drop table {staging}")
