@@ -1,5 +1,7 @@
 """Free text coded by the shipped models, written beside the raw tables for dbt to theme."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import polars as pl
 
@@ -58,25 +60,24 @@ def fft_comments(context: dg.AssetExecutionContext,
             con.execute("create or replace temp view responses_to_code as "
                         "select * from fft_to_code")
         # Each distinct (comment, rating) once: "Nothing", "N/A" and the like recur. Only the
-        # answers come into Python; DuckDB gives each response its answer's codes (a large
-        # trust's million responses held here as frames cost hundreds of MB).
+        # answers come into Python, a chunk at a time (a national year has 25M); DuckDB gives
+        # each response its answer's codes. Numbered and stored in order, so that reading a
+        # chunk by its numbers reads only its part of the table.
         con.execute("create or replace temp table answers as select row_number() over "
                     "(order by first_response) - 1 as answer, comment_improve, rating from ("
                     "select comment_improve, rating, min(response_id) as first_response "
-                    "from responses_to_code group by comment_improve, rating)")
-        answers = con.sql("select comment_improve, rating from answers order by answer").pl()
+                    "from responses_to_code group by comment_improve, rating) order by answer")
         con.execute("create or replace temp table answer_codes (answer bigint, "
                     "v6_categories varchar[], v6_confidences double[], sentiment tinyint)")
-        for start, chunk in code_in_chunks(
-                answers["comment_improve"].to_list(),
-                ratings=[_RATING_CODES.get(r) for r in answers["rating"].to_list()],
-                questions=[_IMPROVE_QUESTION] * answers.height):
+        start = 0
+        for chunk in code_in_chunks(_answer_chunks(con)):
             codes = chunk.select(answer=pl.int_range(start, start + chunk.height, dtype=pl.Int64),
                                  v6_categories="categories", v6_confidences="confidences",
                                  sentiment="sentiment")
             con.register("chunk_codes", codes.to_arrow())
             con.execute("insert into answer_codes select * from chunk_codes")
             con.unregister("chunk_codes")
+            start += chunk.height
         coded = ("responses.response_id, codes.v6_categories, codes.v6_confidences, "
                  "codes.sentiment, cast(? as varchar) as model_version, responses.input_hash "
                  "from responses_to_code as responses join answers "
@@ -99,6 +100,21 @@ def fft_comments(context: dg.AssetExecutionContext,
         "codes_kept": kept,
         "comments_with_a_category": with_category,
     })
+
+
+def _answer_chunks(con) -> Iterator[tuple[list, list, list]]:
+    """The temp table `answers` a chunk of CHUNK_ROWS at a time, in order, as the coder takes
+    them. Each chunk's query has finished before it is coded, so the connection is free for
+    the codes' inserts in between."""
+    from pipelines.textcoding.coding_pool import CHUNK_ROWS
+
+    [(total,)] = con.execute("select count(*) from answers").fetchall()
+    for start in range(0, total, CHUNK_ROWS):
+        answers = con.execute("select comment_improve, rating from answers where answer >= ? "
+                              "and answer < ? order by answer", [start, start + CHUNK_ROWS]).pl()
+        yield (answers["comment_improve"].to_list(),
+               [_RATING_CODES.get(r) for r in answers["rating"].to_list()],
+               [_IMPROVE_QUESTION] * answers.height)
 
 
 def _codes_reusable(con, version: str) -> bool:
