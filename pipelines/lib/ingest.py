@@ -482,8 +482,20 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
     transaction inserts from outside in memory until it commits (about 4 GB for 40M narrow
     rows under a 2 GB limit), but writes rows it copies from a table to disk as it goes."""
     create_raw_tables(con)
-    staged = {load.entity.name: _stage_changed_files(con, load.entity.name, load.parts)
-              for load in loads or []}
+    tables = [load.entity.name for load in loads or []]
+    try:
+        replaced = {table: _stage_changed_files(con, table, load.parts)
+                    for table, load in zip(tables, loads or [], strict=True)}
+        _replace_source(con, source, loads, state, fingerprint, replaced)
+    finally:  # moved in, or left behind by a failure: either way not kept
+        for table in tables:
+            con.execute(f"drop table if exists {_staging(table)}")
+
+
+def _replace_source(con: duckdb.DuckDBPyConnection, source: str,
+                    loads: list[EntityLoad] | None, state: SourceState | None,
+                    fingerprint: tuple[str, dict] | None, replaced: dict[str, list[str]]) -> None:
+    """write_source's one transaction, the changed files' rows already staged."""
     con.execute("begin transaction")
     try:
         if loads is not None:
@@ -497,7 +509,7 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
                  state.newest_record_date, state.as_of_date, state.stale_after_days,
                  state.state])
         for load in loads or []:
-            _move_staged_in(con, load.entity.name, staged[load.entity.name])
+            _move_staged_in(con, load.entity.name, replaced[load.entity.name])
             for table, frame in (("rejected_rows", load.rejected), ("loaded_files", load.files),
                                  ("loaded_fields", load.fields)):
                 if frame.height:
@@ -511,8 +523,6 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
         con.execute("commit")
     except Exception:
         con.execute("rollback")
-        for table in staged:
-            con.execute(f"drop table if exists {_staging(table)}")
         raise
 
 
@@ -566,4 +576,3 @@ def _move_staged_in(con: duckdb.DuckDBPyConnection, table: str, replaced: list[s
     target, staging = f"{RAW_SCHEMA}.{table}", _staging(table)
     con.execute(f"delete from {target} where _source_file in (select unnest(?))", [replaced])
     con.execute(f"insert into {target} by name from {staging}")
-    con.execute(f"drop table {staging}")
