@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.lib.reference import layered
 from pipelines.lib.settings import DEMO_PROFILE_DIR
-from pipelines.textcoding import narrative, narrative_memo
+from pipelines.textcoding import narrative, narrative_memo, narrative_warehouse
 from pipelines.textcoding.evaluate_fft import (
     CHALLENGE_SET,
     challenge_results,
@@ -449,6 +449,24 @@ def test_a_large_trust_themes_its_records_with_the_classifier_it_measured(monkey
     assert narrative.assigned(measured.classifier, texts[:3], 0.5)[0]
 
 
+def test_themes_fitted_in_worker_processes_have_the_weights_of_one_process(monkeypatch):
+    texts = [f"{t} ({i})" for i, t in enumerate(
+        t for theme in NARRATIVES for t in NARRATIVES[theme] * 4)]
+    labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme] * 4]
+    alone = narrative.train(texts, labels, 5)
+    monkeypatch.setattr(narrative, "PARALLEL_FROM_ROWS", len(texts))
+    monkeypatch.setattr(narrative.os, "sched_getaffinity", lambda _: {0, 1})
+    with narrative.theme_workers(len(texts)) as workers:
+        assert workers is not None
+        shared = narrative.train(texts, labels, 5, workers)
+        assert workers._processes  # the fits ran in the workers
+    assert shared.themes == alone.themes
+    assert np.array_equal(shared.weights, alone.weights)
+    assert np.array_equal(shared.bias, alone.bias)
+    with narrative.theme_workers(len(texts) - 1) as workers:
+        assert workers is None
+
+
 def test_a_kept_classifier_is_reused_only_for_the_same_records_and_gives_the_same_themes():
     texts = [t for theme in NARRATIVES for t in NARRATIVES[theme]] * 4
     labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme]] * 4
@@ -481,6 +499,60 @@ def test_a_kept_classifier_is_reused_only_for_the_same_records_and_gives_the_sam
         keys[:4], texts[:4], labels[:4], 5, 0.5))
     assert narrative_memo.load(con, key) is None
     assert narrative_memo.load(con, changed[0]).classifier is None
+
+
+def _narratives(con, records):
+    """A relation shaped as int_record_narratives' rows: (key, date, narrative, themes,
+    specifically coded, training example)."""
+    con.execute("create or replace table narratives (record_key varchar, source varchar, "
+                "record_id varchar, record_date date, narrative varchar, "
+                "coded_theme_ids varchar[], is_specifically_coded boolean, "
+                "is_training_example boolean)")
+    con.executemany("insert into narratives values (?, 'incidents', ?, ?, ?, ?, ?, ?)",
+                    [(key, key.split(":")[1], *rest) for key, *rest in records])
+    return con.table("narratives")
+
+
+def test_the_classifier_learns_from_the_most_recent_coded_records_oldest_first():
+    con = duckdb.connect()
+    records = [(f"incidents:{i}", f"2024-01-{1 + i // 3:02d}", f"narrative {i}", ["falls"],
+                i % 4 != 0, i % 4 != 0 and i < 60) for i in range(75)]
+    pool = narrative_warehouse.learning_pool(_narratives(con, records), size=10)
+    training = sorted((date, key) for key, date, *_, example in records if example)
+    assert pool["record_key"].to_list() == [key for _, key in training[-10:]]
+    assert pool.columns == ["record_key", "narrative", "coded_theme_ids"]
+    assert narrative_warehouse.learning_pool(con.table("narratives")).height == len(training)
+
+
+def test_records_without_a_specific_code_are_themed_a_chunk_at_a_time_as_all_at_once():
+    texts = [t for theme in NARRATIVES for t in NARRATIVES[theme]] * 3
+    labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme]] * 3
+    classifier = narrative.train(texts, labels, min_examples=5)
+    unseen = ["Patient fell on the ward at night", "Dose of insulin omitted",
+              "Patient fell on the ward at night", "Family not told about the move",
+              "Nothing to say here", "Dose of insulin omitted", "Fall in the bathroom"]
+    # Records 0-6 carry no specific code; record 7 does and is not themed.
+    records = [(f"incidents:{i}", "2024-02-01", text, [], False, False)
+               for i, text in enumerate(unseen)]
+    records.append(("incidents:7", "2024-02-01", "Patient fell", ["falls"], True, True))
+    con = duckdb.connect()
+    narratives = _narratives(con, records)
+    expected = sorted((f"incidents:{i}", theme, round(probability, 4))
+                      for i, found in enumerate(narrative.assigned(classifier, unseen, 0.5))
+                      for theme, probability in found)
+    assert {theme for _, theme, _ in expected} >= {"falls", "medication"}
+    measured = narrative.Measured(classifier, 99, np.array([], dtype=np.int64), [], 1)
+    narrative_warehouse.theme_uncoded(con, narratives, measured, 0.5, chunk_texts=2)
+    themes = con.sql(f"select record_key, theme_id, probability, model_version, "
+                     f"training_records from {narrative_warehouse.RECORD_THEMES} order by all")
+    assert themes.fetchall() == [(*row, narrative.MODEL_VERSION, 99) for row in expected]
+    # Without a classifier (too few examples) nothing is themed, and nothing is left behind.
+    none = narrative.Measured(None, 0, np.array([], dtype=np.int64), [], 1)
+    narrative_warehouse.theme_uncoded(con, narratives, none, 0.5)
+    assert con.sql(f"select count(*) from {narrative_warehouse.RECORD_THEMES}").fetchone() == (0,)
+    assert con.sql("select table_name from duckdb_tables() union all "
+                   "select view_name from duckdb_views() where not internal").fetchall() == [
+        ("narratives",), (narrative_warehouse.RECORD_THEMES,)]
 
 
 def test_coding_quality_is_measured_nightly_and_themes_generic_planted_records(refreshed):

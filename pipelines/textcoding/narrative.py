@@ -6,12 +6,12 @@ like at this trust. The classifier learns from them and themes the records filed
 generic, missing or unmapped codes, whose narrative is all there is to go on.
 
 It is measured the same night, so the confidence published with each theme it assigns is
-measured, not a prior: the specifically coded records are split into `FOLDS` fixed folds by a
-hash of their record key; each fold (every fold on a small trust, enough of them to hold
-ENOUGH_EVALUATED records on a large one) is coded by a classifier trained on the other folds,
-and per theme precision and recall are counted over the records evaluated. The keyword rules
-are scored against the same records. The text never leaves the private warehouse: only these counts
-are published (the `coding_quality` mart).
+measured, not a prior: the specifically coded records (the LEARNING_POOL most recent) are
+split into `FOLDS` fixed folds by a hash of their record key; each fold (every fold on a small
+trust, enough of them to hold ENOUGH_EVALUATED records on a large one) is coded by a
+classifier trained on the other folds, and per theme precision and recall are counted over
+the records evaluated. The keyword rules are scored against the same records. The text never
+leaves the private warehouse: only these counts are published (the `coding_quality` mart).
 
 Features are those of the FFT coder that cannot leak across words (word 1-2 grams and
 word-prefix TF-IDF: pipelines.textcoding.fft_features); one logistic regression per theme
@@ -24,9 +24,14 @@ training and evaluation take seconds, not minutes, on a large trust.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
+from multiprocessing import get_context
 
 import numpy as np
 import polars as pl
@@ -43,6 +48,14 @@ C = 4.0
 MAX_TRAINING_RECORDS = 20_000
 # Evaluation stops adding folds once it has coded this many records (out_of_fold).
 ENOUGH_EVALUATED = 10_000
+# The most recent coded records a night learns from and is measured on: a first fold of
+# about 11,000 (above ENOUGH_EVALUATED whatever the hash gives it) and more than
+# MAX_TRAINING_RECORDS outside it. Older records would never be learnt from; reading them
+# only cost memory (a national year has 6M coded records).
+LEARNING_POOL = 55_000
+# Unique training records from which themes are fitted in a worker per core: a theme's fit
+# takes about 1.4 s on 20,000 records and 0.1 s on 5,000; a spawned worker about 2 s to start.
+PARALLEL_FROM_ROWS = 10_000
 
 
 def fold_of(record_key: str) -> int:
@@ -71,12 +84,35 @@ class NarrativeClassifier:
         return 1 / (1 + np.exp(-margins))
 
 
-def train(texts: Sequence[str], theme_lists: Sequence[Sequence[str]],
-          min_examples: int) -> NarrativeClassifier | None:
-    """One classifier per theme with at least `min_examples` records; None when no theme
-    has that many. `theme_lists[i]` are the themes record i's codes map to."""
+def _fitted(x: sp.csr_matrix, y: np.ndarray, occurrences: np.ndarray) -> tuple[np.ndarray, float]:
+    """One theme's logistic regression: its weights and bias. liblinear's primal solver has
+    no randomness, so a theme's weights are the same in whichever process it is fitted."""
     from sklearn.linear_model import LogisticRegression
 
+    model = LogisticRegression(C=C, solver="liblinear", max_iter=300)
+    model.fit(x, y, sample_weight=occurrences)
+    return model.coef_[0], float(model.intercept_[0])
+
+
+@contextmanager
+def theme_workers(records: int) -> Iterator[Executor | None]:
+    """A worker process per core to fit themes in, when `records` are enough to repay
+    starting them (PARALLEL_FROM_ROWS); else None, and themes are fitted in this process.
+    Spawned, so none inherits the parent's open DuckDB connection or threads."""
+    cores = len(os.sched_getaffinity(0))
+    if records < PARALLEL_FROM_ROWS or cores <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(cores, mp_context=get_context("spawn")) as pool:
+        yield pool
+
+
+def train(texts: Sequence[str], theme_lists: Sequence[Sequence[str]],
+          min_examples: int, workers: Executor | None = None) -> NarrativeClassifier | None:
+    """One classifier per theme with at least `min_examples` records; None when no theme
+    has that many. `theme_lists[i]` are the themes record i's codes map to. Themes are
+    fitted in `workers` (theme_workers) when given and the unique records are at least
+    PARALLEL_FROM_ROWS."""
     # Records come oldest first: keep the most recent; identical (text, themes) pairs
     # become one row weighted by how often they occur.
     normalised = [normalise(t) for t in list(texts)[-MAX_TRAINING_RECORDS:]]
@@ -99,14 +135,12 @@ def train(texts: Sequence[str], theme_lists: Sequence[Sequence[str]],
                                      np.zeros((len(themes), 0)), np.zeros(len(themes)))
     x = classifier.features(unique_texts)
     occurrences = np.array(list(examples.values()), dtype=np.float64)
-    weights = np.zeros((len(themes), x.shape[1]))
-    bias = np.zeros(len(themes))
-    for j, theme in enumerate(themes):
-        y = np.array([theme in labels for _, labels in examples])
-        model = LogisticRegression(C=C, solver="liblinear", max_iter=300)
-        model.fit(x, y, sample_weight=occurrences)
-        weights[j], bias[j] = model.coef_[0], model.intercept_[0]
-    classifier.weights, classifier.bias = weights, bias
+    targets = [np.array([theme in labels for _, labels in examples]) for theme in themes]
+    fit = (workers.map if workers is not None and len(examples) >= PARALLEL_FROM_ROWS
+           else map)
+    fits = list(fit(_fitted, repeat(x), targets, repeat(occurrences)))
+    classifier.weights = np.array([weights for weights, _ in fits])
+    classifier.bias = np.array([bias for _, bias in fits])
     return classifier
 
 
@@ -142,17 +176,18 @@ def trained_and_measured(record_keys: Sequence[str], texts: Sequence[str],
     MAX_TRAINING_RECORDS (a large trust), the first fold's classifier is the one used: it
     learnt from as many records as one trained on every fold would, and the figures published
     are then its own; otherwise one more classifier learns from every coded record."""
-    evaluated, predicted, folds, first = out_of_fold(record_keys, texts, theme_lists,
-                                                     min_examples, threshold)
-    if first is not None and first[1] >= MAX_TRAINING_RECORDS:
-        return Measured(first[0], first[1], evaluated, predicted, folds)
-    return Measured(train(texts, theme_lists, min_examples),
-                    min(len(texts), MAX_TRAINING_RECORDS), evaluated, predicted, folds)
+    with theme_workers(len(texts)) as workers:
+        evaluated, predicted, folds, first = out_of_fold(record_keys, texts, theme_lists,
+                                                         min_examples, threshold, workers)
+        if first is not None and first[1] >= MAX_TRAINING_RECORDS:
+            return Measured(first[0], first[1], evaluated, predicted, folds)
+        return Measured(train(texts, theme_lists, min_examples, workers),
+                        min(len(texts), MAX_TRAINING_RECORDS), evaluated, predicted, folds)
 
 
 def out_of_fold(record_keys: Sequence[str], texts: Sequence[str],
-                theme_lists: Sequence[Sequence[str]], min_examples: int, threshold: float
-                ) -> tuple[np.ndarray, list[list[str]], int,
+                theme_lists: Sequence[Sequence[str]], min_examples: int, threshold: float,
+                workers: Executor | None = None) -> tuple[np.ndarray, list[list[str]], int,
                            tuple[NarrativeClassifier | None, int] | None]:
     """The specifically coded records evaluated (their positions), the themes a classifier
     trained on the other folds assigns each, how many folds that took, and the first fold's
@@ -173,7 +208,7 @@ def out_of_fold(record_keys: Sequence[str], texts: Sequence[str],
         if not len(inside) or not len(outside):
             continue
         classifier = train([texts[i] for i in outside], [theme_lists[i] for i in outside],
-                           min_examples)
+                           min_examples, workers)
         if k == 0:
             first = (classifier, min(len(outside), MAX_TRAINING_RECORDS))
         for i, found in zip(inside, assigned(classifier, [texts[i] for i in inside],

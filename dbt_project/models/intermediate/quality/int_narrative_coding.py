@@ -6,7 +6,8 @@ a specific code (read by int_record_narrative_themes); `quality`, per method (na
 keyword) and theme, precision and recall on the coded records learnt from, each fold evaluated
 coded by a classifier trained on the others (read by int_coding_quality_measured). One Python
 model, so a large trust trains its classifier once, not once to measure and once to use; the
-text stays in the private warehouse."""
+text stays in the private warehouse. Records are read and themed in bounded memory
+(pipelines.textcoding.narrative_warehouse)."""
 
 import polars as pl
 
@@ -14,20 +15,10 @@ from pipelines.textcoding import narrative_memo
 from pipelines.textcoding.narrative import (
     FOLDS,
     MODEL_VERSION,
-    assigned,
     per_theme_figures,
     trained_and_measured,
 )
-
-THEMES = {
-    "record_key": pl.String,
-    "source": pl.String,
-    "record_id": pl.String,
-    "theme_id": pl.String,
-    "probability": pl.Float64,
-    "model_version": pl.String,
-    "training_records": pl.Int64,
-}
+from pipelines.textcoding.narrative_warehouse import RECORD_THEMES, learning_pool, theme_uncoded
 
 
 def model(dbt, session):
@@ -35,10 +26,8 @@ def model(dbt, session):
     min_examples = int(dbt.config.get("narrative_min_examples"))
     threshold = float(dbt.config.get("narrative_model_threshold"))
 
-    narratives = dbt.ref("int_record_narratives").pl()
-    # Oldest first, so the cap on training examples keeps the most recent ones.
-    coded = narratives.filter(pl.col("is_training_example")).sort("record_date", "record_key")
-    uncoded = narratives.filter(~pl.col("is_specifically_coded")).sort("record_key")
+    narratives = dbt.ref("int_record_narratives")
+    coded = learning_pool(narratives)
     keys, coded_themes = coded["record_key"].to_list(), coded["coded_theme_ids"].to_list()
     texts = coded["narrative"].to_list()
     # Last night's classifier when it learnt from exactly these records.
@@ -47,23 +36,15 @@ def model(dbt, session):
     if measured is None:
         measured = trained_and_measured(keys, texts, coded_themes, min_examples, threshold)
         narrative_memo.save(session, memo_key, measured)
-
-    found = assigned(measured.classifier, uncoded["narrative"].to_list(), threshold)
-    themes = pl.DataFrame([
-        {"record_key": key, "source": source, "record_id": record_id, "theme_id": theme,
-         "probability": round(probability, 4), "model_version": MODEL_VERSION,
-         "training_records": measured.trained_on}
-        for key, source, record_id, themes in zip(
-            uncoded["record_key"].to_list(), uncoded["source"].to_list(),
-            uncoded["record_id"].to_list(), found, strict=True)
-        for theme, probability in themes
-    ], schema=THEMES)
+    theme_uncoded(session, narratives, measured, threshold)
 
     keys = [keys[i] for i in measured.evaluated]
     truth = [coded_themes[i] for i in measured.evaluated]
+    evaluated = session.from_arrow(pl.DataFrame({"record_key": keys}).to_arrow())
     keyword_themes = (
-        # Filtered in DuckDB: most keyword matches are FFT answers, not narratives.
-        dbt.ref("int_record_keyword_matches").filter("not is_primary_text").pl()
+        # Filtered in DuckDB: most keyword matches are FFT answers or records not evaluated.
+        dbt.ref("int_record_keyword_matches").filter("not is_primary_text")
+        .join(evaluated, "record_key", how="semi").pl()
         .group_by("record_key")
         .agg(pl.col("theme_id").unique())
     )
@@ -97,5 +78,7 @@ def model(dbt, session):
         )
         for method, predicted in predictions.items()
     ])
-    return pl.concat([themes.with_columns(output=pl.lit("themes")),
-                      quality.with_columns(output=pl.lit("quality"))], how="diagonal_relaxed")
+    session.register("narrative_quality", quality.with_columns(output=pl.lit("quality")))
+    return session.sql(f"select *, 'themes' as output from {RECORD_THEMES} "
+                       "union all by name select * from narrative_quality")
+
