@@ -449,24 +449,6 @@ def test_a_large_trust_themes_its_records_with_the_classifier_it_measured(monkey
     assert narrative.assigned(measured.classifier, texts[:3], 0.5)[0]
 
 
-def test_themes_fitted_in_worker_processes_have_the_weights_of_one_process(monkeypatch):
-    texts = [f"{t} ({i})" for i, t in enumerate(
-        t for theme in NARRATIVES for t in NARRATIVES[theme] * 4)]
-    labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme] * 4]
-    alone = narrative.train(texts, labels, 5)
-    monkeypatch.setattr(narrative, "PARALLEL_FROM_ROWS", len(texts))
-    monkeypatch.setattr(narrative.os, "sched_getaffinity", lambda _: {0, 1})
-    with narrative.theme_workers(len(texts)) as workers:
-        assert workers is not None
-        shared = narrative.train(texts, labels, 5, workers)
-        assert workers._processes  # the fits ran in the workers
-    assert shared.themes == alone.themes
-    assert np.array_equal(shared.weights, alone.weights)
-    assert np.array_equal(shared.bias, alone.bias)
-    with narrative.theme_workers(len(texts) - 1) as workers:
-        assert workers is None
-
-
 def test_a_kept_classifier_is_reused_only_for_the_same_records_and_gives_the_same_themes():
     texts = [t for theme in NARRATIVES for t in NARRATIVES[theme]] * 4
     labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme]] * 4

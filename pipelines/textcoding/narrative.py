@@ -24,14 +24,9 @@ training and evaluation take seconds, not minutes, on a large trust.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
-from multiprocessing import get_context
 
 import numpy as np
 import polars as pl
@@ -53,9 +48,6 @@ ENOUGH_EVALUATED = 10_000
 # MAX_TRAINING_RECORDS outside it. Older records would never be learnt from; reading them
 # only cost memory (a national year has 6M coded records).
 LEARNING_POOL = 55_000
-# Unique training records from which themes are fitted in a worker per core: a theme's fit
-# takes about 1.4 s on 20,000 records and 0.1 s on 5,000; a spawned worker about 2 s to start.
-PARALLEL_FROM_ROWS = 10_000
 
 
 def fold_of(record_key: str) -> int:
@@ -84,35 +76,12 @@ class NarrativeClassifier:
         return 1 / (1 + np.exp(-margins))
 
 
-def _fitted(x: sp.csr_matrix, y: np.ndarray, occurrences: np.ndarray) -> tuple[np.ndarray, float]:
-    """One theme's logistic regression: its weights and bias. liblinear's primal solver has
-    no randomness, so a theme's weights are the same in whichever process it is fitted."""
+def train(texts: Sequence[str], theme_lists: Sequence[Sequence[str]],
+          min_examples: int) -> NarrativeClassifier | None:
+    """One classifier per theme with at least `min_examples` records; None when no theme
+    has that many. `theme_lists[i]` are the themes record i's codes map to."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=C, solver="liblinear", max_iter=300)
-    model.fit(x, y, sample_weight=occurrences)
-    return model.coef_[0], float(model.intercept_[0])
-
-
-@contextmanager
-def theme_workers(records: int) -> Iterator[Executor | None]:
-    """A worker process per core to fit themes in, when `records` are enough to repay
-    starting them (PARALLEL_FROM_ROWS); else None, and themes are fitted in this process.
-    Spawned, so none inherits the parent's open DuckDB connection or threads."""
-    cores = len(os.sched_getaffinity(0))
-    if records < PARALLEL_FROM_ROWS or cores <= 1:
-        yield None
-        return
-    with ProcessPoolExecutor(cores, mp_context=get_context("spawn")) as pool:
-        yield pool
-
-
-def train(texts: Sequence[str], theme_lists: Sequence[Sequence[str]],
-          min_examples: int, workers: Executor | None = None) -> NarrativeClassifier | None:
-    """One classifier per theme with at least `min_examples` records; None when no theme
-    has that many. `theme_lists[i]` are the themes record i's codes map to. Themes are
-    fitted in `workers` (theme_workers) when given and the unique records are at least
-    PARALLEL_FROM_ROWS."""
     # Records come oldest first: keep the most recent; identical (text, themes) pairs
     # become one row weighted by how often they occur.
     normalised = [normalise(t) for t in list(texts)[-MAX_TRAINING_RECORDS:]]
@@ -135,12 +104,14 @@ def train(texts: Sequence[str], theme_lists: Sequence[Sequence[str]],
                                      np.zeros((len(themes), 0)), np.zeros(len(themes)))
     x = classifier.features(unique_texts)
     occurrences = np.array(list(examples.values()), dtype=np.float64)
-    targets = [np.array([theme in labels for _, labels in examples]) for theme in themes]
-    fit = (workers.map if workers is not None and len(examples) >= PARALLEL_FROM_ROWS
-           else map)
-    fits = list(fit(_fitted, repeat(x), targets, repeat(occurrences)))
-    classifier.weights = np.array([weights for weights, _ in fits])
-    classifier.bias = np.array([bias for _, bias in fits])
+    weights = np.zeros((len(themes), x.shape[1]))
+    bias = np.zeros(len(themes))
+    for j, theme in enumerate(themes):
+        y = np.array([theme in labels for _, labels in examples])
+        model = LogisticRegression(C=C, solver="liblinear", max_iter=300)
+        model.fit(x, y, sample_weight=occurrences)
+        weights[j], bias[j] = model.coef_[0], model.intercept_[0]
+    classifier.weights, classifier.bias = weights, bias
     return classifier
 
 
@@ -176,18 +147,17 @@ def trained_and_measured(record_keys: Sequence[str], texts: Sequence[str],
     MAX_TRAINING_RECORDS (a large trust), the first fold's classifier is the one used: it
     learnt from as many records as one trained on every fold would, and the figures published
     are then its own; otherwise one more classifier learns from every coded record."""
-    with theme_workers(len(texts)) as workers:
-        evaluated, predicted, folds, first = out_of_fold(record_keys, texts, theme_lists,
-                                                         min_examples, threshold, workers)
-        if first is not None and first[1] >= MAX_TRAINING_RECORDS:
-            return Measured(first[0], first[1], evaluated, predicted, folds)
-        return Measured(train(texts, theme_lists, min_examples, workers),
-                        min(len(texts), MAX_TRAINING_RECORDS), evaluated, predicted, folds)
+    evaluated, predicted, folds, first = out_of_fold(record_keys, texts, theme_lists,
+                                                     min_examples, threshold)
+    if first is not None and first[1] >= MAX_TRAINING_RECORDS:
+        return Measured(first[0], first[1], evaluated, predicted, folds)
+    return Measured(train(texts, theme_lists, min_examples),
+                    min(len(texts), MAX_TRAINING_RECORDS), evaluated, predicted, folds)
 
 
 def out_of_fold(record_keys: Sequence[str], texts: Sequence[str],
-                theme_lists: Sequence[Sequence[str]], min_examples: int, threshold: float,
-                workers: Executor | None = None) -> tuple[np.ndarray, list[list[str]], int,
+                theme_lists: Sequence[Sequence[str]], min_examples: int, threshold: float
+                ) -> tuple[np.ndarray, list[list[str]], int,
                            tuple[NarrativeClassifier | None, int] | None]:
     """The specifically coded records evaluated (their positions), the themes a classifier
     trained on the other folds assigns each, how many folds that took, and the first fold's
@@ -208,7 +178,7 @@ def out_of_fold(record_keys: Sequence[str], texts: Sequence[str],
         if not len(inside) or not len(outside):
             continue
         classifier = train([texts[i] for i in outside], [theme_lists[i] for i in outside],
-                           min_examples, workers)
+                           min_examples)
         if k == 0:
             first = (classifier, min(len(outside), MAX_TRAINING_RECORDS))
         for i, found in zip(inside, assigned(classifier, [texts[i] for i in inside],
