@@ -33,7 +33,7 @@ from pipelines.lib.validation import (
     combined,
     validate,
 )
-from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables
+from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables, insert_frame
 
 # Most of a file rejected means the mapping no longer fits the export (a changed date format,
 # renamed codes): fail the batch rather than publish marts with the source silently emptied.
@@ -513,9 +513,7 @@ def _replace_source(con: duckdb.DuckDBPyConnection, source: str,
             for table, frame in (("rejected_rows", load.rejected), ("loaded_files", load.files),
                                  ("loaded_fields", load.fields)):
                 if frame.height:
-                    con.register("incoming", frame.to_arrow())
-                    con.execute(f"insert into {RAW_SCHEMA}.{table} by name select * from incoming")
-                    con.unregister("incoming")
+                    insert_frame(con, f"{RAW_SCHEMA}.{table}", frame)
         if fingerprint is not None:
             store(con, load_step(source), *fingerprint)
         elif loads is not None:

@@ -1,11 +1,13 @@
-"""The private warehouse: DDL of its `raw` schema (derived from the canonical entities), and
-what to do when its file is damaged."""
+"""The private warehouse: DDL of its `raw` schema (derived from the canonical entities),
+moving frames in and out of it a part at a time, and what to do when its file is damaged."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipelines.lib.canonical import (
     BOOLEAN,
@@ -96,6 +98,26 @@ def entity_ddl(entity: Entity) -> str:
                 "_mapping varchar not null"]
     return f"create table if not exists {RAW_SCHEMA}.{entity.name} (\n    " + ",\n    ".join(
         columns) + "\n)"
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Append `frame`'s rows to `table`, matching columns by name."""
+    con.register("incoming_frame", frame.to_arrow())
+    try:
+        con.execute(f"insert into {table} by name select * from incoming_frame")
+    finally:
+        con.unregister("incoming_frame")
+
+
+def numbered_chunks(con: duckdb.DuckDBPyConnection, table: str, number: str, columns: str,
+                    size: int) -> Iterator[pl.DataFrame]:
+    """`columns` of `table`, whose column `number` numbers its rows from 0, `size` rows at a
+    time in order. Each chunk's query has finished before it is yielded, so the connection is
+    free in between (for inserting what the chunk gave)."""
+    [(total,)] = con.execute(f"select count(*) from {table}").fetchall()
+    for start in range(0, total, size):
+        yield con.execute(f"select {columns} from {table} where {number} >= ? and {number} < ? "
+                          f"order by {number}", [start, start + size]).pl()
 
 
 def has_raw_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from pipelines.lib.warehouse import insert_frame, numbered_chunks
 from pipelines.textcoding.narrative import (
     LEARNING_POOL,
     MODEL_VERSION,
@@ -45,19 +46,15 @@ def theme_uncoded(con: duckdb.DuckDBPyConnection, narratives: duckdb.DuckDBPyRel
                 "(select distinct narrative from narratives_to_theme) order by text_no")
     con.execute("create or replace temp table narrative_text_themes "
                 "(text_no bigint, theme_id varchar, probability double)")
-    [(total,)] = con.execute("select count(*) from narrative_texts").fetchall()
-    for start in range(0, total if measured.classifier else 0, chunk_texts):
-        texts = con.execute("select narrative from narrative_texts where text_no >= ? "
-                            "and text_no < ? order by text_no",
-                            [start, start + chunk_texts]).pl()["narrative"].to_list()
-        found = pl.DataFrame([
-            {"text_no": start + i, "theme_id": theme, "probability": round(probability, 4)}
-            for i, themes in enumerate(assigned(measured.classifier, texts, threshold))
+    chunks = (numbered_chunks(con, "narrative_texts", "text_no", "text_no, narrative",
+                              chunk_texts) if measured.classifier else [])
+    for chunk in chunks:
+        found = assigned(measured.classifier, chunk["narrative"].to_list(), threshold)
+        insert_frame(con, "narrative_text_themes", pl.DataFrame([
+            {"text_no": number, "theme_id": theme, "probability": round(probability, 4)}
+            for number, themes in zip(chunk["text_no"].to_list(), found, strict=True)
             for theme, probability in themes
-        ], schema={"text_no": pl.Int64, "theme_id": pl.String, "probability": pl.Float64})
-        con.register("chunk_themes", found)
-        con.execute("insert into narrative_text_themes select * from chunk_themes")
-        con.unregister("chunk_themes")
+        ], schema={"text_no": pl.Int64, "theme_id": pl.String, "probability": pl.Float64}))
     con.execute(
         f"create or replace temp table {RECORD_THEMES} as select "
         "records.record_key, records.source, records.record_id, themes.theme_id, "

@@ -8,6 +8,7 @@ import polars as pl
 from pipelines.defs.resources import WarehouseResource, is_full
 from pipelines.lib.canonical import FFT_RATINGS
 from pipelines.lib.fingerprints import load_step, store, stored
+from pipelines.lib.warehouse import insert_frame, numbered_chunks
 
 CODED_SCHEMA = "coded"
 # The model was trained on the national FFT answer codes: 1 very good .. 5 very poor, 6 don't
@@ -74,9 +75,7 @@ def fft_comments(context: dg.AssetExecutionContext,
             codes = chunk.select(answer=pl.int_range(start, start + chunk.height, dtype=pl.Int64),
                                  v6_categories="categories", v6_confidences="confidences",
                                  sentiment="sentiment")
-            con.register("chunk_codes", codes.to_arrow())
-            con.execute("insert into answer_codes select * from chunk_codes")
-            con.unregister("chunk_codes")
+            insert_frame(con, "answer_codes", codes)
             start += chunk.height
         coded = ("responses.response_id, codes.v6_categories, codes.v6_confidences, "
                  "codes.sentiment, cast(? as varchar) as model_version, responses.input_hash "
@@ -104,14 +103,11 @@ def fft_comments(context: dg.AssetExecutionContext,
 
 def _answer_chunks(con) -> Iterator[tuple[list, list, list]]:
     """The temp table `answers` a chunk of CHUNK_ROWS at a time, in order, as the coder takes
-    them. Each chunk's query has finished before it is coded, so the connection is free for
-    the codes' inserts in between."""
+    them."""
     from pipelines.textcoding.coding_pool import CHUNK_ROWS
 
-    [(total,)] = con.execute("select count(*) from answers").fetchall()
-    for start in range(0, total, CHUNK_ROWS):
-        answers = con.execute("select comment_improve, rating from answers where answer >= ? "
-                              "and answer < ? order by answer", [start, start + CHUNK_ROWS]).pl()
+    for answers in numbered_chunks(con, "answers", "answer", "comment_improve, rating",
+                                   CHUNK_ROWS):
         yield (answers["comment_improve"].to_list(),
                [_RATING_CODES.get(r) for r in answers["rating"].to_list()],
                [_IMPROVE_QUESTION] * answers.height)

@@ -81,4 +81,3 @@ def model(dbt, session):
     session.register("narrative_quality", quality.with_columns(output=pl.lit("quality")))
     return session.sql(f"select *, 'themes' as output from {RECORD_THEMES} "
                        "union all by name select * from narrative_quality")
-
