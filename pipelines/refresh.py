@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pipelines.lib import settings
+from pipelines.lib import settings, validation
 from pipelines.lib.errors import safe_summary
 from pipelines.lib.publishing import remove_leftovers
 from pipelines.lib.refresh_lock import lock_path, refresh_lock
@@ -161,6 +161,20 @@ def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:
 
 def _execute(instance, verbose: bool, notes: list[str], echoed,
              progress: RefreshProgress | None, full: bool) -> RefreshOutcome:
+    with validation.validating_process():
+        return _execute_job(instance, verbose, notes, echoed, progress, full)
+
+
+def _end_validating_after_the_loads(entry) -> None:
+    """The loads run first; the first other step (FFT coding, dbt) ends the validating
+    process, whose memory would otherwise add to theirs."""
+    event = entry.dagster_event
+    if event is not None and event.is_step_start and not event.step_key.startswith("raw__"):
+        validation.end_validating_process()
+
+
+def _execute_job(instance, verbose: bool, notes: list[str], echoed,
+                 progress: RefreshProgress | None, full: bool) -> RefreshOutcome:
     import dagster as dg
     from dagster._core.utils import make_new_run_id
 
@@ -177,6 +191,7 @@ def _execute(instance, verbose: bool, notes: list[str], echoed,
     if progress is not None:
         progress.dbt_nodes = len(dbt_models.keys) + len(dbt_models.check_keys)
         instance.add_event_listener(run_id, progress)
+    instance.add_event_listener(run_id, _end_validating_after_the_loads)
     echoed.seek(0)
     echoed.truncate()
     result = job.execute_in_process(

@@ -4,6 +4,7 @@ GX validation in batches, FFT coding in chunks; and what a person sees of a refr
 from __future__ import annotations
 
 import re
+import time
 
 import dagster as dg
 import polars as pl
@@ -28,6 +29,32 @@ def test_validating_in_batches_rejects_the_same_rows_for_the_same_reasons(demo, 
     assert batched.loaded.equals(whole.loaded)
     assert batched.rejected.equals(whole.rejected)
     assert batched.outcomes == whole.outcomes
+
+
+def test_validating_in_its_own_process_rejects_the_same_rows_for_the_same_reasons(
+        demo, monkeypatch):
+    """The refresh validates in a spawned process that leaves when the loads are done."""
+    import multiprocessing
+
+    workspace, _ = demo
+    mappings = load_mappings(DEMO_PROFILE_DIR / "mappings")
+    [here] = load_source(workspace.raw, mappings, "fft")
+    # Several batches a group, and each group of files validated while the next is typed.
+    monkeypatch.setattr(validation, "VALIDATION_BATCH_ROWS", 97)
+    monkeypatch.setattr(ingest, "VALIDATION_BATCH_ROWS", 97 * 3)
+    with validation.validating_process():
+        [there] = load_source(workspace.raw, mappings, "fft")
+        workers = multiprocessing.active_children()
+        validation.end_validating_process()
+        deadline = time.monotonic() + 30
+        while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert workers and not any(w.is_alive() for w in workers)
+
+    assert len(here.files) > 3 and here.rejected.height > 0
+    assert there.loaded.equals(here.loaded)
+    assert there.rejected.equals(here.rejected)
+    assert there.outcomes == here.outcomes
 
 
 def test_coding_fft_comments_in_chunks_codes_each_comment_as_at_once(refreshed_copy, monkeypatch):

@@ -11,6 +11,7 @@ holds the accounting per file.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import reduce
 from pathlib import Path
@@ -31,7 +32,7 @@ from pipelines.lib.validation import (
     VALIDATION_BATCH_ROWS,
     ExpectationOutcome,
     combined,
-    validate,
+    validating,
 )
 from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables, insert_frame
 
@@ -134,7 +135,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     place and content hash) is held for every row at once; a file's typed rows are held
     while it is validated, then read again from the cache when they are written, so a
     source's memory does not grow with its rows."""
-    parts, fresh, reads = [], {}, {}
+    # `validated` completes the group of files being validated while the next are typed.
+    parts, fresh, reads, validated = [], {}, {}, None
     for path, mapping in pairs:
         relative = path.relative_to(raw_dir).as_posix()
         key = cache.key(relative, file_sha256(path), mapping) if cache else None
@@ -149,11 +151,13 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         reads[relative] = _FileRead(path, mapping, meta["sha256"], meta["encoding"],
                                     meta["rows_read"], meta["headers"])
         if sum(parts[i].typed.height for i in fresh) >= VALIDATION_BATCH_ROWS:
-            parts, fresh = _validated(entity, parts, fresh, cache), {}
+            parts = validated(parts) if validated else parts
+            validated, fresh = _validating(entity, parts, fresh, cache), {}
     if not parts:
         return EntityLoad(entity, {}, pl.DataFrame(), pl.DataFrame(), [], pl.DataFrame())
+    parts = validated(parts) if validated else parts
     if fresh:
-        parts = _validated(entity, parts, fresh, cache)
+        parts = _validating(entity, parts, fresh, cache)(parts)
 
     identity = list(dict.fromkeys([ROW, *LINEAGE_COLUMNS, *_identity(entity), *_HASHES]))
     records = pl.concat([p.typed.select(identity) for p in parts], how="vertical_relaxed") \
@@ -226,41 +230,48 @@ def _typed_file(path: Path, relative: str, mapping: Mapping) -> tuple[ReadFile, 
         pl.DataFrame(schema=_EXPORTED))
 
 
-def _validated(entity: Entity, parts: list[CachedFile],
-               fresh: dict[int, tuple[str | None, Mapping, ReadFile]],
-               cache: LoadCache | None) -> list[CachedFile]:
-    """`parts` with the files read tonight (`fresh`: position -> cache key, mapping and the
-    file as read) validated by the source's suite in one go, each given its rejected cells
-    and the rows they reject as exported, its expectation outcomes and whether a later day
-    could judge it otherwise; kept in the cache, and from then on read from it (or, without
-    a cache, kept in memory)."""
+def _validating(entity: Entity, parts: list[CachedFile],
+                fresh: dict[int, tuple[str | None, Mapping, ReadFile]],
+                cache: LoadCache | None) -> Callable[[list[CachedFile]], list[CachedFile]]:
+    """The files read tonight (`fresh`: position in `parts` -> cache key, mapping and the
+    file as read) handed to the source's suite in one go. Returns what completes them in a
+    list of parts holding them at those positions: each is given its rejected cells and the
+    rows they reject as exported, its expectation outcomes and whether a later day could
+    judge it otherwise; kept in the cache, and from then on read from it (or, without a
+    cache, kept in memory)."""
     order = sorted(fresh)
     frame = pl.concat([parts[i].typed for i in order], how="vertical_relaxed")
-    validation = validate(frame.select(f.name for f in entity.fields), entity.source,
-                          entity.name)
-    rejected = validation.rejected().join(
-        frame.select(ROW, "_source_file", "_mapping").with_row_index(ROW_ID)
-        .with_columns(pl.col(ROW_ID).cast(pl.Int64)), on=ROW_ID)
+    validation = validating(frame.select(f.name for f in entity.fields), entity.source,
+                            entity.name)
+    rows = frame.select(ROW, "_source_file", "_mapping").with_row_index(ROW_ID) \
+        .with_columns(pl.col(ROW_ID).cast(pl.Int64))
     day = (cache.day if cache else reference_day()).isoformat()
-    parts, start = list(parts), 0
-    for i in order:
-        key, mapping, read = fresh[i]
-        end = start + parts[i].typed.height
-        failures = pl.concat([parts[i].failures, rejected.filter(
-            pl.col(ROW_ID).is_between(start, end - 1)).select(parts[i].failures.columns)],
-            how="vertical_relaxed")
-        meta = {**parts[i].meta, "reference_day": day,
-                "outcomes": [asdict(o) for o in validation.outcomes_within(start, end)],
-                "judged_by_the_day": _judged_by_the_day(failures["reason"], [mapping])}
-        exported = read.records(pl.concat([
-            failures[ROW].cast(pl.Int64), parts[i].malformed[ROW].cast(pl.Int64),
-            _sharing_rows(entity, parts[i].typed)]).to_list())
-        part = CachedFile(meta, parts[i].typed, failures, parts[i].malformed,
-                          pl.DataFrame(list(exported.items()), schema=_EXPORTED, orient="row"))
-        parts[i] = cache.put(entity.source, key, part) if cache and key \
-            else replace(part, typed=part.typed.lazy())
-        start = end
-    return parts
+
+    def completed(parts: list[CachedFile]) -> list[CachedFile]:
+        done = validation()
+        rejected = done.rejected().join(rows, on=ROW_ID)
+        parts, start = list(parts), 0
+        for i in order:
+            key, mapping, read = fresh[i]
+            end = start + parts[i].typed.height
+            failures = pl.concat([parts[i].failures, rejected.filter(
+                pl.col(ROW_ID).is_between(start, end - 1)).select(parts[i].failures.columns)],
+                how="vertical_relaxed")
+            meta = {**parts[i].meta, "reference_day": day,
+                    "outcomes": [asdict(o) for o in done.outcomes_within(start, end)],
+                    "judged_by_the_day": _judged_by_the_day(failures["reason"], [mapping])}
+            exported = read.records(pl.concat([
+                failures[ROW].cast(pl.Int64), parts[i].malformed[ROW].cast(pl.Int64),
+                _sharing_rows(entity, parts[i].typed)]).to_list())
+            part = CachedFile(meta, parts[i].typed, failures, parts[i].malformed,
+                              pl.DataFrame(list(exported.items()), schema=_EXPORTED,
+                                           orient="row"))
+            parts[i] = cache.put(entity.source, key, part) if cache and key \
+                else replace(part, typed=part.typed.lazy())
+            start = end
+        return parts
+
+    return completed
 
 
 def _sharing_rows(entity: Entity, typed: pl.DataFrame) -> pl.Series:
