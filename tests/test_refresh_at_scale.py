@@ -57,6 +57,22 @@ def test_validating_in_its_own_process_rejects_the_same_rows_for_the_same_reason
     assert there.outcomes == here.outcomes
 
 
+def test_the_validating_process_ends_when_the_first_step_after_the_loads_starts():
+    from types import SimpleNamespace
+
+    from pipelines.refresh import _end_validating_after_the_loads
+
+    def step_start(key):
+        return SimpleNamespace(dagster_event=SimpleNamespace(is_step_start=True, step_key=key))
+
+    with validation.validating_process():
+        _end_validating_after_the_loads(step_start("raw__fft"))
+        _end_validating_after_the_loads(SimpleNamespace(dagster_event=None))
+        assert validation._process is not None
+        _end_validating_after_the_loads(step_start("coded__fft_comments"))
+        assert validation._process is None
+
+
 def test_coding_fft_comments_in_chunks_codes_each_comment_as_at_once(refreshed_copy, monkeypatch):
     from pipelines.defs.coding import assets
     from pipelines.defs.resources import FULL_TAG, WarehouseResource
