@@ -81,6 +81,8 @@ def _context():
 
 
 def _import_gx() -> None:
+    """GX imported and its context made, in the validating process (the context itself
+    cannot be sent back)."""
     _context()
 
 
