@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.lib.reference import layered
 from pipelines.lib.settings import DEMO_PROFILE_DIR
-from pipelines.textcoding import narrative, narrative_memo, narrative_warehouse
+from pipelines.textcoding import logistic, narrative, narrative_memo, narrative_warehouse
 from pipelines.textcoding.evaluate_fft import (
     CHALLENGE_SET,
     challenge_results,
@@ -389,6 +389,47 @@ def test_narrative_classifier_learns_themes_from_coded_records():
     assert all(0.5 <= probability <= 1 for row in found for _, probability in row)
     # A theme with fewer examples than the minimum is not learnt.
     assert narrative.train(texts[:4], labels[:4], min_examples=5) is None
+
+
+def _sparse_problem(seed: int):
+    """Tf-idf-like sparse rows and three labels, one of them rare and one never true."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    x = sp.random(300, 60, density=0.08, format="csr", random_state=seed)
+    signal = np.asarray(x[:, :3].todense())
+    labels = np.column_stack([signal[:, 0] + 0.1 * rng.standard_normal(300) > 0.05,
+                              signal[:, 1] > 0.5, np.zeros(300, dtype=bool)])
+    return x, labels, rng.integers(1, 4, 300).astype(float)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_themes_fitted_together_reach_liblinears_optimum(seed):
+    """fit_labels minimises liblinear's objective (regularised intercept, sample weights), so
+    each label's weights are those of scikit-learn's liblinear fitted to convergence."""
+    from sklearn.linear_model import LogisticRegression
+
+    x, labels, weights = _sparse_problem(seed)
+    w, b = logistic.fit_labels(x, labels, c=4.0, sample_weight=weights, tol=1e-8)
+    # A label never true is never given (liblinear cannot fit one class to compare with).
+    assert (x @ w[2] + b[2] < 0).all()
+    for j in range(2):
+        reference = LogisticRegression(C=4.0, solver="liblinear", tol=1e-10, max_iter=10_000)
+        reference.fit(x, labels[:, j], sample_weight=weights)
+        np.testing.assert_allclose(w[j], reference.coef_[0], atol=1e-4)
+        assert b[j] == pytest.approx(reference.intercept_[0], abs=1e-4)
+
+
+def test_a_sample_weight_counts_as_that_many_identical_rows():
+    import scipy.sparse as sp
+
+    x, labels, weights = _sparse_problem(2)
+    repeats = weights.astype(int)
+    weighted = logistic.fit_labels(x, labels, c=4.0, sample_weight=weights)
+    repeated = logistic.fit_labels(sp.csr_matrix(np.repeat(x.toarray(), repeats, axis=0)),
+                                   np.repeat(labels, repeats, axis=0), c=4.0)
+    np.testing.assert_allclose(weighted[0], repeated[0], atol=1e-3)
+    np.testing.assert_allclose(weighted[1], repeated[1], atol=1e-3)
 
 
 def test_narrative_evaluation_holds_each_record_out_once_and_counts_per_theme():

@@ -14,9 +14,10 @@ the records evaluated. The keyword rules are scored against the same records. Th
 leaves the private warehouse: only these counts are published (the `coding_quality` mart).
 
 Features are those of the FFT coder that cannot leak across words (word 1-2 grams and
-word-prefix TF-IDF: pipelines.textcoding.fft_features); one logistic regression per theme
-(unweighted classes: a theme is given where its probability passes the threshold, which keeps
-precision high for rare themes). Identical narratives with the same themes train as one weighted
+word-prefix TF-IDF: pipelines.textcoding.fft_features); one logistic regression per theme,
+all fitted together (pipelines.textcoding.logistic; unweighted classes: a theme is given
+where its probability passes the threshold, which keeps precision high for rare themes).
+Identical narratives with the same themes train as one weighted
 row, and at most the MAX_TRAINING_RECORDS most recent records are used, so a night's
 training and evaluation take seconds, not minutes, on a large trust.
 """
@@ -33,8 +34,9 @@ import polars as pl
 import scipy.sparse as sp
 
 from pipelines.textcoding.fft_features import TfidfBlock, normalise
+from pipelines.textcoding.logistic import fit_labels
 
-MODEL_VERSION = "narrative-1.0"
+MODEL_VERSION = "narrative-1.1"
 FOLDS = 5
 # Inverse regularisation of each theme's logistic regression.
 C = 4.0
@@ -80,8 +82,6 @@ def train(texts: Sequence[str], theme_lists: Sequence[Sequence[str]],
           min_examples: int) -> NarrativeClassifier | None:
     """One classifier per theme with at least `min_examples` records; None when no theme
     has that many. `theme_lists[i]` are the themes record i's codes map to."""
-    from sklearn.linear_model import LogisticRegression
-
     # Records come oldest first: keep the most recent; identical (text, themes) pairs
     # become one row weighted by how often they occur.
     normalised = [normalise(t) for t in list(texts)[-MAX_TRAINING_RECORDS:]]
@@ -104,14 +104,8 @@ def train(texts: Sequence[str], theme_lists: Sequence[Sequence[str]],
                                      np.zeros((len(themes), 0)), np.zeros(len(themes)))
     x = classifier.features(unique_texts)
     occurrences = np.array(list(examples.values()), dtype=np.float64)
-    weights = np.zeros((len(themes), x.shape[1]))
-    bias = np.zeros(len(themes))
-    for j, theme in enumerate(themes):
-        y = np.array([theme in labels for _, labels in examples])
-        model = LogisticRegression(C=C, solver="liblinear", max_iter=300)
-        model.fit(x, y, sample_weight=occurrences)
-        weights[j], bias[j] = model.coef_[0], model.intercept_[0]
-    classifier.weights, classifier.bias = weights, bias
+    has_theme = np.array([[theme in coded for theme in themes] for _, coded in examples])
+    classifier.weights, classifier.bias = fit_labels(x, has_theme, C, occurrences)
     return classifier
 
 

@@ -4,8 +4,8 @@ next night reuses them when it would train on exactly the same records.
 Training is a pure function of the training records (key, narrative, themes, in order), the
 settings and the code that trains: `fingerprint` digests all of them, and a stored result is
 used only under the same fingerprint. So a night that reuses it publishes what training anew
-would (the solver is deterministic: liblinear, single-threaded), and a full refresh of the
-same files publishes the same marts. The classifier learns from records a few weeks old
+would (the solver, pipelines.textcoding.logistic, is deterministic), and a full refresh of
+the same files publishes the same marts. The classifier learns from records a few weeks old
 (int_record_narratives.is_training_example), so a week's nights share one training set.
 
 One row in `raw.narrative_classifier`: the arrays as an uncompressed .npz, no pickle. The
@@ -25,13 +25,13 @@ import duckdb
 import numpy as np
 
 from pipelines.lib.warehouse import RAW_SCHEMA, has_raw_table
-from pipelines.textcoding import fft_features, narrative
+from pipelines.textcoding import fft_features, logistic, narrative
 from pipelines.textcoding.fft_features import TfidfBlock
 from pipelines.textcoding.narrative import Measured, NarrativeClassifier
 
 TABLE = f"{RAW_SCHEMA}.narrative_classifier"
 # What training runs on: a new release of any may change the weights.
-_LIBRARIES = ("numpy", "scipy", "scikit-learn", "polars")
+_LIBRARIES = ("numpy", "scipy", "polars")
 _SEPARATOR, _END = "\x1f", "\x1e"
 
 
@@ -40,7 +40,7 @@ def fingerprint(record_keys: Sequence[str], texts: Sequence[str],
                 threshold: float) -> str:
     """The digest of everything `narrative.trained_and_measured` reads."""
     digest = hashlib.sha256()
-    for module in (narrative, fft_features):
+    for module in (narrative, logistic, fft_features):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(repr([(name, version(name)) for name in _LIBRARIES]).encode())
     digest.update(f"{min_examples}{_SEPARATOR}{threshold!r}{_END}".encode())
