@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from pipelines.bench.__main__ import (
     hold_back_last_day,
     marts_differences,
 )
+from pipelines.bench.child import dbt_nodes
 from pipelines.bench.distinct_texts import make_texts_distinct
 from pipelines.bench.process import Sampler
 from pipelines.lib.ingest import load_source
@@ -125,3 +128,28 @@ def test_a_size_generated_in_parts_loads_every_part_without_a_shared_record(tmp_
             first, second = ({tuple(k) for k in p[i].loaded.select(load.entity.key).rows()}
                              for p in parts)
             assert first and second and not first & second, source
+
+
+def test_dbt_nodes_are_read_from_every_rotated_log_of_the_run(tmp_path):
+    def event(name, ts, uid=None, seconds=0.5):
+        data = {} if uid is None else {
+            "execution_time": seconds,
+            "node_info": {"unique_id": uid, "node_started_at": "2026-12-05T02:00:01.000000",
+                          "node_finished_at": "2026-12-05T02:00:01.500000"}}
+        return json.dumps({"info": {"name": name, "ts": ts}, "data": data})
+
+    build = tmp_path / "build-abc"
+    build.mkdir()
+    (build / "dbt.log.1").write_text("\n".join([
+        event("LogModelResult", "2026-12-04T23:00:00Z", "model.t.yesterday"),
+        event("LogModelResult", "2026-12-05T02:00:02Z", "model.t.spine", 1.5)]) + "\n")
+    (build / "dbt.log").write_text("\n".join([
+        event("NodeFinished", "2026-12-05T02:00:03Z", "test.t.not_null"),
+        event("LogTestResult", "2026-12-05T02:00:03Z", "test.t.not_null", 0.25),
+        event("CommandCompleted", "2026-12-05T02:00:04Z")]) + "\n")
+    since = dt.datetime(2026, 12, 5, 2, tzinfo=dt.UTC).timestamp()
+
+    nodes = sorted(dbt_nodes(since, tmp_path), key=lambda n: n["id"])
+    assert [(n["id"], n["seconds"]) for n in nodes] == [("model.t.spine", 1.5),
+                                                         ("test.t.not_null", 0.25)]
+    assert nodes[0]["start"] == since + 1 and nodes[0]["end"] == since + 1.5

@@ -4,7 +4,7 @@
 wall-clock intervals (Unix seconds): the imports, the dbt parse before the job, every Dagster
 step (raw assets, coding, dbt, publish, pack), and inside the dbt step the start-up before its
 first node and the summed run time of its seeds, models, `theme_spc` and tests (from dbt's
-run_results.json: nodes run in parallel threads, so these are node-seconds, not wall).
+structured log: nodes run in parallel threads, so these are node-seconds, not wall).
 """
 
 from __future__ import annotations
@@ -19,20 +19,33 @@ from pathlib import Path
 STARTED = time.time()
 
 
-def _dbt_nodes(since: float) -> list[dict]:
-    """Nodes of the newest dbt run_results.json written after `since`."""
+# dbt's structured log events that carry a node's result (info level, so in any log file).
+_RESULT_EVENTS = {"LogModelResult", "LogTestResult", "LogSeedResult"}
+
+
+def dbt_nodes(since: float, target: Path | None = None) -> list[dict]:
+    """The nodes dbt ran after `since`, from its structured logs under `target` (dbt's target
+    folder): the refresh's builds do not write run_results.json, and the logs rotate, so every
+    log file is read."""
     from pipelines.lib.settings import DBT_PROJECT_DIR
 
-    results = [p for p in (DBT_PROJECT_DIR / "target").rglob("run_results.json")
-               if p.stat().st_mtime >= since]
-    if not results:
-        return []
+    def timestamp(value: str) -> float | None:
+        return (dt.datetime.fromisoformat(value.replace("Z", "")).replace(tzinfo=dt.UTC)
+                .timestamp() if value else None)
+
     nodes = []
-    for result in json.loads(max(results, key=lambda p: p.stat().st_mtime).read_text())["results"]:
-        times = [dt.datetime.fromisoformat(t[k].replace("Z", "+00:00")).timestamp()
-                 for t in result["timing"] for k in ("started_at", "completed_at") if t.get(k)]
-        nodes.append({"id": result["unique_id"], "seconds": result["execution_time"],
-                      "start": min(times, default=None), "end": max(times, default=None)})
+    for log in (target or DBT_PROJECT_DIR / "target").rglob("dbt.log*"):
+        if log.stat().st_mtime < since:
+            continue
+        for line in log.read_text(encoding="utf-8").splitlines():
+            event = json.loads(line)
+            if (event["info"]["name"] not in _RESULT_EVENTS
+                    or timestamp(event["info"]["ts"]) < since):
+                continue
+            node = event["data"]["node_info"]
+            nodes.append({"id": node["unique_id"], "seconds": event["data"]["execution_time"],
+                          "start": timestamp(node["node_started_at"]),
+                          "end": timestamp(node["node_finished_at"])})
     return nodes
 
 
@@ -60,7 +73,7 @@ def stages_of_run(instance, run_id: str, since: float) -> list[dict]:
             stages.append({"stage": event.step_key, "start": starts[event.step_key],
                            "end": entry.timestamp})
     dbt_step = next((s for s in stages if s["stage"] == "dbt_models"), None)
-    nodes = [n for n in _dbt_nodes(since) if n["start"] is not None]
+    nodes = [n for n in dbt_nodes(since) if n["start"] is not None]
     if dbt_step and nodes:
         first = min(n["start"] for n in nodes)
         stages.append({"stage": "dbt start-up and parse", "start": dbt_step["start"],

@@ -46,6 +46,10 @@ class LayeredTranslator(DagsterDbtTranslator):
         return _layer(dbt_resource_props)
 
 
+# Writing manifest.json (twice) and run_results.json cost each build about a second, and nothing
+# reads them: the asset graph comes from `dbt parse`'s manifest, the results from dbt's event
+# stream, and dbt's log in the target folder keeps every node's result.
+BUILD_FLAGS = ["--no-write-json"]
 # The layers published to data/marts/ (pipelines.defs.publish).
 PUBLISHED_LAYERS = ("marts", "case_level")
 # The audit workbook's three tables are dbt sources of one raw asset, so source keys repeat.
@@ -86,7 +90,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         # of a change too), so those left come first.
         yield from _left_as_they_are(context, manifest, plan)
         if not plan.nothing:
-            yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *plan.dbt_args(), *profile_args],
+            yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *BUILD_FLAGS, *plan.dbt_args(),
+                                *profile_args],
                                context=context, target_path=build_target_path()).stream()
     # Only a build of every model vouches for all of them (the UI can materialise a few).
     whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
