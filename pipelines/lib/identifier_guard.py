@@ -71,12 +71,18 @@ def guard_database(con: duckdb.DuckDBPyConnection, tables: dict[str, int],
         "select table_name, column_name, data_type from duckdb_columns() "
         "where database_name = current_database() and schema_name = 'main' "
         "order by table_name, column_index").fetchall()
-    plans = []
+    text_columns: dict[str, list[str]] = {}
+    nested = []
     for table, column, data_type in columns:
         if table in tables and _TEXT_TYPE.search(data_type):
-            plan = _plan_column(con, table, column, data_type)
-            if plan.changes:
-                plans.append(plan)
+            if data_type == "VARCHAR":
+                text_columns.setdefault(table, []).append(column)
+            else:
+                nested.append((table, column))
+    plans = [plan for table, names in text_columns.items()
+             for plan in _plan_text_columns(con, table, names)]
+    plans += [_plan_nested_column(con, table, column) for table, column in nested]
+    plans = [plan for plan in plans if plan.changes]
     if plans and policy == "refuse":
         found = "; ".join(f"{p.table}.{p.column} ({', '.join(sorted(p.kinds))})" for p in plans)
         raise IdentifiableDataError(
@@ -119,7 +125,7 @@ class _ColumnPlan:
         if self.nested:
             # DuckDB rewrites a row whose nested value changes, so rowids found before an
             # earlier column's update are stale: find the rows again now.
-            self.changes = _plan_column(con, self.table, self.column, "nested").changes
+            self.changes = _plan_nested_column(con, self.table, self.column).changes
             con.executemany(f"update {target} set {column} = ? where rowid = ?",
                             [(new, rowid) for rowid, (new, _) in self.changes.items()])
             cells = Counter(k for _, kinds in self.changes.values() for k in kinds)
@@ -145,19 +151,27 @@ class _ColumnPlan:
                 for kind in KINDS if kind in cells]
 
 
-def _plan_column(con: duckdb.DuckDBPyConnection, table: str, column: str,
-                 data_type: str) -> _ColumnPlan:
+def _plan_text_columns(con: duckdb.DuckDBPyConnection, table: str,
+                       columns: list[str]) -> list[_ColumnPlan]:
+    """A plan for each VARCHAR column of `table`, read in one query (one query per column
+    cost about 5 ms each, most of the guard's time at a publish of 200 text columns). Filtered
+    in DuckDB first: most values (record ids, dates, codes) could hold no identifier."""
     source = f'main."{table}"'
-    if data_type == "VARCHAR":
-        changes = {}
-        # Filtered in DuckDB first: most values (record ids, dates, codes) could hold none.
-        for (value,) in con.execute(
-                f'select distinct "{column}" from {source} '
-                f'where regexp_matches("{column}", ?)', [SQL_MAY_HOLD_IDENTIFIER]).fetchall():
-            result = redact(value)
-            if result.kinds:
-                changes[value] = (result.text, result.kinds)
-        return _ColumnPlan(table, column, False, changes)
+    query = " union all ".join(
+        f'select distinct {number} as column_number, "{column}" as value from {source} '
+        f'where regexp_matches("{column}", $1)' for number, column in enumerate(columns))
+    changes: list[dict] = [{} for _ in columns]
+    for number, value in con.execute(query, [SQL_MAY_HOLD_IDENTIFIER]).fetchall():
+        result = redact(value)
+        if result.kinds:
+            changes[number][value] = (result.text, result.kinds)
+    return [_ColumnPlan(table, column, False, found)
+            for column, found in zip(columns, changes, strict=True)]
+
+
+def _plan_nested_column(con: duckdb.DuckDBPyConnection, table: str,
+                        column: str) -> _ColumnPlan:
+    source = f'main."{table}"'
     changes = {}
     for rowid, value in con.execute(
             f'select rowid, "{column}" from {source} where "{column}" is not null').fetchall():
