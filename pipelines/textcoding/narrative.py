@@ -17,9 +17,9 @@ Features are those of the FFT coder that cannot leak across words (word 1-2 gram
 word-prefix TF-IDF: pipelines.textcoding.fft_features); one logistic regression per theme,
 all fitted together (pipelines.textcoding.logistic; unweighted classes: a theme is given
 where its probability passes the threshold, which keeps precision high for rare themes).
-Identical narratives with the same themes train as one weighted
-row, and at most the MAX_TRAINING_RECORDS most recent records are used, so a night's
-training and evaluation take seconds, not minutes, on a large trust.
+Identical narratives with the same themes train as one weighted row, and at most the
+MAX_TRAINING_RECORDS most recent records are used, so a night's training and evaluation take
+seconds, not minutes, on a large trust.
 """
 
 from __future__ import annotations
