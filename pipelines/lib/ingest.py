@@ -136,7 +136,7 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     while it is validated, then read again from the cache when they are written, so a
     source's memory does not grow with its rows."""
     # `validated` completes the group of files being validated while the next are typed.
-    parts, fresh, reads, validated = [], {}, {}, None
+    parts, fresh, reads, validated = [], {}, {}, _none_pending
     for path, mapping in pairs:
         relative = path.relative_to(raw_dir).as_posix()
         key = cache.key(relative, file_sha256(path), mapping) if cache else None
@@ -151,11 +151,11 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         reads[relative] = _FileRead(path, mapping, meta["sha256"], meta["encoding"],
                                     meta["rows_read"], meta["headers"])
         if sum(parts[i].typed.height for i in fresh) >= VALIDATION_BATCH_ROWS:
-            parts = validated(parts) if validated else parts
+            parts = validated(parts)
             validated, fresh = _validating(entity, parts, fresh, cache), {}
     if not parts:
         return EntityLoad(entity, {}, pl.DataFrame(), pl.DataFrame(), [], pl.DataFrame())
-    parts = validated(parts) if validated else parts
+    parts = validated(parts)
     if fresh:
         parts = _validating(entity, parts, fresh, cache)(parts)
 
@@ -228,6 +228,11 @@ def _typed_file(path: Path, relative: str, mapping: Mapping) -> tuple[ReadFile, 
         read.malformed.select(ROW, pl.lit(None, pl.String).alias("column_name"), "reason",
                               *lineage),
         pl.DataFrame(schema=_EXPORTED))
+
+
+def _none_pending(parts: list[CachedFile]) -> list[CachedFile]:
+    """No group of files is being validated yet: the parts as they are."""
+    return parts
 
 
 def _validating(entity: Entity, parts: list[CachedFile],
