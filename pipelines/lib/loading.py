@@ -260,13 +260,15 @@ def _simple_csv_cells(path: Path, text: str, delimiter: str) -> pl.DataFrame | N
     except csv.Error:  # a line break inside the first line's quotes, or a lone CR
         return None
     columns = "{" + ", ".join(f"'c{i}': 'varchar'" for i in range(width)) + "}"
-    quoted = str(path).replace("'", "''")
+    # The path and delimiter are written into the SQL as literals: given as parameters, they
+    # made DuckDB read the file 3.5 times slower (3.1 s against 0.9 s for a large trust's FFT).
+    quoted, delim = (value.replace("'", "''") for value in (str(path), delimiter))
     try:
         with _csv_reader().cursor() as con:
             cells = con.sql(
-                f"select * from read_csv('{quoted}', delim = ?, quote = '\"', escape = '\"', "
-                "header = false, auto_detect = false, strict_mode = true, "
-                f"null_padding = false, columns = {columns})", params=[delimiter]).pl()
+                f"select * from read_csv('{quoted}', delim = '{delim}', quote = '\"', "
+                "escape = '\"', header = false, auto_detect = false, strict_mode = true, "
+                f"null_padding = false, columns = {columns})").pl()
     except duckdb.Error:
         return None
     # An empty cell is read as null; the row-by-row reader gives ''.
