@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import duckdb
@@ -70,6 +71,19 @@ def load(workspace: Path):
 ])
 def test_a_blank_line_is_found_only_outside_quoted_cells(text, blank):
     assert _has_blank_line(text) is blank
+
+
+def test_lines_are_split_as_splitlines_splits_them_however_the_text_is_chunked():
+    """The header is found without splitting the whole file; the lines read are those
+    `str.splitlines` gives, even where a chunk ends inside a CRLF or a long line."""
+    from pipelines.lib.loading import _lines
+
+    rng = random.Random(7)
+    pieces = ["a", "bc", ",", "\n", "\r", "\r\n", "\x0b", "\u2028", " ", '"']
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        for chunk in (1, 2, 5, 64):
+            assert list(_lines(text, chunk)) == text.splitlines(), (text, chunk)
 
 
 def test_values_are_coerced_to_canonical_types_and_codes(workspace):
