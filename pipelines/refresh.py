@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipelines.defs.dbt.warm import warm_dbt
 from pipelines.lib import settings, validation
 from pipelines.lib.errors import safe_summary
 from pipelines.lib.publishing import remove_leftovers
@@ -161,7 +162,7 @@ def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:
 
 def _execute(instance, verbose: bool, notes: list[str], echoed,
              progress: RefreshProgress | None, full: bool) -> RefreshOutcome:
-    with validation.validating_process():
+    with validation.validating_process(), warm_dbt():
         return _execute_job(instance, verbose, notes, echoed, progress, full)
 
 

@@ -148,10 +148,14 @@ def fault_run(refreshed, tmp_path_factory):
         run["refused_during_a"] = (second.returncode, second.stdout + second.stderr, first.pid)
         [(dbt, _)] = wait_for(lambda: _dbt_build_of(first), 600, "refresh A's dbt build")
         time.sleep(3)  # dbt is writing the warehouse
+        # The guard, the warm dbt process running the build (pipelines.defs.dbt.warm), ...
+        run["children"] = children(first.pid)
         os.kill(first.pid, signal.SIGKILL)
         first.wait(30)
         run["dbt_pid"] = dbt
         run["dbt_gone_after_s"] = _time_until(lambda: not alive(dbt), 30)
+        run["children_gone_after_s"] = _time_until(
+            lambda: not any(alive(pid) for pid, _ in run["children"]), 30)
         run["after_kill"] = published_files(workspace.marts)
         run["leftovers_after_kill"] = leftovers(workspace)
     finally:
@@ -219,6 +223,8 @@ def test_a_second_refresh_is_refused_naming_the_running_one(fault_run):
 
 def test_kill_9_mid_dbt_leaves_no_dbt_behind_and_the_published_files_untouched(fault_run):
     assert fault_run["dbt_gone_after_s"] is not None, f"dbt {fault_run['dbt_pid']} outlived it"
+    assert any("pipelines.defs.dbt.warm" in command for _, command in fault_run["children"])
+    assert fault_run["children_gone_after_s"] is not None, fault_run["children"]
     assert fault_run["after_kill"] == fault_run["before"]
     assert fault_run["leftovers_after_kill"] == []
 

@@ -5,8 +5,9 @@ signal), so a refresh killed with kill -9 left dbt running on, writing the wareh
 its lock until the next refresh failed on it. The dbt resource runs this wrapper instead of dbt:
 it puts dbt in a process group of its own (a Ctrl-C at the terminal reaches only the refresh,
 which stops dbt through dagster-dbt), asks Linux to SIGKILL it the moment its parent dies
-(PR_SET_PDEATHSIG survives exec), then becomes dbt. Nothing else is imported: it adds no
-start-up time.
+(PR_SET_PDEATHSIG survives exec), then becomes dbt, or hands the command to the refresh's
+warm dbt process (pipelines.defs.dbt.warm) when there is one. Nothing else is imported: it
+adds no start-up time.
 """
 
 import ctypes
@@ -18,9 +19,9 @@ from pathlib import Path
 PR_SET_PDEATHSIG = 1
 
 
-def main() -> None:
+def die_with_parent() -> None:
+    """This process is killed the moment its parent dies (exits if it already has)."""
     parent = os.getppid()
-    os.setpgid(0, 0)
     prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
     if prctl is None:  # not Linux (a developer's Mac): said once per dbt run, then unguarded
         print("triangulate-dbt: no parent-death signal on this system; dbt may outlive a "
@@ -28,8 +29,19 @@ def main() -> None:
     elif prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
         sys.exit(f"triangulate-dbt: cannot tie dbt to the refresh (prctl errno "
                  f"{ctypes.get_errno()}); refusing to start it unguarded")
-    if os.getppid() != parent:  # the refresh died before the signal was armed
+    if os.getppid() != parent:  # the parent died before the signal was armed
         sys.exit(1)
+
+
+def main() -> None:
+    os.setpgid(0, 0)
+    die_with_parent()
+    from pipelines.defs.dbt.warm import SOCKET_VARIABLE, run_in_warm_process
+
+    warm = os.environ.get(SOCKET_VARIABLE)
+    code = run_in_warm_process(warm, sys.argv[1:]) if warm else None
+    if code is not None:
+        sys.exit(code)
     dbt = Path(sys.executable).with_name("dbt")
     os.execv(dbt, [str(dbt), *sys.argv[1:]])
 

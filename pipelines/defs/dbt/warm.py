@@ -1,0 +1,140 @@
+"""dbt imported before the refresh needs it.
+
+A refresh's `dbt build` used to start with 2.5 s of launching Python and importing dbt
+(mashumaro compiles dbt's classes as they are imported) before dbt read a file. `warm_dbt()`
+starts, while the refresh loads the exports, a process that imports dbt and waits. When
+dagster-dbt later runs `triangulate-dbt build ...`, the guard (pipelines.defs.dbt.guard) hands
+that process the command, its working folder, its environment and its standard streams over a
+Unix socket; the process runs exactly that command through dbt's own entry point, writing to
+the guard's streams (so dagster-dbt reads dbt's events as before), and answers with dbt's
+exit code. A warm process serves one command. Without one (the Dagster UI, `dagster dev`, a
+second command, a warm process that failed to start) the guard runs dbt as before.
+
+Run as `python -m pipelines.defs.dbt.warm <file descriptor of the listening socket>`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipelines.defs.dbt.guard import die_with_parent
+
+# The socket of the refresh's warm dbt process, for the guard (set while the refresh runs).
+SOCKET_VARIABLE = "TRIANGULATE_WARM_DBT"
+_LENGTH_BYTES = 8
+
+
+@contextmanager
+def warm_dbt() -> Iterator[None]:
+    """A warm dbt process for the dbt command run inside the block; stopped at its end if
+    that command never came."""
+    folder = Path(tempfile.mkdtemp(prefix="triangulate-dbt-"))
+    path = folder / "dbt.sock"
+    # Listening before the process starts, so a command never finds nobody there while dbt
+    # is being imported; the process holds the only copy, so once it has ended a command is
+    # refused at once and the guard runs dbt itself.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        listener.listen(1)
+        # Its own session, as the guard puts dbt in its own process group: a Ctrl-C at the
+        # terminal reaches only the refresh, which stops dbt through dagster-dbt and the guard.
+        process = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(listener.fileno())],
+            pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True)
+    previous = os.environ.get(SOCKET_VARIABLE)
+    os.environ[SOCKET_VARIABLE] = str(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(SOCKET_VARIABLE, None)
+        else:
+            os.environ[SOCKET_VARIABLE] = previous
+        process.kill()
+        process.wait()
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+
+
+def run_in_warm_process(path: str, args: list[str]) -> int | None:
+    """For the guard: `dbt <args>` run by the warm process listening at `path`, with this
+    process's folder, environment and standard streams; dbt's exit code, or None when no
+    warm process took the command (then nothing ran)."""
+    import signal
+
+    try:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(path)
+    except OSError:
+        return None
+    request = json.dumps({"args": args, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
+    socket.send_fds(connection, [len(request).to_bytes(_LENGTH_BYTES, "big")], [0, 1, 2])
+    connection.sendall(request)
+    replies = connection.makefile("rb")
+    started = replies.readline()
+    if not started:  # the warm process ended before it took the command
+        return None
+    pid = int(started)
+    # dagster-dbt stops dbt with SIGINT (and the refresh's death kills both processes).
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda number, _: os.kill(pid, number))
+    finished = replies.readline()
+    if not finished:
+        print("triangulate-dbt: the warm dbt process ended without an exit code",
+              file=sys.stderr)
+        return 2
+    return int(finished)
+
+
+def _serve(listening: int) -> None:
+    die_with_parent()
+    listener = socket.socket(fileno=listening)
+    # What this process is for: dbt imported before the command comes.
+    import dbt.adapters.duckdb  # noqa: F401
+    from dbt.cli.main import cli
+
+    connection, _ = listener.accept()
+    listener.close()
+    head, streams, _, _ = socket.recv_fds(connection, _LENGTH_BYTES, 3)
+    length, request = int.from_bytes(head, "big"), b""
+    while len(request) < length:
+        request += connection.recv(length - len(request))
+    command = json.loads(request)
+    for stream, number in zip(streams, (0, 1, 2), strict=True):
+        os.dup2(stream, number)
+        os.close(stream)
+    os.chdir(command["cwd"])
+    os.environ.clear()
+    os.environ.update(command["env"])
+    sys.argv = ["dbt", *command["args"]]  # dbt logs its invocation from it
+    connection.sendall(f"{os.getpid()}\n".encode())
+    code = _exit_code(lambda: cli.main(args=command["args"], prog_name="dbt"))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    connection.sendall(f"{code}\n".encode())
+
+
+def _exit_code(run: Callable[[], object]) -> int:
+    """dbt's exit code, as its console script would exit with it."""
+    try:
+        run()
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            return done.code or 0
+        print(done.code, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))
