@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import re
@@ -13,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pipelines.defs.dbt.warm import warm_dbt
+from pipelines.defs.dbt.warm import WarmDbt, warm_dbt
 from pipelines.lib import settings, validation
 from pipelines.lib.errors import safe_summary
 from pipelines.lib.publishing import remove_leftovers
@@ -162,20 +163,22 @@ def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:
 
 def _execute(instance, verbose: bool, notes: list[str], echoed,
              progress: RefreshProgress | None, full: bool) -> RefreshOutcome:
-    with validation.validating_process(), warm_dbt():
-        return _execute_job(instance, verbose, notes, echoed, progress, full)
+    with validation.validating_process(), warm_dbt() as warm:
+        return _execute_job(instance, verbose, notes, echoed, progress, full, warm)
 
 
-def _end_validating_after_the_loads(entry) -> None:
+def _after_the_loads(warm: WarmDbt, entry) -> None:
     """The loads run first; the first other step (FFT coding, dbt) ends the validating
-    process, whose memory would otherwise add to theirs."""
+    process, whose memory would otherwise add to theirs, and starts importing dbt for the
+    build."""
     event = entry.dagster_event
     if event is not None and event.is_step_start and not event.step_key.startswith("raw__"):
         validation.end_validating_process()
+        warm.start()
 
 
 def _execute_job(instance, verbose: bool, notes: list[str], echoed,
-                 progress: RefreshProgress | None, full: bool) -> RefreshOutcome:
+                 progress: RefreshProgress | None, full: bool, warm: WarmDbt) -> RefreshOutcome:
     import dagster as dg
     from dagster._core.utils import make_new_run_id
 
@@ -192,7 +195,7 @@ def _execute_job(instance, verbose: bool, notes: list[str], echoed,
     if progress is not None:
         progress.dbt_nodes = len(dbt_models.keys) + len(dbt_models.check_keys)
         instance.add_event_listener(run_id, progress)
-    instance.add_event_listener(run_id, _end_validating_after_the_loads)
+    instance.add_event_listener(run_id, functools.partial(_after_the_loads, warm))
     echoed.seek(0)
     echoed.truncate()
     result = job.execute_in_process(

@@ -3,8 +3,10 @@ GX validation in batches, FFT coding in chunks; and what a person sees of a refr
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -57,20 +59,22 @@ def test_validating_in_its_own_process_rejects_the_same_rows_for_the_same_reason
     assert there.outcomes == here.outcomes
 
 
-def test_the_validating_process_ends_when_the_first_step_after_the_loads_starts():
+def test_the_first_step_after_the_loads_ends_validating_and_starts_importing_dbt():
     from types import SimpleNamespace
 
-    from pipelines.refresh import _end_validating_after_the_loads
+    from pipelines.defs.dbt.warm import SOCKET_VARIABLE, warm_dbt
+    from pipelines.refresh import _after_the_loads
 
     def step_start(key):
         return SimpleNamespace(dagster_event=SimpleNamespace(is_step_start=True, step_key=key))
 
-    with validation.validating_process():
-        _end_validating_after_the_loads(step_start("raw__fft"))
-        _end_validating_after_the_loads(SimpleNamespace(dagster_event=None))
-        assert validation._process is not None
-        _end_validating_after_the_loads(step_start("coded__fft_comments"))
-        assert validation._process is None
+    with validation.validating_process(), warm_dbt() as warm:
+        _after_the_loads(warm, step_start("raw__fft"))
+        _after_the_loads(warm, SimpleNamespace(dagster_event=None))
+        assert validation._process is not None and SOCKET_VARIABLE not in os.environ
+        _after_the_loads(warm, step_start("coded__fft_comments"))
+        assert validation._process is None and Path(os.environ[SOCKET_VARIABLE]).exists()
+    assert SOCKET_VARIABLE not in os.environ
 
 
 def test_coding_fft_comments_in_chunks_codes_each_comment_as_at_once(refreshed_copy, monkeypatch):

@@ -18,7 +18,9 @@ USAGE_ERROR = ["build", "--threads", "notanumber"]
 
 
 def test_the_warm_process_runs_one_command_with_the_callers_streams(capfd):
-    with warm_dbt():
+    with warm_dbt() as warm:
+        assert SOCKET_VARIABLE not in os.environ  # until started
+        warm.start()
         path = os.environ[SOCKET_VARIABLE]
         assert run_in_warm_process(path, USAGE_ERROR) == 2
         err = capfd.readouterr().err
@@ -37,9 +39,10 @@ def test_the_guard_gives_the_same_output_and_exit_code_warm_or_cold(args):
         return done.returncode, done.stdout, done.stderr
 
     cold = run()
-    with warm_dbt():
-        warm = run()
-    assert warm == cold
+    with warm_dbt() as warm:
+        warm.start()
+        warmed = run()
+    assert warmed == cold
 
 
 def _warm_processes() -> list[int]:
@@ -59,7 +62,8 @@ def _warm_processes() -> list[int]:
 def test_an_interrupt_of_the_guard_stops_the_command_in_the_warm_process(tmp_path):
     """dagster-dbt stops dbt with SIGINT to the process it started (the guard): the guard
     passes it on, and the warm process running the command ends (not left parsing)."""
-    with warm_dbt():
+    with warm_dbt() as warm:
+        warm.start()
         guard = subprocess.Popen(
             [GUARD, "parse", "--no-partial-parse", "--target-path", str(tmp_path)],
             cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

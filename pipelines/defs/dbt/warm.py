@@ -1,8 +1,10 @@
 """dbt imported before the refresh needs it.
 
 A refresh's `dbt build` used to start with 2.5 s of launching Python and importing dbt
-(mashumaro compiles dbt's classes as they are imported) before dbt read a file. `warm_dbt()`
-starts, while the refresh loads the exports, a process that imports dbt and waits. When
+(mashumaro compiles dbt's classes as they are imported) before dbt read a file. When the loads
+end, the refresh starts (`WarmDbt.start`) a process that imports dbt, beside the FFT coding,
+and waits. (Started with the job, it slowed the job's start-up and the loads as much as it
+saved: on two cores, Great Expectations is being imported for the validation then.) When
 dagster-dbt later runs `triangulate-dbt build ...`, the guard (pipelines.defs.dbt.guard) hands
 that process the command, its working folder, its environment and its standard streams over a
 Unix socket; the process runs exactly that command through dbt's own entry point, writing to
@@ -32,38 +34,54 @@ SOCKET_VARIABLE = "TRIANGULATE_WARM_DBT"
 _LENGTH_BYTES = 8
 
 
+class WarmDbt:
+    """A warm dbt process, once started, for the next dbt command of this process's children."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._folder: Path | None = None
+
+    def start(self) -> None:
+        """Start the process (once); from then on the guard hands it the next command."""
+        if self._process is not None:
+            return
+        self._folder = Path(tempfile.mkdtemp(prefix="triangulate-dbt-"))
+        path = self._folder / "dbt.sock"
+        # Listening before the process starts, so a command never finds nobody there while
+        # dbt is being imported; the process holds the only copy, so once it has ended a
+        # command is refused at once and the guard runs dbt itself.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(str(path))
+            listener.listen(1)
+            # Its own session, as the guard puts dbt in its own process group: a Ctrl-C at
+            # the terminal reaches only the refresh, which stops dbt through dagster-dbt.
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(listener.fileno())],
+                pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+        os.environ[SOCKET_VARIABLE] = str(path)
+
+    def stop(self) -> None:
+        """The process ended (if the command never came) and its socket removed."""
+        if self._process is None:
+            return
+        os.environ.pop(SOCKET_VARIABLE, None)
+        self._process.kill()
+        self._process.wait()
+        (self._folder / "dbt.sock").unlink(missing_ok=True)
+        self._folder.rmdir()
+        self._process = None
+
+
 @contextmanager
-def warm_dbt() -> Iterator[None]:
-    """A warm dbt process for the dbt command run inside the block; stopped at its end if
-    that command never came."""
-    folder = Path(tempfile.mkdtemp(prefix="triangulate-dbt-"))
-    path = folder / "dbt.sock"
-    # Listening before the process starts, so a command never finds nobody there while dbt
-    # is being imported; the process holds the only copy, so once it has ended a command is
-    # refused at once and the guard runs dbt itself.
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-        listener.bind(str(path))
-        listener.listen(1)
-        # Its own session, as the guard puts dbt in its own process group: a Ctrl-C at the
-        # terminal reaches only the refresh, which stops dbt through dagster-dbt and the guard.
-        process = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(listener.fileno())],
-            pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            start_new_session=True)
-    previous = os.environ.get(SOCKET_VARIABLE)
-    os.environ[SOCKET_VARIABLE] = str(path)
+def warm_dbt() -> Iterator[WarmDbt]:
+    """A WarmDbt for the block, to `start()` ahead of the dbt command; stopped at its end."""
+    warm = WarmDbt()
     try:
-        yield
+        yield warm
     finally:
-        if previous is None:
-            os.environ.pop(SOCKET_VARIABLE, None)
-        else:
-            os.environ[SOCKET_VARIABLE] = previous
-        process.kill()
-        process.wait()
-        path.unlink(missing_ok=True)
-        folder.rmdir()
+        warm.stop()
 
 
 def run_in_warm_process(path: str, args: list[str]) -> int | None:
