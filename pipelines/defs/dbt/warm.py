@@ -53,13 +53,15 @@ class WarmDbt:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
             listener.bind(str(path))
             listener.listen(1)
-            # Its own session, as the guard puts dbt in its own process group: a Ctrl-C at
-            # the terminal reaches only the refresh, which stops dbt through dagster-dbt.
+            # Its own process group, as the guard puts dbt in one: a Ctrl-C at the terminal
+            # reaches only the refresh, which stops dbt through dagster-dbt. Not its own
+            # session: Linux would schedule it as a group of its own (autogroup), beside the
+            # refresh's, and the build ran about 8% slower so.
             self._process = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(listener.fileno())],
                 pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+                env={**os.environ, "PYTHONUNBUFFERED": "1"}, process_group=0)
         os.environ[SOCKET_VARIABLE] = str(path)
 
     def stop(self) -> None:
