@@ -59,3 +59,23 @@ def test_the_nightly_build_leaves_out_exactly_the_ci_only_tests():
     assert tagged == intermediate and len(tagged) > 100
     assert not {manifest["nodes"][node]["name"] for node in tagged} & nightly_checks
     assert len(nightly_checks) > 300
+
+
+def test_a_key_test_fails_on_a_repeated_key_and_on_an_empty_key_column(refreshed_copy, tmp_path):
+    """unique_key (dbt_project/tests/generic/unique_key.sql) stands in for a uniqueness test
+    and a not_null test per key column: it must catch both, and leave alone a null in a key
+    column the model declares nullable (theme_counts: directorate, location_id)."""
+    import duckdb
+
+    with duckdb.connect(str(refreshed_copy.warehouse)) as con:
+        con.execute("insert into marts.theme_signals select * from marts.theme_signals limit 1")
+        con.execute("update marts.hotspots set location_id = null where rowid = 0")
+        con.execute("update marts.theme_counts set location_id = null, month = date '1900-01-01'"
+                    " where rowid = 0")
+    run = _dbt_test("test_name:unique_key,theme_signals test_name:unique_key,hotspots "
+                    "test_name:unique_key,theme_counts", tmp_path)
+
+    failed = re.findall(r"Failure in test (\S+)", run.stdout)
+    assert sorted(name.split("_")[2] for name in failed) == ["hotspots", "theme"], failed
+    assert [name for name in failed if "theme_signals" in name], failed
+    assert re.search(r"PASS=1\b", run.stdout), run.stdout[-3000:]
