@@ -41,6 +41,7 @@ from pipelines.bench.process import Sampler
 from pipelines.lib.canonical import SOURCES
 from pipelines.lib.mapping import load_mappings
 from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
+from pipelines.lib.sql import sql_string
 
 MIB = 2**20
 
@@ -240,8 +241,8 @@ def marts_differences(a: Path, b: Path, tables: list[str] | None = None) -> list
     import duckdb
 
     con = duckdb.connect()
-    con.execute(f"attach '{a}' as a (read_only)")
-    con.execute(f"attach '{b}' as b (read_only)")
+    con.execute(f"attach {sql_string(a)} as a (read_only)")
+    con.execute(f"attach {sql_string(b)} as b (read_only)")
     tables_in = {db: {r[0] for r in con.execute(
         "select schema_name || '.' || table_name from duckdb_tables() where database_name = ?",
         [db]).fetchall()} - {PUBLISHED_AT} for db in ("a", "b")}

@@ -24,6 +24,7 @@ import duckdb
 from pipelines.lib import settings
 from pipelines.lib.errors import UserFacingError, safe_summary
 from pipelines.lib.identifier_guard import guard_database
+from pipelines.lib.sql import sql_string
 
 # Readable by DuckDB 1.0 and later (tests/test_bi_clients.py opens it with 1.1).
 STORAGE_VERSION = "v1.0.0"
@@ -202,16 +203,11 @@ def _put_back(marts_dir: Path, previous: Path, staging: Path, swapped: list[str]
     return left
 
 
-def _sql_path(path: Path) -> str:
-    # ATTACH takes no bound parameters: quote the path as a SQL string literal.
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _build(publication: Publication, warehouse: Path, partial: Path) -> dict[str, int]:
     with duckdb.connect(":memory:") as con:
         # An older storage format than 1.5 writes by default, so that the DuckDB versions
         # BI drivers bundle (ODBC, JDBC, duckdb-engine on older wheels) can open the file.
-        con.execute(f"attach {_sql_path(partial)} as published "
+        con.execute(f"attach {sql_string(partial)} as published "
                     f"(storage_version '{STORAGE_VERSION}')")
         con.execute("use published")
         tables = _copy_tables(con, warehouse, publication)
@@ -222,7 +218,7 @@ def _build(publication: Publication, warehouse: Path, partial: Path) -> dict[str
 
 def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
                  publication: Publication) -> dict[str, int]:
-    con.execute(f"attach {_sql_path(warehouse)} as wh (read_only)")
+    con.execute(f"attach {sql_string(warehouse)} as wh (read_only)")
     names = con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = 'wh' "
         "and (schema_name in (select unnest(?)) or "
@@ -245,7 +241,7 @@ def _write_parquet(database: Path, tables: dict[str, int], folder: Path) -> None
     con = duckdb.connect(str(database), read_only=True)
     try:
         for name in tables:
-            con.execute(f"copy main.\"{name}\" to {_sql_path(folder / f'{name}.parquet')} "
+            con.execute(f"copy main.\"{name}\" to {sql_string(folder / f'{name}.parquet')} "
                         "(format parquet)")
     finally:
         con.close()

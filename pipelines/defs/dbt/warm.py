@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -39,14 +40,13 @@ class WarmDbt:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen | None = None
-        self._folder: Path | None = None
+        self._path: Path | None = None  # the socket, alone in a folder of its own
 
     def start(self) -> None:
         """Start the process (once); from then on the guard hands it the next command."""
         if self._process is not None:
             return
-        self._folder = Path(tempfile.mkdtemp(prefix="triangulate-dbt-"))
-        path = self._folder / "dbt.sock"
+        self._path = path = Path(tempfile.mkdtemp(prefix="triangulate-dbt-")) / "dbt.sock"
         # Listening before the process starts, so a command never finds nobody there while
         # dbt is being imported; the process holds the only copy, so once it has ended a
         # command is refused at once and the guard runs dbt itself.
@@ -71,8 +71,8 @@ class WarmDbt:
         os.environ.pop(SOCKET_VARIABLE, None)
         self._process.kill()
         self._process.wait()
-        (self._folder / "dbt.sock").unlink(missing_ok=True)
-        self._folder.rmdir()
+        self._path.unlink(missing_ok=True)
+        self._path.parent.rmdir()
         self._process = None
 
 
@@ -90,8 +90,6 @@ def run_in_warm_process(path: str, args: list[str]) -> int | None:
     """For the guard: `dbt <args>` run by the warm process listening at `path`, with this
     process's folder, environment and standard streams; dbt's exit code, or None when no
     warm process took the command (then nothing ran)."""
-    import signal
-
     try:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.connect(path)
@@ -128,7 +126,10 @@ def _serve(listening: int) -> None:
     head, streams, _, _ = socket.recv_fds(connection, _LENGTH_BYTES, 3)
     length, request = int.from_bytes(head, "big"), b""
     while len(request) < length:
-        request += connection.recv(length - len(request))
+        received = connection.recv(length - len(request))
+        if not received:  # the guard died before it had sent the command
+            return
+        request += received
     command = json.loads(request)
     for stream, number in zip(streams, (0, 1, 2), strict=True):
         os.dup2(stream, number)
