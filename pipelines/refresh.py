@@ -50,11 +50,14 @@ def project_changed_since(project_dir: Path, manifest: Path) -> bool:
 
 def prepare_dbt_manifest() -> None:
     """Parse the dbt project if any of its files changed since the manifest was written, so
-    the asset graph reflects the models and seeds on disk (a parse costs ~10 s)."""
-    from pipelines.defs.dbt.resources import dbt_project, dbt_resource
+    the asset graph reflects the models and seeds on disk (a parse costs ~10 s). Under the
+    profile the builds run with, so they can start from this parse (seed_partial_parse)."""
+    from pipelines.defs.dbt.resources import active_profile, dbt_project, dbt_resource
 
     if dbt_manifest_stale():
-        dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+        with active_profile(create_key=False) as profile_args:
+            dbt_resource.cli(["parse", "--quiet", *profile_args],
+                             target_path=dbt_project.target_path).wait()
 
 
 def exports_missing() -> str | None:

@@ -13,7 +13,12 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.defs.dbt.resources import active_profile, build_target_path, dbt_project
+from pipelines.defs.dbt.resources import (
+    active_profile,
+    build_target_path,
+    dbt_project,
+    seed_partial_parse,
+)
 from pipelines.defs.dbt.selection import (
     AS_OF_STEP,
     CI_ONLY,
@@ -90,6 +95,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         # of a change too), so those left come first.
         yield from _left_as_they_are(context, manifest, plan)
         if not plan.nothing:
+            seed_partial_parse(build_target_path())
             yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *BUILD_FLAGS, *plan.dbt_args(),
                                 *profile_args],
                                context=context, target_path=build_target_path()).stream()
