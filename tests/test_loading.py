@@ -245,6 +245,27 @@ def test_a_reload_rewrites_only_the_files_whose_loaded_rows_changed(workspace, t
     assert [r[1:] for r in rows(con, "0.csv")] == [("INC5", "low")]
 
 
+def test_a_load_replacing_every_row_keeps_the_raw_tables_shape(workspace, tmp_path):
+    """A first load (and a reload of every file) makes the staged table the raw table: it
+    must be the raw table as create_raw_tables makes it, not-null lineage columns included."""
+    from pipelines.lib.warehouse import create_raw_tables
+
+    write(workspace, "a.csv", "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    made = duckdb.connect(str(tmp_path / "made.duckdb"))
+    create_raw_tables(made)
+    shape = ("select column_name, data_type, is_nullable from information_schema.columns "
+             "where table_schema = 'raw' and table_name = 'incidents' order by ordinal_position")
+    for incident in ("INC1", "INC2"):  # the first load, then a reload of its only file
+        write(workspace, "a.csv", f"{incident},03/02/2025,Low harm,Ward 7B,N,ok\n")
+        write_source(con, "incidents", [load(workspace)])
+        assert con.sql(shape).fetchall() == made.sql(shape).fetchall()
+        assert con.sql("select incident_id from raw.incidents").fetchall() == [(incident,)]
+    assert ("_source_file", "VARCHAR", "NO") in con.sql(shape).fetchall()
+    assert con.sql("select table_name from duckdb_tables() "
+                   "where table_name like '%staged%'").fetchall() == []
+
+
 def test_a_write_that_fails_after_staging_leaves_the_raw_tables_as_they_were(
         workspace, tmp_path, monkeypatch):
     """Changed files' rows are staged in committed batches before the one transaction that

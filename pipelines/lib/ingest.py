@@ -19,7 +19,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.canonical import DATE, LINEAGE_COLUMNS, LIST, SOURCES, TIMESTAMP, Entity
+from pipelines.lib.canonical import (
+    DATE,
+    ENTITIES,
+    LINEAGE_COLUMNS,
+    LIST,
+    SOURCES,
+    TIMESTAMP,
+    Entity,
+)
 from pipelines.lib.dates import lower_bound_moves, reference_day
 from pipelines.lib.errors import without_quoted_values
 from pipelines.lib.fingerprints import file_sha256, load_step, store
@@ -34,7 +42,7 @@ from pipelines.lib.validation import (
     combined,
     validating,
 )
-from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables, insert_frame
+from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables, entity_ddl, insert_frame
 
 # Most of a file rejected means the mapping no longer fits the export (a changed date format,
 # renamed codes): fail the batch rather than publish marts with the source silently emptied.
@@ -496,7 +504,9 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
     The rows of the files that changed are first staged beside each raw table in committed
     batches (_stage_changed_files), and the transaction moves them in: DuckDB keeps rows a
     transaction inserts from outside in memory until it commits (about 4 GB for 40M narrow
-    rows under a 2 GB limit), but writes rows it copies from a table to disk as it goes."""
+    rows under a 2 GB limit), but writes rows it copies from a table to disk as it goes.
+    When every row of a table is replaced (a first load), the staged table takes its place
+    instead of being copied into it (_move_staged_in)."""
     create_raw_tables(con)
     tables = [load.entity.name for load in loads or []]
     try:
@@ -540,8 +550,8 @@ def _replace_source(con: duckdb.DuckDBPyConnection, source: str,
         raise
 
 
-def _staging(table: str) -> str:
-    return f"{RAW_SCHEMA}._staged_{table}"
+def _staging(table: str, qualified: bool = True) -> str:
+    return f"{RAW_SCHEMA + '.' if qualified else ''}_staged_{table}"
 
 
 def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
@@ -555,7 +565,9 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
     batches of about WRITE_BATCH_ROWS rows, each committed, so a source is never held whole,
     by polars or by DuckDB."""
     target, staging = f"{RAW_SCHEMA}.{table}", _staging(table)
-    con.execute(f"create or replace table {staging} as from {target} limit 0")
+    # As raw.<table> is made, constraints included: it may take that table's place.
+    con.execute(f"drop table if exists {staging}")
+    con.execute(entity_ddl(ENTITIES[table], _staging(table, qualified=False)))
     # Hashed as the table's types, so equal values hash alike on both sides.
     columns = ", ".join(f'"{name}"::{kind}' for name, kind in con.execute(
         "select column_name, data_type from duckdb_columns() where schema_name = ? "
@@ -571,10 +583,13 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
         con.register("incoming", pl.concat(filled, how="vertical_relaxed").to_arrow()
                      if filled else batch[-1].to_arrow())
         try:
-            incoming = {name: digest for name, *digest
-                        in con.execute(digests.format("incoming")).fetchall()}
-            changed = [name for name in files[i - len(batch):i]
-                       if incoming.get(name) != held.pop(name, None)]
+            names = files[i - len(batch):i]
+            if held.keys() & set(names):
+                incoming = {name: digest for name, *digest
+                            in con.execute(digests.format("incoming")).fetchall()}
+                changed = [name for name in names if incoming.get(name) != held.pop(name, None)]
+            else:  # the table holds none of these files (a first load): their rows are new
+                changed = [name for name, rows in zip(names, batch, strict=True) if rows.height]
             con.execute(f"insert into {staging} by name select * from incoming "
                         "where _source_file in (select unnest(?))", [changed])
         finally:
@@ -588,5 +603,11 @@ def _move_staged_in(con: duckdb.DuckDBPyConnection, table: str, replaced: list[s
     """Within the caller's transaction, make raw.<table> drop the rows of the `replaced`
     files and take the staged ones (_stage_changed_files)."""
     target, staging = f"{RAW_SCHEMA}.{table}", _staging(table)
-    con.execute(f"delete from {target} where _source_file in (select unnest(?))", [replaced])
-    con.execute(f"insert into {target} by name from {staging}")
+    kept = con.execute(f"select count(*) from {target} where _source_file not in "
+                       "(select unnest(?))", [replaced]).fetchone()[0]
+    if kept:
+        con.execute(f"delete from {target} where _source_file in (select unnest(?))", [replaced])
+        con.execute(f"insert into {target} by name from {staging}")
+    else:  # every row replaced (a first load): the staged table takes its place, not a copy
+        con.execute(f"drop table {target}")
+        con.execute(f"alter table {staging} rename to {table}")

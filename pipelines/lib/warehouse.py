@@ -92,12 +92,13 @@ def sql_type(kind: str) -> str:
     return _SQL_TYPES.get(kind, "VARCHAR")
 
 
-def entity_ddl(entity: Entity) -> str:
+def entity_ddl(entity: Entity, table: str | None = None) -> str:
+    """The raw table of `entity` (or a table `table` shaped as it, in the raw schema)."""
     columns = [f"{f.name} {sql_type(f.kind)}" for f in entity.fields]
     columns += ["_source_file varchar not null", "_source_row integer not null",
                 "_mapping varchar not null"]
-    return f"create table if not exists {RAW_SCHEMA}.{entity.name} (\n    " + ",\n    ".join(
-        columns) + "\n)"
+    return (f"create table if not exists {RAW_SCHEMA}.{table or entity.name} (\n    "
+            + ",\n    ".join(columns) + "\n)")
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
