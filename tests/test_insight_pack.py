@@ -57,6 +57,26 @@ def test_spc_chart_shows_concern_in_orange_a_legend_and_whole_number_ticks():
     assert 'class="marks spc-chart"' in svg and "<script" not in svg
 
 
+def test_charts_of_one_shape_each_show_their_own_title_and_data():
+    """spc_chart builds a chart's specification once per shape (pipelines.report.charts
+    _spc_spec): a second chart of the same shape must not show the first's title or points,
+    nor change what the first draws."""
+    values = [5, 6, 4, 5, 7, 5, 6, 4, 5, 6, 5, 6, 25, 5]
+    first = xmr(values, improvement="decrease").with_columns(month=_months(len(values)))
+    second = xmr([3 * v for v in values[::-1]], improvement="decrease").with_columns(
+        month=_months(len(values)))
+    drawn = spc_chart(first, "Falls at Ward 12: incidents")
+    other = spc_chart(second, "Pressure ulcers at Ward 3: incidents")
+    assert "Pressure ulcers at Ward 3: incidents" in _texts(other)
+    assert "Falls at Ward 12: incidents" not in _texts(other)
+
+    def top_tick(svg: str) -> int:
+        return max(int(t) for t in _texts(svg) if t.isdigit())
+
+    assert top_tick(other) > 2 * top_tick(drawn)  # each axis fits its own counts
+    assert spc_chart(first, "Falls at Ward 12: incidents") == drawn
+
+
 def test_rare_event_chart_has_no_limits_and_no_special_cause_colours():
     values = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 2, 1, 1]
     frame = xmr(values, improvement="decrease").with_columns(month=_months(len(values)))

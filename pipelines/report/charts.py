@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from functools import cache
 
 import altair as alt
 import polars as pl
@@ -70,12 +71,18 @@ def render(chart: alt.TopLevelMixin, css_class: str, title: str,
            datasets: dict[str, list[dict]] | None = None) -> str:
     """One chart as an inline <svg> with a class and an accessible title. `datasets`: the
     rows of the chart's named data (`alt.Data(name=...)`)."""
-    # The style goes into the dict, and altair's schema validation is skipped: with the data
-    # inline, each `configure_*` copy and the validation cost more than rendering does. The
-    # charts come from this module's code, which the pack tests render. Named datasets join
-    # the dict here too: altair deep-copies inline rows at every layer and property.
-    spec = chart.to_dict(validate=False)
-    spec["config"] = {**spec.get("config", {}), **CONFIG}
+    # Altair's schema validation is skipped: with the data inline, each `configure_*` copy
+    # and the validation cost more than rendering does. The charts come from this module's
+    # code, which the pack tests render.
+    return _render_spec(chart.to_dict(validate=False), css_class, title, datasets)
+
+
+def _render_spec(spec: dict, css_class: str, title: str,
+                 datasets: dict[str, list[dict]] | None = None) -> str:
+    """render() from the chart's Vega-Lite dict, which is not changed. The style goes into the
+    dict, and so do named datasets: altair deep-copies inline rows at every layer and
+    property."""
+    spec = {**spec, "config": {**spec.get("config", {}), **CONFIG}}
     if datasets:
         spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     svg = vegalite_to_svg(spec)
@@ -161,6 +168,26 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
                                  pl.lit(POINT_LABELS["common_cause"]).alias("point"))
     top = max([*data["value"].drop_nulls().to_list(), *data["upl"].drop_nulls().to_list(), 1])
     rows = data.with_columns(pl.col("month").cast(pl.String)).to_dicts()
+    level_rows = [{"month": r["month"], "value": r[key], "line": label, "part": key}
+                  for key, label in _levels(rare) for r in rows if r[key] is not None]
+    spec = {**_spc_spec(rare, y_title, time_axis, width, height, int_ticks(top)[-1]),
+            "title": title}
+    return _render_spec(spec, "spc-chart", title, {"points": rows, "levels": level_rows})
+
+
+def _levels(rare: bool) -> list[tuple[str, str]]:
+    """The horizontal lines of an SPC chart: (column, label); a rare-event series has no
+    limits."""
+    return [("mean", "Mean")] + ([] if rare else [("upl", "Process limits"),
+                                                  ("lpl", "Process limits")])
+
+
+@cache
+def _spc_spec(rare: bool, y_title: str, time_axis: str, width: int, height: int,
+              top: int) -> dict:
+    """spc_chart's Vega-Lite dict, its title and rows left out: a pack draws tens of charts
+    of a few shapes, and altair took most of a chart's time to build each one (it copies
+    every layer's specification as it combines them)."""
     axis = _month_axis(monthly=time_axis == "month")
     base = alt.Chart(alt.Data(name="points")).encode(x=axis)
     y = _count_axis(y_title, top)
@@ -173,11 +200,7 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
         color=alt.Color("point:N", title=None, scale=alt.Scale(
             domain=list(POINT_LABELS.values()), range=list(MDC_COLOURS.values())),
             legend=None if rare else alt.Legend(orient="top", symbolType="circle")))
-    levels = [("mean", "Mean")] + ([] if rare else [("upl", "Process limits"),
-                                                    ("lpl", "Process limits")])
-    level_rows = [{"month": r["month"], "value": r[key], "line": label, "part": key}
-                  for key, label in levels for r in rows if r[key] is not None]
-    drawn = list(dict.fromkeys(label for _, label in levels))
+    drawn = list(dict.fromkeys(label for _, label in _levels(rare)))
     legend = alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=2)
     lines = alt.Chart(alt.Data(name="levels")).mark_line(strokeWidth=1.5).encode(
         x=axis, y=alt.Y("value:Q"), detail="part:N",
@@ -186,9 +209,8 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
         strokeDash=alt.StrokeDash("line:N", title=None, legend=legend, scale=alt.Scale(
             domain=drawn, range=[[1, 0], [6, 4]][:len(drawn)])),
     )
-    chart = alt.layer(lines, line, points).resolve_scale(color="independent").properties(
-        title=title, width=width, height=height)
-    return render(chart, "spc-chart", title, {"points": rows, "levels": level_rows})
+    return alt.layer(lines, line, points).resolve_scale(color="independent").properties(
+        width=width, height=height).to_dict(validate=False)
 
 
 def sparkline(months: Sequence[dt.date], values: Sequence[float | None], title: str,
