@@ -515,7 +515,7 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
         _replace_source(con, source, loads, state, fingerprint, replaced)
     finally:  # moved in, or left behind by a failure: either way not kept
         for table in tables:
-            con.execute(f"drop table if exists {_staging(table)}")
+            con.execute(f"drop table if exists {RAW_SCHEMA}.{_staged(table)}")
 
 
 def _replace_source(con: duckdb.DuckDBPyConnection, source: str,
@@ -550,8 +550,9 @@ def _replace_source(con: duckdb.DuckDBPyConnection, source: str,
         raise
 
 
-def _staging(table: str, qualified: bool = True) -> str:
-    return f"{RAW_SCHEMA + '.' if qualified else ''}_staged_{table}"
+def _staged(table: str) -> str:
+    """The table (in the raw schema) raw.<table>'s changed rows are staged in."""
+    return f"_staged_{table}"
 
 
 def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
@@ -564,10 +565,10 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
     file is compared, not only the ones read tonight. Files are compared and staged in
     batches of about WRITE_BATCH_ROWS rows, each committed, so a source is never held whole,
     by polars or by DuckDB."""
-    target, staging = f"{RAW_SCHEMA}.{table}", _staging(table)
+    target, staging = f"{RAW_SCHEMA}.{table}", f"{RAW_SCHEMA}.{_staged(table)}"
     # As raw.<table> is made, constraints included: it may take that table's place.
     con.execute(f"drop table if exists {staging}")
-    con.execute(entity_ddl(ENTITIES[table], _staging(table, qualified=False)))
+    con.execute(entity_ddl(ENTITIES[table], _staged(table)))
     # Hashed as the table's types, so equal values hash alike on both sides.
     columns = ", ".join(f'"{name}"::{kind}' for name, kind in con.execute(
         "select column_name, data_type from duckdb_columns() where schema_name = ? "
@@ -602,9 +603,9 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
 def _move_staged_in(con: duckdb.DuckDBPyConnection, table: str, replaced: list[str]) -> None:
     """Within the caller's transaction, make raw.<table> drop the rows of the `replaced`
     files and take the staged ones (_stage_changed_files)."""
-    target, staging = f"{RAW_SCHEMA}.{table}", _staging(table)
-    kept = con.execute(f"select count(*) from {target} where _source_file not in "
-                       "(select unnest(?))", [replaced]).fetchone()[0]
+    target, staging = f"{RAW_SCHEMA}.{table}", f"{RAW_SCHEMA}.{_staged(table)}"
+    kept = con.execute(f"select exists (from {target} where _source_file not in "
+                       "(select unnest(?)))", [replaced]).fetchone()[0]
     if kept:
         con.execute(f"delete from {target} where _source_file in (select unnest(?))", [replaced])
         con.execute(f"insert into {target} by name from {staging}")
