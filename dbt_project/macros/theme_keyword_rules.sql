@@ -33,6 +33,13 @@
     A list of {theme_id, pattern} structs: the keyword rules of rule set `rule_set` (a SQL
     expression) whose pattern matches `text` (a SQL expression), null where a rule does not
     match. Unnest it and drop nulls to get one row per matched rule.
+
+    A regular expression costs about as much per text however many patterns it alternates,
+    and most texts match few rules: so each rule is tried only where the alternation of its
+    group of rules matches, and the groups only where the alternation of the whole set does
+    (exact: a rule can only match where an alternation holding it does). A large trust's
+    texts were read in 2.2 s instead of 4.5-5.5 s, the real FFT comments and PFD reports in
+    a third of the time (README, "Speed and memory").
 #}
 {% macro matched_keyword_rules(rule_set, text) %}
     {%- set keyword_rules = theme_keyword_rules() -%}
@@ -40,22 +47,37 @@
     {%- if rule_set_names %}
     case {{ rule_set }}
         {%- for set_name in rule_set_names %}
-        when {{ sql_string(set_name) }} then [
-            {%- for rule in keyword_rules if rule.rule_set == set_name %}
-            case when regexp_matches({{ text }}, {{ sql_string(rule.pattern) }}, 'i')
-                then {
-                    'theme_id': {{ sql_string(rule.theme_id) }},
-                    'pattern': {{ sql_string(rule.pattern) }}
-                }
-            end{{ ',' if not loop.last }}
+        {%- set set_rules = keyword_rules | selectattr('rule_set', 'equalto', set_name) | list %}
+        when {{ sql_string(set_name) }} then
+            case when {{ any_keyword_rule(text, set_rules) }} then list_concat(
+            {%- for group in set_rules | batch(6) %}
+                case when {{ any_keyword_rule(text, group) }} then [
+                {%- for rule in group %}
+                    case when regexp_matches({{ text }}, {{ sql_string(rule.pattern) }}, 'i')
+                        then {
+                            'theme_id': {{ sql_string(rule.theme_id) }},
+                            'pattern': {{ sql_string(rule.pattern) }}
+                        }
+                    end{{ ',' if not loop.last }}
+                {%- endfor %}
+                ] else [] end{{ ',' if not loop.last }}
             {%- endfor %}
-        ]
+            ) else [] end
         {%- endfor %}
     end
     {%- else %}
     cast(null as struct(theme_id varchar, pattern varchar)[])
     {%- endif %}
 {% endmacro %}
+
+{# Whether any of `rules` matches `text`: one regular expression alternating their patterns. #}
+{% macro any_keyword_rule(text, rules) -%}
+    {%- set alternatives = [] -%}
+    {%- for rule in rules -%}
+        {%- do alternatives.append('(?:' ~ rule.pattern ~ ')') -%}
+    {%- endfor -%}
+    regexp_matches({{ text }}, {{ sql_string(alternatives | join('|')) }}, 'i')
+{%- endmacro %}
 
 {# A digest of the keyword rules: what int_keyword_texts_matched keeps each text's matches under. #}
 {% macro keyword_rules_version() -%}
