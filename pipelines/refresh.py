@@ -11,6 +11,7 @@ import re
 import sys
 import tempfile
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -125,7 +126,8 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
         return RefreshOutcome(False, "", [missing])
     warehouse = settings.warehouse_path()
     wait = settings.refresh_wait_seconds() if wait_seconds is None else wait_seconds
-    with (refresh_lock(lock_path(warehouse), wait) as died,
+    with (private_by_default(),
+          refresh_lock(lock_path(warehouse), wait) as died,
           tempfile.TemporaryFile("w+", encoding="utf-8") as echoed,
           contextlib.redirect_stdout(sys.stdout if verbose else echoed)):
         notes = [died.died()] if died else []
@@ -152,6 +154,19 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
     if not outcome.success:
         outcome = replace(outcome, log=write_run_log(outcome))
     return outcome
+
+
+@contextlib.contextmanager
+def private_by_default() -> Iterator[None]:
+    """What the refresh and the processes it starts (dbt, the validator) create is their
+    user's only (umask 077): the warehouse and its write-ahead log hold every free text, the
+    Dagster run history and the logs the export files' names. What is published is given its
+    own mode (settings.published_file_mode)."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:

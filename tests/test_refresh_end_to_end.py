@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from pipelines.lib.identifiers import find_identifiers
 from pipelines.lib.mapping import parse_mapping
 from pipelines.lib.settings import DEMO_PROFILE_DIR
 from pipelines.refresh import run_refresh
+from pipelines.report.pack import PACK_FILE
 
 DATA_ROW_OFFSET = 1  # the truth counts data rows from 1; the loader reports spreadsheet rows
 
@@ -102,6 +104,22 @@ def test_published_files_hold_no_free_text_or_identifiers(refreshed, case_level)
                 f'select distinct "{column}" from "{table}" where "{column}" is not null',
                 file=file)]
             assert not [v for v in values if find_identifiers(v)], (table, column)
+
+
+def test_what_holds_free_text_file_names_or_record_ids_only_the_refresh_user_reads(refreshed):
+    """The warehouse (every free text), the Dagster run history (the export files' names)
+    and the restricted pack (record ids) are the refresh's user's only, whatever the umask;
+    the marts file keeps its published mode."""
+    workspace, _ = refreshed
+
+    def others_may_read(path: Path) -> bool:
+        return bool(stat.S_IMODE(path.stat().st_mode) & 0o077)
+
+    history = [p for p in (workspace.root / "dagster_home" / "history").rglob("*")]
+    assert history and not [p for p in history if others_may_read(p)]
+    assert not others_may_read(workspace.warehouse)
+    assert not others_may_read(workspace.marts / PACK_FILE)
+    assert stat.S_IMODE(workspace.published.stat().st_mode) == 0o644
 
 
 def test_planted_records_filed_under_other_are_themed_by_their_narrative(refreshed):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,9 +63,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False):
-        self.file().parent.mkdir(parents=True, exist_ok=True)
+        # Its user's only, whoever starts the run (the refresh, or the Dagster UI): the file
+        # holds every free text exported.
+        self.file().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         con = duckdb.connect(str(self.file()), read_only=read_only,
                              config={"memory_limit": settings.duckdb_memory_limit()})
+        os.chmod(self.file(), 0o600)
         try:
             yield con
         finally:

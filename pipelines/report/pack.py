@@ -15,6 +15,7 @@ import time
 from html import escape
 from pathlib import Path
 
+from pipelines.lib import settings
 from pipelines.lib.identifier_guard import guard_html
 from pipelines.report import claims, operational, quality, sections
 from pipelines.report.html import note, section
@@ -128,6 +129,8 @@ def build_pack(marts_dir: Path, out_path: Path | None = None, wide_circulation: 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")
     partial.write_text(guard_html(page), encoding="utf-8")  # the last identifier check
+    # The restricted pack (record ids, small numbers) gets the case-level file's mode.
+    os.chmod(partial, settings.published_file_mode(restricted=not wide_circulation))
     os.replace(partial, out_path)  # readers never see a half-written pack
     return out_path
 
