@@ -38,11 +38,25 @@ def query(*args: str):
     ("set enable_external_access = true", "SET statements are not allowed"),
     ("create temp table x as select 1", "CREATE statements are not allowed"),
     ("detach triangulate", "DETACH statements are not allowed"),
+    # EXPLAIN ANALYZE runs what it explains, so it must explain a read too.
+    ("explain analyze create temp table x as select * from theme_counts",
+     "EXPLAIN CREATE statements are not allowed"),
+    ("/* why */ EXPLAIN ANALYZE checkpoint", "EXPLAIN CALL statements are not allowed"),
+    ("explain analyze pragma disable_checkpoint_on_shutdown", "EXPLAIN PRAGMA statements"),
+    ("call enable_logging()", "CALL statements are not allowed"),
 ])
 def test_statements_that_do_not_read_are_refused_with_exit_2(refreshed, sql, refusal):
     result = query(sql)
     assert result.exit_code == 2, result.output
     assert refusal in " ".join(result.output.split())
+
+
+def test_explain_and_explain_analyze_of_a_read_run(refreshed):
+    for sql in ("explain select * from theme_counts",
+                "/* the plan */ EXPLAIN ANALYZE select count(*) from theme_counts"):
+        result = query(sql)
+        assert result.exit_code == 0, result.output
+        assert "physical_plan" in result.output or "analyzed_plan" in result.output
 
 
 def test_copy_to_writes_nothing(refreshed, tmp_path):

@@ -5,11 +5,13 @@ change what BI tools see. Every connection here is also sandboxed (`SANDBOX`): i
 published file it opened and nothing else. No other file, URL or database (no COPY TO,
 read_text, read_csv, ATTACH, EXPORT), no extension installed or loaded (so no network), and
 the configuration locked so no SET undoes any of it. `read_only_query` also takes exactly
-one statement, and only one that reads (SELECT, FROM, SHOW, DESCRIBE, EXPLAIN, CALL).
+one statement, and only one that reads (SELECT, FROM, SHOW, DESCRIBE, SUMMARIZE, PRAGMA
+table_info, or EXPLAIN [ANALYZE] of one of those: EXPLAIN ANALYZE runs what it explains).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,8 +31,9 @@ SANDBOX = {
     "allow_community_extensions": False,
     "lock_configuration": True,
 }
-READING_STATEMENTS = (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN,
-                      duckdb.StatementType.CALL)
+# What an EXPLAIN explains: after any leading comments, EXPLAIN [ANALYZE] [(options)].
+_EXPLAINED = re.compile(r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*explain\b(?:\s+analy[sz]e\b)?"
+                        r"(?:\s*\([^)]*\))?(.*)", re.IGNORECASE | re.DOTALL)
 
 
 class MartsNotPublished(FileNotFoundError):
@@ -83,11 +86,34 @@ def read_only_query(sql: str, case_level: bool = False,
         if len(statements) > 1:
             raise QueryRefused(f"one statement per query ({len(statements)} given)")
         [statement] = statements
-        if statement.type not in READING_STATEMENTS:
-            raise QueryRefused(f"{statement.type.name} statements are not allowed: the query "
+        if not _reads(con, statement):
+            raise QueryRefused(f"{_kind(con, statement)} statements are not allowed: the query "
                                "command only reads the published marts")
         cursor = con.execute(statement.query)
         return QueryResult([d[0] for d in cursor.description], cursor.fetchall())
+
+
+def _explained(con: duckdb.DuckDBPyConnection,
+               statement: duckdb.Statement) -> list[duckdb.Statement] | None:
+    """The statements an EXPLAIN explains (None for any other statement)."""
+    if statement.type != duckdb.StatementType.EXPLAIN:
+        return None
+    found = _EXPLAINED.fullmatch(statement.query)
+    return con.extract_statements(found.group(1)) if found else []
+
+
+def _reads(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> bool:
+    explained = _explained(con, statement)
+    if explained is None:
+        return statement.type == duckdb.StatementType.SELECT
+    return len(explained) == 1 and explained[0].type == duckdb.StatementType.SELECT
+
+
+def _kind(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> str:
+    explained = _explained(con, statement)
+    if explained and len(explained) == 1:
+        return f"EXPLAIN {explained[0].type.name}"
+    return statement.type.name
 
 
 def tables_in(case_level: bool = False, marts_dir: Path | None = None) -> set[str]:
