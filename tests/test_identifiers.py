@@ -31,6 +31,10 @@ def test_nhs_number_check_digit(number, valid):
     ("943 476 5919", "[NHS number]"),
     ("9434765919ward", "[NHS number]ward"),
     ("Pt 943-476-5919 fell", "Pt [NHS number] fell"),
+    ("943 4765 919", "[NHS number]"),
+    ("94 34 76 59 19", "[NHS number]"),
+    ("943\u2013476\u20135919", "[NHS number]"),
+    ("943 476 591 9", "[NHS number]"),
     # UK phone numbers, national and +44
     ("+44 (0)7700 900123", "[phone]"),
     ("+44 7700 900123", "[phone]"),
@@ -43,16 +47,22 @@ def test_nhs_number_check_digit(number, valid):
     ("ring j.smith@example.nhs.uk", "ring [email]"),
     ("LS1 4AP", "[postcode]"),
     ("ls1 4ap", "[postcode]"),
+    ("Bay 3 LS1-4AP", "Bay 3 [postcode]"),
     ("Lives at sw1a1aa", "Lives at [postcode]"),
     ("DOB 01/02/1950", "[date of birth]"),
     ("d.o.b: 1st March 1950", "[date of birth]"),
     ("date of birth 1950-02-01", "[date of birth]"),
+    ("b. 01/02/1950", "[date of birth]"),
     # titled names
     ("Bay 2 bed 4 Mrs Jane Smithson", "Bay 2 bed 4 [name]"),
     ("W5 Mr John Doeman", "W5 [name]"),
     ("Dr A. Patel", "[name]"),
     ("MRS JANE SMITHSON", "[name]"),
     ("Miss O'Neill-Hart", "[name]"),
+    ("Case review mr john pemberton", "Case review [name]"),
+    ("Mrs. smithson", "[name]"),
+    ("Falls audit for Mister John Pemberton", "Falls audit for [name]"),
+    ("Prof Albert Quennell", "[name]"),
     ("Fall - Mrs Jane Smithson ls1 4ap", "Fall - [name] [postcode]"),
     ("NHS9434765919 +44 (0)7700 900123", "NHS[NHS number] [phone]"),
 ])
@@ -69,6 +79,7 @@ def test_every_form_is_redacted(text, redacted):
     "MS Clinic", "DR room 2", "2024/25", "Re-audit: NEWS2 observations and escalation 2026/2",
     "58902ae9442facf79cc95170807a92b9c16b2810c94347659191234567890aa",
     "Falls at Ward 12: 3 of 5 sources signalling", "\\bfell\\b|\\bfalls?\\b",
+    "Sir Walter Scott Ward", "Master patient index audit",
 ])
 def test_ordinary_values_are_left_alone(text):
     assert redact(text) == redact(text).__class__(text, ())

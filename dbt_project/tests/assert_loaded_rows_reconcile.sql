@@ -12,6 +12,13 @@ load_summary as (
 
 ),
 
+loaded_files as (
+
+    -- The files as the loader recorded them: load_summary publishes their names screened.
+    select * from {{ ref('stg_loader__loaded_files') }}
+
+),
+
 raw_rows as (
 
     select * from {{ ref('int_raw_rows_counted') }}
@@ -36,10 +43,10 @@ unrecorded_files as (
         raw_rows.file,
         'rows in raw from a file missing from raw.loaded_files' as problem
     from raw_rows
-    left join load_summary
-        on raw_rows.entity = load_summary.entity
-        and raw_rows.file = load_summary.file
-    where load_summary.file is null
+    left join loaded_files
+        on raw_rows.entity = loaded_files.entity
+        and raw_rows.file = loaded_files.file
+    where loaded_files.file is null
 
 )
 

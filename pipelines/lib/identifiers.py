@@ -2,10 +2,12 @@
 
 Staff type identifiers into any field, not only free text: a ward ("Bay 2 Mrs Jane Smithson"),
 a code ("Fall - ls1 4ap"), a date ("DOB 01/02/1950"). These patterns find them however they
-are written: NHS numbers with any separators or glued to letters ("NHS9434765919",
-"943.476.5919", "9434765919ward"; confirmed by the modulus 11 check digit), UK phone numbers
-in national and +44 forms, emails, postcodes in any case, dates of birth next to "DOB", and
-titled names (Mr, Mrs, Ms, Miss, Mx, Dr + capitalised words).
+are written: NHS numbers with any separators, spaced anywhere or glued to letters
+("NHS9434765919", "943.476.5919", "943 4765 919", "9434765919ward"; confirmed by the modulus
+11 check digit), UK phone numbers in national and +44 forms, emails, postcodes in any case
+("LS1-4AP" too), dates of birth next to "DOB", "born" or "b.", and titled names (Mr, Mrs, Ms,
+Miss, Mx, Dr + capitalised words; Mr, Mrs, Miss, Mister, Prof, Rev in any case + one or two
+words in any case).
 
 `redact` replaces each finding by a marker such as "[NHS number]", so what stays is still
 readable ("Bay 2 [name]") and nothing here matches a marker again.
@@ -17,7 +19,10 @@ import re
 from dataclasses import dataclass
 
 # Digits not glued to other digits; letters may touch ("NHS9434765919", "9434765919ward").
-_NHS = re.compile(r"(?<!\d)\d{3}[\s./-]{0,3}\d{3}[\s./-]{0,3}\d{4}(?!\d)")
+# Grouped 3-3-4 with any separators (dashes included), or spaced anywhere ("943 4765 919",
+# "94 34 76 59 19"), but not a date and time ("2026-12-02 10:09").
+_NHS = re.compile(r"(?<!\d)(?:\d{3}[\s./\u2013\u2014-]{0,3}\d{3}[\s./\u2013\u2014-]{0,3}\d{4}"
+                  r"|\d(?:\s?\d){9})(?!\d)")
 # UK numbers: 0 or +44 / 0044 (with an optional "(0)"), then 9 or 10 digits that may be
 # spaced, hyphenated or have the area code in brackets.
 _PHONE = re.compile(
@@ -26,17 +31,21 @@ _PHONE = re.compile(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Outward code, optional space, inward code (whose last two letters never include C I K M O V).
 _POSTCODE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}"
+    r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d[A-Za-z\d]?(?:\s*|\s*-\s*)\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}"
     r"(?![A-Za-z0-9])")
 _MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*")
 _DOB = re.compile(
-    r"(?i:\b(?:d\.?o\.?b\.?|date of birth|born)\b)[\s:.-]*"
+    r"(?i:\b(?:d\.?o\.?b\.?|date of birth|born)\b|\bb\.)[\s:.-]*"
     rf"(?:\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{1,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?i:{_MONTH})\.?,?\s+\d{{2,4}})")
 # Title case or all-caps titles ("MS" and "DR" alone are too often multiple sclerosis or a
-# diagnostic room), then an initial or capitalised word, and any further capitalised words.
+# diagnostic room), then an initial or capitalised word, and any further capitalised words;
+# or a title that is never anything else, in any case, then one or two words in any case
+# ("mr john pemberton", "Mrs. smithson", "Prof Quennell") and any further capitalised ones.
+_WORD = r"[A-Za-z][A-Za-z'’-]*\.?"
 _NAME = re.compile(
-    r"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b\.?\s+"
-    r"[A-Z][A-Za-z'’-]*\.?(?:\s+[A-Z][A-Za-z'’-]*\.?)*")
+    rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b\.?\s+[A-Z][A-Za-z'’-]*\.?(?:\s+[A-Z]{_WORD[8:]})*"
+    rf"|\b(?i:mrs|mr|miss|mister|prof|professor|revd|rev|reverend)\b\.?\s+{_WORD}"
+    rf"(?:\s+{_WORD})?(?:\s+[A-Z]{_WORD[8:]})*")
 
 KINDS: dict[str, str] = {  # kind -> marker that replaces it
     "nhs_number": "[NHS number]",
@@ -50,10 +59,12 @@ KINDS: dict[str, str] = {  # kind -> marker that replaces it
 # phone pattern could read its digits, an email before the postcode pattern reads its domain.
 _PATTERNS = {"nhs_number": _NHS, "date_of_birth": _DOB, "email": _EMAIL, "uk_phone": _PHONE,
              "postcode": _POSTCODE, "titled_name": _NAME}
-# A hexadecimal digest (a file's SHA-256) is not typed by anyone and holds no identifier.
-_DIGEST = re.compile(r"[0-9a-f]{32,}")
+# A hexadecimal digest (a file's SHA-256) is not typed by anyone and holds no identifier;
+# a run of digits alone is not a digest (NHS numbers typed one after another).
+_DIGEST = re.compile(r"(?=[0-9a-f]{32,}$)[0-9]*[a-f][0-9a-f]*")
 # Every identifier has a digit, an @ or a title: most values have none and are skipped fast.
-_MAYBE = re.compile(r"\d|@|\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b")
+_MAYBE = re.compile(r"\d|@|(?i:\b(?:mrs|mr|ms|miss|mx|dr|mister|prof|professor|revd|rev"
+                    r"|reverend)\b)")
 # For DuckDB's RE2, the values worth passing to `redact`: any non-ASCII value, and any ASCII
 # one where a pattern above, without its lookarounds and narrowings, matches. In ASCII text
 # Python's \d, \s and case folding mean what these classes do (\s spelt out: Python's holds
@@ -62,11 +73,12 @@ _S = r"[\t-\r\x1c-\x1f ]"
 SQL_MAY_HOLD_IDENTIFIER = "|".join([
     r"[^\x00-\x7f]",
     rf"\d{{3}}(?:{_S}|[./-]){{0,3}}\d{{3}}(?:{_S}|[./-]){{0,3}}\d{{4}}",  # NHS number
-    r"(?i:d\.?o\.?b|date of birth|born)",  # date of birth
+    rf"\d(?:{_S}?\d){{9}}",  # NHS number, spaced anywhere
+    r"(?i:d\.?o\.?b|date of birth|born|b\.)",  # date of birth
     "@",  # email
     rf"[1-9](?:(?:{_S}|[)-]){{0,2}}\d){{8}}",  # phone
-    rf"[A-Za-z]\d[A-Za-z\d]?{_S}*\d[A-Za-z]{{2}}",  # postcode
-    rf"(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\.?{_S}+[A-Z]",  # titled name
+    rf"[A-Za-z]\d[A-Za-z\d]?(?:{_S}|-)*\d[A-Za-z]{{2}}",  # postcode
+    rf"(?i:mrs|mr|ms|miss|mx|dr|mister|prof|professor|revd|rev|reverend)\.?{_S}+[A-Za-z]",
 ])
 
 
@@ -88,7 +100,7 @@ class Redacted:
 
 def redact(text: str) -> Redacted:
     """`text` with every identifier replaced by its marker, and the kinds found."""
-    if not _MAYBE.search(text) or _DIGEST.fullmatch(text):
+    if not _MAYBE.search(text) or _DIGEST.match(text):
         return Redacted(text, ())
     found = []
     for kind, pattern in _PATTERNS.items():

@@ -54,9 +54,18 @@ unresolved_places as (
 
 ),
 
+audits as (
+
+    select * from {{ ref('int_audits_deduplicated') }}
+
+),
+
 typed_values as (
 
     select source, field, value_as_exported, record_id from unresolved_places
+    union all
+    -- Published screened in audit_programme; its topic and guidance are codes (below).
+    select 'audit', 'audit_title', audit_title, audit_id from audits
     union all
     -- code_field is the canonical field name, as in theme_code_map and unmapped_codes.
     select source, code_field, native_code, record_id from record_codes

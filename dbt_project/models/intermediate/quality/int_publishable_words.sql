@@ -55,7 +55,7 @@ reference_texts as (
 
 reference_words as (
 
-    select unnest(regexp_extract_all(lower(reference_text), '[a-z0-9]+')) as word
+    select unnest(regexp_extract_all(lower(reference_text), '[\p{L}\p{N}]+')) as word
     from reference_texts
 
 ),

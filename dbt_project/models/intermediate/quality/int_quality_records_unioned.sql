@@ -319,7 +319,7 @@ places_located as (
     -- Resolved places take site, directorate and specialty from the locations seed (the
     -- export's value only where the seed leaves one blank); unresolved ones keep the
     -- exported values and have no location_id. An exported value reaches the marts only
-    -- when every word of it is publishable (mask_unlisted_words): otherwise it could hold a
+    -- when every word of it is publishable (publishable_or_null): otherwise it could hold a
     -- name, so it is null here and int_free_typed_values_screened lists it as withheld.
     select
         exported_places.location_raw,
@@ -329,11 +329,7 @@ places_located as (
 {%- for field in ['site', 'directorate', 'specialty'] %}
         coalesce(
             {{ resolved_location(field) }},
-            case
-                when {{ mask_unlisted_words('exported_places.' ~ field, 'vocabulary.words') }}
-                    = exported_places.{{ field }}
-                    then exported_places.{{ field }}
-            end
+            {{ publishable_or_null('exported_places.' ~ field, 'vocabulary.words') }}
         ) as {{ field }},
 {%- endfor %}
         {{ resolved_location('location_id') }} as location_id,

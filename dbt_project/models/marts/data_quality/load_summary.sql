@@ -18,6 +18,18 @@ rejected_rows as (
 
 ),
 
+publishable_words as (
+
+    select * from {{ ref('int_publishable_words') }}
+
+),
+
+vocabulary as (
+
+    select list(word) as words from publishable_words
+
+),
+
 rejected_per_file as (
 
     -- Distinct row numbers, so the count holds even if a row were logged once per column.
@@ -35,7 +47,8 @@ final as (
     select
         loaded_files.source,
         loaded_files.entity,
-        loaded_files.file,
+        -- A file's name can hold a word staff typed (a patient's name): screened.
+        {{ publishable_file_name('loaded_files.file', 'vocabulary.words') }} as file,
         loaded_files.mapping,
         loaded_files.encoding,
         loaded_files.sha256,
@@ -55,6 +68,7 @@ final as (
     left join rejected_per_file
         on loaded_files.entity = rejected_per_file.entity
         and loaded_files.file = rejected_per_file.file
+    cross join vocabulary
 
 )
 

@@ -6,19 +6,59 @@ rejected_rows as (
 
 ),
 
+loaded_files as (
+
+    select * from {{ ref('stg_loader__loaded_files') }}
+
+),
+
+publishable_words as (
+
+    select * from {{ ref('int_publishable_words') }}
+
+),
+
+vocabulary as (
+
+    select list(word) as words from publishable_words
+
+),
+
+files_renamed as (
+
+    -- The files whose names publish screened (publishable_file_name), as 'name<US>shown'
+    -- pairs: a reason names the file of the row it duplicates or conflicts with.
+    select coalesce(list(file || chr(31) || shown), []) as renamed
+    from (
+        select distinct
+            file,
+            {{ publishable_file_name('file', 'vocabulary.words') }} as shown
+        from loaded_files
+        cross join vocabulary
+    )
+    where shown <> file
+
+),
+
 final as (
 
     -- Where each rejected row sits and why, never the row itself (raw.rejected_rows.record
-    -- can carry identifiable free text).
+    -- can carry identifiable free text), and file names screened.
     select
-        source,
-        entity,
-        file,
-        row_number,
-        column_name,
-        reason,
-        mapping
+        rejected_rows.source,
+        rejected_rows.entity,
+        {{ publishable_file_name('rejected_rows.file', 'vocabulary.words') }} as file,
+        rejected_rows.row_number,
+        rejected_rows.column_name,
+        list_reduce(
+            list_prepend(rejected_rows.reason, files_renamed.renamed),
+            (reason, pair) -> replace(reason, split_part(pair, chr(31), 1),
+                                      split_part(pair, chr(31), 2))
+        ) as reason,
+        rejected_rows.mapping
     from rejected_rows
+    cross join vocabulary
+    cross join files_renamed
 
 )
 

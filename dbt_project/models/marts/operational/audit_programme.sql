@@ -18,6 +18,18 @@ audit_actions as (
 
 ),
 
+publishable_words as (
+
+    select * from {{ ref('int_publishable_words') }}
+
+),
+
+vocabulary as (
+
+    select list(word) as words from publishable_words
+
+),
+
 as_of as (
 
     select {{ as_of_date() }} as as_of_date
@@ -110,12 +122,18 @@ final as (
 
     select
         audits_keyed.audit_id,
-        audits_keyed.audit_title,
+        -- Typed by audit staff, so screened as every typed value is: a word that is not in
+        -- the publishable vocabulary and not code-like shows as '…' (a title or topic
+        -- can name the case it follows), a directorate or specialty holding one is null as
+        -- on the spine; int_free_typed_values_screened lists them as withheld.
+        {{ mask_unlisted_words('audits_keyed.audit_title', 'vocabulary.words') }} as audit_title,
         audits_keyed.programme_type,
-        audits_keyed.specialty,
-        audits_keyed.directorate,
-        audits_keyed.guidance_reference,
-        audits_keyed.topic,
+        {{ publishable_or_null('audits_keyed.specialty', 'vocabulary.words') }} as specialty,
+        {{ publishable_or_null('audits_keyed.directorate', 'vocabulary.words') }}
+            as directorate,
+        {{ mask_unlisted_words('audits_keyed.guidance_reference', 'vocabulary.words') }}
+            as guidance_reference,
+        {{ mask_unlisted_words('audits_keyed.topic', 'vocabulary.words') }} as topic,
         audits_keyed.audit_status,
         audits_keyed.registered_date,
         audits_keyed.report_date,
@@ -149,6 +167,7 @@ final as (
         as_of.as_of_date
     from audits_keyed
     cross join as_of
+    cross join vocabulary
     left join results_summarised
         on audits_keyed.audit_id = results_summarised.audit_id
     left join actions_summarised
