@@ -165,9 +165,7 @@ def refresh(wait: float = typer.Option(
     for note in outcome.notes:
         _say(f"Note: {note}", "yellow")
     if not outcome.success:
-        run = f" (run {outcome.run_id})" if outcome.run_id else ""
-        _say(f"Refresh failed after {elapsed:.0f} s{run}; the published marts were left as "
-             "they were.", "bold red")
+        _say(failure_headline(outcome, elapsed), "bold red")
         for failure in outcome.failures:
             _say(f"  {failure}", "red")
         if verbose:
@@ -186,6 +184,16 @@ def refresh(wait: float = typer.Option(
         console.print(f"  [yellow]warning[/] {check}")
     _print_summary(settings.marts_dir() / MARTS.file)
     _name_dbt_log(outcome.dbt_log_file)
+
+
+def failure_headline(outcome, elapsed: float) -> str:
+    """What a failed refresh left published: as it was, unless the marts were published and
+    a later step (the insight pack) failed."""
+    run = f" (run {outcome.run_id})" if outcome.run_id else ""
+    if outcome.marts_published:
+        return (f"Refresh failed after {elapsed:.0f} s{run}: the new marts were published, "
+                "but a step after them failed, so the insight pack may be the previous one.")
+    return f"Refresh failed after {elapsed:.0f} s{run}; the published marts were left as they were."
 
 
 def _name_dbt_log(path: Path | None) -> None:

@@ -93,6 +93,11 @@ class RefreshOutcome:
     dbt_rebuilt: tuple[int, int] = (0, 0)  # dbt models and seeds rebuilt, of all of them
 
     @property
+    def marts_published(self) -> bool:
+        """Whether this run published the marts (a later step may still have failed)."""
+        return any(step == "published__marts" for step, _ in self.stages)
+
+    @property
     def incremental_summary(self) -> str:
         """Which sources were read again and how much of dbt ran, in one line."""
         if self.reloaded is None:

@@ -181,3 +181,16 @@ def test_board_export_covers_the_reporting_period_and_says_how_much_is_hidden(re
     board = list(csv.DictReader((tmp_path / "board_theme_source_counts.csv").open()))
     # The complaints column keeps every count of 5 or more: no secondary suppression.
     assert any(row["complaints"] not in ("*", "0") for row in board)
+
+
+def test_a_refresh_that_fails_after_publishing_says_the_marts_were_published():
+    from pipelines.cli import failure_headline
+    from pipelines.refresh import RefreshOutcome
+
+    before = RefreshOutcome(False, "r1", ["dbt_models: ..."], stages=[("raw__fft", 1.0)])
+    after = RefreshOutcome(False, "r2", ["published__insight_pack: ..."],
+                           stages=[("raw__fft", 1.0), ("published__marts", 2.0)])
+    assert "the published marts were left as they were" in failure_headline(before, 3)
+    assert "left as they were" not in failure_headline(after, 3)
+    assert "the new marts were published" in failure_headline(after, 3)
+

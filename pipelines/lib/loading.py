@@ -453,6 +453,15 @@ class CoercedFile:
     errors: pl.DataFrame  # _source_row, column_name, reason
 
 
+def _number(text: pl.Expr, ignored: str) -> pl.Expr:
+    """A number as exported, the `ignored` characters (a pattern) left out: finite (not NaN
+    or inf), and with commas only where they group thousands ("1,234.5"), so a decimal comma
+    ("1234,56", from a semicolon-separated export) fails instead of reading 100 times larger."""
+    grouped = ~text.str.contains(",") | text.str.contains(r"^\D*\d{1,3}(,\d{3})+(\.\d+)?\D*$")
+    number = text.str.replace_all(ignored, "").cast(pl.Float64, strict=False)
+    return pl.when(grouped & number.is_finite()).then(number)
+
+
 def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
     headers = {header_key(h): h for h in read.frame.columns if h != ROW}
     today = reference_day()
@@ -615,11 +624,11 @@ def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping,
         value = pl.coalesce(parsed)
         value = value.dt.date() if kind == DATE else value
     elif kind == INTEGER:
-        number = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
-        value = pl.when(number == number.round(0)).then(number).cast(pl.Int64)
+        number = _number(text, ",")
+        value = pl.when(number == number.round(0)).then(number).cast(pl.Int64, strict=False)
     elif kind == NUMBER:
         # Thousands separators, percent signs and pound signs (claims registers' money).
-        value = text.str.replace_all("[,%£]", "").cast(pl.Float64, strict=False)
+        value = _number(text, "[,%£]")
     else:
         return text, None
     return value, text.is_not_null() & typed.is_null()
