@@ -264,6 +264,28 @@ def test_onboard_finds_a_header_under_title_rows_and_guesses_renamed_columns(tmp
     assert (load.rows_read, load.rejected.height) == (60, 0)
 
 
+def test_onboard_reads_the_demo_trusts_own_exports(tmp_path):
+    """The demo's complaints workbook has one Subjects column where the KO41a template reads
+    three (Subject 1-3): comparing a column with a template's list of columns crashed. An
+    export no template fits still makes its source expected (the draft said it was not
+    sent)."""
+    from pipelines.demo import generate_trust
+
+    generate_trust(tmp_path / "exports", seed=3, scale=0.05, years=1)
+    # FFT exported by a system no template knows: every column renamed.
+    for path in (tmp_path / "exports" / "fft").glob("*.csv"):
+        header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+        path.write_text(",".join(f"Q{i}" for i, _ in enumerate(header.split(","))) + "\n"
+                        + rest, encoding="utf-8")
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    drafted = {proposal.source for proposal in done.proposals}
+    assert {"incidents", "complaints", "claims", "sjr"} <= drafted
+    # The trust sends FFT, though no template fits its layout: still expected.
+    sources = (tmp_path / "profile" / "profile.yml").read_text(encoding="utf-8")
+    assert "fft: {expected: true, stale_after_days: 75}  # REVIEW: its exports were found" \
+        in sources
+
+
 def test_upgraded_product_seeds_leave_the_trusts_rows_in_the_warehouse(tmp_path):
     """dbt's layering itself: a copy of the dbt project whose shipped seeds a later release
     replaced (a new taxonomy version, a national code re-mapped, one added) builds the

@@ -102,13 +102,19 @@ def _write_profile(done: Onboarded, exports: Path) -> None:
         name = stem if names[stem] == 1 else f"{stem}_{names[stem]}"
         (profile / "mappings" / f"{name}.yml").write_text(_mapping_text(proposal),
                                                           encoding="utf-8")
-    sent = {p.source for p in done.proposals if p.source}
+    mapped = {p.source for p in done.proposals if p.source}
+    # Exports no template fits still say, by their folder, which source the trust sends.
+    unmapped = {p.files[0].relative_to(exports).parts[0] for p in done.proposals
+                if not p.source} - mapped
     lines = ["# Trust profile drafted by `triangulate onboard`. Sources marked REVIEW were not",
              "# found among the exports: say `expected: false` if the trust does not send them.",
              "sources:"]
     for source, days in DEFAULT_STALE_AFTER_DAYS.items():
-        mark = "" if source in sent else "  # REVIEW: no export of this source was found"
-        lines.append(f"  {source}: {{expected: {str(source in sent).lower()}, "
+        mark = ("" if source in mapped else
+                "  # REVIEW: its exports were found, but no template fits them: write their "
+                "mapping" if source in unmapped else
+                "  # REVIEW: no export of this source was found")
+        lines.append(f"  {source}: {{expected: {str(source in mapped | unmapped).lower()}, "
                      f"stale_after_days: {days}}}{mark}")
     lines += ["# Product settings this trust changes (dbt_project/dbt_project.yml vars), e.g.",
               "# vars:", "#   recent_months: 6",

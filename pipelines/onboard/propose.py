@@ -149,8 +149,10 @@ def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
             continue
         if name == "location" and candidate.kind not in ("ward", "code", "text"):
             continue
+        # A template's field may read several columns (Subject 1, Subject 2, ...).
+        targets = [*(column if isinstance(column, list) else [column]), name]
         similarity = max(difflib.SequenceMatcher(None, key, header_key(target)).ratio()
-                         for target in (column, name))
+                         for target in targets)
         content = 0.2 if (name == "location" and candidate.kind == "ward") else 0.0
         score = similarity + content
         if score > best_score:
