@@ -321,6 +321,41 @@ def test_categories_without_training_comments_are_coded_by_their_rule():
     assert min(coded["confidences"][0]) >= 0.5
 
 
+# Everyday comments that only mention a rule-decided category's subject (found on the public
+# FFT comments): the narrower deciding rules (fft_rules.NARROWER_DECIDING) must not add it.
+# ("Covid restrictions" is still Mental Health Act at a poor rating: the model learnt it from
+# training comments about restrictions on mental health wards; README.)
+MENTIONS_ONLY = [
+    ("Because I was in a lot of pain", "Pain management"),
+    ("I admit I was anxious but the staff were great", "Admission"),
+    ("Prompt friendly staff, not neglected, always smiling", "Safeguarding concerns?"),
+    ("The phone service cuts off all the time", "Funding & use of financial resources"),
+    ("More physio at weekends please", "Out of hours support (community services)"),
+    ("The district nurse dressed my leg ulcer and it has healed",
+     "Patient appearance & grooming"),
+    ("I am very disabled and the transport service is a godsend",
+     "Equality, Diversity & Inclusion"),
+    ("Helped me in my wheelchair to the places I had to go", "Provision of medical equipment"),
+    ("Hard to find any faults", "Service location"),
+]
+# What the narrower rules still decide.
+STILL_DECIDED = [
+    ("No pain relief for hours", "Pain management"),
+    ("Waited 12 hours for a bed", "Admission"),
+    ("Nobody helped me shower for days", "Patient appearance & grooming"),
+    ("No support at weekends, nobody answers the crisis line",
+     "Out of hours support (community services)"),
+]
+
+
+def test_a_rule_decided_category_is_not_given_for_a_mere_mention():
+    texts = [t for t, _ in MENTIONS_ONLY + STILL_DECIDED]
+    coded = code_comments(texts, [4] * len(texts), [IMPROVE] * len(texts))["categories"]
+    given = dict(zip(texts, coded.to_list(), strict=True))
+    assert [(t, c) for t, c in MENTIONS_ONLY if c in given[t]] == []
+    assert [(t, c) for t, c in STILL_DECIDED if c not in given[t]] == []
+
+
 @pytest.fixture(scope="module")
 def challenge():
     coder = load_coder(MODEL_DIR)

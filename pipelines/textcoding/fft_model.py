@@ -27,6 +27,7 @@ from pipelines.textcoding.fft_features import FeatureSpace, TfidfBlock, TokenVec
 from pipelines.textcoding.fft_rules import (
     ALWAYS_DECIDING,
     NOT_ASSIGNED,
+    deciding_matrix,
     is_not_applicable,
     rule_matrix,
 )
@@ -101,6 +102,7 @@ class FftCoder:
         column = {name: j for j, name in enumerate(self.categories)}
         matched = np.zeros(found.shape, dtype=bool)
         matched[:, [column[c] for c in self.features.rule_categories]] = rules.astype(bool)
+        matched = deciding_matrix(normalised, self.categories, matched).astype(bool)
         decides = ((matched & self.rule_decides)
                    | rule_matrix(normalised, self.categories, ALWAYS_DECIDING).astype(bool))
         found = np.where(decides & (found < 0), 0.0, found)

@@ -28,7 +28,10 @@ LEXICON: dict[str, str] = {
         r"|badly organi[sz]ed|organi[sz]ation|well run|smooth(ly)? run\w*|run smoothly"
         r"|shambles|chaotic|chaos|bureaucra\w*|red tape)\b"),
     "Funding & use of financial resources": (
-        r"\b(fund(s|ing|ed)?|underfunded|more money|pay rise|budgets?|cuts|resources)\b"),
+        r"\b(fund(s|ing|ed)?|underfunded|more money|pay rise|budgets?|(funding|budget|nhs"
+        r"|government) cuts|cuts (to|in) (the )?(nhs|services?|funding|staff|budgets?)"
+        r"|(more|lack of|limited|scarce|enough) resources|resources (are|were)"
+        r" (stretched|limited|scarce))\b"),
     "Staff manner & personal attributes": (
         r"\b(rude(ness)?|polite|friendly|unfriendly|kind(ness)?|unkind|caring|uncaring"
         r"|compassion(ate)?|respect(ful)?|disrespect(ful)?|dignity|patroni[sz]\w*|attitude"
@@ -135,12 +138,13 @@ LEXICON: dict[str, str] = {
     "Mental Health Act": (
         r"\b(section(ed)?|detained|detention|mental health act|mha|section (2|3|136|5)"
         r"|leave (granted|cancelled|stopped)|escorted leave|ground leave|s17 leave|locked (up|in)"
-        r"|restrictions?|tribunal)\b"),
+        r"|tribunal)\b"),
     "Equality, Diversity & Inclusion": (
         r"\b(racis[mt]\w*|discriminat\w*|prejudice\w*|sexis[mt]|homophob\w*|transphob\w*"
-        r"|disabilit(y|ies)|disabled|wheelchair user|autis\w*|learning disabilit\w*|deaf"
-        r"|blind|interpreters?|translator|religio\w*|culture|cultural|gender|equality"
-        r"|diversity|inclusion|ethnic\w*|language needs)\b"),
+        r"|disabilit(y|ies)|(disabled|wheelchair) (access|parking|toilets?|facilities|friendly)"
+        r"|autis\w*|learning disabilit\w*|deaf|blind|interpreters?|translator|religio\w*"
+        r"|culture|cultural|gender|equality|diversity|inclusion|ethnic\w*|language needs"
+        r"|reasonable adjustments?)\b"),
     "Admission": (
         r"\b(admission|admissions|admit(ted|ting)?|readmit\w*|assessment unit|bed (was )?found"
         r"|waiting for a bed|no beds?|on the ward (quickly|straight)"
@@ -226,6 +230,70 @@ ALWAYS_DECIDING: dict[str, str] = {
         r"\b(diolch|gracias|merci|danke|grazie|obrigad[oa]|dziekuje|dekuji|multumesc"
         r"|spasibo|shukran|tesekkur\w*|dhanyavaad|dhanyavad|ardderchog|arbennig)\b"),
 }
+# Where a rule decides its category (fft_model: the rare categories train_fft.rule_deciders
+# picks, and those never trained), it adds the category to every comment it matches, so a
+# word that only names the subject is not enough there: "I was in a lot of pain" is a
+# symptom, not pain management; "I admit", "signs of a stroke", "Covid restrictions", "not
+# neglected", "physio at weekends", "dressed my ulcer", "I am disabled", "helped me in my
+# wheelchair" name no admission, service location, Mental Health Act, safeguarding, out of
+# hours, grooming, equality or equipment problem (the public FFT comments give these
+# categories to few of them: README, "How records get themes"). These patterns, narrowed to
+# what each category's definition is about, decide; the LEXICON's broader ones stay
+# features, which the learned model weighs. (The LEXICON rules of Funding, the Mental Health
+# Act and Equality, Diversity & Inclusion are themselves narrow: "the phone cuts off",
+# "Covid restrictions" and "I am disabled" weighed as those categories in the model too.)
+NARROWER_DECIDING: dict[str, str] = {
+    "Pain management": (
+        r"\b(pain ?(relief|killers?|management|control|medication|meds)|analgesi\w*|paracetamol"
+        r"|morphine|ibuprofen|codeine|gas and air|epidural|(left|kept) in (\w+ ){0,2}pain"
+        r"|pain (was|wasn'?t|was not|not|never) (\w+ )?(managed|controlled|treated|relieved"
+        r"|taken seriously)|(ignored|dismissed) (my|his|her) pain)\b"),
+    "Admission": (
+        r"\b(admission|admissions|readmit\w*|assessment unit|bed (was )?found|(wait|waited"
+        r"|waiting) (\w+ ){0,3}for a bed|no beds?|(get|got|getting|find|found) (me |him |her )?"
+        r"a bed|on the ward (quickly|straight)|transfer(red)? to (the )?ward|admitted (quickly"
+        r"|straight|promptly|swiftly|efficiently|smoothly))\b"),
+    "Provision of medical equipment": (
+        r"\b(equipment|walking (frame|aid|stick)s?|zimmer( frame)?|commodes?|hoists?|crutches"
+        r"|dressings|bandages|pads|catheters?|oxygen (cylinder|concentrator)s?|mobility aids?"
+        r"|grab rails?|hospital bed|(no|broken|waiting for|wait for|provided|given|get|got|need"
+        r"|needed) (a |with a |me a |the )?wheelchairs?|wheelchairs? (was|were|is|are) (not )?"
+        r"(available|provided|broken|delivered))\b"),
+    "Service location": (
+        r"\b(signage|signposted|directions|(poor|no|better|more|clearer|confusing) signs"
+        r"|hard to find (the|it|where|our|my|your)|(couldn'?t|could not|can'?t|cannot) find "
+        r"(the|where|our|my|your) (way|ward|clinic|department|entrance|room|unit|building|place"
+        r"|reception)|got lost|get lost|getting lost|too far|miles away|nearer (to )?home"
+        r"|closer to home|local (hospital|clinic|service))\b"),
+    "Safeguarding concerns?": (
+        r"\b(safeguard\w*|(was|were|been|being|is|are) (left |totally |completely |badly )?"
+        r"neglected|neglect(ed"
+        r"|ing)? (me|him|her|them|my|his|our|patients?)|neglectful|(physical|sexual|financial"
+        r"|domestic|emotional) abuse|abused|domestic violence|exploited|exploitation|at risk"
+        r" of harm|vulnerable adult|child protection)\b"),
+    "Out of hours support (community services)": (
+        r"\b(out of hours|ooh|after hours|24/7|around the clock|crisis (line|team|service"
+        r"|number)s?|after (5|6) ?(pm|o'?clock)?|in the (evening|night) (there is|there's)"
+        r" no(body|one)?|no(body|one| one| support| help| service| cover)? (at|over|on) (the )?"
+        r"(weekends?|bank holidays?)|(weekends?|bank holidays?) (there is|there's) no)\b"),
+    "Patient appearance & grooming": (
+        r"\b(shower(ed|s)?|wash(ed|ing)? (me|my|him|her)|(have|had|get|got|give|gave|given)"
+        r" (me |him |her )?a (bath|wash|shower)|bed ?bath|hair (washed|brushed|done|combed)"
+        r"|brush(ed|ing)? (my|his|her) (teeth|hair)|shav(e|ed|ing)|dentures|nails (cut|trimmed)"
+        r"|clean clothes|gowns?|pyjamas|(get|got|getting|help(ed)?) (me |him |her )?dressed"
+        r"|personal care|hygiene needs)\b"),
+}
+
+
+def deciding_matrix(normalised: list[str], categories: list[str],
+                    matches: np.ndarray) -> np.ndarray:
+    """`matches` (comments x `categories`, rule_matrix over the LEXICON) with each category of
+    NARROWER_DECIDING matched by its narrower pattern: the rules as they decide."""
+    narrower = rule_matrix(normalised, categories, NARROWER_DECIDING)
+    own = np.array([c in NARROWER_DECIDING for c in categories], dtype=bool)
+    return np.where(own, narrower, matches)
+
+
 # An answer that says only "N/A" has nothing to code: the framework's Not assigned, alone.
 NOT_APPLICABLE = r"^\W*(n\W?a|not applicable)\W*$"
 

@@ -63,9 +63,9 @@ from pipelines.textcoding.fft_model import (
     TOKENS_FILE,
     load_coder,
 )
-from pipelines.textcoding.fft_rules import rule_matrix
+from pipelines.textcoding.fft_rules import deciding_matrix, rule_matrix
 
-VERSION = "3.1.0"
+VERSION = "3.2.0"
 FOLDS = 5
 MIN_POSITIVES = 3
 C_GRID = (1.0, 3.0, 10.0)
@@ -212,7 +212,10 @@ def cross_validate(train: LabelledComments, token_vectors: TokenVectors) -> dict
         for c in SENTIMENT_C_GRID:
             sentiment[c][val_rows] = fit_sentiment(x_fit, fit.sentiment, c).predict(x_val)
         print(f"  fold {k + 1}/{FOLDS} done", flush=True)
-    rules = rule_matrix([normalise(t) for t in train.texts], train.categories).astype(bool)
+    # The rules as they would decide: whether one should is judged on what it would add.
+    normalised = [normalise(t) for t in train.texts]
+    rules = deciding_matrix(normalised, train.categories,
+                            rule_matrix(normalised, train.categories)).astype(bool)
     return {"folds": folds, "scores": scores, "sentiment": sentiment, "rules": rules}
 
 
