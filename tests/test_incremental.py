@@ -352,6 +352,23 @@ def test_a_sources_fingerprint_follows_its_files_and_its_mappings(tmp_path):
     third = fingerprint()
     export.unlink()
     assert fingerprint() != third
+    # A file it cannot read stops the load naming it, as the loader would (a test run as
+    # root reads a chmod 000 file, so the read itself fails here).
+    export.write_text("Review ID\nR1\n")
+    real_open = Path.open
+
+    def refusing(path, *args, **kwargs):
+        if path == export:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    from pipelines.lib.loading import BatchError
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Path, "open", refusing)
+        with pytest.raises(BatchError, match=r"sjr_reviews\.csv \(mapping .*sjr\.yml\): "
+                                             r"cannot be read \(Permission denied\)"):
+            fingerprint()
 
 
 def test_a_load_holds_on_later_days_unless_the_day_could_judge_its_rows_otherwise(

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.loading import BatchError
 from pipelines.lib.mapping import Mapping, files_for_source
 from pipelines.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from pipelines.lib.warehouse import RAW_SCHEMA, has_raw_table
@@ -85,9 +86,18 @@ def source_fingerprint(raw_dir: Path, mappings: list[Mapping], source: str) -> s
     return _digest([
         loader_version(),
         *(f"mapping {p.name}={file_sha256(p)}" for p in own),
-        *(f"file {p.relative_to(raw_dir).as_posix()}|{m.name}|{p.stat().st_size}|"
-          f"{file_sha256(p)}" for p, m in pairs),
+        *(_export_file(raw_dir, p, m) for p, m in pairs),
     ])
+
+
+def _export_file(raw_dir: Path, path: Path, mapping: Mapping) -> str:
+    """An export file's share of its source's fingerprint; one it cannot read stops the
+    load as the loader would, naming the file and its mapping."""
+    try:
+        return (f"file {path.relative_to(raw_dir).as_posix()}|{mapping.name}|"
+                f"{path.stat().st_size}|{file_sha256(path)}")
+    except OSError as error:
+        raise BatchError(path, mapping, f"cannot be read ({error.strerror})") from error
 
 
 def load_still_current(summary: dict | None, day: dt.date) -> bool:
