@@ -62,10 +62,10 @@ def fail(message: str, code: int) -> typer.Exit:
 
 def _use_default_dagster_home() -> None:
     """The CLI runs with no environment set up: the project's own Dagster home unless
-    DAGSTER_HOME says otherwise (as `refresh` does)."""
-    from pipelines.refresh import DAGSTER_HOME
+    DAGSTER_HOME says otherwise (as `refresh` does), with the product's instance settings."""
+    from pipelines.refresh import use_dagster_home
 
-    os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
+    use_dagster_home()
 
 
 def _output_folder(out: Path, option: str) -> Path:

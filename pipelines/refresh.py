@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections import deque
@@ -36,6 +37,17 @@ def dbt_manifest_stale() -> bool:
     from pipelines.defs.dbt.resources import dbt_project
 
     return project_changed_since(Path(dbt_project.project_dir), Path(dbt_project.manifest_path))
+
+
+def use_dagster_home() -> Path:
+    """DAGSTER_HOME (the project's .dagster_home/ unless set), given the product's instance
+    settings (telemetry off, the pooled event log) where it has none: Dagster runs a home
+    without a dagster.yaml with its telemetry on."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME)))
+    if not (home / "dagster.yaml").exists():
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copy(DAGSTER_HOME / "dagster.yaml", home / "dagster.yaml")
+    return home
 
 
 def project_changed_since(project_dir: Path, manifest: Path) -> bool:
@@ -124,7 +136,7 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
     echoes to stdout, are kept for the run log): each failed step is summarised in one line,
     with its traceback and the end of the dbt log in `details` and the run log.
     """
-    os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME))
+    use_dagster_home()
     settings.check()
     missing = exports_missing()
     if missing:

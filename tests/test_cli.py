@@ -194,3 +194,19 @@ def test_a_refresh_that_fails_after_publishing_says_the_marts_were_published():
     assert "left as they were" not in failure_headline(after, 3)
     assert "the new marts were published" in failure_headline(after, 3)
 
+
+def test_a_new_dagster_home_gets_the_products_settings_with_telemetry_off(tmp_path,
+                                                                          monkeypatch):
+    """Dagster runs a home without a dagster.yaml with its telemetry on."""
+    import dagster as dg
+
+    from pipelines.refresh import use_dagster_home
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    home = use_dagster_home()
+    assert home == tmp_path / "home" and (home / "dagster.yaml").is_file()
+    assert not dg.DagsterInstance.get().telemetry_enabled
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n# the trust's own\n")
+    use_dagster_home()
+    assert "the trust's own" in (home / "dagster.yaml").read_text()  # never overwritten
+
