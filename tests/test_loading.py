@@ -165,6 +165,14 @@ def test_empty_files_fail_the_batch(workspace, content, problem):
         load(workspace)
 
 
+def test_a_link_to_an_export_that_is_gone_fails_the_batch(workspace):
+    """An unmounted share's file, linked into data/raw/, is not skipped in silence."""
+    link = workspace / "raw" / "incidents" / "incidents_2026-12.csv"
+    link.symlink_to(workspace / "share" / "missing.csv")
+    with pytest.raises(BatchError, match=r"incidents_2026-12\.csv .* cannot be read"):
+        load(workspace)
+
+
 def test_a_mostly_rejected_file_fails_the_batch(workspace):
     # A trust whose system switched to ISO dates: the mapping no longer fits.
     write(workspace, "iso.csv", "".join(f"I{i},2025-13-0{i % 9 + 1},No harm,W,N,x\n"

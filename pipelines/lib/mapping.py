@@ -354,7 +354,10 @@ def pair_files(raw_dir: Path, mappings: list[Mapping], source: str
     problems: list[MappingError] = []
     if not folder.is_dir():
         return pairs, problems
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    # A link whose target is gone (an unmounted share) is an export that cannot be read, not
+    # one to skip in silence.
+    for path in sorted(p for p in folder.rglob("*")
+                       if (p.is_file() or p.is_symlink()) and not p.name.startswith(".")):
         relative = path.relative_to(raw_dir).as_posix()
         matched = [m for m in source_mappings if m.matches(relative)]
         if not matched:
