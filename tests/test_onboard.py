@@ -159,6 +159,31 @@ def test_check_names_what_would_stop_a_refresh(tmp_path):
     assert sum("no mapping in the mappings folder reads it" in p for p in result.problems) == 3
 
 
+def test_check_stops_only_for_what_would_stop_a_refresh(tmp_path):
+    """An unmapped value rejects its rows, which the refresh lists and goes on: a note. A
+    file with more than half its rows rejected stops the refresh: a problem."""
+    import polars as pl
+
+    from pipelines.demo import generate_trust
+    from pipelines.lib.settings import DEMO_PROFILE_DIR
+
+    shutil.copytree(DEMO_PROFILE_DIR, tmp_path / "profile")
+    generate_trust(tmp_path / "raw", seed=3, scale=0.05, years=1)
+    fft = sorted((tmp_path / "raw" / "fft").glob("*.csv"))[-1]
+    exported = pl.read_csv(fft, infer_schema=False)
+    first = pl.int_range(pl.len()) == 0
+    exported.with_columns(pl.when(first).then(pl.lit("Excellent"))
+                          .otherwise(pl.col("Overall Experience"))
+                          .alias("Overall Experience")).write_csv(fft)
+    result = check(tmp_path / "profile", tmp_path / "raw")
+    assert result.problems == []
+    assert any("Overall Experience" not in n and "rating are not mapped" in n
+               for n in result.notes)
+    exported.with_columns(pl.lit("Excellent").alias("Overall Experience")).write_csv(fft)
+    [problem] = check(tmp_path / "profile", tmp_path / "raw").problems
+    assert fft.name in problem and "so the refresh would stop" in problem
+
+
 def test_upgrading_the_product_keeps_the_trusts_rows(tmp_path, monkeypatch):
     """A later product release (new taxonomy version, new and changed shipped code rows)
     replaces dbt_project/seeds; the trust's own rows still win and its files are untouched."""

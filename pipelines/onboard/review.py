@@ -28,6 +28,7 @@ import polars as pl
 
 from pipelines.lib.canonical import ENUM, SOURCES
 from pipelines.lib.errors import UserFacingError
+from pipelines.lib.ingest import MAX_REJECTED_SHARE
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER, layered, read_rows, shipped_rows
@@ -122,9 +123,14 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
             result.files_read += 1
             result.rows_read += read.rows_read
             frame = coerced.frame
-            _value_gaps(path, mapping, frame, result)
-            rejected = coerced.errors[coerced.errors.columns[0]].n_unique()
-            if rejected:
+            unmapped = _value_gaps(path, mapping, frame, result)
+            rejected = len(set(coerced.errors["_source_row"]) | unmapped)
+            if rejected > MAX_REJECTED_SHARE * read.rows_read:
+                result.problems.append(f"{path}: {rejected} of {read.rows_read} rows would be "
+                                       "rejected (values the mapping cannot read), so the "
+                                       "refresh would stop: it refuses a file with more than "
+                                       "half its rows rejected")
+            elif rejected:
                 result.notes.append(f"{path}: {rejected} of {read.rows_read} rows would be "
                                     "rejected (a value the mapping cannot read; the refresh "
                                     "lists each in rejected_rows)")
@@ -141,20 +147,24 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
     return seen
 
 
-def _value_gaps(path: Path, mapping: Mapping, frame: pl.DataFrame, result: CheckResult) -> None:
+def _value_gaps(path: Path, mapping: Mapping, frame: pl.DataFrame,
+                result: CheckResult) -> set[int]:
     """Every value seen is either mapped or listed: an enum value that is neither canonical
-    nor in the mapping's value map would be a rejected row."""
+    nor in the mapping's value map would be a rejected row. Returns those rows' numbers."""
+    rows: set[int] = set()
     for entity_field in mapping.entity.fields:
         if entity_field.kind != ENUM or entity_field.name not in mapping.mapped_fields():
             continue
         values = frame[entity_field.name].drop_nulls().unique().to_list()
         unknown = [v for v in values if v not in entity_field.values]
-        if unknown:
-            result.problems.append(
+        rows.update(frame.filter(pl.col(entity_field.name).is_in(unknown))["_source_row"])
+        if unknown:  # their rows are rejected: a problem only if most are (gather)
+            result.notes.append(
                 f"{path} (mapping {mapping.path}): {len(unknown)} value(s) of "
                 f"{entity_field.name} are not mapped: add them under `values: "
                 f"{entity_field.name}:` (see the review sheet values.csv)")
             _append_values(result.profile, path, entity_field.name, unknown)
+    return rows
 
 
 def _append_values(profile: Path, path: Path, name: str, values: list[str]) -> None:
