@@ -165,6 +165,22 @@ def test_empty_files_fail_the_batch(workspace, content, problem):
         load(workspace)
 
 
+def test_a_register_exported_twice_is_not_a_mapping_that_no_longer_fits(workspace):
+    """Two snapshots side by side, the second repeating the first with one row changed: its
+    copies are rejected as exact duplicates, which says nothing about the mapping."""
+    rows = [f"I{i},01/03/2025,No harm,W{i},N,x\n" for i in range(12)]
+    write(workspace, "register_a.csv", "".join(rows))
+    write(workspace, "register_b.csv", "".join(rows[:-1]) + "I11,01/03/2025,Low harm,W11,N,x\n")
+    result = load(workspace)
+    assert result.rejected["reason"].str.starts_with("exact duplicate of").sum() == 11
+    assert result.loaded.height == 13
+    # A file mostly misread still fails, duplicates or not.
+    write(workspace, "register_c.csv", "".join(rows[:5]) + "".join(
+        f"J{i},2025-13-01,No harm,W,N,x\n" for i in range(7)))
+    with pytest.raises(BatchError, match="7 of 12 rows are rejected"):
+        load(workspace)
+
+
 def test_a_link_to_an_export_that_is_gone_fails_the_batch(workspace):
     """An unmounted share's file, linked into data/raw/, is not skipped in silence."""
     link = workspace / "raw" / "incidents" / "incidents_2026-12.csv"

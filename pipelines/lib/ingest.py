@@ -47,6 +47,7 @@ from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables, entity_ddl, i
 # Most of a file rejected means the mapping no longer fits the export (a changed date format,
 # renamed codes): fail the batch rather than publish marts with the source silently emptied.
 MAX_REJECTED_SHARE = 0.5
+EXACT_DUPLICATE = "exact duplicate of"  # a rejected row's reason: "... <file> row <n>"
 MIN_ROWS_FOR_SHARE_RULE = 10
 # Rows with the same key and different content cannot both be right, and which one the marts
 # would keep is arbitrary, so all of them are rejected, each naming the others. An FFT response
@@ -366,7 +367,7 @@ def _exact_duplicates(records: pl.DataFrame, rejected: pl.Series) -> pl.DataFram
     return copies.join(shared.select(pl.col(ROW_ID).alias("_first"), "_source_file", ROW),
                        on="_first", maintain_order="left").collect().rechunk().select(
         ROW_ID, pl.lit(None, pl.String).alias("column_name"),
-        pl.format("exact duplicate of {} row {}", pl.col("_source_file"), pl.col(ROW))
+        pl.format(f"{EXACT_DUPLICATE} {{}} row {{}}", pl.col("_source_file"), pl.col(ROW))
         .alias("reason"))
 
 
@@ -422,7 +423,13 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
     for row in files.iter_rows(named=True):
         if row["rows_read"] >= MIN_ROWS_FOR_SHARE_RULE and (
                 row["rows_rejected"] > MAX_REJECTED_SHARE * row["rows_read"]):
-            ofs = rejected.filter(pl.col("_source_file") == row["file"])
+            # Exact copies of another file's rows are an export repeated (two snapshots of
+            # a register side by side), not a mapping that no longer fits.
+            ofs = rejected.filter((pl.col("_source_file") == row["file"])
+                                  & ~pl.col("reason").str.starts_with(EXACT_DUPLICATE))
+            misread = ofs[ROW].n_unique()
+            if misread <= MAX_REJECTED_SHARE * row["rows_read"]:
+                continue
             # The most common problem, named by column and a value-free reason.
             [common] = (
                 ofs.with_columns(pl.col("reason").map_elements(
@@ -432,7 +439,7 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
             path, mapping = reads[row["file"]].path, reads[row["file"]].mapping
             column = f"column {common['column_name']}: " if common["column_name"] else ""
             raise BatchError(path, mapping, (
-                f"{row['rows_rejected']} of {row['rows_read']} rows are rejected, so the mapping "
+                f"{misread} of {row['rows_read']} rows are rejected, so the mapping "
                 "probably no longer fits this export (a changed date format, delimiter or "
                 f"codes?); most often ({common['len']} rows, first at row {common[ROW]}) "
                 f"{column}{common['problem']}"))
