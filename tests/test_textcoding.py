@@ -356,6 +356,17 @@ def test_a_rule_decided_category_is_not_given_for_a_mere_mention():
     assert [(t, c) for t, c in STILL_DECIDED if c not in given[t]] == []
 
 
+def test_an_answer_is_never_both_a_positive_and_a_negative_experience():
+    """The coders gave both to 7 of 5,424 comments; "Nothing" at a middling rating got both."""
+    texts = ["Nothing", "Nothing really", "Everything", "Can't think of anything", "No."]
+    cases = [(t, rating, question) for t in texts for rating in (2, 3, 4, 7)
+             for question in (IMPROVE, GOOD)]
+    coded = code_comments(*map(list, zip(*cases, strict=True)))["categories"].to_list()
+    assert not [case for case, categories in zip(cases, coded, strict=True)
+                if {"Positive experience & gratitude",
+                    "Negative experience & dissatisfaction"} <= set(categories)]
+
+
 @pytest.fixture(scope="module")
 def challenge():
     coder = load_coder(MODEL_DIR)

@@ -33,6 +33,7 @@ from pipelines.textcoding.fft_rules import (
 )
 
 MODEL_DIR = PROJECT_ROOT / "models" / "fft_coder"
+POSITIVE, NEGATIVE = "Positive experience & gratitude", "Negative experience & dissatisfaction"
 MODEL_FILE = "model.npz"
 METADATA_FILE = "model.json"
 TOKENS_FILE = "token_vectors.npz"
@@ -105,7 +106,8 @@ class FftCoder:
         matched = deciding_matrix(normalised, self.categories, matched).astype(bool)
         decides = ((matched & self.rule_decides)
                    | rule_matrix(normalised, self.categories, ALWAYS_DECIDING).astype(bool))
-        found = np.where(decides & (found < 0), 0.0, found)
+        found = one_general_experience(np.where(decides & (found < 0), 0.0, found),
+                                       self.categories)
         not_assigned = column[NOT_ASSIGNED]
         only_na = is_not_applicable(normalised)
         found[only_na] = -np.inf
@@ -113,6 +115,18 @@ class FftCoder:
         others = np.delete(found, not_assigned, axis=1)
         found[(others >= 0).any(axis=1), not_assigned] = -np.inf
         return found
+
+
+def one_general_experience(margins: np.ndarray, categories: list[str]) -> np.ndarray:
+    """`margins` with the weaker of Positive and Negative experience dropped (-inf) where
+    both pass: the coders gave both to 7 of the 5,424 labelled comments (long, mixed ones),
+    and the model gave both to short answers such as "Nothing" at middling ratings."""
+    positive, negative = categories.index(POSITIVE), categories.index(NEGATIVE)
+    rows = np.flatnonzero((margins[:, positive] >= 0) & (margins[:, negative] >= 0))
+    weaker = np.where(margins[rows, positive] >= margins[rows, negative], negative, positive)
+    margins = margins.copy()
+    margins[rows, weaker] = -np.inf
+    return margins
 
 
 def _rows_of(chosen: np.ndarray, values: np.ndarray) -> pl.Series:

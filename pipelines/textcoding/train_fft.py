@@ -62,10 +62,11 @@ from pipelines.textcoding.fft_model import (
     MODEL_FILE,
     TOKENS_FILE,
     load_coder,
+    one_general_experience,
 )
 from pipelines.textcoding.fft_rules import deciding_matrix, rule_matrix
 
-VERSION = "3.2.0"
+VERSION = "3.3.0"
 FOLDS = 5
 MIN_POSITIVES = 3
 C_GRID = (1.0, 3.0, 10.0)
@@ -230,7 +231,11 @@ def select(cv: dict, train: LabelledComments) -> tuple[dict, list[dict]]:
             inside = folds == k
             thresholds, deciders = thresholds_and_deciders(scores[~inside], train.labels[~inside],
                                                            move, rare_move, rules[~inside])
-            predicted[inside] = (scores[inside] >= thresholds) | (rules[inside] & deciders)
+            # As the coder decides (FftCoder._apply_rules): a deciding rule's category at
+            # the cut, then one of Positive and Negative experience.
+            margins = scores[inside] - thresholds
+            margins = np.where(rules[inside] & deciders & (margins < 0), 0.0, margins)
+            predicted[inside] = one_general_experience(margins, train.categories) >= 0
         figures = category_figures(train.labels, predicted, train.categories)
         table.append({"C": c, "threshold_move": move, "rare_threshold_move": rare_move,
                       "micro_f1": round(figures["micro_f1"], 4),
