@@ -178,7 +178,9 @@ CASES = [
     Case("a workbook saved with a .csv name", {"a.csv": workbook([HEADER, incident("INC1")])},
          BATCH, ("is an Excel workbook, not a CSV",)),
     Case("binary junk", {"a.csv": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))},
-         BATCH, ("binary data",)),
+         BATCH, ("binary data", "row 3")),
+    Case("one stray zero byte", {"a.csv": two_good() + b"INC3,,,,,,fell\x00\n"},
+         BATCH, ("binary data", "row 4")),
     Case("a CSV saved with an .xlsx name", {"a.xlsx": two_good()}, BATCH,
          ("is not a workbook", "rename it to .csv")),
     Case("workbook with blank rows loads the rest", {"a.xlsx": workbook(

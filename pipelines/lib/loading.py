@@ -148,8 +148,10 @@ def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, st
             raise BatchError(path, mapping, f"looks like UTF-16 but is damaged: {_SAVE_AS} "
                                             "and replace the file") from None
     if b"\x00" in content:
+        # The line of the first one: a single stray zero byte can be fixed where it is.
+        line = content.count(b"\n", 0, content.index(b"\x00")) + 1
         raise BatchError(path, mapping, "holds binary data (zero bytes), so it is not a CSV "
-                                        f"export: {_SAVE_AS}")
+                                        f"export: {_SAVE_AS}", row=line)
     if mapping.encoding in ("auto", "utf-8"):
         try:
             return content.decode("utf-8-sig"), "utf-8"
