@@ -182,6 +182,12 @@ def test_check_stops_only_for_what_would_stop_a_refresh(tmp_path):
     exported.with_columns(pl.lit("Excellent").alias("Overall Experience")).write_csv(fft)
     [problem] = check(tmp_path / "profile", tmp_path / "raw").problems
     assert fft.name in problem and "so the refresh would stop" in problem
+    # A mapping that reads no ward: said once, not left as "0 spellings do not resolve".
+    mapping = tmp_path / "profile" / "mappings" / "incidents.yml"
+    mapping.write_text("\n".join(line for line in mapping.read_text().splitlines()
+                                 if not line.strip().startswith("location:")) + "\n")
+    notes = check(tmp_path / "profile", tmp_path / "raw").notes
+    assert sum("incidents.yml: no column is read as location" in n for n in notes) == 1
 
 
 def test_upgrading_the_product_keeps_the_trusts_rows(tmp_path, monkeypatch):

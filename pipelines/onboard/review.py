@@ -134,6 +134,7 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
                 result.notes.append(f"{path}: {rejected} of {read.rows_read} rows would be "
                                     "rejected (a value the mapping cannot read; the refresh "
                                     "lists each in rejected_rows)")
+            _note_unplaced(mapping, result)
             if "location" in frame.columns and "location" in mapping.mapped_fields():
                 sites = frame["site"] if "site" in frame.columns else pl.Series([None] * len(frame))
                 for spelling, site in zip(frame["location"], sites, strict=True):
@@ -145,6 +146,17 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
                     f: [v for v in (row[f] if isinstance(row[f], list) else [row[f]]) if v]
                     for f in fields}))
     return seen
+
+
+def _note_unplaced(mapping: Mapping, result: CheckResult) -> None:
+    """A mapping that reads no location for a source that has one places none of its
+    records: say so once, so "0 location spellings do not resolve" is not read as all
+    resolved."""
+    note = (f"mapping {mapping.path}: no column is read as location, so its records count at "
+            "trust level only, in no ward or department")
+    has_location = any(f.name == "location" for f in mapping.entity.fields)
+    if has_location and "location" not in mapping.mapped_fields() and note not in result.notes:
+        result.notes.append(note)
 
 
 def _value_gaps(path: Path, mapping: Mapping, frame: pl.DataFrame,
