@@ -44,20 +44,43 @@
 
 {#
     An export file's name (its path under data/raw/) as it may be published: each run of
-    letters that is neither in the publishable vocabulary nor a capital code of up to three
-    letters is replaced by '…' ("incidents/incidents_Fitzwilliam.csv" reads
-    "incidents/incidents_….csv"). Digits and punctuation stay, so dates and serial numbers
-    still tell the files apart; an NHS number, phone number, postcode or birth date among
-    them is redacted by the publishing guard (pipelines.lib.identifier_guard).
+    letters with a capital that is neither in the publishable vocabulary nor a capital code of
+    up to three letters is replaced by '…' (a name someone typed when saving the file), and a
+    name so changed ends with its value_ref (keyed, as the withheld values'), so two files
+    stay apart: "incidents/incidents_Fitzwilliam.csv" reads "incidents/incidents_….csv
+    [hkgpa…]". Words in lower case (what export jobs write: "fft_corpus-unicode.csv"),
+    digits and punctuation stay, so the file can still be found; an NHS number, phone number,
+    postcode, birth date or titled name among them is redacted by the publishing guard
+    (pipelines.lib.identifier_guard).
 #}
-{% macro publishable_file_name(file, words) -%}
+{% macro publishable_file_name(file, words, ref_key) -%}
+    case
+        when {{ file_name_masked(file, words) }} = {{ file }} then {{ file }}
+        else {{ file_name_masked(file, words) }} || ' ['
+            || {{ value_ref(ref_key, ["'file'", file]) }} || ']'
+    end
+{%- endmacro %}
+
+{% macro file_name_masked(file, words) -%}
     array_to_string(list_transform(
         regexp_extract_all({{ file }}, '\p{L}+|[^\p{L}]+'),
         part -> case
             when not regexp_full_match(part, '\p{L}+') then part
+            when part = lower(part) then part
             when list_contains({{ words }}, lower(part)) then part
             when regexp_full_match(part, '[A-Z]{1,3}') then part
             else '…'
         end
     ), '')
+{%- endmacro %}
+
+{#
+    The published pointer to a withheld value: 12 letters keyed by this deployment's secret
+    (int_value_ref_key), the same every night, not recomputable from a guessed value. Hex
+    digits are spelt as letters: a reference of digits could read as an NHS or phone number,
+    which the publishing guard would rightly redact.
+#}
+{% macro value_ref(ref_key, parts) -%}
+    translate(left(md5({{ ref_key }}{% for part in parts %} || chr(31) || {{ part }}{% endfor %}), 12),
+              '0123456789', 'ghijklmnop')
 {%- endmacro %}

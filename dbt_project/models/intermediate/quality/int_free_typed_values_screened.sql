@@ -119,13 +119,9 @@ screened as (
         counted.value_as_exported,
         {{ mask_unlisted_words('counted.value_as_exported', 'vocabulary.words') }}
             as value_shown,
-        -- Hex digits spelt as letters: a reference of digits could read as an NHS or
-        -- phone number, which the publishing guard would rightly redact.
-        translate(
-            left(md5(value_ref_key.ref_key || chr(31) || counted.source || chr(31)
-                || counted.field || chr(31) || counted.value_as_exported), 12),
-            '0123456789', 'ghijklmnop'
-        ) as value_ref,
+        {{ value_ref('value_ref_key.ref_key',
+                     ['counted.source', 'counted.field', 'counted.value_as_exported']) }}
+            as value_ref,
         counted.n_records,
         counted.example_record_id
     from counted

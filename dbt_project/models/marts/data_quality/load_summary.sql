@@ -30,6 +30,12 @@ vocabulary as (
 
 ),
 
+value_ref_key as (
+
+    select * from {{ ref('int_value_ref_key') }}
+
+),
+
 rejected_per_file as (
 
     -- Distinct row numbers, so the count holds even if a row were logged once per column.
@@ -48,7 +54,8 @@ final as (
         loaded_files.source,
         loaded_files.entity,
         -- A file's name can hold a word staff typed (a patient's name): screened.
-        {{ publishable_file_name('loaded_files.file', 'vocabulary.words') }} as file,
+        {{ publishable_file_name('loaded_files.file', 'vocabulary.words',
+                                 'value_ref_key.ref_key') }} as file,
         loaded_files.mapping,
         loaded_files.encoding,
         loaded_files.sha256,
@@ -69,6 +76,7 @@ final as (
         on loaded_files.entity = rejected_per_file.entity
         and loaded_files.file = rejected_per_file.file
     cross join vocabulary
+    cross join value_ref_key
 
 )
 

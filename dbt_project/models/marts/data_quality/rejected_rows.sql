@@ -24,6 +24,12 @@ vocabulary as (
 
 ),
 
+value_ref_key as (
+
+    select * from {{ ref('int_value_ref_key') }}
+
+),
+
 files_renamed as (
 
     -- The files whose names publish screened (publishable_file_name), as 'name<US>shown'
@@ -32,9 +38,11 @@ files_renamed as (
     from (
         select distinct
             file,
-            {{ publishable_file_name('file', 'vocabulary.words') }} as shown
+            {{ publishable_file_name('file', 'vocabulary.words', 'value_ref_key.ref_key') }}
+                as shown
         from loaded_files
         cross join vocabulary
+        cross join value_ref_key
     )
     where shown <> file
 
@@ -47,7 +55,8 @@ final as (
     select
         rejected_rows.source,
         rejected_rows.entity,
-        {{ publishable_file_name('rejected_rows.file', 'vocabulary.words') }} as file,
+        {{ publishable_file_name('rejected_rows.file', 'vocabulary.words',
+                                 'value_ref_key.ref_key') }} as file,
         rejected_rows.row_number,
         rejected_rows.column_name,
         list_reduce(
@@ -58,6 +67,7 @@ final as (
         rejected_rows.mapping
     from rejected_rows
     cross join vocabulary
+    cross join value_ref_key
     cross join files_renamed
 
 )
