@@ -356,6 +356,15 @@ def test_a_rule_decided_category_is_not_given_for_a_mere_mention():
     assert [(t, c) for t, c in STILL_DECIDED if c not in given[t]] == []
 
 
+def test_text_speak_is_read_as_the_words_it_stands_for():
+    assert normalise("W8ED 6hrs, no1 came, pls help u/s") == \
+        "waited 6 hours, no one came, please help u/s"
+    texts = ["w8ed 4hrs 2 b seen", "appt cancelled again"]
+    coded = code_comments(texts, [4, 4], [IMPROVE, IMPROVE])["categories"].to_list()
+    assert "Timeliness of care" in coded[0]
+    assert "Appointment arrangements" in coded[1]
+
+
 def test_an_answer_is_never_both_a_positive_and_a_negative_experience():
     """The coders gave both to 7 of 5,424 comments; "Nothing" at a middling rating got both."""
     texts = ["Nothing", "Nothing really", "Everything", "Can't think of anything", "No."]

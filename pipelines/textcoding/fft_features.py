@@ -21,6 +21,7 @@ Everything is plain numpy, scipy and polars, so coding needs neither scikit-lear
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -56,12 +57,30 @@ CONTEXT_COLUMNS = (
 )
 
 
+# Text-speak and shorthand patients type, spelt out so the word features and the framework
+# rules read them ("w8ed 6hrs", "no1 came", "pls"): only forms with no other reading.
+SHORTHAND = {
+    "w8": "wait", "w8ed": "waited", "w8ing": "waiting", "w8s": "waits", "u": "you",
+    "ur": "your", "pls": "please", "plz": "please", "thx": "thanks", "thanx": "thanks",
+    "gr8": "great", "b4": "before", "no1": "no one", "any1": "anyone", "sum1": "someone",
+    "every1": "everyone", "2day": "today", "2moro": "tomorrow", "ppl": "people",
+    "cos": "because", "coz": "because", "cuz": "because", "appt": "appointment",
+    "appts": "appointments", "hrs": "hours", "mins": "minutes",
+}
+# Not inside a word or an abbreviation ("u/s"); after a number it is spelt apart ("6hrs").
+_SHORTHAND = re.compile(r"(?<![^\W\d]|/)(?:" + "|".join(sorted(SHORTHAND, key=len, reverse=True))
+                        + r")(?![\w/])")
+
+
 def normalise(text: str) -> str:
-    """Lower case, accents stripped, whitespace collapsed."""
+    """Lower case, accents stripped, whitespace collapsed, shorthand spelt out."""
     if text.isascii():
-        return " ".join(text.lower().split())
-    text = unicodedata.normalize("NFKD", text.lower())
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+        text = " ".join(text.lower().split())
+    else:
+        text = unicodedata.normalize("NFKD", text.lower())
+        text = " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+    return _SHORTHAND.sub(lambda found: (" " if found.start() and text[found.start() - 1]
+                                         .isdigit() else "") + SHORTHAND[found.group()], text)
 
 
 def word_char_terms(word: str) -> list[str]:

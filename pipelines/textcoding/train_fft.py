@@ -66,7 +66,7 @@ from pipelines.textcoding.fft_model import (
 )
 from pipelines.textcoding.fft_rules import deciding_matrix, rule_matrix
 
-VERSION = "3.3.0"
+VERSION = "3.4.0"
 FOLDS = 5
 MIN_POSITIVES = 3
 C_GRID = (1.0, 3.0, 10.0)
