@@ -7,7 +7,7 @@
     name is one word, not short fragments. Code-like: up to 3 characters with a digit (7B,
     W5) or in capitals (ED, AMU), a capital word of 3 only inside mixed-case text ('AMU' in
     'AMU bay', not 'AMY' in 'BAY 3 AMY WEST'); never a short word in lower or title case
-    ('Amy', 'Ng', 'Lee': short everyday words are in the vocabulary), a title (Mr, Mrs, Ms,
+    ('Amy', 'Lee': short everyday words are in the vocabulary), a title (Mr, Mrs, Ms,
     Dr, Mx) or DOB; up to 6 letters with 1-4 digits (W12, NEWS2, B12a); an all-capital
     abbreviation of 4-5 letters inside mixed-case text (MRSA in 'MRSA bacteraemia', not
     'JANE' in 'MRS JANE').
