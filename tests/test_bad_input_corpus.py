@@ -203,6 +203,9 @@ CASES = [
     Case("%y format with a pivot", {"a.csv": csv_bytes([incident("INC1", occurred="15/07/25")])},
          loads(1, 1, 0), mapping_extra='two_digit_year_pivot: 70\ndate_format: "%d/%m/%y"\n',
          checks={"occurred_date": [dt.date(2025, 7, 15)]}),
+    Case("a date Excel wrote as its serial number", {"a.csv": csv_bytes(
+        [incident("INC1", occurred="45691"), incident("INC2")])}, loads(2, 1, 1),
+         ("occurred_date is not a date", "how Excel stores a date")),
     Case("a date in 2035", {"a.csv": csv_bytes(
         [incident("INC1", occurred="03/02/2035"), incident("INC2")])}, loads(2, 1, 1),
          ("outside the plausible range of occurred_date (2000-01-01 to",)),

@@ -481,9 +481,12 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         reasons = []
         if problem is not None:
             # The reason is published: it gives the cell's shape, never its value.
-            reasons.append(pl.when(problem).then(pl.format(
-                "{} {} (the cell reads {})", pl.lit(field.name),
-                pl.lit(_expectation(field, mapping)), cell_shape(texts[0]))))
+            reason = pl.format("{} {} (the cell reads {})", pl.lit(field.name),
+                               pl.lit(_expectation(field, mapping)), cell_shape(texts[0]))
+            if field.kind in (DATE, TIMESTAMP):
+                reason = pl.when(texts[0].str.contains(_EXCEL_SERIAL)).then(
+                    pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).otherwise(reason)
+            reasons.append(pl.when(problem).then(reason))
         if field.kind in (DATE, TIMESTAMP):
             typed, implausible = _plausible(field, typed, mapping, today)
             reasons.append(implausible)
@@ -559,6 +562,11 @@ def _expectation(field: Field, mapping: Mapping) -> str:
         BOOLEAN: "is not a yes/no value (add it to true_values/false_values)",
     }[field.kind]
 
+
+# A date Excel wrote as its serial number (days since 1900: 20000-79999 is 1954-2118).
+_EXCEL_SERIAL = r"^\s*[2-7]\d{4}(\.\d+)?\s*$"
+EXCEL_SERIAL_HINT = ("; a number like this is how Excel stores a date: format the column as "
+                     "a date in Excel before saving")
 
 # The reason a date outside its plausible range is rejected with.
 OUT_OF_RANGE = "is outside the plausible range of"
