@@ -41,11 +41,11 @@ _DOB = re.compile(
 # diagnostic room), then an initial or capitalised word, and any further capitalised words;
 # or a title that is never anything else, in any case, then one or two words in any case
 # ("mr john pemberton", "Mrs. smithson", "Prof Quennell") and any further capitalised ones.
-_WORD = r"[A-Za-z][A-Za-z'’-]*\.?"
+_REST = r"[A-Za-z'’-]*\.?"  # a name's letters after its first, and an initial's full stop
 _NAME = re.compile(
-    rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b\.?\s+[A-Z][A-Za-z'’-]*\.?(?:\s+[A-Z]{_WORD[8:]})*"
-    rf"|\b(?i:mrs|mr|miss|mister|prof|professor|revd|rev|reverend)\b\.?\s+{_WORD}"
-    rf"(?:\s+{_WORD})?(?:\s+[A-Z]{_WORD[8:]})*")
+    rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b\.?\s+[A-Z]{_REST}(?:\s+[A-Z]{_REST})*"
+    rf"|\b(?i:mrs|mr|miss|mister|prof|professor|revd|rev|reverend)\b\.?\s+[A-Za-z]{_REST}"
+    rf"(?:\s+[A-Za-z]{_REST})?(?:\s+[A-Z]{_REST})*")
 
 KINDS: dict[str, str] = {  # kind -> marker that replaces it
     "nhs_number": "[NHS number]",
@@ -60,8 +60,8 @@ KINDS: dict[str, str] = {  # kind -> marker that replaces it
 _PATTERNS = {"nhs_number": _NHS, "date_of_birth": _DOB, "email": _EMAIL, "uk_phone": _PHONE,
              "postcode": _POSTCODE, "titled_name": _NAME}
 # A hexadecimal digest (a file's SHA-256) is not typed by anyone and holds no identifier;
-# a run of digits alone is not a digest (NHS numbers typed one after another).
-_DIGEST = re.compile(r"(?=[0-9a-f]{32,}$)[0-9]*[a-f][0-9a-f]*")
+# a run of digits alone is not one (NHS numbers typed one after another).
+_DIGEST = re.compile(r"[0-9a-f]{32,}")
 # Every identifier has a digit, an @ or a title: most values have none and are skipped fast.
 _MAYBE = re.compile(r"\d|@|(?i:\b(?:mrs|mr|ms|miss|mx|dr|mister|prof|professor|revd|rev"
                     r"|reverend)\b)")
@@ -100,7 +100,7 @@ class Redacted:
 
 def redact(text: str) -> Redacted:
     """`text` with every identifier replaced by its marker, and the kinds found."""
-    if not _MAYBE.search(text) or _DIGEST.match(text):
+    if not _MAYBE.search(text) or (_DIGEST.fullmatch(text) and not text.isdigit()):
         return Redacted(text, ())
     found = []
     for kind, pattern in _PATTERNS.items():

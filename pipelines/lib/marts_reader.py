@@ -86,34 +86,25 @@ def read_only_query(sql: str, case_level: bool = False,
         if len(statements) > 1:
             raise QueryRefused(f"one statement per query ({len(statements)} given)")
         [statement] = statements
-        if not _reads(con, statement):
-            raise QueryRefused(f"{_kind(con, statement)} statements are not allowed: the query "
+        refused = _refused_kind(con, statement)
+        if refused:
+            raise QueryRefused(f"{refused} statements are not allowed: the query "
                                "command only reads the published marts")
         cursor = con.execute(statement.query)
         return QueryResult([d[0] for d in cursor.description], cursor.fetchall())
 
 
-def _explained(con: duckdb.DuckDBPyConnection,
-               statement: duckdb.Statement) -> list[duckdb.Statement] | None:
-    """The statements an EXPLAIN explains (None for any other statement)."""
+def _refused_kind(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> str | None:
+    """None for a statement that reads (a SELECT, or an EXPLAIN of one), else its kind
+    ("CREATE", "EXPLAIN CREATE")."""
     if statement.type != duckdb.StatementType.EXPLAIN:
-        return None
+        return None if statement.type == duckdb.StatementType.SELECT else statement.type.name
     found = _EXPLAINED.fullmatch(statement.query)
-    return con.extract_statements(found.group(1)) if found else []
-
-
-def _reads(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> bool:
-    explained = _explained(con, statement)
-    if explained is None:
-        return statement.type == duckdb.StatementType.SELECT
-    return len(explained) == 1 and explained[0].type == duckdb.StatementType.SELECT
-
-
-def _kind(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> str:
-    explained = _explained(con, statement)
-    if explained and len(explained) == 1:
-        return f"EXPLAIN {explained[0].type.name}"
-    return statement.type.name
+    explained = con.extract_statements(found.group(1)) if found else []
+    if len(explained) != 1:
+        return statement.type.name
+    kind = explained[0].type
+    return None if kind == duckdb.StatementType.SELECT else f"EXPLAIN {kind.name}"
 
 
 def tables_in(case_level: bool = False, marts_dir: Path | None = None) -> set[str]:

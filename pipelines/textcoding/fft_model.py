@@ -33,7 +33,6 @@ from pipelines.textcoding.fft_rules import (
 )
 
 MODEL_DIR = PROJECT_ROOT / "models" / "fft_coder"
-POSITIVE, NEGATIVE = "Positive experience & gratitude", "Negative experience & dissatisfaction"
 MODEL_FILE = "model.npz"
 METADATA_FILE = "model.json"
 TOKENS_FILE = "token_vectors.npz"
@@ -115,6 +114,9 @@ class FftCoder:
         others = np.delete(found, not_assigned, axis=1)
         found[(others >= 0).any(axis=1), not_assigned] = -np.inf
         return found
+
+
+POSITIVE, NEGATIVE = "Positive experience & gratitude", "Negative experience & dissatisfaction"
 
 
 def one_general_experience(margins: np.ndarray, categories: list[str]) -> np.ndarray:
