@@ -1,12 +1,15 @@
 """Features of an FFT comment, computed the same way at training and at coding time.
 
-Five blocks, each scaled by a weight, side by side in one sparse row:
+Six blocks, each scaled by a weight, side by side in one sparse row:
 - word 1-2 gram TF-IDF and word-prefix TF-IDF (sublinear tf, smooth idf, l2 rows, terms seen
   in at least two training comments), which carry the topic. The character n-grams are the
   prefixes of each word (its first 2..6 letters, anchored at the word's start): they tolerate
   misspelt or inflected endings ("dischared", "discharging") without ever matching a piece
   from inside another word. Within-word n-grams did: "charges" shares "charg" and "harge"
   with "discharge", and "TV charges too high" was coded Discharge;
+- the same words, each paired with the kind of question answered (TF-IDF as above): "nothing"
+  or "the staff" in answer to "what could we do better?" says something other than in
+  answer to "what was good?", and a word alone cannot tell them apart;
 - the FFT rating and the question asked ("what was good?" vs "what could we do better?"):
   the same "None." to "how could we improve?" is praise from someone who rated the service
   very good (1) and a complaint from someone who rated it very poor (5);
@@ -41,7 +44,9 @@ CHAR_NGRAMS = (2, 6)
 MIN_DOCUMENT_FREQUENCY = 2
 # Chosen during development by grouped cross-validation on the training part only;
 # train_fft then tunes the category models' C and the thresholds.
-BLOCK_WEIGHTS = {"words": 1.0, "chars": 1.0, "context": 0.5, "tokens": 1.0, "rules": 1.0}
+# The text blocks (TF-IDF, naive-Bayes scaled in training) come first.
+BLOCK_WEIGHTS = {"words": 1.0, "chars": 1.0, "question_words": 1.0, "context": 0.5,
+                 "tokens": 1.0, "rules": 1.0}
 
 # A word: letters, digits and underscores (what Python's `\w` matches), joined by & or an
 # apostrophe. Spelt out because polars' regex engine counts marks, such as the emoji
@@ -71,16 +76,24 @@ SHORTHAND = {
 _SHORTHAND = re.compile(r"(?<![^\W\d]|/)(?:" + "|".join(sorted(SHORTHAND, key=len, reverse=True))
                         + r")(?![\w/])")
 
+# Words that name one thing together, joined so that neither part reads as another topic: in
+# the training comments "car" alone is hospital transport ("the car was late"), and a car park
+# is parking (whose framework rule reads "carpark").
+COMPOUNDS = {"car park": "carpark", "car parks": "carparks", "car parking": "parking"}
+_COMPOUND = re.compile(r"\b(?:" + "|".join(sorted(COMPOUNDS, key=len, reverse=True)) + r")\b")
+
 
 def normalise(text: str) -> str:
-    """Lower case, accents stripped, whitespace collapsed, shorthand spelt out."""
+    """Lower case, accents stripped, whitespace collapsed, shorthand spelt out, compounds
+    joined."""
     if text.isascii():
         text = " ".join(text.lower().split())
     else:
         text = unicodedata.normalize("NFKD", text.lower())
         text = " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
-    return _SHORTHAND.sub(lambda found: (" " if found.start() and text[found.start() - 1]
+    text = _SHORTHAND.sub(lambda found: (" " if found.start() and text[found.start() - 1]
                                          .isdigit() else "") + SHORTHAND[found.group()], text)
+    return _COMPOUND.sub(lambda found: COMPOUNDS[found.group()], text)
 
 
 def word_char_terms(word: str) -> list[str]:
@@ -93,9 +106,12 @@ def word_char_terms(word: str) -> list[str]:
     return terms
 
 
-def analysed(normalised: list[str], analyser: str) -> pl.DataFrame:
+def analysed(normalised: list[str], analyser: str,
+             questions: list[str] | None = None) -> pl.DataFrame:
     """One row per term occurrence, `doc` (the text's position) and `term`: word 1-2 grams
-    (`"words"`) or word prefixes as `word_char_terms` gives them (`"chars"`).
+    (`"words"`), word prefixes as `word_char_terms` gives them (`"chars"`), or each word
+    after the kind of question the text answers (`"question_words"`: "could_improve:staff";
+    `questions` holds each text's `question_kind`).
 
     Worked out column-wise in polars, matching `WORD` as Python's `\\w+(?:[&'’]\\w+)*` does: a
     Python loop over every word of every text took most of the narrative classifier's
@@ -107,6 +123,10 @@ def analysed(normalised: list[str], analyser: str) -> pl.DataFrame:
         .explode("term")
         .drop_nulls("term")
     )
+    if analyser == "question_words":
+        kinds = pl.Series(questions, dtype=pl.String).gather(words["doc"])
+        return words.select("doc", pl.concat_str(pl.lit(kinds), pl.lit(":"), "term")
+                            .alias("term"))
     if analyser == "words":
         # A text's words are consecutive rows, in order: an n-gram is a row and the n - 1
         # after it, where they belong to the same text.
@@ -150,7 +170,8 @@ def smooth_idf(document_frequency: np.ndarray, documents: int) -> np.ndarray:
 
 @dataclass
 class TfidfBlock:
-    """TF-IDF over word n-grams (`analyser="words"`) or word prefixes (`"chars"`)."""
+    """TF-IDF over the terms `analysed` gives (`analyser`: "words", "chars" or
+    "question_words", which needs each text's question kind)."""
 
     analyser: str
     terms: np.ndarray
@@ -161,9 +182,10 @@ class TfidfBlock:
             .with_row_index("column")
 
     @classmethod
-    def fit(cls, analyser: str, normalised: list[str]) -> TfidfBlock:
+    def fit(cls, analyser: str, normalised: list[str],
+            questions: list[str] | None = None) -> TfidfBlock:
         frequency = (
-            analysed(normalised, analyser).unique()
+            analysed(normalised, analyser, questions).unique()
             .group_by("term").len("documents")
             .filter(pl.col("documents") >= MIN_DOCUMENT_FREQUENCY)
             .sort("term")  # code point order, as Python sorts strings
@@ -172,9 +194,10 @@ class TfidfBlock:
                    smooth_idf(frequency["documents"].to_numpy().astype(np.float64),
                               len(normalised)))
 
-    def transform(self, normalised: list[str]) -> sp.csr_matrix:
+    def transform(self, normalised: list[str],
+                  questions: list[str] | None = None) -> sp.csr_matrix:
         counts = (
-            analysed(normalised, self.analyser).join(self.columns, on="term")
+            analysed(normalised, self.analyser, questions).join(self.columns, on="term")
             .group_by("doc", "column").len("count")
             # In a fixed order: a solver's float sums then never depend on polars' threads.
             .sort("doc", "column")
@@ -245,16 +268,20 @@ def _rating(value: object) -> int | None:
 class FeatureSpace:
     words: TfidfBlock
     chars: TfidfBlock
+    question_words: TfidfBlock
     token_vectors: TokenVectors
     token_idf: np.ndarray
     rule_categories: list[str]
 
     @classmethod
-    def fit(cls, texts: list[str], token_vectors: TokenVectors) -> FeatureSpace:
+    def fit(cls, texts: list[str], questions: list,
+            token_vectors: TokenVectors) -> FeatureSpace:
         normalised = [normalise(t) for t in texts]
         return cls(
             words=TfidfBlock.fit("words", normalised),
             chars=TfidfBlock.fit("chars", normalised),
+            question_words=TfidfBlock.fit("question_words", normalised,
+                                          [question_kind(q) for q in questions]),
             token_vectors=token_vectors,
             token_idf=token_vectors.idf(token_vectors.encode(texts)),
             rule_categories=list(LEXICON),
@@ -262,8 +289,8 @@ class FeatureSpace:
 
     @property
     def text_width(self) -> int:
-        """Number of word and character columns, which come first."""
-        return len(self.words.terms) + len(self.chars.terms)
+        """Number of TF-IDF columns (words, prefixes, question words), which come first."""
+        return len(self.words.terms) + len(self.chars.terms) + len(self.question_words.terms)
 
     @property
     def width(self) -> int:
@@ -280,6 +307,8 @@ class FeatureSpace:
         blocks = {
             "words": self.words.transform(normalised),
             "chars": self.chars.transform(normalised),
+            "question_words": self.question_words.transform(
+                normalised, [question_kind(q) for q in questions]),
             "context": sp.csr_matrix(context_features(ratings, questions)),
             "tokens": sp.csr_matrix(self.token_vectors.pooled(
                 self.token_vectors.encode(texts), self.token_idf)),

@@ -150,6 +150,8 @@ def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
     features = FeatureSpace(
         words=TfidfBlock("words", arrays["word_terms"], arrays["word_idf"]),
         chars=TfidfBlock("chars", arrays["char_terms"], arrays["char_idf"]),
+        question_words=TfidfBlock("question_words", arrays["question_word_terms"],
+                                  arrays["question_word_idf"]),
         token_vectors=TokenVectors.load(model_dir / TOKENS_FILE),
         token_idf=arrays["token_idf"],
         rule_categories=arrays["rule_categories"].tolist(),

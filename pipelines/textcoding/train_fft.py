@@ -7,10 +7,11 @@ Respondents are split 80/20 (GroupShuffleSplit, fixed seed); the 20% are never l
 except for the final report, which evaluate_fft reproduces. Everything chosen (the logistic
 regression's C, how far the thresholds of frequent and of rare categories move, the sentiment
 model's C) is chosen by 5-fold GroupKFold cross-validation inside the 80%. Per category, NB-LR:
-the word and character columns are scaled by naive-Bayes log-count ratios of their presence in
-positive vs negative comments, then a logistic regression with balanced class weights is fitted;
-the ratios fold into its weights, so coding stays one linear score. A category with fewer than three
-training comments is not trained. Framework lexicon rules (fft_rules) are features, and for
+the TF-IDF columns (words, word prefixes, words after their question's kind) are scaled by
+naive-Bayes log-count ratios of their presence in positive vs negative comments, then a
+logistic regression with balanced class weights is fitted; the ratios fold into its weights,
+so coding stays one linear score. A category with fewer than three training comments is not
+trained. Framework lexicon rules (fft_rules) are features, and for
 each category with fewer than RULE_OR_BELOW training comments the cross-validation also decides
 whether a comment matching its rule gets the category even below the model's threshold (it
 does where that raised the category's F1 on out-of-fold scores); categories the file never
@@ -66,10 +67,10 @@ from pipelines.textcoding.fft_model import (
 )
 from pipelines.textcoding.fft_rules import deciding_matrix, rule_matrix
 
-VERSION = "3.4.0"
+VERSION = "3.5.0"
 FOLDS = 5
 MIN_POSITIVES = 3
-C_GRID = (1.0, 3.0, 10.0)
+C_GRID = (0.3, 1.0, 3.0, 10.0)
 # How far each category's threshold moves from 0 (the balanced logistic regression's own
 # boundary) towards its F1-optimal value on out-of-fold scores: 0 keeps 0, 1 goes all the way.
 # Categories with fewer than RARE_POSITIVES positives have their own move: their F1-optimal
@@ -203,7 +204,7 @@ def cross_validate(train: LabelledComments, token_vectors: TokenVectors) -> dict
     for k, (fit_rows, val_rows) in enumerate(splitter.split(train.texts,
                                                             groups=train.respondents)):
         fit, val = train.take(fit_rows), train.take(val_rows)
-        space = FeatureSpace.fit(fit.texts, token_vectors)
+        space = FeatureSpace.fit(fit.texts, fit.questions, token_vectors)
         x_fit = space.transform(fit.texts, fit.ratings, fit.questions)
         x_val = space.transform(val.texts, val.ratings, val.questions)
         folds[val_rows] = k
@@ -271,7 +272,7 @@ def main() -> None:
     chosen, table = select(cv, train)
     print(f"chosen: {json.dumps(chosen)}")
 
-    space = FeatureSpace.fit(train.texts, token_vectors)
+    space = FeatureSpace.fit(train.texts, train.questions, token_vectors)
     x = space.transform(train.texts, train.ratings, train.questions)
     weights, bias = fit_categories(x, space.text_width, train.labels, chosen["C"])
     thresholds, deciders = thresholds_and_deciders(cv["scores"][chosen["C"]], train.labels,
@@ -286,6 +287,8 @@ def main() -> None:
         args.out / MODEL_FILE,
         word_terms=space.words.terms, word_idf=space.words.idf.astype(np.float32),
         char_terms=space.chars.terms, char_idf=space.chars.idf.astype(np.float32),
+        question_word_terms=space.question_words.terms,
+        question_word_idf=space.question_words.idf.astype(np.float32),
         token_idf=space.token_idf, rule_categories=np.array(space.rule_categories, dtype=str),
         rule_decides=deciders,
         category_weights=np.nan_to_num(weights).astype(np.float16),
@@ -306,7 +309,7 @@ def main() -> None:
         "rule_decided_categories": [c for c, d in zip(train.categories, deciders, strict=True)
                                     if d],
         "method": "per category NB-LR: logistic regression (liblinear, balanced class "
-                  "weights) on features whose word and character columns are scaled by "
+                  "weights) on features whose TF-IDF columns are scaled by "
                   "add-one naive-Bayes log-count ratios of term presence; the ratios are "
                   "folded into the stored weights. Thresholds: F1-optimal cut on out-of-fold "
                   "scores, moved threshold_move of the way from 0 (rare_threshold_move for "
@@ -317,6 +320,8 @@ def main() -> None:
                   f"with < {RULE_OR_BELOW} training comments, and every untrained category "
                   "with a rule)",
         "features": {"word_ngrams": WORD_NGRAMS, "char_ngrams": CHAR_NGRAMS,
+                     "question_words": "each word after the kind of question answered "
+                                       "(what_good, could_improve, nonspecific)",
                      "min_document_frequency": MIN_DOCUMENT_FREQUENCY,
                      "block_weights": BLOCK_WEIGHTS, "width": space.width},
         "training": {
