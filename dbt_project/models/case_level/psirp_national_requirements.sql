@@ -122,6 +122,16 @@ events as (
 
 ),
 
+event_records as (
+
+    -- Only incident and SJR records can match: joined to the whole spine, most of it FFT
+    -- responses, DuckDB hashed all of it (0.29 GB at a large trust, not 0.14).
+    select record_key, location_id, directorate
+    from quality_records
+    where source in ('incidents', 'sjr')
+
+),
+
 final as (
 
     select
@@ -130,8 +140,8 @@ final as (
         events.source,
         events.record_id,
         events.event_date,
-        quality_records.location_id,
-        quality_records.directorate,
+        event_records.location_id,
+        event_records.directorate,
         requirements.required_response,
         requirements.referral_body,
         events.response_status,
@@ -139,8 +149,8 @@ final as (
     from events
     inner join requirements
         on events.requirement = requirements.requirement
-    left join quality_records
-        on events.record_key = quality_records.record_key
+    left join event_records
+        on events.record_key = event_records.record_key
 
 )
 
