@@ -242,13 +242,14 @@ class TokenVectors:
         return _l2_rows(sp.csr_matrix(weights @ self.vectors)).toarray()
 
 
-def context_features(ratings: list, questions: list) -> np.ndarray:
-    """One-hot FFT rating (1..5, anything else) and question type, and their interaction."""
+def context_features(ratings: list, kinds: list[str]) -> np.ndarray:
+    """One-hot FFT rating (1..5, anything else) and question type (`kinds`, each question's
+    `question_kind`), and their interaction."""
     rows = np.zeros((len(ratings), len(CONTEXT_COLUMNS)), dtype=np.float64)
-    for i, (rating, question) in enumerate(zip(ratings, questions, strict=True)):
+    for i, (rating, kind) in enumerate(zip(ratings, kinds, strict=True)):
         r = _rating(rating)
         rows[i, r - 1 if r else 5] = 1
-        q = _QUESTIONS.index(question_kind(question))
+        q = _QUESTIONS.index(kind)
         rows[i, 6 + q] = 1
         for b, (lo, hi) in enumerate(_BANDS):
             if r and lo <= r <= hi:
@@ -304,12 +305,12 @@ class FeatureSpace:
         rule_matrix over `rule_categories`) save redoing them."""
         normalised = normalised if normalised is not None else [normalise(t) for t in texts]
         rules = rules if rules is not None else rule_matrix(normalised, self.rule_categories)
+        kinds = [question_kind(q) for q in questions]
         blocks = {
             "words": self.words.transform(normalised),
             "chars": self.chars.transform(normalised),
-            "question_words": self.question_words.transform(
-                normalised, [question_kind(q) for q in questions]),
-            "context": sp.csr_matrix(context_features(ratings, questions)),
+            "question_words": self.question_words.transform(normalised, kinds),
+            "context": sp.csr_matrix(context_features(ratings, kinds)),
             "tokens": sp.csr_matrix(self.token_vectors.pooled(
                 self.token_vectors.encode(texts), self.token_idf)),
             "rules": sp.csr_matrix(rules),
