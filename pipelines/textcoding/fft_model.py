@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import scipy.sparse as sp
 
 from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.textcoding.fft_data import is_blank
@@ -39,15 +40,35 @@ TOKENS_FILE = "token_vectors.npz"
 
 
 @dataclass
+class LinearScores:
+    """A linear model's weights, split as `FeatureSpace.blocks` splits feature rows: each part
+    is multiplied by its own (the dense blocks made sparse and stacked beside the text cost a
+    quarter of coding time), laid out features x outputs so no product copies them."""
+
+    text: np.ndarray  # text_width x outputs
+    dense: np.ndarray  # dense block columns x outputs
+    bias: np.ndarray
+
+    @classmethod
+    def split(cls, weights: np.ndarray, bias: np.ndarray, text_width: int) -> LinearScores:
+        """From `weights` as trained: outputs x features, the text columns first."""
+        weights = weights.astype(np.float32)
+        return cls(np.ascontiguousarray(weights[:, :text_width].T),
+                   np.ascontiguousarray(weights[:, text_width:].T), bias)
+
+    def __call__(self, blocks: tuple[sp.csr_matrix, np.ndarray]) -> np.ndarray:
+        text, dense = blocks
+        return text @ self.text + dense @ self.dense + self.bias
+
+
+@dataclass
 class FftCoder:
     categories: list[str]
     features: FeatureSpace
-    category_weights: np.ndarray  # categories x features (NB-LR: NB ratios folded in)
-    category_bias: np.ndarray
+    category_scores: LinearScores  # NB-LR per category: the NB ratios folded in
     thresholds: np.ndarray  # inf for categories too rare to train
     rule_decides: np.ndarray  # categories a matching framework rule adds (fft_rules)
-    sentiment_weights: np.ndarray  # classes x features
-    sentiment_bias: np.ndarray
+    sentiment_scores: LinearScores  # one output per sentiment class
     sentiment_classes: np.ndarray
     metadata: dict
 
@@ -76,12 +97,12 @@ class FftCoder:
             normalised = [normalise(t) for t in args[0]]
             # The rules are matched once: a feature block, then what deciding rules add.
             rules = rule_matrix(normalised, self.features.rule_categories)
-            x = self.features.transform(*args, normalised=normalised, rules=rules)
-            found = np.asarray(x @ self.category_weights.T) + self.category_bias - self.thresholds
+            x = self.features.blocks(*args, normalised=normalised, rules=rules)
+            found = self.category_scores(x) - self.thresholds
             found = self._apply_rules(found, normalised, rules)
             chosen[rows] = found >= 0
             margins[rows] = found[:, trained]
-            logits = np.asarray(x @ self.sentiment_weights.T) + self.sentiment_bias
+            logits = self.sentiment_scores(x)
             sentiment[rows] = self.sentiment_classes[logits.argmax(axis=1)]
             with np.errstate(over="ignore"):  # untrained categories: margin -inf, confidence 0
                 confidence[rows] = 1 / (1 + np.exp(-found))
@@ -159,12 +180,12 @@ def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
     return FftCoder(
         categories=metadata["categories"],
         features=features,
-        category_weights=arrays["category_weights"].astype(np.float32),
-        category_bias=arrays["category_bias"],
+        category_scores=LinearScores.split(arrays["category_weights"], arrays["category_bias"],
+                                           features.text_width),
         thresholds=arrays["thresholds"],
         rule_decides=arrays["rule_decides"],
-        sentiment_weights=arrays["sentiment_weights"].astype(np.float32),
-        sentiment_bias=arrays["sentiment_bias"],
+        sentiment_scores=LinearScores.split(arrays["sentiment_weights"],
+                                            arrays["sentiment_bias"], features.text_width),
         sentiment_classes=arrays["sentiment_classes"],
         metadata=metadata,
     )

@@ -78,5 +78,6 @@ class WordPiece:
     def encode_whole_words(self, text: str) -> list[int]:
         """Ids of the words that are one token of the vocabulary; words WordPiece would
         split into pieces are left out, so no word is represented by a fragment."""
-        return [ids[0] for word in basic_words(text)
-                if len(ids := self._word_ids(word)) == 1 and ids[0] != self.unknown]
+        # Greedy longest match takes a word that is in the vocabulary whole as one token.
+        index = self.index
+        return [index[word] for word in basic_words(text) if word in index]
