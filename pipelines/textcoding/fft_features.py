@@ -24,7 +24,6 @@ Everything is plain numpy, scipy and polars, so coding needs neither scikit-lear
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -154,15 +153,6 @@ def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
 
 
-def _count_rows(docs: list[list[int]], width: int) -> sp.csr_matrix:
-    """Counts of column numbers per document (scipy sums the repeated entries)."""
-    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    columns = np.fromiter(itertools.chain.from_iterable(docs), dtype=np.int64,
-                          count=int(lengths.sum()))
-    rows = np.repeat(np.arange(len(docs)), lengths)
-    return sp.csr_matrix((np.ones(len(columns)), (rows, columns)), shape=(len(docs), width))
-
-
 def smooth_idf(document_frequency: np.ndarray, documents: int) -> np.ndarray:
     return np.log((1 + documents) / (1 + document_frequency)) + 1
 
@@ -223,17 +213,18 @@ class TokenVectors:
             vectors = stored["vectors"].astype(np.float32) * stored["scale"]
             return cls(stored["tokens"], vectors)
 
-    def encode(self, texts: list[str]) -> list[list[int]]:
-        return [self.wordpiece.encode_whole_words(t) for t in texts]
+    def counts(self, texts: list[str]) -> sp.csr_matrix:
+        """Texts x tokens: how often each text has each token as a whole word."""
+        docs, ids = self.wordpiece.whole_word_occurrences(texts)
+        return sp.csr_matrix((np.ones(len(ids)), (docs, ids)),
+                             shape=(len(texts), len(self.tokens)))
 
-    def idf(self, encoded: list[list[int]]) -> np.ndarray:
-        frequency = np.zeros(len(self.tokens))
-        for ids in encoded:
-            frequency[list(set(ids))] += 1
-        return smooth_idf(frequency, len(encoded)).astype(np.float32)
+    def idf(self, counts: sp.csr_matrix) -> np.ndarray:
+        frequency = np.bincount(counts.indices, minlength=len(self.tokens))
+        return smooth_idf(frequency, counts.shape[0]).astype(np.float32)
 
-    def pooled(self, encoded: list[list[int]], idf: np.ndarray) -> np.ndarray:
-        weights = _count_rows(encoded, len(self.tokens))
+    def pooled(self, counts: sp.csr_matrix, idf: np.ndarray) -> np.ndarray:
+        weights = counts.copy()
         weights.data *= idf[weights.indices]
         pooled = np.asarray(weights @ self.vectors)
         norms = np.sqrt(np.einsum("ij,ij->i", pooled, pooled))[:, None]
@@ -243,24 +234,27 @@ class TokenVectors:
 def context_features(ratings: list, kinds: list[str]) -> np.ndarray:
     """One-hot FFT rating (1..5, anything else) and question type (`kinds`, each question's
     `question_kind`), and their interaction."""
-    rows = np.zeros((len(ratings), len(CONTEXT_COLUMNS)), dtype=np.float64)
-    for i, (rating, kind) in enumerate(zip(ratings, kinds, strict=True)):
-        r = _rating(rating)
-        rows[i, r - 1 if r else 5] = 1
-        q = _QUESTIONS.index(kind)
-        rows[i, 6 + q] = 1
-        for b, (lo, hi) in enumerate(_BANDS):
-            if r and lo <= r <= hi:
-                rows[i, 9 + 3 * q + b] = 1
+    n = len(ratings)
+    rating = np.fromiter(map(_rating, ratings), dtype=np.int64, count=n)  # 0: no rating
+    question = np.fromiter(map(_QUESTIONS.index, kinds), dtype=np.int64, count=n)
+    rows = np.zeros((n, len(CONTEXT_COLUMNS)), dtype=np.float64)
+    everyone = np.arange(n)
+    rows[everyone, np.where(rating > 0, rating - 1, 5)] = 1
+    rows[everyone, 6 + question] = 1
+    rated = np.flatnonzero(rating > 0)
+    band = np.array([next(b for b, (lo, hi) in enumerate(_BANDS) if lo <= r <= hi)
+                     for r in range(1, 6)])[rating[rated] - 1]
+    rows[rated, 9 + 3 * question[rated] + band] = 1
     return rows
 
 
-def _rating(value: object) -> int | None:
+def _rating(value: object) -> int:
+    """The FFT rating 1..5, or 0 for anything else."""
     try:
         rating = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return None
-    return rating if 1 <= rating <= 5 else None
+        return 0
+    return rating if 1 <= rating <= 5 else 0
 
 
 @dataclass
@@ -282,7 +276,7 @@ class FeatureSpace:
             question_words=TfidfBlock.fit("question_words", normalised,
                                           [question_kind(q) for q in questions]),
             token_vectors=token_vectors,
-            token_idf=token_vectors.idf(token_vectors.encode(texts)),
+            token_idf=token_vectors.idf(token_vectors.counts(texts)),
             rule_categories=list(LEXICON),
         )
 
@@ -318,7 +312,7 @@ class FeatureSpace:
             "chars": self.chars.transform(normalised),
             "question_words": self.question_words.transform(normalised, kinds),
             "context": context_features(ratings, kinds),
-            "tokens": self.token_vectors.pooled(self.token_vectors.encode(texts),
+            "tokens": self.token_vectors.pooled(self.token_vectors.counts(texts),
                                                 self.token_idf),
             "rules": rules,
         }

@@ -11,8 +11,14 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+import polars as pl
+
 # In ASCII text every printable character that is not a letter, digit or space is punctuation.
-_ASCII_WORDS = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+# Whitespace spelt out as Python's `\s` reads it in ASCII, so polars' regex engine (Rust's,
+# whose `\s` leaves out \x1c-\x1f) splits text the same way.
+ASCII_WORDS = r"[a-z0-9]+|[^\t-\r\x1c-\x20a-z0-9]"
+_ASCII_WORDS = re.compile(ASCII_WORDS)
 
 
 def _is_punctuation(char: str) -> bool:
@@ -53,6 +59,7 @@ class WordPiece:
         self.unknown = self.index["[UNK]"]
         self.max_word_chars = max_word_chars
         self._word_ids = lru_cache(maxsize=100_000)(self._split_word)
+        self._vocabulary: pl.DataFrame | None = None  # the index as a frame, when first used
 
     def _split_word(self, word: str) -> tuple[int, ...]:
         if len(word) > self.max_word_chars:
@@ -81,3 +88,25 @@ class WordPiece:
         # Greedy longest match takes a word that is in the vocabulary whole as one token.
         index = self.index
         return [index[word] for word in basic_words(text) if word in index]
+
+    def whole_word_occurrences(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """What `encode_whole_words` gives every text, as (text position, token id) pairs.
+        ASCII texts are split in polars, a column at a time (a Python loop over them was a
+        sixth of FFT coding); the others word by word in Python."""
+        if self._vocabulary is None:
+            self._vocabulary = pl.DataFrame(
+                {"term": list(self.index), "id": list(self.index.values())},
+                schema={"term": pl.String, "id": pl.Int64})
+        frame = pl.DataFrame({"text": texts}, schema={"text": pl.String}).with_row_index("doc")
+        ascii_text = pl.col("text").str.contains(r"^[\x00-\x7f]*$")
+        found = (frame.filter(ascii_text)
+                 .select("doc", pl.col("text").str.to_lowercase().str.extract_all(ASCII_WORDS)
+                         .alias("term"))
+                 .explode("term")
+                 .join(self._vocabulary, on="term"))
+        docs, ids = [found["doc"].to_numpy()], [found["id"].to_numpy()]
+        for doc, text in frame.filter(~ascii_text).iter_rows():
+            encoded = self.encode_whole_words(text)
+            docs.append(np.full(len(encoded), doc, dtype=np.uint32))
+            ids.append(np.array(encoded, dtype=np.int64))
+        return np.concatenate(docs), np.concatenate(ids)
