@@ -1,6 +1,7 @@
 """Features of an FFT comment, computed the same way at training and at coding time.
 
-Six blocks, each scaled by a weight, side by side in one sparse row:
+Six blocks, each scaled by a weight, side by side in one row (sparse for training; coding
+takes the TF-IDF blocks sparse and the others dense, `FeatureSpace.blocks`):
 - word 1-2 gram TF-IDF and word-prefix TF-IDF (sublinear tf, smooth idf, l2 rows, terms seen
   in at least two training comments), which carry the topic. The character n-grams are the
   prefixes of each word (its first 2..6 letters, anchored at the word's start): they tolerate
@@ -55,6 +56,8 @@ WORD = r"[\p{L}\p{N}_]+(?:[&'’][\p{L}\p{N}_]+)*"
 _QUESTIONS = ("what_good", "could_improve", "nonspecific")
 # Rating bands for the question x rating interaction: positive, neutral, negative.
 _BANDS = ((1, 2), (3, 3), (4, 5))
+_BAND_OF_RATING = np.array([0] + [b for b, (lo, hi) in enumerate(_BANDS)
+                                  for _ in range(lo, hi + 1)])  # by rating 1..5
 CONTEXT_COLUMNS = (
     [f"rating_{r}" for r in (1, 2, 3, 4, 5)] + ["rating_other"]
     + [f"question_{q}" for q in _QUESTIONS]
@@ -242,9 +245,7 @@ def context_features(ratings: list, kinds: list[str]) -> np.ndarray:
     rows[everyone, np.where(rating > 0, rating - 1, 5)] = 1
     rows[everyone, 6 + question] = 1
     rated = np.flatnonzero(rating > 0)
-    band = np.array([next(b for b, (lo, hi) in enumerate(_BANDS) if lo <= r <= hi)
-                     for r in range(1, 6)])[rating[rated] - 1]
-    rows[rated, 9 + 3 * question[rated] + band] = 1
+    rows[rated, 9 + 3 * question[rated] + _BAND_OF_RATING[rating[rated]]] = 1
     return rows
 
 
@@ -299,10 +300,9 @@ class FeatureSpace:
                normalised: list[str] | None = None,
                rules: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
         """The feature rows in two parts, each block weighted: the TF-IDF blocks (the first
-        `text_width` columns, sparse) and the rest (context, token vectors, rules: dense).
-        Coding multiplies each part by its share of the weights: the dense blocks made
-        sparse and stacked beside the text cost a quarter of coding time. `normalised`
-        (the texts through `normalise`) and `rules` (their rule_matrix over
+        `text_width` columns, sparse) and the rest (context, token vectors, rules: dense),
+        which coding multiplies by their own share of the weights (fft_model.LinearScores).
+        `normalised` (the texts through `normalise`) and `rules` (their rule_matrix over
         `rule_categories`) save redoing them."""
         normalised = normalised if normalised is not None else [normalise(t) for t in texts]
         rules = rules if rules is not None else rule_matrix(normalised, self.rule_categories)
