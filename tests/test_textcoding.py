@@ -252,6 +252,18 @@ def test_token_vectors_use_whole_words_only():
     assert wordpiece.encode_whole_words("TV surcharges, charges") == [1, 2]
 
 
+def test_whole_words_found_column_wise_are_those_found_comment_by_comment():
+    # \x1c and \v are whitespace to Python's tokeniser: in the vocabulary, a column-wise
+    # split reading them as punctuation would find them.
+    wordpiece = WordPiece(["[UNK]", "tv", "charges", "!", "a", "b", "cafe", "5", "hours", "&",
+                           "e", "##s", "\x1c", "\x0b"])
+    texts = ["TV charges!!", "a\x1cb\x1fa", "tab\tb\vb", "Café tv", "5hours & e", "", "##s",
+             "[UNK] tv", "日本 tv", "CHARGES\u2028a", "a&e"]
+    docs, ids = wordpiece.whole_word_occurrences(texts)
+    for doc, text in enumerate(texts):
+        assert sorted(ids[docs == doc].tolist()) == sorted(wordpiece.encode_whole_words(text)), text
+
+
 def _matching_rules(comment: str) -> set[str]:
     row = rule_matrix([normalise(comment)], list(LEXICON))[0]
     return {category for category, hit in zip(LEXICON, row, strict=True) if hit}

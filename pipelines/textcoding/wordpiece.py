@@ -1,4 +1,4 @@
-"""BERT uncased WordPiece tokenisation in plain Python.
+"""BERT uncased WordPiece tokenisation in Python and polars.
 
 Splits text into the token ids of all-MiniLM-L6-v2's vocabulary so the static token vectors
 can be looked up without `transformers` or `tokenizers`; it reproduces the Hugging Face
@@ -59,7 +59,8 @@ class WordPiece:
         self.unknown = self.index["[UNK]"]
         self.max_word_chars = max_word_chars
         self._word_ids = lru_cache(maxsize=100_000)(self._split_word)
-        self._vocabulary: pl.DataFrame | None = None  # the index as a frame, when first used
+        self._vocabulary = pl.DataFrame({"term": vocabulary, "id": range(len(vocabulary))},
+                                        schema={"term": pl.String, "id": pl.Int64})
 
     def _split_word(self, word: str) -> tuple[int, ...]:
         if len(word) > self.max_word_chars:
@@ -93,10 +94,6 @@ class WordPiece:
         """What `encode_whole_words` gives every text, as (text position, token id) pairs.
         ASCII texts are split in polars, a column at a time (a Python loop over them was a
         sixth of FFT coding); the others word by word in Python."""
-        if self._vocabulary is None:
-            self._vocabulary = pl.DataFrame(
-                {"term": list(self.index), "id": list(self.index.values())},
-                schema={"term": pl.String, "id": pl.Int64})
         frame = pl.DataFrame({"text": texts}, schema={"text": pl.String}).with_row_index("doc")
         ascii_text = pl.col("text").str.contains(r"^[\x00-\x7f]*$")
         found = (frame.filter(ascii_text)
