@@ -189,13 +189,12 @@ class TfidfBlock:
     def transform(self, normalised: list[str],
                   questions: list[str] | None = None) -> sp.csr_matrix:
         found = analysed(normalised, self.analyser, questions).join(self.columns, on="term")
-        # One entry per occurrence; summing them in scipy gives each term's count in canonical
-        # (row, column) order whatever order polars' threads joined them in.
+        # One entry per occurrence: scipy sums them as it builds the matrix, giving each
+        # term's count in canonical (row, column) order whatever order polars joined them in.
         matrix = sp.csr_matrix(
             (np.ones(len(found)), (found["doc"].to_numpy(), found["column"].to_numpy())),
             shape=(len(normalised), len(self.terms)),
         )
-        matrix.sum_duplicates()
         matrix.data = (1 + np.log(matrix.data)) * self.idf[matrix.indices]
         return _l2_rows(matrix)
 
