@@ -13,7 +13,7 @@ from pipelines.lib import settings
 from pipelines.lib.mapping import Mapping, load_mappings
 from pipelines.lib.profile import Profile, load_profile
 from pipelines.lib.refresh_lock import lock_path, refresh_lock
-from pipelines.lib.warehouse import discard_if_damaged
+from pipelines.lib.warehouse import create_if_missing, discard_if_damaged, upgrade_storage
 
 # Paths come from environment variables (pipelines.lib.settings), not resource config, because
 # the dbt subprocess must see the same warehouse file and reads it from the environment too.
@@ -59,6 +59,9 @@ class WarehouseResource(dg.ConfigurableResource):
             note = discard_if_damaged(self.file())
             if note:
                 context.log.warning(note)
+            note = upgrade_storage(self.file())
+            if note:
+                context.log.info(note)
             yield self
 
     @contextmanager
@@ -66,6 +69,7 @@ class WarehouseResource(dg.ConfigurableResource):
         # Its user's only, whoever starts the run (the refresh, or the Dagster UI): the file
         # holds every free text exported.
         self.file().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        create_if_missing(self.file())
         con = duckdb.connect(str(self.file()), read_only=read_only,
                              config={"memory_limit": settings.duckdb_memory_limit()})
         os.chmod(self.file(), 0o600)
