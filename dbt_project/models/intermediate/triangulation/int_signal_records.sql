@@ -27,8 +27,18 @@ signal_sources as (
 
 spine_records as (
 
-    -- Not the free text: nothing downstream reads it, and it is most of the spine's bytes.
-    select quality_records.* exclude (free_text)
+    -- Only what the unit and window models read: the table is rewritten every night, and
+    -- each of the spine's other columns (free text, exported places, labels) would add to
+    -- the time it takes to write.
+    select
+        quality_records.record_key,
+        quality_records.source,
+        quality_records.record_id,
+        quality_records.record_month,
+        quality_records.directorate,
+        quality_records.location_id,
+        quality_records.location_name,
+        quality_records.severity_score
     from quality_records
     inner join signal_sources
         on quality_records.source = signal_sources.source
@@ -41,7 +51,6 @@ claims_by_notification as (
     select
         spine_records.* replace (
             'claims_notified' as source,
-            claims.notification_date as record_date,
             cast(date_trunc('month', claims.notification_date) as date) as record_month
         )
     from spine_records
