@@ -25,7 +25,6 @@ from pipelines.lib.ingest import (
 from pipelines.lib.load_cache import LoadCache
 from pipelines.lib.reporting_period import as_of_date
 
-
 # Dagster starts the steps that are ready in order of their `dagster/priority` tag: every load
 # before any other step (the first other step ends the validating process: pipelines.refresh),
 # and the biggest sources first, so that their reading and typing overlap Great Expectations'
