@@ -1,5 +1,6 @@
 """The private warehouse: DDL of its `raw` schema (derived from the canonical entities),
-moving frames in and out of it a part at a time, and what to do when its file is damaged."""
+moving frames in and out of it a part at a time, its storage format, and what to do when its
+file is damaged."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.lib import settings
 from pipelines.lib.canonical import (
     BOOLEAN,
     DATE,
@@ -168,7 +170,9 @@ def upgrade_storage(path: Path) -> str | None:
     copy = path.with_name(f"{path.name}.upgrading")
     copy.unlink(missing_ok=True)
     try:
-        with duckdb.connect(":memory:") as con:
+        # Under the refresh's memory limit: a region's warehouse is tens of gigabytes.
+        with duckdb.connect(":memory:",
+                            config={"memory_limit": settings.duckdb_memory_limit()}) as con:
             con.execute(f"attach {sql_string(path)} as old (read_only)")
             con.execute(f"attach {sql_string(copy)} as new (storage_version '{STORAGE_VERSION}')")
             con.execute("copy from database old to new")
