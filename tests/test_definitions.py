@@ -77,19 +77,3 @@ def test_every_asset_that_writes_the_warehouse_holds_the_refresh_lock():
                ["marts", "theme_spc"], ["published", "marts"]]
     for key in writers:
         assert "warehouse" in graph.get(dg.AssetKey(key)).assets_def.required_resource_keys, key
-
-
-def test_loads_start_before_every_other_step_the_biggest_sources_first():
-    """Dagster starts ready steps by their `dagster/priority` tag. The loads must all run
-    before FFT coding (its start ends the validating process the loads use), and the biggest
-    go first so that their typing overlaps Great Expectations' import in that process."""
-    from pipelines.definitions import defs
-
-    job = defs.resolve_job_def("nightly_refresh")
-    priority = {node.name: int(node.definition.tags.get("dagster/priority", 0))
-                for node in job.graph.nodes}
-    loads = {name: p for name, p in priority.items() if name.startswith("raw__")}
-    others = {name: p for name, p in priority.items() if not name.startswith("raw__")}
-    assert set(loads) == {f"raw__{source}" for source in SOURCES}
-    assert min(loads.values()) > max(others.values())
-    assert sorted(loads, key=loads.get, reverse=True)[:2] == ["raw__fft", "raw__incidents"]

@@ -25,18 +25,6 @@ from pipelines.lib.ingest import (
 from pipelines.lib.load_cache import LoadCache
 from pipelines.lib.reporting_period import as_of_date
 
-# Dagster starts the steps that are ready in order of their `dagster/priority` tag: every load
-# before any other step (the first other step ends the validating process: pipelines.refresh),
-# and the biggest sources first, so that their reading and typing overlap Great Expectations'
-# import in that process instead of a small source's load waiting for it.
-BIGGEST_FIRST = ("fft", "incidents")
-
-
-def load_priority(source: str) -> int:
-    """The load's `dagster/priority`: above every other step's (0)."""
-    return 1 + len(BIGGEST_FIRST) - BIGGEST_FIRST.index(source) if source in BIGGEST_FIRST \
-        else 1
-
 
 def raw_asset(source: str) -> dg.AssetsDefinition:
     entities = SOURCES[source]
@@ -47,7 +35,6 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
         key=["raw", source],
         group_name="raw",
         kinds={"duckdb", "polars"},
-        op_tags={"dagster/priority": str(load_priority(source))},
         check_specs=check_specs(source),
         description=(
             f"Every export file in `data/raw/{source}/`, read through its mapping in the "
