@@ -9,21 +9,25 @@ import sys
 import duckdb
 import pytest
 
-from pipelines.lib.warehouse import STORAGE_VERSION, create_if_missing, upgrade_storage
+from pipelines.lib.warehouse import (
+    STORAGE_VERSION,
+    create_if_missing,
+    storage_version,
+    upgrade_storage,
+)
 
 CURRENT = f"{STORAGE_VERSION}+"
 
 
-def storage_version(path) -> str:
+def format_of(path) -> str:
     with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute("select tags['storage_version'] from duckdb_databases() "
-                           "where database_name = current_database()").fetchone()[0]
+        return storage_version(con)
 
 
 def test_a_new_warehouse_is_written_in_the_current_format(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     create_if_missing(path)
-    assert storage_version(path) == CURRENT
+    assert format_of(path) == CURRENT
     assert upgrade_storage(path) is None
 
 
@@ -44,13 +48,13 @@ def test_an_old_warehouse_is_rewritten_with_its_tables_views_keys_and_unsaved_ro
                     "c.execute(\"insert into raw.fingerprints values ('dbt', 'def')\"); "
                     "os._exit(0)"], check=True)
     assert (tmp_path / "warehouse.duckdb.wal").exists()
-    assert storage_version(path) != CURRENT
+    assert format_of(path) != CURRENT
 
     note = upgrade_storage(path)
 
     assert note == (f"the warehouse {path} was rewritten from storage format v1.0.0+ to "
                     f"{STORAGE_VERSION}")
-    assert storage_version(path) == CURRENT
+    assert format_of(path) == CURRENT
     assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb"]
     with duckdb.connect(str(path)) as con:
         assert con.execute("select * from raw.fingerprints order by step").fetchall() == [

@@ -163,8 +163,7 @@ def upgrade_storage(path: Path) -> str | None:
         return None
     # Read-write, so a write-ahead log left by an interrupted run is folded in on close.
     with duckdb.connect(str(path)) as con:
-        found = con.execute("select tags['storage_version'] from duckdb_databases() "
-                            "where database_name = current_database()").fetchone()[0]
+        found = storage_version(con)
     if _version(found) >= _version(STORAGE_VERSION):
         return None
     copy = path.with_name(f"{path.name}.upgrading")
@@ -181,6 +180,12 @@ def upgrade_storage(path: Path) -> str | None:
         for leftover in (copy, Path(f"{copy}.wal")):
             leftover.unlink(missing_ok=True)
     return f"the warehouse {path} was rewritten from storage format {found} to {STORAGE_VERSION}"
+
+
+def storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage format of the database `con` opened, as DuckDB tags it ('v1.5.0+')."""
+    return con.execute("select tags['storage_version'] from duckdb_databases() "
+                       "where database_name = current_database()").fetchone()[0]
 
 
 def _version(tag: str) -> tuple[int, ...]:
