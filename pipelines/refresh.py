@@ -28,6 +28,8 @@ from pipelines.progress import DBT_PARSE, RefreshProgress
 
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 RUN_LOGS_KEPT = 30
+# More than a run plans (about 700 assets and checks at a full refresh): one batch, one write.
+EVENT_BATCH_SIZE = 10_000
 DBT_LOG_LINES = 200  # of dbt's console log kept in the run log of a failed refresh
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -42,7 +44,9 @@ def dbt_manifest_stale() -> bool:
 def use_dagster_home() -> Path:
     """DAGSTER_HOME (the project's .dagster_home/ unless set), given the product's instance
     settings (telemetry off, the pooled event log) where it has none: Dagster runs a home
-    without a dagster.yaml with its telemetry on."""
+    without a dagster.yaml with its telemetry on. The events a run logs as one batch (what it
+    plans to materialise) are stored as one (PooledSqliteEventLogStorage.store_event_batch)."""
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME)))
     if not (home / "dagster.yaml").exists():
         home.mkdir(mode=0o700, parents=True, exist_ok=True)

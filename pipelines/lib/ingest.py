@@ -578,8 +578,8 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
     con.execute(entity_ddl(ENTITIES[table], _staged(table)))
     # Hashed as the table's types, so equal values hash alike on both sides.
     columns = ", ".join(f'"{name}"::{kind}' for name, kind in con.execute(
-        "select column_name, data_type from duckdb_columns() where schema_name = ? "
-        "and table_name = ? order by column_index", [RAW_SCHEMA, table]).fetchall())
+        "select column_name, data_type from information_schema.columns where table_schema = ? "
+        "and table_name = ? order by ordinal_position", [RAW_SCHEMA, table]).fetchall())
     digests = f"select _source_file, count(*), sum(hash({columns})) from {{}} group by all"
     held = {file: digest for file, *digest in con.execute(digests.format(target)).fetchall()}
     files, batch, replaced = list(parts), [], []

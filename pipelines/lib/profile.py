@@ -17,6 +17,7 @@ without it would read as "nothing here" where the truth is "not measured".
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,8 +60,20 @@ class Profile:
 
 
 def load_profile(folder: Path | None = None) -> Profile:
-    folder = folder or settings.profile_dir()
-    path = folder / PROFILE_FILE
+    path = (folder or settings.profile_dir()) / PROFILE_FILE
+    # Each of a refresh's steps asks for the profile: parsed again only when it or the
+    # product's settings changed.
+    return _parsed(path, path.read_bytes() if path.is_file() else None,
+                   _product_settings().read_bytes())
+
+
+def _product_settings() -> Path:
+    """The product's settings (dbt vars), which a profile may override."""
+    return settings.DBT_PROJECT_DIR / "dbt_project.yml"
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path: Path, _content: bytes | None, _settings: bytes) -> Profile:
     spec = {}
     if path.is_file():
         try:
@@ -91,8 +104,7 @@ def load_profile(folder: Path | None = None) -> Profile:
 def _dbt_vars(path: Path, given: dict) -> dict:
     """The profile's settings of product parameters: only vars the product defines, each of
     the same shape (a number for a number, the same keys for a table of weights)."""
-    defaults = yaml.safe_load((settings.DBT_PROJECT_DIR / "dbt_project.yml")
-                              .read_text(encoding="utf-8"))["vars"]
+    defaults = yaml.safe_load(_product_settings().read_text(encoding="utf-8"))["vars"]
     for name, value in given.items():
         if name not in defaults:
             raise ProfileError(f"{path}: vars.{name} is not a Triangulate setting; settings "

@@ -220,10 +220,11 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
                  publication: Publication) -> dict[str, int]:
     con.execute(f"attach {sql_string(warehouse)} as wh (read_only)")
     names = con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = 'wh' "
-        "and (schema_name in (select unnest(?)) or "
-        "(schema_name = 'reference' and table_name in (select unnest(?)))) "
-        "order by schema_name, table_name",
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = 'wh' and table_type = 'BASE TABLE' "
+        "and (table_schema in (select unnest(?)) or "
+        "(table_schema = 'reference' and table_name in (select unnest(?)))) "
+        "order by table_schema, table_name",
         [list(publication.schemas), list(publication.reference_tables)],
     ).fetchall()
     tables = {}

@@ -133,7 +133,7 @@ def numbered_chunks(con: duckdb.DuckDBPyConnection, table: str, number: str, col
 
 def has_raw_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether `raw.<name>` exists (a warehouse before its first load has none)."""
-    return bool(con.execute("select 1 from duckdb_tables() where schema_name = ? "
+    return bool(con.execute("select 1 from information_schema.tables where table_schema = ? "
                             "and table_name = ?", [RAW_SCHEMA, name]).fetchall())
 
 

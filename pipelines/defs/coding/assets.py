@@ -116,7 +116,8 @@ def _answer_chunks(con) -> Iterator[tuple[list, list, list]]:
 def _codes_reusable(con, version: str) -> bool:
     """Whether the coded table holds codes of this model version, each with its input."""
     columns = {name for (name,) in con.execute(
-        "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+        "select column_name from information_schema.columns where table_schema = ? "
+        "and table_name = ?",
         [CODED_SCHEMA, "fft_comments"]).fetchall()}
     return "input_hash" in columns and not con.execute(
         f"select count(*) from {CODED_SCHEMA}.fft_comments where model_version <> ?",
