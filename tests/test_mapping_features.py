@@ -129,3 +129,13 @@ def test_bad_mapping_features_are_refused_naming_the_key(tmp_path, extra, messag
     path.write_text("source: complaints\nfiles: [complaints/*.csv]\n" + extra)
     with pytest.raises(MappingError, match=message):
         parse_mapping(path)
+
+
+def test_a_mapping_is_parsed_again_only_when_its_file_changed(tmp_path):
+    (tmp_path / "sjr.yml").write_text(SJR_MAPPING, encoding="utf-8")
+    first, again = load_mappings(tmp_path), load_mappings(tmp_path)
+    assert again[0] is first[0]  # the same content: parsed once
+    edited = SJR_MAPPING.replace('files: ["sjr/*.csv"]', 'files: ["reviews/*.csv"]')
+    assert edited != SJR_MAPPING
+    (tmp_path / "sjr.yml").write_text(edited, encoding="utf-8")
+    assert load_mappings(tmp_path)[0].files == ("reviews/*.csv",)

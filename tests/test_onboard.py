@@ -418,3 +418,10 @@ def test_every_template_reads_an_export_in_its_own_layout(tmp_path, template):
             assert row[entity_field.name] in entity_field.values, entity_field.name
     if mapping.derived:
         assert row["problem_other"] == "harm_yes" and row["problem_assessment"] == "none"
+
+
+def test_a_profile_is_read_again_when_it_changed(tmp_path):
+    (tmp_path / "profile.yml").write_text("vars:\n  recent_months: 3\n")
+    assert load_profile(tmp_path) is load_profile(tmp_path)  # the same content: read once
+    (tmp_path / "profile.yml").write_text("vars:\n  recent_months: 4\n")
+    assert load_profile(tmp_path).dbt_vars == {"recent_months": 4}
