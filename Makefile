@@ -27,9 +27,12 @@ refresh: install  ## run the nightly refresh on whatever is in data/raw/
 # successful one. `dagster dev` still works but warns that `dg dev` supersedes it (dg is a
 # separate package): that one warning is silenced.
 DEV_PORT ?= 3000
+# It runs in the Dagster home, which gets the checkout's dagster.yaml first (run from the
+# checkout, `dagster dev` would warn that that file is not the home's).
 dev: install  ## Dagster UI on http://127.0.0.1:3000
-	PYTHONWARNINGS='ignore:Function `dev_command` is superseded' \
-	  $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p $(DEV_PORT)
+	$(BIN)/python -c 'from pipelines.refresh import use_dagster_home; use_dagster_home()'
+	cd $(DAGSTER_HOME) && PYTHONWARNINGS='ignore:Function `dev_command` is superseded' \
+	  $(CURDIR)/$(BIN)/dagster dev -m pipelines.definitions -d $(CURDIR) -h 127.0.0.1 -p $(DEV_PORT)
 
 # Headless Chromium and its driver (Debian packages) for the insight pack's browser test;
 # apt-get runs only when they are missing, so this costs nothing once installed.

@@ -27,6 +27,7 @@ from pipelines.lib.warehouse import discard_if_damaged, is_damage
 from pipelines.progress import DBT_PARSE, RefreshProgress
 
 DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+INSTANCE_SETTINGS = PROJECT_ROOT / "dagster.yaml"
 RUN_LOGS_KEPT = 30
 # More than a run plans (about 700 assets and checks at a full refresh): one batch, one write.
 EVENT_BATCH_SIZE = 10_000
@@ -43,14 +44,18 @@ def dbt_manifest_stale() -> bool:
 
 def use_dagster_home() -> Path:
     """DAGSTER_HOME (the project's .dagster_home/ unless set), given the product's instance
-    settings (telemetry off, the pooled event log) where it has none: Dagster runs a home
-    without a dagster.yaml with its telemetry on. The events a run logs as one batch (what it
-    plans to materialise) are stored as one (PooledSqliteEventLogStorage.store_event_batch)."""
+    settings (the checkout's dagster.yaml: telemetry off, the pooled event log): always in the
+    project's own home, in any other only where it has none (Dagster runs a home without a
+    dagster.yaml with its telemetry on). The events a run logs as one batch (what it plans to
+    materialise) are stored as one (PooledSqliteEventLogStorage.store_event_batch)."""
     os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME)))
-    if not (home / "dagster.yaml").exists():
+    settings_file = home / "dagster.yaml"
+    ours = home.resolve() == DAGSTER_HOME.resolve()
+    if not settings_file.exists() or (
+            ours and settings_file.read_bytes() != INSTANCE_SETTINGS.read_bytes()):
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        shutil.copy(DAGSTER_HOME / "dagster.yaml", home / "dagster.yaml")
+        shutil.copy(INSTANCE_SETTINGS, settings_file)
     return home
 
 

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
-from pipelines.refresh import DAGSTER_HOME
+from pipelines.refresh import INSTANCE_SETTINGS
 
 # Where `make test` leaves what it measured (pack renders, the bad-input refresh's memory).
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -54,7 +54,7 @@ def make_workspace(root: Path) -> Workspace:
                           root / "marts")
     home = root / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(DAGSTER_HOME / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(INSTANCE_SETTINGS, home / "dagster.yaml")
     return workspace
 
 

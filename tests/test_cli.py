@@ -70,7 +70,7 @@ def test_status_works_without_dagster_home_set(refreshed, monkeypatch, tmp_path)
 
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(pipelines.refresh.DAGSTER_HOME / "dagster.yaml", home)
+    shutil.copy(pipelines.refresh.INSTANCE_SETTINGS, home)
     monkeypatch.setattr(pipelines.refresh, "DAGSTER_HOME", home)  # the project's default
     monkeypatch.delenv("DAGSTER_HOME")
     result = runner.invoke(app, ["status"])
@@ -210,3 +210,17 @@ def test_a_new_dagster_home_gets_the_products_settings_with_telemetry_off(tmp_pa
     use_dagster_home()
     assert "the trust's own" in (home / "dagster.yaml").read_text()  # never overwritten
 
+
+
+def test_the_projects_dagster_home_follows_the_checkouts_dagster_yaml(tmp_path, monkeypatch):
+    """dagster.yaml at the top of the checkout is what the project's own home runs with."""
+    import pipelines.refresh
+
+    ours = tmp_path / ".dagster_home"
+    ours.mkdir()
+    (ours / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")  # an older copy
+    monkeypatch.setattr(pipelines.refresh, "DAGSTER_HOME", ours)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert pipelines.refresh.use_dagster_home() == ours
+    assert (ours / "dagster.yaml").read_bytes() == pipelines.refresh.INSTANCE_SETTINGS.read_bytes()
+    assert "enabled: false" in (ours / "dagster.yaml").read_text()

@@ -10,7 +10,7 @@ from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from pipelines.lib import event_log_storage
 from pipelines.lib.event_log_storage import PooledSqliteEventLogStorage
-from pipelines.refresh import DAGSTER_HOME
+from pipelines.refresh import INSTANCE_SETTINGS
 
 
 @dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="numbers")])
@@ -26,7 +26,7 @@ def _run(instance) -> str:
 
 
 def test_the_shipped_instance_stores_events_a_stock_dagster_reads(tmp_path, monkeypatch):
-    shutil.copy(DAGSTER_HOME / "dagster.yaml", tmp_path / "dagster.yaml")
+    shutil.copy(INSTANCE_SETTINGS, tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     with dg.DagsterInstance.get() as instance:
         assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
@@ -89,7 +89,7 @@ def test_a_batch_is_stored_as_one_write_per_file_with_what_one_by_one_would_stor
         monkeypatch.setattr(PooledSqliteEventLogStorage, "_engine", stock_engine)
 
     monkeypatch.setattr(PooledSqliteEventLogStorage, "store_event_batch", store_event_batch)
-    shutil.copy(DAGSTER_HOME / "dagster.yaml", tmp_path / "dagster.yaml")
+    shutil.copy(INSTANCE_SETTINGS, tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     with dg.DagsterInstance.get() as instance:
         run_id = _run(instance)

@@ -160,8 +160,7 @@ def _environment(root: Path) -> dict[str, str]:
         "DAGSTER_HOME": str(root / "dagster_home"),
     }
     (root / "dagster_home").mkdir(exist_ok=True)
-    shutil.copy(PROJECT_ROOT / ".dagster_home" / "dagster.yaml",
-                root / "dagster_home" / "dagster.yaml")
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
     return env
 
 
