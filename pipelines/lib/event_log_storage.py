@@ -91,7 +91,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def store_event_batch(self, events) -> None:
         """Every event of the batch in one transaction per file. A run's start logs each asset
-        and check it plans to materialise (about 600 events a nightly refresh) as one batch
+        and check it plans to materialise (460 events a nightly refresh) as one batch
         when DAGSTER_EVENT_BATCH_SIZE is set (the refresh sets it): one by one they cost the
         run's start-up a second. If any fails nothing of the batch is kept, and Dagster stores
         the events one by one instead."""
