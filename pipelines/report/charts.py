@@ -124,6 +124,20 @@ def _count_axis(title: str, top: float) -> alt.Y:
                  axis=alt.Axis(values=ticks, format="d"))
 
 
+def _with_count_axis(spec: dict, top: float) -> dict:
+    """A copy of a Vega-Lite dict whose count axes (_count_axis) reach `top` instead."""
+    ticks = int_ticks(top)
+    layers = []
+    for layer in spec["layer"]:
+        y = layer.get("encoding", {}).get("y", {})
+        if "values" in y.get("axis", {}):
+            y = {**y, "scale": {**y["scale"], "domain": [0, ticks[-1]]},
+                 "axis": {**y["axis"], "values": ticks}}
+            layer = {**layer, "encoding": {**layer["encoding"], "y": y}}
+        layers.append(layer)
+    return {**spec, "layer": layers}
+
+
 def signal_strip(frame: pl.DataFrame, title: str, width: int = FULL_WIDTH) -> str:
     """Only the signal of an SPC chart: one dot per month coloured by its point type, on a
     single line, with no count, no line shape and no limits to read counts back from."""
@@ -170,7 +184,7 @@ def spc_chart(frame: pl.DataFrame, title: str, *, rare: bool = False,
     rows = data.with_columns(pl.col("month").cast(pl.String)).to_dicts()
     level_rows = [{"month": r["month"], "value": r[key], "line": label, "part": key}
                   for key, label in _levels(rare) for r in rows if r[key] is not None]
-    spec = {**_spc_spec(rare, y_title, time_axis, width, height, int_ticks(top)[-1]),
+    spec = {**_with_count_axis(_spc_spec(rare, y_title, time_axis, width, height), top),
             "title": title}
     return _render_spec(spec, "spc-chart", title, {"points": rows, "levels": level_rows})
 
@@ -183,14 +197,13 @@ def _levels(rare: bool) -> list[tuple[str, str]]:
 
 
 @cache
-def _spc_spec(rare: bool, y_title: str, time_axis: str, width: int, height: int,
-              top: int) -> dict:
+def _spc_spec(rare: bool, y_title: str, time_axis: str, width: int, height: int) -> dict:
     """spc_chart's Vega-Lite dict, its title and rows left out: a pack draws tens of charts
     of a few shapes, and altair took most of a chart's time to build each one (it copies
     every layer's specification as it combines them)."""
     axis = _month_axis(monthly=time_axis == "month")
     base = alt.Chart(alt.Data(name="points")).encode(x=axis)
-    y = _count_axis(y_title, top)
+    y = _count_axis(y_title, 1)  # each chart's own reach: _with_count_axis
     when = "%B %Y" if time_axis == "month" else "%-d %B %Y"
     tooltip = [alt.Tooltip("month:T", format=when), alt.Tooltip("value:Q", title=y_title),
                alt.Tooltip("point:N", title="type")]
