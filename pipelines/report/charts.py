@@ -117,21 +117,27 @@ def int_ticks(top: float, most: int = 5) -> list[int]:
         magnitude *= 10
 
 
+def _count_reach(top: float) -> tuple[list[int], list[int]]:
+    """A count axis's domain (from 0 to its last tick) and its whole-number ticks."""
+    ticks = int_ticks(top)
+    return [0, ticks[-1]], ticks
+
+
 def _count_axis(title: str, top: float) -> alt.Y:
     """A count axis from 0 with whole-number ticks only."""
-    ticks = int_ticks(top)
-    return alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, ticks[-1]], nice=False),
+    domain, ticks = _count_reach(top)
+    return alt.Y("value:Q", title=title, scale=alt.Scale(domain=domain, nice=False),
                  axis=alt.Axis(values=ticks, format="d"))
 
 
 def _with_count_axis(spec: dict, top: float) -> dict:
     """A copy of a Vega-Lite dict whose count axes (_count_axis) reach `top` instead."""
-    ticks = int_ticks(top)
+    domain, ticks = _count_reach(top)
     layers = []
     for layer in spec["layer"]:
         y = layer.get("encoding", {}).get("y", {})
         if "values" in y.get("axis", {}):
-            y = {**y, "scale": {**y["scale"], "domain": [0, ticks[-1]]},
+            y = {**y, "scale": {**y["scale"], "domain": domain},
                  "axis": {**y["axis"], "values": ticks}}
             layer = {**layer, "encoding": {**layer["encoding"], "y": y}}
         layers.append(layer)
