@@ -19,6 +19,7 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import Workspace, make_workspace
 
@@ -88,6 +89,33 @@ def rewrite_csv(path: Path, change) -> None:
     path.write_text(text.getvalue(), encoding="utf-8")
 
 
+# A comment on a view's first column goes with the view when dbt makes the view again.
+VIEW_MARK = "left as it is"
+
+
+def mark_views(warehouse: Path, views: list[str]) -> None:
+    con = duckdb.connect(str(warehouse))
+    try:
+        for view in views:
+            schema, name = view.split(".")
+            column = con.execute(
+                "select column_name from information_schema.columns where table_schema = ? "
+                "and table_name = ? and ordinal_position = 1", [schema, name]).fetchone()[0]
+            con.execute(f"comment on column {view}.{column} is '{VIEW_MARK}'")
+    finally:
+        con.close()
+
+
+def marked_views(warehouse: Path) -> set[str]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {f"{schema}.{name}" for schema, name in con.execute(
+            "select schema_name, table_name from duckdb_columns() where comment = ?",
+            [VIEW_MARK]).fetchall()}
+    finally:
+        con.close()
+
+
 def test_nothing_changed_reads_nothing_builds_nothing_and_publishes_the_same(trust, refreshed):
     workspace, _ = trust
     outcome = refresh()
@@ -105,6 +133,8 @@ def test_a_later_day_reads_no_file_and_rebuilds_only_the_models_that_read_the_da
     workspace, _ = trust
     day = dt.date.fromisoformat(os.environ["TRIANGULATE_AS_OF_DATE"]) + dt.timedelta(days=1)
     os.environ["TRIANGULATE_AS_OF_DATE"] = day.isoformat()  # put back by the trust fixture
+    # A view whose SQL holds the as-of date is made again on a later day.
+    mark_views(workspace.warehouse, ["intermediate.int_record_narratives"])
 
     outcome = refresh()
 
@@ -112,6 +142,7 @@ def test_a_later_day_reads_no_file_and_rebuilds_only_the_models_that_read_the_da
     assert outcome.incremental_summary.startswith(
         "sources read: none (no file changed); dbt build in part")
     assert workspace.query("select distinct as_of_date from complaints_performance") == [(day,)]
+    assert marked_views(workspace.warehouse) == set()
 
 
 def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_refresh(trust):
@@ -146,10 +177,16 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
     mapping.write_text(mapping.read_text().replace("PALS concern: pals",
                                                    "PALS concern: formal"))
 
+    # Views downstream of the changed sources are in the build (their tests read the new rows)
+    # but are not made again from the same SQL (dbt_project/macros/view_materialization.sql).
+    views = ["staging.stg_fft__responses", "staging.stg_incidents__incident_revisions"]
+    mark_views(workspace.warehouse, views)
+
     outcome = refresh()
 
     assert outcome.reloaded == ["complaints", "fft", "incidents"]
     assert "dbt build in part" in outcome.incremental_summary
+    assert marked_views(workspace.warehouse) == set(views)
     assert_identical(workspace, refreshed_from_empty(workspace))
     assert workspace.query(
         "select count(*) from rejected_rows where file like '%revised_later%'") == [(0,)]
