@@ -43,7 +43,7 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
 test: install browser  ## the default test run (what CI runs)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 test-all: install browser  ## also the slow, full-size tests
 	$(BIN)/pytest -q -m ""
