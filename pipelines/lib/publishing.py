@@ -15,6 +15,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,19 +81,11 @@ def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=marts_dir))  # mode 0700
     keep = False
     try:
-        built = []
-        for publication in PUBLICATIONS:
-            try:
-                tables = _build(publication, warehouse, staging / publication.file)
-                _write_parquet(staging / publication.file, tables,
-                               staging / publication.parquet_dir)
-                for name in publication.outputs:
-                    _set_permissions(staging / name, marts_dir / name, publication.restricted)
-            except (OSError, duckdb.Error) as error:
-                raise PublishError(
-                    f"publishing stopped while building {publication.file} and its Parquet "
-                    f"copies ({_reason(error)}); nothing published changed") from error
-            built.append(Published(marts_dir / publication.file, tables))
+        # Side by side: DuckDB's copies and Parquet writes leave both cores half idle (a large
+        # trust's two publications 3.3-3.9 s one after the other, 2.8-2.9 s together).
+        with ThreadPoolExecutor(len(PUBLICATIONS)) as pool:
+            built = list(pool.map(lambda publication: _stage(publication, warehouse, staging,
+                                                             marts_dir), PUBLICATIONS))
         _swap(staging, marts_dir, [name for p in PUBLICATIONS for name in p.outputs])
         return built
     except PublishError as error:
@@ -101,6 +94,22 @@ def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
     finally:
         if not keep:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _stage(publication: Publication, warehouse: Path, staging: Path,
+           marts_dir: Path) -> Published:
+    """Build one publication's outputs in `staging`, with the modes they will be published
+    with."""
+    try:
+        tables = _build(publication, warehouse, staging / publication.file)
+        _write_parquet(staging / publication.file, tables, staging / publication.parquet_dir)
+        for name in publication.outputs:
+            _set_permissions(staging / name, marts_dir / name, publication.restricted)
+    except (OSError, duckdb.Error) as error:
+        raise PublishError(
+            f"publishing stopped while building {publication.file} and its Parquet "
+            f"copies ({_reason(error)}); nothing published changed") from error
+    return Published(marts_dir / publication.file, tables)
 
 
 def remove_leftovers(marts_dir: Path) -> None:
