@@ -5,8 +5,8 @@
     and nothing else: one made again from the same text is the same view, whatever changed
     in the tables it reads. A nightly build still selects the views downstream of tonight's
     changed sources (their tests must read the new rows), and dbt's view materialization
-    costs a quarter of a second of Python each (drop, create, rename, commit: about ten
-    statements), most of a small trust's nightly build. Each view carries the MD5 of its
+    cost a quarter of a second each, nearly all dbt's Python (create, two renames, commit,
+    drop: seven statements, each logged). Each view carries the MD5 of its
     compiled SQL as its comment; when it matches, one catalog query replaces the rebuild. A
     full refresh recreates every view.
 #}
