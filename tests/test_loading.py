@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -267,6 +268,34 @@ def test_a_reload_rewrites_only_the_files_whose_loaded_rows_changed(workspace, t
     assert [r[1:] for r in rows(con, "b.csv")] == [("INC3", "moderate")]
     assert rows(con, "c.csv") == [] and rows(con, "d.csv") == []
     assert [r[1:] for r in rows(con, "0.csv")] == [("INC5", "low")]
+
+
+def test_a_file_whose_rows_are_unchanged_is_not_read_to_be_written(workspace, tmp_path):
+    """A night that adds one export file writes that file's rows without reading the others'
+    (their row keys match what the warehouse holds), until another file's rows change
+    which of theirs are rejected."""
+    write(workspace, "a.csv", "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    write_source(con, "incidents", [load(workspace)])
+
+    def unread(entity_load, file):
+        def fail(_):
+            raise AssertionError(f"{file} was read")
+        return replace(entity_load, parts={**entity_load.parts,
+                                           file: entity_load.parts[file].map_batches(fail)})
+
+    write(workspace, "b.csv", "INC2,04/02/2025,Low harm,Ward 7B,N,ok\n")
+    write_source(con, "incidents", [unread(load(workspace), "incidents/a.csv")])
+    assert con.sql("select incident_id from raw.incidents order by 1").fetchall() \
+        == [("INC1",), ("INC2",)]
+    # A copy of a.csv's row in a new file rejects it as an exact duplicate: a.csv's rows
+    # changed though the file did not, so they are read and replaced.
+    write(workspace, "0.csv", "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n")
+    with pytest.raises(AssertionError, match="a.csv was read"):
+        write_source(con, "incidents", [unread(load(workspace), "incidents/a.csv")])
+    write_source(con, "incidents", [load(workspace)])
+    assert con.sql("select _source_file, incident_id from raw.incidents order by 2").fetchall() \
+        == [("incidents/0.csv", "INC1"), ("incidents/b.csv", "INC2")]
 
 
 def test_a_load_replacing_every_row_keeps_the_raw_tables_shape(workspace, tmp_path):

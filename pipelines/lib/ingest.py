@@ -11,6 +11,7 @@ holds the accounting per file.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import reduce
@@ -100,6 +101,7 @@ class EntityLoad:
     files: pl.DataFrame  # loaded_files layout
     outcomes: list[ExpectationOutcome]
     fields: pl.DataFrame  # loaded_fields layout: how each file fills each canonical field
+    row_keys: pl.DataFrame  # loaded_row_keys layout: what identifies each file's loaded rows
 
     @property
     def rows_read(self) -> int:
@@ -145,7 +147,7 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     while it is validated, then read again from the cache when they are written, so a
     source's memory does not grow with its rows."""
     # `validated` completes the group of files being validated while the next are typed.
-    parts, fresh, reads, validated = [], {}, {}, _none_pending
+    parts, fresh, reads, keys, validated = [], {}, {}, {}, _none_pending
     for path, mapping in pairs:
         relative = path.relative_to(raw_dir).as_posix()
         key = cache.key(relative, file_sha256(path), mapping) if cache else None
@@ -159,11 +161,13 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         meta = part.meta
         reads[relative] = _FileRead(path, mapping, meta["sha256"], meta["encoding"],
                                     meta["rows_read"], meta["headers"])
+        keys[relative] = key or LoadCache.key(relative, meta["sha256"], mapping)
         if sum(parts[i].typed.height for i in fresh) >= VALIDATION_BATCH_ROWS:
             parts = validated(parts)
             validated, fresh = _validating(entity, parts, fresh, cache), {}
     if not parts:
-        return EntityLoad(entity, {}, pl.DataFrame(), pl.DataFrame(), [], pl.DataFrame())
+        return EntityLoad(entity, {}, pl.DataFrame(), pl.DataFrame(), [], pl.DataFrame(),
+                          pl.DataFrame())
     parts = validated(parts)
     if fresh:
         parts = _validating(entity, parts, fresh, cache)(parts)
@@ -217,7 +221,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     outcomes = combined([[ExpectationOutcome(**o) for o in p.meta["outcomes"]] for p in parts])
     exported = {file: dict(p.exported.iter_rows()) for file, p in by_file.items()}
     return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads, exported), files,
-                      outcomes, _field_fill(entity, loaded, reads))
+                      outcomes, _field_fill(entity, loaded, reads),
+                      _row_keys(entity, keys, rejected_loaded))
 
 
 def _typed_file(path: Path, relative: str, mapping: Mapping) -> tuple[ReadFile, CachedFile]:
@@ -237,6 +242,19 @@ def _typed_file(path: Path, relative: str, mapping: Mapping) -> tuple[ReadFile, 
         read.malformed.select(ROW, pl.lit(None, pl.String).alias("column_name"), "reason",
                               *lineage),
         pl.DataFrame(schema=_EXPORTED))
+
+
+def _row_keys(entity: Entity, keys: dict[str, str], dropped: pl.DataFrame) -> pl.DataFrame:
+    """Per file, what identifies its loaded rows: its load cache key (the file's content and
+    name, its mapping and the loader) and the rows the checks dropped from it, which other
+    files can change (duplicates and key conflicts across files)."""
+    dropped_by_file = dict(dropped.group_by("_source_file").agg(pl.col(ROW).sort()).iter_rows())
+    return pl.DataFrame({
+        "file": list(keys),
+        "row_key": [hashlib.sha256(" ".join([key, *map(str, dropped_by_file.get(file, []))])
+                                   .encode()).hexdigest() for file, key in keys.items()],
+    }, schema={"file": pl.String, "row_key": pl.String}).with_columns(
+        pl.lit(entity.source).alias("source"), pl.lit(entity.name).alias("entity"))
 
 
 def _none_pending(parts: list[CachedFile]) -> list[CachedFile]:
@@ -517,7 +535,7 @@ def write_source(con: duckdb.DuckDBPyConnection, source: str, loads: list[Entity
     create_raw_tables(con)
     tables = [load.entity.name for load in loads or []]
     try:
-        replaced = {table: _stage_changed_files(con, table, load.parts)
+        replaced = {table: _stage_changed_files(con, table, load.parts, load.row_keys)
                     for table, load in zip(tables, loads or [], strict=True)}
         _replace_source(con, source, loads, state, fingerprint, replaced)
     finally:  # moved in, or left behind by a failure: either way not kept
@@ -532,7 +550,7 @@ def _replace_source(con: duckdb.DuckDBPyConnection, source: str,
     con.execute("begin transaction")
     try:
         if loads is not None:
-            for table in ("rejected_rows", "loaded_files", "loaded_fields"):
+            for table in ("rejected_rows", "loaded_files", "loaded_fields", "loaded_row_keys"):
                 con.execute(f"delete from {RAW_SCHEMA}.{table} where source = ?", [source])
         if state is not None:
             con.execute(f"delete from {RAW_SCHEMA}.source_inventory where source = ?", [source])
@@ -544,7 +562,8 @@ def _replace_source(con: duckdb.DuckDBPyConnection, source: str,
         for load in loads or []:
             _move_staged_in(con, load.entity.name, replaced[load.entity.name])
             for table, frame in (("rejected_rows", load.rejected), ("loaded_files", load.files),
-                                 ("loaded_fields", load.fields)):
+                                 ("loaded_fields", load.fields),
+                                 ("loaded_row_keys", load.row_keys)):
                 if frame.height:
                     insert_frame(con, f"{RAW_SCHEMA}.{table}", frame)
         if fingerprint is not None:
@@ -563,26 +582,36 @@ def _staged(table: str) -> str:
 
 
 def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
-                         parts: dict[str, pl.LazyFrame]) -> list[str]:
-    """Stage the rows of each file whose loaded rows differ from what raw.<table> holds (their
-    count, or the sum of their rows' hashes) in a table beside it, and return the files whose
-    rows raw.<table> must drop: those staged and those no longer exported. A night that adds
-    one export file stages that file's rows, not the source's millions. A file's rows can
-    change with the file unchanged (a duplicate or key conflict with another file), so each
-    file is compared, not only the ones read tonight. Files are compared and staged in
-    batches of about WRITE_BATCH_ROWS rows, each committed, so a source is never held whole,
-    by polars or by DuckDB."""
+                         parts: dict[str, pl.LazyFrame], row_keys: pl.DataFrame) -> list[str]:
+    """Stage the rows of each file whose loaded rows differ from what raw.<table> holds in a
+    table beside it, and return the files whose rows raw.<table> must drop: those staged and
+    those no longer exported. A night that adds one export file stages that file's rows, not
+    the source's millions. A file's rows can change with the file unchanged (a duplicate or
+    key conflict with another file), so each file is judged, not only the ones read tonight:
+    by its row key (_row_keys) where raw.loaded_row_keys holds one for it, without reading its
+    rows; otherwise by comparing its rows' count and the sum of their hashes. Files are
+    compared and staged in batches of about WRITE_BATCH_ROWS rows, each committed, so a
+    source is never held whole, by polars or by DuckDB."""
     target, staging = f"{RAW_SCHEMA}.{table}", f"{RAW_SCHEMA}.{_staged(table)}"
     # As raw.<table> is made, constraints included: it may take that table's place.
     con.execute(f"drop table if exists {staging}")
     con.execute(entity_ddl(ENTITIES[table], _staged(table)))
+    held_files = {file for (file,) in con.execute(
+        f"select distinct _source_file from {target}").fetchall()}
+    kept = dict(con.execute(f"select file, row_key from {RAW_SCHEMA}.loaded_row_keys "
+                            "where entity = ?", [table]).fetchall())
+    tonight = dict(row_keys.select("file", "row_key").iter_rows()) if row_keys.height else {}
+    files = [file for file in parts
+             if file not in held_files or kept.get(file) is None or kept[file] != tonight[file]]
     # Hashed as the table's types, so equal values hash alike on both sides.
     columns = ", ".join(f'"{name}"::{kind}' for name, kind in con.execute(
         "select column_name, data_type from information_schema.columns where table_schema = ? "
         "and table_name = ? order by ordinal_position", [RAW_SCHEMA, table]).fetchall())
-    digests = f"select _source_file, count(*), sum(hash({columns})) from {{}} group by all"
-    held = {file: digest for file, *digest in con.execute(digests.format(target)).fetchall()}
-    files, batch, replaced = list(parts), [], []
+    digests = (f"select _source_file, count(*), sum(hash({columns})) from {{}} "
+               "where _source_file in (select unnest(?)) group by all")
+    held = {file: digest for file, *digest
+            in con.execute(digests.format(target), [files]).fetchall()} if held_files else {}
+    batch, replaced = [], []
     for i, file in enumerate(files, start=1):
         batch.append(parts[file].collect())
         if i < len(files) and sum(rows.height for rows in batch) < WRITE_BATCH_ROWS:
@@ -594,7 +623,7 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
             names = files[i - len(batch):i]
             if held.keys() & set(names):
                 incoming = {name: digest for name, *digest
-                            in con.execute(digests.format("incoming")).fetchall()}
+                            in con.execute(digests.format("incoming"), [names]).fetchall()}
                 changed = [name for name in names if incoming.get(name) != held.pop(name, None)]
             else:  # the table holds none of these files (a first load): their rows are new
                 changed = [name for name, rows in zip(names, batch, strict=True) if rows.height]
@@ -604,7 +633,7 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
             con.unregister("incoming")
         replaced += changed
         batch = []
-    return replaced + list(held)  # held: files no longer exported
+    return replaced + sorted(held_files - set(parts))  # and those no longer exported
 
 
 def _move_staged_in(con: duckdb.DuckDBPyConnection, table: str, replaced: list[str]) -> None:

@@ -84,6 +84,17 @@ create table if not exists {RAW_SCHEMA}.loaded_fields (
     last_month_filled date
 )"""
 
+# One row per file x entity: what identifies the rows raw.<entity> holds from it (the file as
+# read, its mapping, the loader and the rows the checks dropped), so that a night whose loads
+# give a file the same key leaves its rows where they are (pipelines.lib.ingest).
+LOADED_ROW_KEYS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.loaded_row_keys (
+    source varchar not null,
+    entity varchar not null,
+    file varchar not null,
+    row_key varchar not null
+)"""
+
 # One row per source: present, expected and fresh enough to publish from (pipelines.lib.freshness).
 SOURCE_INVENTORY_DDL = f"""
 create table if not exists {RAW_SCHEMA}.source_inventory (
@@ -142,7 +153,8 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for entity in ENTITIES.values():
         con.execute(entity_ddl(entity))
-    for ddl in (REJECTED_ROWS_DDL, LOADED_FILES_DDL, LOADED_FIELDS_DDL, SOURCE_INVENTORY_DDL):
+    for ddl in (REJECTED_ROWS_DDL, LOADED_FILES_DDL, LOADED_FIELDS_DDL, LOADED_ROW_KEYS_DDL,
+                SOURCE_INVENTORY_DDL):
         con.execute(ddl)
 
 
