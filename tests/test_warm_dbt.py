@@ -1,6 +1,7 @@
 """The refresh's warm dbt process (pipelines.defs.dbt.warm): a command handed to it gives what
 dbt run cold gives, it serves one command, and the guard can stop it."""
 
+import io
 import os
 import signal
 import subprocess
@@ -10,7 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.defs.dbt.warm import SOCKET_VARIABLE, run_in_warm_process, warm_dbt
+from pipelines.defs.dbt.warm import (
+    SOCKET_VARIABLE,
+    run_in_warm_process,
+    warm_dbt,
+    write_only_logged_lines,
+)
 from pipelines.lib.settings import DBT_PROJECT_DIR
 
 GUARD = str(Path(sys.executable).with_name("triangulate-dbt"))
@@ -43,6 +49,37 @@ def test_the_guard_gives_the_same_output_and_exit_code_warm_or_cold(args):
         warm.start()
         warmed = run()
     assert warmed == cold
+
+
+def test_dbt_loggers_format_only_the_lines_they_write(monkeypatch):
+    """In the warm process an info-level log formats no debug event, and writes the same
+    lines as before: info events, and print events at any level."""
+    from dbt_common.events import logger as dbt_logger
+    from dbt_common.events.base_types import EventLevel, msg_from_base_event
+    from dbt_common.events.types import Note, PrintEvent
+
+    monkeypatch.setattr(dbt_logger._Logger, "write_line", dbt_logger._Logger.write_line)
+    events = [msg_from_base_event(Note(msg="each SQL statement"), level=EventLevel.DEBUG),
+              msg_from_base_event(Note(msg="1 of 2 OK created table"), level=EventLevel.INFO),
+              msg_from_base_event(PrintEvent(msg="printed"))]
+
+    def written() -> tuple[str, list[str]]:
+        out, formatted = io.StringIO(), []
+        log = dbt_logger._JsonLogger(dbt_logger.LoggerConfig(
+            name="triangulate-test", line_format=dbt_logger.LineFormat.Json,
+            level=EventLevel.INFO, output_stream=out))
+        create_line = log.create_line
+        monkeypatch.setattr(log, "create_line",
+                            lambda msg: formatted.append(msg.info.msg) or create_line(msg))
+        for event in events:
+            log.write_line(event)
+        return out.getvalue(), formatted
+
+    lines, formatted = written()
+    assert formatted == ["each SQL statement", "1 of 2 OK created table", "printed"]
+    write_only_logged_lines()
+    assert written() == (lines, ["1 of 2 OK created table", "printed"])
+    assert "each SQL statement" not in lines and "printed" in lines
 
 
 def _warm_processes() -> list[int]:
