@@ -19,6 +19,7 @@ import os
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from conftest import Workspace, make_workspace
@@ -29,7 +30,7 @@ from pipelines.lib.publishing import CASE_LEVEL, MARTS
 from pipelines.refresh import run_refresh
 
 ACCOUNTING = ["raw.rejected_rows", "raw.loaded_files", "raw.loaded_fields",
-              "raw.source_inventory"]
+              "raw.loaded_row_keys", "raw.source_inventory", "coded.fft_comments"]
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +173,17 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
     rewrite_csv(raw / "incidents" / "incidents_revised_later.csv", revised)
     # (c) A deleted export file: the oldest month of FFT responses.
     sorted(raw.glob("fft/fft_*.csv"))[0].unlink()
+    # (e) A revised FFT comment in an export re-sent with it.
+    revised_fft = sorted(raw.glob("fft/fft_*.csv"))[0]
+    fft_header = revised_fft.read_text(encoding="utf-8").splitlines()[0].split(",")
+    improve = fft_header.index("What could we do better?")
+
+    def revised_comment(rows):
+        row = next(r for r in rows[1:] if r[improve])
+        row[improve] = "The car park charges are far too high"
+        return rows
+
+    rewrite_csv(revised_fft, revised_comment)
     # (d) A changed mapping: PALS concerns now read as formal complaints.
     mapping = profile / "mappings" / "complaints.yml"
     mapping.write_text(mapping.read_text().replace("PALS concern: pals",
@@ -187,6 +199,19 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
     assert outcome.reloaded == ["complaints", "fft", "incidents"]
     assert "dbt build in part" in outcome.incremental_summary
     assert marked_views(workspace.warehouse) == set(views)
+    # Only the changed FFT files' comments were read again: the new day's and the revised one's.
+    coding = dg.DagsterInstance.get().get_latest_materialization_event(
+        dg.AssetKey(["coded", "fft_comments"])).asset_materialization.metadata
+    con = duckdb.connect(str(workspace.warehouse), read_only=True)
+    try:
+        [(changed,)] = con.execute(
+            "select count(*) from raw.fft_responses where comment_improve is not null "
+            "and _source_file in (?, ?)", ["fft/fft_new_day.csv", f"fft/{revised_fft.name}"]
+        ).fetchall()
+    finally:
+        con.close()
+    assert coding["comments_read"].value == changed
+    assert 1 <= coding["comments_coded"].value <= 6
     assert_identical(workspace, refreshed_from_empty(workspace))
     assert workspace.query(
         "select count(*) from rejected_rows where file like '%revised_later%'") == [(0,)]
