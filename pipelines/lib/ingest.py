@@ -602,7 +602,7 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
                             "where entity = ?", [table]).fetchall())
     tonight = dict(row_keys.select("file", "row_key").iter_rows()) if row_keys.height else {}
     files = [file for file in parts
-             if file not in held_files or kept.get(file) is None or kept[file] != tonight[file]]
+             if file not in held_files or kept.get(file) != tonight[file]]
     # Hashed as the table's types, so equal values hash alike on both sides.
     columns = ", ".join(f'"{name}"::{kind}' for name, kind in con.execute(
         "select column_name, data_type from information_schema.columns where table_schema = ? "

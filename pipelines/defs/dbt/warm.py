@@ -148,11 +148,6 @@ def _serve(listening: int) -> None:
     connection.sendall(f"{code}\n".encode())
 
 
-# dbt's event levels as its loggers hand them to Python's (dbt_common.events.logger).
-_PYTHON_LEVELS = {"test": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO,
-                  "warn": logging.WARNING, "error": logging.ERROR}
-
-
 def write_only_logged_lines() -> None:
     """Make each of dbt's loggers format an event's line only when its Python logger would
     write it. dbt-common formats every event, as JSON for the refresh's logs, before the level
@@ -166,7 +161,9 @@ def write_only_logged_lines() -> None:
     def write_if_logged(self, msg) -> None:
         python = self._python_logger
         level = "error" if dbt_logger._is_print_event(msg) else msg.info.level
-        if python is not None and python.isEnabledFor(_PYTHON_LEVELS.get(level, logging.ERROR)):
+        # An unknown level passes, to fail as dbt fails on it.
+        if python is not None and python.isEnabledFor(
+                dbt_logger._log_level_map.get(level, logging.ERROR)):
             write_line(self, msg)
 
     dbt_logger._Logger.write_line = write_if_logged
