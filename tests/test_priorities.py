@@ -36,10 +36,12 @@ def test_every_priority_has_a_rationale_and_a_learning_response(scenario_trust):
     workspace, _, _ = scenario_trust
     rows = workspace.query(
         "select issue, concentrated_at, rationale, proposed_learning_response, "
-        "anticipated_improvement_route, n_sources_signalling from psirp_local_priorities")
+        "anticipated_improvement_route, n_sources_signalling, n_sources_tested "
+        "from psirp_local_priorities")
     assert rows
-    for issue, where, rationale, response, route, n_sources in rows:
-        assert rationale.startswith(f"{issue} at {where}: {n_sources} of 6 sources")
+    for issue, where, rationale, response, route, n_sources, tested in rows:
+        assert n_sources <= tested <= 6
+        assert rationale.startswith(f"{issue} at {where}: {n_sources} of {tested} sources")
         assert response and route
         # Two or more sources signalling never gets only a single-team conversation.
         if n_sources >= 2:

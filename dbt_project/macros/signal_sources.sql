@@ -16,3 +16,16 @@
 {% macro signal_evidence_sources() -%}
     {{ return(signal_sources() | length - 1) }}
 {%- endmacro %}
+
+{#
+    The fewest recent records with which `source_column`'s source signals on its own
+    (var signal_min_records; 1 for a source it does not name).
+#}
+{% macro signal_min_records(source_column) -%}
+    case {{ source_column }}
+    {%- for source_name, fewest in var('signal_min_records').items() %}
+        when '{{ source_name }}' then {{ fewest | int }}
+    {%- endfor %}
+        else 1
+    end
+{%- endmacro %}

@@ -85,25 +85,37 @@ series as (
 
 ),
 
-data_spans as (
+source_data_spans as (
 
     -- Each source's series run from the first to the last month the source has any record
-    -- in (a source loaded later, or lagging, gets no zeros outside its data); 'all' spans
-    -- every signal source's data.
+    -- in (a source loaded later, or lagging, gets no zeros outside its data).
     select
         source,
         min(record_month) as first_month,
-        max(record_month) as last_month
+        max(record_month) as last_month,
+        count(*) >= date_diff('month', min(record_month), max(record_month)) + 1
+            as has_monthly_volume
     from signal_records
     group by source
 
+),
+
+data_spans as (
+
+    select source, first_month, last_month from source_data_spans
+
     union all
 
+    -- 'all' starts once every source with at least a record a month on average has
+    -- started: months before complaints or FFT began would count them as 0 and show a
+    -- step (a special cause) made by a source starting. A sparser source (a few inquests
+    -- a year) cannot make one, and its first record says little about when it began.
     select
         'all' as source,
-        min(record_month) as first_month,
-        max(record_month) as last_month
-    from signal_records
+        coalesce(max(first_month) filter (where has_monthly_volume), min(first_month))
+            as first_month,
+        max(last_month) as last_month
+    from source_data_spans
 
 ),
 

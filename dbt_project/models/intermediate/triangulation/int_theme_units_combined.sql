@@ -16,13 +16,17 @@ source_tests as (
 
     -- The two claims tests (on incident and on notification date) read the same claims, so
     -- they enter the combination as one source, `claims`: the stronger of the two with a
-    -- Bonferroni correction for having looked twice (doc block claims_lag).
+    -- Bonferroni correction for having looked twice (doc block claims_lag). A source with
+    -- fewer recent records than signal_min_records enters no smaller than signal_fdr:
+    -- evidence beside other sources, never enough alone (doc block signal_minimum).
     select
         theme_id,
         unit_level,
         unit_id,
         case source when 'claims_notified' then 'claims' else source end as source,
-        least(1.0, count(*) * min(p_value)) as p_value,
+        least(1.0, count(*) * min(case when meets_minimum then p_value
+                                       else greatest(p_value, {{ var('signal_fdr') }}) end))
+            as p_value,
         min(q_value) as q_value,
         bool_or(is_signalling) as is_signalling
     from compared

@@ -4,7 +4,8 @@
 -- One row per signal window x theme x unit x signal source: the recent count against its
 -- expected count, the chance of a count at least that high (mid-p, negative binomial), the
 -- false-discovery-rate q-value across every test of the window and whether the source
--- signals (doc blocks signal_expected_count, signal_dispersion, signal_test).
+-- signals: q-value at most signal_fdr, with at least signal_min_records recent records (doc
+-- blocks signal_expected_count, signal_dispersion, signal_test, signal_minimum).
 
 with
 
@@ -238,7 +239,9 @@ select
     {{ significant('q_values.nb_size', 6) }} as nb_size,
     {{ significant('q_values.p_value') }} as p_value,
     {{ significant('q_values.q_value') }} as q_value,
-    coalesce(q_values.q_value <= {{ var('signal_fdr') }}, false) as is_signalling
+    counted.recent_count >= {{ signal_min_records('counted.source') }} as meets_minimum,
+    coalesce(q_values.q_value <= {{ var('signal_fdr') }}, false)
+        and counted.recent_count >= {{ signal_min_records('counted.source') }} as is_signalling
 from counted
 inner join window_months
     on counted.window_id = window_months.window_id

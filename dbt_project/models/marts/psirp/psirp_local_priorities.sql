@@ -122,6 +122,7 @@ select
     unit_name as concentrated_at,
     directorate,
     also_signalling_in,
+    n_sources_tested,
     n_sources_signalling,
     sources_signalling,
     several_sources_p_value,
@@ -147,7 +148,10 @@ select
     directorate_theme_claims,
     directorate_theme_claims_open,
     directorate_theme_claims_value,
-    theme_name || ' at ' || unit_name || ': ' || n_sources_signalling || ' of {{ signal_evidence_sources() }} sources '
+    -- Of the sources tested there: a trust that sends no claims or SJRs is not told that
+    -- 2 of 6 rose.
+    theme_name || ' at ' || unit_name || ': ' || n_sources_signalling || ' of '
+        || n_sources_tested || ' sources '
         || 'signalling (' || sources_signalling || '), ' || total_recent_records
         || ' records in the last {{ recent_months }} months where '
         || format('{:.1f}', total_expected_records) || ' were expected'

@@ -82,6 +82,7 @@ with_evidence as (
 
     select
         pivoted.*,
+        coalesce(combined.n_sources_tested, 0) as n_sources_tested,
         coalesce(combined.n_sources_signalling, 0) as n_sources_signalling,
         combined.sources_signalling,
         {%- for source_name in signal_sources() %}
@@ -136,6 +137,7 @@ select
     ranked.unit_name,
     ranked.directorate,
     ranked.signal_rank,
+    ranked.n_sources_tested,
     ranked.n_sources_signalling,
     ranked.sources_signalling,
     ranked.several_sources_p_value,
