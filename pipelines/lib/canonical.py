@@ -17,6 +17,11 @@ STRING, TEXT, DATE, TIMESTAMP, INTEGER, NUMBER, BOOLEAN, ENUM, LIST = (
 )
 
 
+# The words of the rejection reason for a code (ENUM) value the mapping does not map
+# (expectations.rules), by which the loader finds them.
+UNKNOWN_VALUE = "is not a known value"
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -164,7 +169,10 @@ FFT_RESPONSES = Entity(
         Field("location", STRING),
         Field("rating", ENUM, True, values=FFT_RATINGS),
         Field("comment_good", TEXT, description='"What was good about your experience?"'),
-        Field("comment_improve", TEXT, description='"What could we do better?"'),
+        Field("comment_improve", TEXT,
+              description='"What could we do better?", or the single "Why did you give this '
+                          'answer?" (an answer the comment model reads as praise carries no '
+                          'problem theme)'),
         Field("collection_mode", STRING),
     ),
     "One row per Friends and Family Test response.",

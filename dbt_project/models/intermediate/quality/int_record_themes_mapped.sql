@@ -29,6 +29,18 @@ measured_quality as (
 
 ),
 
+fft_praise as (
+
+    -- FFT answers the comment model reads as praise (sentiment 1 or 2, very positive or
+    -- positive): "clean ward, kind nurses" names cleanliness, not a problem with it. Many
+    -- trusts ask one question, "why did you give this answer?", whose answers hold praise
+    -- and complaint alike; a theme is a problem in care only where the answer is not praise.
+    select {{ record_key('fft', 'response_id') }} as record_key
+    from {{ ref('stg_coding__fft_comments') }}
+    where sentiment <= 2
+
+),
+
 specifically_coded as (
 
     -- Records with at least one code a person chose that means a theme. The others have
@@ -159,4 +171,7 @@ strongest_assignments as (
 
 )
 
-select * from strongest_assignments
+select strongest_assignments.*
+from strongest_assignments
+anti join fft_praise
+    on strongest_assignments.record_key = fft_praise.record_key
