@@ -11,7 +11,7 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from pipelines.lib.canonical import ENTITIES, ENUM, Entity
+from pipelines.lib.canonical import ENTITIES, ENUM, UNKNOWN_VALUE, Entity
 
 
 def reject(reason: str) -> dict:
@@ -31,7 +31,7 @@ def canonical_expectations(entity: Entity) -> list[gxe.Expectation]:
         if field.kind == ENUM:
             expectations.append(gxe.ExpectColumnValuesToBeInSet(
                 column=field.name, value_set=list(field.values),
-                meta=reject(f"{field.name} is not a known value (the cell reads {{value}}; "
+                meta=reject(f"{field.name} {UNKNOWN_VALUE} (the cell reads {{value}}; "
                             f"expected one of {', '.join(field.values)}; map it under "
                             f"values.{field.name})")))
         if field.minimum is not None or field.maximum is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.lib.ingest import load_source
+from pipelines.lib.loading import BatchError
 from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
 
 SJR_MAPPING = """
@@ -139,3 +140,64 @@ def test_a_mapping_is_parsed_again_only_when_its_file_changed(tmp_path):
     assert edited != SJR_MAPPING
     (tmp_path / "sjr.yml").write_text(edited, encoding="utf-8")
     assert load_mappings(tmp_path)[0].files == ("reviews/*.csv",)
+
+
+def test_a_date_exported_with_its_time_beside_date_only_columns_reads_as_its_day(tmp_path):
+    """One file, "Date/Time of Incident" as dd/mm/yyyy hh:mm and "Date Reported" as
+    dd/mm/yyyy: both read, whichever format the mapping names for dates."""
+    mapping = """
+source: incidents
+files: ["incidents/*.csv"]
+date_format: "%d/%m/%Y"
+timestamp_format: "%d/%m/%Y %H:%M"
+columns:
+  incident_id: Ref
+  occurred_date: Date/Time of Incident
+  reported_date: Date Reported
+"""
+    root = workspace(tmp_path, "incidents.yml", mapping,
+                     "Ref,Date/Time of Incident,Date Reported\n"
+                     "I1,03/02/2025 14:30,04/02/2025\n"
+                     "I2,05/02/2025 00:05,05/02/2025\n", "incidents")
+    [incidents] = [e for e in load(root, "incidents") if e.entity.name == "incidents"]
+    assert incidents.rejected.height == 0
+    rows = {r["incident_id"]: r for r in incidents.loaded.iter_rows(named=True)}
+    assert (str(rows["I1"]["occurred_date"]), str(rows["I1"]["reported_date"])) \
+        == ("2025-02-03", "2025-02-04")
+    assert str(rows["I2"]["occurred_date"]) == "2025-02-05"
+
+
+HARM_MAPPING = """
+source: incidents
+files: ["incidents/*.csv"]
+columns:
+  incident_id: Ref
+  occurred_date: Occurred
+  physical_harm: Impact
+values:
+  physical_harm: {Negligible: none, Minr: low, Moderate: moderate}
+"""
+
+
+def _harm_export(grades: list[str]) -> str:
+    return "Ref,Occurred,Impact\n" + "".join(
+        f"I{i},03/02/2025,{grade}\n" for i, grade in enumerate(grades))
+
+
+def test_a_code_the_mapping_lacks_fails_the_batch_instead_of_dropping_its_records(tmp_path):
+    """A typo under values: ("Minr") leaves every "Minor" incident unmapped: 12 of 40 rows,
+    under the half that marks a mapping that no longer fits, would each be rejected and the
+    marts published without them. The batch fails, naming the field and where to map it."""
+    grades = ["Negligible"] * 20 + ["Minor"] * 12 + ["Moderate"] * 8
+    root = workspace(tmp_path, "incidents.yml", HARM_MAPPING, _harm_export(grades), "incidents")
+    with pytest.raises(BatchError, match=r"12 of 40 rows hold the same physical_harm value.*"
+                                         r"first at row 22.*values\.physical_harm"):
+        load(root, "incidents")
+
+
+def test_a_few_unknown_codes_are_rejected_rows_not_a_failed_batch(tmp_path):
+    grades = ["Negligible"] * 30 + ["Moderate"] * 8 + ["Minr typo", "???"]
+    root = workspace(tmp_path, "incidents.yml", HARM_MAPPING, _harm_export(grades), "incidents")
+    [incidents] = [e for e in load(root, "incidents") if e.entity.name == "incidents"]
+    assert incidents.rejected.height == 2
+    assert incidents.rejected["reason"].str.contains("physical_harm is not a known value").all()

@@ -160,8 +160,9 @@ def test_check_names_what_would_stop_a_refresh(tmp_path):
 
 
 def test_check_stops_only_for_what_would_stop_a_refresh(tmp_path):
-    """An unmapped value rejects its rows, which the refresh lists and goes on: a note. A
-    file with more than half its rows rejected stops the refresh: a problem."""
+    """An unmapped value rejects its rows, which the refresh lists and goes on: a note. One
+    unmapped value in many rows (a code the mapping lacks), or a file with more than half its
+    rows rejected, stops the refresh: a problem."""
     import polars as pl
 
     from pipelines.demo import generate_trust
@@ -179,9 +180,18 @@ def test_check_stops_only_for_what_would_stop_a_refresh(tmp_path):
     assert result.problems == []
     assert any("Overall Experience" not in n and "rating are not mapped" in n
                for n in result.notes)
-    exported.with_columns(pl.lit("Excellent").alias("Overall Experience")).write_csv(fft)
+    fifth = pl.int_range(pl.len()) % 5 == 0
+    exported.with_columns(pl.when(fifth).then(pl.lit("Excellent"))
+                          .otherwise(pl.col("Overall Experience"))
+                          .alias("Overall Experience")).write_csv(fft)
     [problem] = check(tmp_path / "profile", tmp_path / "raw").problems
-    assert fft.name in problem and "so the refresh would stop" in problem
+    assert fft.name in problem and f"{(exported.height + 4) // 5} of {exported.height} rows " \
+        "hold the rating value 'Excellent', which no value map covers, so the refresh would " \
+        "stop" in problem
+    exported.with_columns(pl.lit("Excellent").alias("Overall Experience")).write_csv(fft)
+    problems = check(tmp_path / "profile", tmp_path / "raw").problems
+    assert len(problems) == 2 and all(fft.name in p for p in problems)
+    assert any("it refuses a file with more than half its rows rejected" in p for p in problems)
     # A mapping that reads no ward: said once, not left as "0 spellings do not resolve".
     mapping = tmp_path / "profile" / "mappings" / "incidents.yml"
     mapping.write_text("\n".join(line for line in mapping.read_text().splitlines()

@@ -27,6 +27,7 @@ from pipelines.lib.canonical import (
     LIST,
     SOURCES,
     TIMESTAMP,
+    UNKNOWN_VALUE,
     Entity,
 )
 from pipelines.lib.dates import lower_bound_moves, reference_day
@@ -50,6 +51,9 @@ from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables, entity_ddl, i
 MAX_REJECTED_SHARE = 0.5
 EXACT_DUPLICATE = "exact duplicate of"  # a rejected row's reason: "... <file> row <n>"
 MIN_ROWS_FOR_SHARE_RULE = 10
+# One code value the mapping does not map, in this share of a file's rows (and at least
+# MIN_ROWS_FOR_SHARE_RULE of them), is a code the mapping lacks, not a few mistyped cells.
+UNMAPPED_CODE_SHARE = 0.05
 # Rows with the same key and different content cannot both be right, and which one the marts
 # would keep is arbitrary, so all of them are rejected, each naming the others. An FFT response
 # never changes, so its id conflicts across every file; an incident revision is identified by
@@ -217,6 +221,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         (pl.col("rows_read") - pl.col("rows_rejected")).alias("rows_loaded"),
         pl.lit(entity.source).alias("source"), pl.lit(entity.name).alias("entity"))
     _fail_if_mostly_rejected(files, reads, rejected)
+    _fail_if_a_code_is_unmapped(
+        failures.join(records.select(ROW_ID, ROW, "_source_file"), on=ROW_ID), by_file, reads)
 
     outcomes = combined([[ExpectationOutcome(**o) for o in p.meta["outcomes"]] for p in parts])
     exported = {file: dict(p.exported.iter_rows()) for file, p in by_file.items()}
@@ -461,6 +467,37 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
                 "probably no longer fits this export (a changed date format, delimiter or "
                 f"codes?); most often ({common['len']} rows, first at row {common[ROW]}) "
                 f"{column}{common['problem']}"))
+
+
+def stops_the_batch(rows_with_unmapped_code: int, rows_read: int) -> bool:
+    """Whether one code value the mapping does not map, in this many of a file's rows, is a
+    code the mapping lacks (which stops the batch) rather than a few mistyped cells."""
+    return rows_with_unmapped_code >= max(MIN_ROWS_FOR_SHARE_RULE,
+                                          UNMAPPED_CODE_SHARE * rows_read)
+
+
+def _fail_if_a_code_is_unmapped(failures: pl.DataFrame, by_file: dict, reads: dict) -> None:
+    """A code value the mapping's values do not cover (a new or renamed code in the export, a
+    typo under values:) rejects every record carrying it, however many: a third of a trust's
+    incidents, for one misspelt harm grade. Fail the batch, as for a file mostly rejected,
+    rather than publish marts without them. `failures`: the validation's, with each row's
+    file and row."""
+    unknown = failures.filter(pl.col("reason").str.contains(UNKNOWN_VALUE, literal=True))
+    for (file, field), rows in unknown.group_by("_source_file", "column_name"):
+        read = reads[file]
+        if not stops_the_batch(rows.height, read.rows_read):
+            continue
+        [common] = (
+            by_file[file].typed.lazy()
+            .filter(pl.col(ROW).cast(pl.Int32).is_in(rows[ROW].cast(pl.Int32).implode()))
+            .group_by(field).agg(pl.len(), pl.col(ROW).min())
+            .sort("len", ROW, descending=[True, False]).head(1).collect().iter_rows(named=True))
+        if stops_the_batch(common["len"], read.rows_read):
+            raise BatchError(read.path, read.mapping, (
+                f"{common['len']} of {read.rows_read} rows hold the same {field} value, which "
+                f"the mapping does not map to a known one (first at row {common[ROW]}): a code "
+                f"the export uses and the mapping lacks; add it under values.{field} (loading "
+                "would reject every record carrying it)"))
 
 
 def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict,

@@ -626,8 +626,10 @@ def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping,
         blank = key.is_in([k for k, v in mapped.items() if v is None])
         return value, text.is_not_null() & typed.is_null() & ~blank
     elif kind in (DATE, TIMESTAMP):
-        formats = (mapping.date_format, *_ISO_FORMATS) if kind == DATE else (
-            mapping.timestamp_format, mapping.date_format, *_ISO_FORMATS)
+        # A date may be exported with its time ("Date/Time of Incident") beside date-only
+        # columns in the same file: the date part is the date.
+        formats = (mapping.date_format, mapping.timestamp_format, *_ISO_FORMATS) if kind == DATE \
+            else (mapping.timestamp_format, mapping.date_format, *_ISO_FORMATS)
         # With a declared pivot a %y year is read whole and the pivot resolves its century.
         formats = [fmt.replace("%y", "%Y") for fmt in formats]
         parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]

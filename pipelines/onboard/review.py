@@ -28,7 +28,7 @@ import polars as pl
 
 from pipelines.lib.canonical import ENUM, SOURCES
 from pipelines.lib.errors import UserFacingError
-from pipelines.lib.ingest import MAX_REJECTED_SHARE
+from pipelines.lib.ingest import MAX_REJECTED_SHARE, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER, layered, read_rows, shipped_rows
@@ -167,10 +167,16 @@ def _value_gaps(path: Path, mapping: Mapping, frame: pl.DataFrame,
     for entity_field in mapping.entity.fields:
         if entity_field.kind != ENUM or entity_field.name not in mapping.mapped_fields():
             continue
-        values = frame[entity_field.name].drop_nulls().unique().to_list()
-        unknown = [v for v in values if v not in entity_field.values]
+        values = frame[entity_field.name].drop_nulls().value_counts(sort=True).rows()
+        unknown = [v for v, _ in values if v not in entity_field.values]
         rows.update(frame.filter(pl.col(entity_field.name).is_in(unknown))["_source_row"])
-        if unknown:  # their rows are rejected: a problem only if most are (gather)
+        for value, count in values:
+            if value in unknown and stops_the_batch(count, frame.height):
+                result.problems.append(
+                    f"{path} (mapping {mapping.path}): {count} of {frame.height} rows hold "
+                    f"the {entity_field.name} value {value!r}, which no value map covers, so "
+                    f"the refresh would stop: add it under `values: {entity_field.name}:`")
+        if unknown:  # their rows are rejected: a problem if most are (gather) or one is common
             result.notes.append(
                 f"{path} (mapping {mapping.path}): {len(unknown)} value(s) of "
                 f"{entity_field.name} are not mapped: add them under `values: "
