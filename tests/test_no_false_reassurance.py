@@ -6,11 +6,13 @@ import datetime as dt
 import hashlib
 import shutil
 
+import polars as pl
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.lib.board_export import board_export
 from pipelines.lib.freshness import MISSING, NO_ROWS, NOT_SENT, OK, STALE, judge
 from pipelines.lib.profile import ProfileError, SourceExpectation, load_profile
 from pipelines.lib.settings import DEMO_PROFILE_DIR
@@ -136,9 +138,11 @@ def test_status_exits_4_when_the_published_sources_have_gone_stale(refreshed, mo
 
 def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
         refreshed_copy, tmp_path, monkeypatch):
-    """A trust without inquests, whose incident exports carry no safeguarding flag: the
-    refresh publishes, inquests show as not sent, and the safeguarding requirement shows
-    `not measurable` naming the field, never 0 events."""
+    """A trust without inquests, whose incident exports carry no safeguarding flag and
+    complaint exports no acknowledgement date: the refresh publishes, inquests show as not
+    sent (a blank column on the board, not 0), the safeguarding requirement shows `not
+    measurable` naming the field, never 0 events, and complaints acknowledged in time are
+    null, not 0%."""
     shutil.rmtree(refreshed_copy.raw / "inquests")
     profile = tmp_path / "profile"
     profile.mkdir()
@@ -150,6 +154,10 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
         spec = yaml.safe_load(path.read_text())
         spec["columns"].pop("is_safeguarding")
         path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    complaints = mappings / "complaints.yml"
+    spec = yaml.safe_load(complaints.read_text())
+    spec["columns"].pop("acknowledged_date")
+    complaints.write_text(yaml.safe_dump(spec, sort_keys=False))
     monkeypatch.setenv("TRIANGULATE_PROFILE", str(profile))
     monkeypatch.setenv("TRIANGULATE_MAPPINGS_DIR", str(mappings))
 
@@ -171,7 +179,19 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
         "select count(*) from psirp_national_requirements_summary "
         "where requirement = 'never_event' and measurability = 'measurable'")
     assert measurable > 0
+    # Complaints acknowledged in time: not measured (null), where closure is.
+    [(acknowledged, in_time, closed)] = refreshed_copy.query(
+        "select count(acknowledged_count), count(pct_acknowledged_within_3_working_days), "
+        "sum(closed_count) from complaints_performance")
+    assert (acknowledged, in_time) == (0, 0) and closed > 0
     result = runner.invoke(app, ["export", "--out", str(tmp_path / "out"), "--format", "csv"])
     assert result.exit_code == 0, result.output
     exported = (tmp_path / "out" / "psirp_national_requirements_summary.csv").read_text()
     assert "not measurable" in exported
+    # The board's counts by source leave the inquests column blank (not known), not 0.
+    board = board_export(refreshed_copy.published, tmp_path / "board")
+    counts = pl.read_csv(board.files["theme_source_counts"], infer_schema=False)
+    assert counts["inquests"].null_count() == counts.height > 0
+    assert counts["incidents"].null_count() == 0
+    notes = " ".join(board.files["notes"].read_text(encoding="utf-8").split())
+    assert "loaded no inquests records (not sent), so their columns are blank, not zero" in notes

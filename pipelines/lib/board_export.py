@@ -28,6 +28,7 @@ never a later month some other source (an audit's planned date) reaches.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -73,6 +74,7 @@ def board_export(marts_file: Path, out_dir: Path, as_of: date | None = None) -> 
         national, national_period = _national_requirements(con, period)
         claim_years = claims_summary.scorecard_years(period.month)
         claims = claims_summary.claims_by_theme(con, claim_years)
+        unsent = _sources_not_loaded(con)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "theme_source_counts": out_dir / "board_theme_source_counts.csv",
@@ -89,16 +91,29 @@ def board_export(marts_file: Path, out_dir: Path, as_of: date | None = None) -> 
                         ("claims", *claims_summary.COUNT_COLUMNS,
                          *claims_summary.MONEY_COLUMNS)),
     }
+    # A source the trust does not send has no counts, not counts of 0: its cells are left
+    # blank, and the notes say so.
+    blank = {"theme_source_counts": [s for s in THEME_SOURCES if s in unsent],
+             "national_requirements": [],
+             "claims_cost": list(tables["claims_cost"][1]) if "claims" in unsent else []}
     suppressed = {}
     for name, (frame, counts) in tables.items():
+        frame = frame.with_columns(pl.lit(None, pl.String).alias(c) for c in blank[name])
         frame.write_csv(files[name])
-        cells = frame.select(counts).to_numpy().ravel()
+        cells = frame.select(c for c in counts if c not in blank[name]).to_numpy().ravel()
         suppressed[name] = (int((cells == MARKER).sum()), len(cells))
     periods = {"theme_source_counts": theme_period, "national_requirements": national_period}
     notes = out_dir / "board_export_notes.txt"
-    notes.write_text(_notes(periods, suppressed, period, claim_years), encoding="utf-8")
+    notes.write_text(_notes(periods, suppressed, period, claim_years, unsent), encoding="utf-8")
     files["notes"] = notes
     return BoardExport(files, periods, suppressed)
+
+
+def _sources_not_loaded(con) -> list[str]:
+    """Sources of which the last refresh loaded no rows (not sent, or every row rejected)."""
+    return [source for (source,) in con.execute(
+        "select source from source_freshness where coalesce(rows_loaded, 0) = 0 "
+        "order by source").fetchall()]
 
 
 def _theme_source_counts(con, period: ReportingPeriod) -> tuple[pl.DataFrame, tuple[date, date]]:
@@ -142,8 +157,11 @@ def _national_requirements(con, period: ReportingPeriod
 
 
 def _notes(periods: dict[str, tuple[date, date]], suppressed: dict[str, tuple[int, int]],
-           period: ReportingPeriod, claim_years: list[str]) -> str:
+           period: ReportingPeriod, claim_years: list[str], unsent: list[str]) -> str:
     (t0, t1), (n0, n1) = periods["theme_source_counts"], periods["national_requirements"]
+    not_loaded = [s for s in (*THEME_SOURCES, "claims") if s in unsent]
+    blanks = (f"the last refresh loaded no {', '.join(not_loaded)} records (not sent), so "
+              "their columns are blank, not zero." if not_loaded else "every source was loaded.")
 
     def hidden(table: str) -> str:
         n, total = suppressed[table]
@@ -154,7 +172,8 @@ def _notes(periods: dict[str, tuple[date, date]], suppressed: dict[str, tuple[in
 Reporting month: {period.label}, the last complete month of incident, complaint and FFT
 data up to {period.as_of}.
 
-Counts of 1 to 4 are shown as *. 0 means none.
+{textwrap.fill("Counts of 1 to 4 are shown as *. 0 means none. A blank cell means not known: "
+                + blanks, 90)}
 
 board_theme_source_counts.csv: {t0} to {t1}; {hidden("theme_source_counts")}.
 Records carrying each theme, by source (incidents, complaints, Friends and Family Test,

@@ -83,6 +83,9 @@ def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, wide: boo
     if not rows:
         return f'<p class="note">{escape(empty)}</p>'
     rows = [dict(r) for r in rows]
+    # A count no row holds is not measured (a field the exports do not carry): shown as
+    # such, never summed or suppressed into a 0.
+    unknown = [key for key in counts if all(r.get(key) is None for r in rows)]
     if wide and counts:
         rows = _suppressed(rows, columns, counts, row_total, total_row)
     elif total_row:
@@ -91,6 +94,8 @@ def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, wide: boo
         for key in [*counts, *([row_total] if row_total else [])]:
             total[key] = sum(r[key] or 0 for r in rows)
         rows.append(total)
+    for r in rows:
+        r.update(dict.fromkeys(unknown))
     numeric = set(counts) | ({row_total} if row_total else set())
     head = "".join(f'<th scope="col">{escape(h)}</th>' for _, h in columns)
     body = []

@@ -227,6 +227,21 @@ joined as (
 
 ),
 
+fields_exported as (
+
+    -- A measure whose field no complaints export carries is not measured: null, not 0
+    -- (field_coverage says which fields the exports carry).
+    select
+        coalesce(bool_or(is_carried) filter (where field = 'acknowledged_date'), false)
+            as has_acknowledged_date,
+        coalesce(bool_or(is_carried) filter (where field = 'due_date'), false) as has_due_date,
+        coalesce(bool_or(is_carried) filter (where field = 'is_phso_referred'), false)
+            as has_phso_referred
+    from {{ ref('stg_loader__loaded_fields') }}
+    where source = 'complaints'
+
+),
+
 final as (
 
     -- Percentages are null, not 0, when their denominator is 0. The upheld shares are of
@@ -237,13 +252,18 @@ final as (
         joined.directorate,
         joined.complaint_type,
         joined.received_count,
-        joined.acknowledged_count,
-        joined.acknowledged_within_3_working_days_count,
-        round(100.0 * joined.acknowledged_within_3_working_days_count
-            / nullif(joined.received_count, 0), 2) as pct_acknowledged_within_3_working_days,
+        case when has_acknowledged_date then joined.acknowledged_count end
+            as acknowledged_count,
+        case when has_acknowledged_date then joined.acknowledged_within_3_working_days_count end
+            as acknowledged_within_3_working_days_count,
+        case when has_acknowledged_date then round(
+            100.0 * joined.acknowledged_within_3_working_days_count
+            / nullif(joined.received_count, 0), 2) end as pct_acknowledged_within_3_working_days,
         joined.closed_count,
-        joined.closed_by_due_date_count,
-        round(100.0 * joined.closed_by_due_date_count / nullif(joined.closed_count, 0), 2)
+        case when has_due_date then joined.closed_by_due_date_count end
+            as closed_by_due_date_count,
+        case when has_due_date then round(
+            100.0 * joined.closed_by_due_date_count / nullif(joined.closed_count, 0), 2) end
             as pct_closed_by_due_date,
         joined.upheld_count,
         joined.partially_upheld_count,
@@ -255,12 +275,13 @@ final as (
         round(100.0 * (joined.upheld_count + joined.partially_upheld_count) / nullif(
             joined.upheld_count + joined.partially_upheld_count + joined.not_upheld_count, 0
         ), 2) as pct_upheld_or_partially_upheld,
-        joined.phso_referred_count,
+        case when has_phso_referred then joined.phso_referred_count end as phso_referred_count,
         joined.open_at_month_end_count,
         joined.open_over_six_months_count,
         as_of.as_of_date
     from joined
     cross join as_of
+    cross join fields_exported
 
 )
 
