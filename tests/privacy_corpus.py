@@ -41,8 +41,22 @@ FORMS: dict[str, tuple[str, str]] = {
     "titled_name_in_ward": ("W5 Mr John Doeman", "doeman"),
     "name_and_postcode_in_code": ("Fall - Mrs Jane Smithson ls1 4ap", "smithson"),
     "nhs_and_phone": ("NHS9434765919 +44 (0)7700 900123", "9434765919"),
+    # Shapes a second probe found passing (6 December): spaced NI and hospital numbers, a
+    # dotted postcode, a spaced birth date, a name in capitals, a name glued to an age.
+    "ni_number_spaced": ("NI QQ 12 34 56 C", "qq123456c"),
+    "hospital_number_spaced": ("RX 885 6836", "rx8856836"),
+    "postcode_dotted": ("LS1.4AP", "ls14ap"),
+    "date_of_birth_spaced": ("DOB 27 11 1930", "27111930"),
+    "name_in_capitals": ("Ward 7 JANE SMITH", "janesmith"),
+    "name_glued_to_age": ("FALL-Smith84", "smith84"),
 }
 
+# Shapes the publishing guard does not read (no pattern can tell them from codes): the word
+# screen withholds them from the marts and the wide pack, but the restricted files (the
+# case-level file and the restricted pack, for the patient safety team) show values as the
+# guard leaves them (record ids, the withheld values as exported), so they may hold these.
+SCREENED_ONLY = {"hospital_number_spaced", "name_in_capitals", "name_glued_to_age"}
+RESTRICTED = ("triangulate_case_level.duckdb", "parquet_case_level/", "insight_pack.html")
 # Field type -> (export file glob under raw/, canonical field). One file per field type, so
 # the rows planted in a file stay well below the share that fails a batch.
 FIELDS: dict[str, tuple[str, str]] = {
@@ -102,10 +116,12 @@ def plant_corpus(raw: Path, mappings_dir: Path) -> list[Planted]:
         workbook = path.suffix == ".xlsx"
         frame = (pl.read_excel(path, infer_schema_length=0) if workbook
                  else pl.read_csv(path, infer_schema=False))
-        # Every other row from the top, so no two plantings share a row and no batch fails.
-        assert len(plantings) * 2 < frame.height, (path, len(plantings), frame.height)
+        # Every other row from the top where the file has room (every row where not), so no
+        # two plantings share a row and no batch fails.
+        assert len(plantings) < frame.height, (path, len(plantings), frame.height)
+        step = 2 if len(plantings) * 2 < frame.height else 1
         for n, (field_type, cells, form) in enumerate(plantings):
-            index = 2 * n
+            index = step * n
             frame = frame.with_columns(
                 pl.when(pl.int_range(pl.len()) == index).then(pl.lit(value))
                 .otherwise(pl.col(header)).alias(header) for header, value in cells.items())
@@ -126,13 +142,14 @@ class Hit:
     text: str
 
 
-def _needles_in(text: str) -> list[str]:
+def _needles_in(text: str, restricted: bool) -> list[str]:
     folded = re.sub(r"[^a-z0-9]", "", text.lower())
-    return sorted({form for form, (_, needle) in FORMS.items() if needle in folded})
+    return sorted({form for form, (_, needle) in FORMS.items()
+                   if needle in folded and not (restricted and form in SCREENED_ONLY)})
 
 
 def scan_text(file: str, where: str, text: str) -> list[Hit]:
-    kinds = find_identifiers(text) + _needles_in(text)
+    kinds = find_identifiers(text) + _needles_in(text, file.startswith(RESTRICTED))
     return [Hit(file, where, ", ".join(kinds), text[:200])] if kinds else []
 
 

@@ -50,6 +50,17 @@ def test_nhs_number_check_digit(number, valid):
     ("Bay 3 LS1-4AP", "Bay 3 [postcode]"),
     ("Lives at sw1a1aa", "Lives at [postcode]"),
     ("DOB 01/02/1950", "[date of birth]"),
+    ("DOB 27 11 1930", "[date of birth]"),
+    ("sjr_dob_09-03-1934.csv", "sjr_[date of birth].csv"),
+    # postcodes with a dot, an underscore or an invisible space; NI numbers spaced or not
+    ("Ward 7 LS1.4AP", "Ward 7 [postcode]"),
+    ("fft_2026-10_wy5_6wx.csv", "fft_2026-10_[postcode].csv"),
+    ("Ward 7 LS1\u200b4AP", "Ward 7 [postcode]"),
+    ("Ward 7 NI QQ 12 34 56 C", "Ward 7 NI [NI number]"),
+    ("jx123456d", "[NI number]"),
+    # accented names after a title
+    ("Mrs Siân Vasob", "[name]"),
+    ("Dr Ó Vasod", "[name]"),
     ("d.o.b: 1st March 1950", "[date of birth]"),
     ("date of birth 1950-02-01", "[date of birth]"),
     ("b. 01/02/1950", "[date of birth]"),

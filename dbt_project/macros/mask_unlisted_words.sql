@@ -5,32 +5,37 @@
     unchanged is publishable as it is; anything else could hold a name and is withheld.
     Words are runs of letters and digits in any script ('José', 'Иванов'), so an accented
     name is one word, not short fragments. Code-like: up to 3 characters with a digit (7B,
-    W5) or in capitals (ED, AMU), a capital word of 3 only inside mixed-case text ('AMU' in
-    'AMU bay', not 'AMY' in 'BAY 3 AMY WEST'); never a short word in lower or title case
-    ('Amy', 'Lee': short everyday words are in the vocabulary), a title (Mr, Mrs, Ms,
-    Dr, Mx) or DOB; up to 6 letters with 1-4 digits (W12, NEWS2, B12a); an all-capital
-    abbreviation of 4-5 letters inside mixed-case text (MRSA in 'MRSA bacteraemia', not
-    'JANE' in 'MRS JANE').
-    Five or more digits in a row are never code-like, and no digit is in a value with nine or
-    more in all (an NHS or phone number however it is spaced) or with a date (a birth date).
+    W5) or 1-2 capitals (ED, GP); never a short word in lower or title case ('Amy', 'Lee':
+    short everyday words are in the vocabulary), a title (Mr, Mrs, Ms, Dr, Mx) or DOB; 1-4
+    digits after up to 2 letters or 3-4 capitals, then up to 2 letters (W12, B12a, NEWS2;
+    not 'Smith84'). A capital word of 3 letters or more ('AMU', 'MRSA', 'SCBU') is
+    published only from the vocabulary, which holds the trust's own places and codes and
+    the usual ward abbreviations: it can as well be a surname ('Bay 2 bed 4 COX', 'Ward 7
+    JANE SMITH').
+    Five or more digits in a row are never code-like, and no digit is in a value with six or
+    more in all, a year (19xx, 20xx) not counted (an NHS, phone, NI or hospital number
+    however it is spaced; not 'CA-2024-001'), with a date (a
+    birth date, separated by / . - or spaces) or with a postcode (separated by nothing, a
+    space, a dot, a dash or an invisible character).
 #}
 {% macro mask_unlisted_words(value, words) -%}
     array_to_string(list_transform(
         regexp_extract_all({{ value }}, '[\p{L}\p{N}]+|[^\p{L}\p{N}]+'),
         word -> case
             when not regexp_full_match(word, '[\p{L}\p{N}]+') then word
-            when regexp_full_match(word, '[0-9]+')
-                and (length(regexp_replace({{ value }}, '[^0-9]', '', 'g')) >= 9
-                    or regexp_matches({{ value }}, '[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}'))
+            when regexp_matches(word, '[0-9]')
+                and (length(regexp_replace(regexp_replace({{ value }},
+                        '(^|[^0-9])(19|20)[0-9]{2}([^0-9]|$)', '\1\3', 'g'), '[^0-9]', '', 'g')) >= 6
+                    or regexp_matches({{ value }},
+                                      '[0-9]{1,2}[/. -][0-9]{1,2}[/. -]([0-9]{4}|[0-9]{2})([^0-9]|$)')
+                    or regexp_matches({{ value }},
+                                      '(^|[^A-Za-z0-9])[A-Za-z]{1,2}[0-9][A-Za-z0-9]?[^\p{L}\p{N}]{0,3}[0-9][A-Za-z]{2}([^A-Za-z0-9]|$)'))
                 then '…'
             when list_contains({{ words }}, lower(word)) then word
             when length(word) <= 3 and lower(word) not in ('mr', 'mrs', 'ms', 'dr', 'mx', 'dob')
-                and (regexp_matches(word, '[0-9]')
-                    or (regexp_full_match(word, '[A-Z]+')
-                        and (length(word) <= 2 or regexp_matches({{ value }}, '[a-z]'))))
+                and (regexp_matches(word, '[0-9]') or regexp_full_match(word, '[A-Z]{1,2}'))
                 then word
-            when regexp_full_match(word, '[A-Za-z]{0,6}[0-9]{1,4}[A-Za-z]{0,2}') then word
-            when regexp_full_match(word, '[A-Z]{4,5}') and regexp_matches({{ value }}, '[a-z]')
+            when regexp_full_match(word, '([A-Za-z]{0,2}|[A-Z]{3,4})[0-9]{1,4}[A-Za-z]{0,2}')
                 then word
             else '…'
         end
@@ -43,32 +48,45 @@
 {%- endmacro %}
 
 {#
-    An export file's name (its path under data/raw/) as it may be published: each run of
-    letters with a capital that is neither in the publishable vocabulary nor a capital code of
-    up to three letters is replaced by '…' (a name someone typed when saving the file), and a
-    name so changed ends with its value_ref (keyed, as the withheld values'), so two files
-    stay apart: "incidents/incidents_Fitzwilliam.csv" reads "incidents/incidents_….csv
-    [hkgpa…]". Words in lower case (what export jobs write: "fft_corpus-unicode.csv"),
-    digits and punctuation stay, so the file can still be found; an NHS number, phone number,
-    postcode, birth date or titled name among them is redacted by the publishing guard
-    (pipelines.lib.identifier_guard).
+    A typed value that names one thing (an export file, an audit's id) as it may be published:
+    `masked` (the value screened) where screening changed it, followed by the value's
+    value_ref (keyed, as the withheld values') so two such values stay apart; the value
+    itself where screening left it as it is.
 #}
-{% macro publishable_file_name(file, words, ref_key) -%}
+{% macro masked_with_ref(masked, value, ref_key, kind) -%}
     case
-        when {{ file_name_masked(file, words) }} = {{ file }} then {{ file }}
-        else {{ file_name_masked(file, words) }} || ' ['
-            || {{ value_ref(ref_key, ["'file'", file]) }} || ']'
+        when {{ masked }} = {{ value }} then {{ value }}
+        else {{ masked }} || ' [' || {{ value_ref(ref_key, ["'" ~ kind ~ "'", value]) }} || ']'
     end
+{%- endmacro %}
+
+{#
+    An export file's name (its path under data/raw/) as it may be published: each run of
+    letters that is neither in the publishable vocabulary nor a code of up to three letters is
+    replaced by '…' (a name someone typed when saving the file: "incidents_jane_smith.csv"),
+    and so is a run of six or more digits (an NHS, hospital or NI number); a name so changed
+    ends with its value_ref: "incidents/incidents_Fitzwilliam.csv" reads
+    "incidents/incidents_….csv [hkgpa…]". Dates, short numbers and punctuation stay, so the
+    file can still be found; a postcode, birth date or titled name among them is redacted by
+    the publishing guard (pipelines.lib.identifier_guard).
+#}
+{# A typed id (an audit's) as published: screened word by word, its value_ref where changed. #}
+{% macro publishable_id(value, words, ref_key, kind) -%}
+    {{ masked_with_ref(mask_unlisted_words(value, words), value, ref_key, kind) }}
+{%- endmacro %}
+
+{% macro publishable_file_name(file, words, ref_key) -%}
+    {{ masked_with_ref(file_name_masked(file, words), file, ref_key, 'file') }}
 {%- endmacro %}
 
 {% macro file_name_masked(file, words) -%}
     array_to_string(list_transform(
-        regexp_extract_all({{ file }}, '\p{L}+|[^\p{L}]+'),
+        regexp_extract_all({{ file }}, '\p{L}+|[0-9]+|[^\p{L}0-9]+'),
         part -> case
+            when regexp_full_match(part, '[0-9]+') and length(part) >= 6 then '…'
             when not regexp_full_match(part, '\p{L}+') then part
-            when part = lower(part) then part
             when list_contains({{ words }}, lower(part)) then part
-            when regexp_full_match(part, '[A-Z]{1,3}') then part
+            when regexp_full_match(part, '[A-Za-z]{1,3}') then part
             else '…'
         end
     ), '')

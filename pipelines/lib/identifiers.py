@@ -5,9 +5,9 @@ a code ("Fall - ls1 4ap"), a date ("DOB 01/02/1950"). These patterns find them h
 are written: NHS numbers with any separators, spaced anywhere or glued to letters
 ("NHS9434765919", "943.476.5919", "943 4765 919", "9434765919ward"; confirmed by the modulus
 11 check digit), UK phone numbers in national and +44 forms, emails, postcodes in any case
-("LS1-4AP" too), dates of birth next to "DOB", "born" or "b.", and titled names (Mr, Mrs, Ms,
-Miss, Mx, Dr + capitalised words; Mr, Mrs, Miss, Mister, Prof, Rev in any case + one or two
-words in any case).
+("LS1-4AP", "LS1.4AP" too), National Insurance numbers, dates of birth next to "DOB", "born"
+or "b.", and titled names (Mr, Mrs, Ms, Miss, Mx, Dr + capitalised words, accented too; Mr, Mrs,
+Miss, Mister, Prof, Rev in any case + one or two words in any case).
 
 `redact` replaces each finding by a marker such as "[NHS number]", so what stays is still
 readable ("Bay 2 [name]") and nothing here matches a marker again.
@@ -29,23 +29,33 @@ _PHONE = re.compile(
     r"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?|(?<![A-Za-z\d+])\(?0)"
     r"[1-9](?:[\s)-]{0,2}\d){8,9}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Outward code, optional space, inward code (whose last two letters never include C I K M O V).
+# Outward code, then up to three separators (none, spaces, a dash, a dot, an underscore in a
+# file name, an invisible character), then the inward code (whose last two letters never
+# include C I K M O V).
 _POSTCODE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d[A-Za-z\d]?(?:\s*|\s*-\s*)\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}"
-    r"(?![A-Za-z0-9])")
+    r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d[A-Za-z\d]?[\s._\u200b-\u200d\u2060-]{0,3}"
+    r"\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}(?![A-Za-z0-9])")
+# National Insurance numbers: two letters (any: HMRC's own example is QQ 12 34 56 C), three
+# pairs of digits and a final A-D, spaced or not.
+_NI = re.compile(r"(?<![A-Za-z0-9])(?i:[A-Z]{2}(?:[\s._-]{0,2}\d{2}){3}[\s._-]{0,2}"
+                 r"[A-D])(?![A-Za-z0-9])")
 _MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*")
+# Not only after a word boundary: "sjr_dob_09-03-1934.csv"; the date may be spaced.
 _DOB = re.compile(
-    r"(?i:\b(?:d\.?o\.?b\.?|date of birth|born)\b|\bb\.)[\s:.-]*"
-    rf"(?:\d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{1,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?i:{_MONTH})\.?,?\s+\d{{2,4}})")
+    r"(?i:(?<![A-Za-z])(?:d\.?o\.?b\.?|date of birth|born)(?![A-Za-z])|\bb\.)[\s:._-]*"
+    rf"(?:\d{{1,4}}[/.\s-]\d{{1,2}}[/.\s-]\d{{1,4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?i:{_MONTH})\.?,?\s+\d{{2,4}})")
 # Title case or all-caps titles ("MS" and "DR" alone are too often multiple sclerosis or a
 # diagnostic room), then an initial or capitalised word, and any further capitalised words;
 # or a title that is never anything else, in any case, then one or two words in any case
 # ("mr john pemberton", "Mrs. smithson", "Prof Quennell") and any further capitalised ones.
-_REST = r"[A-Za-z'’-]*\.?"  # a name's letters after its first, and an initial's full stop
+# A name's letters after its first (accented ones too: "Siân", "Ó"), and an initial's stop.
+_REST = r"(?:[^\W\d_]|['’-])*\.?"
+_CAPITAL = r"[A-ZÀ-ÖØ-Þ]"
 _NAME = re.compile(
-    rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b\.?\s+[A-Z]{_REST}(?:\s+[A-Z]{_REST})*"
-    rf"|\b(?i:mrs|mr|miss|mister|prof|professor|revd|rev|reverend)\b\.?\s+[A-Za-z]{_REST}"
-    rf"(?:\s+[A-Za-z]{_REST})?(?:\s+[A-Z]{_REST})*")
+    rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|MRS|MR|MISS)\b\.?\s+{_CAPITAL}{_REST}(?:\s+{_CAPITAL}{_REST})*"
+    rf"|\b(?i:mrs|mr|miss|mister|prof|professor|revd|rev|reverend)\b\.?\s+[^\W\d_]{_REST}"
+    rf"(?:\s+[^\W\d_]{_REST})?(?:\s+{_CAPITAL}{_REST})*")
 
 KINDS: dict[str, str] = {  # kind -> marker that replaces it
     "nhs_number": "[NHS number]",
@@ -53,12 +63,13 @@ KINDS: dict[str, str] = {  # kind -> marker that replaces it
     "email": "[email]",
     "uk_phone": "[phone]",
     "postcode": "[postcode]",
+    "ni_number": "[NI number]",
     "titled_name": "[name]",
 }
 # Checked in this order, each on what the previous ones left: a date of birth before the
 # phone pattern could read its digits, an email before the postcode pattern reads its domain.
 _PATTERNS = {"nhs_number": _NHS, "date_of_birth": _DOB, "email": _EMAIL, "uk_phone": _PHONE,
-             "postcode": _POSTCODE, "titled_name": _NAME}
+             "postcode": _POSTCODE, "ni_number": _NI, "titled_name": _NAME}
 # A hexadecimal digest (a file's SHA-256) is not typed by anyone and holds no identifier;
 # a run of digits alone is not one (NHS numbers typed one after another).
 _DIGEST = re.compile(r"[0-9a-f]{32,}")
@@ -77,7 +88,9 @@ SQL_MAY_HOLD_IDENTIFIER = "|".join([
     r"(?i:d\.?o\.?b|date of birth|born|b\.)",  # date of birth
     "@",  # email
     rf"[1-9](?:(?:{_S}|[)-]){{0,2}}\d){{8}}",  # phone
-    rf"[A-Za-z]\d[A-Za-z\d]?(?:{_S}|-)*\d[A-Za-z]{{2}}",  # postcode
+    rf"[A-Za-z]\d[A-Za-z\d]?(?:{_S}|[._-]){{0,3}}\d[A-Za-z]{{2}}",  # postcode
+    rf"(?:^|[^A-Za-z0-9])[A-Za-z]{{2}}(?:(?:{_S}|[._-]){{0,2}}\d{{2}}){{3}}(?:{_S}|[._-]){{0,2}}"
+    r"[A-Da-d]",  # NI number
     rf"(?i:mrs|mr|ms|miss|mx|dr|mister|prof|professor|revd|rev|reverend)\.?{_S}+[A-Za-z]",
 ])
 

@@ -26,6 +26,18 @@ data_end as (
 
 ),
 
+vocabulary as (
+
+    select list(word) as words from {{ ref('int_publishable_words') }}
+
+),
+
+value_ref_key as (
+
+    select * from {{ ref('int_value_ref_key') }}
+
+),
+
 theme_audits as (
 
     select
@@ -33,8 +45,12 @@ theme_audits as (
         audit_programme.*,
         coalesce(audit_programme.report_date, audit_programme.registered_date) as audit_date
     from record_themes
+    cross join vocabulary
+    cross join value_ref_key
+    -- audit_programme publishes each audit's id as screened (publishable_id).
     inner join audit_programme
-        on record_themes.record_id = audit_programme.audit_id
+        on audit_programme.audit_id = {{ publishable_id('record_themes.record_id',
+            'vocabulary.words', 'value_ref_key.ref_key', 'audit_id') }}
     where record_themes.source = 'audit'
         and audit_programme.directorate is not null
 

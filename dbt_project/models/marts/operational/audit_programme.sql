@@ -30,6 +30,12 @@ vocabulary as (
 
 ),
 
+value_ref_key as (
+
+    select * from {{ ref('int_value_ref_key') }}
+
+),
+
 as_of as (
 
     select {{ as_of_date() }} as as_of_date
@@ -121,7 +127,10 @@ later_audits as (
 final as (
 
     select
-        audits_keyed.audit_id,
+        -- Typed by audit staff too ("CA-Jane Doeman 48-57-77-34-56"): screened, and where a
+        -- word is withheld followed by its value_ref, so each audit keeps its own id.
+        {{ publishable_id('audits_keyed.audit_id', 'vocabulary.words', 'value_ref_key.ref_key',
+                          'audit_id') }} as audit_id,
         -- Typed by audit staff, so screened as every typed value is: a word that is not in
         -- the publishable vocabulary and not code-like shows as '…' (a title or topic
         -- can name the case it follows), a directorate or specialty holding one is null as
@@ -157,7 +166,8 @@ final as (
         coalesce(actions_summarised.actions_open_count, 0) as actions_open_count,
         coalesce(actions_summarised.actions_overdue_count, 0) as actions_overdue_count,
         audits_keyed.reaudit_date as reaudit_due_date,
-        later_audits.reaudit_audit_id,
+        {{ publishable_id('later_audits.reaudit_audit_id', 'vocabulary.words',
+                          'value_ref_key.ref_key', 'audit_id') }} as reaudit_audit_id,
         -- Overdue: the re-audit date has passed and no audit of the topic has been
         -- registered since this one reported. No re-audit date, nothing to be overdue.
         coalesce(
@@ -168,6 +178,7 @@ final as (
     from audits_keyed
     cross join as_of
     cross join vocabulary
+    cross join value_ref_key
     left join results_summarised
         on audits_keyed.audit_id = results_summarised.audit_id
     left join actions_summarised
