@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from pipelines.lib.profile import DEFAULT_STALE_AFTER_DAYS
+from pipelines.lib.suppression import is_small
 from pipelines.report import labels
 from pipelines.report.html import code, details, fmt, missing, note, table
 from pipelines.report.marts import Marts
@@ -13,35 +14,39 @@ from pipelines.report.marts import Marts
 # is not zero).
 COUNTED_WARNINGS = [
     ("load_summary", "select sum(rows_rejected), sum(rows_read) from load_summary",
-     "{0:,} of {1:,} exported rows were rejected and are left out of every figure (Data "
+     "{0} of {1} exported rows were rejected and are left out of every figure (Data "
      "quality lists why)."),
     ("unmapped_codes", "select count(*), sum(n_records_without_theme) from unmapped_codes",
-     "{0:,} native codes map to no theme yet, on {1:,} records no other code or rule "
+     "{0} native codes map to no theme yet, on {1} records no other code or rule "
      "themes."),
     ("unresolved_locations", "select count(*), sum(n_records) from unresolved_locations",
-     "{0:,} location spellings ({1:,} records) are not in the location reference, so those "
+     "{0} location spellings ({1} records) are not in the location reference, so those "
      "records count only trust-wide."),
     ("theme_coverage", "select sum(recent_records_without_theme), sum(recent_records) "
      "from theme_coverage",
-     "{0:,} of {1:,} recent incidents, complaints, inquests and SJRs have no theme at all, so "
+     "{0} of {1} recent incidents, complaints, inquests and SJRs have no theme at all, so "
      "they count in no signal (Data quality says which source)."),
     ("withheld_values", "select count(*), sum(n_records) from withheld_values",
-     "{0:,} typed values ({1:,} records) are withheld because they could name someone; the "
+     "{0} typed values ({1} records) are withheld because they could name someone; the "
      "patient safety team sees them in the case-level file."),
     ("identifier_redactions", "select sum(n_cells), count(*) from identifier_redactions",
-     "{0:,} published cells looked like a patient identifier and were redacted (in {1:,} "
+     "{0} published cells looked like a patient identifier and were redacted (in {1} "
      "table columns: see identifier_redactions)."),
 ]
 
 
 def warnings(m: Marts) -> list[str]:
-    """One sentence (HTML) per data-quality problem a committee should know of first."""
+    """One sentence (HTML) per data-quality problem a committee should know of first; in the
+    wide-circulation pack a count of 1-4 reads "fewer than 5", as in its tables."""
+    def count(n) -> str:
+        return "fewer than 5" if m.wide and is_small(n) else f"{n:,}"
+
     out = []
     for mart, sql, sentence in COUNTED_WARNINGS:
         if m.has(mart):
             [(first, second)] = m.marts.execute(sql).fetchall()
             if first:
-                out.append(sentence.format(int(first), int(second or 0)))
+                out.append(sentence.format(count(int(first)), count(int(second or 0))))
     if m.has("source_freshness"):
         # Optional inputs (national PFD reports, activity) not sent are no warning.
         for r in m.rows("select source, state, is_expected, newest_record_date "
