@@ -174,8 +174,9 @@ def _value_gaps(path: Path, mapping: Mapping, frame: pl.DataFrame,
             if value in unknown and stops_the_batch(count, frame.height):
                 result.problems.append(
                     f"{path} (mapping {mapping.path}): {count} of {frame.height} rows hold "
-                    f"the {entity_field.name} value {value!r}, which no value map covers, so "
-                    f"the refresh would stop: add it under `values: {entity_field.name}:`")
+                    f"one {entity_field.name} value no value map covers (the most common of "
+                    f"the file's in the review sheet values.csv), so the refresh would stop: "
+                    f"add it under `values: {entity_field.name}:`")
         if unknown:  # their rows are rejected: a problem if most are (gather) or one is common
             result.notes.append(
                 f"{path} (mapping {mapping.path}): {len(unknown)} value(s) of "
