@@ -308,8 +308,8 @@ def test_onboard_finds_a_header_under_title_rows_and_guesses_renamed_columns(tmp
 def test_onboard_reads_the_demo_trusts_own_exports(tmp_path):
     """The demo's complaints workbook has one Subjects column where the KO41a template reads
     three (Subject 1-3): comparing a column with a template's list of columns crashed. An
-    export no template fits still makes its source expected (the draft said it was not
-    sent)."""
+    export no template fits is drafted from its folder's source, its required fields found
+    by content alone."""
     from pipelines.demo import generate_trust
 
     generate_trust(tmp_path / "exports", seed=3, scale=0.05, years=1)
@@ -319,12 +319,63 @@ def test_onboard_reads_the_demo_trusts_own_exports(tmp_path):
         path.write_text(",".join(f"Q{i}" for i, _ in enumerate(header.split(","))) + "\n"
                         + rest, encoding="utf-8")
     done = onboard(tmp_path / "exports", tmp_path / "profile")
-    drafted = {proposal.source for proposal in done.proposals}
-    assert {"incidents", "complaints", "claims", "sjr"} <= drafted
-    # The trust sends FFT, though no template fits its layout: still expected.
+    drafted = {proposal.source: proposal for proposal in done.proposals}
+    assert {"incidents", "complaints", "claims", "sjr", "fft"} <= set(drafted)
+    fft = drafted["fft"]
+    # Response ID (numbers, the demo's duplicates repeat a few), Response Date, and the
+    # Overall Experience answers the templates map; the two comment columns are left to
+    # the reviewer (two free-text fields, two free-text columns).
+    assert {k: fft.spec["columns"].get(k) for k in ("response_id", "response_date", "rating",
+                                                    "comment_improve")} == {
+        "response_id": "Q0", "response_date": "Q1", "rating": "Q5", "comment_improve": None}
+    assert "every column guessed" in fft.guesses["(template)"] and not fft.undecided
     sources = (tmp_path / "profile" / "profile.yml").read_text(encoding="utf-8")
-    assert "fft: {expected: true, stale_after_days: 75}  # REVIEW: its exports were found" \
-        in sources
+    assert "fft: {expected: true, stale_after_days: 75}" in sources
+
+
+def test_onboard_drafts_layouts_no_template_knows(tmp_path):
+    """Fenmoor's exports (an independent probe's second trust): a complaints workbook with
+    a report title above its header, an FFT file with the single NHS question and numeric
+    answer codes, and a coroner's register with "Our Ref" and "DOD". No shipped template
+    shares two columns with any of them; each is drafted from its folder's source, its
+    header row found and its required fields matched by content and common abbreviations."""
+    from test_bad_input_corpus import workbook
+
+    exports = tmp_path / "exports"
+    for folder in ("complaints", "fft", "inquests"):
+        (exports / folder).mkdir(parents=True)
+    complaints = [["Fenmoor Hospitals NHS Foundation Trust", None, None, None, None],
+                  ["Complaints received - run 01/12/2026", None, None, None, None], [],
+                  ["Case Number", "Received", "Closed", "Primary Subject", "Summary"]]
+    complaints += [[f"COMP/2026/{i:04d}", f"{1 + i % 27:02d}/03/2026", f"{1 + i % 27:02d}/05/2026",
+                    "Communication", f"Family were not told about the change of plan on day {i}"]
+                   for i in range(40)]
+    (exports / "complaints" / "Complaints Log.xlsx").write_bytes(workbook(complaints))
+    fft = ["SurveyID\tDate Completed\tQ1 Score\tTell us why you gave this answer"]
+    fft += [f"{900000 + i}\t{1 + i % 28:02d}/10/2026 10:15\t{1 + i % 6}\t"
+            f"Answer {i}: the nurses were kind but the wait for a bed was far too long"
+            for i in range(60)]
+    (exports / "fft" / "responses.csv").write_text("\n".join(fft) + "\n", encoding="utf-8")
+    inquests = ["Our Ref,DOD,Coroners Area,Hearing,Reg 28 received"]
+    inquests += [f"INQ-26-{i:03d},{1 + i:02d}/02/2026,Fenland,{1 + i:02d}/09/2026,No"
+                 for i in range(12)]
+    (exports / "inquests" / "register.csv").write_text("\n".join(inquests) + "\n",
+                                                       encoding="utf-8")
+    done = onboard(exports, tmp_path / "profile")
+    drafted = {proposal.source: proposal for proposal in done.proposals}
+    assert set(drafted) == {"complaints", "fft", "inquests"}
+    assert all("every column guessed" in p.guesses["(template)"] and not p.undecided
+               for p in drafted.values())
+    complaint = drafted["complaints"].spec
+    assert (complaint["header_row"], complaint["columns"]["complaint_id"],
+            complaint["columns"]["received_date"]) == (4, "Case Number", "Received")
+    assert {k: drafted["fft"].spec["columns"][k] for k in (
+        "response_id", "response_date", "rating", "comment_improve")} == {
+        "response_id": "SurveyID", "response_date": "Date Completed", "rating": "Q1 Score",
+        "comment_improve": "Tell us why you gave this answer"}
+    assert {k: drafted["inquests"].spec["columns"][k] for k in (
+        "case_reference", "date_of_death", "hearing_date")} == {
+        "case_reference": "Our Ref", "date_of_death": "DOD", "hearing_date": "Hearing"}
 
 
 def test_upgraded_product_seeds_leave_the_trusts_rows_in_the_warehouse(tmp_path):

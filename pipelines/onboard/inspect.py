@@ -25,9 +25,12 @@ DATE_FORMATS = (
 CONTENT_SHARE = 0.95
 FREE_TEXT_MEAN_LENGTH = 40
 CODE_LIST_LIMIT = 60  # more distinct values than this is not a code list
+NUMBERED_CODES = 12
+ID_DISTINCT_SHARE = 0.98
 _WARD_WORDS = re.compile(r"\b(ward|unit|clinic|department|dept|theatre|suite|bay|lounge|"
                          r"icu|itu|a&e|ed|outpatients?|centre|team)\b", re.IGNORECASE)
 _YES_NO = {"y", "n", "yes", "no", "true", "false", "0", "1"}
+_UNNAMED = re.compile(r"\(column \d+\)")  # the loader's name for a blank header cell
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,20 @@ def _probe(path: Path, sheet: str | None, header_row: int | None = None) -> Mapp
                    files=(path.name,), columns={}, sheet=sheet, header_row=header_row)
 
 
+def _names_most_columns(read) -> bool:
+    """Whether the row read as the header names at least half its columns: a report title
+    in a CSV leaves most rows with the wrong number of fields, one in a workbook leaves
+    the title row's other cells blank (named "(column n)")."""
+    names = [c for c in read.frame.columns if c != ROW]
+    return 2 * sum(1 for c in names if not _UNNAMED.fullmatch(c)) >= len(names)
+
+
 def _read_with_header(path: Path, sheet: str | None):
     """The file read from its header row: the first row unless most rows then have the
-    wrong number of fields (a report title above the header), when the first of the next
-    rows that reads cleanly is taken."""
+    wrong number of fields or most header cells are blank (a report title above the
+    header), when the first of the next rows that reads cleanly is taken."""
     read = read_export(path, _probe(path, sheet))
-    if read.malformed.height <= read.rows_read // 2:
+    if read.malformed.height <= read.rows_read // 2 and _names_most_columns(read):
         return read, None
     for header_row in range(2, HEADER_SEARCH_ROWS + 1):
         try:
@@ -90,7 +101,7 @@ def _read_with_header(path: Path, sheet: str | None):
         except UserFacingError:
             continue
         if candidate.malformed.height <= candidate.rows_read // 10 and \
-                len(candidate.frame.columns) > 2:
+                len(candidate.frame.columns) > 2 and _names_most_columns(candidate):
             # Blank rows below the title are skipped: the header is the row above the data.
             first_data_row = candidate.frame[ROW].min()
             return candidate, max(header_row, first_data_row - 1) if first_data_row else \
@@ -118,7 +129,9 @@ def _column(series: pl.Series) -> ColumnProfile:
     values = tuple(counts[series.name].to_list())
     tallies = tuple(counts["count"].to_list())
     kind, date_format = _kind(present, len(values))
-    coded = kind in ("code", "ward", "yes_no")
+    # A number column with few values may be a code list (the FFT rating's 1-6).
+    coded = kind in ("code", "ward", "yes_no") or (kind == "number"
+                                                   and len(values) <= NUMBERED_CODES)
     return ColumnProfile(series.name, present.len(), series.len(), len(values), kind,
                          date_format, values if coded else (), tallies if coded else ())
 
@@ -145,7 +158,8 @@ def _kind(present: pl.Series, distinct: int) -> tuple[str, str | None]:
         return "yes_no", None
     numeric = present.str.replace_all(",", "").cast(pl.Float64, strict=False)
     mean_length = present.str.len_chars().mean() or 0
-    if distinct == present.len() and present.len() > 1 and mean_length < 25:
+    # Nearly every value distinct: an id (an export may repeat a revised record's).
+    if distinct >= ID_DISTINCT_SHARE * present.len() and present.len() > 1 and mean_length < 25:
         return "id", None
     if numeric.is_not_null().sum() >= CONTENT_SHARE * present.len():
         return "number", None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,12 @@ _CONTENT_FITS = {
 }
 MIN_TEMPLATE_MATCHES = 2  # fewer columns in common: the layout is not this template's
 MIN_GUESS_SCORE = 0.55
+_KNOWN_CODES_SHARE = 0.8  # of a column's values, for it to be a field's code list
+# Abbreviations export headers use, spelt out before names are compared ("DOD", "Our Ref").
+_ABBREVIATIONS = {"ref": "reference", "dod": "date of death", "no": "number", "num": "number",
+                  "desc": "description", "loc": "location", "dt": "date"}
+_ID_FIELDS = ("incident_id", "complaint_id", "response_id", "review_id", "case_reference",
+              "audit_id")
 
 
 @dataclass
@@ -63,13 +70,14 @@ def choose_template(layout: FileProfile, candidates: list[Mapping],
     if not pool:
         return None, 0
     best = max(pool, key=score)
-    hits = score(best)[0]
-    return (best, hits) if hits >= MIN_TEMPLATE_MATCHES else (None, hits)
+    return best, score(best)[0]
 
 
 def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
             candidates: list[Mapping], raw_root: Path) -> Proposal:
-    template, _ = choose_template(layout, candidates, source_hint)
+    template, hits = choose_template(layout, candidates, source_hint)
+    if hits < MIN_TEMPLATE_MATCHES and source_hint is None:
+        template = None  # nothing says which source the file holds
     proposal = Proposal(files, layout, template)
     if template is None:
         proposal.undecided.append(
@@ -77,6 +85,12 @@ def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
             "columns with it; write its mapping from the nearest template in "
             "mappings/templates/")
         return proposal
+    if hits < MIN_TEMPLATE_MATCHES:
+        # Its folder names the source: draft from that source's nearest template, every
+        # column matched by content and name for the reviewer to check.
+        proposal.guesses["(template)"] = (
+            f"no shipped template shares {MIN_TEMPLATE_MATCHES} columns with it: drafted from "
+            f"{template.path.name}, every column guessed; check each one")
     spec = yaml.safe_load(template.path.read_text(encoding="utf-8"))
     spec.pop("template", None)
     spec["files"] = [_glob(files, raw_root)]
@@ -90,6 +104,7 @@ def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
     taken = {header_key(column) for _, column in template.read_columns()
              if header_key(column) in by_key}
     columns, optional = dict(spec.get("columns") or {}), set(spec.get("optional_columns") or ())
+    unmatched = []
     for name, column in list(columns.items()):
         if isinstance(column, list):
             present = [c for c in column if header_key(c) in by_key]
@@ -99,11 +114,23 @@ def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
         elif header_key(column) in by_key:
             columns[name] = by_key[header_key(column)].name  # the file's own spelling
             continue
-        guess = _guess(template, name, column, layout, taken)
-        if guess is not None:
-            columns[name] = guess[0].name
-            taken.add(header_key(guess[0].name))
-            proposal.guesses[name] = guess[1]
+        unmatched.append(name)
+    same_source = [t for t in candidates if t.source == template.source]
+    guessed: dict[str, tuple[ColumnProfile, str]] = {}
+    # By name and content first; then, for what is left, the one column whose content fits,
+    # offered first to the fields the template expects (FFT: the improve comment).
+    unmatched.sort(key=lambda name: name in optional)
+    for guesser in (lambda name: _guess(template, name, columns[name], layout, taken),
+                    lambda name: _only_fit(template, name, layout, taken, same_source)):
+        for name in unmatched:
+            guess = None if name in guessed else guesser(name)
+            if guess is not None:
+                guessed[name] = guess
+                taken.add(header_key(guess[0].name))
+    for name in unmatched:
+        if name in guessed:
+            columns[name] = guessed[name][0].name
+            proposal.guesses[name] = guessed[name][1]
         elif name in template.entity.required:
             columns[name] = "REVIEW: which column?"
             proposal.undecided.append(f"{_names(files, raw_root)}: no column found for the "
@@ -144,14 +171,14 @@ def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
         key = header_key(candidate.name)
         if key in taken or (fits and candidate.kind not in fits):
             continue
-        if name in ("incident_id", "complaint_id", "response_id", "review_id",
-                    "case_reference", "audit_id") and candidate.kind != "id":
+        if name in _ID_FIELDS and candidate.kind != "id":
             continue
         if name == "location" and candidate.kind not in ("ward", "code", "text"):
             continue
         # A template's field may read several columns (Subject 1, Subject 2, ...).
         targets = [*(column if isinstance(column, list) else [column]), name]
-        similarity = max(difflib.SequenceMatcher(None, key, header_key(target)).ratio()
+        similarity = max(difflib.SequenceMatcher(None, _spelt_out(candidate.name),
+                                                 header_key(target)).ratio()
                          for target in targets)
         content = 0.2 if (name == "location" and candidate.kind == "ward") else 0.0
         score = similarity + content
@@ -162,6 +189,40 @@ def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
     return best, (f"guessed: the template's {column!r} is not in the file; {best.name!r} is "
                   f"{best.kind.replace('_', ' ')} with a similar name (score "
                   f"{best_score:.2f})")
+
+
+def _spelt_out(header: str) -> str:
+    words = re.findall(r"[a-z0-9]+", header.lower())
+    return header_key(" ".join(_ABBREVIATIONS.get(word, word) for word in words))
+
+
+def _only_fit(template: Mapping, name: str, layout: FileProfile, taken: set[str],
+              same_source: list[Mapping]) -> tuple[ColumnProfile, str] | None:
+    """For a required field or the free text, the one untaken column whose content fits (the
+    only id, date or free-text column, the only column of codes the source's templates map
+    ...), whatever its name ("DOD", "SurveyID", "Tell us why you gave this answer")."""
+    entity_field = template.entity.field(name)
+    if name in _ID_FIELDS:
+        fits = {"id"}
+    elif entity_field.kind == TEXT:
+        fits = {"free_text"}
+    elif name in template.entity.required:
+        fits = _CONTENT_FITS.get(entity_field.kind)
+    else:
+        return None
+    untaken = [c for c in layout.columns if header_key(c.name) not in taken]
+    if entity_field.kind == ENUM:  # the column holding the codes some template maps
+        known = {normalise(v) for v in entity_field.values} | {
+            normalise(code) for t in same_source for code in t.values.get(name, {})}
+        fitting = [c for c in untaken if c.values and sum(
+            normalise(v) in known for v in c.values) >= _KNOWN_CODES_SHARE * len(c.values)]
+    else:
+        fitting = [c for c in untaken if c.kind in (fits or ())]
+    if len(fitting) != 1:
+        return None
+    what = (f"column of {name} codes the templates map" if entity_field.kind == ENUM
+            else f"{fitting[0].kind.replace('_', ' ')} column")
+    return fitting[0], f"guessed: the only {what} not read already"
 
 
 def _derived_present(spec: dict, by_key: dict, proposal: Proposal, files, raw_root) -> None:

@@ -38,8 +38,8 @@ theme_keywords as (
 
 reference_texts as (
 
-    -- The trust's own reference data: every word of its places, spellings, codes, themes
-    -- and keyword rules is one its staff use for places and codes.
+    -- The trust's own reference data: every word of its places, spellings, codes and themes
+    -- (and keyword rules, below) is one its staff use for places and codes.
     select location_name as reference_text from locations
     union all select site from locations
     union all select directorate from locations
@@ -49,7 +49,24 @@ reference_texts as (
     union all select theme_name from themes
     union all select description from themes
     union all select excludes from themes
-    union all select pattern from theme_keywords
+
+),
+
+keyword_rule_words as (
+
+    -- A keyword rule's literal words only: "\bmidwi(fe|ves|fery)\b" spells no word, and its
+    -- fragments (ves, fery) could be a name's letters. A word counts when spaces, word
+    -- boundaries, | or a group's parentheses stand either side of it; a group glued to
+    -- letters, and letters beside any other regex syntax (adults?, pregnan\w*), are left out.
+    select unnest(regexp_extract_all(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(regexp_replace(' ' || pattern || ' ', '\\b', ' ', 'g'),
+                               '\\.', '*', 'g'),
+                '[\p{L}\p{N}*]+\([^()]*\)\S*|\([^()]*\)[\p{L}\p{N}*]+', ' ', 'g'),
+            '([\s(|)])', '\1\1', 'g'),  -- doubled, so neighbouring words share no separator
+        '[\s(|]([\p{L}\p{N}][\p{L}\p{N}&''-]*)[\s)|]', 1)) as word
+    from theme_keywords
 
 ),
 
@@ -57,6 +74,8 @@ reference_words as (
 
     select unnest(regexp_extract_all(lower(reference_text), '[\p{L}\p{N}]+')) as word
     from reference_texts
+    union all
+    select unnest(regexp_extract_all(lower(word), '[\p{L}\p{N}]+')) from keyword_rule_words
 
 ),
 
