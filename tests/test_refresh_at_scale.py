@@ -86,10 +86,10 @@ def test_coding_fft_comments_in_chunks_codes_each_comment_as_at_once(refreshed_c
     query = "select * from coded.fft_comments order by response_id"
     with WarehouseResource().connect(read_only=True) as con:
         at_once = con.sql(query).pl()
-        [(answers,)] = con.sql("select count(*) from (select distinct comment_improve, rating "
-                               "from raw.fft_responses where comment_improve is not null)"
-                               ).fetchall()
-        responses = con.sql("select distinct response_id, comment_improve, rating from "
+        [(answers,)] = con.sql("select count(*) from (select distinct comment_improve, rating, "
+                               "setting from raw.fft_responses where comment_improve is not "
+                               "null)").fetchall()
+        responses = con.sql("select distinct response_id, comment_improve, rating, setting from "
                             "raw.fft_responses where comment_improve is not null "
                             "order by response_id").pl()
     # Several chunks: coded by one worker process per core (two or more on any CI machine).
@@ -107,7 +107,8 @@ def test_coding_fft_comments_in_chunks_codes_each_comment_as_at_once(refreshed_c
     # ... and every response has the codes of its own comment and rating, coded directly.
     direct = code_comments(responses["comment_improve"].to_list(),
                            [assets._RATING_CODES.get(r) for r in responses["rating"].to_list()],
-                           [assets._IMPROVE_QUESTION] * responses.height)
+                           [assets._IMPROVE_QUESTION] * responses.height,
+                           responses["setting"].to_list())
     assert chunked["response_id"].equals(responses["response_id"])
     assert chunked["v6_categories"].equals(direct["categories"], check_names=False)
     assert chunked["sentiment"].equals(direct["sentiment"], check_names=False)

@@ -232,6 +232,49 @@ def test_framework_rules_put_right_what_the_challenge_set_found(comment, categor
         assert categories == ["Not assigned"]
 
 
+@pytest.mark.parametrize(("comment", "wrong"), [
+    # An independent probe (6 December): idioms and everyday words that added a category.
+    ("I lost my baby at 20 weeks and nobody called", "Patient records"),
+    ("My complaint fell on deaf ears", "Equality, Diversity & Inclusion"),
+    ("They turned a blind eye", "Equality, Diversity & Inclusion"),
+    ("A culture of blame", "Equality, Diversity & Inclusion"),
+    ("My telephone calls were never returned", "Appointment method"),
+    ("The ambulance handover took 4 hours", "Staff continuity"),
+    ("The oxygen mask hurt", "Cleanliness, tidiness & infection control"),
+], ids=lambda v: str(v)[:30])
+def test_idioms_do_not_add_a_category(comment, wrong):
+    [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[
+        "categories"].to_list()
+    assert wrong not in categories
+
+
+MHA = "Mental Health Act"
+
+
+def test_the_mental_health_act_is_coded_only_in_mental_health_services_or_by_its_own_words():
+    """An independent probe found a caesarean "section", visiting-time "leave" and "beds"
+    coded Mental Health Act (so themed violence and restraint) on maternity and acute
+    wards: the labelled comments that teach it are all from mental health services, where
+    leave and restrictions are a detained patient's."""
+    elsewhere = [("Elective section was cancelled twice", "maternity_birth"),
+                 ("C section scar not checked by the community midwife", "community"),
+                 ("My husband had to leave at visiting time", "inpatient"),
+                 ("Not enough beds", "ae"), ("Beds are uncomfortable", None),
+                 ("Visitors should leave earlier", "inpatient")]
+    coded = code_comments([c for c, _ in elsewhere], [4] * len(elsewhere),
+                          [IMPROVE] * len(elsewhere), [s for _, s in elsewhere])
+    assert [MHA in row for row in coded["categories"].to_list()] == [False] * len(elsewhere)
+    own_words = code_comments(["I was sectioned in A&E and nobody explained my rights",
+                               "More escorted leave please", "More escorted leave please"],
+                              [4, 3, 3], [IMPROVE] * 3, ["ae", None, "mental_health"])
+    assert [MHA in row for row in own_words["categories"].to_list()] == [True, True, True]
+    # In a mental health service the model's reading stands: leave there is a detained
+    # patient's.
+    [in_service] = code_comments(["Give leave faster"], [4], [IMPROVE], ["Forensic"])[
+        "categories"].to_list()
+    assert MHA in in_service
+
+
 def test_out_of_hours_and_choice_rules_do_not_fire_on_nights_or_food_choice():
     coded = code_comments(["My tablets were late every night",
                            "Partners should be allowed to stay overnight",

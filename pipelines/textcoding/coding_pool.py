@@ -24,8 +24,8 @@ CHUNK_ROWS = 20_000
 # enough that a national year's 25M comments are never held at once.
 _AHEAD_PER_WORKER = 2
 
-# A chunk: its comments, their ratings and the questions they answer.
-Chunk = tuple[list, list, list]
+# A chunk: its comments, their ratings, the questions they answer and their settings.
+Chunk = tuple[list, list, list, list]
 
 
 def _code(chunk: Chunk) -> pl.DataFrame:

@@ -75,7 +75,8 @@ def challenge_results(coder: FftCoder, items: list[ChallengeItem]) -> tuple[dict
     """Category figures on the challenge set, and every item the coder got wrong with the
     categories it missed and the ones it added."""
     coded = coder.code([i.comment for i in items], [i.rating for i in items],
-                       [i.question for i in items])["categories"].to_list()
+                       [i.question for i in items], [i.setting for i in items])[
+        "categories"].to_list()
     column = {name: j for j, name in enumerate(coder.categories)}
     truth = np.zeros((len(items), len(coder.categories)), dtype=bool)
     predicted = np.zeros_like(truth)
@@ -126,7 +127,7 @@ def evaluate_challenge(path: Path = CHALLENGE_SET, model_dir: Path = MODEL_DIR,
 
 
 def figures_for(coder: FftCoder, comments: LabelledComments) -> dict:
-    coded = coder.code(comments.texts, comments.ratings, comments.questions)
+    coded = coder.code(comments.texts, comments.ratings, comments.questions, comments.settings)
     column = {name: j for j, name in enumerate(comments.categories)}
     predicted = np.zeros(comments.labels.shape, dtype=bool)
     for i, found in enumerate(coded["categories"].to_list()):
@@ -146,7 +147,7 @@ def speed(model_dir: Path, comments: LabelledComments) -> dict:
     coder = load_coder.__wrapped__(model_dir)
     loaded = time.perf_counter() - started
     started, cpu_started = time.perf_counter(), time.process_time()
-    coder.code(comments.texts, comments.ratings, comments.questions)
+    coder.code(comments.texts, comments.ratings, comments.questions, comments.settings)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     return {"load_seconds": round(loaded, 3),
             "comments_per_cpu_second": round(len(comments.texts) / cpu),

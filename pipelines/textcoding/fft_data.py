@@ -19,8 +19,9 @@ RATING = "FFT categorical answer"
 QUESTION = "FFT question"
 SENTIMENT = "Comment sentiment"
 RESPONDENT = "Respondent ID"
+SETTING = "Service type 1"
 META_COLUMNS = (
-    COMMENT_ID, "Trust", RESPONDENT, "Date", "Service type 1", "Service type 2", RATING,
+    COMMENT_ID, "Trust", RESPONDENT, "Date", SETTING, "Service type 2", RATING,
     QUESTION, TEXT, "Person identifiable info?", SENTIMENT,
 )
 # Coders give this to every blank comment and to nothing else: it is a rule on the text, not
@@ -59,6 +60,7 @@ class LabelledComments:
     texts: list[str]
     ratings: list[int | None]
     questions: list[str | None]
+    settings: list[str | None]
     respondents: np.ndarray
     categories: list[str]
     labels: np.ndarray  # comments x categories, 0/1
@@ -70,6 +72,7 @@ class LabelledComments:
             texts=[self.texts[i] for i in rows],
             ratings=[self.ratings[i] for i in rows],
             questions=[self.questions[i] for i in rows],
+            settings=[self.settings[i] for i in rows],
             respondents=self.respondents[rows],
             categories=self.categories,
             labels=self.labels[rows],
@@ -99,6 +102,8 @@ def read_labelled(path: Path) -> tuple[pl.DataFrame, LabelledComments]:
         texts=codable[TEXT].to_list(),
         ratings=ratings,
         questions=codable[QUESTION].to_list(),
+        settings=(codable[SETTING] if SETTING in codable.columns
+                  else pl.repeat(None, codable.height, dtype=pl.String)).to_list(),
         respondents=codable[RESPONDENT].fill_null("").to_numpy(),
         categories=categories,
         labels=labels.astype(np.int8),

@@ -2,7 +2,7 @@
 
     from pipelines.textcoding.fft_model import code_comments
     coded = code_comments(["The nurses were rude"], ratings=[5],
-                          questions=["What could we do better?"])
+                          questions=["What could we do better?"], settings=["inpatient"])
 
 The model lives in `models/fft_coder/` as numpy arrays (`model.npz`, `token_vectors.npz`) and
 JSON (`model.json`: categories, thresholds, provenance, metrics), not as a pickle, so loading
@@ -30,6 +30,7 @@ from pipelines.textcoding.fft_rules import (
     NOT_ASSIGNED,
     deciding_matrix,
     is_not_applicable,
+    outside_setting,
     rule_matrix,
 )
 
@@ -73,18 +74,22 @@ class FftCoder:
     metadata: dict
 
     def code(self, texts: Sequence[str | None], ratings: Sequence | None = None,
-             questions: Sequence[str | None] | None = None) -> pl.DataFrame:
+             questions: Sequence[str | None] | None = None,
+             settings: Sequence[str | None] | None = None) -> pl.DataFrame:
         """One row per comment, in input order: `categories` (list), `confidences` (one per
         category: the logistic of its margin over the threshold, 0.5 at the cut and towards 1
         far above it; 0.5 where the category's framework rule added it below the cut),
         `sentiment` (1 very positive .. 5 very negative) and `scores` (margin
         over each trained category's threshold). Blank and "Did not answer" comments get no
-        categories and null sentiment."""
+        categories and null sentiment. `settings` name each comment's service (a category
+        bound to one kind of service, fft_rules.SETTING_BOUND, needs it)."""
         n = len(texts)
         ratings = list(ratings) if ratings is not None else [None] * n
         questions = list(questions) if questions is not None else [None] * n
-        if len(ratings) != n or len(questions) != n:
-            raise ValueError("texts, ratings and questions must have the same length")
+        settings = list(settings) if settings is not None else [None] * n
+        if not len(ratings) == len(questions) == len(settings) == n:
+            raise ValueError("texts, ratings, questions and settings must have the same "
+                             "length")
         rows = [i for i, t in enumerate(texts) if not is_blank(t)]
         trained = np.flatnonzero(np.isfinite(self.thresholds))
         margins = np.full((n, len(trained)), np.nan)
@@ -99,7 +104,7 @@ class FftCoder:
             rules = rule_matrix(normalised, self.features.rule_categories)
             x = self.features.blocks(*args, normalised=normalised, rules=rules)
             found = self.category_scores(x) - self.thresholds
-            found = self._apply_rules(found, normalised, rules)
+            found = self._apply_rules(found, normalised, rules, [settings[i] for i in rows])
             chosen[rows] = found >= 0
             margins[rows] = found[:, trained]
             logits = self.sentiment_scores(x)
@@ -115,11 +120,13 @@ class FftCoder:
             .fill_nan(None).to_struct(),
         })
 
-    def _apply_rules(self, found: np.ndarray, normalised: list[str],
-                     rules: np.ndarray) -> np.ndarray:
-        """Margins after the framework rules: a category a deciding rule adds sits at the cut
-        (margin 0, confidence 0.5); "N/A" is Not assigned alone; Not assigned means no other
-        category applies, so it is dropped (margin -inf) where another one is given."""
+    def _apply_rules(self, found: np.ndarray, normalised: list[str], rules: np.ndarray,
+                     settings: list[str | None]) -> np.ndarray:
+        """Margins after the framework rules: a category bound to another kind of service is
+        dropped (margin -inf); a category a deciding rule adds sits at the cut (margin 0,
+        confidence 0.5); "N/A" is Not assigned alone; Not assigned means no other category
+        applies, so it is dropped where another one is given."""
+        found = np.where(outside_setting(settings, self.categories), -np.inf, found)
         column = {name: j for j, name in enumerate(self.categories)}
         matched = np.zeros(found.shape, dtype=bool)
         matched[:, [column[c] for c in self.features.rule_categories]] = rules.astype(bool)
@@ -193,6 +200,7 @@ def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
 
 def code_comments(texts: Sequence[str | None], ratings: Sequence | None = None,
                   questions: Sequence[str | None] | None = None,
+                  settings: Sequence[str | None] | None = None,
                   model_dir: Path = MODEL_DIR) -> pl.DataFrame:
     """Code FFT comments with the shipped model; see `FftCoder.code`."""
-    return load_coder(model_dir).code(texts, ratings, questions)
+    return load_coder(model_dir).code(texts, ratings, questions, settings)

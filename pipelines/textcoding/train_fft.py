@@ -65,9 +65,9 @@ from pipelines.textcoding.fft_model import (
     load_coder,
     one_general_experience,
 )
-from pipelines.textcoding.fft_rules import deciding_matrix, rule_matrix
+from pipelines.textcoding.fft_rules import deciding_matrix, outside_setting, rule_matrix
 
-VERSION = "3.5.0"
+VERSION = "3.6.0"
 FOLDS = 5
 MIN_POSITIVES = 3
 C_GRID = (0.3, 1.0, 3.0, 10.0)
@@ -218,7 +218,8 @@ def cross_validate(train: LabelledComments, token_vectors: TokenVectors) -> dict
     normalised = [normalise(t) for t in train.texts]
     rules = deciding_matrix(normalised, train.categories,
                             rule_matrix(normalised, train.categories)).astype(bool)
-    return {"folds": folds, "scores": scores, "sentiment": sentiment, "rules": rules}
+    return {"folds": folds, "scores": scores, "sentiment": sentiment, "rules": rules,
+            "outside": outside_setting(train.settings, train.categories)}
 
 
 def select(cv: dict, train: LabelledComments) -> tuple[dict, list[dict]]:
@@ -232,9 +233,10 @@ def select(cv: dict, train: LabelledComments) -> tuple[dict, list[dict]]:
             inside = folds == k
             thresholds, deciders = thresholds_and_deciders(scores[~inside], train.labels[~inside],
                                                            move, rare_move, rules[~inside])
-            # As the coder decides (FftCoder._apply_rules): a deciding rule's category at
-            # the cut, then one of Positive and Negative experience.
-            margins = scores[inside] - thresholds
+            # As the coder decides (FftCoder._apply_rules): a category bound to another
+            # kind of service dropped, a deciding rule's category at the cut, then one of
+            # Positive and Negative experience.
+            margins = np.where(cv["outside"][inside], -np.inf, scores[inside] - thresholds)
             margins = np.where(rules[inside] & deciders & (margins < 0), 0.0, margins)
             predicted[inside] = one_general_experience(margins, train.categories) >= 0
         figures = category_figures(train.labels, predicted, train.categories)

@@ -17,9 +17,10 @@ _RATING_CODES = {rating: code for code, rating in enumerate(FFT_RATINGS, start=1
 _IMPROVE_QUESTION = "What could we do better?"
 
 
-# What a coded row was coded from: a response whose id, rating and comment are unchanged
-# keeps its codes (each comment is coded on its own), so a night codes only new responses.
-_INPUT_HASH = ("md5(to_json({'id': response_id, 'rating': rating, "
+# What a coded row was coded from: a response whose id, rating, setting and comment are
+# unchanged keeps its codes (each comment is coded on its own), so a night codes only new
+# responses.
+_INPUT_HASH = ("md5(to_json({'id': response_id, 'rating': rating, 'setting': setting, "
                "'comment': comment_improve}))")
 # Each export file's responses, with the row key of what raw.fft_responses holds from it
 # (pipelines.lib.ingest): a coded row keeps the key its file had, so a night reads again
@@ -73,19 +74,20 @@ def fft_comments(context: dg.AssetExecutionContext,
         con.execute(
             "create or replace temp table fft_to_code as "
             f"select *, {_INPUT_HASH} as input_hash from (select distinct response_id, rating, "
-            "comment_improve, _source_file as source_file, fft_files.row_key as source_row_key "
+            "setting, comment_improve, _source_file as source_file, fft_files.row_key as source_row_key "
             "from raw.fft_responses join fft_files on fft_files.file = _source_file "
             f"where comment_improve is not null {kept_files})")
         con.execute("create or replace temp view responses_to_code as select * from fft_to_code "
                     "where input_hash not in (select input_hash from earlier_codes)")
-        # Each distinct (comment, rating) once: "Nothing", "N/A" and the like recur. Only the
-        # answers come into Python, a chunk at a time (a national year has 25M); DuckDB gives
-        # each response its answer's codes. Numbered and stored in order, so that reading a
-        # chunk by its numbers reads only its part of the table.
+        # Each distinct (comment, rating, setting) once: "Nothing", "N/A" and the like recur.
+        # Only the answers come into Python, a chunk at a time (a national year has 25M);
+        # DuckDB gives each response its answer's codes. Numbered and stored in order, so
+        # that reading a chunk by its numbers reads only its part of the table.
         con.execute("create or replace temp table answers as select row_number() over "
-                    "(order by first_response) - 1 as answer, comment_improve, rating from ("
-                    "select comment_improve, rating, min(response_id) as first_response "
-                    "from responses_to_code group by comment_improve, rating) order by answer")
+                    "(order by first_response) - 1 as answer, comment_improve, rating, setting "
+                    "from (select comment_improve, rating, setting, min(response_id) as "
+                    "first_response from responses_to_code group by comment_improve, rating, "
+                    "setting) order by answer")
         con.execute("create or replace temp table answer_codes (answer bigint, "
                     "v6_categories varchar[], v6_confidences double[], sentiment tinyint)")
         start = 0
@@ -101,6 +103,7 @@ def fft_comments(context: dg.AssetExecutionContext,
                  "from responses_to_code as responses join answers "
                  "on responses.comment_improve = answers.comment_improve "
                  "and responses.rating is not distinct from answers.rating "
+                 "and responses.setting is not distinct from answers.setting "
                  "join answer_codes as codes on answers.answer = codes.answer")
         con.execute(f"create table if not exists {CODED_SCHEMA}.fft_comments as "
                     f"select {coded} limit 0", [version])
@@ -129,16 +132,16 @@ def fft_comments(context: dg.AssetExecutionContext,
     })
 
 
-def _answer_chunks(con) -> Iterator[tuple[list, list, list]]:
+def _answer_chunks(con) -> Iterator[tuple[list, list, list, list]]:
     """The temp table `answers` a chunk of CHUNK_ROWS at a time, in order, as the coder takes
     them."""
     from pipelines.textcoding.coding_pool import CHUNK_ROWS
 
-    for answers in numbered_chunks(con, "answers", "answer", "comment_improve, rating",
+    for answers in numbered_chunks(con, "answers", "answer", "comment_improve, rating, setting",
                                    CHUNK_ROWS):
         yield (answers["comment_improve"].to_list(),
                [_RATING_CODES.get(r) for r in answers["rating"].to_list()],
-               [_IMPROVE_QUESTION] * answers.height)
+               [_IMPROVE_QUESTION] * answers.height, answers["setting"].to_list())
 
 
 def _codes_reusable(con, version: str) -> bool:

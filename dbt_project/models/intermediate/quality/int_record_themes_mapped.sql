@@ -35,9 +35,14 @@ fft_praise as (
     -- positive): "clean ward, kind nurses" names cleanliness, not a problem with it. Many
     -- trusts ask one question, "why did you give this answer?", whose answers hold praise
     -- and complaint alike; a theme is a problem in care only where the answer is not praise.
-    select {{ record_key('fft', 'response_id') }} as record_key
-    from {{ ref('stg_coding__fft_comments') }}
-    where sentiment <= 2
+    -- A poor or very poor rating overrules the model: "Food isn't very good" and "Great,
+    -- another 6 hour wait" read as praise to it.
+    select {{ record_key('fft', 'coded.response_id') }} as record_key
+    from {{ ref('stg_coding__fft_comments') }} as coded
+    left join {{ ref('int_fft_responses_deduplicated') }} as responses
+        on coded.response_id = responses.response_id
+    where coded.sentiment <= 2
+        and coalesce(responses.rating, '') not in ('poor', 'very_poor')
 
 ),
 
