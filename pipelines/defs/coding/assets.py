@@ -75,7 +75,8 @@ def fft_comments(context: dg.AssetExecutionContext,
             "create or replace temp table fft_to_code as "
             f"select *, {_INPUT_HASH} as input_hash from (select distinct response_id, rating, "
             "setting, comment_improve, _source_file as source_file, "
-            "fft_files.row_key as source_row_key from raw.fft_responses join fft_files on fft_files.file = _source_file "
+            "fft_files.row_key as source_row_key from raw.fft_responses "
+            "join fft_files on fft_files.file = _source_file "
             f"where comment_improve is not null {kept_files})")
         con.execute("create or replace temp view responses_to_code as select * from fft_to_code "
                     "where input_hash not in (select input_hash from earlier_codes)")
