@@ -369,52 +369,101 @@ def _print_source_states(today) -> list[str]:
 @app.command()
 def query(
     sql: str = typer.Argument(..., help="SQL, e.g. \"select * from psirp_local_priorities\"."),
-    csv: bool = typer.Option(False, "--csv", help="Write CSV to standard output."),
+    csv: bool = typer.Option(False, "--csv", help="Write every row as CSV to standard output."),
     case_level: bool = typer.Option(False, "--case-level",
                                     help="Query the case-level file (record ids) instead."),
+    max_rows: int = typer.Option(1000, "--max-rows", min=1,
+                                 help="Rows a table shows (--csv writes them all)."),
+    timeout: float = typer.Option(300, "--timeout", min=1,
+                                  help="Seconds before the query is stopped."),
 ) -> None:
     """Run one SQL statement that reads the published marts and print a table or CSV. It can
-    read only the published file: no other file, URL, database or extension, and no writes."""
+    read only the published file: no other file, URL, database or extension, and no writes.
+    It runs within TRIANGULATE_QUERY_MEMORY_LIMIT (2GB) and --timeout, so it never takes
+    what the nightly refresh needs."""
     import duckdb
 
     from pipelines.lib.marts_reader import (
         MartsNotPublished,
         QueryRefused,
-        published_file,
+        QueryTimedOut,
         read_only_query,
-        tables_in,
     )
-    from pipelines.lib.query_output import cell_text, table_width, to_csv
 
     try:
-        result = read_only_query(sql, case_level=case_level)
+        with read_only_query(sql, case_level=case_level, timeout_seconds=timeout) as result:
+            if csv:
+                _print_csv(result)
+            else:
+                _print_table(result, max_rows)
     except MartsNotPublished as error:
         console.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(3) from None
     except QueryRefused as error:
         console.print(f"[red]Query refused:[/] {escape(str(error))}")
         raise typer.Exit(2) from None
+    except QueryTimedOut as error:
+        console.print(f"[red]Query stopped:[/] {escape(str(error))}: narrow it, or give more "
+                      "time with --timeout")
+        raise typer.Exit(2) from None
+    except duckdb.OutOfMemoryException:
+        console.print("[red]Query stopped:[/] it needs more memory than "
+                      "TRIANGULATE_QUERY_MEMORY_LIMIT allows: aggregate or filter it")
+        raise typer.Exit(2) from None
     except duckdb.Error as error:
         console.print(f"[red]SQL error:[/] {escape(str(error))}")
-        missing = re.search(r"Table with name (\w+) does not exist", str(error))
-        if (missing and not case_level and published_file(case_level=True).is_file()
-                and missing.group(1) in tables_in(case_level=True)):
-            console.print(f"{missing.group(1)} is in the case-level file (record ids, for the "
-                          "patient safety team only): add --case-level")
+        _hint_case_level(str(error), case_level)
         raise typer.Exit(2) from None
-    if csv:
-        typer.echo(to_csv(result.columns, result.rows), nl=False)
-        return
+
+
+def _print_csv(result) -> None:
+    from pipelines.lib.query_output import to_csv
+
+    typer.echo(to_csv(result.columns, []), nl=False)
+    for batch in result.batches:
+        typer.echo(to_csv(None, batch), nl=False)
+
+
+def _print_table(result, max_rows: int) -> None:
+    from pipelines.lib.query_output import cell_text, table_width
+
+    rows: list[tuple] = []
+    for batch in result.batches:
+        rows.extend(batch)
+        if len(rows) > max_rows:
+            break
+    more = len(rows) > max_rows
+    rows = rows[:max_rows]
     table = Table(show_lines=False)
     for column in result.columns:
         table.add_column(Text(cell_text(column)))
-    for row in result.rows:
+    for row in rows:
         table.add_row(*(Text(cell_text(v)) for v in row))
     # Piped or redirected, a table keeps every cell on one line however wide it gets.
     out = console if console.is_terminal else Console(
-        width=max(80, table_width(result.columns, result.rows)))
+        width=max(80, table_width(result.columns, rows)))
     out.print(table)
-    out.print(f"{len(result.rows)} rows")
+    out.print(f"the first {max_rows} rows: there are more (--max-rows, or --csv for all)"
+              if more else f"{len(rows)} rows")
+
+
+def _hint_case_level(error: str, case_level: bool) -> None:
+    """Where a table is missing from the marts but is in the case-level file, say so (if
+    that file can be read at all: it is restricted)."""
+    import duckdb
+
+    from pipelines.lib.marts_reader import published_file, tables_in
+
+    missing = re.search(r"Table with name (\w+) does not exist", error)
+    if not missing or case_level or not published_file(case_level=True).is_file():
+        return
+    try:
+        in_case_level = missing.group(1) in tables_in(case_level=True)
+    except (duckdb.Error, OSError):
+        return
+    if in_case_level:
+        console.print(f"{missing.group(1)} is in the case-level file (record ids, for the "
+                      "patient safety team only): add --case-level")
 
 
 @app.command()

@@ -144,3 +144,29 @@ def test_a_wide_table_piped_to_a_file_keeps_each_row_on_one_line(refreshed):
     # Top border, header, rule, three rows, bottom border, row count.
     assert len(lines) == 8, result.output
     assert "variation_icon" in lines[1]
+
+
+def test_a_query_cannot_take_the_machine(refreshed, monkeypatch):
+    """An independent probe's `select * from theme_spc, range(20)` took 17.9 GB printing a
+    table, `count(*) from range(1e12)` never ended, and a large sort spilled temporary
+    files into the published folder. A table shows --max-rows rows (CSV streams them all),
+    a query stops at --timeout, and one needing more than TRIANGULATE_QUERY_MEMORY_LIMIT
+    fails without spilling anywhere."""
+    workspace, _ = refreshed
+    result = query("--max-rows", "5", "select range as n from range(12)")
+    assert result.exit_code == 0, result.output
+    assert "the first 5 rows: there are more" in " ".join(result.output.split())
+    assert " 5 " in result.output and " 6 " not in result.output
+    result = query("--csv", "select range as n from range(25000)")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 25001
+    result = query("--timeout", "1", "select count(*) from range(1000000000000)")
+    assert result.exit_code == 2
+    assert "ran for more than 1 s and was stopped" in " ".join(result.output.split())
+    before = sorted(p.name for p in workspace.marts.iterdir())
+    monkeypatch.setenv("TRIANGULATE_QUERY_MEMORY_LIMIT", "64MB")
+    result = query("select count(*) from (select md5(range::varchar) as m from range(5000000) "
+                   "order by m)")
+    assert result.exit_code == 2
+    assert "needs more memory than TRIANGULATE_QUERY_MEMORY_LIMIT" in " ".join(
+        result.output.split())
+    assert sorted(p.name for p in workspace.marts.iterdir()) == before

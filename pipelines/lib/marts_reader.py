@@ -6,12 +6,16 @@ published file it opened and nothing else. No other file, URL or database (no CO
 read_text, read_csv, ATTACH, EXPORT), no extension installed or loaded (so no network), and
 the configuration locked so no SET undoes any of it. `read_only_query` also takes exactly
 one statement, and only one that reads (SELECT, FROM, SHOW, DESCRIBE, SUMMARIZE, PRAGMA
-table_info, or EXPLAIN [ANALYZE] of one of those: EXPLAIN ANALYZE runs what it explains).
+table_info, or EXPLAIN [ANALYZE] of one of those: EXPLAIN ANALYZE runs what it explains),
+within a memory limit and with no spilling to disk (a query must never take the memory the
+nightly refresh needs, nor write temporary files beside the published ones), and is stopped
+after a time limit.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,10 +49,20 @@ class QueryRefused(ValueError):
     that is not a read."""
 
 
+class QueryTimedOut(RuntimeError):
+    """The query ran past its time limit and was stopped."""
+
+
 @dataclass(frozen=True)
 class QueryResult:
+    """A query's columns and its rows, fetched a batch at a time as they are read."""
+
     columns: list[str]
-    rows: list[tuple]
+    batches: Iterator[list[tuple]]
+
+
+# An arbitrary query's limits: DuckDB's memory, nothing spilled to a temporary folder.
+_QUERY_BATCH_ROWS = 10_000
 
 
 def published_file(case_level: bool = False, marts_dir: Path | None = None) -> Path:
@@ -56,13 +70,13 @@ def published_file(case_level: bool = False, marts_dir: Path | None = None) -> P
 
 
 @contextmanager
-def open_marts(case_level: bool = False,
-               marts_dir: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_marts(case_level: bool = False, marts_dir: Path | None = None,
+               limits: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     path = published_file(case_level, marts_dir)
     if not path.is_file():
         raise MartsNotPublished(f"no published marts at {path}: run `triangulate refresh` "
                                 "(or set TRIANGULATE_MARTS_DIR)")
-    con = duckdb.connect(str(path), read_only=True, config=SANDBOX)
+    con = duckdb.connect(str(path), read_only=True, config={**SANDBOX, **(limits or {})})
     try:
         yield con
     finally:
@@ -75,11 +89,14 @@ def query(sql: str, params: list | None = None, case_level: bool = False,
         return con.execute(sql, params or []).pl()
 
 
-def read_only_query(sql: str, case_level: bool = False,
-                    marts_dir: Path | None = None) -> QueryResult:
-    """Run one reading statement in the sandbox; QueryRefused for anything else, duckdb.Error
-    for SQL the database rejects."""
-    with open_marts(case_level, marts_dir) as con:
+@contextmanager
+def read_only_query(sql: str, case_level: bool = False, marts_dir: Path | None = None,
+                    timeout_seconds: float | None = None) -> Iterator[QueryResult]:
+    """Run one reading statement in the sandbox, within settings.query_memory_limit() and
+    `timeout_seconds` (QueryTimedOut past it, while running or fetching); QueryRefused for
+    anything else, duckdb.Error for SQL the database rejects (or that needs more memory)."""
+    limits = {"memory_limit": settings.query_memory_limit(), "temp_directory": ""}
+    with open_marts(case_level, marts_dir, limits) as con:
         statements = con.extract_statements(sql)
         if not statements:
             raise QueryRefused("no SQL given")
@@ -90,8 +107,23 @@ def read_only_query(sql: str, case_level: bool = False,
         if refused:
             raise QueryRefused(f"{refused} statements are not allowed: the query "
                                "command only reads the published marts")
-        cursor = con.execute(statement.query)
-        return QueryResult([d[0] for d in cursor.description], cursor.fetchall())
+        timer = threading.Timer(timeout_seconds, con.interrupt) if timeout_seconds else None
+        if timer:
+            timer.start()
+        try:
+            cursor = con.execute(statement.query)
+            yield QueryResult([d[0] for d in cursor.description], _batches(cursor))
+        except duckdb.InterruptException:
+            raise QueryTimedOut(f"the query ran for more than {timeout_seconds:g} s and was "
+                                "stopped") from None
+        finally:
+            if timer:
+                timer.cancel()
+
+
+def _batches(cursor: duckdb.DuckDBPyConnection) -> Iterator[list[tuple]]:
+    while batch := cursor.fetchmany(_QUERY_BATCH_ROWS):
+        yield batch
 
 
 def _refused_kind(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> str | None:

@@ -39,10 +39,12 @@ def cell_text(value) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
-def to_csv(columns: list[str], rows: list[tuple]) -> str:
+def to_csv(columns: list[str] | None, rows: list[tuple]) -> str:
+    """CSV lines: the header (when `columns` is given), then `rows`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    if columns is not None:
+        writer.writerow(columns)
     writer.writerows([cell_text(v) for v in row] for row in rows)
     return out.getvalue()
 

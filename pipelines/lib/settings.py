@@ -75,6 +75,12 @@ def published_file_mode(restricted: bool) -> int:
                    "an octal file mode such as 640")
 
 
+def _memory_size(text: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
+        raise ValueError(text)
+    return text.strip()
+
+
 def duckdb_memory_limit() -> str:
     """DuckDB's buffer memory in the refresh's warehouse connections and in dbt's (dbt reads
     the same variable in profiles.yml; the refresh passes it on): past it DuckDB spills to
@@ -82,14 +88,18 @@ def duckdb_memory_limit() -> str:
     machine's memory and at least 1GB. Not a fixed 1GB: a region's warehouse (10M rows)
     runs out of it in dbt (DuckDB cannot spill every operator), while a quarter leaves the
     rest of a small server to the refresh's own process and to everything else on it."""
-    def parse(text: str) -> str:
-        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
-            raise ValueError(text)
-        return text.strip()
-
     quarter = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4 // 2**30
-    return _parsed("TRIANGULATE_DUCKDB_MEMORY_LIMIT", f"{max(1, quarter)}GB", parse,
+    return _parsed("TRIANGULATE_DUCKDB_MEMORY_LIMIT", f"{max(1, quarter)}GB", _memory_size,
                    "a size such as 1GB or 512MB")
+
+
+def query_memory_limit() -> str:
+    """DuckDB's memory for one `triangulate query` (TRIANGULATE_QUERY_MEMORY_LIMIT, default
+    2GB): an analyst's query never spills to disk, and must not take what the nightly
+    refresh on the same server needs; past the limit it fails with DuckDB's out-of-memory
+    error."""
+    return _parsed("TRIANGULATE_QUERY_MEMORY_LIMIT", "2GB", _memory_size,
+                   "a size such as 2GB or 512MB")
 
 
 def dbt_threads() -> int:
