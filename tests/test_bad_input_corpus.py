@@ -118,7 +118,17 @@ CASES = [
         b"INC2,", b'"INC2"x,')}, loads(2, 1, 1), ("cannot be split into fields",)),
     Case("a quote that joins two rows", {"a.csv": two_good().replace(
         b"INC1,", b'INC1,"').replace(b"Smithson slipped\nINC2", b'Smithson slipped\nINC2"')},
-         loads(1, 0, 1), ("expected 7 fields, found 8", "spans 2 lines")),
+         loads(2, 0, 2), ("rows 2-3 were read as one",)),
+    # An independent probe lost nine incidents this way: the rows a stray quote joined
+    # loaded as one row (or were rejected as one), counted as one read.
+    Case("a quote joining whole rows is each row rejected, not one", {"a.csv": csv_bytes(
+        [incident("INC1", note='"A fall'), incident("INC2"), incident("INC3", note='slip"'),
+         incident("INC4")])}, loads(4, 1, 3), ("rows 2-4 were read as one",),
+         checks={"_source_row": [5]}),
+    Case("a quote joining rows until a later quote breaks them is each row rejected", {
+        "a.csv": csv_bytes([incident("INC1", note='"A fall'), incident("INC2"),
+                            incident("INC3", note='He said "no" loudly'), incident("INC4")])},
+         loads(4, 1, 3), ("rows 2-4 were read as one",), checks={"_source_row": [5]}),
     Case("unterminated quote stops the batch at its row", {"a.csv": csv_bytes(
         [incident("INC1"), incident("INC2"), incident("INC3")]).replace(b"INC2,", b'"INC2,')},
          BATCH, ("row 3", "never closed")),

@@ -159,6 +159,35 @@ def test_check_names_what_would_stop_a_refresh(tmp_path):
     assert sum("no mapping in the mappings folder reads it" in p for p in result.problems) == 3
 
 
+def test_review_sheets_show_a_formula_typed_into_an_export_as_text(onboarded, tmp_path):
+    """An independent probe typed =HYPERLINK(...) into a ward field: check wrote it into
+    review/locations.csv as it was, so opening the sheet in Excel would run it. It is
+    written with a leading apostrophe (text in every spreadsheet) and accepted as typed."""
+    root, _, _ = onboarded
+    shutil.copytree(root / "exports", tmp_path / "exports")
+    shutil.copytree(root / "profile", tmp_path / "profile")
+    formula = '=HYPERLINK("http://evil.example","Ward 12")'
+    radar = tmp_path / "exports" / "incidents" / "radar_export_2026-07.csv"
+    lines = radar.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",Intensive Care,", f',"{formula.replace(chr(34), 2 * chr(34))}",')
+    radar.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    check(tmp_path / "profile", tmp_path / "exports")
+    sheet = tmp_path / "profile" / "review" / "locations.csv"
+    with sheet.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    [row] = [r for r in rows if "HYPERLINK" in r["location_as_exported"]]
+    assert row["location_as_exported"] == "'" + formula
+    place = layered("locations", tmp_path / "profile")[0]["location_id"]
+    row["suggested_location_id"], row["accept"] = place, "y"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    accept(tmp_path / "profile")
+    aliases = layered("location_aliases", tmp_path / "profile")
+    assert any(a["alias"] == formula and a["location_id"] == place for a in aliases)
+
+
 def test_check_stops_only_for_what_would_stop_a_refresh(tmp_path):
     """An unmapped value rejects its rows, which the refresh lists and goes on: a note. One
     unmapped value in many rows (a code the mapping lacks), or a file with more than half its

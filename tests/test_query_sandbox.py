@@ -170,3 +170,10 @@ def test_a_query_cannot_take_the_machine(refreshed, monkeypatch):
     assert "needs more memory than TRIANGULATE_QUERY_MEMORY_LIMIT" in " ".join(
         result.output.split())
     assert sorted(p.name for p in workspace.marts.iterdir()) == before
+
+
+def test_csv_shows_text_that_starts_like_a_formula_as_text(refreshed):
+    result = query("--csv", "select '=HYPERLINK(\"x\")' as f, '@SUM(1)' as g, -5 as n, 'ok' as t")
+    assert result.exit_code == 0, result.output
+    [row] = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert row == {"f": "'=HYPERLINK(\"x\")", "g": "'@SUM(1)", "n": "-5", "t": "ok"}

@@ -241,7 +241,7 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
 
     csv.field_size_limit(_FIELD_LIMIT)
     reader = csv.reader(lines(), delimiter=delimiter, strict=True)
-    row = 0
+    row, width = 0, None
     while True:
         consumed.clear()
         row += 1
@@ -256,12 +256,44 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
                                                 "(an unmatched double quote), so the rows after "
                                                 "it cannot be read: fix the quote in the export "
                                                 "or export it again", row=row) from None
+            if _joins_records(consumed, delimiter, width):
+                yield from _lines_joined(row, consumed)
+                row += len(consumed) - 1
+                continue
             yield row, None, ("a double quote in the row is not where CSV allows one (text "
                               "after a closing quote): the row cannot be split into fields"), \
                 "".join(consumed)
             continue
+        if width is None and row >= (mapping.header_row or 1) and any(c.strip() for c in cells):
+            width = len(cells)  # the header's
+        elif _joins_records(consumed, delimiter, width):
+            yield from _lines_joined(row, consumed)
+            row += len(consumed) - 1
+            continue
         spanned = len(consumed)
         yield row, cells, (f"spans {spanned} lines" if spanned > 1 else None), None
+
+
+# A quoted cell spanning lines is a comment's line breaks, unless a line inside it holds a
+# whole record's separators: then a stray quote has joined records, which would otherwise
+# load as one (or be rejected as one), the rest lost without a word. Files this narrow are
+# not judged: a comment line can hold their few separators.
+_JUDGED_WIDTH = 5
+
+
+def _joins_records(lines: list[str], delimiter: str, width: int | None) -> bool:
+    return (len(lines) > 1 and width is not None and width >= _JUDGED_WIDTH
+            and any(line.count(delimiter) >= width - 1 for line in lines[1:]))
+
+
+def _lines_joined(row: int, lines: list[str]) -> Iterator[_Row]:
+    """Each line a quote joined, rejected as a row of its own (so none is lost uncounted)."""
+    last = row + len(lines) - 1
+    reason = (f"rows {row}-{last} were read as one: a double quote opens a cell in row {row} "
+              f"and is closed only in row {last}, and the rows between hold records of their "
+              "own (an unmatched double quote?): fix the quote in the export")
+    for offset, line in enumerate(lines):
+        yield row + offset, None, reason, line
 
 
 def _simple_csv_cells(path: Path, text: str, delimiter: str) -> pl.DataFrame | None:
@@ -292,8 +324,24 @@ def _simple_csv_cells(path: Path, text: str, delimiter: str) -> pl.DataFrame | N
                 f"strict_mode = true, null_padding = false, columns = {columns})").pl()
     except duckdb.Error:
         return None
+    # More line breaks than rows: some cell spans lines.
+    if text.count("\n") > cells.height and _cell_holds_records(cells, delimiter, width):
+        return None
     # An empty cell is read as null; the row-by-row reader gives ''.
     return cells.fill_null("")
+
+
+def _cell_holds_records(cells: pl.DataFrame, delimiter: str, width: int) -> bool:
+    """Whether a cell spanning lines holds a line with a whole record's separators (see
+    `_joins_records`): the row-by-row reader then rejects each joined line."""
+    if width < _JUDGED_WIDTH:
+        return False
+    for column in cells.columns:
+        spanning = cells[column].filter(cells[column].str.contains("\n", literal=True))
+        if spanning.len() and (spanning.str.split("\n").explode()
+                               .str.count_matches(delimiter, literal=True) >= width - 1).any():
+            return True
+    return False
 
 
 _BLANK_LINE = re.compile(r"\n\r?\n")

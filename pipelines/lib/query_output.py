@@ -1,8 +1,9 @@
 """How `triangulate query` prints any value a query returns: as table cells or as CSV.
 
-A value is data, never markup or terminal control: `[/]` is printed as it is (rich would read
-it as markup), control characters as escapes (an escape sequence in a value must not drive
-the terminal), lists and structs as JSON, blobs as hex, NULL as an empty cell.
+A value is data, never markup, terminal control or a formula: `[/]` is printed as it is (rich
+would read it as markup), control characters as escapes (an escape sequence in a value must
+not drive the terminal), lists and structs as JSON, blobs as hex, NULL as an empty cell; in
+CSV, text starting like a spreadsheet formula gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import io
 import json
 import re
 import uuid
+
+from pipelines.lib.spreadsheet_text import as_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -45,7 +48,7 @@ def to_csv(columns: list[str] | None, rows: list[tuple]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     if columns is not None:
         writer.writerow(columns)
-    writer.writerows([cell_text(v) for v in row] for row in rows)
+    writer.writerows([cell_text(as_text(v)) for v in row] for row in rows)
     return out.getvalue()
 
 

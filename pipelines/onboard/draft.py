@@ -22,6 +22,7 @@ from pipelines.lib.errors import UserFacingError
 from pipelines.lib.mapping import header_key
 from pipelines.lib.profile import DEFAULT_STALE_AFTER_DAYS, PROFILE_FILE
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER
+from pipelines.lib.spreadsheet_text import as_text
 from pipelines.onboard.inspect import inspect_file
 from pipelines.onboard.propose import Proposal, propose, templates
 from pipelines.onboard.review import CheckResult, check, location_key, spelling_score
@@ -159,7 +160,7 @@ def _write_columns(done: Onboarded, exports: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMN_SHEET)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: as_text(v) for k, v in row.items()} for row in rows)
 
 
 def _mapping_text(proposal: Proposal) -> str:

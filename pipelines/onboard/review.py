@@ -32,6 +32,7 @@ from pipelines.lib.ingest import MAX_REJECTED_SHARE, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER, layered, read_rows, shipped_rows
+from pipelines.lib.spreadsheet_text import as_text, as_written
 
 REVIEW_FOLDER = "review"
 # Fields holding codes a trust's system configures, per source (theme_code_map.code_field).
@@ -193,7 +194,7 @@ def _append_values(profile: Path, path: Path, name: str, values: list[str]) -> N
         writer = csv.writer(handle)
         if new:
             writer.writerow(["file", "field", "value_as_exported"])
-        writer.writerows([path.name, name, v] for v in values)
+        writer.writerows([path.name, name, as_text(v)] for v in values)
 
 
 # --- location suggestions ------------------------------------------------------------------
@@ -325,8 +326,9 @@ def check(profile: Path, raw: Path) -> CheckResult:
     seen = gather(profile, raw, result)
     result.location_sheet = review / "locations.csv"
     result.code_sheet = review / "codes.csv"
-    _write(result.location_sheet, LOCATION_REVIEW, _location_rows(profile, seen, result))
-    _write(result.code_sheet, CODE_REVIEW, _code_rows(profile, seen, result))
+    _write(result.location_sheet, LOCATION_REVIEW, _location_rows(profile, seen, result),
+           for_people=True)
+    _write(result.code_sheet, CODE_REVIEW, _code_rows(profile, seen, result), for_people=True)
     return result
 
 
@@ -379,11 +381,20 @@ def _code_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]:
     return rows
 
 
-def _write(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+def _write(path: Path, columns: tuple[str, ...], rows: list[dict],
+           for_people: bool = False) -> None:
+    """A CSV of `rows`; `for_people` (a review sheet, opened in a spreadsheet): values an
+    export could make a formula written as text."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: as_text(v) for k, v in row.items()} if for_people else row
+                         for row in rows)
+
+
+def _read_sheet(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """A review sheet's rows as `_write` was given them."""
+    return [{k: as_written(v) for k, v in row.items()} for row in read_rows(path, columns)]
 
 
 @dataclass
@@ -401,7 +412,7 @@ def accept(profile: Path) -> Accepted:
     review = profile / REVIEW_FOLDER
     reference = profile / REFERENCE_FOLDER
     locations = {r["location_id"] for r in layered("locations", profile)}
-    rows = read_rows(review / "locations.csv", LOCATION_REVIEW)
+    rows = _read_sheet(review / "locations.csv", LOCATION_REVIEW)
     chosen = [r for r in rows if r["accept"].lower() in ACCEPTED]
     targets = defaultdict(set)
     for row in chosen:
@@ -418,10 +429,11 @@ def accept(profile: Path) -> Accepted:
                         "location_id": row["suggested_location_id"],
                         "site": row["site_as_exported"] if qualified else ""})
     done.aliases = _append(reference / "location_aliases.csv", "location_aliases", aliases)
-    _write(review / "locations.csv", LOCATION_REVIEW, [r for r in rows if r not in chosen])
+    _write(review / "locations.csv", LOCATION_REVIEW, [r for r in rows if r not in chosen],
+           for_people=True)
 
     themes = {r["theme_id"] for r in shipped_rows("themes", ("theme_id",))}
-    rows = read_rows(review / "codes.csv", CODE_REVIEW)
+    rows = _read_sheet(review / "codes.csv", CODE_REVIEW)
     chosen = [r for r in rows if r["accept"].lower() in ACCEPTED]
     codes = []
     for row in chosen:
@@ -432,7 +444,8 @@ def accept(profile: Path) -> Accepted:
         codes.append({"source": row["source"], "code_field": row["code_field"],
                       "native_code": row["native_code"], "theme_id": row["suggested_theme_id"]})
     done.codes = _append(reference / "theme_code_map.csv", "theme_code_map", codes)
-    _write(review / "codes.csv", CODE_REVIEW, [r for r in rows if r not in chosen])
+    _write(review / "codes.csv", CODE_REVIEW, [r for r in rows if r not in chosen],
+           for_people=True)
     return done
 
 
