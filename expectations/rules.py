@@ -37,12 +37,16 @@ def canonical_expectations(entity: Entity) -> list[gxe.Expectation]:
         if field.minimum is not None or field.maximum is not None:
             expectations.append(gxe.ExpectColumnValuesToBeBetween(
                 column=field.name, min_value=field.minimum, max_value=field.maximum,
-                meta=reject(f"{field.name} is outside the range {field.minimum:g}.."
-                            f"{field.maximum:g} (the cell reads {{value}})"
+                meta=reject(f"{field.name} is outside the range {_bound(field.minimum)}.."
+                            f"{_bound(field.maximum)} (the cell reads {{value}})"
                             if field.maximum is not None
-                            else f"{field.name} is below the minimum {field.minimum:g} "
+                            else f"{field.name} is below the minimum {_bound(field.minimum)} "
                                  "(the cell reads {value})")))
     return expectations
+
+
+def _bound(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def not_before(later: str, earlier: str) -> gxe.Expectation:

@@ -21,7 +21,7 @@ from pipelines.lib import settings, validation
 from pipelines.lib.errors import safe_summary
 from pipelines.lib.publishing import remove_leftovers
 from pipelines.lib.refresh_lock import lock_path, refresh_lock
-from pipelines.lib.run_history import failure_line
+from pipelines.lib.run_history import failure_line, grouped
 from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.lib.warehouse import discard_if_damaged, is_damage
 from pipelines.progress import DBT_PARSE, RefreshProgress
@@ -86,10 +86,11 @@ def exports_missing() -> str | None:
     """One line for a data/raw/ that holds no export file of any source, else None: a refresh
     would have nothing to load, and every source failing separately says less."""
     from pipelines.lib.canonical import SOURCES
+    from pipelines.lib.mapping import is_export_file
 
     raw = settings.raw_dir()
     folders = [raw / source for source in SOURCES]
-    if any(p.is_file() and not p.name.startswith(".")
+    if any(p.is_file() and is_export_file(p)
            for folder in folders if folder.is_dir() for p in folder.rglob("*")):
         return None
     return (f"{raw} holds no export files: put each system's exports in {raw}/<source>/ "
@@ -277,7 +278,7 @@ def _execute_job(instance, verbose: bool, notes: list[str], echoed,
     dbt_log = "".join(deque(echoed, maxlen=DBT_LOG_LINES)) if failures else ""
     log_file = None if verbose or not written else _write_private_log(
         f"dbt-{_stamp()}-{result.run_id[:8]}.log", echoed, "dbt-*.log")
-    return RefreshOutcome(result.success, result.run_id, failures, stages, passed,
+    return RefreshOutcome(result.success, result.run_id, grouped(failures), stages, passed,
                           failed_checks, list(notes), details, dbt_log, dbt_log_file=log_file,
                           reloaded=sorted(reloaded),
                           dbt_rebuilt=(dbt_rebuilt, len(dbt_models.keys)))

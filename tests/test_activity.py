@@ -54,10 +54,14 @@ def test_bad_activity_rows_are_rejected_with_file_row_column_and_reason(workspac
         + "01/03/2025,NGH,Medicine,,700,120,\n"  # row 4: no location
         + ",NGH,Medicine,Ward 6,700,120,\n"  # row 5: no month
         + "01/03/2025,NGH,Medicine,Ward 10,-4,120,\n"  # row 6: negative bed days
-        + "01/03/2025,NGH,ED,Emergency Department,,,6000.5\n")  # row 7: not whole
+        + "01/03/2025,NGH,ED,Emergency Department,,,6000.5\n"  # row 7: not whole
+        # Row 8: past 32 bits, a typing slip (it stopped the whole night: a probe found it).
+        + "01/04/2025,NGH,ED,Emergency Department,,,99999999999\n")
     result = load(workspace)
     rejected = {r["row_number"]: r for r in result.rejected.iter_rows(named=True)}
-    assert sorted(rejected) == [4, 5, 6, 7]
+    assert sorted(rejected) == [4, 5, 6, 7, 8]
+    assert rejected[8]["reason"] == ("attendances is not a whole number up to 2,147,483,647 "
+                                     "(the cell reads ###########)")
     assert {r["file"] for r in rejected.values()} == {"activity/a.csv"}
     assert rejected[4]["column_name"] == "location"
     assert rejected[4]["reason"] == "location is blank but required"

@@ -132,6 +132,11 @@ CASES = [
     Case("unterminated quote stops the batch at its row", {"a.csv": csv_bytes(
         [incident("INC1"), incident("INC2"), incident("INC3")]).replace(b"INC2,", b'"INC2,')},
          BATCH, ("row 3", "never closed")),
+    # Excel writes an owner file beside a workbook someone has open on the share; it stopped
+    # the night as "not a workbook" (an independent probe).
+    Case("a spreadsheet's lock file beside the exports is not an export", {
+        "a.csv": two_good(), "~$a.xlsx": b"\x0bJane Smithson" + b"\x00" * 50,
+        "Thumbs.db": b"\x00" * 20}, loads(2, 2, 0)),
     Case("header but no rows", {"a.csv": csv_bytes([])}, BATCH, ("no data rows",)),
     Case("header and blank lines only", {"a.csv": csv_bytes([]) + b"\n,,,,,,\n\n"}, BATCH,
          ("no data rows",)),
@@ -172,6 +177,13 @@ CASES = [
     Case("Windows-1252", {"a.csv": csv_bytes([incident("INC1", note="Patient’s fall £")],
                                              encoding="windows-1252")}, loads(1, 1, 0),
          checks={"description": ["Patient’s fall £"]}),
+    # An independent probe's UTF-8 claims file with one line pasted from a Windows-1252
+    # system was decoded whole as Windows-1252: every "£" became "Â£", every row rejected.
+    Case("UTF-8 with one line in Windows-1252", {"a.csv": csv_bytes(
+        [incident("INC1", note="Fell, £20 of cafe vouchers lost")])
+        + "INC2,04/02/2025 10:00,03/02/2025,Low harm,Ward 7B,N,café fall\n".encode("cp1252")},
+         loads(2, 2, 0), checks={"description": ["Fell, £20 of cafe vouchers lost",
+                                                 "café fall"]}),
     Case("semicolon-separated (decimal-comma locale)", {"a.csv": csv_bytes(
         [incident("INC1", note="fell, no injury"), incident("INC2")], sep=";")},
          loads(2, 2, 0), checks={"description": ["fell, no injury", f"{SECRET} slipped"]}),

@@ -319,14 +319,18 @@ def test_the_legal_register_template_reads_its_layout(tmp_path):
 
 def test_money_that_is_not_a_finite_sum_in_pounds_is_rejected_naming_its_column(tmp_path):
     """NaN and inf would load as numbers and break every total; a decimal comma (a
-    semicolon-separated export's "1234,56") would read 100 times larger."""
+    semicolon-separated export's "1234,56") would read 100 times larger; no claim costs more
+    than £250m."""
     raw = tmp_path / "raw" / "claims"
     raw.mkdir(parents=True)
     header = ("Claim Reference,Scheme,Claim Type,Date of Incident,Date Notified,Status,Division,"
               "Specialty,Ward / Department,Cause,Injury,Allegation,Damages Paid,Defence Costs,"
               "Claimant Costs,Reserve,Incident Ref\n")
+    # LS-8: an independent probe's reserve typed with extra digits made one division's
+    # claims cost a trillion pounds.
     rows = [("LS-1", "NaN"), ("LS-2", "inf"), ("LS-3", "£1e400"), ("LS-4", '"1234,56"'),
-            ("LS-5", '"1,2,3,4"'), ("LS-6", '"£12,345.50"'), ("LS-7", "£900")]
+            ("LS-5", '"1,2,3,4"'), ("LS-6", '"£12,345.50"'), ("LS-7", "£900"),
+            ("LS-8", '"£999,999,999,999.00"')]
     (raw / "register.csv").write_text(header + "".join(
         f"{ref},CNST,Clinical,01/02/2023,03/04/2024,Open,Medicine,,Ward 12,Falls,Fracture,,"
         f"{damages},£0,£0,£0,\n" for ref, damages in rows), encoding="utf-8")
@@ -335,8 +339,10 @@ def test_money_that_is_not_a_finite_sum_in_pounds_is_rejected_naming_its_column(
     [load] = load_source(tmp_path / "raw", mappings, "claims")
     assert dict(zip(load.loaded["claim_reference"], load.loaded["damages_paid"],
                     strict=True)) == {"LS-6": 12345.5, "LS-7": 900}
-    assert load.rejected.height == 5
+    assert load.rejected.height == 6
     assert set(load.rejected["column_name"]) == {"damages_paid"}
+    assert "damages_paid is outside the range 0..250,000,000" in " ".join(
+        load.rejected["reason"])
 
 
 def test_a_trust_without_a_claims_export_can_say_so(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import second_trust
 
+from pipelines.lib.errors import UserFacingError
 from pipelines.lib.ingest import load_source
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import MappingError, load_mappings
@@ -267,6 +268,20 @@ def test_profile_vars_reach_dbt_and_bad_ones_are_refused(tmp_path, monkeypatch):
     (tmp_path / "profile.yml").write_text("vars:\n  triangulation_source_weights: {claims: 1}\n")
     with pytest.raises(ProfileError, match="takes keys"):
         load_profile(tmp_path)
+
+
+def test_a_broken_profile_is_named_once_by_check_and_by_the_refresh(tmp_path):
+    """An independent probe's unclosed brace in profile.yml: check said nothing, and the
+    refresh printed the YAML error nine times, once per source, naming no file."""
+    from pipelines.lib.run_history import grouped
+
+    (tmp_path / "profile.yml").write_text("sources:\n  incidents: {expected: true,\n")
+    result = check(tmp_path, tmp_path / "exports")
+    [problem] = [p for p in result.problems if "profile.yml" in p]
+    assert f"{tmp_path / 'profile.yml'}: cannot be read as YAML" in problem
+    assert issubclass(ProfileError, UserFacingError)
+    assert grouped(["loading fft: x is wrong", "loading sjr: x is wrong", "dbt: y"]) == [
+        "loading fft, sjr: x is wrong", "dbt: y"]
 
 
 @pytest.mark.slow

@@ -91,6 +91,10 @@ ACTION_STATUSES = ("open", "in_progress", "completed", "cancelled")
 # (employers' and public liability), the Property Expenses Scheme, and the GP schemes.
 CLAIM_SCHEMES = ("cnst", "els", "ltps", "pes", "cnsgp", "elsgp")
 CLAIM_TYPES = ("clinical", "non_clinical")
+# No one claim costs more (the largest birth-injury settlements, periodical payments
+# included, are tens of millions): a figure above it is a typing slip, and one such claim
+# would make every cost in the marts meaningless.
+LARGEST_CLAIM = 250_000_000
 # Open; closed with damages paid to the claimant; closed with no damages paid (nil).
 CLAIM_STATUSES = ("open", "closed_damages", "closed_nil")
 
@@ -293,10 +297,13 @@ CLAIMS = Entity(
         Field("cause", STRING, description="Detailed cause code as exported."),
         Field("injury", STRING, description="Injury code, e.g. Fatality, Brain damage."),
         Field("description", TEXT, description="Allegation summary: may name people."),
-        Field("damages_paid", NUMBER, minimum=0, description="Damages paid to date (GBP)."),
-        Field("defence_costs", NUMBER, minimum=0, description="Defence costs paid (GBP)."),
-        Field("claimant_costs", NUMBER, minimum=0, description="Claimant costs paid (GBP)."),
-        Field("reserve", NUMBER, minimum=0,
+        Field("damages_paid", NUMBER, minimum=0, maximum=LARGEST_CLAIM,
+              description="Damages paid to date (GBP)."),
+        Field("defence_costs", NUMBER, minimum=0, maximum=LARGEST_CLAIM,
+              description="Defence costs paid (GBP)."),
+        Field("claimant_costs", NUMBER, minimum=0, maximum=LARGEST_CLAIM,
+              description="Claimant costs paid (GBP)."),
+        Field("reserve", NUMBER, minimum=0, maximum=LARGEST_CLAIM,
               description="Outstanding estimate of what is still to be paid (GBP)."),
         Field("linked_incident_ids", LIST),
         Field("linked_complaint_ids", LIST),

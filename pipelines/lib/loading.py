@@ -161,8 +161,29 @@ def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, st
                 raise BatchError(path, mapping, f"is not valid UTF-8 (first bad byte on line "
                                                 f"{line}): {_SAVE_AS}, or set `encoding: "
                                                 "windows-1252` (or auto) in the mapping") from None
+            if _MULTIBYTE_UTF8.search(content):
+                return _decode_mixed(content), MIXED_ENCODING
     # Windows-1252 decodes almost any byte; five bytes it leaves undefined are kept as-is.
     return content.decode("windows-1252", errors="replace"), "windows-1252"
+
+
+# UTF-8's encoding of a character past ASCII ("£" is C2 A3): a file holding these and bytes
+# UTF-8 cannot read is UTF-8 with a few lines pasted in from Windows-1252 ("café" as E9).
+_MULTIBYTE_UTF8 = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+MIXED_ENCODING = "utf-8, some lines windows-1252"
+
+
+def _decode_mixed(content: bytes) -> str:
+    """Each line as UTF-8, or as Windows-1252 where UTF-8 cannot read it: decoding the whole
+    file as Windows-1252 turned every "£" of its UTF-8 lines into "Â£"."""
+    def line(raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("windows-1252", errors="replace")
+
+    return "".join(line(raw) for raw in content.removeprefix(codecs.BOM_UTF8)
+                   .splitlines(keepends=True))
 
 
 def _excel_separator_line(text: str) -> tuple[str, str | None]:
@@ -605,11 +626,13 @@ def _expectation(field: Field, mapping: Mapping) -> str:
     return {
         DATE: f"is not a date in the format {mapping.date_format}",
         TIMESTAMP: f"is not a date-time in the format {mapping.timestamp_format}",
-        INTEGER: "is not a whole number",
+        INTEGER: f"is not a whole number up to {_LARGEST_COUNT:,}",
         NUMBER: "is not a number",
         BOOLEAN: "is not a yes/no value (add it to true_values/false_values)",
     }[field.kind]
 
+
+_LARGEST_COUNT = 2**31 - 1  # the raw tables' INTEGER
 
 # A date Excel wrote as its serial number (days since 1900: 20000-79999 is 1954-2118).
 _EXCEL_SERIAL = r"^\s*[2-7]\d{4}(\.\d+)?\s*$"
@@ -685,7 +708,9 @@ def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping,
         value = value.dt.date() if kind == DATE else value
     elif kind == INTEGER:
         number = _number(text, ",")
-        value = pl.when(number == number.round(0)).then(number).cast(pl.Int64, strict=False)
+        # A count past 32 bits is a typing slip (99999999999 attendances), not a count.
+        value = pl.when((number == number.round(0)) & (number.abs() <= _LARGEST_COUNT)) \
+            .then(number).cast(pl.Int64, strict=False)
     elif kind == NUMBER:
         # Thousands separators, percent signs and pound signs (claims registers' money).
         value = _number(text, "[,%£]")

@@ -352,6 +352,16 @@ def files_for_source(raw_dir: Path, mappings: list[Mapping],
     return pairs
 
 
+# Files that sit among exports without being one: hidden files, the owner file Excel writes
+# beside a workbook someone has open on the share ("~$complaints.xlsx"), and the indexes
+# Windows and macOS leave in folders.
+_NOT_EXPORTS = ("Thumbs.db", "desktop.ini")
+
+
+def is_export_file(path: Path) -> bool:
+    return not path.name.startswith((".", "~$")) and path.name not in _NOT_EXPORTS
+
+
 def pair_files(raw_dir: Path, mappings: list[Mapping], source: str
                ) -> tuple[list[tuple[Path, Mapping]], list[MappingError]]:
     """files_for_source's pairs, and every file it would refuse (`triangulate check` lists
@@ -365,7 +375,7 @@ def pair_files(raw_dir: Path, mappings: list[Mapping], source: str
     # A link whose target is gone (an unmounted share) is an export that cannot be read, not
     # one to skip in silence.
     for path in sorted(p for p in folder.rglob("*")
-                       if (p.is_file() or p.is_symlink()) and not p.name.startswith(".")):
+                       if (p.is_file() or p.is_symlink()) and is_export_file(p)):
         relative = path.relative_to(raw_dir).as_posix()
         matched = [m for m in source_mappings if m.matches(relative)]
         if not matched:

@@ -25,6 +25,7 @@ import yaml
 
 from pipelines.lib import settings
 from pipelines.lib.canonical import SOURCES
+from pipelines.lib.errors import UserFacingError
 
 PROFILE_FILE = "profile.yml"
 # How old a source's newest record may be before the source counts as stale. Set for a
@@ -38,7 +39,7 @@ DEFAULT_STALE_AFTER_DAYS = {
 _SOURCE_KEYS = {"expected", "stale_after_days"}
 
 
-class ProfileError(ValueError):
+class ProfileError(UserFacingError, ValueError):
     """A profile.yml that cannot be used as written."""
 
 

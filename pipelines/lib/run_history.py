@@ -79,6 +79,22 @@ def failure_line(step_key: str, error) -> str:
             "(the traceback is in the run log; --verbose prints it)")
 
 
+def grouped(lines: list[str]) -> list[str]:
+    """`failure_line`s with the same message as one line naming every step: a broken
+    profile.yml failed each source's load with the same words, printed nine times."""
+    steps: dict[str, list[str]] = {}
+    for line in lines:
+        step, _, message = line.partition(": ")
+        steps.setdefault(message, []).append(step)
+    return [f"{_joined(names)}: {message}" for message, names in steps.items()]
+
+
+def _joined(steps: list[str]) -> str:
+    loads = [s.removeprefix("loading ") for s in steps if s.startswith("loading ")]
+    others = [s for s in steps if not s.startswith("loading ")]
+    return ", ".join([*(["loading " + ", ".join(loads)] if loads else []), *others])
+
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _DBT_FAILURE = re.compile(r"Failure in (\w+) (\S+)")
 _DBT_NOISE = re.compile(r"^(compiled code at|LINE \d+|\^|(\w+ )?Error in \w+ )")
@@ -136,4 +152,4 @@ def last_refresh(instance=None) -> LastRun | None:
             failed_steps.append(failure_line(event.step_key, event.step_failure_data.error))
     started = (datetime.fromtimestamp(record.start_time, UTC) if record.start_time else None)
     return LastRun(record.dagster_run.run_id, record.dagster_run.status.value, started, passed,
-                   failed, failed_steps)
+                   failed, grouped(failed_steps))

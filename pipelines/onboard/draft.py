@@ -19,7 +19,7 @@ import yaml
 
 from pipelines.lib.canonical import SOURCES
 from pipelines.lib.errors import UserFacingError
-from pipelines.lib.mapping import header_key
+from pipelines.lib.mapping import header_key, is_export_file
 from pipelines.lib.profile import DEFAULT_STALE_AFTER_DAYS, PROFILE_FILE
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER
 from pipelines.lib.spreadsheet_text import as_text
@@ -58,7 +58,7 @@ def onboard(exports: Path, profile: Path, locations: Path | None = None) -> Onbo
     groups: dict[tuple, list[Path]] = defaultdict(list)
     layouts = {}
     for path in sorted(p for p in exports.rglob("*") if p.is_file()
-                       and not p.name.startswith(".") and p.suffix.lower() != ".md"):
+                       and is_export_file(p) and p.suffix.lower() != ".md"):
         try:
             for layout in inspect_file(path):
                 key = (path.parent, layout.sheet, tuple(header_key(c.name) for c in layout.columns))

@@ -31,6 +31,7 @@ from pipelines.lib.errors import UserFacingError
 from pipelines.lib.ingest import MAX_REJECTED_SHARE, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
+from pipelines.lib.profile import ProfileError, load_profile
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER, layered, read_rows, shipped_rows
 from pipelines.lib.spreadsheet_text import as_text, as_written
 
@@ -110,6 +111,10 @@ def _mappings(folder: Path, result: CheckResult) -> list[Mapping]:
 
 def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
     seen = Seen()
+    try:
+        load_profile(profile)
+    except ProfileError as error:
+        result.problems.append(str(error))
     mappings = _mappings(profile / "mappings", result)
     for source in SOURCES:
         pairs, problems = pair_files(raw, mappings, source)
@@ -125,16 +130,18 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
             result.rows_read += read.rows_read
             frame = coerced.frame
             unmapped = _value_gaps(path, mapping, frame, result)
-            rejected = len(set(coerced.errors["_source_row"]) | unmapped)
+            # Rows of the wrong shape (a stray quote, a missing field) and rows holding a
+            # value the mapping cannot read.
+            rejected = read.malformed.height + len(set(coerced.errors["_source_row"]) | unmapped)
             if rejected > MAX_REJECTED_SHARE * read.rows_read:
                 result.problems.append(f"{path}: {rejected} of {read.rows_read} rows would be "
-                                       "rejected (values the mapping cannot read), so the "
-                                       "refresh would stop: it refuses a file with more than "
-                                       "half its rows rejected")
+                                       "rejected (rows of the wrong shape or values the "
+                                       "mapping cannot read), so the refresh would stop: it "
+                                       "refuses a file with more than half its rows rejected")
             elif rejected:
                 result.notes.append(f"{path}: {rejected} of {read.rows_read} rows would be "
-                                    "rejected (a value the mapping cannot read; the refresh "
-                                    "lists each in rejected_rows)")
+                                    "rejected (rows of the wrong shape or values the mapping "
+                                    "cannot read; the refresh lists each in rejected_rows)")
             _note_unplaced(mapping, result)
             if "location" in frame.columns and "location" in mapping.mapped_fields():
                 sites = frame["site"] if "site" in frame.columns else pl.Series([None] * len(frame))

@@ -8,14 +8,16 @@ import dagster as dg
 from pipelines.defs.jobs import nightly_refresh
 from pipelines.lib import settings
 from pipelines.lib.canonical import SOURCES
+from pipelines.lib.mapping import is_export_file
 
 
 def export_files() -> list[Path]:
-    """Every export file under `data/raw/<source>/` (hidden files left out), sorted."""
+    """Every export file under `data/raw/<source>/` (hidden and lock files left out),
+    sorted."""
     root = settings.raw_dir()
     return [path for source in sorted(SOURCES) if (root / source).is_dir()
             for path in sorted((root / source).rglob("*"))
-            if path.is_file() and not path.name.startswith(".")]
+            if path.is_file() and is_export_file(path)]
 
 
 def exports_fingerprint() -> str:
