@@ -269,6 +269,7 @@ def status() -> None:
     import duckdb
 
     from pipelines.lib.marts_reader import MartsNotPublished, open_marts
+    from pipelines.lib.refresh_lock import lock_path, running_refresh
     from pipelines.lib.reporting_period import reporting_period
     from pipelines.lib.run_history import RunHistoryError, last_refresh
 
@@ -277,8 +278,12 @@ def status() -> None:
     except AsOfDateError as error:
         raise fail(str(error), USAGE) from None
     _use_default_dagster_home()
+    running = running_refresh(lock_path(settings.warehouse_path()))
+    if running is not None:
+        console.print(f"{running.running().capitalize()}: what follows is from the refresh "
+                      "before it.", soft_wrap=True)
     try:
-        run = last_refresh()
+        run = last_refresh(finished=running is not None)
     except RunHistoryError as error:
         run = None
         console.print(f"[yellow]{error}[/]", soft_wrap=True)
@@ -287,10 +292,13 @@ def status() -> None:
             console.print(f"No refresh has run with this Dagster home "
                           f"({os.environ['DAGSTER_HOME']}) yet.", soft_wrap=True)
     if run is not None:
-        colour = "green" if run.status == "SUCCESS" else "red"
-        console.print(f"Last refresh: [bold {colour}]{run.status}[/] (run {run.run_id}, started "
-                      f"{run.started_at:%Y-%m-%d %H:%M} UTC); {run.checks_passed} checks passed, "
-                      f"{len(run.failed_checks)} failed")
+        # Not finished, and no refresh holds the lock: it was killed (or the machine stopped).
+        state = run.status if run.status in _FINISHED else "ENDED WITHOUT FINISHING"
+        colour = "green" if state == "SUCCESS" else "red"
+        started = (f"started {run.started_at:%Y-%m-%d %H:%M} UTC" if run.started_at
+                   else "never started")
+        console.print(f"Last refresh: [bold {colour}]{state}[/] (run {run.run_id}, {started}); "
+                      f"{run.checks_passed} checks passed, {len(run.failed_checks)} failed")
         for check in run.failed_checks:
             console.print(f"  [yellow]failed check[/] {check.asset} {check.check} "
                           f"({check.severity})")
@@ -330,6 +338,9 @@ def status() -> None:
         raise typer.Exit(1)
     if problems:
         raise typer.Exit(4)
+
+
+_FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 
 
 def _print_source_states(today) -> list[str]:

@@ -64,6 +64,27 @@ def test_status_reports_the_last_refresh_and_source_freshness(refreshed):
     assert months and max(months) <= as_of.replace(day=1), result.output
 
 
+def test_status_while_a_refresh_runs_and_after_one_was_killed(refreshed, monkeypatch):
+    """An independent probe: while a healthy refresh ran, status reported the last refresh
+    STARTED and exited 1 (a monitor saw a failure); after a refresh was killed, it crashed
+    formatting its missing start time."""
+    from pipelines.lib import run_history, settings
+    from pipelines.lib.refresh_lock import lock_path, refresh_lock
+
+    with refresh_lock(lock_path(settings.warehouse_path())):
+        result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "A refresh started at" in text and "what follows is from the refresh before it" in text
+    assert "Last refresh: SUCCESS" in text
+    killed = run_history.LastRun("r1", "STARTED", None, 0, [], [])
+    monkeypatch.setattr(run_history, "last_refresh", lambda finished=False: killed)
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "Last refresh: ENDED WITHOUT FINISHING (run r1, never started)" in result.output
+
+
 def test_status_works_without_dagster_home_set(refreshed, monkeypatch, tmp_path):
     """The README's `triangulate status` with a fresh shell: no DAGSTER_HOME exported."""
     import pipelines.refresh

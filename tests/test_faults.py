@@ -278,3 +278,28 @@ def test_a_date_decades_back_cannot_stretch_the_spc_series(fault_run):
     assert longest == 60
     assert first.year >= 2021
     assert fault_run["peak_rss"] < PEAK_MEMORY_CEILING
+
+
+@pytest.mark.parametrize("pool", ["validation", "coding"])
+def test_a_killed_refresh_takes_its_worker_processes_with_it(pool):
+    """An independent probe killed a refresh during validation: the spawned validation
+    worker (374 MB) lived on for 13 minutes. Worker pools now die with their parent."""
+    if pool == "coding" and len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: comments are coded in the refresh's own process")
+    start_pool = {
+        "validation": "from pipelines.lib.validation import validating_process\n"
+                      "validating_process().__enter__()\n",
+        "coding": "from pipelines.textcoding import coding_pool\n"
+                  "chunks = ([['x'], [1], ['q'], [None]] for _ in iter(int, 1))\n"
+                  "next(coding_pool.code_in_chunks(chunks))\n",
+    }[pool]
+    parent = subprocess.Popen([sys.executable, "-c", start_pool + "import time\ntime.sleep(300)"],
+                              cwd=PROJECT_ROOT)
+    try:
+        workers = wait_for(lambda: [pid for pid, cmd in children(parent.pid)
+                                    if "multiprocessing" in cmd and "resource_tracker" not in cmd],
+                           120, f"the {pool} worker to start")
+    finally:
+        parent.kill()
+        parent.wait(30)
+    assert _time_until(lambda: not any(alive(pid) for pid in workers), 30) is not None

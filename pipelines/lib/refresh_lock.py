@@ -57,6 +57,24 @@ def read_holder(path: Path) -> Holder:
         return Holder(None, None)
 
 
+def running_refresh(path: Path) -> Holder | None:
+    """The holder of the lock when a live process holds it (a refresh is running), else
+    None. Only looks: the lock is released at once."""
+    if _held.get(path.resolve()):
+        return read_holder(path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return read_holder(path)
+    finally:
+        os.close(fd)
+    return None
+
+
 @contextmanager
 def refresh_lock(path: Path, wait_seconds: float = 0) -> Iterator[Holder | None]:
     """Hold the refresh lock for the block. Yields the previous holder when it died without

@@ -121,9 +121,10 @@ def _dbt_failures(message: str) -> str:
             "; fix the data or the model, then rerun (details in the run log)")
 
 
-def last_refresh(instance=None) -> LastRun | None:
-    """The newest run of the nightly job, or None when there has been none. Raises
-    RunHistoryError when there is no usable Dagster instance to ask."""
+def last_refresh(instance=None, finished: bool = False) -> LastRun | None:
+    """The newest run of the nightly job (`finished`: the newest that finished, however),
+    or None when there has been none. Raises RunHistoryError when there is no usable Dagster
+    instance to ask."""
     import dagster as dg
 
     if instance is None:
@@ -132,7 +133,10 @@ def last_refresh(instance=None) -> LastRun | None:
         except dg.DagsterError as error:  # DAGSTER_HOME unset, missing or unreadable
             raise RunHistoryError(f"run history unknown: {str(error).splitlines()[0]}") \
                 from None
-    runs = instance.get_run_records(dg.RunsFilter(job_name=JOB_NAME), limit=1)
+    statuses = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
+                dg.DagsterRunStatus.CANCELED] if finished else None
+    runs = instance.get_run_records(dg.RunsFilter(job_name=JOB_NAME, statuses=statuses),
+                                    limit=1)
     if not runs:
         return None
     record = runs[0]

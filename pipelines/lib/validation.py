@@ -24,6 +24,7 @@ from multiprocessing import get_context
 import polars as pl
 
 from pipelines.lib.cell_shape import shapes
+from pipelines.lib.process_guard import die_with_parent
 
 ROW_ID = "_row_id"
 VALIDATION_BATCH_ROWS = 250_000
@@ -94,7 +95,8 @@ def validating_process() -> Iterator[None]:
     """Validate in one spawned process until the block ends or `end_validating_process()`;
     it starts importing GX at once."""
     global _process
-    _process = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+    _process = ProcessPoolExecutor(1, mp_context=get_context("spawn"),
+                                   initializer=die_with_parent)
     _process.submit(_import_gx)
     try:
         yield

@@ -16,6 +16,7 @@ from multiprocessing import get_context
 
 import polars as pl
 
+from pipelines.lib.process_guard import die_with_parent
 from pipelines.textcoding.fft_model import code_comments
 
 # Rows per call of the model: its features of a million comments would take gigabytes at once.
@@ -42,7 +43,8 @@ def code_in_chunks(chunks: Iterable[Chunk]) -> Iterator[pl.DataFrame]:
     if len(first) <= 1 or workers <= 1:
         yield from map(_code, chain(first, chunks))
         return
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                             initializer=die_with_parent) as pool:
         coding = deque()
         for chunk in chain(first, chunks):
             coding.append(pool.submit(_code, chunk))

@@ -6,31 +6,15 @@ its lock until the next refresh failed on it. The dbt resource runs this wrapper
 it puts dbt in a process group of its own (a Ctrl-C at the terminal reaches only the refresh,
 which stops dbt through dagster-dbt), asks Linux to SIGKILL it the moment its parent dies
 (PR_SET_PDEATHSIG survives exec), then becomes dbt, or hands the command to the refresh's
-warm dbt process (pipelines.defs.dbt.warm) when there is one. Nothing else is imported: it
-adds no start-up time.
+warm dbt process (pipelines.defs.dbt.warm) when there is one. Nothing else is imported
+(pipelines.lib.process_guard imports only the standard library): it adds no start-up time.
 """
 
-import ctypes
 import os
-import signal
 import sys
 from pathlib import Path
 
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    """This process is killed the moment its parent dies (exits if it already has)."""
-    parent = os.getppid()
-    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
-    if prctl is None:  # not Linux (a developer's Mac): said once per dbt run, then unguarded
-        print("triangulate-dbt: no parent-death signal on this system; dbt may outlive a "
-              "killed refresh", file=sys.stderr)
-    elif prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
-        sys.exit(f"triangulate-dbt: cannot tie dbt to the refresh (prctl errno "
-                 f"{ctypes.get_errno()}); refusing to start it unguarded")
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        sys.exit(1)
+from pipelines.lib.process_guard import die_with_parent
 
 
 def main() -> None:

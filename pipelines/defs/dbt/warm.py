@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipelines.defs.dbt.guard import die_with_parent
+from pipelines.lib.process_guard import die_with_parent
 
 # The socket of the refresh's warm dbt process, for the guard (set while the refresh runs).
 SOCKET_VARIABLE = "TRIANGULATE_WARM_DBT"
