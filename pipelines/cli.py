@@ -1,7 +1,8 @@
 """`triangulate`: generate a demo trust, run the nightly refresh, see what it found.
 
 Exit codes a scheduler can act on: 0 success; 1 the refresh failed (published marts were left
-as they were) or `status` found the last refresh failed; 2 wrong usage (a bad option, path,
+as they were), `status` found the last refresh failed, or `report` could not write the
+pack; 2 wrong usage (a bad option, path,
 date setting or SQL); 3 no published marts yet (or none that can be read); 4 (`status`) an
 expected source is missing or stale; 5 (`refresh`) another refresh is running, so this one
 did not start.
@@ -50,7 +51,7 @@ def _say(text: str, style: str = "") -> None:
     console.print(text, style=style or None, soft_wrap=True, markup=False, highlight=False)
 
 
-USAGE, NOT_PUBLISHED = 2, 3  # exit codes (module docstring)
+WRITE_FAILED, USAGE, NOT_PUBLISHED = 1, 2, 3  # exit codes (module docstring)
 MAX_SCALE = 20.0  # a demo trust 20 times the mid-size one is ~3 million rows: plenty
 
 
@@ -528,7 +529,7 @@ def report(
     import duckdb
 
     from pipelines.lib.marts_reader import MartsNotPublished, published_file
-    from pipelines.report import build_pack
+    from pipelines.report import build_pack, default_pack_path
 
     if not published_file().is_file():
         raise fail(f"{MartsNotPublished.__doc__} ({published_file()})", NOT_PUBLISHED)
@@ -544,7 +545,9 @@ def report(
     except duckdb.Error as error:
         raise fail(f"the published marts cannot be read: {error}", NOT_PUBLISHED) from None
     except OSError as error:
-        raise fail(f"cannot write {out}: {error.strerror or error}", USAGE) from None
+        target = out or default_pack_path(settings.marts_dir(), wide)
+        raise fail(f"the insight pack could not be written to {target}: "
+                   f"{error.strerror or error}", WRITE_FAILED) from None
     console.print(f"Insight pack written to [bold]{path}[/] ({path.stat().st_size / 1024:,.0f} "
                   f"KiB, {time.perf_counter() - started:.1f} s); open it in any browser.",
                   soft_wrap=True)

@@ -147,6 +147,22 @@ def test_report_wide_has_its_own_file_and_the_restricted_pack_never_takes_it(ref
     assert (marts / WIDE_PACK_FILE).read_text(encoding="utf-8") == wide
 
 
+def test_a_pack_that_cannot_be_written_leaves_nothing_behind(refreshed, tmp_path, monkeypatch):
+    """An independent probe filled the disk: the half-written restricted pack was left at
+    mode 644 (54 incident ids readable by anyone), and the failure exited 2, "wrong usage"."""
+    import pipelines.report.pack as pack
+
+    def disk_full(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pack.os, "replace", disk_full)
+    out = tmp_path / "pack.html"
+    result = runner.invoke(app, ["report", "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"could not be written to {out}: No space left on device" in one_clear_line(result)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--scale", "-1"], "--scale -1: must be more than 0"),
     (["--scale", "0"], "--scale 0: must be more than 0"),

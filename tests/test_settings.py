@@ -22,6 +22,29 @@ def test_duckdb_memory_limit_is_a_quarter_of_the_machine_unless_set(monkeypatch)
         settings.duckdb_memory_limit()
 
 
+def test_published_file_modes_never_open_a_file_to_other_users(monkeypatch):
+    """An independent probe set 777 and 666 and got a world-readable case-level file and a
+    world-writable Parquet folder, with no warning."""
+    for variable, restricted, good, bad in (
+            ("TRIANGULATE_CASE_LEVEL_FILE_MODE", True, ("600", "640"), ("604", "777", "x")),
+            ("TRIANGULATE_MARTS_FILE_MODE", False, ("644", "640"), ("666", "777"))):
+        for mode in good:
+            monkeypatch.setenv(variable, mode)
+            assert settings.published_file_mode(restricted) == int(mode, 8)
+        for mode in bad:
+            monkeypatch.setenv(variable, mode)
+            with pytest.raises(settings.SettingError, match=variable):
+                settings.published_file_mode(restricted)
+
+
+def test_the_query_memory_limit_is_2gb_unless_set(monkeypatch):
+    monkeypatch.delenv("TRIANGULATE_QUERY_MEMORY_LIMIT", raising=False)
+    assert settings.query_memory_limit() == "2GB"
+    monkeypatch.setenv("TRIANGULATE_QUERY_MEMORY_LIMIT", "all of it")
+    with pytest.raises(settings.SettingError, match="TRIANGULATE_QUERY_MEMORY_LIMIT"):
+        settings.query_memory_limit()
+
+
 def test_dbt_threads_are_the_usable_cores_unless_set(monkeypatch):
     monkeypatch.delenv("TRIANGULATE_DBT_THREADS", raising=False)
     assert settings.dbt_threads() == len(os.sched_getaffinity(0))

@@ -71,8 +71,17 @@ def published_file_mode(restricted: bool) -> int:
     640 with a patient safety group owning the file). Folders get the matching search bits."""
     variable, default = (("TRIANGULATE_CASE_LEVEL_FILE_MODE", "600") if restricted
                          else ("TRIANGULATE_MARTS_FILE_MODE", "644"))
-    return _parsed(variable, default, lambda text: int(text, 8) & 0o777,
-                   "an octal file mode such as 640")
+    # Other users may never write a published file, nor read a restricted one.
+    forbidden, rule = ((0o007, "no access for other users") if restricted
+                       else (0o002, "not writable by other users"))
+
+    def parse(text: str) -> int:
+        mode = int(text, 8) & 0o777
+        if mode & forbidden:
+            raise ValueError(text)
+        return mode
+
+    return _parsed(variable, default, parse, f"an octal file mode such as 640, {rule}")
 
 
 def _memory_size(text: str) -> str:

@@ -128,10 +128,20 @@ def build_pack(marts_dir: Path, out_path: Path | None = None, wide_circulation: 
         page = render_pack(marts_dir, wide_circulation, top_n)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")
-    partial.write_text(guard_html(page), encoding="utf-8")  # the last identifier check
-    # The restricted pack (record ids, small numbers) gets the case-level file's mode.
-    os.chmod(partial, settings.published_file_mode(restricted=not wide_circulation))
-    os.replace(partial, out_path)  # readers never see a half-written pack
+    checked = guard_html(page)  # the last identifier check
+    # The restricted pack (record ids, small numbers) gets the case-level file's mode, from
+    # its first byte: a write that fails half way leaves nothing others could read.
+    partial.unlink(missing_ok=True)
+    mode = settings.published_file_mode(restricted=not wide_circulation)
+    try:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "w",
+                       encoding="utf-8") as handle:
+            handle.write(checked)
+        os.chmod(partial, mode)  # the umask may have taken bits the setting gives
+        os.replace(partial, out_path)  # readers never see a half-written pack
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return out_path
 
 
