@@ -12,6 +12,7 @@ case-level outputs get the restricted file mode, the marts their own (settings).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -72,9 +73,43 @@ class PublishError(UserFacingError):
         self.keeps_staging = keeps_staging  # it holds previous outputs not put back
 
 
-def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
+@dataclass(frozen=True)
+class MartDocs:
+    """What the published tables and their columns hold (the dbt models' descriptions),
+    written into the DuckDB files as comments, which BI tools and `duckdb_columns()` show. A
+    column its own model leaves undescribed takes what another model says of a column of
+    that name, or of its per-source family ("claims_p_value" from "sjr_p_value")."""
+
+    tables: dict[str, str]  # table -> description
+    columns: dict[tuple[str, str], str]  # (table, column) -> description
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, str]:
+        return {name: text for (_, name), text in self.columns.items()}
+
+    def column(self, table: str, column: str) -> str:
+        if (table, column) in self.columns:
+            return self.columns[table, column]
+        if column in self._by_name:
+            return self._by_name[column]
+        for suffix in _PER_SOURCE_SUFFIXES:
+            source = column.removesuffix(f"_{suffix}")
+            if source != column:
+                return next((text.replace(name.removesuffix(f"_{suffix}"), source)
+                             for name, text in self._by_name.items()
+                             if name.endswith(f"_{suffix}")), "")
+        return ""
+
+
+# The columns each source gets in theme_signals, triangulation and psirp_local_priorities.
+_PER_SOURCE_SUFFIXES = ("recent_count", "expected_count", "baseline_monthly_mean",
+                        "rate_ratio", "p_value", "q_value", "is_signalling")
+
+
+def publish(warehouse: Path, marts_dir: Path, docs: MartDocs | None = None) -> list[Published]:
     """Stage every publication (DuckDB file and Parquet folder), check them all, then swap
-    them all in: a failure anywhere leaves every published output as it was."""
+    them all in: a failure anywhere leaves every published output as it was. `docs` become
+    the tables' and columns' comments."""
     marts_dir.mkdir(parents=True, exist_ok=True)
     remove_leftovers(marts_dir)
     _check_replaceable(marts_dir)
@@ -85,7 +120,8 @@ def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
         # trust's two publications 3.3-3.9 s one after the other, 2.8-2.9 s together).
         with ThreadPoolExecutor(len(PUBLICATIONS)) as pool:
             built = list(pool.map(lambda publication: _stage(publication, warehouse, staging,
-                                                             marts_dir), PUBLICATIONS))
+                                                             marts_dir, docs),
+                                  PUBLICATIONS))
         _swap(staging, marts_dir, [name for p in PUBLICATIONS for name in p.outputs])
         return built
     except PublishError as error:
@@ -97,11 +133,11 @@ def publish(warehouse: Path, marts_dir: Path) -> list[Published]:
 
 
 def _stage(publication: Publication, warehouse: Path, staging: Path,
-           marts_dir: Path) -> Published:
+           marts_dir: Path, docs: MartDocs | None) -> Published:
     """Build one publication's outputs in `staging`, with the modes they will be published
     with."""
     try:
-        tables = _build(publication, warehouse, staging / publication.file)
+        tables = _build(publication, warehouse, staging / publication.file, docs)
         _write_parquet(staging / publication.file, tables, staging / publication.parquet_dir)
         for name in publication.outputs:
             _set_permissions(staging / name, marts_dir / name, publication.restricted)
@@ -212,7 +248,8 @@ def _put_back(marts_dir: Path, previous: Path, staging: Path, swapped: list[str]
     return left
 
 
-def _build(publication: Publication, warehouse: Path, partial: Path) -> dict[str, int]:
+def _build(publication: Publication, warehouse: Path, partial: Path,
+           docs: MartDocs | None) -> dict[str, int]:
     with duckdb.connect(":memory:") as con:
         # An older storage format than 1.5 writes by default, so that the DuckDB versions
         # BI drivers bundle (ODBC, JDBC, duckdb-engine on older wheels) can open the file.
@@ -221,8 +258,26 @@ def _build(publication: Publication, warehouse: Path, partial: Path) -> dict[str
         con.execute("use published")
         tables = _copy_tables(con, warehouse, publication)
         tables |= guard_database(con, tables)
+        if docs is not None:
+            _comment(con, docs)
         con.execute("checkpoint published")
     return tables
+
+
+def _comment(con: duckdb.DuckDBPyConnection, docs: MartDocs) -> None:
+    for table, description in docs.tables.items():
+        if description and con.execute(
+                "select count(*) from duckdb_tables() where database_name = current_database() "
+                "and schema_name = 'main' and table_name = ?", [table]).fetchone()[0]:
+            con.execute(f'comment on table main."{table}" is {sql_string(description)}')
+    for table, column in con.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where database_name = current_database() and schema_name = 'main'").fetchall():
+        text = docs.column(table, column)
+        if text:
+            con.execute(f'comment on column main."{table}"."{column}" is {sql_string(text)}')
+    con.execute("comment on table main.refresh_info is 'When these marts were published "
+                "(UTC): the refresh that built them finished its checks then.'")
 
 
 def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
@@ -250,7 +305,8 @@ def _write_parquet(database: Path, tables: dict[str, int], folder: Path) -> None
     folder.mkdir()
     con = duckdb.connect(str(database), read_only=True)
     try:
-        for name in tables:
+        # refresh_info too: a Parquet reader sees when the copies were published.
+        for name in [*tables, "refresh_info"]:
             con.execute(f"copy main.\"{name}\" to {sql_string(folder / f'{name}.parquet')} "
                         "(format parquet)")
     finally:

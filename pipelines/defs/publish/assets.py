@@ -1,12 +1,15 @@
 """The published marts: what patient safety teams and BI tools read."""
 
+import json
+from pathlib import Path
+
 import dagster as dg
 
 from pipelines.defs.dbt.assets import PUBLISHED_LAYERS, dbt_models
 from pipelines.defs.resources import MartsResource, WarehouseResource
 from pipelines.lib import settings
 from pipelines.lib.identifier_guard import redactions_in
-from pipelines.lib.publishing import publish
+from pipelines.lib.publishing import MartDocs, publish
 
 # Rule, not a list of names: every dbt model in the marts and case-level layers is published.
 MART_KEYS = [key for key in dbt_models.keys if key.path[0] in PUBLISHED_LAYERS]
@@ -24,7 +27,7 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     `parquet_case_level/`): the record ids behind them, for the patient safety team only. Copied
     from the private warehouse and swapped in with an atomic rename. Open them read-only from BI
     tools; neither holds free text or patient identifiers."""
-    published = publish(warehouse.file(), marts.folder())
+    published = publish(warehouse.file(), marts.folder(), _mart_docs())
     redacted = {}
     for file in published:
         context.log.info(f"published {len(file.tables)} tables to {file.path}")
@@ -38,6 +41,20 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             check_name="no_identifiers_redacted", passed=not redacted,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={"cells_redacted": dg.MetadataValue.json(redacted)})])
+
+
+def _mart_docs() -> MartDocs:
+    """The dbt models' descriptions (doc blocks rendered), by the table each builds."""
+    from pipelines.defs.dbt.resources import dbt_project
+
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    return MartDocs(
+        {node["alias"] or node["name"]: " ".join(node["description"].split())
+         for node in models},
+        {(node["alias"] or node["name"], name): " ".join(column["description"].split())
+         for node in models for name, column in node["columns"].items()
+         if column["description"].strip()})
 
 
 @dg.asset(key=["published", "insight_pack"], group_name="published",
