@@ -137,6 +137,12 @@ CASES = [
     Case("a spreadsheet's lock file beside the exports is not an export", {
         "a.csv": two_good(), "~$a.xlsx": b"\x0bJane Smithson" + b"\x00" * 50,
         "Thumbs.db": b"\x00" * 20}, loads(2, 2, 0)),
+    Case("a zip archive named .csv", {"a.csv": b"PK\x03\x04" + b"\x00" * 26 + b"a.csv" + b"x" * 40},
+         BATCH, ("is a compressed archive",)),
+    Case("a gzip file named .csv", {"a.csv": b"\x1f\x8b\x08\x00" + b"\x00" * 40}, BATCH,
+         ("is a compressed archive",)),
+    Case("title rows above the header", {"a.csv": b"Incident listing,,,,,,\nRun 01/12/2026,,,,,,\n"
+                                         + two_good()}, BATCH, ("set `header_row:`",)),
     Case("header but no rows", {"a.csv": csv_bytes([])}, BATCH, ("no data rows",)),
     Case("header and blank lines only", {"a.csv": csv_bytes([]) + b"\n,,,,,,\n\n"}, BATCH,
          ("no data rows",)),
@@ -245,7 +251,11 @@ CASES = [
          mapping_extra="plausible_dates: {occurred_date: {earliest: 1990-01-01}}\n"),
     Case("a date that does not exist", {"a.csv": csv_bytes(
         [incident("INC1", occurred="31/02/2025"), incident("INC2")])}, loads(2, 1, 1),
-         ("is not a date in the format %d/%m/%Y",)),
+         ("is not a date in the format %d/%m/%Y", "no such day exists")),
+    Case("a date in another format is not called a missing day", {"a.csv": csv_bytes(
+        [incident("INC1", occurred="03.02.2025"), incident("INC2")])}, loads(2, 1, 1),
+         ("is not a date in the format %d/%m/%Y (the cell reads ##.##.####)",),
+         checks={"_source_row": [3]}),
     # Duplicates and conflicting versions
     Case("exact duplicate row", {"a.csv": csv_bytes([incident("INC1"), incident("INC1")])},
          loads(2, 1, 1), ("exact duplicate of incidents/a.csv row 2",)),

@@ -261,3 +261,23 @@ def test_the_projects_dagster_home_follows_the_checkouts_dagster_yaml(tmp_path, 
     assert pipelines.refresh.use_dagster_home() == ours
     assert (ours / "dagster.yaml").read_bytes() == pipelines.refresh.INSTANCE_SETTINGS.read_bytes()
     assert "enabled: false" in (ours / "dagster.yaml").read_text()
+
+
+def test_every_error_for_people_is_recognised_in_the_run_history():
+    """`status` reads the stored errors of the last refresh without importing the modules
+    that raise them: the list of user-facing error classes must name every one (an
+    independent probe saw a missing column reported as "unexpected BatchError")."""
+    import importlib
+    import pkgutil
+
+    import pipelines
+    from pipelines.lib.errors import USER_FACING_CLASS_NAMES, UserFacingError
+
+    for module in pkgutil.walk_packages(pipelines.__path__, "pipelines."):
+        importlib.import_module(module.name)
+    found, pending = set(), [UserFacingError]
+    while pending:
+        cls = pending.pop()
+        found.add(cls.__name__)
+        pending.extend(cls.__subclasses__())
+    assert found == USER_FACING_CLASS_NAMES

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,7 +132,9 @@ def test_bad_rows_are_quarantined_with_file_row_column_and_reason(workspace):
     assert sorted(rejected) == [3, 4, 5, 6]
     assert rejected[3]["column_name"] == "occurred_date"
     assert rejected[3]["reason"] == ("occurred_date is not a date in the format %d/%m/%Y "
-                                     "(the cell reads ##/##/####)")
+                                     "(the cell reads ##/##/####); it has the format's "
+                                     "shape, but no such day exists (a 31st in a 30-day "
+                                     "month, 29 February outside a leap year?)")
     assert rejected[4]["column_name"] == "physical_harm"
     assert rejected[4]["reason"].startswith(
         "physical_harm is not a known value (the cell reads Aaaaaaa; expected one of none, ")
@@ -438,3 +441,12 @@ def test_a_key_shared_only_with_a_rejected_row_is_no_conflict():
     assert conflicts.select("_row_id").to_series().to_list() == [0, 2]
     assert "fft/b.csv row 2" in conflicts["reason"][0]
     assert ingest._key_conflicts(fft, records, pl.Series([0], dtype=pl.Int64)).is_empty()
+
+
+def test_a_date_of_the_right_shape_that_names_no_day_is_told_apart():
+    from pipelines.lib.loading import _shape_of
+
+    assert re.match(_shape_of("%d/%m/%Y"), "31/02/2025")
+    assert re.match(_shape_of("%Y-%m-%d %H:%M:%S"), "2026-11-31 10:00:00")
+    assert not re.match(_shape_of("%d/%m/%Y"), "03.02.2025")
+    assert not re.match(_shape_of("%d/%m/%Y"), "2025-02-03")

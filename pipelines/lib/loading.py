@@ -107,6 +107,10 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
     if workbook and kind == "text":
         raise BatchError(path, mapping, "is not a workbook (it holds text: a CSV saved with "
                                         f"a {path.suffix} name?); rename it to .csv")
+    if kind == "archive":
+        raise BatchError(path, mapping, "is a compressed archive (zip or gzip), not an "
+                                        "export: extract the export from it into the folder "
+                                        "and remove the archive")
     if not workbook and kind == "workbook":
         raise BatchError(path, mapping, "is an Excel workbook, not a CSV file: rename it to "
                                         f".xlsx (and list that name in the mapping), or {_SAVE_AS}")
@@ -128,7 +132,13 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
 
 
 def _sniff(content: bytes) -> str:
-    return "workbook" if content.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) else "text"
+    if content.startswith(b"PK\x03\x04"):
+        # A workbook (xlsx, ods) is a zip holding its parts' list; any other zip is an archive.
+        return "workbook" if (b"[Content_Types].xml" in content
+                              or content[30:38] == b"mimetype") else "archive"
+    if content.startswith(b"\x1f\x8b"):
+        return "archive"
+    return "workbook" if content.startswith(b"\xd0\xcf\x11\xe0") else "text"
 
 
 def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, str]:
@@ -504,6 +514,12 @@ def _check_header(path: Path, mapping: Mapping, cells: list[str], row: int,
             if delimiter is not None:
                 advice += (f" It was read as {_DELIMITER_NAMES[delimiter]}-separated; "
                            "set `delimiter` in the mapping if that is wrong")
+        # Most of them missing, from a row with few cells filled: a report's title above it.
+        if 2 * missing > len(read_columns) and 2 * sum(bool(c.strip()) for c in cells) \
+                < len(cells) and not mapping.header_row:
+            advice += (f". Row {row} looks like a title, not a header: if the export has "
+                       "title rows above its header, set `header_row:` in the mapping to the "
+                       "header's row number")
         raise BatchError(path, mapping, "; ".join([*problems, *filter(None, [advice])]),
                          row=row)
     names, seen = [], set()
@@ -553,8 +569,12 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
             reason = pl.format("{} {} (the cell reads {})", pl.lit(field.name),
                                pl.lit(_expectation(field, mapping)), cell_shape(texts[0]))
             if field.kind in (DATE, TIMESTAMP):
+                shape = _shape_of(mapping.date_format if field.kind == DATE
+                                  else mapping.timestamp_format)
                 reason = pl.when(texts[0].str.contains(_EXCEL_SERIAL)).then(
-                    pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).otherwise(reason)
+                    pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(
+                    texts[0].str.strip_chars().str.contains(shape)).then(
+                    pl.concat_str(reason, pl.lit(NO_SUCH_DAY_HINT))).otherwise(reason)
             reasons.append(pl.when(problem).then(reason))
         if field.kind in (DATE, TIMESTAMP):
             typed, implausible = _plausible(field, typed, mapping, today)
@@ -633,6 +653,22 @@ def _expectation(field: Field, mapping: Mapping) -> str:
 
 
 _LARGEST_COUNT = 2**31 - 1  # the raw tables' INTEGER
+
+# A date written in the expected format that names no day ("31/02/2025", "2026-11-31").
+NO_SUCH_DAY_HINT = ("; it has the format's shape, but no such day exists (a 31st in a "
+                    "30-day month, 29 February outside a leap year?)")
+_FORMAT_SHAPES = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}",
+                  "%H": r"\d{1,2}", "%M": r"\d{2}", "%S": r"\d{2}", "%b": "[A-Za-z]{3}",
+                  "%B": "[A-Za-z]+"}
+
+
+def _shape_of(fmt: str) -> str:
+    """A regular expression matching text laid out as strftime format `fmt` (its digits'
+    places), whatever the values."""
+    parts = re.split(r"(%[A-Za-z])", fmt)
+    return "^" + "".join(_FORMAT_SHAPES.get(part, ".+" if part.startswith("%") and
+                                            len(part) == 2 else re.escape(part))
+                         for part in parts) + "$"
 
 # A date Excel wrote as its serial number (days since 1900: 20000-79999 is 1954-2118).
 _EXCEL_SERIAL = r"^\s*[2-7]\d{4}(\.\d+)?\s*$"

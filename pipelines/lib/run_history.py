@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pipelines.lib.errors import safe_summary, user_facing_class_names
+from pipelines.lib.errors import USER_FACING_CLASS_NAMES, safe_summary
 
 JOB_NAME = "nightly_refresh"
 
@@ -64,9 +64,8 @@ def failure_line(step_key: str, error) -> str:
     step = _STEPS.get(step_key) or (
         f"loading {step_key.split('__', 1)[1]}" if step_key.startswith("raw__") else step_key)
     errors = list(_chain(error))
-    ours = user_facing_class_names()
     for item in errors:
-        if item.cls_name in ours:
+        if item.cls_name in USER_FACING_CLASS_NAMES:
             return f"{step}: {_own_message(item)}"
     for item in errors:
         if item.cls_name == "DagsterDbtCliRuntimeError":
