@@ -133,5 +133,36 @@ def test_the_case_level_outputs_are_restricted_and_keep_their_group(refreshed_co
     # Every table is in its Parquet folder, and only those tables.
     for file in published:
         folder = marts / (MARTS if file.path.name == MARTS.file else CASE_LEVEL).parquet_dir
-        assert {p.stem for p in folder.iterdir()} == set(file.tables)
+        assert {p.stem for p in folder.iterdir()} == {*file.tables, "refresh_info"}
+    assert not [p for p in marts.iterdir() if p.name.startswith(".")]
+
+
+def test_a_publish_killed_while_swapping_is_finished_by_the_next_refresh(refreshed_copy,
+                                                                         monkeypatch):
+    """An independent probe killed a publish after its first rename: the marts file was new,
+    the case-level file old, Parquet missing, and status said all was well. Its outputs were
+    all staged and checked, so what it had not yet swapped in is moved in first."""
+    marts = refreshed_copy.marts
+    real = os.replace
+
+    def killed_after_the_first_swap(source, target):
+        real(source, target)
+        raise SystemExit("kill -9")  # nothing after this runs, not even the put-back
+
+    with monkeypatch.context() as killed:
+        killed.setattr(publishing.os, "replace", killed_after_the_first_swap)
+        killed.setattr(publishing.shutil, "rmtree", lambda *_, **__: None)  # no cleanup either
+        with pytest.raises(SystemExit):
+            publish(refreshed_copy.warehouse, marts)
+    [staging] = [p for p in marts.iterdir() if p.name.startswith(publishing.STAGING_PREFIX)]
+    staged = {name: snapshot(staging / name) if (staging / name).is_dir()
+              else hashlib.sha256((staging / name).read_bytes()).hexdigest()
+              for name in (MARTS.parquet_dir, CASE_LEVEL.file, CASE_LEVEL.parquet_dir)
+              if (staging / name).exists()}
+    assert staged  # the kill left outputs not yet swapped in
+    publishing.remove_leftovers(marts)
+    for name, digest in staged.items():
+        now = snapshot(marts / name) if (marts / name).is_dir() else hashlib.sha256(
+            (marts / name).read_bytes()).hexdigest()
+        assert now == digest, name
     assert not [p for p in marts.iterdir() if p.name.startswith(".")]

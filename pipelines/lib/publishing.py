@@ -151,15 +151,36 @@ def _stage(publication: Publication, warehouse: Path, staging: Path,
 def remove_leftovers(marts_dir: Path) -> None:
     """Staging folders (and the partial files earlier versions built beside the published
     ones) left by a publish that was killed: they hold record-level data. Only one refresh
-    publishes at a time (the refresh lock), so any found here are dead."""
+    publishes at a time (the refresh lock), so any found here are dead. A publish killed
+    while swapping its outputs in (its staging folder holds `.previous`) had staged and
+    checked them all: the ones not yet in place are moved in first, so the published folder
+    is wholly that refresh's, never half old and half new."""
     if not marts_dir.is_dir():
         return
     partials = {f".{p.file}.partial{wal}" for p in PUBLICATIONS for wal in ("", ".wal")}
     for path in marts_dir.iterdir():
         if path.name.startswith(STAGING_PREFIX) and path.is_dir():
+            if (path / _PREVIOUS).is_dir() and not (path / _PUT_BACK).exists():
+                _finish_swap(path, marts_dir)
             shutil.rmtree(path, ignore_errors=True)
         elif path.name in partials:
             path.unlink(missing_ok=True)
+
+
+def _finish_swap(staging: Path, marts_dir: Path) -> None:
+    for name in (name for p in PUBLICATIONS for name in p.outputs):
+        new, target = staging / name, marts_dir / name
+        if not new.exists():
+            continue  # swapped in before the publish was killed
+        if new.is_dir():
+            if target.exists():
+                os.rename(target, staging / _PREVIOUS / f"{name}.old")
+            os.rename(new, target)
+        else:
+            os.replace(new, target)
+
+
+_PREVIOUS, _PUT_BACK = ".previous", ".put_back"
 
 
 def _reason(error: BaseException) -> str:
@@ -201,7 +222,7 @@ def _swap(staging: Path, marts_dir: Path, names: list[str]) -> None:
     """Move each staged output over its published one; on failure put back the ones already
     moved. A file is replaced atomically (a hard link keeps the old one for the way back); a
     folder is renamed aside first."""
-    previous = staging / ".previous"
+    previous = staging / _PREVIOUS  # its presence says the swap began (remove_leftovers)
     previous.mkdir()
     swapped: list[str] = []
     try:
@@ -218,6 +239,7 @@ def _swap(staging: Path, marts_dir: Path, names: list[str]) -> None:
                 os.replace(new, target)
     except OSError as error:
         failed = swapped[-1]
+        (staging / _PUT_BACK).touch()  # not a killed swap: remove_leftovers must not finish it
         left = _put_back(marts_dir, previous, staging, swapped)
         state = ("nothing published changed" if not left else
                  f"{', '.join(left)} could not be put back (their previous copies are in "
