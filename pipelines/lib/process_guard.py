@@ -12,9 +12,11 @@ import sys
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """This process is killed the moment its parent dies (exits if it already has)."""
-    parent = os.getppid()
+def die_with_parent(parent: int | None = None) -> None:
+    """This process is killed the moment its parent dies (exits if it already has).
+    `parent`: the pid it was started by, when this runs after start-up (a worker pool's
+    initializer) and the parent may be gone already."""
+    parent = parent or os.getppid()
     prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
     if prctl is None:  # not Linux (a developer's Mac): said once, then unguarded
         print(f"{os.path.basename(sys.argv[0])}: no parent-death signal on this system; this "

@@ -96,7 +96,7 @@ def validating_process() -> Iterator[None]:
     it starts importing GX at once."""
     global _process
     _process = ProcessPoolExecutor(1, mp_context=get_context("spawn"),
-                                   initializer=die_with_parent)
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
     _process.submit(_import_gx)
     try:
         yield

@@ -44,7 +44,7 @@ def code_in_chunks(chunks: Iterable[Chunk]) -> Iterator[pl.DataFrame]:
         yield from map(_code, chain(first, chunks))
         return
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                             initializer=die_with_parent) as pool:
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         coding = deque()
         for chunk in chain(first, chunks):
             coding.append(pool.submit(_code, chunk))
