@@ -287,19 +287,18 @@ def _build(publication: Publication, warehouse: Path, partial: Path,
 
 
 def _comment(con: duckdb.DuckDBPyConnection, docs: MartDocs) -> None:
-    for table, description in docs.tables.items():
-        if description and con.execute(
-                "select count(*) from duckdb_tables() where database_name = current_database() "
-                "and schema_name = 'main' and table_name = ?", [table]).fetchone()[0]:
-            con.execute(f'comment on table main."{table}" is {sql_string(description)}')
-    for table, column in con.execute(
-            "select table_name, column_name from duckdb_columns() "
-            "where database_name = current_database() and schema_name = 'main'").fetchall():
-        text = docs.column(table, column)
-        if text:
-            con.execute(f'comment on column main."{table}"."{column}" is {sql_string(text)}')
-    con.execute("comment on table main.refresh_info is 'When these marts were published "
-                "(UTC): the refresh that built them finished its checks then.'")
+    columns = con.execute("select table_name, column_name from duckdb_columns() "
+                          "where database_name = current_database() and schema_name = 'main'"
+                          ).fetchall()
+    statements = [f'comment on table main."{table}" is {sql_string(description)}'
+                  for table, description in docs.tables.items()
+                  if description and any(table == t for t, _ in columns)]
+    statements += [f'comment on column main."{table}"."{column}" is {sql_string(text)}'
+                   for table, column in columns if (text := docs.column(table, column))]
+    statements.append("comment on table main.refresh_info is 'When these marts were "
+                      "published (UTC): the refresh that built them finished its checks then.'")
+    # One transaction, one call: statement by statement took twice as long (1.2 s).
+    con.execute("begin transaction; " + "; ".join(statements) + "; commit")
 
 
 def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
