@@ -1,7 +1,9 @@
-"""A draft mapping for an export: the shipped template whose columns it holds most of, its
-columns matched by name (ignoring case, spaces and punctuation), then the template's fields
-the file lacks matched by name similarity and content (dates, ids, yes/no, harm grades,
-ward-like strings, free text). Every guess carries the reason a reviewer checks."""
+"""A draft mapping for an export: the shipped template whose columns it holds most of (for a
+file in a source's folder, that source's nearest template even when none fits), its columns
+matched by name (ignoring case, spaces and punctuation), then the template's fields the file
+lacks matched by name similarity and content (dates, ids, yes/no, harm grades, ward-like
+strings, free text), then a required field or the free text still unmatched given the one
+column whose content fits it. Every guess carries the reason a reviewer checks."""
 
 from __future__ import annotations
 
