@@ -143,7 +143,8 @@ def _sniff(content: bytes) -> str:
 
 def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, str]:
     """Text of a CSV: UTF-16 (Excel's "Unicode text") by its byte-order mark or its zero
-    bytes, else UTF-8, else Windows-1252 (older Excel "CSV" and most legacy systems)."""
+    bytes, else UTF-8 (line by line where a few lines are Windows-1252), else Windows-1252
+    (older Excel "CSV" and most legacy systems)."""
     utf16 = None
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         utf16 = "utf-16"
@@ -172,7 +173,7 @@ def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, st
                                                 f"{line}): {_SAVE_AS}, or set `encoding: "
                                                 "windows-1252` (or auto) in the mapping") from None
             if _MULTIBYTE_UTF8.search(content):
-                return _decode_mixed(content), MIXED_ENCODING
+                return _decode_mixed(content), _MIXED_ENCODING
     # Windows-1252 decodes almost any byte; five bytes it leaves undefined are kept as-is.
     return content.decode("windows-1252", errors="replace"), "windows-1252"
 
@@ -180,7 +181,7 @@ def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, st
 # UTF-8's encoding of a character past ASCII ("£" is C2 A3): a file holding these and bytes
 # UTF-8 cannot read is UTF-8 with a few lines pasted in from Windows-1252 ("café" as E9).
 _MULTIBYTE_UTF8 = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
-MIXED_ENCODING = "utf-8, some lines windows-1252"
+_MIXED_ENCODING = "utf-8, some lines windows-1252"
 
 
 def _decode_mixed(content: bytes) -> str:
