@@ -2,8 +2,8 @@
 
 Exit codes a scheduler can act on: 0 success; 1 the refresh failed (published marts were left
 as they were), `status` found the last refresh failed, or `report` could not write the
-pack; 2 wrong usage (a bad option, path,
-date setting or SQL); 3 no published marts yet (or none that can be read); 4 (`status`) an
+pack; 2 wrong usage (a bad option, path, date setting or SQL, or a query past its time or
+memory limit); 3 no published marts yet (or none that can be read); 4 (`status`) an
 expected source is missing or stale; 5 (`refresh`) another refresh is running, so this one
 did not start.
 """

@@ -61,7 +61,7 @@ class QueryResult:
     batches: Iterator[list[tuple]]
 
 
-# An arbitrary query's limits: DuckDB's memory, nothing spilled to a temporary folder.
+# Rows fetched at a time: a large result never sits whole in Python.
 _QUERY_BATCH_ROWS = 10_000
 
 

@@ -58,21 +58,19 @@ def read_holder(path: Path) -> Holder:
 
 
 def running_refresh(path: Path) -> Holder | None:
-    """The holder of the lock when a live process holds it (a refresh is running), else
-    None. Only looks: the lock is released at once."""
-    if _held.get(path.resolve()):
-        return read_holder(path)
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
+    """The lock's holder when that process is alive (a refresh is running), else None. It
+    only reads the lock file: taking the lock, even shared for an instant, would make a
+    refresh starting at that moment stop as if another were running."""
+    holder = read_holder(path)
+    if holder.pid is None:
         return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return read_holder(path)
-    finally:
-        os.close(fd)
-    return None
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return None  # a killed refresh's lock file, which the next refresh takes over
+    except PermissionError:
+        pass  # alive, run by another user
+    return holder
 
 
 @contextmanager

@@ -17,6 +17,11 @@ def as_text(value):
     return value
 
 
+def row_as_text(row: dict) -> dict:
+    """A CSV row (column -> value) with each value `as_text`."""
+    return {column: as_text(value) for column, value in row.items()}
+
+
 def as_written(value: str) -> str:
     """A cell read back from a sheet `as_text` wrote: the apostrophe it added taken off."""
     if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS):

@@ -22,7 +22,7 @@ from pipelines.lib.errors import UserFacingError
 from pipelines.lib.mapping import header_key, is_export_file
 from pipelines.lib.profile import DEFAULT_STALE_AFTER_DAYS, PROFILE_FILE
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER
-from pipelines.lib.spreadsheet_text import as_text
+from pipelines.lib.spreadsheet_text import row_as_text
 from pipelines.onboard.inspect import inspect_file
 from pipelines.onboard.propose import Proposal, propose, templates
 from pipelines.onboard.review import CheckResult, check, location_key, spelling_score
@@ -160,7 +160,7 @@ def _write_columns(done: Onboarded, exports: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMN_SHEET)
         writer.writeheader()
-        writer.writerows({k: as_text(v) for k, v in row.items()} for row in rows)
+        writer.writerows(map(row_as_text, rows))
 
 
 def _mapping_text(proposal: Proposal) -> str:

@@ -33,7 +33,7 @@ from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
 from pipelines.lib.profile import ProfileError, load_profile
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER, layered, read_rows, shipped_rows
-from pipelines.lib.spreadsheet_text import as_text, as_written
+from pipelines.lib.spreadsheet_text import as_text, as_written, row_as_text
 
 REVIEW_FOLDER = "review"
 # Fields holding codes a trust's system configures, per source (theme_code_map.code_field).
@@ -395,8 +395,7 @@ def _write(path: Path, columns: tuple[str, ...], rows: list[dict],
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
-        writer.writerows({k: as_text(v) for k, v in row.items()} if for_people else row
-                         for row in rows)
+        writer.writerows(map(row_as_text, rows) if for_people else rows)
 
 
 def _read_sheet(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:

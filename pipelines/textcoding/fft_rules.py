@@ -323,7 +323,9 @@ def outside_setting(settings: Sequence[str | None], categories: list[str]) -> np
     for j, category in enumerate(categories):
         if category in SETTING_BOUND:
             bound = re.compile(SETTING_BOUND[category], re.IGNORECASE)
-            outside[:, j] = [not (setting and bound.search(setting)) for setting in settings]
+            # A chunk's settings are a handful of values: each is matched once.
+            within = {s: bool(bound.search(s)) for s in set(settings) if s}
+            outside[:, j] = [not within.get(setting, False) for setting in settings]
     return outside
 
 
