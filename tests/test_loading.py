@@ -120,6 +120,33 @@ def test_xlsx_workbook_loads(workspace):
     assert loaded.sort("incident_id")["physical_harm"].to_list() == ["moderate", "none"]
 
 
+def test_a_spreadsheet_error_in_a_read_column_rejects_its_row_instead_of_reading_blank(
+        workspace):
+    """fastexcel reads #REF! as an empty cell: a broken formula would load as 'not recorded'.
+    A title row and an empty first column shift the used range; an error in a column the
+    mapping leaves unread costs nothing."""
+    import openpyxl  # writes "#REF!" as an error cell, as Excel stores one
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Incident listing"])
+    sheet.append([None, *HEADER.strip().split(","), "Days open"])
+    sheet.append([None, "X1", "05/01/2025", "#REF!", "Ward 12", "N", "Omitted", "#DIV/0!"])
+    sheet.append([None, "X2", "06/01/2025", "No harm", "#N/A", "N", "Delay", "#DIV/0!"])
+    sheet.append([None, "X3", "07/01/2025", "No harm", "ED", "N", "Fall", "#DIV/0!"])
+    book.save(workspace / "raw" / "incidents" / "export.xlsx")
+    (workspace / "mappings" / "incidents.yml").write_text(
+        MAPPING + "header_row: 2\n")
+    result = load(workspace)
+    assert result.loaded["incident_id"].to_list() == ["X3"]
+    rejected = {r["row_number"]: r["reason"] for r in result.rejected.iter_rows(named=True)}
+    assert rejected == {
+        3: "Harm holds the spreadsheet error #REF! (a formula that no longer works): "
+           "correct it in the workbook",
+        4: "Ward holds the spreadsheet error #N/A (a formula that no longer works): "
+           "correct it in the workbook"}
+
+
 def test_bad_rows_are_quarantined_with_file_row_column_and_reason(workspace):
     write(workspace, "a.csv",
           "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n"

@@ -45,6 +45,7 @@ from pipelines.lib.dates import plausible_range, reference_day
 from pipelines.lib.errors import UserFacingError, safe_summary
 from pipelines.lib.mapping import Mapping, header_key, normalise
 from pipelines.lib.sql import sql_string
+from pipelines.lib.workbook_errors import error_cells
 
 ROW = "_source_row"
 # Excel cells typed as dates arrive as ISO text whatever the mapping's display format says.
@@ -115,7 +116,8 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
         raise BatchError(path, mapping, "is an Excel workbook, not a CSV file: rename it to "
                                         f".xlsx (and list that name in the mapping), or {_SAVE_AS}")
     if workbook:
-        read = _tabulate(path, mapping, _workbook_rows(path, mapping), "xlsx", digest, None)
+        read = _tabulate(path, mapping, _workbook_rows(path, mapping), "xlsx", digest, None,
+                         error_cells(path, mapping.sheet))
     else:
         text, encoding = decode_export(path, mapping, content)
         text, declared = _excel_separator_line(text)
@@ -427,10 +429,13 @@ def _workbook_rows(path: Path, mapping: Mapping) -> Iterator[_Row]:
 
 
 def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str, digest: str,
-              delimiter: str | None) -> ReadFile:
+              delimiter: str | None,
+              cell_errors: dict[tuple[int, int], str] | None = None) -> ReadFile:
     """The header row, then every data row as text columns; rows with the wrong number of
-    fields are kept aside whole. Blank rows are skipped."""
+    fields, or a spreadsheet error (`cell_errors`: (row, column) -> "#REF!") in a column the
+    mapping reads, are kept aside whole. Blank rows are skipped."""
     header, good, malformed = None, [], []
+    broken = _broken_cells_by_row(cell_errors or {})
     for row, cells, problem, raw in rows:
         if cells is not None and not any(cell.strip() for cell in cells):
             continue
@@ -443,7 +448,15 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
             header = _check_header(path, mapping, cells, row, delimiter)
             continue
         if cells is not None and len(cells) == len(header):
-            good.append((row, cells))
+            errors = _read_errors(mapping, header, broken.get(row, {}))
+            if not errors:
+                good.append((row, cells))
+                continue
+            problem = "; ".join(f"{column} holds the spreadsheet error {error} (a formula "
+                                "that no longer works): correct it in the workbook"
+                                for column, error in errors)
+            malformed.append((row, problem, json.dumps(dict(zip(header, cells, strict=True)),
+                                                       ensure_ascii=False)))
             continue
         if cells is None:
             reason, record = problem, {"row as exported": raw}
@@ -464,6 +477,24 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
             for name, values in zip(header, columns, strict=True)}})
     return ReadFile(frame, pl.DataFrame(malformed, orient="row", schema=_MALFORMED),
                     encoding, digest, delimiter)
+
+
+def _broken_cells_by_row(cell_errors: dict[tuple[int, int], str]) -> dict[int, dict[int, str]]:
+    by_row: dict[int, dict[int, str]] = {}
+    for (row, column), error in cell_errors.items():
+        by_row.setdefault(row, {})[column] = error
+    return by_row
+
+
+def _read_errors(mapping: Mapping, header: list[str],
+                 errors: dict[int, str]) -> list[tuple[str, str]]:
+    """(column, error) of a row's error cells in columns the mapping reads: an error in a
+    column it leaves unread (a spreadsheet's own workings) costs the row nothing."""
+    if not errors:
+        return []
+    read = {header_key(column) for _, column in mapping.read_columns()}
+    return [(header[i], error) for i, error in sorted(errors.items())
+            if i < len(header) and header_key(header[i]) in read]
 
 
 def _tabulate_cells(path: Path, mapping: Mapping, cells: pl.DataFrame, encoding: str,
