@@ -29,3 +29,21 @@
         else 1
     end
 {%- endmacro %}
+
+{#
+    The order of the evidence at a theme x unit (ranks, and a theme's strongest unit): first
+    where several sources signal together, by how improbable that is by chance; then where
+    one source signals and a second rose with it (a several-sources p-value of at most
+    signal_fdr, short of signalling after correcting for every unit tested), by that p-value;
+    then one source alone, by its own p-value; then the rest. Ranking every row by the
+    several-sources p-value put a unit where no source signalled, or one where a single
+    source rose far past chance below others that a second source's noise lifted (doc block
+    signal_combination).
+#}
+{% macro evidence_order() -%}
+    {%- set alone = "(n_sources_signalling = 1 and several_sources_p_value > " ~ var('signal_fdr') ~ ")" -%}
+    case when n_sources_signalling >= 2 then 0 when {{ alone }} then 2
+        when n_sources_signalling = 1 then 1 else 3 end,
+    case when {{ alone }} then strongest_source_p_value else several_sources_p_value end,
+    case when {{ alone }} then several_sources_p_value else strongest_source_p_value end
+{%- endmacro %}

@@ -32,16 +32,15 @@ signalling as (
 
 best_unit as (
 
-    -- Where the theme is most concentrated: the unit where several sources rising together
-    -- is least likely to be chance, then the strongest single source; a ward over its
+    -- Where the theme is most concentrated: the unit where the evidence is strongest
+    -- (evidence_order: several sources signalling together, then one alone); a ward over its
     -- directorate when they tie (the ward is where to act), then the heavier score.
     select *
     from signalling
     qualify row_number() over (
         partition by theme_id
         order by
-            several_sources_p_value,
-            strongest_source_p_value,
+            {{ evidence_order() }},
             case unit_level when 'location' then 0 else 1 end,
             weighted_score desc,
             unit_id
@@ -110,8 +109,7 @@ responses as (
 select
     rank() over (
         order by
-            several_sources_p_value,
-            strongest_source_p_value,
+            {{ evidence_order() }},
             weighted_score desc,
             total_recent_records desc
     ) as priority_rank,

@@ -116,14 +116,13 @@ with_evidence as (
 ranked as (
 
     -- Ranked within each unit level, locations against locations and directorates against
-    -- directorates, by the evidence that several sources rose together, then by the
-    -- strongest single source, then recent records. Ties share a rank.
+    -- directorates: where several sources signal together, then where one signals alone,
+    -- then the rest (evidence_order), then by recent records. Ties share a rank.
     select
         *,
         rank() over (
             partition by unit_level
-            order by several_sources_p_value, strongest_source_p_value,
-                total_recent_records desc
+            order by {{ evidence_order() }}, total_recent_records desc
         ) as signal_rank
     from with_evidence
 

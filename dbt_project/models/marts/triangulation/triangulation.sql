@@ -80,8 +80,7 @@ select
     rank() over (
         partition by unit_level
         order by
-            several_sources_p_value,
-            strongest_source_p_value,
+            {{ evidence_order() }},
             weighted_score desc,
             total_recent_records desc
     ) as triangulation_rank,
