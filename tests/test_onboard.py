@@ -18,7 +18,7 @@ from pipelines.lib.ingest import load_source
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import MappingError, load_mappings
 from pipelines.lib.profile import ProfileError, load_profile
-from pipelines.lib.reference import layered
+from pipelines.lib.reference import layered, repeated_reference_rows
 from pipelines.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT, TEMPLATES_DIR
 from pipelines.onboard.draft import onboard
 from pipelines.onboard.review import accept, check
@@ -104,6 +104,36 @@ def test_review_suggestions_are_right_and_accepting_them_leaves_nothing_to_map(o
     again = check(profile, root / "exports")
     assert (again.problems, again.unresolved_locations, again.unmapped_codes) == ([], 0, 0)
     assert _shipped_digest() == before  # onboarding wrote nothing into the product
+
+
+def test_a_spelling_accepted_twice_is_one_alias_and_check_names_repeated_rows(tmp_path):
+    """"AMU" exported with a site by one source and without by another is two review rows
+    meaning one place: accepting both wrote the alias twice, and the next refresh failed its
+    uniqueness test with no file named."""
+    profile = tmp_path / "profile"
+    (profile / "reference").mkdir(parents=True)
+    (profile / "review").mkdir()
+    (profile / "reference" / "locations.csv").write_text(
+        "location_id,location_name,site,directorate,specialty,location_type\n"
+        "WB-AMU,Acute Medical Unit,General,Medicine,,ward\n", encoding="utf-8")
+    with (profile / "review" / "locations.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["source", "location_as_exported", "site_as_exported", "records",
+                         "suggested_location_id", "suggested_location_name", "score", "accept"])
+        writer.writerow(["incidents", "AMU", "General", 9, "WB-AMU", "Acute Medical Unit", 1, "y"])
+        writer.writerow(["fft", "AMU", "", 4, "WB-AMU", "Acute Medical Unit", 1, "y"])
+    (profile / "review" / "codes.csv").write_text(",".join(
+        ["source", "code_field", "native_code", "records", "records_without_theme",
+         "suggested_theme_id", "score", "basis", "accept"]) + "\n", encoding="utf-8")
+
+    assert accept(profile).aliases == 1
+    aliases = profile / "reference" / "location_aliases.csv"
+    assert aliases.read_text(encoding="utf-8").splitlines() == ["alias,location_id,site",
+                                                                "AMU,WB-AMU,"]
+    with aliases.open("a", encoding="utf-8") as handle:  # a hand edit repeating it
+        handle.write("amu,WB-AMU,\n")
+    assert repeated_reference_rows(profile) == [
+        f"{aliases}: row 3 repeats row 2 (alias, location_id, site): delete one of them"]
 
 
 def test_second_trust_loads_through_its_profile_with_nothing_rejected(onboarded):

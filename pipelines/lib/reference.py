@@ -20,8 +20,15 @@ REFERENCE_FOLDER = "reference"
 @dataclass(frozen=True)
 class Layer:
     columns: tuple[str, ...]
-    key: tuple[str, ...]
+    key: tuple[str, ...]  # a profile row replaces the shipped rows with its key
     shipped: str | None  # the product's seed under dbt_project/seeds/, if any
+
+    @property
+    def unique(self) -> tuple[str, ...]:
+        """What no two rows may share (the dbt model's uniqueness test): a table keyed by
+        one column is unique on it; the others (several themes for one code, several
+        patterns for one theme) only on the whole row."""
+        return self.key if len(self.key) == 1 else self.columns
 
 
 LAYERS = {
@@ -48,6 +55,21 @@ def read_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
 
 def _key(row: dict[str, str], layer: Layer) -> tuple[str, ...]:
     return tuple(row[k].strip().lower() for k in layer.key)
+
+
+def repeated_reference_rows(profile: Path) -> list[str]:
+    """One line per profile reference CSV row repeating an earlier row's key (a build would
+    fail its uniqueness test), naming the file and both rows, never their values."""
+    problems = []
+    for table, layer in LAYERS.items():
+        path = profile / REFERENCE_FOLDER / f"{table}.csv"
+        first: dict[tuple[str, ...], int] = {}
+        for row_number, row in enumerate(read_rows(path, layer.columns), start=2):
+            earlier = first.setdefault(tuple(row[c].lower() for c in layer.unique), row_number)
+            if earlier != row_number:
+                problems.append(f"{path}: row {row_number} repeats row {earlier} "
+                                f"({', '.join(layer.unique)}): delete one of them")
+    return problems
 
 
 def layered(table: str, profile: Path | None = None) -> list[dict[str, str]]:

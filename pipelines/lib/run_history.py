@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipelines.lib.errors import USER_FACING_CLASS_NAMES, safe_summary
+from pipelines.lib.reference import LAYERS
 
 JOB_NAME = "nightly_refresh"
 
@@ -96,6 +97,8 @@ def _joined(steps: list[str]) -> str:
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _DBT_FAILURE = re.compile(r"Failure in (\w+) (\S+)")
+# The generic tests' node names: `<test>_<model>_<columns>`.
+_GENERIC_TESTS = r"(unique_key|unique|not_null|relationships|accepted_values|expression_is_true)"
 _DBT_NOISE = re.compile(r"^(compiled code at|LINE \d+|\^|(\w+ )?Error in \w+ )")
 
 
@@ -116,8 +119,12 @@ def _dbt_failures(message: str) -> str:
         return ("dbt build failed before running its models (the dbt log is in the run log; "
                 "--verbose prints it)")
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    tables = sorted({table for node in found for table in LAYERS
+                     if node == table or re.match(rf"{_GENERIC_TESTS}_{table}_", node)})
+    fix = (f"fix the trust profile's {', '.join(f'reference/{t}.csv' for t in tables)} "
+           "(`triangulate check` names the rows)") if tables else "fix the data or the model"
     return ("dbt build failed: " + "; ".join(list(found.values())[:3]) + more +
-            "; fix the data or the model, then rerun (details in the run log)")
+            f"; {fix}, then rerun (details in the run log)")
 
 
 def last_refresh(instance=None, finished: bool = False) -> LastRun | None:

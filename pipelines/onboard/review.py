@@ -32,7 +32,14 @@ from pipelines.lib.ingest import MAX_REJECTED_SHARE, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
 from pipelines.lib.profile import ProfileError, load_profile
-from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER, layered, read_rows, shipped_rows
+from pipelines.lib.reference import (
+    LAYERS,
+    REFERENCE_FOLDER,
+    layered,
+    read_rows,
+    repeated_reference_rows,
+    shipped_rows,
+)
 from pipelines.lib.spreadsheet_text import as_text, as_written, row_as_text
 
 REVIEW_FOLDER = "review"
@@ -331,6 +338,7 @@ def check(profile: Path, raw: Path) -> CheckResult:
     review.mkdir(parents=True, exist_ok=True)
     (review / "values.csv").unlink(missing_ok=True)
     seen = gather(profile, raw, result)
+    result.problems += repeated_reference_rows(profile)
     result.location_sheet = review / "locations.csv"
     result.code_sheet = review / "codes.csv"
     _write(result.location_sheet, LOCATION_REVIEW, _location_rows(profile, seen, result),
@@ -460,6 +468,11 @@ def _append(path: Path, table: str, rows: list[dict]) -> int:
     columns = LAYERS[table].columns
     existing = read_rows(path, columns)
     have = {tuple(r[c].strip().lower() for c in columns) for r in existing}
-    new = [r for r in rows if tuple(r[c].strip().lower() for c in columns) not in have]
+    new = []
+    for row in rows:  # the same spelling can be accepted twice (exported with and without a site)
+        key = tuple(row[c].strip().lower() for c in columns)
+        if key not in have:
+            have.add(key)
+            new.append(row)
     _write(path, columns, existing + [dict.fromkeys(columns, "") | r for r in new])
     return len(new)
