@@ -211,6 +211,12 @@ CASES = [
          BATCH, ("binary data", "row 4")),
     Case("a CSV saved with an .xlsx name", {"a.xlsx": two_good()}, BATCH,
          ("is not a workbook", "rename it to .csv")),
+    Case("a reporting tool's HTML saved with an .xlsx name",
+         {"a.xlsx": b"<html><body><table><tr><td>Ref</td></tr></table></body></html>"},
+         BATCH, ("is a web page (HTML), not a workbook",)),
+    Case("a password-protected workbook",
+         {"a.xlsx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504}, BATCH,
+         ("is password-protected (encrypted)",)),
     Case("workbook with blank rows loads the rest", {"a.xlsx": workbook(
         [HEADER, incident("INC1"), [None] * 7, incident("INC2"), [None] * 7])},
          loads(2, 2, 0), checks={"_source_row": [2, 4]}),

@@ -147,6 +147,63 @@ def test_a_spreadsheet_error_in_a_read_column_rejects_its_row_instead_of_reading
            "correct it in the workbook"}
 
 
+def test_excel_text_forcing_and_invisible_characters_are_not_part_of_a_value(workspace):
+    """Excel writes an id it must keep as text as ="00012"; a zero-width space pasted
+    before an id makes it look the same and compare different (two records, no conflict)."""
+    write(workspace, "a.csv",
+          '"=""00012""",01/03/2025,No harm,Ward 7,N,x\n'
+          "\u200bINC2,01/03/2025,No harm,Ward 7,N,first\n"
+          "INC2,01/03/2025,Low harm,Ward 7,N,second\n")
+    result = load(workspace)
+    assert result.loaded["incident_id"].to_list() == ["00012"]
+    assert sorted(result.rejected["row_number"].to_list()) == [3, 4]  # one id, two contents
+
+
+def test_a_file_written_month_first_stops_the_batch(workspace):
+    """1-14 May written by a computer set to US dates: 12 rows would load on wrong days (5
+    January ...) and 2 be rejected as no such day. Stopping the batch is the only way not to
+    publish the 12; one month-first slip in a day-first file is that row's problem alone."""
+    write(workspace, "us.csv", "".join(f"U{d},05/{d:02d}/2025,No harm,Ward 7,N,x\n"
+                                       for d in range(1, 15)))
+    with pytest.raises(BatchError, match="occurred_date is written month first: 2 of its dates"):
+        load(workspace)
+    (workspace / "raw" / "incidents" / "us.csv").unlink()
+    write(workspace, "uk.csv", "K1,25/04/2025,No harm,Ward 7,N,x\n"
+                               "K2,04/25/2025,No harm,Ward 7,N,x\n"
+                               "K3,26/04/2025,No harm,Ward 7,N,x\n")
+    result = load(workspace)
+    assert result.loaded["incident_id"].to_list() == ["K1", "K3"]
+    [reason] = result.rejected["reason"].to_list()
+    assert reason.endswith("read month first it is a date: an export from a computer set to "
+                           "US dates?")
+
+
+def test_a_workbook_reads_as_its_sheet_shows_it(workspace):
+    """A percentage cell stores a fraction (85% as 0.85), a merged range holds its value in
+    its first cell only, and a formula never calculated holds no result: fastexcel reads
+    0.85, blanks and a blank. A target of 85% is not 0.85%, a ward merged over three rows
+    is the ward of all three, and an uncalculated date is not a missing one."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["X1", "05/01/2025", "No harm", "Ward 12", "N", 0.85])
+    sheet["F2"].number_format = "0%"
+    sheet.append(["X2", "06/01/2025", "No harm", None, "N", "Delay"])
+    sheet.append(["X3", "07/01/2025", "No harm", None, "N", "Fall"])
+    sheet.merge_cells("D2:D4")
+    sheet.append(["X4", "=B4+1", "No harm", "ED", "N", "Fall"])  # saved without its result
+    book.save(workspace / "raw" / "incidents" / "export.xlsx")
+    result = load(workspace)
+    loaded = {r["incident_id"]: r for r in result.loaded.iter_rows(named=True)}
+    assert loaded["X1"]["description"] == "85%"
+    assert [loaded[i]["location"] for i in ("X1", "X2", "X3")] == ["Ward 12"] * 3
+    assert result.rejected.select("row_number", "reason").rows() == [
+        (5, "Date of incident holds a formula whose result was never saved: correct it in "
+            "the workbook")]
+
+
 def test_bad_rows_are_quarantined_with_file_row_column_and_reason(workspace):
     write(workspace, "a.csv",
           "INC1,03/02/2025,Low harm,Ward 7B,N,ok\n"

@@ -45,7 +45,7 @@ from pipelines.lib.dates import plausible_range, reference_day
 from pipelines.lib.errors import UserFacingError, safe_summary
 from pipelines.lib.mapping import Mapping, header_key, normalise
 from pipelines.lib.sql import sql_string
-from pipelines.lib.workbook_errors import error_cells
+from pipelines.lib.workbook_cells import UNSAVED_FORMULA, SheetCells, sheet_cells
 
 ROW = "_source_row"
 # Excel cells typed as dates arrive as ISO text whatever the mapping's display format says.
@@ -56,6 +56,9 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _FIELD_LIMIT = 1_000_000
 _MALFORMED = {ROW: pl.UInt32, "reason": pl.String, "record": pl.String}
 _SAVE_AS = "save it from Excel as \"CSV UTF-8 (Comma delimited)\""
+# What surrounds a value without being part of it: white space, and characters that show
+# as nothing (zero-width spaces and joiners, a byte-order mark inside a cell).
+_SPACE = " \t\r\n\v\f\u00a0\u2007\u202f\u3000\u2028\u2029\u200b\u200c\u200d\u2060\ufeff"
 # Prefix of the columns coerce parses each field into (no export header starts with NUL).
 _PARSED = "\0parsed:"
 
@@ -105,9 +108,18 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
         raise BatchError(path, mapping, "is empty: export it again")
     workbook = path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
     kind = _sniff(content)
+    if workbook and kind == "text" and re.match(rb"\s*<(!doctype html|html|table)\b",
+                                                content[:512].lower()):
+        raise BatchError(path, mapping, "is a web page (HTML), not a workbook: a reporting "
+                                        "tool's \"Excel\" export; open it in Excel and "
+                                        f"{_SAVE_AS}, or as .xlsx")
     if workbook and kind == "text":
         raise BatchError(path, mapping, "is not a workbook (it holds text: a CSV saved with "
                                         f"a {path.suffix} name?); rename it to .csv")
+    if path.suffix.lower() in (".xlsx", ".xlsm") and content.startswith(b"\xd0\xcf\x11\xe0"):
+        # Excel keeps a password-protected .xlsx in an encrypted container of the old kind.
+        raise BatchError(path, mapping, "is password-protected (encrypted): save a copy "
+                                        "without a password to open it")
     if kind == "archive":
         raise BatchError(path, mapping, "is a compressed archive (zip or gzip), not an "
                                         "export: extract the export from it into the folder "
@@ -117,7 +129,7 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
                                         f".xlsx (and list that name in the mapping), or {_SAVE_AS}")
     if workbook:
         read = _tabulate(path, mapping, _workbook_rows(path, mapping), "xlsx", digest, None,
-                         error_cells(path, mapping.sheet))
+                         sheet_cells(path, mapping.sheet))
     else:
         text, encoding = decode_export(path, mapping, content)
         text, declared = _excel_separator_line(text)
@@ -429,13 +441,12 @@ def _workbook_rows(path: Path, mapping: Mapping) -> Iterator[_Row]:
 
 
 def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str, digest: str,
-              delimiter: str | None,
-              cell_errors: dict[tuple[int, int], str] | None = None) -> ReadFile:
-    """The header row, then every data row as text columns; rows with the wrong number of
-    fields, or a spreadsheet error (`cell_errors`: (row, column) -> "#REF!") in a column the
-    mapping reads, are kept aside whole. Blank rows are skipped."""
+              delimiter: str | None, sheet: SheetCells | None = None) -> ReadFile:
+    """The header row, then every data row as text columns (a workbook's as its `sheet`
+    shows them); rows with the wrong number of fields, or a broken cell (#REF!) in a column
+    the mapping reads, are kept aside whole. Blank rows are skipped."""
     header, good, malformed = None, [], []
-    broken = _broken_cells_by_row(cell_errors or {})
+    sheet = sheet or SheetCells()
     for row, cells, problem, raw in rows:
         if cells is not None and not any(cell.strip() for cell in cells):
             continue
@@ -447,14 +458,17 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
                                                 "(a stray double quote)", row=row)
             header = _check_header(path, mapping, cells, row, delimiter)
             continue
+        if cells is not None:
+            cells = sheet.as_shown(row, cells)
         if cells is not None and len(cells) == len(header):
-            errors = _read_errors(mapping, header, broken.get(row, {}))
+            errors = _read_errors(mapping, header, sheet.broken_in(row, len(header)))
             if not errors:
                 good.append((row, cells))
                 continue
-            problem = "; ".join(f"{column} holds the spreadsheet error {error} (a formula "
-                                "that no longer works): correct it in the workbook"
-                                for column, error in errors)
+            problem = "; ".join(
+                f"{column} holds {error}: correct it in the workbook" if error == UNSAVED_FORMULA
+                else f"{column} holds the spreadsheet error {error} (a formula that no longer "
+                     "works): correct it in the workbook" for column, error in errors)
             malformed.append((row, problem, json.dumps(dict(zip(header, cells, strict=True)),
                                                        ensure_ascii=False)))
             continue
@@ -477,13 +491,6 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
             for name, values in zip(header, columns, strict=True)}})
     return ReadFile(frame, pl.DataFrame(malformed, orient="row", schema=_MALFORMED),
                     encoding, digest, delimiter)
-
-
-def _broken_cells_by_row(cell_errors: dict[tuple[int, int], str]) -> dict[int, dict[int, str]]:
-    by_row: dict[int, dict[int, str]] = {}
-    for (row, column), error in cell_errors.items():
-        by_row.setdefault(row, {})[column] = error
-    return by_row
 
 
 def _read_errors(mapping: Mapping, header: list[str],
@@ -586,7 +593,7 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
     today = reference_day()
     # Each field is parsed once into a column of its own, and its checks read that column:
     # written inline, a date's five parses were evaluated again by every check of it.
-    parsed, columns, errors = [], [], []
+    parsed, columns, errors, month_first_dates = [], [], [], []
     for field in mapping.entity.fields:
         texts = _field_text(field.name, mapping, headers)
         if not texts:
@@ -601,11 +608,13 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
             reason = pl.format("{} {} (the cell reads {})", pl.lit(field.name),
                                pl.lit(_expectation(field, mapping)), cell_shape(texts[0]))
             if field.kind in (DATE, TIMESTAMP):
-                shape = _shape_of(mapping.date_format if field.kind == DATE
-                                  else mapping.timestamp_format)
+                fmt = mapping.date_format if field.kind == DATE else mapping.timestamp_format
+                month_first = _reads_month_first(texts[0], fmt)
+                month_first_dates.append((field.name, fmt, texts[0], month_first))
                 reason = pl.when(texts[0].str.contains(_EXCEL_SERIAL)).then(
-                    pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(
-                    texts[0].str.strip_chars().str.contains(shape)).then(
+                    pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(month_first).then(
+                    pl.concat_str(reason, pl.lit(MONTH_FIRST_HINT))).when(
+                    texts[0].str.strip_chars().str.contains(_shape_of(fmt))).then(
                     pl.concat_str(reason, pl.lit(NO_SUCH_DAY_HINT))).otherwise(reason)
             reasons.append(pl.when(problem).then(reason))
         if field.kind in (DATE, TIMESTAMP):
@@ -614,6 +623,7 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         columns.append(typed.alias(field.name))
         if reasons:
             errors.append(pl.coalesce(reasons).alias(field.name))
+    _fail_if_month_first(read, path, mapping, month_first_dates)
     typed = read.frame.with_columns(parsed).select(
         pl.col(ROW), *columns, *errors and [pl.struct(errors).alias("_errors")])
     if not errors:
@@ -654,7 +664,13 @@ def _field_text(name: str, mapping: Mapping, headers: dict[str, str]) -> list[pl
 
 
 def _blanked(text: pl.Expr, mapping: Mapping) -> pl.Expr:
-    text = text.str.strip_chars()
+    """A cell's value: spaces and invisible characters (a zero-width space pasted in) around
+    it are not part of it, nor is Excel's way of keeping leading zeros (="000123"); a `nulls`
+    word is no value."""
+    text = text.str.strip_chars(_SPACE)
+    text = pl.when(text.str.starts_with('="') & text.str.ends_with('"')) \
+        .then(text.str.strip_prefix('="').str.strip_suffix('"').str.strip_chars(_SPACE)) \
+        .otherwise(text)
     return pl.when(text.str.to_lowercase().is_in(list(mapping.nulls))).then(None).otherwise(text)
 
 
@@ -701,6 +717,53 @@ def _shape_of(fmt: str) -> str:
     return "^" + "".join(_FORMAT_SHAPES.get(part, ".+" if part.startswith("%") and
                                             len(part) == 2 else re.escape(part))
                          for part in parts) + "$"
+
+# A day-first date that reads as a date only month first ("05/13/2025" as dd/mm/yyyy).
+MONTH_FIRST_HINT = ("; read month first it is a date: an export from a computer set to US "
+                    "dates?")
+# A file with this many such dates (none of its dates day-first only) is written month first.
+MONTH_FIRST_ROWS = 2
+
+
+def _month_first_format(fmt: str) -> str | None:
+    """`fmt` with its day and month swapped, when it puts the day first."""
+    if "%d" in fmt and "%m" in fmt and fmt.index("%d") < fmt.index("%m"):
+        return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    return None
+
+
+def _reads_month_first(text: pl.Expr, fmt: str) -> pl.Expr:
+    swapped = _month_first_format(fmt)
+    if swapped is None:
+        return pl.lit(False)
+    return text.str.strip_chars().str.strptime(pl.Datetime("us"), swapped.replace("%y", "%Y"),
+                                               strict=False).is_not_null()
+
+
+def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping,
+                         dates: list[tuple[str, str, pl.Expr, pl.Expr]]) -> None:
+    """Stop the batch when a date column is written month first: some of its dates name no
+    day read day first but do read month first, and every one of its dates reads month
+    first. Its other rows would load with day and month swapped (5 May as 5 January), so
+    rejecting only the rows that fail would publish the rest wrong. `dates`: (field, its
+    format, its text, whether that reads month first) per date field."""
+    if not dates:
+        return
+    found = read.frame.select(
+        *((text.is_not_null() & month_first & text.str.strip_chars().str.strptime(
+            pl.Datetime("us"), fmt.replace("%y", "%Y"), strict=False).is_null())
+          .sum().alias(f"failing {i}") for i, (_, fmt, text, month_first) in enumerate(dates)),
+        *((text.is_null() | month_first).all().alias(f"every {i}")
+          for i, (_, _, text, month_first) in enumerate(dates))).row(0, named=True)
+    for i, (name, fmt, _, _) in enumerate(dates):
+        failing = found[f"failing {i}"]
+        if failing >= MONTH_FIRST_ROWS and found[f"every {i}"]:
+            raise BatchError(path, mapping, f"{name} is written month first: {failing} of its "
+                                            f"dates name no day read as {fmt}, and every one "
+                                            "reads as a date month first (an export from a "
+                                            "computer set to US dates?): export it again with "
+                                            "UK dates, or set date_format in the mapping")
+
 
 # A date Excel wrote as its serial number (days since 1900: 20000-79999 is 1954-2118).
 _EXCEL_SERIAL = r"^\s*[2-7]\d{4}(\.\d+)?\s*$"
@@ -780,8 +843,9 @@ def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping,
         value = pl.when((number == number.round(0)) & (number.abs() <= _LARGEST_COUNT)) \
             .then(number).cast(pl.Int64, strict=False)
     elif kind == NUMBER:
-        # Thousands separators, percent signs and pound signs (claims registers' money).
-        value = _number(text, "[,%£]")
+        # Thousands separators, and a percentage's sign or money's pound sign (claims
+        # registers): "15%" in a money column is not £15.
+        value = _number(text, "[,%]" if field.name.endswith("_pct") else "[,£]")
     else:
         return text, None
     return value, text.is_not_null() & typed.is_null()
