@@ -138,16 +138,18 @@ def test_status_exits_4_when_the_published_sources_have_gone_stale(refreshed, mo
 
 def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
         refreshed_copy, tmp_path, monkeypatch):
-    """A trust without inquests, whose incident exports carry no safeguarding flag and
-    complaint exports no acknowledgement date: the refresh publishes, inquests show as not
-    sent (a blank column on the board, not 0), the safeguarding requirement shows `not
-    measurable` naming the field, never 0 events, and complaints acknowledged in time are
-    null, not 0%."""
-    shutil.rmtree(refreshed_copy.raw / "inquests")
+    """A trust without inquests, audit or claims, whose incident exports carry no
+    safeguarding flag and complaint exports no acknowledgement date: the refresh publishes,
+    inquests show as not sent (a blank column on the board, not 0), the safeguarding
+    requirement shows `not measurable` naming the field, never 0 events, complaints
+    acknowledged in time are null, not 0%, and neither the audit priorities nor the pack
+    say a theme has no audit or the trust no claims."""
+    for source in ("inquests", "audit", "claims"):
+        shutil.rmtree(refreshed_copy.raw / source)
     profile = tmp_path / "profile"
-    profile.mkdir()
+    shutil.copytree(DEMO_PROFILE_DIR / "reference", profile / "reference")
     (profile / "profile.yml").write_text(yaml.safe_dump(
-        {"sources": {"inquests": {"expected": False}}}))
+        {"sources": {s: {"expected": False} for s in ("inquests", "audit", "claims")}}))
     mappings = tmp_path / "mappings"
     shutil.copytree(DEMO_PROFILE_DIR / "mappings", mappings)
     for path in mappings.glob("incidents*.yml"):
@@ -194,4 +196,11 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
     assert counts["inquests"].null_count() == counts.height > 0
     assert counts["incidents"].null_count() == 0
     notes = " ".join(board.files["notes"].read_text(encoding="utf-8").split())
-    assert "loaded no inquests records (not sent), so their columns are blank, not zero" in notes
+    assert ("loaded no inquests, claims records (not sent), so their columns are blank, not "
+            "zero") in notes
+    gaps = {gap for (gap,) in refreshed_copy.query("select coverage_gaps from audit_priorities")}
+    assert gaps == {"audit coverage not known (the trust sends no clinical audit register)"}
+    pack = " ".join((refreshed_copy.marts / "insight_pack.html").read_text().split())
+    assert "This trust does not send a clinical audit register" in pack
+    assert "This trust does not send a claims register" in pack
+    assert "No clinical claims." not in pack and "No audit has overdue actions" not in pack

@@ -11,6 +11,9 @@ import polars as pl
 from pipelines.lib.suppression import suppress
 
 NOT_AVAILABLE = "not available in this refresh"
+# A source the trust profile does not expect: its tables are empty, which is not "none".
+NOT_SENT = ("This trust does not send {} (its profile does not expect one), so {} cannot be "
+            "shown: no figure here says there are none.")
 
 
 def fmt(value) -> str:

@@ -50,6 +50,13 @@ class Marts:
         return bool(con.execute("select count(*) from information_schema.tables "
                                 "where table_name = ?", [name]).fetchone()[0])
 
+    def not_sent(self, source: str) -> bool:
+        """Whether the trust sends no exports of `source` (its profile does not expect it):
+        the pack then says so, and never reads its empty tables as "none"."""
+        return self.has("source_freshness") and bool(self.marts.execute(
+            "select count(*) from source_freshness where source = ? and state = 'not_sent'",
+            [source]).fetchone()[0])
+
     def rows(self, sql: str, params=None, case_level: bool = False) -> list[dict]:
         con = self.case_level if case_level else self.marts
         cursor = con.execute(sql, params or [])

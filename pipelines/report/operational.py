@@ -8,7 +8,7 @@ import polars as pl
 from pipelines.lib.reporting_period import add_months
 from pipelines.lib.suppression import is_small
 from pipelines.report import charts, labels
-from pipelines.report.html import details, missing, month, note, table
+from pipelines.report.html import NOT_SENT, details, missing, month, note, table
 from pipelines.report.marts import Marts
 from pipelines.report.sections import CHART_MONTHS, plain
 
@@ -133,7 +133,10 @@ def pfd(m: Marts) -> str:
 
 def audits(m: Marts) -> str:
     parts = ["<h3>Audit programme</h3>"]
-    if m.has("audit_programme"):
+    if m.not_sent("audit"):
+        parts.append(note(NOT_SENT.format("a clinical audit register", "the audit programme "
+                                                                       "and what it covers")))
+    elif m.has("audit_programme"):
         status = m.rows("select audit_status as status, count(*)::int as audits, "
                         "sum(actions_overdue_count)::int as overdue_actions, "
                         "count(*) filter (where is_reaudit_overdue)::int as reaudit_overdue "

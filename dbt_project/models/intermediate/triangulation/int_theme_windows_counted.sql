@@ -417,7 +417,11 @@ select
                    / nullif(power(reference_baseline_count + baseline_trend_prior, 2), 0), 0)',
         6) }} as reference_variation,
     -- A source is tested only where the trust has its records in both parts of the window
-    -- (a source loaded recently has nothing to compare with) and the unit was open recently.
+    -- (a source loaded recently has nothing to compare with), the unit was open recently,
+    -- and the source gives the theme somewhere in the trust: one that never does (FFT
+    -- exported without its comments, a theme its codes never reach) cannot say whether the
+    -- theme rose, and a test of nothing against nothing would count as a source tested.
     trust_recent_records > 0 and trust_baseline_records > 0 and recent_open_months > 0
+        and trust_recent_count + trust_baseline_count > 0
         as is_tested
 from trended

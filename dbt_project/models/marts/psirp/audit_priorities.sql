@@ -32,6 +32,16 @@ claims_evidence as (
 
 ),
 
+audit_register as (
+
+    -- Whether the trust sends its clinical audit register: without one, what the programme
+    -- covers is not known, and no theme is said to lack an audit.
+    select coalesce(bool_or(state <> 'not_sent'), false) as is_sent
+    from {{ ref('stg_loader__source_inventory') }}
+    where source = 'audit'
+
+),
+
 concern as (
 
     -- A directorate's concern is the strongest of its own row and its wards' rows: two or
@@ -86,7 +96,9 @@ assessed as (
         -- The cost of the theme's harm in the directorate: evidence, never the ranking.
         coalesce(claims_evidence.claims_count, 0) as directorate_theme_claims,
         coalesce(claims_evidence.claims_total_value, 0) as directorate_theme_claims_value,
-        concat_ws('; ',
+        case when not audit_register.is_sent
+            then 'audit coverage not known (the trust sends no clinical audit register)'
+        else concat_ws('; ',
             case when not coalesce(coverage.is_recently_audited, false)
                 then 'no audit within {{ var("audit_coverage_months") }} months' end,
             case when coverage.last_rag_rating in ('amber', 'red')
@@ -94,8 +106,9 @@ assessed as (
             case when coverage.actions_overdue_count > 0
                 then coverage.actions_overdue_count || ' audit actions overdue' end,
             case when coverage.is_reaudit_overdue then 're-audit overdue' end
-        ) as coverage_gaps
+        ) end as coverage_gaps
     from concern
+    cross join audit_register
     inner join themes
         on concern.theme_id = themes.theme_id
     left join coverage
