@@ -153,9 +153,13 @@ select
         || 'signalling (' || sources_signalling || '), ' || total_recent_records
         || ' records in the last {{ recent_months }} months where '
         || format('{:.1f}', total_expected_records) || ' were expected'
+        -- "Serious" is severity 3-4 on each source's own scale: said in words, or a
+        -- committee reads 23 very poor FFT ratings as 23 serious harms.
         || case when recent_serious_or_worse_count > 0
-            then ', ' || recent_serious_or_worse_count || ' of them serious or worse'
-            else ', none serious or worse' end
+            then ', ' || recent_serious_or_worse_count || ' of them graded serious (severe '
+                || 'or fatal harm, an upheld complaint, a very poor FFT rating, a death '
+                || 'probably avoidable, a PFD or neglect finding, a high-value claim)'
+            else ', none graded serious' end
         || case when n_sources_signalling >= 2
             then '; the chance of two or more sources rising this much together is '
                 || {{ one_in('several_sources_p_value') }}
