@@ -158,7 +158,7 @@ select
         || case when recent_serious_or_worse_count > 0
             then ', ' || recent_serious_or_worse_count || ' of them graded serious (severe '
                 || 'or fatal harm, an upheld complaint, a very poor FFT rating, a death '
-                || 'probably avoidable, a PFD or neglect finding, a high-value claim)'
+                || 'probably avoidable, a PFD or neglect finding)'
             else ', none graded serious' end
         || case when n_sources_signalling >= 2
             then '; the chance of two or more sources rising this much together is '
