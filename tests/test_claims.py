@@ -115,12 +115,10 @@ def test_cost_is_evidence_beside_the_priorities_not_their_driver(refreshed):
         assert (n, value) == (expected_n, pytest.approx(expected_value, abs=0.01))
         assert ("claim" in rationale) == (n > 0), rationale
     # Re-ranking by cost is not what the mart does: its order is the signal's.
-    alone = "(n_sources_signalling = 1 and several_sources_p_value > 0.05)"
     ranks = [r for (r,) in workspace.query(
-        f"select priority_rank from psirp_local_priorities order by n_sources_signalling < 2, "
-        f"{alone}, case when {alone} then strongest_source_p_value "
-        f"else several_sources_p_value end, case when {alone} then several_sources_p_value "
-        "else strongest_source_p_value end, weighted_score desc, total_recent_records desc")]
+        "select priority_rank from psirp_local_priorities order by n_sources_signalling < 2, "
+        "several_sources_p_value, strongest_source_p_value, weighted_score desc, "
+        "total_recent_records desc")]
     assert ranks == sorted(ranks)
 
 

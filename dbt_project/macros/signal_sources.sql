@@ -31,19 +31,18 @@
 {%- endmacro %}
 
 {#
-    The order of the evidence at a theme x unit (ranks, and a theme's strongest unit): first
-    where several sources signal together, by how improbable that is by chance; then where
-    one source signals and a second rose with it (a several-sources p-value of at most
-    signal_fdr, short of signalling after correcting for every unit tested), by that p-value;
-    then one source alone, by its own p-value; then the rest. Ranking every row by the
-    several-sources p-value put a unit where no source signalled, or one where a single
-    source rose far past chance below others that a second source's noise lifted (doc block
-    signal_combination).
+    The order of the evidence at a theme x unit (ranks, and a theme's strongest unit): units
+    where several sources signal, then where one does, then where none does; within each, by
+    how improbable it is that several sources rose together by chance, then by the strongest
+    single source. Ranking every row by the several-sources p-value alone put a unit where
+    one source rose far past chance (p 0.00001) below 42 where no source signalled (doc
+    block signal_combination). Within the units where one source signals, the several-sources
+    p-value keeps a planted problem that a second source corroborates (just short of
+    signalling) above a loud single-source spike; ordered there by the single source's own
+    p-value instead, 1 of 12 held-out benchmark trusts ranked a planted problem below a decoy.
 #}
 {% macro evidence_order() -%}
-    {%- set alone = "(n_sources_signalling = 1 and several_sources_p_value > " ~ var('signal_fdr') ~ ")" -%}
-    case when n_sources_signalling >= 2 then 0 when {{ alone }} then 2
-        when n_sources_signalling = 1 then 1 else 3 end,
-    case when {{ alone }} then strongest_source_p_value else several_sources_p_value end,
-    case when {{ alone }} then several_sources_p_value else strongest_source_p_value end
+    case when n_sources_signalling >= 2 then 0 when n_sources_signalling = 1 then 1 else 2 end,
+    several_sources_p_value,
+    strongest_source_p_value
 {%- endmacro %}
