@@ -461,7 +461,7 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
         if cells is not None:
             cells = sheet.as_shown(row, cells)
         if cells is not None and len(cells) == len(header):
-            errors = _read_errors(mapping, header, sheet.broken_in(row, len(header)))
+            errors = _read_errors(mapping, header, sheet.broken_in(row))
             if not errors:
                 good.append((row, cells))
                 continue
@@ -610,7 +610,7 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
             if field.kind in (DATE, TIMESTAMP):
                 fmt = mapping.date_format if field.kind == DATE else mapping.timestamp_format
                 month_first = _reads_month_first(texts[0], fmt)
-                month_first_dates.append((field.name, fmt, texts[0], month_first))
+                month_first_dates.append((field.name, fmt, texts[0].is_null() | month_first))
                 reason = pl.when(texts[0].str.contains(_EXCEL_SERIAL)).then(
                     pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(month_first).then(
                     pl.concat_str(reason, pl.lit(MONTH_FIRST_HINT))).when(
@@ -623,7 +623,6 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         columns.append(typed.alias(field.name))
         if reasons:
             errors.append(pl.coalesce(reasons).alias(field.name))
-    _fail_if_month_first(read, path, mapping, month_first_dates)
     typed = read.frame.with_columns(parsed).select(
         pl.col(ROW), *columns, *errors and [pl.struct(errors).alias("_errors")])
     if not errors:
@@ -634,6 +633,7 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         .drop_nulls("reason")
         .sort(ROW, "column_name")
     )
+    _fail_if_month_first(read, path, mapping, problems, month_first_dates)
     return CoercedFile(typed.drop("_errors"), problems)
 
 
@@ -736,29 +736,24 @@ def _reads_month_first(text: pl.Expr, fmt: str) -> pl.Expr:
     swapped = _month_first_format(fmt)
     if swapped is None:
         return pl.lit(False)
-    return text.str.strip_chars().str.strptime(pl.Datetime("us"), swapped.replace("%y", "%Y"),
-                                               strict=False).is_not_null()
+    return text.str.strptime(pl.Datetime("us"), swapped.replace("%y", "%Y"),
+                             strict=False).is_not_null()
 
 
-def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping,
-                         dates: list[tuple[str, str, pl.Expr, pl.Expr]]) -> None:
+def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping, problems: pl.DataFrame,
+                         dates: list[tuple[str, str, pl.Expr]]) -> None:
     """Stop the batch when a date column is written month first: some of its dates name no
-    day read day first but do read month first, and every one of its dates reads month
-    first. Its other rows would load with day and month swapped (5 May as 5 January), so
-    rejecting only the rows that fail would publish the rest wrong. `dates`: (field, its
-    format, its text, whether that reads month first) per date field."""
-    if not dates:
-        return
-    found = read.frame.select(
-        *((text.is_not_null() & month_first & text.str.strip_chars().str.strptime(
-            pl.Datetime("us"), fmt.replace("%y", "%Y"), strict=False).is_null())
-          .sum().alias(f"failing {i}") for i, (_, fmt, text, month_first) in enumerate(dates)),
-        *((text.is_null() | month_first).all().alias(f"every {i}")
-          for i, (_, _, text, month_first) in enumerate(dates))).row(0, named=True)
-    for i, (name, fmt, _, _) in enumerate(dates):
-        failing = found[f"failing {i}"]
-        if failing >= MONTH_FIRST_ROWS and found[f"every {i}"]:
-            raise BatchError(path, mapping, f"{name} is written month first: {failing} of its "
+    day read day first but do read month first (`problems` gives them MONTH_FIRST_HINT), and
+    every one of its dates reads month first. Its other rows would load with day and month
+    swapped (5 May as 5 January), so rejecting only the rows that fail would publish the
+    rest wrong. `dates`: (field, its format, whether each row is blank or reads month first)
+    per date field."""
+    failing = dict(problems.filter(pl.col("reason").str.ends_with(MONTH_FIRST_HINT))
+                   .group_by("column_name").len().iter_rows())
+    for name, fmt, blank_or_month_first in dates:
+        count = failing.get(name, 0)
+        if count >= MONTH_FIRST_ROWS and read.frame.select(blank_or_month_first.all()).item():
+            raise BatchError(path, mapping, f"{name} is written month first: {count} of its "
                                             f"dates name no day read as {fmt}, and every one "
                                             "reads as a date month first (an export from a "
                                             "computer set to US dates?): export it again with "

@@ -290,9 +290,10 @@ def _comment(con: duckdb.DuckDBPyConnection, docs: MartDocs) -> None:
     columns = con.execute("select table_name, column_name from duckdb_columns() "
                           "where database_name = current_database() and schema_name = 'main'"
                           ).fetchall()
+    present = {table for table, _ in columns}
     statements = [f'comment on table main."{table}" is {sql_string(description)}'
                   for table, description in docs.tables.items()
-                  if description and any(table == t for t, _ in columns)]
+                  if description and table in present]
     statements += [f'comment on column main."{table}"."{column}" is {sql_string(text)}'
                    for table, column in columns if (text := docs.column(table, column))]
     statements.append("comment on table main.refresh_info is 'When these marts were "

@@ -22,25 +22,22 @@ class Layer:
     columns: tuple[str, ...]
     key: tuple[str, ...]  # a profile row replaces the shipped rows with its key
     shipped: str | None  # the product's seed under dbt_project/seeds/, if any
-
-    @property
-    def unique(self) -> tuple[str, ...]:
-        """What no two rows may share (the dbt model's uniqueness test): a table keyed by
-        one column is unique on it; the others (several themes for one code, several
-        patterns for one theme) only on the whole row."""
-        return self.key if len(self.key) == 1 else self.columns
+    # What no two rows may share: the columns of the dbt model's uniqueness test (several
+    # themes for one code, several patterns for one theme are allowed).
+    unique: tuple[str, ...]
 
 
 LAYERS = {
     "locations": Layer(("location_id", "location_name", "site", "directorate", "specialty",
-                        "location_type"), ("location_id",), None),
+                        "location_type"), ("location_id",), None, ("location_id",)),
     "location_aliases": Layer(("alias", "location_id", "site"), ("alias", "location_id", "site"),
-                              None),
+                              None, ("alias", "location_id", "site")),
     "theme_code_map": Layer(("source", "code_field", "native_code", "theme_id"),
-                            ("source", "code_field", "native_code"), "shipped_theme_code_map"),
+                            ("source", "code_field", "native_code"), "shipped_theme_code_map",
+                            ("source", "code_field", "native_code", "theme_id")),
     "theme_keywords": Layer(("rule_set", "theme_id", "pattern"), ("rule_set", "theme_id"),
-                            "shipped_theme_keywords"),
-    "publishable_words": Layer(("word",), ("word",), "shipped_publishable_words"),
+                            "shipped_theme_keywords", ("rule_set", "theme_id", "pattern")),
+    "publishable_words": Layer(("word",), ("word",), "shipped_publishable_words", ("word",)),
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
@@ -40,11 +41,12 @@ class SheetCells:
     broken: dict[tuple[int, int], str] = field(default_factory=dict)  # -> "#REF!" ...
     shown: dict[tuple[int, int], str] = field(default_factory=dict)  # -> "85%"
     merged: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # -> top left
-    _values: dict[tuple[int, int], str] = field(default_factory=dict)  # merged ranges' own
+    # A merged range's own value, held from its first cell's row for the rows below.
+    _values: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
-    def broken_in(self, row: int, width: int) -> dict[int, str]:
+    def broken_in(self, row: int) -> dict[int, str]:
         """Column -> what is wrong with that cell of `row`."""
-        return {c: text for c in range(width) if (text := self.broken.get((row, c)))}
+        return self._broken_by_row.get(row, {})
 
     def as_shown(self, row: int, cells: list[str]) -> list[str]:
         """`row`'s cells as the sheet shows them: a percentage as one ("85%"), and a merged
@@ -60,11 +62,16 @@ class SheetCells:
                 self._values[(row, c)] = cell
         return cells
 
-    @property
+    @cached_property
+    def _broken_by_row(self) -> dict[int, dict[int, str]]:
+        by_row: dict[int, dict[int, str]] = {}
+        for (row, column), text in self.broken.items():
+            by_row.setdefault(row, {})[column] = text
+        return by_row
+
+    @cached_property
     def _sources(self) -> set[tuple[int, int]]:
-        if not hasattr(self, "_merged_sources"):
-            self._merged_sources = set(self.merged.values())
-        return self._merged_sources
+        return set(self.merged.values())
 
 
 def sheet_cells(path: Path, sheet: str | None) -> SheetCells:
