@@ -207,8 +207,12 @@ CASES = [
          BATCH, ("is an Excel workbook, not a CSV",)),
     Case("binary junk", {"a.csv": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))},
          BATCH, ("binary data", "row 3")),
+    # A stray zero byte failed its whole file; its row is rejected now, the rest loads.
     Case("one stray zero byte", {"a.csv": two_good() + b"INC3,,,,,,fell\x00\n"},
-         BATCH, ("binary data", "row 4")),
+         loads(3, 2, 1), ("Description holds a zero byte", "export the row again"),
+         checks={"incident_id": ["INC1", "INC2"]}),
+    Case("a zero byte in a column the mapping does not read", {"a.csv": csv_bytes(
+        [[*incident("INC1"), "x\x00"]], header=[*HEADER, "Notes"])}, loads(1, 1, 0)),
     Case("a CSV saved with an .xlsx name", {"a.xlsx": two_good()}, BATCH,
          ("is not a workbook", "rename it to .csv")),
     Case("a reporting tool's HTML saved with an .xlsx name",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from dataclasses import replace
@@ -274,6 +275,13 @@ def test_a_link_to_an_export_that_is_gone_fails_the_batch(workspace):
     link = workspace / "raw" / "incidents" / "incidents_2026-12.csv"
     link.symlink_to(workspace / "share" / "missing.csv")
     with pytest.raises(BatchError, match=r"incidents_2026-12\.csv .* cannot be read"):
+        load(workspace)
+
+
+def test_a_named_pipe_named_like_an_export_fails_the_batch(workspace):
+    """A pipe would hang the reader; an independent probe found it skipped in silence."""
+    os.mkfifo(workspace / "raw" / "incidents" / "incidents_2026-12.csv")
+    with pytest.raises(MappingError, match=r"incidents_2026-12\.csv: is not a regular file"):
         load(workspace)
 
 

@@ -134,9 +134,10 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
         text, encoding = decode_export(path, mapping, content)
         text, declared = _excel_separator_line(text)
         delimiter = declared or _delimiter(path, mapping, text)
-        # DuckDB reads the file itself, so only when the text is the file's (UTF-8, no sep=).
+        # DuckDB reads the file itself, so only when the text is the file's (UTF-8, no sep=)
+        # and no row needs rejecting for a zero byte.
         cells = _simple_csv_cells(path, text, delimiter) if encoding == "utf-8" \
-            and not declared else None
+            and not declared and "\0" not in text else None
         read = _tabulate(path, mapping, _csv_rows(path, mapping, text, delimiter), encoding,
                          digest, delimiter) if cells is None \
             else _tabulate_cells(path, mapping, cells, encoding, digest, delimiter)
@@ -172,8 +173,7 @@ def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, st
         except UnicodeDecodeError:
             raise BatchError(path, mapping, f"looks like UTF-16 but is damaged: {_SAVE_AS} "
                                             "and replace the file") from None
-    if b"\x00" in content:
-        # The line of the first one: a single stray zero byte can be fixed where it is.
+    if b"\x00" in content and not _stray_zero_bytes(content):
         line = content.count(b"\n", 0, content.index(b"\x00")) + 1
         raise BatchError(path, mapping, "holds binary data (zero bytes), so it is not a CSV "
                                         f"export: {_SAVE_AS}", row=line)
@@ -190,6 +190,19 @@ def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, st
                 return _decode_mixed(content), _MIXED_ENCODING
     # Windows-1252 decodes almost any byte; five bytes it leaves undefined are kept as-is.
     return content.decode("windows-1252", errors="replace"), "windows-1252"
+
+
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _stray_zero_bytes(content: bytes) -> bool:
+    """Whether a text file's zero bytes are a few strays (a copy cut short and resumed, a
+    field a system padded) in rows of their own, not binary data: the rows holding them are
+    rejected and the rest loads. Binary files hold other control bytes too."""
+    lines = content.split(b"\n")
+    zeroed = sum(b"\x00" in line for line in lines)
+    return (b"\x00" not in lines[0] and zeroed <= max(1, len(lines) // 100)
+            and not _CONTROL_BYTES.search(content))
 
 
 # UTF-8's encoding of a character past ASCII ("£" is C2 A3): a file holding these and bytes
@@ -461,14 +474,14 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
         if cells is not None:
             cells = sheet.as_shown(row, cells)
         if cells is not None and len(cells) == len(header):
-            errors = _read_errors(mapping, header, sheet.broken_in(row))
+            broken = sheet.broken_in(row) | {i: ZERO_BYTE for i, cell in enumerate(cells)
+                                             if "\0" in cell}
+            errors = _read_errors(mapping, header, broken)
             if not errors:
-                good.append((row, cells))
+                # A zero byte in a column the mapping does not read costs the row nothing.
+                good.append((row, [cell.replace("\0", "") for cell in cells]))
                 continue
-            problem = "; ".join(
-                f"{column} holds {error}: correct it in the workbook" if error == UNSAVED_FORMULA
-                else f"{column} holds the spreadsheet error {error} (a formula that no longer "
-                     "works): correct it in the workbook" for column, error in errors)
+            problem = "; ".join(_cell_problem(column, error) for column, error in errors)
             malformed.append((row, problem, json.dumps(dict(zip(header, cells, strict=True)),
                                                        ensure_ascii=False)))
             continue
@@ -491,6 +504,20 @@ def _tabulate(path: Path, mapping: Mapping, rows: Iterator[_Row], encoding: str,
             for name, values in zip(header, columns, strict=True)}})
     return ReadFile(frame, pl.DataFrame(malformed, orient="row", schema=_MALFORMED),
                     encoding, digest, delimiter)
+
+
+# A cell holding a zero byte, as `_read_errors` names it.
+ZERO_BYTE = "a zero byte"
+
+
+def _cell_problem(column: str, error: str) -> str:
+    if error == ZERO_BYTE:
+        return (f"{column} holds {error} (binary data: a damaged export or a copy cut short): "
+                "export the row again")
+    if error == UNSAVED_FORMULA:
+        return f"{column} holds {error}: correct it in the workbook"
+    return (f"{column} holds the spreadsheet error {error} (a formula that no longer works): "
+            "correct it in the workbook")
 
 
 def _read_errors(mapping: Mapping, header: list[str],

@@ -373,10 +373,15 @@ def pair_files(raw_dir: Path, mappings: list[Mapping], source: str
     if not folder.is_dir():
         return pairs, problems
     # A link whose target is gone (an unmounted share) is an export that cannot be read, not
-    # one to skip in silence.
+    # one to skip in silence; nor is a named pipe, which would hang the reader.
     for path in sorted(p for p in folder.rglob("*")
-                       if (p.is_file() or p.is_symlink()) and is_export_file(p)):
+                       if (p.is_symlink() or not p.is_dir()) and is_export_file(p)):
         relative = path.relative_to(raw_dir).as_posix()
+        if path.exists() and not path.is_file():
+            problems.append(MappingError(
+                f"file {path}: is not a regular file (a named pipe, socket or device), so it "
+                "cannot be read as an export; replace it with the export file"))
+            continue
         matched = [m for m in source_mappings if m.matches(relative)]
         if not matched:
             problems.append(MappingError(
