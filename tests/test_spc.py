@@ -644,6 +644,11 @@ def test_ported_integration_ae_performance_fixed_after_12():
 WARD_12_COMPLAINTS = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 2, 1, 1]
 
 
+# Three quiet years, then a year of several records a month: rare over the whole series,
+# which hid the rise from the marts' SPC (an independent probe).
+RISEN = [0] * 36 + [3, 4, 2, 5, 3, 4, 3, 5, 4, 3, 4, 5]
+
+
 def test_xmr_on_a_mostly_zero_series_calls_quiet_months_improvement():
     """Why the rule exists: NHSRplotthedots' XmR of the sparse series flags zeros."""
     chart = xmr(WARD_12_COMPLAINTS, improvement="decrease")
@@ -659,6 +664,8 @@ def test_xmr_on_a_mostly_zero_series_calls_quiet_months_improvement():
     ([2, 0, 3, 1] * 6, False),  # mean 1.5, a quarter zero
     ([12, 9, 14, 11] * 6, False),
     ([], False),
+    (RISEN, False),  # rare overall (mean 0.94) but not over its last 12 months
+    ([3, 4, 2, 5] * 9 + [0] * 12, False),  # frequent overall: a quiet last year stays XmR
 ])
 def test_is_rare_by_mean_or_share_of_zero_months(values, rare):
     from pipelines.spc.rare_events import is_rare
@@ -670,13 +677,25 @@ def test_spc_method_marks_each_series_alike_with_the_same_rule():
     from pipelines.spc.rare_events import RARE_EVENT, XMR, is_rare, spc_method
 
     series = {"sparse": WARD_12_COMPLAINTS, "busy": [12, 9, 14, 11] * 6,
-              "half": [0, 3] * 12, "zeros": [0, 0, 5] * 8}
+              "half": [0, 3] * 12, "zeros": [0, 0, 5] * 8, "risen": RISEN,
+              "risen backwards": RISEN[::-1]}
     frame = pl.DataFrame([{"series": k, "month": i, "n": v}
                           for k, values in series.items() for i, v in enumerate(values)])
-    marked = spc_method(frame, ["series"], "n")
+    # Rows in any order: the last 12 months are found by month.
+    marked = spc_method(frame.sample(fraction=1, shuffle=True, seed=3), ["series"], "n")
     methods = dict(marked.group_by("series").agg(pl.col("spc_method").unique()).iter_rows())
     assert methods == {k: [RARE_EVENT if is_rare(v) else XMR] for k, v in series.items()}
     assert methods["sparse"] == [RARE_EVENT] and methods["busy"] == [XMR]
+    assert methods["risen"] == [XMR] and methods["risen backwards"] == [RARE_EVENT]
+
+
+def test_a_rare_problem_that_has_become_frequent_shows_as_concern():
+    from pipelines.spc.rare_events import no_improvement_at_floor
+
+    chart = no_improvement_at_floor(
+        xmr(RISEN, improvement="decrease").with_columns(series=pl.lit("s")), ["series"])
+    points = chart["point_type"].to_list()
+    assert all(p == CONCERN for p in points[36:]) and IMPROVEMENT not in points
 
 
 def test_low_counts_at_the_floor_never_show_improvement_but_keep_concern():

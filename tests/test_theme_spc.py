@@ -88,7 +88,7 @@ def test_no_rare_or_floor_series_shows_improvement_on_zero_months(refreshed):
     workspace, _ = refreshed
     assert workspace.query(
         "select count(*) from theme_spc where point_type = 'special_cause_improvement' "
-        "and (spc_method = 'rare_event' or record_count = 0 and lpl <= 0)") == [(0,)]
+        "and (spc_method = 'rare_event' or record_count = 0 and lpl < 1)") == [(0,)]
     [(rare,)] = workspace.query("select count(distinct (theme_id, unit_level, unit_id, "
                                 "source)) from theme_spc where spc_method = 'rare_event'")
     assert rare > 0

@@ -12,12 +12,16 @@ monthly aggregates, not event dates.
 
 The rule (documented in `theme_spc`'s description and the README): a series is rare when its
 mean is below `RARE_MEAN` records a month, or more than `RARE_ZERO_SHARE` of its months are
-zero.
+zero, and its last `RECENT_MONTHS` months are rare by the same rule. A problem that was rare
+for years and has become frequent is charted as XmR, so its rise shows as concern: judged
+over the whole series alone, four quiet years hid a year of several records a month.
 
-A second rule covers low counts that are not rare: where a series' lower process limit is at
-or below zero, no point is special-cause improvement (`no_improvement_at_floor`). Fewer
-records than the mean there means months of 0 or 1, which the limits cannot tell from chance
-(a count cannot fall below 0); a run of quiet months is not evidence of improvement. Concern
+A second rule covers low counts that are not rare: where a series' lower process limit is
+below 1, so only an empty month can fall below it, no point is special-cause improvement
+(`no_improvement_at_floor`). Fewer records than the mean there means months of 0 or 1, which
+the limits cannot tell from chance; a run of quiet months is not evidence of improvement.
+(A series that has become frequent after quiet years has limits close around its small
+mean: its quiet years would otherwise read as improvement below a lower limit of 0.5.) Concern
 (more records) is still shown.
 """
 
@@ -34,6 +38,8 @@ from pipelines.spc.xmr import xmr
 
 RARE_MEAN = 1.0  # records a month
 RARE_ZERO_SHARE = 0.5  # more than half the months without a record
+RECENT_MONTHS = 12  # a series rare overall but not over its last year is charted as XmR
+FLOOR = 1  # a lower process limit below this: only an empty month can fall below it
 
 XMR = "xmr"
 RARE_EVENT = "rare_event"
@@ -42,20 +48,29 @@ T_MIN_POINTS = 12  # intervals before limits are drawn (as theme_spc's spc_min_p
 
 
 def is_rare(values: Sequence[float]) -> bool:
-    """True when an XmR chart of these counts would mislead: mean below RARE_MEAN a month or
-    more than RARE_ZERO_SHARE of the values zero. An empty series is not rare (it has no
-    chart at all)."""
+    """True when an XmR chart of these counts (in month order) would mislead: mean below
+    RARE_MEAN a month or more than RARE_ZERO_SHARE of the values zero, over the whole series
+    and over its last RECENT_MONTHS. An empty series is not rare (it has no chart at all)."""
     y = np.asarray(values, dtype=float)
     if not len(y):
         return False
-    return bool(y.mean() < RARE_MEAN or (y == 0).mean() > RARE_ZERO_SHARE)
+
+    def rare(part: np.ndarray) -> bool:
+        return bool(part.mean() < RARE_MEAN or (part == 0).mean() > RARE_ZERO_SHARE)
+
+    return rare(y) and rare(y[-RECENT_MONTHS:])
 
 
-def spc_method(frame: pl.DataFrame, group_by: list[str], value: str) -> pl.DataFrame:
+def spc_method(frame: pl.DataFrame, group_by: list[str], value: str,
+               order: str = "month") -> pl.DataFrame:
     """`frame` with a `spc_method` column: RARE_EVENT for every row of a group whose `value`
-    series is rare (see `is_rare`), else XMR. Same rule as `is_rare`, as one expression."""
-    rare = (pl.col(value).mean().over(group_by) < RARE_MEAN) | (
-        (pl.col(value) == 0).mean().over(group_by) > RARE_ZERO_SHARE)
+    series (in `order`) is rare (see `is_rare`), else XMR. Same rule as `is_rare`, as one
+    expression."""
+    def rare(values: pl.Expr) -> pl.Expr:
+        return (values.mean() < RARE_MEAN) | ((values == 0).mean() > RARE_ZERO_SHARE)
+
+    recent = pl.col(value).sort_by(order).tail(RECENT_MONTHS)
+    rare = (rare(pl.col(value)) & rare(recent)).over(group_by)
     return frame.with_columns(
         pl.when(rare).then(pl.lit(RARE_EVENT)).otherwise(pl.lit(XMR)).alias("spc_method"))
 
@@ -63,8 +78,8 @@ def spc_method(frame: pl.DataFrame, group_by: list[str], value: str) -> pl.DataF
 def no_improvement_at_floor(frame: pl.DataFrame, group_by: list[str]) -> pl.DataFrame:
     """`frame` (xmr_by_group output, improvement = decrease) with special-cause improvement
     turned to common cause, its rule cleared, in every group whose last lower process limit
-    is at or below zero; the variation icon follows the last point again."""
-    at_floor = pl.col("lpl").last().over(group_by) <= 0
+    is below 1; the variation icon follows the last point again."""
+    at_floor = pl.col("lpl").last().over(group_by) < FLOOR
     cleared = at_floor & (pl.col("point_type") == "special_cause_improvement")
     return frame.with_columns(
         pl.when(cleared).then(None).otherwise(pl.col("special_cause_rule"))

@@ -6,10 +6,11 @@ A dbt Python model so that the limits and point types come from the same code as
 SPC chart in Triangulate: pipelines.spc (NHSRplotthedots' method). The zero-filled monthly
 series are built in SQL (int_theme_unit_months_filled); this model only charts them.
 
-Rare-event series (pipelines.spc.rare_events: mean below 1 a month, or mostly zero months)
+Rare-event series (pipelines.spc.rare_events: mean below 1 a month, or mostly zero months,
+overall and over the last year)
 keep their counts and mean but no limits and no special-cause points (spc_method =
 'rare_event'): an XmR chart of such counts calls every run of quiet months "improvement".
-Other series whose lower limit is at or below zero show concern but never improvement.
+Other series whose lower limit is below 1 show concern but never improvement.
 """
 
 import polars as pl
