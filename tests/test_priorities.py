@@ -5,6 +5,7 @@ planted themes no audit covers are put to the audit programme."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 
 def _directorate(workspace, unit: dict) -> str:
@@ -36,12 +37,18 @@ def test_every_priority_has_a_rationale_and_a_learning_response(scenario_trust):
     workspace, _, _ = scenario_trust
     rows = workspace.query(
         "select issue, concentrated_at, rationale, proposed_learning_response, "
-        "anticipated_improvement_route, n_sources_signalling, n_sources_tested "
-        "from psirp_local_priorities")
+        "anticipated_improvement_route, n_sources_signalling, n_sources_tested, "
+        "several_sources_q_value from psirp_local_priorities")
     assert rows
-    for issue, where, rationale, response, route, n_sources, tested in rows:
+    for issue, where, rationale, response, route, n_sources, tested, q in rows:
         assert n_sources <= tested <= 6
         assert rationale.startswith(f"{issue} at {where}: {n_sources} of {tested} sources")
+        # The place's own chance, then what allowing for every place tested makes of it.
+        chance = re.search(r"across every theme and place tested, about (1 in [\d,]+|less "
+                           r"than 1 in a million) would be chance\)", rationale)
+        assert chance, rationale
+        if n_sources >= 2 and q >= 1e-6:
+            assert chance[1] == f"1 in {round(1 / q):,}", (rationale, q)
         assert response and route
         # Two or more sources signalling never gets only a single-team conversation.
         if n_sources >= 2:

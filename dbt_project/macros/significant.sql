@@ -17,3 +17,12 @@
     case when ({{ expression }}) < 1e-6 then 'less than 1 in a million'
         else '1 in ' || format('{:,}', cast(round(1 / ({{ expression }})) as bigint)) end
 {%- endmacro %}
+
+{#
+    What a Benjamini-Hochberg q-value says, in words: of the signals this strong across every
+    theme and place tested, the share expected to be chance.
+#}
+{% macro chance_among_signals(q_value) -%}
+    ' (of signals this strong across every theme and place tested, about '
+        || {{ one_in(q_value) }} || ' would be chance)'
+{%- endmacro %}

@@ -3,6 +3,13 @@
 -- the proposed learning response by the rules in _psirp__docs.md (doc block
 -- learning_response_rules).
 {%- set recent_months = var('recent_months') | int %}
+{#- The q-value of the one source signalling (least() skips the nulls of the others). -#}
+{%- set signalling_q = [] %}
+{%- for source_name in signal_sources() %}
+{%- do signalling_q.append('case when ' ~ source_name ~ '_is_signalling then '
+                           ~ source_name ~ '_q_value end') %}
+{%- endfor %}
+{%- set signalling_q_value = 'least(' ~ signalling_q | join(', ') ~ ')' %}
 
 with
 
@@ -160,11 +167,15 @@ select
                 || 'or fatal harm, an upheld complaint, a very poor FFT rating, a death '
                 || 'probably avoidable, a PFD or neglect finding)'
             else ', none graded serious' end
+        -- The p-value is this place's alone; the q-value allows for every theme and place
+        -- tested, as the signal rule does: said both ways, or "1 in 2,069" reads as proof.
         || case when n_sources_signalling >= 2
             then '; the chance of two or more sources rising this much together is '
                 || {{ one_in('several_sources_p_value') }}
+                || {{ chance_among_signals('several_sources_q_value') }}
             else '; the chance of ' || sources_signalling || ' rising this much is '
-                || {{ one_in('strongest_source_p_value') }} end
+                || {{ one_in('strongest_source_p_value') }}
+                || {{ chance_among_signals(signalling_q_value) }} end
         || case when n_sources_spc_concern > 0
             then '; SPC special-cause concern in ' || spc_concern_sources else '' end
         || case when has_audit_in_progress
