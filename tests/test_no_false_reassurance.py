@@ -139,10 +139,11 @@ def test_status_exits_4_when_the_published_sources_have_gone_stale(refreshed, mo
 def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
         refreshed_copy, tmp_path, monkeypatch):
     """A trust without inquests, audit or claims, whose incident exports carry no
-    safeguarding flag and complaint exports no acknowledgement date: the refresh publishes,
-    inquests show as not sent (a blank column on the board, not 0), the safeguarding
-    requirement shows `not measurable` naming the field, never 0 events, complaints
-    acknowledged in time are null, not 0%, and neither the audit priorities nor the pack
+    safeguarding flag, complaint exports no acknowledgement or closed date and FFT exports no
+    setting: the refresh publishes, inquests show as not sent (a blank column on the board,
+    not 0), the safeguarding requirement shows `not measurable` naming the field, never 0
+    events, complaints acknowledged in time, closed and open are null, not 0% or all open,
+    the pack's FFT section shows the responses, and neither the audit priorities nor the pack
     say a theme has no audit or the trust no claims."""
     for source in ("inquests", "audit", "claims"):
         shutil.rmtree(refreshed_copy.raw / source)
@@ -159,7 +160,13 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
     complaints = mappings / "complaints.yml"
     spec = yaml.safe_load(complaints.read_text())
     spec["columns"].pop("acknowledged_date")
+    spec["columns"].pop("closed_date")
     complaints.write_text(yaml.safe_dump(spec, sort_keys=False))
+    fft = mappings / "fft.yml"
+    spec = yaml.safe_load(fft.read_text())
+    spec["columns"].pop("setting")
+    spec["values"].pop("setting")
+    fft.write_text(yaml.safe_dump(spec, sort_keys=False))
     monkeypatch.setenv("TRIANGULATE_PROFILE", str(profile))
     monkeypatch.setenv("TRIANGULATE_MAPPINGS_DIR", str(mappings))
 
@@ -181,11 +188,14 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
         "select count(*) from psirp_national_requirements_summary "
         "where requirement = 'never_event' and measurability = 'measurable'")
     assert measurable > 0
-    # Complaints acknowledged in time: not measured (null), where closure is.
-    [(acknowledged, in_time, closed)] = refreshed_copy.query(
+    # Complaints acknowledged in time, closed and open: not measured (null); received is.
+    # (An independent probe saw every complaint of such a trust "open over six months".)
+    [(acknowledged, in_time, closed, upheld, still_open, received)] = refreshed_copy.query(
         "select count(acknowledged_count), count(pct_acknowledged_within_3_working_days), "
-        "sum(closed_count) from complaints_performance")
-    assert (acknowledged, in_time) == (0, 0) and closed > 0
+        "count(closed_count), count(upheld_count), count(open_at_month_end_count), "
+        "sum(received_count) from complaints_performance")
+    assert (acknowledged, in_time, closed, upheld, still_open) == (0, 0, 0, 0, 0)
+    assert received > 0
     result = runner.invoke(app, ["export", "--out", str(tmp_path / "out"), "--format", "csv"])
     assert result.exit_code == 0, result.output
     exported = (tmp_path / "out" / "psirp_national_requirements_summary.csv").read_text()
@@ -198,9 +208,15 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
     notes = " ".join(board.files["notes"].read_text(encoding="utf-8").split())
     assert ("loaded no inquests, claims records (not sent), so their columns are blank, not "
             "zero") in notes
+    # Claims not sent: the cost of harm beside a priority is not known (null), not none.
+    for mart in ("audit_priorities", "psirp_local_priorities"):
+        assert refreshed_copy.query(
+            f"select count(*), count(directorate_theme_claims) from {mart}")[0][1] == 0
     gaps = {gap for (gap,) in refreshed_copy.query("select coverage_gaps from audit_priorities")}
     assert gaps == {"audit coverage not known (the trust sends no clinical audit register)"}
     pack = " ".join((refreshed_copy.marts / "insight_pack.html").read_text().split())
     assert "This trust does not send a clinical audit register" in pack
     assert "This trust does not send a claims register" in pack
     assert "No clinical claims." not in pack and "No audit has overdue actions" not in pack
+    # FFT exported without a setting is one series, not "No FFT responses".
+    assert "No FFT responses" not in pack and "Setting not exported" in pack

@@ -166,3 +166,25 @@ def test_a_publish_killed_while_swapping_is_finished_by_the_next_refresh(refresh
             (marts / name).read_bytes()).hexdigest()
         assert now == digest, name
     assert not [p for p in marts.iterdir() if p.name.startswith(".")]
+
+
+def test_a_redacted_value_is_not_left_in_the_published_file_bytes(tmp_path):
+    """An independent probe read identifiers the guard had redacted in the published file's
+    old blocks (`strings`, or a query reading the file as a blob): the copy of a large table
+    is written out before the guard rewrites the value. Guarded in memory first, the file
+    only ever holds the redacted value."""
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.hotspots as select 'Ward ' || (i % 50) as "
+                    "location_name, i as n from range(300000) t(i)")
+        con.execute("update marts.hotspots set location_name = "
+                    "'Bay 2 Mrs Jane Smithson 943 476 5919' where n = 7")
+    [published, _] = publish(warehouse, tmp_path / "marts")
+    with duckdb.connect(str(published.path), read_only=True) as con:
+        assert con.execute("select location_name from hotspots where n = 7").fetchone() == (
+            "Bay 2 [name] [NHS number]",)
+    data = published.path.read_bytes()
+    assert b"Smithson" not in data and b"943 476 5919" not in data

@@ -273,13 +273,17 @@ def _put_back(marts_dir: Path, previous: Path, staging: Path, swapped: list[str]
 def _build(publication: Publication, warehouse: Path, partial: Path,
            docs: MartDocs | None) -> dict[str, int]:
     with duckdb.connect(":memory:") as con:
+        # Copied and guarded in memory, then written out: the guard's updates left the
+        # values they replaced in the file's old blocks, readable in its bytes (and by a
+        # query reading the file as a blob).
+        tables = _copy_tables(con, warehouse, publication)
+        tables |= guard_database(con, tables)
         # An older storage format than 1.5 writes by default, so that the DuckDB versions
         # BI drivers bundle (ODBC, JDBC, duckdb-engine on older wheels) can open the file.
         con.execute(f"attach {sql_string(partial)} as published "
                     f"(storage_version '{STORAGE_VERSION}')")
+        con.execute("copy from database memory to published")
         con.execute("use published")
-        tables = _copy_tables(con, warehouse, publication)
-        tables |= guard_database(con, tables)
         if docs is not None:
             _comment(con, docs)
         con.execute("checkpoint published")

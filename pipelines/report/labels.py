@@ -36,7 +36,9 @@ FFT_SETTINGS = {
     "community": "Community",
     "mental_health": "Mental health",
     "ambulance": "Ambulance",
+    "not_given": "Setting not exported",
 }
+SETTING_NOT_GIVEN = "not_given"
 
 PFD_STATUS = {
     "sent_on_time": "Sent on time",

@@ -20,11 +20,12 @@ def fft(m: Marts) -> str:
         return missing("fft_experience")
     first, last = add_months(m.period.month, -(CHART_MONTHS - 1)), m.period.month
     rows = m.rows(
-        "select setting, month, sum(response_count)::int as responses, "
+        # An export without a setting column is one series, not "no responses".
+        f"select coalesce(setting, '{labels.SETTING_NOT_GIVEN}') as setting, month, "
+        "sum(response_count)::int as responses, "
         "sum(very_good_count + good_count)::int as positive, "
         "sum(poor_count + very_poor_count)::int as negative from fft_experience "
-        "where month between ? and ? and setting is not null group by all "
-        "order by setting, month", [first, last])
+        "where month between ? and ? group by all order by setting, month", [first, last])
     if not rows:
         return note(f"No FFT responses from {month(first)} to {month(last)}.")
     for r in rows:

@@ -130,7 +130,8 @@ input_verdicts as (
         coalesce(field_quarters.records_filled, 0) as records_filled,
         case
             when coalesce(field_quarters.records, 0) = 0
-                then 'no ' || inputs.source || ' records'
+                -- Said as the quarter's: "no sjr records" read as none loaded at all.
+                then 'no ' || inputs.source || ' records dated in the quarter'
             when field_quarters.records_carried = 0
                 then inputs.source || '.' || inputs.field || ' is not in the export'
             when field_quarters.records_filled = 0

@@ -87,8 +87,11 @@ keyword_assignments as (
         on measured_quality.method = 'keyword'
         and keyword_matches.theme_id = measured_quality.theme_id
     -- Where a person chose a specific code, it wins over a rule reading their words;
-    -- data_quality.coding_disagreements lists what the text suggested instead.
-    where keyword_matches.is_primary_text or specifically_coded.record_key is null
+    -- data_quality.coding_disagreements lists what the text suggested instead. A rule
+    -- measured wrong on this trust's coded records gives nothing (coding_min_confidence).
+    where (keyword_matches.is_primary_text or specifically_coded.record_key is null)
+        and (keyword_matches.rule_set <> 'narrative' or measured_quality.confidence is null
+             or measured_quality.confidence >= {{ var('coding_min_confidence') }})
 
 ),
 
@@ -115,6 +118,7 @@ narrative_assignments as (
         on measured_quality.method = 'narrative_model'
         and narrative_themes.theme_id = measured_quality.theme_id
     where specifically_coded.record_key is null
+        and coalesce(measured_quality.confidence, 1) >= {{ var('coding_min_confidence') }}
 
 ),
 

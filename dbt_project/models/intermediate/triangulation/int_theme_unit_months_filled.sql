@@ -1,6 +1,6 @@
 -- One row per theme x organisational unit x source (and 'all') x month of the source's data
--- span (at most its last spc_max_months months), zero where no record carries the theme: the
--- series theme_spc charts.
+-- span (at most its last spc_max_months months) from the unit's first record, zero where no
+-- record carries the theme: the series theme_spc charts.
 
 with
 
@@ -66,6 +66,16 @@ counted as (
         cast(sum(theme_records) as bigint) as record_count
     from months_counted
     group by theme_id, unit_level, unit_id, month
+
+),
+
+unit_starts as (
+
+    -- The first month anything was recorded at each unit, in any source: a ward that opened
+    -- recently has no zero months before it (they made its pressure ulcers a "rare event").
+    select unit_level, unit_id, min(month) as first_month
+    from {{ ref('int_unit_months_counted') }}
+    group by unit_level, unit_id
 
 ),
 
@@ -161,12 +171,16 @@ filled as (
     from series
     inner join span_months
         on series.source = span_months.source
+    left join unit_starts
+        on series.unit_level = unit_starts.unit_level
+        and series.unit_id = unit_starts.unit_id
     left join counted
         on series.theme_id = counted.theme_id
         and series.unit_level = counted.unit_level
         and series.unit_id = counted.unit_id
         and series.source = counted.source
         and span_months.month = counted.month
+    where span_months.month >= coalesce(unit_starts.first_month, span_months.month)
 
 )
 

@@ -2,6 +2,7 @@
 {{ config(materialized='table') }}
 {%- set reference_prior = var('signal_reference_prior_records') %}
 {%- set trend_prior = var('signal_trend_prior_records') %}
+{%- set outlier_z = var('signal_trend_outlier_z') %}
 
 -- One row per signal window x theme x unit (location or directorate) x signal source: the
 -- counts a test compares and the expected counts it pools from the unit's own volume and
@@ -136,6 +137,115 @@ unit_exposure as (
 
 ),
 
+unit_references as (
+
+    -- The two references of each unit: its parent (a location's directorate, else the trust)
+    -- and the trust.
+    select unit_level, unit_id, 'parent' as reference,
+        case when unit_level = 'location' and directorate is not null
+            then 'directorate' else 'trust' end as reference_level,
+        case when unit_level = 'location' and directorate is not null
+            then directorate else 'trust' end as reference_id
+    from units
+    where unit_level <> 'trust'
+    union all
+    select unit_level, unit_id, 'trust', 'trust', 'trust'
+    from units
+    where unit_level <> 'trust'
+
+),
+
+reference_theme_splits as (
+
+    -- Each theme's records in the rest of each reference (without the unit), in each part,
+    -- and the share of them that falls in the recent part.
+    select
+        whole.window_id,
+        unit_references.unit_level,
+        unit_references.unit_id,
+        unit_references.reference,
+        whole.source,
+        whole.theme_id,
+        whole.recent_count - coalesce(own.recent_count, 0) as rest_recent,
+        whole.baseline_count - coalesce(own.baseline_count, 0) as rest_baseline,
+        (whole.recent_count - coalesce(own.recent_count, 0))
+            / nullif(whole.recent_count - coalesce(own.recent_count, 0)
+                     + whole.baseline_count - coalesce(own.baseline_count, 0), 0)
+            as recent_share
+    from unit_references
+    inner join theme_window_counts as whole
+        on unit_references.reference_level = whole.unit_level
+        and unit_references.reference_id = whole.unit_id
+    left join theme_window_counts as own
+        on whole.window_id = own.window_id
+        and whole.theme_id = own.theme_id
+        and whole.source = own.source
+        and unit_references.unit_level = own.unit_level
+        and unit_references.unit_id = own.unit_id
+
+),
+
+reference_typical_shares as (
+
+    -- The typical theme's recent share in each reference: the median over its themes,
+    -- weighted by their records (one surging theme cannot move it, as it moves a total).
+    select
+        window_id, unit_level, unit_id, reference, source,
+        min(recent_share) filter (where records_to_here >= records / 2) as typical_share
+    from (
+        select
+            *,
+            sum(rest_recent + rest_baseline) over reference_source as records,
+            sum(rest_recent + rest_baseline) over (
+                reference_source order by recent_share, theme_id
+                rows between unbounded preceding and current row) as records_to_here
+        from reference_theme_splits
+        where recent_share is not null
+        window reference_source as (
+            partition by window_id, unit_level, unit_id, reference, source)
+    )
+    group by all
+
+),
+
+reference_outliers as (
+
+    -- Themes whose split between the parts differs from the typical theme's by more than
+    -- signal_trend_outlier_z ({{ outlier_z }}) binomial standard errors: a surge (or a
+    -- collapse) of their own, not the reference's volume.
+    select reference_theme_splits.*
+    from reference_theme_splits
+    inner join reference_typical_shares as typical
+        on reference_theme_splits.window_id = typical.window_id
+        and reference_theme_splits.unit_level = typical.unit_level
+        and reference_theme_splits.unit_id = typical.unit_id
+        and reference_theme_splits.reference = typical.reference
+        and reference_theme_splits.source = typical.source
+    where typical.typical_share > 0 and typical.typical_share < 1
+        and abs(rest_recent - typical.typical_share * (rest_recent + rest_baseline))
+            > {{ outlier_z }} * sqrt((rest_recent + rest_baseline) * typical.typical_share
+                                     * (1 - typical.typical_share))
+
+),
+
+outlier_totals as (
+
+    -- Per unit, reference and source: the outlying themes' records in each part.
+    select
+        window_id, unit_level, unit_id, source,
+        coalesce(sum(rest_recent) filter (where reference = 'parent'), 0)
+            as parent_outlier_recent,
+        coalesce(sum(rest_baseline) filter (where reference = 'parent'), 0)
+            as parent_outlier_baseline,
+        coalesce(sum(rest_recent) filter (where reference = 'trust'), 0)
+            as trust_outlier_recent,
+        coalesce(sum(rest_baseline) filter (where reference = 'trust'), 0)
+            as trust_outlier_baseline
+    from reference_outliers
+    group by window_id, unit_level, unit_id, source
+
+),
+
 theme_units as (
 
     -- Every theme x unit with a themed record from any signal source in the window.
@@ -178,7 +288,17 @@ assembled as (
         coalesce(trust_theme.recent_count, 0) as trust_recent_count,
         coalesce(trust_theme.baseline_count, 0) as trust_baseline_count,
         coalesce(trust_volume.recent_records, 0) as trust_recent_records,
-        coalesce(trust_volume.baseline_records, 0) as trust_baseline_records
+        coalesce(trust_volume.baseline_records, 0) as trust_baseline_records,
+        -- Other-theme records of the outlying themes (the tested theme is not among the
+        -- other themes, outlying or not).
+        coalesce(outlier_totals.parent_outlier_recent, 0)
+            - coalesce(parent_self.rest_recent, 0) as parent_outlier_recent,
+        coalesce(outlier_totals.parent_outlier_baseline, 0)
+            - coalesce(parent_self.rest_baseline, 0) as parent_outlier_baseline,
+        coalesce(outlier_totals.trust_outlier_recent, 0)
+            - coalesce(trust_self.rest_recent, 0) as trust_outlier_recent,
+        coalesce(outlier_totals.trust_outlier_baseline, 0)
+            - coalesce(trust_self.rest_baseline, 0) as trust_outlier_baseline
     from theme_units
     cross join signal_sources
     inner join units
@@ -228,6 +348,25 @@ assembled as (
         on theme_units.window_id = trust_volume.window_id
         and trust_volume.unit_level = 'trust'
         and signal_sources.source = trust_volume.source
+    left join outlier_totals
+        on theme_units.window_id = outlier_totals.window_id
+        and theme_units.unit_level = outlier_totals.unit_level
+        and theme_units.unit_id = outlier_totals.unit_id
+        and signal_sources.source = outlier_totals.source
+    left join reference_outliers as parent_self
+        on theme_units.window_id = parent_self.window_id
+        and theme_units.unit_level = parent_self.unit_level
+        and theme_units.unit_id = parent_self.unit_id
+        and parent_self.reference = 'parent'
+        and signal_sources.source = parent_self.source
+        and theme_units.theme_id = parent_self.theme_id
+    left join reference_outliers as trust_self
+        on theme_units.window_id = trust_self.window_id
+        and theme_units.unit_level = trust_self.unit_level
+        and theme_units.unit_id = trust_self.unit_id
+        and trust_self.reference = 'trust'
+        and signal_sources.source = trust_self.source
+        and theme_units.theme_id = trust_self.theme_id
 
 ),
 
@@ -301,8 +440,8 @@ trust_reference as (
             / (trust_rest_recent_other + trust_rest_baseline_other + baseline_other_records
                + {{ reference_prior }})
             as trust_level,
-        trust_rest_recent_other
-            / nullif(trust_rest_recent_other + trust_rest_baseline_other, 0)
+        {{ steady_recent_share('trust_rest_recent_other', 'trust_rest_baseline_other',
+                               'trust_outlier_recent', 'trust_outlier_baseline') }}
             as trust_rest_recent_share
     from exposures
 
@@ -323,8 +462,8 @@ trust_trend as (
             / (trust_rest_recent_count + trust_rest_baseline_count + {{ trend_prior }})
             / (1 - trust_rest_recent_share)
             else 1 end as trust_rest_baseline_trend,
-        (parent_rest_recent_other
-            / nullif(parent_rest_recent_other + parent_rest_baseline_other, 0))
+        {{ steady_recent_share('parent_rest_recent_other', 'parent_rest_baseline_other',
+                               'parent_outlier_recent', 'parent_outlier_baseline') }}
             as parent_rest_recent_share
     from trust_reference
 

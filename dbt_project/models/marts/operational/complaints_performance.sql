@@ -235,6 +235,8 @@ fields_exported as (
         coalesce(bool_or(is_carried) filter (where field = 'acknowledged_date'), false)
             as has_acknowledged_date,
         coalesce(bool_or(is_carried) filter (where field = 'due_date'), false) as has_due_date,
+        coalesce(bool_or(is_carried) filter (where field = 'closed_date'), false)
+            as has_closed_date,
         coalesce(bool_or(is_carried) filter (where field = 'is_phso_referred'), false)
             as has_phso_referred
     from {{ ref('stg_loader__loaded_fields') }}
@@ -259,25 +261,31 @@ final as (
         case when has_acknowledged_date then round(
             100.0 * joined.acknowledged_within_3_working_days_count
             / nullif(joined.received_count, 0), 2) end as pct_acknowledged_within_3_working_days,
-        joined.closed_count,
-        case when has_due_date then joined.closed_by_due_date_count end
+        -- Without closed dates nothing can be counted as closed (or as still open): every
+        -- complaint would read as open for ever, and its outcome as never reached.
+        case when has_closed_date then joined.closed_count end as closed_count,
+        case when has_closed_date and has_due_date then joined.closed_by_due_date_count end
             as closed_by_due_date_count,
-        case when has_due_date then round(
+        case when has_closed_date and has_due_date then round(
             100.0 * joined.closed_by_due_date_count / nullif(joined.closed_count, 0), 2) end
             as pct_closed_by_due_date,
-        joined.upheld_count,
-        joined.partially_upheld_count,
-        joined.not_upheld_count,
-        joined.withdrawn_count,
+        case when has_closed_date then joined.upheld_count end as upheld_count,
+        case when has_closed_date then joined.partially_upheld_count end
+            as partially_upheld_count,
+        case when has_closed_date then joined.not_upheld_count end as not_upheld_count,
+        case when has_closed_date then joined.withdrawn_count end as withdrawn_count,
         round(100.0 * joined.upheld_count / nullif(
             joined.upheld_count + joined.partially_upheld_count + joined.not_upheld_count, 0
         ), 2) as pct_upheld,
         round(100.0 * (joined.upheld_count + joined.partially_upheld_count) / nullif(
             joined.upheld_count + joined.partially_upheld_count + joined.not_upheld_count, 0
         ), 2) as pct_upheld_or_partially_upheld,
-        case when has_phso_referred then joined.phso_referred_count end as phso_referred_count,
-        joined.open_at_month_end_count,
-        joined.open_over_six_months_count,
+        case when has_closed_date and has_phso_referred then joined.phso_referred_count end
+            as phso_referred_count,
+        case when has_closed_date then joined.open_at_month_end_count end
+            as open_at_month_end_count,
+        case when has_closed_date then joined.open_over_six_months_count end
+            as open_over_six_months_count,
         as_of.as_of_date
     from joined
     cross join as_of

@@ -36,9 +36,7 @@ audit_register as (
 
     -- Whether the trust sends its clinical audit register: without one, what the programme
     -- covers is not known, and no theme is said to lack an audit.
-    select coalesce(bool_or(state <> 'not_sent'), false) as is_sent
-    from {{ ref('stg_loader__source_inventory') }}
-    where source = 'audit'
+    select {{ source_is_sent('audit') }} as is_sent
 
 ),
 
@@ -93,9 +91,13 @@ assessed as (
         coalesce(coverage.is_recently_audited, false) as is_recently_audited,
         audit_topics.audit_topics,
         audit_topics.guidance,
-        -- The cost of the theme's harm in the directorate: evidence, never the ranking.
-        coalesce(claims_evidence.claims_count, 0) as directorate_theme_claims,
-        coalesce(claims_evidence.claims_total_value, 0) as directorate_theme_claims_value,
+        -- The cost of the theme's harm in the directorate: evidence, never the ranking;
+        -- not known (null) where the trust sends no claims register.
+        case when {{ source_is_sent('claims') }}
+            then coalesce(claims_evidence.claims_count, 0) end as directorate_theme_claims,
+        case when {{ source_is_sent('claims') }}
+            then coalesce(claims_evidence.claims_total_value, 0) end
+            as directorate_theme_claims_value,
         case when not audit_register.is_sent
             then 'audit coverage not known (the trust sends no clinical audit register)'
         else concat_ws('; ',

@@ -79,10 +79,16 @@ with_coverage as (
         coverage.last_audit_title,
         coalesce(coverage.has_audit_in_progress, false) as has_audit_in_progress,
         -- The cost of the theme's harm in the directorate: evidence shown beside the
-        -- signal, never part of the ranking (doc block claims_lag).
-        coalesce(claims_evidence.claims_count, 0) as directorate_theme_claims,
-        coalesce(claims_evidence.claims_open_count, 0) as directorate_theme_claims_open,
-        coalesce(claims_evidence.claims_total_value, 0) as directorate_theme_claims_value
+        -- signal, never part of the ranking (doc block claims_lag); not known (null) where
+        -- the trust sends no claims register.
+        case when {{ source_is_sent('claims') }}
+            then coalesce(claims_evidence.claims_count, 0) end as directorate_theme_claims,
+        case when {{ source_is_sent('claims') }}
+            then coalesce(claims_evidence.claims_open_count, 0) end
+            as directorate_theme_claims_open,
+        case when {{ source_is_sent('claims') }}
+            then coalesce(claims_evidence.claims_total_value, 0) end
+            as directorate_theme_claims_value
     from best_unit
     left join elsewhere
         on best_unit.theme_id = elsewhere.theme_id
