@@ -403,7 +403,9 @@ def query(
     )
 
     try:
-        with read_only_query(sql, case_level=case_level, timeout_seconds=timeout) as result:
+        # A table shows max_rows (one more says there are more); CSV writes every row.
+        with read_only_query(sql, case_level=case_level, timeout_seconds=timeout,
+                             row_limit=None if csv else max_rows + 1) as result:
             if csv:
                 _print_csv(result)
             else:

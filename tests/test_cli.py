@@ -145,6 +145,15 @@ def test_report_wide_has_its_own_file_and_the_restricted_pack_never_takes_it(ref
     assert result.exit_code == 2
     assert "never written there" in one_clear_line(result)
     assert (marts / WIDE_PACK_FILE).read_text(encoding="utf-8") == wide
+    # Nor over the published marts (an independent probe replaced the marts file with a
+    # pack, and every query failed after it), through any spelling of their path.
+    marts_file = refreshed_copy.published
+    before = marts_file.read_bytes()
+    for spelling in (marts_file, marts / "parquet" / ".." / marts_file.name):
+        result = runner.invoke(app, ["report", "--out", str(spelling)])
+        assert result.exit_code == 2, result.output
+        assert "is a published output" in one_clear_line(result)
+    assert marts_file.read_bytes() == before
 
 
 def test_a_pack_that_cannot_be_written_leaves_nothing_behind(refreshed, tmp_path, monkeypatch):

@@ -219,6 +219,19 @@ def test_review_sheets_show_a_formula_typed_into_an_export_as_text(onboarded, tm
     assert any(a["alias"] == formula and a["location_id"] == place for a in aliases)
 
 
+def test_the_values_sheet_shows_a_file_named_like_a_formula_as_text(tmp_path):
+    """An independent probe named an export `=HYPERLINK(...).csv`: values.csv wrote the name
+    as it was, a formula when the sheet is opened."""
+    from pipelines.onboard.review import REVIEW_FOLDER, _append_values
+
+    (tmp_path / REVIEW_FOLDER).mkdir()
+    _append_values(tmp_path, Path("=HYPERLINK(inquest).csv"), "conclusion", ["+SUM(1)"])
+    with (tmp_path / REVIEW_FOLDER / "values.csv").open(encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row == {"file": "'=HYPERLINK(inquest).csv", "field": "conclusion",
+                   "value_as_exported": "'+SUM(1)"}
+
+
 def test_check_stops_only_for_what_would_stop_a_refresh(tmp_path):
     """An unmapped value rejects its rows, which the refresh lists and goes on: a note. One
     unmapped value in many rows (a code the mapping lacks), or a file with more than half its

@@ -125,6 +125,10 @@ def test_any_value_prints_as_data(refreshed):
     assert '{"k": ["a", null]}' in result.output
     assert "\x1b" not in result.output and "a\\x1b[31mb" in result.output
     assert "\\xaa00" in result.output
+    # A right-to-left override reorders what the terminal shows: escaped too.
+    result = query("select 'report\u202etxt.exe' as name")
+    assert result.exit_code == 0 and "\u202e" not in result.output
+    assert "report\\u202etxt.exe" in result.output
 
 
 def test_csv_handles_nested_columns(refreshed):
@@ -177,3 +181,27 @@ def test_csv_shows_text_that_starts_like_a_formula_as_text(refreshed):
     assert result.exit_code == 0, result.output
     [row] = list(csv.DictReader(io.StringIO(result.stdout)))
     assert row == {"f": "'=HYPERLINK(\"x\")", "g": "'@SUM(1)", "n": "-5", "t": "ok"}
+    # A column's name is the query's to choose: the header row is written the same way.
+    result = query("--csv", "select 1 as \"=HYPERLINK('x')\", 2 as \"a\x1bb\"")
+    assert result.stdout.splitlines()[0] == "'=HYPERLINK('x'),a\\x1bb"
+
+
+def test_a_table_asks_the_database_for_the_rows_it_shows_only():
+    """A table of --max-rows 1 fetched a whole result first: 30 rows of 100 MB each took
+    6.7 GB (an independent probe). The statement is run as a subquery with a limit where it
+    is one; a trailing comment cannot swallow the limit, and a pragma runs as it is."""
+    import duckdb
+
+    from pipelines.lib.marts_reader import _limited
+
+    con = duckdb.connect()
+    con.execute("create table t as select range as n from range(10)")
+
+    def rows(sql: str, limit: int | None) -> list:
+        [statement] = con.extract_statements(sql)
+        return con.execute(_limited(con, statement, limit)).fetchall()
+
+    assert rows("select n from t order by n desc -- newest first", 2) == [(9,), (8,)]
+    assert len(rows("select n from t", None)) == 10
+    assert len(rows("describe t", 1)) == 1
+    assert rows("pragma table_info('t')", 1)[0][1] == "n"  # not a subquery: unlimited

@@ -91,10 +91,13 @@ def query(sql: str, params: list | None = None, case_level: bool = False,
 
 @contextmanager
 def read_only_query(sql: str, case_level: bool = False, marts_dir: Path | None = None,
-                    timeout_seconds: float | None = None) -> Iterator[QueryResult]:
+                    timeout_seconds: float | None = None,
+                    row_limit: int | None = None) -> Iterator[QueryResult]:
     """Run one reading statement in the sandbox, within settings.query_memory_limit() and
     `timeout_seconds` (QueryTimedOut past it, while running or fetching); QueryRefused for
-    anything else, duckdb.Error for SQL the database rejects (or that needs more memory)."""
+    anything else, duckdb.Error for SQL the database rejects (or that needs more memory).
+    `row_limit`: at most that many rows are produced (DuckDB holds a whole result before the
+    first row is fetched: a table showing 1 row of 30 wide ones held all 30)."""
     limits = {"memory_limit": settings.query_memory_limit(), "temp_directory": ""}
     with open_marts(case_level, marts_dir, limits) as con:
         statements = con.extract_statements(sql)
@@ -111,7 +114,7 @@ def read_only_query(sql: str, case_level: bool = False, marts_dir: Path | None =
         if timer:
             timer.start()
         try:
-            cursor = con.execute(statement.query)
+            cursor = con.execute(_limited(con, statement, row_limit))
             yield QueryResult([d[0] for d in cursor.description], _batches(cursor))
         except duckdb.InterruptException:
             raise QueryTimedOut(f"the query ran for more than {timeout_seconds:g} s and was "
@@ -119,6 +122,22 @@ def read_only_query(sql: str, case_level: bool = False, marts_dir: Path | None =
         finally:
             if timer:
                 timer.cancel()
+
+
+def _limited(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement,
+             row_limit: int | None) -> str:
+    """The statement's SQL, as a subquery limited to `row_limit` rows where it is one
+    (a select, describe, show or summarize; not a pragma)."""
+    if row_limit is None or statement.type != duckdb.StatementType.SELECT:
+        return statement.query
+    # The line break ends a trailing -- comment before the closing parenthesis.
+    limited = f"select * from ({statement.query}\n) limit {int(row_limit)}"
+    try:
+        if len(con.extract_statements(limited)) == 1:
+            return limited
+    except duckdb.ParserException:
+        pass
+    return statement.query
 
 
 def _batches(cursor: duckdb.DuckDBPyConnection) -> Iterator[list[tuple]]:

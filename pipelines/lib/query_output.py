@@ -18,7 +18,9 @@ import uuid
 
 from pipelines.lib.spreadsheet_text import as_text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters, and the bidirectional controls that reorder what a terminal shows
+# (U+202E makes "exe.txt" read "txt.exe").
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _json_default(value):
@@ -39,15 +41,20 @@ def cell_text(value) -> str:
         text = json.dumps(value, default=_json_default, ensure_ascii=False)
     else:
         text = str(value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return _CONTROL.sub(_escaped, text)
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def to_csv(columns: list[str] | None, rows: list[tuple]) -> str:
     """CSV lines: the header (when `columns` is given), then `rows`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    if columns is not None:
-        writer.writerow(columns)
+    if columns is not None:  # a column's name is the query's to choose: a value too
+        writer.writerow([cell_text(as_text(c)) for c in columns])
     writer.writerows([cell_text(as_text(v)) for v in row] for row in rows)
     return out.getvalue()
 

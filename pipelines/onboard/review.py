@@ -208,7 +208,7 @@ def _append_values(profile: Path, path: Path, name: str, values: list[str]) -> N
         writer = csv.writer(handle)
         if new:
             writer.writerow(["file", "field", "value_as_exported"])
-        writer.writerows([path.name, name, as_text(v)] for v in values)
+        writer.writerows([as_text(path.name), name, as_text(v)] for v in values)
 
 
 # --- location suggestions ------------------------------------------------------------------

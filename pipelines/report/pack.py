@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipelines.lib import settings
 from pipelines.lib.identifier_guard import guard_html
+from pipelines.lib.publishing import PUBLICATIONS
 from pipelines.report import claims, operational, quality, sections
 from pipelines.report.html import note, section
 from pipelines.report.marts import Marts
@@ -124,6 +125,11 @@ def build_pack(marts_dir: Path, out_path: Path | None = None, wide_circulation: 
         raise ValueError(f"{out_path}: {WIDE_PACK_FILE} is the wide-circulation pack's name; "
                          "the restricted pack (record ids, small numbers) is never written "
                          "there")
+    published = {(marts_dir / name).resolve() for publication in PUBLICATIONS
+                 for name in publication.outputs}
+    if out_path.resolve() in published:
+        raise ValueError(f"{out_path}: is a published output (the marts files and their "
+                         "Parquet folders); write the pack elsewhere")
     with svg_cache(chart_cache):
         page = render_pack(marts_dir, wide_circulation, top_n)
     out_path.parent.mkdir(parents=True, exist_ok=True)
