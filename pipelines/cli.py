@@ -563,7 +563,7 @@ def _print_check(result) -> None:
         _say(f"  problem: {line}", "red")
     for line in result.notes:
         _say(f"  note: {line}")
-    _say(f"Read {result.files_read} files ({result.rows_read:,} rows). "
+    _say(f"Read {result.files_read} of {result.files_found} files ({result.rows_read:,} rows). "
          f"{result.unresolved_locations} location spellings do not resolve "
          f"(review: {result.location_sheet}); {result.unmapped_codes} codes on records no "
          f"code themes have no theme (review: {result.code_sheet}).")

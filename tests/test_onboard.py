@@ -186,6 +186,7 @@ def test_check_names_what_would_stop_a_refresh(tmp_path):
     assert "datix_listing_2025.csv" in problem and "'Incident Number' (incident_id) is not " \
         "in the header row" in problem
     assert result.files_read == 3  # the Radar files still read
+    assert result.files_found == 4  # "Read 3 of 4 files": the Datix listing failed
     # The other sources' files are named too: no mapping in this profile reads them.
     assert sum("no mapping in the mappings folder reads it" in p for p in result.problems) == 3
 

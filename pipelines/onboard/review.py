@@ -76,6 +76,7 @@ class CheckResult:
     problems: list[str] = field(default_factory=list)  # stop a refresh: must be fixed
     notes: list[str] = field(default_factory=list)  # worth a look, do not stop a refresh
     files_read: int = 0
+    files_found: int = 0  # export files a mapping reads (some may fail to read)
     rows_read: int = 0
     unresolved_locations: int = 0
     unmapped_codes: int = 0
@@ -126,6 +127,8 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
     for source in SOURCES:
         pairs, problems = pair_files(raw, mappings, source)
         result.problems += [str(problem) for problem in problems]
+        result.files_found += len({path for path, _ in pairs})
+        read_paths = set()
         for path, mapping in pairs:
             try:
                 read = read_export(path, mapping)
@@ -133,7 +136,7 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
             except UserFacingError as error:
                 result.problems.append(str(error))
                 continue
-            result.files_read += 1
+            read_paths.add(path)
             result.rows_read += read.rows_read
             frame = coerced.frame
             unmapped = _value_gaps(path, mapping, frame, result)
@@ -160,6 +163,7 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
                 seen.codes.append((source, {
                     f: [v for v in (row[f] if isinstance(row[f], list) else [row[f]]) if v]
                     for f in fields}))
+        result.files_read += len(read_paths)
     return seen
 
 
