@@ -574,3 +574,21 @@ def test_a_profile_is_read_again_when_it_changed(tmp_path):
     assert load_profile(tmp_path) is load_profile(tmp_path)  # the same content: read once
     (tmp_path / "profile.yml").write_text("vars:\n  recent_months: 4\n")
     assert load_profile(tmp_path).dbt_vars == {"recent_months": 4}
+
+
+def test_onboard_gives_a_required_field_its_only_fitting_column_before_an_optional_guess(
+        tmp_path):
+    """An independent probe's FFT export (ID, Survey Date, Team, Score, a comment): "Score",
+    the 1-6 answer codes, was drafted as the site (its name is like the template's "Site
+    code"), and the required rating had no column. Required fields now choose first, and a
+    column of numbers is never a site."""
+    folder = tmp_path / "exports" / "fft"
+    folder.mkdir(parents=True)
+    rows = ["ID,Survey Date,Team,Score,Why did you give this answer"] + [
+        f"F{i:05d},2026-{i % 12 + 1:02d}-{i % 27 + 1:02d},TEAM-{i % 7},{i % 6 + 1},"
+        f"Comment number {i} about the visit" for i in range(300)]
+    (folder / "fft_responses.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    [proposal] = done.proposals
+    assert proposal.spec["columns"]["rating"] == "Score"
+    assert "site" not in proposal.spec["columns"]

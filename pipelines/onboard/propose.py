@@ -15,7 +15,17 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.lib.canonical import BOOLEAN, DATE, ENUM, INTEGER, LIST, NUMBER, TEXT, TIMESTAMP
+from pipelines.lib.canonical import (
+    BOOLEAN,
+    DATE,
+    ENUM,
+    INTEGER,
+    LIST,
+    NUMBER,
+    STRING,
+    TEXT,
+    TIMESTAMP,
+)
 from pipelines.lib.mapping import Mapping, header_key, normalise, parse_mapping
 from pipelines.lib.settings import TEMPLATES_DIR
 from pipelines.onboard.inspect import ColumnProfile, FileProfile
@@ -25,6 +35,9 @@ _CONTENT_FITS = {
     DATE: {"date", "timestamp"}, TIMESTAMP: {"timestamp", "date"}, BOOLEAN: {"yes_no"},
     TEXT: {"free_text", "text"}, ENUM: {"code", "yes_no"}, LIST: {"code", "text"},
     INTEGER: {"number"}, NUMBER: {"number"},
+    # A site, location or directorate is never a column of numbers ("Score" was drafted as
+    # an FFT export's site, leaving its 1-6 answers without a column).
+    STRING: {"code", "text", "ward"},
 }
 MIN_TEMPLATE_MATCHES = 2  # fewer columns in common: the layout is not this template's
 MIN_GUESS_SCORE = 0.55
@@ -119,16 +132,21 @@ def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
         unmatched.append(name)
     same_source = [t for t in candidates if t.source == template.source]
     guessed: dict[str, tuple[ColumnProfile, str]] = {}
-    # By name and content first; then, for what is left, the one column whose content fits,
-    # offered first to the fields the template expects (FFT: the improve comment).
+    # The required fields first, each by name and content, then as the one column whose
+    # content fits (the only column of 1-6 answer codes); then the optional ones, offered
+    # first to the fields the template expects (FFT: the improve comment).
     unmatched.sort(key=lambda name: name in optional)
-    for guesser in (lambda name: _guess(template, name, columns[name], layout, taken),
-                    lambda name: _only_fit(template, name, layout, taken, same_source)):
-        for name in unmatched:
-            guess = None if name in guessed else guesser(name)
-            if guess is not None:
-                guessed[name] = guess
-                taken.add(header_key(guess[0].name))
+    guessers = (lambda name: _guess(template, name, columns[name], layout, taken),
+                lambda name: _only_fit(template, name, layout, taken, same_source))
+    for required in (True, False):
+        for guesser in guessers:
+            for name in unmatched:
+                if (name in optional) == required or name in guessed:
+                    continue
+                guess = guesser(name)
+                if guess is not None:
+                    guessed[name] = guess
+                    taken.add(header_key(guess[0].name))
     for name in unmatched:
         if name in guessed:
             columns[name] = guessed[name][0].name
