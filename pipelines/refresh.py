@@ -21,6 +21,7 @@ from pipelines.lib import settings, validation
 from pipelines.lib.errors import safe_summary
 from pipelines.lib.publishing import remove_leftovers
 from pipelines.lib.refresh_lock import lock_path, refresh_lock
+from pipelines.lib.reporting_period import one_as_of_date
 from pipelines.lib.run_history import failure_line, grouped
 from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.lib.warehouse import discard_if_damaged, is_damage
@@ -153,11 +154,16 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
         return RefreshOutcome(False, "", [missing])
     warehouse = settings.warehouse_path()
     wait = settings.refresh_wait_seconds() if wait_seconds is None else wait_seconds
+    # One as-of date for the whole run, dbt's parse included (the job's resource keeps it).
     with (private_by_default(),
+          one_as_of_date(),
           refresh_lock(lock_path(warehouse), wait) as died,
           tempfile.TemporaryFile("w+", encoding="utf-8") as echoed,
           contextlib.redirect_stdout(sys.stdout if verbose else echoed)):
         notes = [died.died()] if died else []
+        short = short_of_space(warehouse, settings.marts_dir())
+        if short:
+            return RefreshOutcome(False, "not started", [short], notes=notes)
         remove_leftovers(settings.marts_dir())
         notes += filter(None, [discard_if_damaged(warehouse)])
         try:
@@ -194,6 +200,27 @@ def private_by_default() -> Iterator[None]:
         yield
     finally:
         os.umask(previous)
+
+
+# The least free space a refresh starts with, beyond the warehouse's own size (a full build
+# writes its tables anew before the old ones go).
+MIN_FREE_BYTES = 64 * 2**20
+
+
+def short_of_space(warehouse: Path, marts_dir: Path) -> str | None:
+    """Why the disks holding the warehouse and the marts cannot take tonight's refresh, or
+    None. A refresh that filled the disk part way had DuckDB abort the process (exit 134,
+    a stack dump) on the next run, and the first said only "No space left on device"."""
+    needed = MIN_FREE_BYTES + (warehouse.stat().st_size if warehouse.is_file() else 0)
+    for folder in (warehouse.parent, marts_dir):
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        free = shutil.disk_usage(existing).free
+        if free < needed:
+            return (f"the disk holding {folder} has {free / 2**20:,.0f} MiB free; a refresh "
+                    f"needs about {needed / 2**20:,.0f} MiB (the warehouse's size and 64 MiB "
+                    "more): free some space and run it again (the published marts are as "
+                    "they were)")
+    return None
 
 
 def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:
@@ -264,8 +291,10 @@ def _execute_job(instance, verbose: bool, notes: list[str], echoed,
             if evaluation.passed:
                 passed += 1
             else:
+                why = evaluation.metadata.get("why")
                 failed_checks.append(f"{evaluation.asset_key.to_user_string()} "
-                                     f"{evaluation.check_name} ({evaluation.severity.value})")
+                                     f"{evaluation.check_name} ({evaluation.severity.value})"
+                                     + (f": {why.value}" if why is not None else ""))
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialized = event.event_specific_data.materialization
             metadata = materialized.metadata

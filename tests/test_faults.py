@@ -303,3 +303,24 @@ def test_a_killed_refresh_takes_its_worker_processes_with_it(pool):
         parent.kill()
         parent.wait(30)
     assert _time_until(lambda: not any(alive(pid) for pid in workers), 30) is not None
+
+
+def test_a_refresh_does_not_start_on_a_disk_too_full_for_it(tmp_path, monkeypatch):
+    """An independent probe filled the warehouse's disk: one refresh failed "before it
+    started" with only "No space left on device", the next had DuckDB abort the process
+    (exit 134). A refresh now checks first and says which disk, how much is free and how
+    much it needs."""
+    import collections
+
+    from pipelines import refresh
+
+    warehouse = tmp_path / "warehouse" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    warehouse.write_bytes(b"x" * 2**20)
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(refresh.shutil, "disk_usage", lambda _: usage(2**30, 2**30, 15 * 2**20))
+    message = refresh.short_of_space(warehouse, tmp_path / "marts")
+    assert message.startswith(f"the disk holding {warehouse.parent} has 15 MiB free; a "
+                              "refresh needs about 65 MiB")
+    monkeypatch.setattr(refresh.shutil, "disk_usage", lambda _: usage(2**30, 0, 2**30))
+    assert refresh.short_of_space(warehouse, tmp_path / "marts") is None

@@ -172,7 +172,8 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
     shutil.copy(newest_incidents, raw / "incidents" / "incidents_revised_later.csv")
     rewrite_csv(raw / "incidents" / "incidents_revised_later.csv", revised)
     # (c) A deleted export file: the oldest month of FFT responses.
-    sorted(raw.glob("fft/fft_*.csv"))[0].unlink()
+    deleted = sorted(raw.glob("fft/fft_*.csv"))[0]
+    deleted.unlink()
     # (e) A revised FFT comment in an export re-sent with it.
     revised_fft = sorted(raw.glob("fft/fft_*.csv"))[0]
     fft_header = revised_fft.read_text(encoding="utf-8").splitlines()[0].split(",")
@@ -198,6 +199,11 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
 
     assert outcome.reloaded == ["complaints", "fft", "incidents"]
     assert "dbt build in part" in outcome.incremental_summary
+    # The deleted file is a warning naming it (an independent probe deleted a month's file:
+    # the month published with a twentieth of its records, and nothing said so).
+    [gone] = [c for c in outcome.checks_failed if "files_as_long_as_last_loaded" in c]
+    assert gone.startswith("raw/fft files_as_long_as_last_loaded (WARN): ")
+    assert f"fft/{deleted.name} is gone (" in gone
     assert marked_views(workspace.warehouse) == set(views)
     # Only the changed FFT files' comments were read again: the new day's and the revised one's.
     coding = dg.DagsterInstance.get().get_latest_materialization_event(

@@ -542,3 +542,17 @@ def test_a_date_of_the_right_shape_that_names_no_day_is_told_apart():
     assert re.match(_shape_of("%Y-%m-%d %H:%M:%S"), "2026-11-31 10:00:00")
     assert not re.match(_shape_of("%d/%m/%Y"), "03.02.2025")
     assert not re.match(_shape_of("%d/%m/%Y"), "2025-02-03")
+
+
+def test_a_file_cut_short_or_gone_since_the_last_load_is_named():
+    """An independent probe cut an export in half at a row boundary, and deleted a month's
+    file: both loaded cleanly and published a month with a fraction of its records."""
+    from pipelines.defs.ingest.checks import shrunk_files
+
+    before = {"incidents/2026-10.csv": 1012, "incidents/2026-11.csv": 1112,
+              "incidents/2026-12.csv": 40}
+    now = {"incidents/2026-11.csv": 554, "incidents/2026-12.csv": 41}
+    assert shrunk_files(now, before) == [
+        "incidents/2026-10.csv is gone (1,012 rows when last loaded)",
+        "incidents/2026-11.csv has 554 rows, 1,112 when last loaded (cut short?)"]
+    assert shrunk_files(before, before) == [] and shrunk_files(now, {}) == []

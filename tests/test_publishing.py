@@ -188,3 +188,20 @@ def test_a_redacted_value_is_not_left_in_the_published_file_bytes(tmp_path):
             "Bay 2 [name] [NHS number]",)
     data = published.path.read_bytes()
     assert b"Smithson" not in data and b"943 476 5919" not in data
+
+
+def test_a_new_marts_folder_can_be_searched_by_the_bi_tools_reading_the_marts(tmp_path):
+    """An independent probe pointed TRIANGULATE_MARTS_DIR at a folder not yet made: the
+    refresh (umask 077) made it 700, and no other user could open the 644 marts file in it."""
+    import duckdb
+
+    from pipelines.refresh import private_by_default
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.t as select 1 as n")
+    with private_by_default():
+        publish(warehouse, tmp_path / "new" / "marts")
+    assert mode(tmp_path / "new") == mode(tmp_path / "new" / "marts") == 0o755
+    assert mode(tmp_path / "new" / "marts" / MARTS.file) == 0o644

@@ -45,6 +45,12 @@ def test_a_held_lock_refuses_at_once_naming_its_holder(tmp_path):
             pass
         assert f"is running (pid {holder.pid}): wait for it to finish" in str(error.value)
         assert "a refresh started at 20" in str(error.value)
+        assert str(error.value).endswith("or rerun with --wait MINUTES")
+        # Having waited already, it says so, not "rerun with --wait" (an independent probe).
+        with pytest.raises(RefreshRunning) as error, refresh_lock(path, wait_seconds=0.6):
+            pass
+        assert str(error.value).endswith("it was still running after 0.01 minutes of "
+                                         "waiting; rerun with a longer --wait")
     finally:
         holder.kill()
 
@@ -162,3 +168,17 @@ def test_a_damaged_warehouse_is_discarded_and_a_locked_one_is_not(tmp_path):
         assert discard_if_damaged(path) is None and path.exists()
     finally:
         holder.kill()
+
+
+def test_a_run_the_sensor_or_schedule_starts_waits_for_a_running_refresh(monkeypatch):
+    """An independent probe held the lock while the sensor's run started: the run failed at
+    once, and the sensor never asked again for the files it had seen."""
+    from pipelines.defs.resources import LAUNCHED_RUN_WAIT_SECONDS, lock_wait_seconds
+
+    monkeypatch.delenv("TRIANGULATE_REFRESH_WAIT_MINUTES", raising=False)
+    assert lock_wait_seconds({"dagster/sensor_name": "new_export_files"}) == \
+        lock_wait_seconds({"dagster/schedule_name": "nightly_refresh_0200"}) == \
+        LAUNCHED_RUN_WAIT_SECONDS
+    assert lock_wait_seconds({}) == 0  # a person's run says at once that one is running
+    monkeypatch.setenv("TRIANGULATE_REFRESH_WAIT_MINUTES", "120")
+    assert lock_wait_seconds({"dagster/sensor_name": "new_export_files"}) == 7200

@@ -13,6 +13,7 @@ from pipelines.lib import settings
 from pipelines.lib.mapping import Mapping, load_mappings
 from pipelines.lib.profile import Profile, load_profile
 from pipelines.lib.refresh_lock import lock_path, refresh_lock
+from pipelines.lib.reporting_period import one_as_of_date
 from pipelines.lib.warehouse import create_if_missing, discard_if_damaged, upgrade_storage
 
 # Paths come from environment variables (pipelines.lib.settings), not resource config, because
@@ -41,6 +42,21 @@ class ExportsResource(dg.ConfigurableResource):
         return load_profile()
 
 
+# How long a run the sensor or the schedule started waits for a refresh already running.
+LAUNCHED_RUN_WAIT_SECONDS = 3600
+_LAUNCHED_BY = ("dagster/sensor_name", "dagster/schedule_name")
+
+
+def lock_wait_seconds(run_tags: dict[str, str]) -> float:
+    """How long a run waits for the refresh lock: a run the sensor or the schedule started
+    waits (it failed at once, and the sensor, having seen the changed files, never asked
+    again: the change waited for the 02:00 run); one a person started, as configured."""
+    wait = settings.refresh_wait_seconds()
+    if any(tag in run_tags for tag in _LAUNCHED_BY):
+        return max(wait, LAUNCHED_RUN_WAIT_SECONDS)
+    return wait
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The private warehouse DuckDB file: only the pipeline opens it, read-write.
 
@@ -53,7 +69,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext):
-        with refresh_lock(lock_path(self.file()), settings.refresh_wait_seconds()) as died:
+        run = context.dagster_run
+        wait = lock_wait_seconds(run.tags if run is not None else {})
+        with refresh_lock(lock_path(self.file()), wait) as died, one_as_of_date():
             if died is not None:
                 context.log.warning(died.died())
             note = discard_if_damaged(self.file())

@@ -110,7 +110,13 @@ def publish(warehouse: Path, marts_dir: Path, docs: MartDocs | None = None) -> l
     """Stage every publication (DuckDB file and Parquet folder), check them all, then swap
     them all in: a failure anywhere leaves every published output as it was. `docs` become
     the tables' and columns' comments."""
-    marts_dir.mkdir(parents=True, exist_ok=True)
+    # Made under the refresh's umask 077, a new folder (and each new one above it) was its
+    # user's only, and no BI tool could open the marts file inside: searchable as the marts
+    # file is readable.
+    for folder in reversed([marts_dir, *marts_dir.parents]):
+        if not folder.is_dir():
+            folder.mkdir()
+            os.chmod(folder, _folder_mode(settings.published_file_mode(restricted=False)))
     remove_leftovers(marts_dir)
     _check_replaceable(marts_dir)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=marts_dir))  # mode 0700
@@ -204,7 +210,7 @@ def _set_permissions(new: Path, target: Path, restricted: bool) -> None:
     """The configured mode (files; folders also searchable where readable), keeping the
     group of the output it replaces so a group granted access keeps it."""
     mode = settings.published_file_mode(restricted)
-    folder_mode = mode | ((mode & 0o444) >> 2)
+    folder_mode = _folder_mode(mode)
     paths = [new, *new.iterdir()] if new.is_dir() else [new]
     try:
         group = target.stat().st_gid
@@ -216,6 +222,11 @@ def _set_permissions(new: Path, target: Path, restricted: bool) -> None:
             # Not a member of that group: the file keeps this user's group.
             with contextlib.suppress(PermissionError):
                 os.chown(path, -1, group)
+
+
+def _folder_mode(file_mode: int) -> int:
+    """A folder's mode for files of `file_mode`: searchable where readable."""
+    return file_mode | ((file_mode & 0o444) >> 2)
 
 
 def _swap(staging: Path, marts_dir: Path, names: list[str]) -> None:

@@ -95,9 +95,11 @@ def refresh_lock(path: Path, wait_seconds: float = 0) -> Iterator[Holder | None]
         except BlockingIOError:
             os.close(fd)
             if time.monotonic() >= deadline:
-                raise RefreshRunning(
-                    f"{read_holder(path).running()}: wait for it to finish, or rerun with "
-                    "--wait MINUTES") from None
+                advice = ("rerun with --wait MINUTES" if not wait_seconds else
+                          f"it was still running after {wait_seconds / 60:g} minutes of "
+                          "waiting; rerun with a longer --wait")
+                raise RefreshRunning(f"{read_holder(path).running()}: wait for it to finish, "
+                                     f"or {advice}") from None
             time.sleep(_POLL_SECONDS)
             continue
         # The holder before us may have removed the file as it released it: a lock on an

@@ -4,7 +4,12 @@
 
 import dagster as dg
 
-from pipelines.defs.ingest.checks import check_results, check_specs, load_summary
+from pipelines.defs.ingest.checks import (
+    check_results,
+    check_specs,
+    load_summary,
+    shrunk_files,
+)
 from pipelines.defs.resources import ExportsResource, WarehouseResource, is_full
 from pipelines.lib.canonical import SOURCES
 from pipelines.lib.dates import reference_day
@@ -69,6 +74,9 @@ def raw_asset(source: str) -> dg.AssetsDefinition:
             loads = load_source(exports.raw_path(), mappings, source, cache)
             summary = {**load_summary(loads), "reference_day": day.isoformat(),
                        "judged_by_the_day": judged_by_the_day(loads, mappings, source)}
+            # Kept with the load, so the warning stands until the files change again.
+            summary["shrunk"] = shrunk_files(summary["file_rows"],
+                                             last[1].get("file_rows", {}) if last else {})
             newest = newest_record_date(loads, as_of)
         state = judge(
             profile.expectation(source), str(exports.raw_path() / source), str(profile.path.parent),

@@ -14,6 +14,7 @@ from pipelines.lib.ingest import EntityLoad
 ROWS_VALID = "rows_pass_rejection_rules"
 ROWS_ACCOUNTED = "rows_read_equal_loaded_plus_rejected"
 WARNINGS = "rows_pass_warning_rules"
+FILES_KEPT = "files_as_long_as_last_loaded"
 _SAMPLE = 20
 
 
@@ -28,6 +29,10 @@ def check_specs(source: str) -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(WARNINGS, asset=asset, description=(
             "Rows pass the warning rules (dates in a plausible order); failures are reported, "
             "the rows still load.")),
+        dg.AssetCheckSpec(FILES_KEPT, asset=asset, description=(
+            "No file loaded last time is gone, or holds fewer than half the rows it held: a "
+            "copy cut short at a row boundary, or a month's file deleted, loads cleanly and "
+            "publishes a month with a fraction of its records.")),
     ]
 
 
@@ -47,7 +52,18 @@ def load_summary(loads: list[EntityLoad]) -> dict:
                        if row["rows_read"] != row["rows_loaded"] + row["rows_rejected"]],
         "rejected_sample": _sample(loads),
         "files_table": _files_table(loads),
+        "file_rows": {row["file"]: row["rows_read"] for load in loads
+                      for row in load.files.iter_rows(named=True)},
     }
+
+
+def shrunk_files(now: dict[str, int], before: dict[str, int]) -> list[str]:
+    """Files of the last load that are gone, or hold fewer than half their rows now."""
+    gone = [f"{file} is gone ({rows:,} rows when last loaded)"
+            for file, rows in sorted(before.items()) if file not in now]
+    cut = [f"{file} has {now[file]:,} rows, {rows:,} when last loaded (cut short?)"
+           for file, rows in sorted(before.items()) if file in now and now[file] < rows / 2]
+    return gone + cut
 
 
 def check_results(summary: dict) -> list[dg.AssetCheckResult]:
@@ -69,6 +85,10 @@ def check_results(summary: dict) -> list[dg.AssetCheckResult]:
             check_name=WARNINGS, passed=not summary["failing"]["warn"],
             severity=dg.AssetCheckSeverity.WARN,
             metadata={"failing_expectations": summary["failing"]["warn"]}),
+        dg.AssetCheckResult(
+            check_name=FILES_KEPT, passed=not summary.get("shrunk"),
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"why": "; ".join(summary.get("shrunk", []))}),
     ]
 
 
