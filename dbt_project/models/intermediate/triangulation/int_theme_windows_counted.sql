@@ -230,19 +230,30 @@ reference_outliers as (
 
 outlier_totals as (
 
-    -- Per unit, reference and source: the outlying themes' records in each part.
+    -- Per unit, reference and source: the outlying themes' records in each part...
     select
         window_id, unit_level, unit_id, source,
-        coalesce(sum(rest_recent) filter (where reference = 'parent'), 0)
-            as parent_outlier_recent,
-        coalesce(sum(rest_baseline) filter (where reference = 'parent'), 0)
-            as parent_outlier_baseline,
-        coalesce(sum(rest_recent) filter (where reference = 'trust'), 0)
-            as trust_outlier_recent,
-        coalesce(sum(rest_baseline) filter (where reference = 'trust'), 0)
-            as trust_outlier_baseline
+        sum(rest_recent) filter (where reference = 'parent') as parent_outlier_recent,
+        sum(rest_baseline) filter (where reference = 'parent') as parent_outlier_baseline,
+        sum(rest_recent) filter (where reference = 'trust') as trust_outlier_recent,
+        sum(rest_baseline) filter (where reference = 'trust') as trust_outlier_baseline
     from reference_outliers
     group by window_id, unit_level, unit_id, source
+
+),
+
+outlier_themes as (
+
+    -- ... and each outlying theme's own (the tested theme is not among the other themes,
+    -- outlying or not).
+    select
+        window_id, unit_level, unit_id, source, theme_id,
+        sum(rest_recent) filter (where reference = 'parent') as parent_outlier_recent,
+        sum(rest_baseline) filter (where reference = 'parent') as parent_outlier_baseline,
+        sum(rest_recent) filter (where reference = 'trust') as trust_outlier_recent,
+        sum(rest_baseline) filter (where reference = 'trust') as trust_outlier_baseline
+    from reference_outliers
+    group by window_id, unit_level, unit_id, source, theme_id
 
 ),
 
@@ -289,16 +300,12 @@ assembled as (
         coalesce(trust_theme.baseline_count, 0) as trust_baseline_count,
         coalesce(trust_volume.recent_records, 0) as trust_recent_records,
         coalesce(trust_volume.baseline_records, 0) as trust_baseline_records,
-        -- Other-theme records of the outlying themes (the tested theme is not among the
-        -- other themes, outlying or not).
-        coalesce(outlier_totals.parent_outlier_recent, 0)
-            - coalesce(parent_self.rest_recent, 0) as parent_outlier_recent,
-        coalesce(outlier_totals.parent_outlier_baseline, 0)
-            - coalesce(parent_self.rest_baseline, 0) as parent_outlier_baseline,
-        coalesce(outlier_totals.trust_outlier_recent, 0)
-            - coalesce(trust_self.rest_recent, 0) as trust_outlier_recent,
-        coalesce(outlier_totals.trust_outlier_baseline, 0)
-            - coalesce(trust_self.rest_baseline, 0) as trust_outlier_baseline
+        -- Other-theme records of the outlying themes.
+        {%- for column in ['parent_outlier_recent', 'parent_outlier_baseline',
+                           'trust_outlier_recent', 'trust_outlier_baseline'] %}
+        coalesce(outlier_totals.{{ column }}, 0) - coalesce(outlier_themes.{{ column }}, 0)
+            as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from theme_units
     cross join signal_sources
     inner join units
@@ -353,20 +360,12 @@ assembled as (
         and theme_units.unit_level = outlier_totals.unit_level
         and theme_units.unit_id = outlier_totals.unit_id
         and signal_sources.source = outlier_totals.source
-    left join reference_outliers as parent_self
-        on theme_units.window_id = parent_self.window_id
-        and theme_units.unit_level = parent_self.unit_level
-        and theme_units.unit_id = parent_self.unit_id
-        and parent_self.reference = 'parent'
-        and signal_sources.source = parent_self.source
-        and theme_units.theme_id = parent_self.theme_id
-    left join reference_outliers as trust_self
-        on theme_units.window_id = trust_self.window_id
-        and theme_units.unit_level = trust_self.unit_level
-        and theme_units.unit_id = trust_self.unit_id
-        and trust_self.reference = 'trust'
-        and signal_sources.source = trust_self.source
-        and theme_units.theme_id = trust_self.theme_id
+    left join outlier_themes
+        on theme_units.window_id = outlier_themes.window_id
+        and theme_units.unit_level = outlier_themes.unit_level
+        and theme_units.unit_id = outlier_themes.unit_id
+        and signal_sources.source = outlier_themes.source
+        and theme_units.theme_id = outlier_themes.theme_id
 
 ),
 
