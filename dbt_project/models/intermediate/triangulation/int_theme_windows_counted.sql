@@ -3,6 +3,8 @@
 {%- set reference_prior = var('signal_reference_prior_records') %}
 {%- set trend_prior = var('signal_trend_prior_records') %}
 {%- set outlier_z = var('signal_trend_outlier_z') %}
+{%- set outlier_columns = ['parent_outlier_recent', 'parent_outlier_baseline',
+                           'trust_outlier_recent', 'trust_outlier_baseline'] %}
 
 -- One row per signal window x theme x unit (location or directorate) x signal source: the
 -- counts a test compares and the expected counts it pools from the unit's own volume and
@@ -228,24 +230,9 @@ reference_outliers as (
 
 ),
 
-outlier_totals as (
-
-    -- Per unit, reference and source: the outlying themes' records in each part...
-    select
-        window_id, unit_level, unit_id, source,
-        sum(rest_recent) filter (where reference = 'parent') as parent_outlier_recent,
-        sum(rest_baseline) filter (where reference = 'parent') as parent_outlier_baseline,
-        sum(rest_recent) filter (where reference = 'trust') as trust_outlier_recent,
-        sum(rest_baseline) filter (where reference = 'trust') as trust_outlier_baseline
-    from reference_outliers
-    group by window_id, unit_level, unit_id, source
-
-),
-
 outlier_themes as (
 
-    -- ... and each outlying theme's own (the tested theme is not among the other themes,
-    -- outlying or not).
+    -- Each outlying theme's records in each part, in the unit's two references.
     select
         window_id, unit_level, unit_id, source, theme_id,
         sum(rest_recent) filter (where reference = 'parent') as parent_outlier_recent,
@@ -254,6 +241,20 @@ outlier_themes as (
         sum(rest_baseline) filter (where reference = 'trust') as trust_outlier_baseline
     from reference_outliers
     group by window_id, unit_level, unit_id, source, theme_id
+
+),
+
+outlier_totals as (
+
+    -- All of them together, per unit and source (the tested theme's own is taken off again:
+    -- it is not among its other themes, outlying or not).
+    select
+        window_id, unit_level, unit_id, source,
+        {%- for column in outlier_columns %}
+        sum({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from outlier_themes
+    group by window_id, unit_level, unit_id, source
 
 ),
 
@@ -301,8 +302,7 @@ assembled as (
         coalesce(trust_volume.recent_records, 0) as trust_recent_records,
         coalesce(trust_volume.baseline_records, 0) as trust_baseline_records,
         -- Other-theme records of the outlying themes.
-        {%- for column in ['parent_outlier_recent', 'parent_outlier_baseline',
-                           'trust_outlier_recent', 'trust_outlier_baseline'] %}
+        {%- for column in outlier_columns %}
         coalesce(outlier_totals.{{ column }}, 0) - coalesce(outlier_themes.{{ column }}, 0)
             as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
