@@ -137,7 +137,7 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
         # DuckDB reads the file itself, so only when the text is the file's (UTF-8, no sep=)
         # and no row needs rejecting for a zero byte.
         cells = _simple_csv_cells(path, text, delimiter) if encoding == "utf-8" \
-            and not declared and "\0" not in text else None
+            and not declared and b"\x00" not in content else None
         read = _tabulate(path, mapping, _csv_rows(path, mapping, text, delimiter), encoding,
                          digest, delimiter) if cells is None \
             else _tabulate_cells(path, mapping, cells, encoding, digest, delimiter)
