@@ -217,9 +217,9 @@ def short_of_space(warehouse: Path, marts_dir: Path) -> str | None:
         free = shutil.disk_usage(existing).free
         if free < needed:
             return (f"the disk holding {folder} has {free / 2**20:,.0f} MiB free; a refresh "
-                    f"needs about {needed / 2**20:,.0f} MiB (the warehouse's size and 64 MiB "
-                    "more): free some space and run it again (the published marts are as "
-                    "they were)")
+                    f"needs about {needed / 2**20:,.0f} MiB (the warehouse's size and "
+                    f"{MIN_FREE_BYTES / 2**20:,.0f} MiB more): free some space and run it "
+                    "again (the published marts are as they were)")
     return None
 
 

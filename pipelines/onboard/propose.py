@@ -135,15 +135,13 @@ def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
     # The required fields first, each by name and content, then as the one column whose
     # content fits (the only column of 1-6 answer codes); then the optional ones, offered
     # first to the fields the template expects (FFT: the improve comment).
-    unmatched.sort(key=lambda name: name in optional)
     guessers = (lambda name: _guess(template, name, columns[name], layout, taken),
                 lambda name: _only_fit(template, name, layout, taken, same_source))
-    for required in (True, False):
+    required = [name for name in unmatched if name not in optional]
+    for names in (required, [name for name in unmatched if name in optional]):
         for guesser in guessers:
-            for name in unmatched:
-                if (name in optional) == required or name in guessed:
-                    continue
-                guess = guesser(name)
+            for name in names:
+                guess = None if name in guessed else guesser(name)
                 if guess is not None:
                     guessed[name] = guess
                     taken.add(header_key(guess[0].name))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.lib.identifiers import redact
 from pipelines.lib.ingest import EntityLoad
 
 ROWS_VALID = "rows_pass_rejection_rules"
@@ -58,10 +59,12 @@ def load_summary(loads: list[EntityLoad]) -> dict:
 
 
 def shrunk_files(now: dict[str, int], before: dict[str, int]) -> list[str]:
-    """Files of the last load that are gone, or hold fewer than half their rows now."""
-    gone = [f"{file} is gone ({rows:,} rows when last loaded)"
+    """Files of the last load that are gone, or hold fewer than half their rows now, named
+    with any identifier typed into a file name redacted (the refresh prints them)."""
+    gone = [f"{redact(file).text} is gone ({rows:,} rows when last loaded)"
             for file, rows in sorted(before.items()) if file not in now]
-    cut = [f"{file} has {now[file]:,} rows, {rows:,} when last loaded (cut short?)"
+    cut = [f"{redact(file).text} has {now[file]:,} rows, {rows:,} when last loaded "
+           "(cut short?)"
            for file, rows in sorted(before.items()) if file in now and now[file] < rows / 2]
     return gone + cut
 
