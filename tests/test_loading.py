@@ -101,6 +101,33 @@ def test_values_are_coerced_to_canonical_types_and_codes(workspace):
     assert loaded["_source_row"].to_list() == [2, 3]
 
 
+def test_rows_typed_again_the_thorough_way_keep_their_place_and_values(workspace):
+    """Rows the quick pass fails (a date in another accepted format, a bad date, an
+    implausible one, a bad flag) are typed again apart from the rest; the file's rows keep
+    their order and each gets the value or reason the thorough pass alone would give."""
+    write(workspace, "a.csv", "INC1,03/02/2025,Low harm,W1,N,a\n"
+                              "INC2,2025-02-04,Low harm,W1,N,ISO date\n"
+                              "INC3,05/02/2025 14:30,Low harm,W1,N,with its time\n"
+                              "INC4,31/02/2025,Low harm,W1,N,no such day\n"
+                              "INC5,06/02/2025,Low harm,W1,maybe,bad flag\n"
+                              "INC6,07/02/1850,Low harm,W1,N,implausible\n"
+                              "INC7,08/02/2025,Low harm,W1,Y,b\n")
+    result = load(workspace)
+    loaded = result.loaded
+    assert loaded["incident_id"].to_list() == ["INC1", "INC2", "INC3", "INC7"]
+    assert loaded["occurred_date"].cast(pl.String).to_list() == [
+        "2025-02-03", "2025-02-04", "2025-02-05", "2025-02-08"]
+    assert loaded["_source_row"].to_list() == [2, 3, 4, 8]
+    reasons = {r["row_number"]: (r["column_name"], r["reason"])
+               for r in result.rejected.iter_rows(named=True)}
+    assert sorted(reasons) == [5, 6, 7]
+    assert reasons[5][1].endswith("but no such day exists (a 31st in a 30-day month, 29 "
+                                  "February outside a leap year?)")
+    assert reasons[6] == ("is_never_event", "is_never_event is not a yes/no value (add it to "
+                          "true_values/false_values) (the cell reads aaaaa)")
+    assert reasons[7][0] == "occurred_date" and "outside the plausible range" in reasons[7][1]
+
+
 def test_windows_1252_file_loads_with_its_characters(workspace):
     write(workspace, "legacy.csv", "INC9,01/03/2025,No harm,Café ward,N,Patient’s fall £\n",
           encoding="windows-1252")

@@ -616,8 +616,40 @@ def _number(text: pl.Expr, ignored: str) -> pl.Expr:
 
 
 def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
+    """The file typed through its mapping. Two passes: every row is typed the quick way (a
+    date in the mapping's own format only) and only the rows that fail it, usually none, are
+    typed again the thorough way (the other date formats a column may carry, then each
+    failure's reason). The reasons' cell shapes and hints took a third of a large trust's FFT
+    typing, computed for every row and kept for a few."""
     headers = {header_key(h): h for h in read.frame.columns if h != ROW}
     today = reference_day()
+    quick = _typed(read.frame, mapping, headers, today, thorough=False)[0]
+    unsure = quick.get_column(_UNSURE)
+    if not unsure.any():
+        return CoercedFile(quick.drop(_UNSURE), _no_errors())
+    retyped, month_first_dates = _typed(read.frame.filter(unsure), mapping, headers, today,
+                                        thorough=True)
+    typed = pl.concat([quick.filter(~unsure).drop(_UNSURE),
+                       retyped.drop("_errors")]).sort(ROW)
+    problems = (
+        retyped.select(ROW, pl.col("_errors").struct.unnest())
+        .unpivot(index=ROW, variable_name="column_name", value_name="reason")
+        .drop_nulls("reason")
+        .sort(ROW, "column_name")
+    )
+    _fail_if_month_first(read, path, mapping, problems, month_first_dates)
+    return CoercedFile(typed, problems)
+
+
+# The quick pass's column: true where a row failed one of its checks, so is typed again.
+_UNSURE = "\0unsure"
+
+
+def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today,
+           thorough: bool) -> tuple[pl.DataFrame, list[tuple[str, str, pl.Expr]]]:
+    """`frame` typed: ROW and the canonical columns, then, `thorough`, `_errors` (a struct of
+    each field's reason, null where it passed) or else _UNSURE; and, `thorough`, each date
+    field's month-first test for `_fail_if_month_first`."""
     # Each field is parsed once into a column of its own, and its checks read that column:
     # written inline, a date's five parses were evaluated again by every check of it.
     parsed, columns, errors, month_first_dates = [], [], [], []
@@ -627,10 +659,12 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
             columns.append(pl.lit(None, dtype=_dtype(field)).alias(field.name))
             continue
         typed = pl.col(_PARSED + field.name)
-        value, problem = _convert(field, texts, mapping, typed)
+        value, problem = _convert(field, texts, mapping, typed, thorough)
         parsed.append(value.alias(_PARSED + field.name))
         reasons = []
-        if problem is not None:
+        if problem is not None and not thorough:
+            reasons.append(problem)
+        elif problem is not None:
             # The reason is published: it gives the cell's shape, never its value.
             reason = pl.format("{} {} (the cell reads {})", pl.lit(field.name),
                                pl.lit(_expectation(field, mapping)), cell_shape(texts[0]))
@@ -646,22 +680,17 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
             reasons.append(pl.when(problem).then(reason))
         if field.kind in (DATE, TIMESTAMP):
             typed, implausible = _plausible(field, typed, mapping, today)
-            reasons.append(implausible)
+            reasons.append(implausible if thorough else implausible.is_not_null())
         columns.append(typed.alias(field.name))
         if reasons:
-            errors.append(pl.coalesce(reasons).alias(field.name))
-    typed = read.frame.with_columns(parsed).select(
-        pl.col(ROW), *columns, *errors and [pl.struct(errors).alias("_errors")])
-    if not errors:
-        return CoercedFile(typed, _no_errors())
-    problems = (
-        typed.select(ROW, pl.col("_errors").struct.unnest())
-        .unpivot(index=ROW, variable_name="column_name", value_name="reason")
-        .drop_nulls("reason")
-        .sort(ROW, "column_name")
-    )
-    _fail_if_month_first(read, path, mapping, problems, month_first_dates)
-    return CoercedFile(typed.drop("_errors"), problems)
+            errors.append(pl.coalesce(reasons).alias(field.name) if thorough
+                          else pl.any_horizontal(reasons).fill_null(False))
+    # A thorough pass only follows a quick one that found a row failing a check: there are
+    # checks.
+    checked = pl.struct(errors).alias("_errors") if thorough else \
+        (pl.any_horizontal(errors) if errors else pl.lit(False)).alias(_UNSURE)
+    typed_frame = frame.with_columns(parsed).select(pl.col(ROW), *columns, checked)
+    return typed_frame, month_first_dates
 
 
 def _field_text(name: str, mapping: Mapping, headers: dict[str, str]) -> list[pl.Expr]:
@@ -819,10 +848,11 @@ def _plausible(field: Field, value: pl.Expr, mapping: Mapping,
     return value, reason
 
 
-def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping,
-             typed: pl.Expr) -> tuple[pl.Expr, pl.Expr | None]:
+def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping, typed: pl.Expr,
+             thorough: bool) -> tuple[pl.Expr, pl.Expr | None]:
     """Expression for the typed value, and one that is true where a present value failed,
-    reading `typed` (the value once computed)."""
+    reading `typed` (the value once computed). Not `thorough`, a date is read in the
+    mapping's own format only (coerce's quick pass)."""
     kind, text = field.kind, texts[0]
     table = mapping.values.get(field.name, {})
     if kind in (ENUM, STRING):
@@ -855,7 +885,7 @@ def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping,
         formats = (mapping.date_format, mapping.timestamp_format, *_ISO_FORMATS) if kind == DATE \
             else (mapping.timestamp_format, mapping.date_format, *_ISO_FORMATS)
         # With a declared pivot a %y year is read whole and the pivot resolves its century.
-        formats = [fmt.replace("%y", "%Y") for fmt in formats]
+        formats = [fmt.replace("%y", "%Y") for fmt in formats[:None if thorough else 1]]
         parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
         value = pl.coalesce(parsed)
         value = value.dt.date() if kind == DATE else value
