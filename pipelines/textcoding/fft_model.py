@@ -166,6 +166,11 @@ def _rows_of(chosen: np.ndarray, values: np.ndarray) -> pl.Series:
     return pl.Series(pa.LargeListArray.from_arrays(offsets, pa.array(values[chosen])))
 
 
+def model_version(model_dir: Path = MODEL_DIR) -> str:
+    """The stored coder's version, read without loading its arrays."""
+    return json.loads((model_dir / METADATA_FILE).read_text())["version"]
+
+
 @lru_cache(maxsize=4)
 def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
     """The coder stored in `model_dir` (cached: loading takes a fraction of a second)."""

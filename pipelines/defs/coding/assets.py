@@ -46,9 +46,10 @@ def fft_comments(context: dg.AssetExecutionContext,
     on a full refresh); only the responses of export files whose loaded rows changed are read
     again."""
     from pipelines.textcoding.coding_pool import code_in_chunks
-    from pipelines.textcoding.fft_model import load_coder
+    from pipelines.textcoding.fft_model import model_version
 
-    version = load_coder().metadata["version"]
+    # Read, not loaded: the coder's arrays are needed only in the workers that code.
+    version = model_version()
     with warehouse.connect() as con:
         con.execute(f"create schema if not exists {CODED_SCHEMA}")
         reuse = not is_full(context) and _codes_reusable(con, version)
