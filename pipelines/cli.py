@@ -162,7 +162,10 @@ def refresh(wait: float = typer.Option(
              f"{safe_summary(str(error))}; the published marts were left as they were "
              "(rerun with --verbose for the traceback).", "bold red")
         raise typer.Exit(1) from None
-    elapsed = time.perf_counter() - started
+    # The run's own time: a wait for the refresh before it (--wait) is said apart.
+    elapsed = time.perf_counter() - started - outcome.waited_s
+    if outcome.waited_s >= 1:
+        _say(f"Waited {outcome.waited_s:.0f} s for the refresh before this one to finish.")
     for note in outcome.notes:
         _say(f"Note: {note}", "yellow")
     if not outcome.success:

@@ -11,6 +11,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -114,6 +115,7 @@ class RefreshOutcome:
     dbt_log_file: Path | None = None  # dbt's whole console log (unless verbose: on screen)
     reloaded: list[str] | None = None  # sources whose files were read (the others unchanged)
     dbt_rebuilt: tuple[int, int] = (0, 0)  # dbt models and seeds rebuilt, of all of them
+    waited_s: float = 0.0  # how long it waited for the refresh before it (--wait)
 
     @property
     def marts_published(self) -> bool:
@@ -154,6 +156,7 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
         return RefreshOutcome(False, "", [missing])
     warehouse = settings.warehouse_path()
     wait = settings.refresh_wait_seconds() if wait_seconds is None else wait_seconds
+    asked = time.monotonic()
     # One as-of date for the whole run, dbt's parse included (the job's resource keeps it).
     with (private_by_default(),
           one_as_of_date(),
@@ -161,9 +164,10 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
           tempfile.TemporaryFile("w+", encoding="utf-8") as echoed,
           contextlib.redirect_stdout(sys.stdout if verbose else echoed)):
         notes = [died.died()] if died else []
+        waited = time.monotonic() - asked
         short = short_of_space(warehouse, settings.marts_dir())
         if short:
-            return RefreshOutcome(False, "not started", [short], notes=notes)
+            return RefreshOutcome(False, "not started", [short], notes=notes, waited_s=waited)
         remove_leftovers(settings.marts_dir())
         notes += filter(None, [discard_if_damaged(warehouse)])
         try:
@@ -173,7 +177,7 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
         except Exception:
             if progress is not None:
                 progress.finished(DBT_PARSE, failed=True)
-            return _failed_before_the_job(notes)
+            return replace(_failed_before_the_job(notes), waited_s=waited)
         if progress is not None:
             progress.finished(DBT_PARSE)
         outcome = _execute(instance, verbose, notes, echoed, progress, full)
@@ -184,6 +188,7 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
                          f"({safe_summary(damage, 240)}); it was removed and the refresh "
                          "rerun, rebuilding it from the exports")
             outcome = _execute(instance, verbose, notes, echoed, progress, full)
+    outcome = replace(outcome, waited_s=waited)
     if not outcome.success:
         outcome = replace(outcome, log=write_run_log(outcome))
     return outcome

@@ -50,6 +50,25 @@ def test_case_level_queries_need_the_flag(refreshed):
     assert result.exit_code == 0, result.output
 
 
+def test_a_refresh_that_waited_says_so_apart_from_its_own_time(refreshed, monkeypatch):
+    """`refresh --wait`: the minutes spent waiting for the refresh before it are not counted
+    as this refresh's time (an independent probe found them counted in it)."""
+    import time
+
+    from pipelines import refresh
+    from pipelines.refresh import RefreshOutcome
+
+    def waited_then_ran(**_options):
+        time.sleep(1.6)  # of which 1.5 s waiting for the lock
+        return RefreshOutcome(True, "run", [], waited_s=1.5, reloaded=[])
+
+    monkeypatch.setattr(refresh, "run_refresh", waited_then_ran)
+    result = runner.invoke(app, ["refresh", "--wait", "5"])
+    assert result.exit_code == 0, result.output
+    assert "Waited 2 s for the refresh before this one to finish." in result.output
+    assert "Refresh complete in 0 s" in result.output
+
+
 def test_status_reports_the_last_refresh_and_source_freshness(refreshed):
     _, truth = refreshed
     result = runner.invoke(app, ["status"])
