@@ -28,7 +28,9 @@ from pipelines.textcoding.fft_model import MODEL_DIR, code_comments, load_coder
 from pipelines.textcoding.fft_rules import (
     ALWAYS_DECIDING,
     LEXICON,
+    NARROWER_DECIDING,
     NOT_APPLICABLE,
+    RULE_EXCEPTIONS,
     deciding_matrix,
     is_not_applicable,
     rule_matrix,
@@ -241,11 +243,50 @@ def test_framework_rules_put_right_what_the_challenge_set_found(comment, categor
     ("My telephone calls were never returned", "Appointment method"),
     ("The ambulance handover took 4 hours", "Staff continuity"),
     ("The oxygen mask hurt", "Cleanliness, tidiness & infection control"),
+    # A second probe (6 December, evening): a category's word used about something else,
+    # each confirmed on five to ten variants (5 of 5 to 9 of 9 wrongly coded). ("Internet
+    # booking was easy" and "We need more staff like Jo" are still given Electronic
+    # entertainment and Number of staff by the model's own word weights, learnt from the
+    # training comments: the challenge set lists them.)
+    ("Finally seen after 6 hours", "Out of hours support (community services)"),
+    ("Midwives were there for me 24/7", "Out of hours support (community services)"),
+    ("Waited 5 hours for my tablets to take home", "Electronic entertainment"),
+    ("Section 5 of the leaflet was confusing", "Mental Health Act"),
+    ("Three days after admission I still hadn't seen a doctor", "Admission"),
+    ("There was no bed for parents on the children's ward", "Admission"),
+    ("Dads were sent home at 9pm which is unfair", "Discharge"),
+    ("Practice nurse changed my dressings quickly", "Provision of medical equipment"),
+    ("The nurse didn't wash her hands", "Patient appearance & grooming"),
+    ("The showers were broken for a week", "Patient appearance & grooming"),
+    ("The midwife cleaned me up after the birth", "Cleanliness, tidiness & infection control"),
+    ("Only 4 sessions of physio is not enough", "Psychological therapy arrangements"),
+    ("I would love to thank the nurse in person", "Appointment method"),
+    ("The staff at my local hospital were lovely", "Service location"),
+    ("They guessed the gender wrong at the 20 week scan", "Equality, Diversity & Inclusion"),
+    ("I learnt so much from the midwife about feeding", "Learning organisation"),
 ], ids=lambda v: str(v)[:30])
 def test_idioms_do_not_add_a_category(comment, wrong):
     [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[
         "categories"].to_list()
     assert wrong not in categories
+
+
+@pytest.mark.parametrize(("comment", "category"), [
+    # What the narrowed rules still give (the second probe's fixes must not cost these).
+    ("No one answers the phone after 5pm", "Out of hours support (community services)"),
+    ("No internet on the ward", "Electronic entertainment"),
+    ("I was sent home too early without my tablets", "Discharge"),
+    ("They ran out of dressings", "Provision of medical equipment"),
+    ("Nobody washed my hair for a week", "Patient appearance & grooming"),
+    ("The toilets were dirty", "Cleanliness, tidiness & infection control"),
+    ("Only 6 sessions of CBT is not enough", "Psychological therapy arrangements"),
+    ("I complained last year and nothing has changed", "Learning organisation"),
+    ("You need more staff on nights", "Number & deployment of staff"),
+], ids=lambda v: str(v)[:30])
+def test_the_narrowed_rules_still_code_their_own_words(comment, category):
+    [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[
+        "categories"].to_list()
+    assert category in categories
 
 
 MHA = "Mental Health Act"
@@ -355,9 +396,10 @@ def test_rules_match_in_polars_as_they_read_in_python():
     """The rules are matched by Rust's regex engine (polars) and written as Python patterns:
     both must agree, comment by comment, including on text outside plain ASCII."""
     normalised = _challenge_and_awkward_text()
-    for rules in (LEXICON, ALWAYS_DECIDING):
-        python = np.array([[bool(re.search(rules[c], text)) for c in rules]
-                           for text in normalised])
+    for rules in (LEXICON, NARROWER_DECIDING, ALWAYS_DECIDING):
+        python = np.array([[bool(re.search(rules[c], text))
+                            and not re.search(RULE_EXCEPTIONS.get(c, "(?!)"), text)
+                            for c in rules] for text in normalised])
         assert (rule_matrix(normalised, list(rules), rules).astype(bool) == python).all()
     python = np.array([bool(re.search(NOT_APPLICABLE, text)) for text in normalised])
     assert (is_not_applicable(normalised) == python).all()

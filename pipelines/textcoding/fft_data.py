@@ -7,6 +7,7 @@ columns, then one 0/1 column per v6 sub-category. Any file in that layout can be
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,16 +28,20 @@ META_COLUMNS = (
 # Coders give this to every blank comment and to nothing else: it is a rule on the text, not
 # something to learn, and scoring it would inflate every figure.
 NOT_CODABLE = "Labelling not possible"
-_NO_ANSWER = {"", "did not answer"}
+# Answers that say there is no answer, read without their punctuation ("Did not answer.",
+# "-", "!!!"): an independent probe found "Did not answer." coded Contacting services.
+_NO_ANSWER = {"", "did not answer", "didnt answer", "didn t answer", "not answered", "no answer"}
+_PUNCTUATION = re.compile(r"[\W_]+")
 
 SPLIT_SEED = 20
 SPLIT_TEST_SIZE = 0.2
 
 
 def is_blank(text: object) -> bool:
-    """True for comments with nothing to code: missing (None, a pandas NaN), whitespace,
-    "Did not answer"."""
-    return not isinstance(text, str) or text.strip().casefold() in _NO_ANSWER
+    """True for comments with nothing to code: missing (None, a pandas NaN), whitespace or
+    punctuation alone, "Did not answer"."""
+    return not isinstance(text, str) or \
+        _PUNCTUATION.sub(" ", text).strip().casefold() in _NO_ANSWER
 
 
 def question_kind(question: str | None) -> str:
