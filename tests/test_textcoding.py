@@ -263,7 +263,8 @@ def test_framework_rules_put_right_what_the_challenge_set_found(comment, categor
     ("I would love to thank the nurse in person", "Appointment method"),
     ("The staff at my local hospital were lovely", "Service location"),
     ("They guessed the gender wrong at the 20 week scan", "Equality, Diversity & Inclusion"),
-    ("I learnt so much from the midwife about feeding", "Learning organisation"),
+    ("Learned from the physio how to use my crutches", "Learning organisation"),
+    ("My pain got worse but nothing changed with my meds", "Learning organisation"),
 ], ids=lambda v: str(v)[:30])
 def test_idioms_do_not_add_a_category(comment, wrong):
     [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[
