@@ -166,18 +166,22 @@ def _rows_of(chosen: np.ndarray, values: np.ndarray) -> pl.Series:
     return pl.Series(pa.LargeListArray.from_arrays(offsets, pa.array(values[chosen])))
 
 
+def _metadata(model_dir: Path) -> dict:
+    path = model_dir / METADATA_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no FFT coder in {model_dir}: run pipelines.textcoding.train_fft")
+    return json.loads(path.read_text())
+
+
 def model_version(model_dir: Path = MODEL_DIR) -> str:
     """The stored coder's version, read without loading its arrays."""
-    return json.loads((model_dir / METADATA_FILE).read_text())["version"]
+    return _metadata(model_dir)["version"]
 
 
 @lru_cache(maxsize=4)
 def load_coder(model_dir: Path = MODEL_DIR) -> FftCoder:
     """The coder stored in `model_dir` (cached: loading takes a fraction of a second)."""
-    metadata_path = model_dir / METADATA_FILE
-    if not metadata_path.is_file():
-        raise FileNotFoundError(f"no FFT coder in {model_dir}: run pipelines.textcoding.train_fft")
-    metadata = json.loads(metadata_path.read_text())
+    metadata = _metadata(model_dir)
     with np.load(model_dir / MODEL_FILE, allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
     features = FeatureSpace(

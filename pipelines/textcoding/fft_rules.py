@@ -274,10 +274,11 @@ ALWAYS_DECIDING: dict[str, str] = {
 # "dads were sent home at 9pm", "changed my dressings", "wash her hands", "the showers were
 # broken", "cleaned my wound", "sessions of physio", "thank her in person", "my local
 # hospital", "the baby's gender", "learnt from the midwife", "more staff like Jo". The
-# patterns of Out of hours support, Electronic entertainment, Psychological therapy,
-# Equality, Learning organisation and Number of staff were narrowed where they stand (they
-# decide as written); Discharge, Cleanliness and Appointment method got narrower deciding
-# patterns here.
+# LEXICON patterns of Out of hours support, Electronic entertainment ("tablets to"),
+# Psychological therapy, Equality and Learning organisation were narrowed where they stand
+# (they decide as written), as were this table's; Discharge and Appointment method got
+# narrower deciding patterns here; where narrowing would lose training comments (staffing,
+# cleanliness, admission, "internet") RULE_EXCEPTIONS stops the rule instead.
 NARROWER_DECIDING: dict[str, str] = {
     "Pain management": (
         r"\b(pain ?(relief|killers?|management|control|medication|meds)|analgesi\w*|paracetamol"
