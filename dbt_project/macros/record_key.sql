@@ -4,5 +4,29 @@
     it cannot drift apart.
 #}
 {% macro record_key(source_name, id_column) -%}
-    '{{ source_name }}:' || {{ id_column }}
+    {{ record_key_of("'" ~ source_name ~ "'", id_column) }}
+{%- endmacro %}
+
+{#- The same key from a column holding the source's name. -#}
+{% macro record_key_of(source_column, id_column) -%}
+    {{ source_column }} || ':' || {{ id_column }}
+{%- endmacro %}
+
+{#
+    True for a record (a row with `source` and `record_key` columns) whose raw rows changed
+    since the record spine was last built: the loader notes each changed row's record id in
+    raw.changed_keys (null: every record of the entity), and the spine's build empties it.
+    Not a dbt source on purpose: it says which rows to recompute, not what they hold, so a
+    night whose loads changed no record (an activity file) does not rebuild the spine's
+    readers.
+#}
+{% macro changed_record() -%}
+    (
+        source in (select source from raw.changed_keys where key_value is null)
+        or record_key in (
+            select {{ record_key_of('source', 'key_value') }}
+            from raw.changed_keys
+            where key_value is not null
+        )
+    )
 {%- endmacro %}

@@ -675,13 +675,31 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
 
 def _move_staged_in(con: duckdb.DuckDBPyConnection, table: str, replaced: list[str]) -> None:
     """Within the caller's transaction, make raw.<table> drop the rows of the `replaced`
-    files and take the staged ones (_stage_changed_files)."""
+    files and take the staged ones (_stage_changed_files), noting their keys."""
     target, staging = f"{RAW_SCHEMA}.{table}", f"{RAW_SCHEMA}.{_staged(table)}"
     kept = con.execute(f"select exists (from {target} where _source_file not in "
                        "(select unnest(?)))", [replaced]).fetchone()[0]
+    if replaced:
+        _note_changed_keys(con, table, replaced, every=not kept)
     if kept:
         con.execute(f"delete from {target} where _source_file in (select unnest(?))", [replaced])
         con.execute(f"insert into {target} by name from {staging}")
     else:  # every row replaced (a first load): the staged table takes its place, not a copy
         con.execute(f"drop table {target}")
         con.execute(f"alter table {staging} rename to {table}")
+
+
+def _note_changed_keys(con: duckdb.DuckDBPyConnection, table: str, replaced: list[str],
+                       every: bool) -> None:
+    """Add to raw.changed_keys the record ids of raw.<table>'s rows in the `replaced` files and
+    of the staged rows replacing them, or, `every` row being replaced, a null for all of them:
+    the build after rebuilds only those records in the record spine."""
+    entity = ENTITIES[table]
+    noted = f"insert into {RAW_SCHEMA}.changed_keys select '{entity.source}', '{table}', "
+    if every:
+        con.execute(noted + "null")
+        return
+    key = entity.key[0]
+    con.execute(noted + f"""{key}::varchar from (
+        select {key} from {RAW_SCHEMA}.{table} where _source_file in (select unnest(?))
+        union select {key} from {RAW_SCHEMA}.{_staged(table)})""", [replaced])

@@ -95,6 +95,17 @@ create table if not exists {RAW_SCHEMA}.loaded_row_keys (
     row_key varchar not null
 )"""
 
+# The records whose raw rows changed since the last dbt build that read them: per entity, the
+# first key column's value (a record id; null: every row of the entity changed). The loader
+# adds to it and the build that rebuilds the record spine from it empties it
+# (pipelines.defs.dbt.assets), so a failed build leaves it for the next.
+CHANGED_KEYS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.changed_keys (
+    source varchar not null,
+    entity varchar not null,
+    key_value varchar
+)"""
+
 # One row per source: present, expected and fresh enough to publish from (pipelines.lib.freshness).
 SOURCE_INVENTORY_DDL = f"""
 create table if not exists {RAW_SCHEMA}.source_inventory (
@@ -154,7 +165,7 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for entity in ENTITIES.values():
         con.execute(entity_ddl(entity))
     for ddl in (REJECTED_ROWS_DDL, LOADED_FILES_DDL, LOADED_FIELDS_DDL, LOADED_ROW_KEYS_DDL,
-                SOURCE_INVENTORY_DDL):
+                CHANGED_KEYS_DDL, SOURCE_INVENTORY_DDL):
         con.execute(ddl)
 
 

@@ -1,5 +1,16 @@
-{#- A table: several models read it, and as a view each would recompute it. -#}
-{{ config(materialized='table') }}
+{#- A table: several models read it, and as a view each would recompute it.
+
+    Incremental: a night changes the records of a few export files among a large trust's
+    millions, and writing the whole table again was most of its cost. Each record's row
+    depends only on its own raw rows and the reference tables (whose change rebuilds it in
+    full: pipelines.defs.dbt.selection), so the records whose raw rows changed (changed_record)
+    are deleted and computed again, and the rest stay. The build then empties
+    raw.changed_keys, in the same transaction. -#}
+{{ config(
+    materialized='incremental',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ changed_record() }}{% endif %}",
+    post_hook="delete from raw.changed_keys"
+) }}
 
 with
 
@@ -305,12 +316,21 @@ severity_scale as (
 
 ),
 
+records_built as (
+
+    select * from records_unioned
+{%- if is_incremental() %}
+    where {{ changed_record() }}
+{%- endif %}
+
+),
+
 exported_places as (
 
     -- Each distinct exported location and site once: a large trust's million records name a
     -- few hundred places, and resolving or screening one reads it character by character.
     select distinct location_raw, site, directorate, specialty
-    from records_unioned
+    from records_built
 
 ),
 
@@ -343,32 +363,32 @@ places_located as (
 records_located as (
 
     select
-        records_unioned.record_key,
-        records_unioned.source,
-        records_unioned.record_id,
-        records_unioned.record_date,
-        cast(date_trunc('month', records_unioned.record_date) as date) as record_month,
+        records_built.record_key,
+        records_built.source,
+        records_built.record_id,
+        records_built.record_date,
+        cast(date_trunc('month', records_built.record_date) as date) as record_month,
         places_located.site,
         places_located.directorate,
         places_located.specialty,
-        records_unioned.site as site_as_exported,
-        records_unioned.directorate as directorate_as_exported,
-        records_unioned.specialty as specialty_as_exported,
-        records_unioned.location_raw,
+        records_built.site as site_as_exported,
+        records_built.directorate as directorate_as_exported,
+        records_built.specialty as specialty_as_exported,
+        records_built.location_raw,
         places_located.location_id,
         places_located.location_name,
-        records_unioned.severity_label,
+        records_built.severity_label,
         severity_scale.severity_score,
-        nullif(records_unioned.free_text, '') as free_text
-    from records_unioned
+        nullif(records_built.free_text, '') as free_text
+    from records_built
     inner join places_located
-        on records_unioned.location_raw is not distinct from places_located.location_raw
-        and records_unioned.site is not distinct from places_located.site_as_exported
-        and records_unioned.directorate is not distinct from places_located.directorate_as_exported
-        and records_unioned.specialty is not distinct from places_located.specialty_as_exported
+        on records_built.location_raw is not distinct from places_located.location_raw
+        and records_built.site is not distinct from places_located.site_as_exported
+        and records_built.directorate is not distinct from places_located.directorate_as_exported
+        and records_built.specialty is not distinct from places_located.specialty_as_exported
     left join severity_scale
-        on records_unioned.source = severity_scale.source
-        and records_unioned.severity_label = severity_scale.severity_label
+        on records_built.source = severity_scale.source
+        and records_built.severity_label = severity_scale.severity_label
 
 )
 
