@@ -29,12 +29,12 @@ from pipelines.defs.dbt.selection import AS_OF_MACRO
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
 from pipelines.refresh import run_refresh
 
-# And the record spine, the one table a nightly build changes in place
-# (int_quality_records_unioned), and the record ids the loader noted for it, which its build
-# empties.
+# And the tables a nightly build changes in place, record by record (dbt macro
+# changed_record), and the record ids the loader noted for them, which a build empties.
 ACCOUNTING = ["raw.rejected_rows", "raw.loaded_files", "raw.loaded_fields",
               "raw.loaded_row_keys", "raw.source_inventory", "coded.fft_comments",
-              "intermediate.int_quality_records_unioned", "raw.changed_keys"]
+              "intermediate.int_quality_records_unioned", "intermediate.int_signal_records",
+              "intermediate.int_record_keyword_matches", "raw.changed_keys"]
 
 
 @pytest.fixture(scope="module")

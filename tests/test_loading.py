@@ -19,6 +19,7 @@ from pipelines.lib.ingest import load_source, write_source
 from pipelines.lib.loading import BatchError, _has_blank_line
 from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
 from pipelines.lib.settings import DEMO_PROFILE_DIR
+from pipelines.lib.warehouse import forget_changed_keys
 
 MAPPING = """
 source: incidents
@@ -372,6 +373,10 @@ def test_a_reload_rewrites_only_the_files_whose_loaded_rows_changed(workspace, t
                               f"where _source_file = 'incidents/{file}' order by all").fetchall()
 
     kept_a = rows(con, "a.csv")
+    # Every row was new: the build after rebuilds every incident (and empties the list).
+    assert con.sql("select * from raw.changed_keys").fetchall() == [
+        ("incidents", "incidents", None)]
+    forget_changed_keys(con)
     # b revised, c deleted, e new, and d's row now also in an earlier file ("0.csv"), so it
     # is rejected as an exact duplicate though d.csv is unchanged.
     write(workspace, "b.csv", "INC3,05/02/2025,Moderate harm,Ward 7B,N,ok\n")
@@ -390,6 +395,9 @@ def test_a_reload_rewrites_only_the_files_whose_loaded_rows_changed(workspace, t
     assert [r[1:] for r in rows(con, "b.csv")] == [("INC3", "moderate")]
     assert rows(con, "c.csv") == [] and rows(con, "d.csv") == []
     assert [r[1:] for r in rows(con, "0.csv")] == [("INC5", "low")]
+    # The records the build after must redo: those of the files replaced, gone or new.
+    assert con.sql("select distinct key_value from raw.changed_keys order by 1").fetchall() \
+        == [("INC3",), ("INC4",), ("INC5",), ("INC6",)]
 
 
 def test_a_file_whose_rows_are_unchanged_is_not_read_to_be_written(workspace, tmp_path):

@@ -13,20 +13,28 @@
 {%- endmacro %}
 
 {#
-    True for a record (a row with `source` and `record_key` columns) whose raw rows changed
-    since the record spine was last built: the loader notes each changed row's record id in
-    raw.changed_keys (null: every record of the entity), and the spine's build empties it.
-    Not a dbt source on purpose: it says which rows to recompute, not what they hold, so a
-    night whose loads changed no record (an activity file) does not rebuild the spine's
-    readers.
+    True for a row of a record (its `record_key`) whose raw rows changed since the last build:
+    the loader notes each changed row's record id in raw.changed_keys (null: every record of
+    the entity), and the refresh empties it after a build (pipelines.defs.dbt.assets). The
+    models that keep a row per record (the spine and a few of its readers) delete and
+    recompute only those. Not a dbt source on purpose: it says which rows to recompute, not
+    what they hold, so a night whose loads changed no record (an activity file) does not
+    rebuild their readers.
 #}
 {% macro changed_record() -%}
     (
-        source in (select source from raw.changed_keys where key_value is null)
+        split_part(record_key, ':', 1) in (
+            select source from raw.changed_keys where key_value is null
+        )
         or record_key in (
             select {{ record_key_of('source', 'key_value') }}
             from raw.changed_keys
             where key_value is not null
         )
     )
+{%- endmacro %}
+
+{#- The pre-hook of a model kept a row (or rows) per record and built incrementally. -#}
+{% macro delete_changed_records() -%}
+    {% if is_incremental() %}delete from {{ this }} where {{ changed_record() }}{% endif %}
 {%- endmacro %}

@@ -95,10 +95,10 @@ create table if not exists {RAW_SCHEMA}.loaded_row_keys (
     row_key varchar not null
 )"""
 
-# The records whose raw rows changed since the last dbt build that read them: per entity, the
-# first key column's value (a record id; null: every row of the entity changed). The loader
-# adds to it and the build that rebuilds the record spine from it empties it
-# (pipelines.defs.dbt.assets), so a failed build leaves it for the next.
+# The records whose raw rows changed since the last dbt build: per entity, the first key
+# column's value (a record id; null: every row of the entity changed). The loader adds to it;
+# the models kept per record rebuild only those records (dbt macro changed_record), and a
+# successful build empties it (forget_changed_keys), so a failed one leaves it for the next.
 CHANGED_KEYS_DDL = f"""
 create table if not exists {RAW_SCHEMA}.changed_keys (
     source varchar not null,
@@ -157,6 +157,13 @@ def has_raw_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether `raw.<name>` exists (a warehouse before its first load has none)."""
     return bool(con.execute("select 1 from information_schema.tables where table_schema = ? "
                             "and table_name = ?", [RAW_SCHEMA, name]).fetchall())
+
+
+def forget_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """After a successful dbt build of every model: the records noted are rebuilt. (A
+    warehouse made before the table was may have had no load since.)"""
+    con.execute(CHANGED_KEYS_DDL)
+    con.execute(f"delete from {RAW_SCHEMA}.changed_keys")
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:

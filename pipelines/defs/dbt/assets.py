@@ -30,6 +30,7 @@ from pipelines.defs.resources import WarehouseResource, is_full
 from pipelines.lib import settings
 from pipelines.lib.fingerprints import DBT_STEP, dbt_inputs_fingerprint, store, stored
 from pipelines.lib.reporting_period import as_of_date
+from pipelines.lib.warehouse import forget_changed_keys
 
 
 def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
@@ -104,6 +105,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     # Only a build of every model vouches for all of them (the UI can materialise a few).
     whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
     with warehouse.connect() as con:
+        if whole:  # the models kept per record have recomputed every record noted
+            forget_changed_keys(con)
         store(con, DBT_STEP, inputs if whole else None, steps)
 
 

@@ -4,13 +4,8 @@
     millions, and writing the whole table again was most of its cost. Each record's row
     depends only on its own raw rows and the reference tables (whose change rebuilds it in
     full: pipelines.defs.dbt.selection), so the records whose raw rows changed (changed_record)
-    are deleted and computed again, and the rest stay. The build then empties
-    raw.changed_keys, in the same transaction. -#}
-{{ config(
-    materialized='incremental',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ changed_record() }}{% endif %}",
-    post_hook="delete from raw.changed_keys"
-) }}
+    are deleted and computed again, and the rest stay. -#}
+{{ config(materialized='incremental', pre_hook="{{ delete_changed_records() }}") }}
 
 with
 

@@ -1,5 +1,7 @@
-{#- A table: several models read it. -#}
-{{ config(materialized='table') }}
+{#- A table: several models read it. Incremental as the spine is: a record's matches are its
+    own texts' (int_keyword_texts_matched keeps each text's, for the rules' version, until a
+    full build), so only the records whose raw rows changed are deleted and matched again. -#}
+{{ config(materialized='incremental', pre_hook="{{ delete_changed_records() }}") }}
 -- depends_on: {{ ref('theme_keywords') }}
 
 with
@@ -7,6 +9,9 @@ with
 keyword_texts as (
 
     select * from {{ ref('int_keyword_texts') }}
+{%- if is_incremental() %}
+    where {{ changed_record() }}
+{%- endif %}
 
 ),
 

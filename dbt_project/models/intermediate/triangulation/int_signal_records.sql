@@ -1,5 +1,7 @@
-{#- A table: several models read it, and as a view each would recompute it. -#}
-{{ config(materialized='table') }}
+{#- A table: several models read it, and as a view each would recompute it. Incremental as
+    the spine is (its rows are the spine's, each record's own): only the records whose raw
+    rows changed are deleted and computed again. -#}
+{{ config(materialized='incremental', pre_hook="{{ delete_changed_records() }}") }}
 
 -- One row per dated record of a signal source, as the signal counts it: every spine record
 -- of a signal source at its own date, and each claim a second time at the date it was
@@ -43,6 +45,9 @@ spine_records as (
     inner join signal_sources
         on quality_records.source = signal_sources.source
     where quality_records.record_month is not null
+{%- if is_incremental() %}
+        and {{ changed_record() }}
+{%- endif %}
 
 ),
 
