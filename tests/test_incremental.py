@@ -34,7 +34,8 @@ from pipelines.refresh import run_refresh
 ACCOUNTING = ["raw.rejected_rows", "raw.loaded_files", "raw.loaded_fields",
               "raw.loaded_row_keys", "raw.source_inventory", "coded.fft_comments",
               "intermediate.int_quality_records_unioned", "intermediate.int_signal_records",
-              "intermediate.int_record_keyword_matches", "raw.changed_keys"]
+              "intermediate.int_record_keyword_matches", "intermediate.int_record_codes_unioned",
+              "raw.changed_keys"]
 
 
 @pytest.fixture(scope="module")

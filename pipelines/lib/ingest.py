@@ -44,7 +44,13 @@ from pipelines.lib.validation import (
     combined,
     validating,
 )
-from pipelines.lib.warehouse import RAW_SCHEMA, create_raw_tables, entity_ddl, insert_frame
+from pipelines.lib.warehouse import (
+    RAW_SCHEMA,
+    create_raw_tables,
+    entity_ddl,
+    insert_frame,
+    note_every_record_changed,
+)
 
 # Most of a file rejected means the mapping no longer fits the export (a changed date format,
 # renamed codes): fail the batch rather than publish marts with the source silently emptied.
@@ -695,11 +701,11 @@ def _note_changed_keys(con: duckdb.DuckDBPyConnection, table: str, replaced: lis
     of the staged rows replacing them, or, `every` row being replaced, a null for all of them:
     the build after rebuilds only those records in the record spine."""
     entity = ENTITIES[table]
-    noted = f"insert into {RAW_SCHEMA}.changed_keys select '{entity.source}', '{table}', "
     if every:
-        con.execute(noted + "null")
+        note_every_record_changed(con, entity.source, table)
         return
     key = entity.key[0]
-    con.execute(noted + f"""{key}::varchar from (
-        select {key} from {RAW_SCHEMA}.{table} where _source_file in (select unnest(?))
-        union select {key} from {RAW_SCHEMA}.{_staged(table)})""", [replaced])
+    con.execute(f"""insert into {RAW_SCHEMA}.changed_keys
+        select '{entity.source}', '{table}', {key}::varchar from (
+            select {key} from {RAW_SCHEMA}.{table} where _source_file in (select unnest(?))
+            union select {key} from {RAW_SCHEMA}.{_staged(table)})""", [replaced])

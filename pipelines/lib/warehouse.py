@@ -159,6 +159,12 @@ def has_raw_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
                             "and table_name = ?", [RAW_SCHEMA, name]).fetchall())
 
 
+def note_every_record_changed(con: duckdb.DuckDBPyConnection, source: str, entity: str) -> None:
+    """Every record of `source` to be rebuilt after `entity`'s rows all changed."""
+    con.execute(CHANGED_KEYS_DDL)  # FFT coding may come first in a warehouse made before it
+    con.execute(f"insert into {RAW_SCHEMA}.changed_keys values (?, ?, null)", [source, entity])
+
+
 def forget_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
     """After a successful dbt build of every model: the records noted are rebuilt. (A
     warehouse made before the table was may have had no load since.)"""

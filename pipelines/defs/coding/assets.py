@@ -8,7 +8,11 @@ import polars as pl
 from pipelines.defs.resources import WarehouseResource, is_full
 from pipelines.lib.canonical import FFT_RATINGS
 from pipelines.lib.fingerprints import load_step, store, stored
-from pipelines.lib.warehouse import insert_frame, numbered_chunks
+from pipelines.lib.warehouse import (
+    insert_frame,
+    note_every_record_changed,
+    numbered_chunks,
+)
 
 CODED_SCHEMA = "coded"
 # The model was trained on the national FFT answer codes: 1 very good .. 5 very poor, 6 don't
@@ -65,6 +69,8 @@ def fft_comments(context: dg.AssetExecutionContext,
                         f"where not {_CODED_FROM_A_FILE_AS_IT_IS}")
         else:
             con.execute(f"drop table if exists {CODED_SCHEMA}.fft_comments")
+            # Every response coded again: the models kept per record redo every FFT record.
+            note_every_record_changed(con, "fft", "fft_comments")
             con.execute("create or replace temp table earlier_codes (input_hash varchar, "
                         "v6_categories varchar[], v6_confidences double[], sentiment tinyint, "
                         "model_version varchar)")

@@ -1,5 +1,8 @@
-{#- A table: several models read it, and as a view each would recompute it. -#}
-{{ config(materialized='table') }}
+{#- A table: several models read it, and as a view each would recompute it. Incremental as
+    the spine is (a record's codes are its own rows' and, for an FFT response, its coded
+    comment's, which the FFT coding marks as changed for every response when it codes them
+    all again): only the records whose rows changed are deleted and computed again. -#}
+{{ config(materialized='incremental', pre_hook="{{ delete_changed_records() }}") }}
 
 with
 
@@ -193,6 +196,9 @@ distinct_codes as (
         model_version
     from codes_unioned
     where nullif(trim(native_code), '') is not null
+{%- if is_incremental() %}
+        and {{ changed_record() }}
+{%- endif %}
 
 )
 
