@@ -120,6 +120,23 @@ def test_blank_comments_get_no_category_and_no_sentiment():
     assert result.height == 6
 
 
+def test_emoji_answers_are_read_as_the_feeling_they_show():
+    # A third probe found "👍" and "😡😡😡" taken for punctuation, so for no answer.
+    result = code_comments(["👍", "😡😡😡", "❤️❤️"], ratings=[1, 5, 1],
+                           questions=["Why?"] * 3)
+    assert [categories for categories in result["categories"].to_list()] == [
+        ["Positive experience & gratitude"], ["Negative experience & dissatisfaction"],
+        ["Positive experience & gratitude"]]
+    assert result["sentiment"].to_list()[0] <= 2 <= 3 <= result["sentiment"].to_list()[1]
+
+
+def test_questions_and_settings_that_are_not_text_are_read_as_text():
+    # A question or setting column typed as numbers (a survey's question number, a service
+    # code) raised AttributeError / TypeError.
+    result = code_comments(["Waited five hours to be seen"], [4], questions=[2], settings=[7])
+    assert "Timeliness of care" in result["categories"][0]
+
+
 def test_no_comments_or_only_blank_ones_code_to_nothing():
     # A trust that sends no FFT (or a file with no "could be better" answers) codes nothing.
     assert code_comments([]).height == 0
@@ -265,6 +282,22 @@ def test_framework_rules_put_right_what_the_challenge_set_found(comment, categor
     ("They guessed the gender wrong at the 20 week scan", "Equality, Diversity & Inclusion"),
     ("Learned from the physio how to use my crutches", "Learning organisation"),
     ("My pain got worse but nothing changed with my meds", "Learning organisation"),
+    # A third probe (6 December, night), each confirmed on 5 to 14 variants.
+    ("My referral got lost and I had to start again", "Service location"),
+    ("The hygienist was lovely and very thorough", "Cleanliness, tidiness & infection control"),
+    ("Nobody checked the discharge from my caesarean wound", "Discharge"),
+    ("Ear discharge has carried on for months", "Discharge"),
+    ("For the record the night staff were brilliant", "Patient records"),
+    ("I experienced a delay of two hours", "Competence & training"),
+    ("The porter helped me onto the trolley", "Impact of treatment/ care"),
+    ("Turned out to be some kind of virus", "Staff manner & personal attributes"),
+    ("We heard the heartbeat at 12 weeks", "Staff listening, understanding & involving patients"),
+    ("Visiting hours are too short", "Timeliness of care"),
+    ("Treated my water infection quickly", "Food & drink provision & facilities"),
+    ("The surgery closes for lunch", "Food & drink provision & facilities"),
+    ("They shaved my arm for the drip", "Patient appearance & grooming"),
+    ("Waited months for my dentures to be made", "Patient appearance & grooming"),
+    ("The nurse struggled to put my catheter in", "Provision of medical equipment"),
 ], ids=lambda v: str(v)[:30])
 def test_idioms_do_not_add_a_category(comment, wrong):
     [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[
@@ -283,6 +316,11 @@ def test_idioms_do_not_add_a_category(comment, wrong):
     ("Only 6 sessions of CBT is not enough", "Psychological therapy arrangements"),
     ("I complained last year and nothing has changed", "Learning organisation"),
     ("You need more staff on nights", "Number & deployment of staff"),
+    ("We got lost trying to find the clinic", "Service location"),
+    ("Poor hygiene on the ward", "Cleanliness, tidiness & infection control"),
+    ("Nobody helped him shave for a week", "Patient appearance & grooming"),
+    ("Nobody cleaned his dentures", "Patient appearance & grooming"),
+    ("We ran out of catheters at home", "Provision of medical equipment"),
 ], ids=lambda v: str(v)[:30])
 def test_the_narrowed_rules_still_code_their_own_words(comment, category):
     [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[

@@ -37,16 +37,31 @@ SPLIT_SEED = 20
 SPLIT_TEST_SIZE = 0.2
 
 
+# Emoji answers say how the visit went: a third probe's "👍" and "😡😡😡" were read as
+# punctuation, so as no answer. Each is read as a word the framework rules and the model know.
+EMOJI_WORDS = {
+    **dict.fromkeys("👍👌👏🙂😊😀😃😄😁🥰😍⭐🌟💯", " great "),
+    **dict.fromkeys("❤♥💕💖💗💙💚💜🙏", " thank you "),
+    **dict.fromkeys("👎😡😠🤬😞☹🙁😢😭😤😒", " bad "),
+}
+_EMOJI = re.compile("[" + "".join(EMOJI_WORDS) + "]")
+
+
+def spell_emoji(text: str) -> str:
+    """`text` with each emoji of EMOJI_WORDS read as its word."""
+    return _EMOJI.sub(lambda found: EMOJI_WORDS[found.group()], text)
+
+
 def is_blank(text: object) -> bool:
     """True for comments with nothing to code: missing (None, a pandas NaN), whitespace or
     punctuation alone, "Did not answer"."""
     return not isinstance(text, str) or \
-        _PUNCTUATION.sub(" ", text).strip().casefold() in _NO_ANSWER
+        _PUNCTUATION.sub(" ", spell_emoji(text)).strip().casefold() in _NO_ANSWER
 
 
 def question_kind(question: str | None) -> str:
     """pxtextmining's three question types: what_good, could_improve, nonspecific."""
-    q = (question or "").casefold()
+    q = str(question or "").casefold()
     # "tell us why you gave your answer and what we could have done better" asks for both.
     if "why" in q or "satisfied" in q:
         return "nonspecific"
