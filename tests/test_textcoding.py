@@ -241,6 +241,10 @@ def test_discharge_is_still_coded_discharge(comment):
     ("Diolch yn fawr, gofal ardderchog", "Positive experience & gratitude"),
     ("Bardzo dobra opieka, dziękuję", "Positive experience & gratitude"),
     ("Couldn't find anywhere to park", "Parking"),
+    # A third probe: a call bell answered or not was never Staff responsiveness (9 of 9).
+    ("Pressed the buzzer and waited 30 minutes", "Staff responsiveness"),
+    ("Call bell answered very slowly at night", "Staff responsiveness"),
+    ("Nurses answered the call bell quickly", "Staff responsiveness"),
 ])
 def test_framework_rules_put_right_what_the_challenge_set_found(comment, category):
     [categories] = code_comments([comment], [3], [IMPROVE])["categories"].to_list()
@@ -298,6 +302,9 @@ def test_framework_rules_put_right_what_the_challenge_set_found(comment, categor
     ("They shaved my arm for the drip", "Patient appearance & grooming"),
     ("Waited months for my dentures to be made", "Patient appearance & grooming"),
     ("The nurse struggled to put my catheter in", "Provision of medical equipment"),
+    ("The buzzer on the door was broken", "Staff responsiveness"),
+    ("Far too hot on the ward at night", "Food & drink provision & facilities"),
+    ("The waiting room was too hot and stuffy", "Food & drink provision & facilities"),
 ], ids=lambda v: str(v)[:30])
 def test_idioms_do_not_add_a_category(comment, wrong):
     [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[
@@ -321,6 +328,7 @@ def test_idioms_do_not_add_a_category(comment, wrong):
     ("Nobody helped him shave for a week", "Patient appearance & grooming"),
     ("Nobody cleaned his dentures", "Patient appearance & grooming"),
     ("We ran out of catheters at home", "Provision of medical equipment"),
+    ("My dinner was cold and there was never a hot drink", "Food & drink provision & facilities"),
 ], ids=lambda v: str(v)[:30])
 def test_the_narrowed_rules_still_code_their_own_words(comment, category):
     [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[

@@ -94,7 +94,20 @@ _COMPOUND = re.compile(r"\b(?:" + "|".join(sorted(COMPOUNDS, key=len, reverse=Tr
 _BODY_PART = (r"(?:wounds?|eyes?|ears?|nose|scar|stitches|cut|vagina|nipples?|c-?section"
               r"|caesarean|section|incision|belly button|cord|ulcer|drain( site)?|stoma|abscess"
               r"|boil|piercing|gums?|tooth|penis|bottom)")
+# A place where patients wait or stay, whose heat or cold is the ward's, not the food's (in
+# the training comments "hot" is mostly hot food and drinks: a third probe found a hot ward
+# coded Food & drink 7 times in 8).
+_PLACE = (r"(?:wards?|rooms?|bedrooms?|bays?|units?|departments?|clinics?|waiting (?:room|area)s?"
+          r"|building|corridors?|cubicles?|side rooms?|theatres?|suites?|(?:\w+'s )?ward)")
+_IS = r"(?:was|is|were|are|gets|got|felt|feels|became|can be|could be|being)"
 SENSES = [
+    ("hot", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,2}) (?:hot|boiling|roasting"
+                       r"|sweltering)\b"), r"\1 overheated"),
+    ("hot", re.compile(r"\b(?:hot|boiling|roasting|sweltering)((?: and (?:stuffy|humid|airless"
+                       r"|noisy))? (?:on|in) (?:the |our |my |a )?(?:\w+ )?" + _PLACE + r")\b"),
+     r"overheated\1"),
+    ("hot", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,3}) and hot\b"),
+     r"\1 and overheated"),
     ("discharge", re.compile(r"\b(ear|eye|wound|vaginal|nasal|nipple|penile|green|yellow|smelly"
                              r"|bloody|watery|sticky) discharge\b"), r"\1 fluid"),
     ("discharge", re.compile(r"\bdischarge (from|coming from|out of|oozing from|leaking from)"

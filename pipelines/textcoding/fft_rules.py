@@ -192,8 +192,8 @@ LEXICON: dict[str, str] = {
         r"|restaurant|diet(ary)?|gluten|vegetarian|vegan|halal|kosher)\b"),
     "Sensory experience": (
         r"\b(nois(e|y)|loud|quiet|peaceful|sleep|slept|couldn'?t sleep|could not sleep|rest"
-        r"|too (hot|cold|warm)|freezing|boiling|heat(ing|er)?|temperature|air con\w*|fans?"
-        r"|drafty|draughty|lights?|lighting|bright|dark|smell(s|y|ed)?|stink\w*|odou?r"
+        r"|too (hot|cold|warm)|overheated|freezing|boiling|heat(ing|er)?|temperature|air con\w*"
+        r"|fans?|drafty|draughty|lights?|lighting|bright|dark|smell(s|y|ed)?|stink\w*|odou?r"
         r"|snor\w*|beep\w*|alarms?|kept awake|woke me|woken)\b"),
     "Impact of treatment/ care": (
         r"\b(helped me|made a difference|changed my life|life ?saver|saved (my|his|her) life"
@@ -253,12 +253,20 @@ LEXICON: dict[str, str] = {
 }
 
 NOT_ASSIGNED = "Not assigned"
-# Whatever the model scores, these always give their category: thanks in the languages
-# patients most often answer in besides English (the training file has none).
+# Whatever the model scores, these always give their category, written from the framework's
+# definitions where the training file has nothing to learn from: thanks in the languages
+# patients most often answer in besides English; a call bell answered or not (Staff
+# responsiveness: two of the training file's comments mention a buzzer, neither about
+# answering it, and a third probe found all 9 of its call bell answers missed).
 ALWAYS_DECIDING: dict[str, str] = {
     "Positive experience & gratitude": (
         r"\b(diolch|gracias|merci|danke|grazie|obrigad[oa]|dziekuje|dekuji|multumesc"
         r"|spasibo|shukran|tesekkur\w*|dhanyavaad|dhanyavad|ardderchog|arbennig)\b"),
+    "Staff responsiveness": (
+        r"\b((call )?(bells?|buzzers?)( \w+){0,6} (answer\w*|unanswered|ignored|respond\w*"
+        r"|waited|wait|ages|forever|quickly|promptly|slowly|straight away|nobody|no one|never"
+        r"|someone came)|(answer\w*|ignor\w*|respond\w*|pressed|pressing|press|rang|ring"
+        r"|ringing)( \w+){0,3} (call )?(bells?|buzzers?))\b"),
 }
 # Where a rule decides its category (fft_model: the rare categories train_fft.rule_deciders
 # picks, and those never trained), it adds the category to every comment it matches, so a
