@@ -1,9 +1,9 @@
 """The incremental nightly refresh publishes exactly what a refresh from an empty warehouse of
 the same files does, step after step on one trust: nothing changed; the as-of date a day
 later; then, on that day, a new day's incidents and FFT responses, a revised incident, a
-deleted export file and a changed mapping together; a changed profile reference CSV (slow: a
-full dbt build twice; by default the fingerprint that forces it is checked); and
-`refresh --full`.
+deleted export file and a changed mapping together; a new FFT coder version; a changed
+profile reference CSV (slow: a full dbt build twice; by default the fingerprint that forces
+it is checked); and `refresh --full`.
 
 Each step refreshes the trust's warehouse (which has seen the earlier files), sets its
 published files and row accounting aside, then refreshes the same files into an empty
@@ -226,6 +226,27 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
     assert_identical(workspace, refreshed_from_empty(workspace))
     assert workspace.query(
         "select count(*) from rejected_rows where file like '%revised_later%'") == [(0,)]
+
+
+def test_a_new_coder_version_rebuilds_every_fft_records_codes(trust, monkeypatch):
+    """A new FFT coder codes every response again, with no export file changed: the coding
+    marks every FFT record changed, so the tables kept per record redo them all, not none."""
+    from pipelines.textcoding import fft_model
+
+    workspace, _ = trust
+    monkeypatch.setattr(fft_model, "model_version", lambda *_: "next-version")
+
+    outcome = refresh()
+
+    assert outcome.reloaded == []
+    con = duckdb.connect(str(workspace.warehouse), read_only=True)
+    try:
+        assert con.execute("select distinct model_version from "
+                           "intermediate.int_record_codes_unioned where source = 'fft'"
+                           ).fetchall() == [("next-version",)]
+    finally:
+        con.close()
+    assert_identical(workspace, refreshed_from_empty(workspace))
 
 
 def test_every_dbt_input_outside_the_mappings_is_in_the_dbt_fingerprint(tmp_path):
