@@ -699,7 +699,7 @@ def _note_changed_keys(con: duckdb.DuckDBPyConnection, table: str, replaced: lis
                        every: bool) -> None:
     """Add to raw.changed_keys the record ids of raw.<table>'s rows in the `replaced` files and
     of the staged rows replacing them, or, `every` row being replaced, a null for all of them:
-    the build after rebuilds only those records in the record spine."""
+    the build after recomputes only those records in the tables kept per record."""
     entity = ENTITIES[table]
     if every:
         note_every_record_changed(con, entity.source, table)
