@@ -1,9 +1,9 @@
 """The incremental nightly refresh publishes exactly what a refresh from an empty warehouse of
 the same files does, step after step on one trust: nothing changed; the as-of date a day
 later; then, on that day, a new day's incidents and FFT responses, a revised incident, a
-deleted export file and a changed mapping together; a new FFT coder version; a changed
-profile reference CSV (slow: a full dbt build twice; by default the fingerprint that forces
-it is checked); and `refresh --full`.
+deleted export file and a changed mapping together; a row a later day accepts and a new FFT
+coder version, no file changed; a changed profile reference CSV (slow: a full dbt build
+twice; by default the fingerprint that forces it is checked); and `refresh --full`.
 
 Each step refreshes the trust's warehouse (which has seen the earlier files), sets its
 published files and row accounting aside, then refreshes the same files into an empty
@@ -228,24 +228,59 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
         "select count(*) from rejected_rows where file like '%revised_later%'") == [(0,)]
 
 
-def test_a_new_coder_version_rebuilds_every_fft_records_codes(trust, monkeypatch):
-    """A new FFT coder codes every response again, with no export file changed: the coding
-    marks every FFT record changed, so the tables kept per record redo them all, not none."""
+def test_what_changes_with_no_file_changed_is_rebuilt_all_the_same(trust, monkeypatch):
+    """Two changes a night can bring with every export file as it was, so every load's
+    fingerprint too: a load read again on a later day accepts a row it rejected as dated in
+    the future, and a new FFT coder codes every response again. The records they change are
+    rebuilt all the same (an independent probe found the accepted incident missing from the
+    tables kept per record for good, its noted id emptied by a build that rebuilt nothing)."""
+    import datetime as dt
+
+    from pipelines.defs.ingest import assets as ingest_assets
+    from pipelines.lib import ingest, loading
     from pipelines.textcoding import fft_model
 
     workspace, _ = trust
-    monkeypatch.setattr(fft_model, "model_version", lambda *_: "next-version")
 
+    def on(day: dt.date) -> None:
+        for module in (ingest_assets, ingest, loading):
+            monkeypatch.setattr(module, "reference_day", lambda: day)
+
+    day = dt.date.fromisoformat(os.environ["TRIANGULATE_AS_OF_DATE"])
+    judged = workspace.raw / "incidents" / "incidents_judged.csv"
+    shutil.copy(sorted(workspace.raw.glob("incidents/incidents_2*.csv"))[-1], judged)
+
+    def updated_in_two_days(rows):
+        updated = rows[0].index("Last Updated")
+        row = [f"J{rows[1][0]}", *rows[1][1:]]
+        row[updated] = f"{day + dt.timedelta(days=2)} 12:00:00"
+        return [rows[0], row]
+
+    rewrite_csv(judged, updated_in_two_days)
+    on(day)
+    refresh()
+
+    def warehouse(sql: str) -> list[tuple]:
+        con = duckdb.connect(str(workspace.warehouse), read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    # (The published file name is screened: "judged" is no publishable word.)
+    judged_rows = "select count(*) from raw.rejected_rows where file like '%judged%'"
+    assert warehouse(judged_rows) == [(1,)]
+
+    on(day + dt.timedelta(days=1))
+    monkeypatch.setattr(fft_model, "model_version", lambda *_: "next-version")
     outcome = refresh()
 
-    assert outcome.reloaded == []
-    con = duckdb.connect(str(workspace.warehouse), read_only=True)
-    try:
-        assert con.execute("select distinct model_version from "
-                           "intermediate.int_record_codes_unioned where source = 'fft'"
-                           ).fetchall() == [("next-version",)]
-    finally:
-        con.close()
+    assert outcome.reloaded == ["incidents"]
+    assert warehouse(judged_rows) == [(0,)]
+    assert warehouse("select count(*) from intermediate.int_quality_records_unioned "
+                     "where record_id like 'J%'") == [(1,)]
+    assert warehouse("select distinct model_version from intermediate.int_record_codes_unioned "
+                     "where source = 'fft'") == [("next-version",)]
     assert_identical(workspace, refreshed_from_empty(workspace))
 
 
@@ -340,7 +375,7 @@ def _manifest() -> dict:
 
 
 def test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new_inputs():
-    from pipelines.defs.dbt.selection import plan_build
+    from pipelines.defs.dbt.selection import plan_build, sources_with_changed_records
 
     day = {"as_of_date": "2026-10-31"}
     steps = {"load/incidents": "i1", "load/fft": "f2", "coded/fft_comments": "c1", **day}
@@ -357,6 +392,14 @@ def test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new
                              "+fqn:triangulate.theme_names", "+fqn:triangulate.units"]
     assert plan_build(_manifest(), "inputs", {**steps, "load/fft": "f1"}, last,
                       full=False).nothing
+    # Records noted as changed (raw.changed_keys) rebuild their source's readers though every
+    # fingerprint is the last build's: a load read again on a later day, or files put back as
+    # they were after a build that failed half way.
+    noted = sources_with_changed_records([("incidents", "incidents")])
+    assert noted == {"incidents", "loader"}
+    assert plan_build(_manifest(), "inputs", {**steps, "load/fft": "f1"}, last, full=False,
+                      noted=noted).changed_sources == ["incidents", "loader"]
+    assert sources_with_changed_records([("fft", "fft_comments")]) == {"coding"}
     # A step the last build did not see (a new source) counts as changed.
     assert plan_build(_manifest(), "inputs", {**steps, "load/fft": "f1", "load/sjr": "s1"},
                       last, full=False).changed_sources == ["loader", "sjr"]

@@ -159,16 +159,28 @@ def has_raw_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
                             "and table_name = ?", [RAW_SCHEMA, name]).fetchall())
 
 
+def _changed_keys_table(con: duckdb.DuckDBPyConnection) -> None:
+    # A warehouse made before the table was (or before any load) may not have it yet.
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    con.execute(CHANGED_KEYS_DDL)
+
+
 def note_every_record_changed(con: duckdb.DuckDBPyConnection, source: str, entity: str) -> None:
     """Every record of `source` to be rebuilt after `entity`'s rows all changed."""
-    con.execute(CHANGED_KEYS_DDL)  # FFT coding may come first in a warehouse made before it
+    _changed_keys_table(con)
     con.execute(f"insert into {RAW_SCHEMA}.changed_keys values (?, ?, null)", [source, entity])
 
 
+def noted_changes(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The (source, entity) pairs with records noted as changed since the last build."""
+    _changed_keys_table(con)
+    return con.execute(f"select distinct source, entity from {RAW_SCHEMA}.changed_keys "
+                       "order by all").fetchall()
+
+
 def forget_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """After a successful dbt build of every model: the records noted are rebuilt. (A
-    warehouse made before the table was may have had no load since.)"""
-    con.execute(CHANGED_KEYS_DDL)
+    """After a successful dbt build of every model: the records noted are rebuilt."""
+    _changed_keys_table(con)
     con.execute(f"delete from {RAW_SCHEMA}.changed_keys")
 
 

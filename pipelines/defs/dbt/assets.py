@@ -25,12 +25,13 @@ from pipelines.defs.dbt.selection import (
     NIGHTLY_EXCLUDES,
     BuildPlan,
     plan_build,
+    sources_with_changed_records,
 )
 from pipelines.defs.resources import WarehouseResource, is_full
 from pipelines.lib import settings
 from pipelines.lib.fingerprints import DBT_STEP, dbt_inputs_fingerprint, store, stored
 from pipelines.lib.reporting_period import as_of_date
-from pipelines.lib.warehouse import forget_changed_keys
+from pipelines.lib.warehouse import forget_changed_keys, noted_changes
 
 
 def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
@@ -84,11 +85,12 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                                         settings.value_ref_key_path())
         with warehouse.connect() as con:
             steps = stored(con)
+            noted = sources_with_changed_records(noted_changes(con))
         last = steps.pop(DBT_STEP, None)
         steps = {step: fingerprint for step, (fingerprint, _) in steps.items()}
         steps[AS_OF_STEP] = as_of_date().isoformat()
         manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-        plan = plan_build(manifest, inputs, steps, last, is_full(context))
+        plan = plan_build(manifest, inputs, steps, last, is_full(context), noted)
         context.log.info("dbt builds everything" if plan.full else
                          f"dbt leaves {len(plan.kept)} models and seeds as they are; "
                          f"sources changed: {', '.join(plan.changed_sources) or 'none'}")
@@ -105,7 +107,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     # Only a build of every model vouches for all of them (the UI can materialise a few).
     whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
     with warehouse.connect() as con:
-        if whole:  # the models kept per record have recomputed every record noted
+        if whole:  # every model reading a record noted has been rebuilt (plan_build)
             forget_changed_keys(con)
         store(con, DBT_STEP, inputs if whole else None, steps)
 

@@ -57,6 +57,17 @@ class BuildPlan:
         return ["--indirect-selection", "cautious", "--exclude", " ".join(self.excluded)]
 
 
+def sources_with_changed_records(noted: list[tuple[str, str]]) -> set[str]:
+    """dbt sources whose records raw.changed_keys notes as changed, from its (source, entity)
+    pairs: a load's are its source's and the loader's; FFT coding's (entity fft_comments)
+    the coding source's. The fingerprints can miss them: a load read again on a later day
+    accepts a row it rejected (the files, so the fingerprint, unchanged), and files put back
+    as they were after a build that failed half way leave the fingerprints equal to the last
+    successful build's while its half-built tables hold the failed night's records."""
+    sources = {"coding" if entity == "fft_comments" else source for source, entity in noted}
+    return sources | ({"loader"} if sources - {"coding"} else set())
+
+
 def changed_sources(steps: dict[str, str], last_build: dict[str, str]) -> list[str]:
     """dbt sources whose writing step's fingerprint differs from the last build's."""
     changed = sorted(step for step in (set(steps) | set(last_build)) - {AS_OF_STEP}
@@ -68,15 +79,18 @@ def changed_sources(steps: dict[str, str], last_build: dict[str, str]) -> list[s
 
 
 def plan_build(manifest: dict, inputs: str, steps: dict[str, str],
-               last: tuple[str, dict] | None, full: bool) -> BuildPlan:
+               last: tuple[str, dict] | None, full: bool,
+               noted: set[str] = frozenset()) -> BuildPlan:
     """The build for `steps` (step -> fingerprint now, and AS_OF_STEP -> the as-of date) given
     the last successful build (its inputs fingerprint and the steps it read), None if there
-    was none."""
+    was none, and the sources whose records are noted as changed since
+    (sources_with_changed_records): every model reading those is rebuilt too, so that a
+    successful build has recomputed every record noted."""
     read = (last[1] or {}) if last else {}
     if full or last is None or last[0] != inputs or (
             steps[AS_OF_STEP] < read.get(AS_OF_STEP, steps[AS_OF_STEP])):
         return BuildPlan(True, [], [])
-    sources = changed_sources(steps, read)
+    sources = sorted(set(changed_sources(steps, read)) | noted)
     tables = {uid for uid, node in manifest["sources"].items() if node["source_name"] in sources}
     readers = set()
     if steps[AS_OF_STEP] != read.get(AS_OF_STEP):
