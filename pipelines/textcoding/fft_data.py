@@ -48,7 +48,10 @@ _EMOJI = re.compile("[" + "".join(EMOJI_WORDS) + "]")
 
 
 def spell_emoji(text: str) -> str:
-    """`text` with each emoji of EMOJI_WORDS read as its word."""
+    """`text` with each emoji of EMOJI_WORDS read as its word. (Most comments are plain
+    ASCII: they skip the search, which every comment passes through more than once.)"""
+    if text.isascii():
+        return text
     return _EMOJI.sub(lambda found: EMOJI_WORDS[found.group()], text)
 
 

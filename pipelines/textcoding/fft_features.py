@@ -94,7 +94,7 @@ _COMPOUND = re.compile(r"\b(?:" + "|".join(sorted(COMPOUNDS, key=len, reverse=Tr
 _BODY_PART = (r"(?:wounds?|eyes?|ears?|nose|scar|stitches|cut|vagina|nipples?|c-?section"
               r"|caesarean|section|incision|belly button|cord|ulcer|drain( site)?|stoma|abscess"
               r"|boil|piercing|gums?|tooth|penis|bottom)")
-# A place where patients wait or stay, whose heat or cold is the ward's, not the food's (in
+# A place where patients wait or stay, whose heat is the ward's, not the food's (in
 # the training comments "hot" is mostly hot food and drinks: a third probe found a hot ward
 # coded Food & drink 7 times in 8).
 _PLACE = (r"(?:wards?|rooms?|bedrooms?|bays?|units?|departments?|clinics?|waiting (?:room|area)s?"
