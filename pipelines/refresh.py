@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import importlib
 import logging
 import os
 import re
@@ -14,6 +15,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -240,22 +242,27 @@ def _failed_before_the_job(notes: list[str]) -> RefreshOutcome:
 
 def _execute(instance, verbose: bool, notes: list[str], echoed,
              progress: RefreshProgress | None, full: bool) -> RefreshOutcome:
-    with validation.validating_process(), warm_dbt() as warm:
-        return _execute_job(instance, verbose, notes, echoed, progress, full, warm)
+    # `ahead`: a thread for imports done while dbt builds (_after_the_loads).
+    with validation.validating_process(), warm_dbt() as warm, ThreadPoolExecutor(1) as ahead:
+        return _execute_job(instance, verbose, notes, echoed, progress, full, warm, ahead)
 
 
-def _after_the_loads(warm: WarmDbt, entry) -> None:
+def _after_the_loads(warm: WarmDbt, ahead: ThreadPoolExecutor, entry) -> None:
     """The loads run first; the first other step (FFT coding, dbt) ends the validating
     process, whose memory would otherwise add to theirs, and starts importing dbt for the
-    build."""
+    build. While dbt builds, this process only reads dbt's events: it imports the insight
+    pack's modules then (0.8 s, its charts and statistics), not after the publish."""
     event = entry.dagster_event
     if event is not None and event.is_step_start and not event.step_key.startswith("raw__"):
         validation.end_validating_process()
         warm.start()
+        if event.step_key == "dbt_models":
+            ahead.submit(importlib.import_module, "pipelines.report")
 
 
 def _execute_job(instance, verbose: bool, notes: list[str], echoed,
-                 progress: RefreshProgress | None, full: bool, warm: WarmDbt) -> RefreshOutcome:
+                 progress: RefreshProgress | None, full: bool, warm: WarmDbt,
+                 ahead: ThreadPoolExecutor) -> RefreshOutcome:
     import dagster as dg
     from dagster._core.utils import make_new_run_id
 
@@ -272,7 +279,7 @@ def _execute_job(instance, verbose: bool, notes: list[str], echoed,
     if progress is not None:
         progress.dbt_nodes = len(dbt_models.keys) + len(dbt_models.check_keys)
         instance.add_event_listener(run_id, progress)
-    instance.add_event_listener(run_id, functools.partial(_after_the_loads, warm))
+    instance.add_event_listener(run_id, functools.partial(_after_the_loads, warm, ahead))
     echoed.seek(0)
     echoed.truncate()
     result = job.execute_in_process(
