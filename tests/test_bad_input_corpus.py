@@ -269,6 +269,12 @@ CASES = [
     # Duplicates and conflicting versions
     Case("exact duplicate row", {"a.csv": csv_bytes([incident("INC1"), incident("INC1")])},
          loads(2, 1, 1), ("exact duplicate of incidents/a.csv row 2",)),
+    # A copy saved beside an export: the copy's rows are the duplicates, not the export's.
+    Case("a copy of an export beside it", {"a - Copy.csv": two_good(), "a.csv": two_good()},
+         loads(4, 2, 2), ("exact duplicate of incidents/a.csv row 2",
+                          "exact duplicate of incidents/a.csv row 3")),
+    Case("an export downloaded twice", {"a (1).csv": two_good(), "a.csv": two_good()},
+         loads(4, 2, 2), ("exact duplicate of incidents/a.csv row 2",)),
     Case("same incident id and revision time, different content", {"a.csv": csv_bytes(
         [incident("INC1"), incident("INC1", harm="No harm"), incident("INC2")])},
          loads(3, 1, 2), ("same incident_id and updated_at as incidents/a.csv row 3",

@@ -7,6 +7,7 @@ mapping file named, so a trust editing a mapping sees what is wrong before any d
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -362,6 +363,22 @@ def is_export_file(path: Path) -> bool:
     return not path.name.startswith((".", "~$")) and path.name not in _NOT_EXPORTS
 
 
+# How a copy of a file is named beside it: Windows "a - Copy.csv" and "a - Copy (2).csv", a
+# second download "a (1).csv", macOS "a copy.csv" and "a copy 2.csv", Office "Copy of a.csv".
+_COPY_NAME = re.compile(
+    r"^(?:copy of )?(?P<original>.+?)(?: - copy(?: \(\d+\))?| \(\d+\)| copy(?: \d+)?)?$",
+    re.IGNORECASE)
+
+
+def export_order(path: Path) -> tuple[Path, bool, str]:
+    """The order a source's files are read in: by name, each copy right after the file it
+    copies. The loader keeps the first of rows repeated across files and rejects the others
+    as its duplicates; by name alone "a - Copy.csv" comes before "a.csv", and the export
+    itself was listed as the copy's duplicate."""
+    original = _COPY_NAME.match(path.stem)["original"]
+    return path.with_name(original + path.suffix), original != path.stem, path.name
+
+
 def pair_files(raw_dir: Path, mappings: list[Mapping], source: str
                ) -> tuple[list[tuple[Path, Mapping]], list[MappingError]]:
     """files_for_source's pairs, and every file it would refuse (`triangulate check` lists
@@ -374,8 +391,9 @@ def pair_files(raw_dir: Path, mappings: list[Mapping], source: str
         return pairs, problems
     # A link whose target is gone (an unmounted share) is an export that cannot be read, not
     # one to skip in silence; nor is a named pipe, which would hang the reader.
-    for path in sorted(p for p in folder.rglob("*")
-                       if (p.is_symlink() or not p.is_dir()) and is_export_file(p)):
+    for path in sorted((p for p in folder.rglob("*")
+                        if (p.is_symlink() or not p.is_dir()) and is_export_file(p)),
+                       key=export_order):
         relative = path.relative_to(raw_dir).as_posix()
         if path.exists() and not path.is_file():
             problems.append(MappingError(
