@@ -245,6 +245,20 @@ def test_discharge_is_still_coded_discharge(comment):
     ("Pressed the buzzer and waited 30 minutes", "Staff responsiveness"),
     ("Call bell answered very slowly at night", "Staff responsiveness"),
     ("Nurses answered the call bell quickly", "Staff responsiveness"),
+    # A fourth probe (6 December, late), each confirmed on 6 to 10 variants.
+    ("Struggled to park, went round for 25 minutes", "Parking"),
+    ("Couldn't find a space and missed my appointment", "Parking"),
+    ("It costs 8 pounds to park for a two hour appointment", "Parking"),
+    ("Saw a different physio at every appointment", "Staff continuity"),
+    ("Never saw the same midwife twice during my pregnancy", "Staff continuity"),
+    ("Health visitors keep changing", "Staff continuity"),
+    ("Waited 6 weeks for a splint for my wrist", "Provision of medical equipment"),
+    ("Not enough breast pumps for all the mums on the unit", "Provision of medical equipment"),
+    ("Still waiting for my replacement hearing aid", "Provision of medical equipment"),
+    ("The syringe driver kept alarming", "Provision of medical equipment"),
+    ("So cold on the ward at night, I asked for extra blankets", "Sensory experience"),
+    ("Couldn't get a cuppa after 9pm", "Food & drink provision & facilities"),
+    ("The toilets were disgusting", "Cleanliness, tidiness & infection control"),
 ])
 def test_framework_rules_put_right_what_the_challenge_set_found(comment, category):
     [categories] = code_comments([comment], [3], [IMPROVE])["categories"].to_list()
@@ -305,6 +319,18 @@ def test_framework_rules_put_right_what_the_challenge_set_found(comment, categor
     ("The buzzer on the door was broken", "Staff responsiveness"),
     ("Far too hot on the ward at night", "Food & drink provision & facilities"),
     ("The waiting room was too hot and stuffy", "Food & drink provision & facilities"),
+    # A fourth probe (6 December, late), each confirmed on 6 to 10 variants.
+    ("The scan showed no signs of the cancer coming back", "Service location"),
+    ("All tests clear, no signs of infection", "Service location"),
+    ("Clear directions on the label", "Service location"),
+    ("The directions on the box didn't match what the doctor said", "Service location"),
+    ("She cleaned my ears out with the micro suction", "Cleanliness, tidiness & infection control"),
+    ("The dentist cleaned my teeth really gently", "Cleanliness, tidiness & infection control"),
+    ("A sticky plaster with a dinosaur on it", "Cleanliness, tidiness & infection control"),
+    ("Told to get dressed and go home without seeing the doctor", "Patient appearance & grooming"),
+    ("Nowhere private to get dressed after the scan", "Patient appearance & grooming"),
+    ("The recovery nurses were lovely", "Impact of treatment/ care"),
+    ("Waiting area is cold and draughty", "Food & drink provision & facilities"),
 ], ids=lambda v: str(v)[:30])
 def test_idioms_do_not_add_a_category(comment, wrong):
     [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[
@@ -329,6 +355,10 @@ def test_idioms_do_not_add_a_category(comment, wrong):
     ("Nobody cleaned his dentures", "Patient appearance & grooming"),
     ("We ran out of catheters at home", "Provision of medical equipment"),
     ("My dinner was cold and there was never a hot drink", "Food & drink provision & facilities"),
+    ("The ward was filthy and the bins overflowing", "Cleanliness, tidiness & infection control"),
+    ("Nobody helped him get dressed", "Patient appearance & grooming"),
+    ("We kept seeing different nurses", "Staff continuity"),
+    ("Signs to the clinic were confusing", "Service location"),
 ], ids=lambda v: str(v)[:30])
 def test_the_narrowed_rules_still_code_their_own_words(comment, category):
     [categories] = code_comments([comment], [4], [IMPROVE], ["inpatient"])[

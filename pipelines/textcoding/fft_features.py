@@ -74,6 +74,11 @@ SHORTHAND = {
     "every1": "everyone", "2day": "today", "2moro": "tomorrow", "ppl": "people",
     "cos": "because", "coz": "because", "cuz": "because", "appt": "appointment",
     "appts": "appointments", "hrs": "hours", "mins": "minutes",
+    # British words for food and thanks no training comment has (a fourth probe: "couldn't
+    # get a cuppa after 9pm", "cheers for everything" coded nothing).
+    "cuppa": "cup of tea", "cuppas": "cups of tea", "brew": "cup of tea",
+    "brews": "cups of tea", "butty": "sandwich", "butties": "sandwiches", "grub": "food",
+    "cheers": "thanks", "ta": "thanks",
 }
 # Not inside a word or an abbreviation ("u/s"); after a number it is spelt apart ("6hrs").
 _SHORTHAND = re.compile(r"(?<![^\W\d]|/)(?:" + "|".join(sorted(SHORTHAND, key=len, reverse=True))
@@ -90,7 +95,9 @@ _COMPOUND = re.compile(r"\b(?:" + "|".join(sorted(COMPOUNDS, key=len, reverse=Tr
 # nor the framework rules take it for the category it usually names (a third probe found each
 # on 10 to 12 variants): a wound's or an ear's "discharge" is fluid, not leaving hospital; a
 # "water infection" is a urine infection and a "water birth" a pool birth, not a drink; "some
-# kind of virus" says nothing of kindness. Each applies only where its word is in the text.
+# kind of virus" says nothing of kindness; a cold ward is a chilly one, as a hot one is
+# overheated (fft_rules.ALWAYS_DECIDING reads both as Sensory experience). Each applies only
+# where its word is in the text.
 _BODY_PART = (r"(?:wounds?|eyes?|ears?|nose|scar|stitches|cut|vagina|nipples?|c-?section"
               r"|caesarean|section|incision|belly button|cord|ulcer|drain( site)?|stoma|abscess"
               r"|boil|piercing|gums?|tooth|penis|bottom)")
@@ -100,6 +107,7 @@ _BODY_PART = (r"(?:wounds?|eyes?|ears?|nose|scar|stitches|cut|vagina|nipples?|c-
 _PLACE = (r"(?:wards?|rooms?|bedrooms?|bays?|units?|departments?|clinics?|waiting (?:room|area)s?"
           r"|building|corridors?|cubicles?|side rooms?|theatres?|suites?|(?:\w+'s )?ward)")
 _IS = r"(?:was|is|were|are|gets|got|felt|feels|became|can be|could be|being)"
+_COLD = r"(?:freezing cold|bitterly cold|cold|freezing|chilly|icy)"
 SENSES = [
     ("hot", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,2}) (?:hot|boiling|roasting"
                        r"|sweltering)\b"), r"\1 overheated"),
@@ -108,6 +116,16 @@ SENSES = [
      r"overheated\1"),
     ("hot", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,3}) and hot\b"),
      r"\1 and overheated"),
+    # A cold ward, like a hot one (a fourth probe: coded Food & drink 8 times in 9).
+    ("cold", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,2}) " + _COLD + r"\b"),
+     r"\1 chilly"),
+    ("cold", re.compile(r"\b" + _COLD + r"((?: and (?:draughty|drafty|damp))? (?:on|in) "
+                        r"(?:the |our |my |a )?(?:\w+ )?" + _PLACE + r")\b"), r"chilly\1"),
+    ("cold", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,3}) " + _COLD
+                        + r" and (draughty|drafty|damp)\b"), r"\1 chilly and \2"),
+    ("cold", re.compile(r"\b" + _COLD + r" (" + _PLACE + r")\b"), r"chilly \1"),
+    # A syringe driver is a pump, not a driver who takes patients home (a fourth probe).
+    ("driver", re.compile(r"\bsyringe driver(s?)\b"), r"syringe pump\1"),
     ("discharge", re.compile(r"\b(ear|eye|wound|vaginal|nasal|nipple|penile|green|yellow|smelly"
                              r"|bloody|watery|sticky) discharge\b"), r"\1 fluid"),
     ("discharge", re.compile(r"\bdischarge (from|coming from|out of|oozing from|leaking from)"

@@ -67,7 +67,7 @@ from pipelines.textcoding.fft_model import (
 )
 from pipelines.textcoding.fft_rules import deciding_matrix, outside_setting, rule_matrix
 
-VERSION = "3.9.0"
+VERSION = "3.10.0"
 FOLDS = 5
 MIN_POSITIVES = 3
 C_GRID = (0.3, 1.0, 3.0, 10.0)
