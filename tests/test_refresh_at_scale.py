@@ -60,6 +60,7 @@ def test_validating_in_its_own_process_rejects_the_same_rows_for_the_same_reason
 
 
 def test_the_first_step_after_the_loads_ends_validating_and_starts_importing_dbt():
+    """...and the dbt step starts importing the insight pack's modules beside it."""
     from types import SimpleNamespace
 
     from pipelines.defs.dbt.warm import SOCKET_VARIABLE, warm_dbt
@@ -68,12 +69,17 @@ def test_the_first_step_after_the_loads_ends_validating_and_starts_importing_dbt
     def step_start(key):
         return SimpleNamespace(dagster_event=SimpleNamespace(is_step_start=True, step_key=key))
 
+    imported = []
+    ahead = SimpleNamespace(submit=lambda run, name: imported.append(name))
     with validation.validating_process(), warm_dbt() as warm:
-        _after_the_loads(warm, step_start("raw__fft"))
-        _after_the_loads(warm, SimpleNamespace(dagster_event=None))
+        _after_the_loads(warm, ahead, step_start("raw__fft"))
+        _after_the_loads(warm, ahead, SimpleNamespace(dagster_event=None))
         assert validation._process is not None and SOCKET_VARIABLE not in os.environ
-        _after_the_loads(warm, step_start("coded__fft_comments"))
+        _after_the_loads(warm, ahead, step_start("coded__fft_comments"))
         assert validation._process is None and Path(os.environ[SOCKET_VARIABLE]).exists()
+        assert imported == []
+        _after_the_loads(warm, ahead, step_start("dbt_models"))
+        assert imported == ["pipelines.report"]
     assert SOCKET_VARIABLE not in os.environ
 
 
