@@ -96,8 +96,8 @@ _COMPOUND = re.compile(r"\b(?:" + "|".join(sorted(COMPOUNDS, key=len, reverse=Tr
 # on 10 to 12 variants): a wound's or an ear's "discharge" is fluid, not leaving hospital; a
 # "water infection" is a urine infection and a "water birth" a pool birth, not a drink; "some
 # kind of virus" says nothing of kindness; a cold ward is a chilly one, as a hot one is
-# overheated (fft_rules.ALWAYS_DECIDING reads both as Sensory experience). Each applies only
-# where its word is in the text.
+# overheated (fft_rules.ALWAYS_DECIDING reads both as Sensory experience). Each is tried only
+# where one of its words is in the text.
 _BODY_PART = (r"(?:wounds?|eyes?|ears?|nose|scar|stitches|cut|vagina|nipples?|c-?section"
               r"|caesarean|section|incision|belly button|cord|ulcer|drain( site)?|stoma|abscess"
               r"|boil|piercing|gums?|tooth|penis|bottom)")
@@ -108,33 +108,35 @@ _PLACE = (r"(?:wards?|rooms?|bedrooms?|bays?|units?|departments?|clinics?|waitin
           r"|building|corridors?|cubicles?|side rooms?|theatres?|suites?|(?:\w+'s )?ward)")
 _IS = r"(?:was|is|were|are|gets|got|felt|feels|became|can be|could be|being)"
 _COLD = r"(?:freezing cold|bitterly cold|cold|freezing|chilly|icy)"
+# What a text must hold for a sense's patterns to be tried (a quick test before the regex).
+_HOT, _COLD_WORDS = ("hot", "boil", "roast", "swelter"), ("cold", "freez", "chill", "icy")
 SENSES = [
-    ("hot", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,2}) (?:hot|boiling|roasting"
+    (_HOT, re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,2}) (?:hot|boiling|roasting"
                        r"|sweltering)\b"), r"\1 overheated"),
-    ("hot", re.compile(r"\b(?:hot|boiling|roasting|sweltering)((?: and (?:stuffy|humid|airless"
+    (_HOT, re.compile(r"\b(?:hot|boiling|roasting|sweltering)((?: and (?:stuffy|humid|airless"
                        r"|noisy))? (?:on|in) (?:the |our |my |a )?(?:\w+ )?" + _PLACE + r")\b"),
      r"overheated\1"),
-    ("hot", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,3}) and hot\b"),
+    (_HOT, re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,3}) and hot\b"),
      r"\1 and overheated"),
     # A cold ward, like a hot one (a fourth probe: coded Food & drink 8 times in 9).
-    ("cold", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,2}) " + _COLD + r"\b"),
+    (_COLD_WORDS, re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,2}) " + _COLD + r"\b"),
      r"\1 chilly"),
-    ("cold", re.compile(r"\b" + _COLD + r"((?: and (?:draughty|drafty|damp))? (?:on|in) "
+    (_COLD_WORDS, re.compile(r"\b" + _COLD + r"((?: and (?:draughty|drafty|damp))? (?:on|in) "
                         r"(?:the |our |my |a )?(?:\w+ )?" + _PLACE + r")\b"), r"chilly\1"),
-    ("cold", re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,3}) " + _COLD
+    (_COLD_WORDS, re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,3}) " + _COLD
                         + r" and (draughty|drafty|damp)\b"), r"\1 chilly and \2"),
-    ("cold", re.compile(r"\b" + _COLD + r" (" + _PLACE + r")\b"), r"chilly \1"),
+    (_COLD_WORDS, re.compile(r"\b" + _COLD + r" (" + _PLACE + r")\b"), r"chilly \1"),
     # A syringe driver is a pump, not a driver who takes patients home (a fourth probe).
-    ("driver", re.compile(r"\bsyringe driver(s?)\b"), r"syringe pump\1"),
-    ("discharge", re.compile(r"\b(ear|eye|wound|vaginal|nasal|nipple|penile|green|yellow|smelly"
+    (("driver",), re.compile(r"\bsyringe driver(s?)\b"), r"syringe pump\1"),
+    (("discharge",), re.compile(r"\b(ear|eye|wound|vaginal|nasal|nipple|penile|green|yellow|smelly"
                              r"|bloody|watery|sticky) discharge\b"), r"\1 fluid"),
-    ("discharge", re.compile(r"\bdischarge (from|coming from|out of|oozing from|leaking from)"
+    (("discharge",), re.compile(r"\bdischarge (from|coming from|out of|oozing from|leaking from)"
                              r" ((?:my |his |her |the |your |their |baby'?s? )?(?:\w+ )?"
                              + _BODY_PART + r")\b"), r"fluid \1 \2"),
-    ("water", re.compile(r"\bwater (infections?)\b"), r"urine \1"),
-    ("water", re.compile(r"\bwater (births?)\b"), r"pool \1"),
-    ("kind", re.compile(r"\bkind of\b"), "sort of"),
-    ("kind", re.compile(r"\bkinds of\b"), "sorts of"),
+    (("water",), re.compile(r"\bwater (infections?)\b"), r"urine \1"),
+    (("water",), re.compile(r"\bwater (births?)\b"), r"pool \1"),
+    (("kind",), re.compile(r"\bkind of\b"), "sort of"),
+    (("kind",), re.compile(r"\bkinds of\b"), "sorts of"),
 ]
 
 
@@ -148,8 +150,8 @@ def normalise(text: str) -> str:
         text = " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
     text = _SHORTHAND.sub(lambda found: (" " if found.start() and text[found.start() - 1]
                                          .isdigit() else "") + SHORTHAND[found.group()], text)
-    for word, sense, reading in SENSES:
-        if word in text:
+    for words, sense, reading in SENSES:
+        if any(word in text for word in words):
             text = sense.sub(reading, text)
     return _COMPOUND.sub(lambda found: COMPOUNDS[found.group()], text)
 

@@ -1,6 +1,7 @@
-"""int_theme_spc_charted (published as theme_spc, without its digest): an XmR chart of monthly record counts per theme x unit x source (and 'all'),
-and, where the optional activity input gives the unit a denominator, the monthly rate per
-1,000 (occupied bed days, attendances or admissions) with its own XmR chart.
+"""int_theme_spc_charted (published as theme_spc, without its digest): an XmR chart of
+monthly record counts per theme x unit x source (and 'all'), and, where the optional activity
+input gives the unit a denominator, the monthly rate per 1,000 (occupied bed days, attendances
+or admissions) with its own XmR chart.
 
 A dbt Python model so that the limits and point types come from the same code as every other
 SPC chart in Triangulate: pipelines.spc (NHSRplotthedots' method). The zero-filled monthly
