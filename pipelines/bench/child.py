@@ -51,7 +51,7 @@ def dbt_nodes(since: float, target: Path | None = None) -> list[dict]:
 
 def _dbt_group(node_id: str) -> str:
     kind = node_id.split(".", 1)[0]
-    if node_id.endswith(".int_theme_spc_charted"):
+    if node_id.endswith(".theme_spc"):
         return "dbt theme_spc"
     return {"seed": "dbt seeds", "model": "dbt models", "test": "dbt tests",
             "unit_test": "dbt tests"}.get(kind, "dbt other")

@@ -322,7 +322,7 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
     con.execute(f"attach {sql_string(warehouse)} as wh (read_only)")
     names = con.execute(
         "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = 'wh' and table_type in ('BASE TABLE', 'VIEW') "
+        "where table_catalog = 'wh' and table_type = 'BASE TABLE' "
         "and (table_schema in (select unnest(?)) or "
         "(table_schema = 'reference' and table_name in (select unnest(?)))) "
         "order by table_schema, table_name",

@@ -1,7 +1,6 @@
-"""int_theme_spc_charted (published as theme_spc, without its digest): an XmR chart of
-monthly record counts per theme x unit x source (and 'all'), and, where the optional activity
-input gives the unit a denominator, the monthly rate per 1,000 (occupied bed days, attendances
-or admissions) with its own XmR chart.
+"""theme_spc: an XmR chart of monthly record counts per theme x unit x source (and 'all'),
+and, where the optional activity input gives the unit a denominator, the monthly rate per
+1,000 (occupied bed days, attendances or admissions) with its own XmR chart.
 
 A dbt Python model so that the limits and point types come from the same code as every other
 SPC chart in Triangulate: pipelines.spc (NHSRplotthedots' method). The zero-filled monthly
@@ -12,12 +11,6 @@ overall and over the last year)
 keep their counts and mean but no limits and no special-cause points (spc_method =
 'rare_event'): an XmR chart of such counts calls every run of quiet months "improvement".
 Other series whose lower limit is below 1 show concern but never improvement.
-
-Incremental: a series' chart is a function of its own months (counts, unit name and
-directorate, denominators) and theme name, which `series_digest` digests with the series' key.
-A night charts again only the series whose digest is new (a day's records reach a few
-hundred of a large trust's thousands) and deletes the rows of those whose digest is gone; a
-full build, or a change to the project or this code (pipelines.lib.fingerprints), charts all.
 """
 
 import polars as pl
@@ -42,22 +35,6 @@ SPC_OUTPUT = [
 RATE_SPC = {"mean": "rate_mean", "lpl": "rate_lpl", "upl": "rate_upl",
             "point_type": "rate_point_type"}
 UNIT = ["unit_level", "unit_id", "month"]
-KEY = ", ".join(SERIES)
-# Each series' key and a digest of everything its chart reads: 64-bit hashes, the months'
-# summed (order-free, each hashed with its month).
-SERIES_DIGESTS = f"""
-create or replace temp table spc_series as
-select
-    {KEY},
-    hash({KEY}, any_value(spc_themes.theme_name), sum(hash(
-        month, record_count, unit_name, directorate, spc_denominators.denominator,
-        spc_denominators.rate_unit
-    ))) as series_digest
-from spc_months
-left join spc_denominators using (unit_level, unit_id, month)
-left join spc_themes using (theme_id)
-group by {KEY}
-"""
 # Fewer records of a problem theme is better.
 IMPROVEMENT = "decrease"
 # What a rare-event series keeps of its charts: counts, mean and rate mean; no limits, every
@@ -67,25 +44,12 @@ RARE_BLANKED = ["lpl", "upl", "outside_limits", "close_to_limits", "special_caus
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental")
+    dbt.config(materialized="table")
     min_points = int(dbt.config.get("spc_min_points"))
 
-    dbt.ref("int_theme_unit_months_filled").create_view("spc_months")
-    denominators = dbt.ref("int_unit_month_denominators")
-    denominators.create_view("spc_denominators")
-    dbt.ref("themes").create_view("spc_themes")
-    themes = session.table("spc_themes").pl().select("theme_id", "theme_name")
-    session.execute(SERIES_DIGESTS)
-    charted = "select null as series_digest where false"
-    if dbt.is_incremental:
-        # The rows of series whose digest is gone; then the series still charted are left.
-        session.execute(f"delete from {dbt.this} where series_digest not in "
-                        "(select series_digest from spc_series)")
-        charted = f"select series_digest from {dbt.this}"
-    session.execute("create or replace temp table spc_to_chart as select * from spc_series "
-                    f"where series_digest not in ({charted})")
-    months = session.sql(f"select * from spc_months semi join spc_to_chart using ({KEY})").pl()
-    denominators = denominators.pl().select(
+    months = dbt.ref("int_theme_unit_months_filled").pl()
+    themes = dbt.ref("themes").pl().select("theme_id", "theme_name")
+    denominators = dbt.ref("int_unit_month_denominators").pl().select(
         *UNIT, pl.col("denominator").cast(pl.Int64), "rate_unit"
     )
 
@@ -156,6 +120,4 @@ def model(dbt, session):
             "rate_unit",
             *RATE_SPC.values(),
         )
-        .join(session.table("spc_to_chart").pl(), on=SERIES, how="left")
     )
-
