@@ -101,9 +101,9 @@ _COMPOUND = re.compile(r"\b(?:" + "|".join(sorted(COMPOUNDS, key=len, reverse=Tr
 _BODY_PART = (r"(?:wounds?|eyes?|ears?|nose|scar|stitches|cut|vagina|nipples?|c-?section"
               r"|caesarean|section|incision|belly button|cord|ulcer|drain( site)?|stoma|abscess"
               r"|boil|piercing|gums?|tooth|penis|bottom)")
-# A place where patients wait or stay, whose heat is the ward's, not the food's (in
-# the training comments "hot" is mostly hot food and drinks: a third probe found a hot ward
-# coded Food & drink 7 times in 8).
+# A place where patients wait or stay, whose heat or cold is the ward's, not the food's (in
+# the training comments "hot" and "cold" are mostly food and drinks: probes found a hot ward
+# coded Food & drink 7 times in 8, a cold one 8 times in 9).
 _PLACE = (r"(?:wards?|rooms?|bedrooms?|bays?|units?|departments?|clinics?|waiting (?:room|area)s?"
           r"|building|corridors?|cubicles?|side rooms?|theatres?|suites?|(?:\w+'s )?ward)")
 _IS = r"(?:was|is|were|are|gets|got|felt|feels|became|can be|could be|being)"
@@ -112,9 +112,9 @@ _COLD = r"(?:freezing cold|bitterly cold|cold|freezing|chilly|icy)"
 _HOT, _COLD_WORDS = ("hot", "boil", "roast", "swelter"), ("cold", "freez", "chill", "icy")
 SENSES = [
     (_HOT, re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,2}) (?:hot|boiling|roasting"
-                       r"|sweltering)\b"), r"\1 overheated"),
+                      r"|sweltering)\b"), r"\1 overheated"),
     (_HOT, re.compile(r"\b(?:hot|boiling|roasting|sweltering)((?: and (?:stuffy|humid|airless"
-                       r"|noisy))? (?:on|in) (?:the |our |my |a )?(?:\w+ )?" + _PLACE + r")\b"),
+                      r"|noisy))? (?:on|in) (?:the |our |my |a )?(?:\w+ )?" + _PLACE + r")\b"),
      r"overheated\1"),
     (_HOT, re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,3}) and hot\b"),
      r"\1 and overheated"),
@@ -122,17 +122,17 @@ SENSES = [
     (_COLD_WORDS, re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,2}) " + _COLD + r"\b"),
      r"\1 chilly"),
     (_COLD_WORDS, re.compile(r"\b" + _COLD + r"((?: and (?:draughty|drafty|damp))? (?:on|in) "
-                        r"(?:the |our |my |a )?(?:\w+ )?" + _PLACE + r")\b"), r"chilly\1"),
+                             r"(?:the |our |my |a )?(?:\w+ )?" + _PLACE + r")\b"), r"chilly\1"),
     (_COLD_WORDS, re.compile(r"\b(" + _PLACE + " " + _IS + r"(?: \w+){0,3}) " + _COLD
-                        + r" and (draughty|drafty|damp)\b"), r"\1 chilly and \2"),
+                             + r" and (draughty|drafty|damp)\b"), r"\1 chilly and \2"),
     (_COLD_WORDS, re.compile(r"\b" + _COLD + r" (" + _PLACE + r")\b"), r"chilly \1"),
     # A syringe driver is a pump, not a driver who takes patients home (a fourth probe).
     (("driver",), re.compile(r"\bsyringe driver(s?)\b"), r"syringe pump\1"),
     (("discharge",), re.compile(r"\b(ear|eye|wound|vaginal|nasal|nipple|penile|green|yellow|smelly"
-                             r"|bloody|watery|sticky) discharge\b"), r"\1 fluid"),
+                                r"|bloody|watery|sticky) discharge\b"), r"\1 fluid"),
     (("discharge",), re.compile(r"\bdischarge (from|coming from|out of|oozing from|leaking from)"
-                             r" ((?:my |his |her |the |your |their |baby'?s? )?(?:\w+ )?"
-                             + _BODY_PART + r")\b"), r"fluid \1 \2"),
+                                r" ((?:my |his |her |the |your |their |baby'?s? )?(?:\w+ )?"
+                                + _BODY_PART + r")\b"), r"fluid \1 \2"),
     (("water",), re.compile(r"\bwater (infections?)\b"), r"urine \1"),
     (("water",), re.compile(r"\bwater (births?)\b"), r"pool \1"),
     (("kind",), re.compile(r"\bkind of\b"), "sort of"),
