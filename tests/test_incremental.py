@@ -287,6 +287,49 @@ def test_what_changes_with_no_file_changed_is_rebuilt_all_the_same(trust, monkey
     assert_identical(workspace, refreshed_from_empty(workspace))
 
 
+def test_a_build_failed_on_a_later_day_is_not_published_on_the_day_before(trust, monkeypatch):
+    """A build on a later as-of date rebuilds the models that read the date and fails after
+    (here: as it notes its success). The next night, back on the last published day with no
+    file changed, rebuilds them on that day (an independent probe found the failed night's
+    date published)."""
+    import datetime as dt
+
+    from pipelines.defs.dbt import assets as dbt_assets
+    from pipelines.lib.fingerprints import DBT_STEP
+
+    workspace, _ = trust
+    day = os.environ["TRIANGULATE_AS_OF_DATE"]
+    later = dt.date.fromisoformat(day) + dt.timedelta(days=40)
+    monkeypatch.setenv("TRIANGULATE_AS_OF_DATE", later.isoformat())
+    store = dbt_assets.store
+
+    def fail_on_success(con, step, *args):
+        if step == DBT_STEP:
+            raise RuntimeError("killed")
+        store(con, step, *args)
+
+    monkeypatch.setattr(dbt_assets, "store", fail_on_success)
+    assert not run_refresh().success
+    con = duckdb.connect(str(workspace.warehouse), read_only=True)
+    try:
+        assert con.execute("select distinct as_of_date from marts.complaints_performance"
+                           ).fetchall() == [(later,)]
+    finally:
+        con.close()
+
+    monkeypatch.setattr(dbt_assets, "store", store)
+    monkeypatch.setenv("TRIANGULATE_AS_OF_DATE", day)
+    outcome = refresh()
+
+    assert outcome.reloaded == []
+    assert outcome.incremental_summary.startswith(
+        "sources read: none (no file changed); dbt build in part")
+    for mart in ("complaints_performance", "source_freshness", "audit_programme"):
+        assert workspace.query(f"select distinct as_of_date from {mart}") == [
+            (dt.date.fromisoformat(day),)], mart
+    assert "nothing it reads changed" in refresh().incremental_summary
+
+
 def test_every_dbt_input_outside_the_mappings_is_in_the_dbt_fingerprint(tmp_path):
     from pipelines.lib.fingerprints import dbt_inputs_fingerprint
     from pipelines.lib.settings import DEMO_PROFILE_DIR
@@ -424,6 +467,10 @@ def test_a_later_as_of_date_rebuilds_the_models_that_read_it_and_an_earlier_one_
     assert built - set(plan.kept) == {"model.overdue", "model.source_freshness"}
     assert plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False).nothing
     assert plan_build(_manifest(), "inputs", last[1], ("inputs", steps), full=False).full
+    # A build on another day failed since: the models that read the date may be on that day.
+    again = plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False,
+                       other_day=True)
+    assert built - set(again.kept) == {"model.overdue", "model.source_freshness"}
 
 
 def test_a_partial_build_runs_the_tests_of_what_it_rebuilds_and_no_kept_model(tmp_path):

@@ -20,6 +20,7 @@ from pipelines.defs.dbt.resources import (
     seed_partial_parse,
 )
 from pipelines.defs.dbt.selection import (
+    AS_OF_ATTEMPTED,
     AS_OF_STEP,
     CI_ONLY,
     NIGHTLY_EXCLUDES,
@@ -87,10 +88,12 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             steps = stored(con)
             noted = sources_with_changed_records(noted_changes(con))
         last = steps.pop(DBT_STEP, None)
+        attempted = steps.pop(AS_OF_ATTEMPTED, None)
         steps = {step: fingerprint for step, (fingerprint, _) in steps.items()}
         steps[AS_OF_STEP] = as_of_date().isoformat()
         manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-        plan = plan_build(manifest, inputs, steps, last, is_full(context), noted)
+        plan = plan_build(manifest, inputs, steps, last, is_full(context), noted,
+                          other_day=attempted is not None)
         context.log.info("dbt builds everything" if plan.full else
                          f"dbt leaves {len(plan.kept)} models and seeds as they are; "
                          f"sources changed: {', '.join(plan.changed_sources) or 'none'}")
@@ -100,6 +103,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         # of a change too), so those left come first.
         yield from _left_as_they_are(context, manifest, plan)
         if not plan.nothing:
+            # Should this build fail, the models that read the date may be left on it.
+            if last is None or steps[AS_OF_STEP] != (last[1] or {}).get(AS_OF_STEP):
+                with warehouse.connect() as con:
+                    store(con, AS_OF_ATTEMPTED, steps[AS_OF_STEP])
             seed_partial_parse(build_target_path())
             yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *BUILD_FLAGS, *plan.dbt_args(),
                                 *profile_args],
@@ -110,6 +117,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         if whole:  # every model reading a record noted has been rebuilt (plan_build)
             forget_changed_keys(con)
         store(con, DBT_STEP, inputs if whole else None, steps)
+        if whole:
+            store(con, AS_OF_ATTEMPTED, None)
 
 
 def _left_as_they_are(context: dg.AssetExecutionContext, manifest: dict, plan: BuildPlan):
