@@ -126,3 +126,91 @@ def test_planted_problems_show_special_cause_concern_in_their_window(refreshed):
             "and unit_id = ? and spc_method = 'rare_event'", unit)}
         planted = set(problem["sources"])
         assert concerned & planted or planted & rare, (problem["name"], concerned, rare)
+
+
+def _spc_model():
+    import importlib.util
+
+    from pipelines.spc.chart_memo import MODEL
+
+    spec = importlib.util.spec_from_file_location("theme_spc_model", MODEL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Dbt:
+    """What theme_spc's model reads of dbt: its refs (tables of one DuckDB connection) and
+    the minimum points for limits."""
+
+    def __init__(self, con, min_points: int = 12) -> None:
+        self.con, self.min_points = con, min_points
+        self.config = self._config(min_points)
+
+    @staticmethod
+    def _config(min_points: int):
+        class Config:
+            def __call__(self, **_):
+                pass
+
+            def get(self, name):
+                return {"spc_min_points": min_points}[name]
+        return Config()
+
+    def ref(self, name: str):
+        return self.con.table(name)
+
+
+def test_a_series_with_the_same_months_keeps_its_chart_and_a_changed_one_is_charted_again(
+        tmp_path):
+    """theme_spc charts again only the series whose months changed (pipelines.spc.chart_memo):
+    a kept chart altered by hand stays as long as its series' months do, and a series with one
+    month changed is charted as a warehouse without kept charts charts it."""
+    import duckdb
+
+    from pipelines.spc.chart_memo import TABLE
+
+    model = _spc_model()
+    def series(unit: str, counts: list[int]) -> list[tuple]:
+        return [("falls", "ward", unit, "incidents", f"{2025 + i // 12}-{i % 12 + 1:02d}-01",
+                 count) for i, count in enumerate(counts)]
+
+    months = (series("A", [3, 5, 2, 4, 6, 3, 2, 5, 4, 3, 6, 2, 9, 4])
+              + series("B", [1, 2, 1, 3, 2, 1, 2, 2, 1, 3, 2, 1]))
+
+    def warehouse(path, rows):
+        con = duckdb.connect(str(path))
+        con.execute("create table int_theme_unit_months_filled (theme_id varchar, unit_level "
+                    "varchar, unit_id varchar, source varchar, month date, record_count bigint, "
+                    "unit_name varchar, directorate varchar)")
+        con.executemany("insert into int_theme_unit_months_filled values "
+                        "(?, ?, ?, ?, ?, ?, 'Ward', 'Medicine')", rows)
+        con.execute("create table int_unit_month_denominators (unit_level varchar, unit_id "
+                    "varchar, month date, denominator bigint, rate_unit varchar)")
+        con.execute("create table themes as select 'falls' as theme_id, 'Falls' as theme_name")
+        return con
+
+    def charts(con, min_points=12):
+        return model.model(_Dbt(con, min_points), con).sort("unit_id", "month")
+
+    con = warehouse(tmp_path / "kept.duckdb", months)
+    first = charts(con)
+    assert first.filter(unit_id="A")["mean"].null_count() == 0  # 14 months: charted
+    con.execute(f"update {TABLE} set mean = -1 where unit_id = 'A'")
+    changed = [(*row[:5], row[5] + 7) if row[2] == "B" and row[4] == "2025-06-01" else row
+               for row in months]
+    con.execute("delete from int_theme_unit_months_filled")
+    con.executemany("insert into int_theme_unit_months_filled values "
+                    "(?, ?, ?, ?, ?, ?, 'Ward', 'Medicine')", changed)
+
+    second = charts(con)
+
+    assert set(second.filter(unit_id="A")["mean"]) == {-1}  # kept, not charted again
+    fresh = charts(warehouse(tmp_path / "fresh.duckdb", changed))
+    assert second.filter(unit_id="B").equals(fresh.filter(unit_id="B"))
+    assert not second.filter(unit_id="B").equals(first.filter(unit_id="B"))
+    assert con.execute(f"select count(*) from {TABLE}").fetchone() == (len(months),)
+    # Another minimum of points for limits charts every series again.
+    assert charts(con, min_points=13).filter(unit_id="A").equals(
+        charts(warehouse(tmp_path / "fresh13.duckdb", changed), min_points=13).filter(
+            unit_id="A"))

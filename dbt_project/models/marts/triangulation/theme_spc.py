@@ -11,11 +11,14 @@ overall and over the last year)
 keep their counts and mean but no limits and no special-cause points (spc_method =
 'rare_event'): an XmR chart of such counts calls every run of quiet months "improvement".
 Other series whose lower limit is below 1 show concern but never improvement.
+
+A series whose months are as they were the night before keeps the chart it had then
+(pipelines.spc.chart_memo): a night charts only the series a day's records changed.
 """
 
 import polars as pl
 
-from pipelines.spc import xmr_by_group
+from pipelines.spc import chart_memo, xmr_by_group
 from pipelines.spc.rare_events import RARE_EVENT, no_improvement_at_floor, spc_method
 
 SERIES = ["theme_id", "unit_level", "unit_id", "source"]
@@ -47,12 +50,48 @@ def model(dbt, session):
     dbt.config(materialized="table")
     min_points = int(dbt.config.get("spc_min_points"))
 
-    months = dbt.ref("int_theme_unit_months_filled").pl()
+    dbt.ref("int_theme_unit_months_filled").create_view("spc_months")
+    denominators = dbt.ref("int_unit_month_denominators")
+    denominators.create_view("spc_denominators")
+    chart_memo.digest_series(session, "spc_months", "spc_denominators", SERIES, min_points,
+                             into="spc_series")
+    kept = chart_memo.kept_charts(session, "spc_series")
+    months = session.sql(f"select spc_months.*, {chart_memo.DIGEST} from spc_months join "
+                         f"{chart_memo.without_kept_chart(session, 'spc_series')} "
+                         f"using ({', '.join(SERIES)})").pl()
+    charts = charted(months, denominators.pl(), min_points)
+    chart_memo.keep(session, "spc_series", charts, reused=kept.height > 0)
     themes = dbt.ref("themes").pl().select("theme_id", "theme_name")
-    denominators = dbt.ref("int_unit_month_denominators").pl().select(
-        *UNIT, pl.col("denominator").cast(pl.Int64), "rate_unit"
+    if kept.height:
+        charts = pl.concat([kept.select(charts.columns), charts], how="vertical_relaxed")
+    return (
+        charts
+        .join(themes, on="theme_id", how="left")
+        .select(
+            "theme_id",
+            "theme_name",
+            "unit_level",
+            "unit_id",
+            "unit_name",
+            "directorate",
+            "source",
+            "month",
+            "record_count",
+            "series_months",
+            "spc_method",
+            *SPC_OUTPUT,
+            "denominator",
+            "rate",
+            "rate_unit",
+            *RATE_SPC.values(),
+        )
     )
 
+
+def charted(months: pl.DataFrame, denominators: pl.DataFrame, min_points: int) -> pl.DataFrame:
+    """The chart rows of the series in `months` (each month's row of a series, with the
+    series' digest), one per month, without the theme's name."""
+    denominators = denominators.select(*UNIT, pl.col("denominator").cast(pl.Int64), "rate_unit")
     # Rates only where the unit has a positive denominator that month; else every rate
     # column is null (no activity input, a month it does not cover, an unresolved unit).
     has_denominator = pl.col("denominator").is_not_null() & (pl.col("denominator") > 0)
@@ -77,7 +116,7 @@ def model(dbt, session):
         "rate",
         improvement=IMPROVEMENT,
     ).select(*SERIES, "month", *(pl.col(c).alias(alias) for c, alias in RATE_SPC.items()))
-    charted = spc_method(
+    charts = spc_method(
         no_improvement_at_floor(
             xmr_by_group(
                 months.filter(long_enough), SERIES, "month", "record_count",
@@ -94,22 +133,17 @@ def model(dbt, session):
 
     rare = pl.col("spc_method") == RARE_EVENT
     return (
-        pl.concat([charted, too_short], how="diagonal")
+        pl.concat([charts, too_short], how="diagonal")
         .join(rate_charted, on=[*SERIES, "month"], how="left")
         .with_columns(
             *(pl.when(rare).then(None).otherwise(pl.col(c)).alias(c) for c in RARE_BLANKED),
             *(pl.when(rare & pl.col(c).is_not_null()).then(pl.lit("common_cause"))
               .otherwise(pl.col(c)).alias(c) for c in ("point_type", "rate_point_type")),
         )
-        .join(themes, on="theme_id", how="left")
         .select(
-            "theme_id",
-            "theme_name",
-            "unit_level",
-            "unit_id",
+            *SERIES,
             "unit_name",
             "directorate",
-            "source",
             "month",
             "record_count",
             "series_months",
@@ -119,5 +153,6 @@ def model(dbt, session):
             "rate",
             "rate_unit",
             *RATE_SPC.values(),
+            chart_memo.DIGEST,
         )
     )
