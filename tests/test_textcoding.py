@@ -836,17 +836,50 @@ def test_records_without_a_specific_code_are_themed_a_chunk_at_a_time_as_all_at_
                       for theme, probability in found)
     assert {theme for _, theme, _ in expected} >= {"falls", "medication"}
     measured = narrative.Measured(classifier, 99, np.array([], dtype=np.int64), [], 1)
-    narrative_warehouse.theme_uncoded(con, narratives, measured, 0.5, chunk_texts=2)
-    themes = con.sql(f"select record_key, theme_id, probability, model_version, "
-                     f"training_records from {narrative_warehouse.RECORD_THEMES} order by all")
-    assert themes.fetchall() == [(*row, narrative.MODEL_VERSION, 99) for row in expected]
-    # Without a classifier (too few examples) nothing is themed, and nothing is left behind.
+    narrative_warehouse.theme_uncoded(con, narratives, measured, 0.5, "key", chunk_texts=2)
+    themes = f"select record_key, theme_id, probability, model_version, training_records " \
+             f"from {narrative_warehouse.RECORD_THEMES} order by all"
+    assert con.sql(themes).fetchall() == [(*row, narrative.MODEL_VERSION, 99) for row in expected]
+    # Without a classifier (too few examples) nothing is themed, and nothing is left behind
+    # but the (now empty) themes kept per narrative.
     none = narrative.Measured(None, 0, np.array([], dtype=np.int64), [], 1)
-    narrative_warehouse.theme_uncoded(con, narratives, none, 0.5)
+    narrative_warehouse.theme_uncoded(con, narratives, none, 0.5, "another key")
     assert con.sql(f"select count(*) from {narrative_warehouse.RECORD_THEMES}").fetchone() == (0,)
-    assert con.sql("select table_name from duckdb_tables() union all "
-                   "select view_name from duckdb_views() where not internal").fetchall() == [
-        ("narratives",), (narrative_warehouse.RECORD_THEMES,)]
+    assert con.sql(f"select count(*) from {narrative_warehouse.KEPT}").fetchone() == (0,)
+    assert sorted(con.sql("select table_name from duckdb_tables() union all "
+                          "select view_name from duckdb_views() where not internal").fetchall()
+                  ) == sorted([("narratives",), (narrative_warehouse.RECORD_THEMES,),
+                               (narrative_warehouse.KEPT.split(".")[1],)])
+
+
+def test_a_narrative_themed_by_the_same_classifier_before_keeps_its_themes():
+    """A night themes only the narratives the same classifier has not themed (its memo key
+    unchanged); another classifier themes every narrative again."""
+    texts = [t for theme in NARRATIVES for t in NARRATIVES[theme]] * 3
+    labels = [[theme] for theme in NARRATIVES for _ in NARRATIVES[theme]] * 3
+    classifier = narrative.train(texts, labels, min_examples=5)
+    measured = narrative.Measured(classifier, 99, np.array([], dtype=np.int64), [], 1)
+    con = duckdb.connect()
+    fell, insulin = "Patient fell on the ward at night", "Dose of insulin omitted"
+    narratives = _narratives(con, [("incidents:0", "2024-02-01", fell, [], False, False)])
+    narrative_warehouse.theme_uncoded(con, narratives, measured, 0.5, "key")
+    con.execute(f"update {narrative_warehouse.KEPT} set probability = 0.123")
+    narratives = _narratives(con, [("incidents:0", "2024-02-01", fell, [], False, False),
+                                   ("incidents:1", "2024-02-02", insulin, [], False, False)])
+
+    def themed(key: str) -> dict[str, set]:
+        narrative_warehouse.theme_uncoded(con, narratives, measured, 0.5, key)
+        found = {}
+        for record, probability in con.sql(
+                f"select record_id, probability from {narrative_warehouse.RECORD_THEMES}"
+        ).fetchall():
+            found.setdefault(record, set()).add(probability)
+        return found
+
+    kept = themed("key")
+    assert kept["0"] == {0.123}  # kept, not themed again
+    assert 0.123 not in kept["1"]  # a new narrative is themed
+    assert 0.123 not in themed("retrained")["0"]
 
 
 def test_coding_quality_is_measured_nightly_and_themes_generic_planted_records(refreshed):

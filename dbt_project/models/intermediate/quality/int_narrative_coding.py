@@ -6,7 +6,8 @@ a specific code (read by int_record_narrative_themes); `quality`, per method (na
 keyword) and theme, precision and recall on the coded records learnt from, each fold evaluated
 coded by a classifier trained on the others (read by int_coding_quality_measured). One Python
 model, so a large trust trains its classifier once, not once to measure and once to use; the
-text stays in the private warehouse. Records are read and themed in bounded memory
+text stays in the private warehouse. Records are read and themed in bounded memory, and a
+narrative themed on an earlier night by the same classifier keeps its themes
 (pipelines.textcoding.narrative_warehouse)."""
 
 import polars as pl
@@ -36,7 +37,7 @@ def model(dbt, session):
     if measured is None:
         measured = trained_and_measured(keys, texts, coded_themes, min_examples, threshold)
         narrative_memo.save(session, memo_key, measured)
-    theme_uncoded(session, narratives, measured, threshold)
+    theme_uncoded(session, narratives, measured, threshold, memo_key)
 
     keys = [keys[i] for i in measured.evaluated]
     truth = [coded_themes[i] for i in measured.evaluated]
