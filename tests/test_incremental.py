@@ -370,15 +370,25 @@ def test_a_changed_reference_csv_rebuilds_every_model(trust):
 # (test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new_inputs).
 @pytest.mark.slow
 def test_refresh_full_reads_every_source_and_builds_every_model(trust):
+    """And works out anew what the Python models keep between nights: a kept chart altered
+    by hand is gone."""
+    from pipelines.lib.warehouse import SPC_CHARTS
+
     workspace, _ = trust
     before = workspace.root / "before.duckdb"
     shutil.copy(workspace.published, before)
+    con = duckdb.connect(str(workspace.warehouse))
+    try:
+        con.execute(f"update {SPC_CHARTS} set mean = -1")
+    finally:
+        con.close()
 
     outcome = refresh(full=True)
 
     assert outcome.reloaded == sorted(p.name for p in workspace.raw.iterdir() if p.is_dir())
     assert outcome.incremental_summary.endswith("dbt build in full")
     assert marts_differences(before, workspace.published) == []
+    assert workspace.query("select count(*) from theme_spc where mean = -1") == [(0,)]
 
 
 def _manifest() -> dict:

@@ -178,6 +178,20 @@ def noted_changes(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
                        "order by all").fetchall()
 
 
+# What the dbt Python models keep between nights, each entry a pure function of the digest it
+# is kept under: the narrative classifier (pipelines.textcoding.narrative_memo), the themes it
+# gave each narrative (narrative_warehouse) and theme_spc's charts (pipelines.spc.chart_memo).
+NARRATIVE_CLASSIFIER = f"{RAW_SCHEMA}.narrative_classifier"
+NARRATIVE_THEMES = f"{RAW_SCHEMA}.narrative_text_themes"
+SPC_CHARTS = f"{RAW_SCHEMA}.theme_spc_charts"
+
+
+def forget_kept_results(con: duckdb.DuckDBPyConnection) -> None:
+    """Before a full refresh's build: it trains, themes and charts everything anew."""
+    for table in (NARRATIVE_CLASSIFIER, NARRATIVE_THEMES, SPC_CHARTS):
+        con.execute(f"drop table if exists {table}")
+
+
 def forget_changed_keys(con: duckdb.DuckDBPyConnection) -> None:
     """After a successful dbt build of every model: the records noted are rebuilt."""
     _changed_keys_table(con)

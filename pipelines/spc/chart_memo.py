@@ -25,9 +25,9 @@ import polars as pl
 
 import pipelines.spc
 from pipelines.lib.settings import DBT_PROJECT_DIR
-from pipelines.lib.warehouse import RAW_SCHEMA, has_raw_table, insert_frame
+from pipelines.lib.warehouse import RAW_SCHEMA, SPC_CHARTS, has_raw_table, insert_frame
 
-TABLE = f"{RAW_SCHEMA}.theme_spc_charts"
+TABLE = SPC_CHARTS
 DIGEST = "series_digest"
 # The dbt model that charts the series, beside pipelines.spc.
 MODEL = DBT_PROJECT_DIR / "models" / "marts" / "triangulation" / "theme_spc.py"

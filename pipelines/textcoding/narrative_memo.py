@@ -24,12 +24,12 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from pipelines.lib.warehouse import RAW_SCHEMA, has_raw_table
+from pipelines.lib.warehouse import NARRATIVE_CLASSIFIER, RAW_SCHEMA, has_raw_table
 from pipelines.textcoding import fft_features, logistic, narrative
 from pipelines.textcoding.fft_features import TfidfBlock
 from pipelines.textcoding.narrative import Measured, NarrativeClassifier
 
-TABLE = f"{RAW_SCHEMA}.narrative_classifier"
+TABLE = NARRATIVE_CLASSIFIER
 # What training runs on: a new release of any may change the weights.
 _LIBRARIES = ("numpy", "scipy", "polars")
 _SEPARATOR, _END = "\x1f", "\x1e"

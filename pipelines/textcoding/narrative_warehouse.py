@@ -16,7 +16,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines.lib.warehouse import RAW_SCHEMA, insert_frame, numbered_chunks
+from pipelines.lib.warehouse import NARRATIVE_THEMES, RAW_SCHEMA, insert_frame, numbered_chunks
 from pipelines.textcoding.narrative import (
     LEARNING_POOL,
     MODEL_VERSION,
@@ -31,7 +31,7 @@ CHUNK_TEXTS = 20_000
 # The themes each distinct narrative (by its md5) was given under the classifier (its memo
 # key), a row with no theme for a narrative given none. In the private warehouse: never
 # published.
-KEPT = f"{RAW_SCHEMA}.narrative_text_themes"
+KEPT = NARRATIVE_THEMES
 
 
 def learning_pool(narratives: duckdb.DuckDBPyRelation,

@@ -32,7 +32,7 @@ from pipelines.defs.resources import WarehouseResource, is_full
 from pipelines.lib import settings
 from pipelines.lib.fingerprints import DBT_STEP, dbt_inputs_fingerprint, store, stored
 from pipelines.lib.reporting_period import as_of_date
-from pipelines.lib.warehouse import forget_changed_keys, noted_changes
+from pipelines.lib.warehouse import forget_changed_keys, forget_kept_results, noted_changes
 
 
 def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
@@ -103,10 +103,13 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         # of a change too), so those left come first.
         yield from _left_as_they_are(context, manifest, plan)
         if not plan.nothing:
-            # Should this build fail, the models that read the date may be left on it.
-            if last is None or steps[AS_OF_STEP] != (last[1] or {}).get(AS_OF_STEP):
-                with warehouse.connect() as con:
+            with warehouse.connect() as con:
+                # Should this build fail, the models that read the date may be left on it.
+                if last is None or steps[AS_OF_STEP] != (last[1] or {}).get(AS_OF_STEP):
                     store(con, AS_OF_ATTEMPTED, steps[AS_OF_STEP])
+                # `refresh --full` is the way to have everything worked out afresh.
+                if is_full(context):
+                    forget_kept_results(con)
             seed_partial_parse(build_target_path())
             yield from dbt.cli(["build", *NIGHTLY_EXCLUDES, *BUILD_FLAGS, *plan.dbt_args(),
                                 *profile_args],
