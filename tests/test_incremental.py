@@ -330,6 +330,40 @@ def test_a_build_failed_on_a_later_day_is_not_published_on_the_day_before(trust,
     assert "nothing it reads changed" in refresh().incremental_summary
 
 
+def test_a_build_failed_under_changed_inputs_is_not_published_once_they_are_put_back(
+        trust, monkeypatch):
+    """A profile reference CSV is changed (a ward renamed), and the build under it fails after
+    rebuilding every model; the CSV is put back. The next night rebuilds every model (an
+    independent probe found the renamed ward published: the inputs fingerprint equalled the
+    last successful build's, so nothing was rebuilt)."""
+    from pipelines.defs.dbt import assets as dbt_assets
+    from pipelines.lib.fingerprints import DBT_STEP
+
+    workspace, profile = trust
+    locations = profile / "reference" / "locations.csv"
+    kept = locations.read_bytes()
+    renamed = "select count(*) from theme_spc where unit_name = 'Renamed Ward'"
+    assert workspace.query(renamed) == [(0,)]
+    rewrite_csv(locations, lambda rows: [rows[0], [rows[1][0], "Renamed Ward", *rows[1][2:]],
+                                         *rows[2:]])
+    store = dbt_assets.store
+
+    def fail_on_success(con, step, *args):
+        if step == DBT_STEP:
+            raise RuntimeError("killed")
+        store(con, step, *args)
+
+    monkeypatch.setattr(dbt_assets, "store", fail_on_success)
+    assert not run_refresh().success
+    monkeypatch.setattr(dbt_assets, "store", store)
+    locations.write_bytes(kept)
+
+    outcome = refresh()
+
+    assert outcome.incremental_summary.endswith("dbt build in full")
+    assert workspace.query(renamed) == [(0,)]
+
+
 def test_every_dbt_input_outside_the_mappings_is_in_the_dbt_fingerprint(tmp_path):
     from pipelines.lib.fingerprints import dbt_inputs_fingerprint
     from pipelines.lib.settings import DEMO_PROFILE_DIR
@@ -465,7 +499,7 @@ def test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new
 
 
 def test_a_later_as_of_date_rebuilds_the_models_that_read_it_and_an_earlier_one_everything():
-    from pipelines.defs.dbt.selection import plan_build
+    from pipelines.defs.dbt.selection import note_attempt, plan_build
 
     steps = {"load/incidents": "i1", "load/fft": "f1", "as_of_date": "2026-11-01"}
     last = ("inputs", {**steps, "as_of_date": "2026-10-31"})
@@ -477,10 +511,16 @@ def test_a_later_as_of_date_rebuilds_the_models_that_read_it_and_an_earlier_one_
     assert built - set(plan.kept) == {"model.overdue", "model.source_freshness"}
     assert plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False).nothing
     assert plan_build(_manifest(), "inputs", last[1], ("inputs", steps), full=False).full
-    # A build on another day failed since: the models that read the date may be on that day.
+    # A build since failed on another day: the models that read the date may be on that day.
+    tried = note_attempt(None, "inputs", "2026-11-05")
     again = plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False,
-                       other_day=True)
+                       attempted=note_attempt(tried, "inputs", steps["as_of_date"]))
     assert built - set(again.kept) == {"model.overdue", "model.source_freshness"}
+    # Or under other inputs: any model may be as it built it.
+    assert plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False,
+                      attempted=note_attempt(None, "other inputs", "2026-11-01")).full
+    assert plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False,
+                      attempted=note_attempt(None, "inputs", "2026-11-01")).nothing
 
 
 def test_a_partial_build_runs_the_tests_of_what_it_rebuilds_and_no_kept_model(tmp_path):

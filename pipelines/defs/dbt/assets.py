@@ -20,11 +20,12 @@ from pipelines.defs.dbt.resources import (
     seed_partial_parse,
 )
 from pipelines.defs.dbt.selection import (
-    AS_OF_ATTEMPTED,
     AS_OF_STEP,
+    ATTEMPTED,
     CI_ONLY,
     NIGHTLY_EXCLUDES,
     BuildPlan,
+    note_attempt,
     plan_build,
     sources_with_changed_records,
 )
@@ -88,12 +89,11 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             steps = stored(con)
             noted = sources_with_changed_records(noted_changes(con))
         last = steps.pop(DBT_STEP, None)
-        attempted = steps.pop(AS_OF_ATTEMPTED, None)
+        _, attempted = steps.pop(ATTEMPTED, (None, None))
         steps = {step: fingerprint for step, (fingerprint, _) in steps.items()}
         steps[AS_OF_STEP] = as_of_date().isoformat()
         manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-        plan = plan_build(manifest, inputs, steps, last, is_full(context), noted,
-                          other_day=attempted is not None)
+        plan = plan_build(manifest, inputs, steps, last, is_full(context), noted, attempted)
         context.log.info("dbt builds everything" if plan.full else
                          f"dbt leaves {len(plan.kept)} models and seeds as they are; "
                          f"sources changed: {', '.join(plan.changed_sources) or 'none'}")
@@ -104,9 +104,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         yield from _left_as_they_are(context, manifest, plan)
         if not plan.nothing:
             with warehouse.connect() as con:
-                # Should this build fail, the models that read the date may be left on it.
-                if last is None or steps[AS_OF_STEP] != (last[1] or {}).get(AS_OF_STEP):
-                    store(con, AS_OF_ATTEMPTED, steps[AS_OF_STEP])
+                # Should this build fail, it may leave models as it built them.
+                store(con, ATTEMPTED, "since the last successful build",
+                      note_attempt(attempted, inputs, steps[AS_OF_STEP]))
                 # `refresh --full` is the way to have everything worked out afresh.
                 if is_full(context):
                     forget_kept_results(con)
@@ -121,7 +121,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             forget_changed_keys(con)
         store(con, DBT_STEP, inputs if whole else None, steps)
         if whole:
-            store(con, AS_OF_ATTEMPTED, None)
+            store(con, ATTEMPTED, None)
 
 
 def _left_as_they_are(context: dg.AssetExecutionContext, manifest: dict, plan: BuildPlan):

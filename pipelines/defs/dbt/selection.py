@@ -6,9 +6,12 @@ that judge "overdue" or "open" against it, of the as-of date. When the inputs ar
 since the last successful build, only the models downstream of a source whose load (or
 coding) changed need rebuilding, and, on a later as-of date, those that read it: every other
 model would be rebuilt from the same tables into the same rows. When the inputs changed, the
-as-of date went back, or there was no successful build, everything is. A build that failed on
-another as-of date may have left the models that read it on that date: they are rebuilt on
-any date until a build succeeds.
+as-of date went back, or there was no successful build, everything is.
+
+A build that fails may leave models built as it built them. So each build notes, before it
+starts, the inputs fingerprint and the as-of date it builds under (`note_attempt`, kept until
+a build succeeds): after one under other inputs everything is rebuilt, and after one on
+another as-of date the models that read the date are, whatever tonight's date is.
 """
 
 from __future__ import annotations
@@ -23,9 +26,8 @@ _BUILT = ("model", "seed", "snapshot")
 # loader's source inventory is judged against it every night.
 AS_OF_STEP = "as_of_date"
 AS_OF_MACRO = "macro.triangulate.as_of_date"
-# Noted (with the date) before a build on an as-of date other than the last successful
-# build's, and forgotten when one succeeds.
-AS_OF_ATTEMPTED = "dbt_as_of_attempted"
+# The step noting the builds attempted since the last successful one (note_attempt).
+ATTEMPTED = "dbt_attempted"
 INVENTORY = ("loader", "source_inventory")
 
 # What no nightly build runs: dbt's unit tests and the intermediate models' data tests
@@ -83,24 +85,34 @@ def changed_sources(steps: dict[str, str], last_build: dict[str, str]) -> list[s
     return sorted(sources)
 
 
+def note_attempt(attempted: dict | None, inputs: str, as_of: str) -> dict:
+    """The builds attempted since the last successful one (`attempted`, None if none), with
+    one more under `inputs` on `as_of`: every inputs fingerprint and as-of date, for a build
+    that fails after another failed may have left models as either built them."""
+    attempted = attempted or {}
+    return {"inputs": sorted({*attempted.get("inputs", []), inputs}),
+            "as_of_dates": sorted({*attempted.get("as_of_dates", []), as_of})}
+
+
 def plan_build(manifest: dict, inputs: str, steps: dict[str, str],
                last: tuple[str, dict] | None, full: bool,
-               noted: set[str] = frozenset(), other_day: bool = False) -> BuildPlan:
+               noted: set[str] = frozenset(), attempted: dict | None = None) -> BuildPlan:
     """The build for `steps` (step -> fingerprint now, and AS_OF_STEP -> the as-of date) given
     the last successful build (its inputs fingerprint and the steps it read), None if there
-    was none, and the sources whose records are noted as changed since
+    was none, the sources whose records are noted as changed since
     (sources_with_changed_records): every model reading those is rebuilt too, so that a
-    successful build has recomputed every record noted. `other_day`: a build since the last
-    successful one failed on another as-of date (AS_OF_ATTEMPTED), so the models that read
-    the date are rebuilt whatever it is."""
+    successful build has recomputed every record noted; and the builds attempted since
+    (note_attempt), None if none."""
     read = (last[1] or {}) if last else {}
+    attempted = attempted or {}
     if full or last is None or last[0] != inputs or (
-            steps[AS_OF_STEP] < read.get(AS_OF_STEP, steps[AS_OF_STEP])):
+            steps[AS_OF_STEP] < read.get(AS_OF_STEP, steps[AS_OF_STEP])) or any(
+            tried != inputs for tried in attempted.get("inputs", [])):
         return BuildPlan(True, [], [])
     sources = sorted(set(changed_sources(steps, read)) | noted)
     tables = {uid for uid, node in manifest["sources"].items() if node["source_name"] in sources}
     readers = set()
-    if other_day or steps[AS_OF_STEP] != read.get(AS_OF_STEP):
+    if {steps[AS_OF_STEP]} != {read.get(AS_OF_STEP), *attempted.get("as_of_dates", [])} - {None}:
         # The models that read the day, and the sources judged against it. A data test that
         # passed on an earlier day (no record dated after the as-of date) holds on a later one.
         readers = {uid for uid, node in manifest["nodes"].items()
