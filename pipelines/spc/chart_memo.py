@@ -17,6 +17,7 @@ The table `raw.theme_spc_charts` stays in the private warehouse, which is never 
 from __future__ import annotations
 
 import hashlib
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -31,16 +32,17 @@ TABLE = SPC_CHARTS
 DIGEST = "series_digest"
 # The dbt model that charts the series, beside pipelines.spc.
 MODEL = DBT_PROJECT_DIR / "models" / "marts" / "triangulation" / "theme_spc.py"
-# What charting runs on: a new release of any may change a float.
-_LIBRARIES = ("numpy", "polars", "duckdb")
+# What charting and keeping the charts run on: a new release of any may change a float.
+_LIBRARIES = ("numpy", "polars", "duckdb", "pyarrow")
 
 
 def code_version() -> str:
-    """The digest of the code that charts a series and the libraries it runs on."""
+    """The digest of the code that charts a series and of the Python and libraries it runs
+    on."""
     digest = hashlib.sha256()
-    for path in (MODEL, *sorted(Path(pipelines.spc.__file__).parent.glob("*.py"))):
+    for path in (MODEL, *sorted(Path(pipelines.spc.__file__).parent.rglob("*.py"))):
         digest.update(path.read_bytes())
-    digest.update(repr([(name, version(name)) for name in _LIBRARIES]).encode())
+    digest.update(repr([sys.version, *((name, version(name)) for name in _LIBRARIES)]).encode())
     return digest.hexdigest()
 
 

@@ -65,8 +65,10 @@ def model(dbt, session):
     if kept.height:
         charts = pl.concat([kept.select(charts.columns), charts], how="vertical_relaxed")
     return (
-        charts
-        .join(themes, on="theme_id", how="left")
+        # In one order whichever series were charted tonight (a file read in order reads
+        # the same).
+        charts.sort([*SERIES, "month"])
+        .join(themes, on="theme_id", how="left", maintain_order="left")
         .select(
             "theme_id",
             "theme_name",
