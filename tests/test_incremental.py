@@ -287,20 +287,12 @@ def test_what_changes_with_no_file_changed_is_rebuilt_all_the_same(trust, monkey
     assert_identical(workspace, refreshed_from_empty(workspace))
 
 
-def test_a_build_failed_on_a_later_day_is_not_published_on_the_day_before(trust, monkeypatch):
-    """A build on a later as-of date rebuilds the models that read the date and fails after
-    (here: as it notes its success). The next night, back on the last published day with no
-    file changed, rebuilds them on that day (an independent probe found the failed night's
-    date published)."""
-    import datetime as dt
-
+def refresh_failing_once_built(monkeypatch) -> None:
+    """A refresh whose dbt build fails after building every model it was to build (as it
+    notes its success)."""
     from pipelines.defs.dbt import assets as dbt_assets
     from pipelines.lib.fingerprints import DBT_STEP
 
-    workspace, _ = trust
-    day = os.environ["TRIANGULATE_AS_OF_DATE"]
-    later = dt.date.fromisoformat(day) + dt.timedelta(days=40)
-    monkeypatch.setenv("TRIANGULATE_AS_OF_DATE", later.isoformat())
     store = dbt_assets.store
 
     def fail_on_success(con, step, *args):
@@ -308,8 +300,23 @@ def test_a_build_failed_on_a_later_day_is_not_published_on_the_day_before(trust,
             raise RuntimeError("killed")
         store(con, step, *args)
 
-    monkeypatch.setattr(dbt_assets, "store", fail_on_success)
-    assert not run_refresh().success
+    with monkeypatch.context() as patch:
+        patch.setattr(dbt_assets, "store", fail_on_success)
+        assert not run_refresh().success
+
+
+def test_a_build_failed_on_a_later_day_is_not_published_on_the_day_before(trust, monkeypatch):
+    """A build on a later as-of date rebuilds the models that read the date and fails after
+    (here: as it notes its success). The next night, back on the last published day with no
+    file changed, rebuilds them on that day (an independent probe found the failed night's
+    date published)."""
+    import datetime as dt
+
+    workspace, _ = trust
+    day = os.environ["TRIANGULATE_AS_OF_DATE"]
+    later = dt.date.fromisoformat(day) + dt.timedelta(days=40)
+    monkeypatch.setenv("TRIANGULATE_AS_OF_DATE", later.isoformat())
+    refresh_failing_once_built(monkeypatch)
     con = duckdb.connect(str(workspace.warehouse), read_only=True)
     try:
         assert con.execute("select distinct as_of_date from marts.complaints_performance"
@@ -317,7 +324,6 @@ def test_a_build_failed_on_a_later_day_is_not_published_on_the_day_before(trust,
     finally:
         con.close()
 
-    monkeypatch.setattr(dbt_assets, "store", store)
     monkeypatch.setenv("TRIANGULATE_AS_OF_DATE", day)
     outcome = refresh()
 
@@ -336,9 +342,6 @@ def test_a_build_failed_under_changed_inputs_is_not_published_once_they_are_put_
     rebuilding every model; the CSV is put back. The next night rebuilds every model (an
     independent probe found the renamed ward published: the inputs fingerprint equalled the
     last successful build's, so nothing was rebuilt)."""
-    from pipelines.defs.dbt import assets as dbt_assets
-    from pipelines.lib.fingerprints import DBT_STEP
-
     workspace, profile = trust
     locations = profile / "reference" / "locations.csv"
     kept = locations.read_bytes()
@@ -346,16 +349,7 @@ def test_a_build_failed_under_changed_inputs_is_not_published_once_they_are_put_
     assert workspace.query(renamed) == [(0,)]
     rewrite_csv(locations, lambda rows: [rows[0], [rows[1][0], "Renamed Ward", *rows[1][2:]],
                                          *rows[2:]])
-    store = dbt_assets.store
-
-    def fail_on_success(con, step, *args):
-        if step == DBT_STEP:
-            raise RuntimeError("killed")
-        store(con, step, *args)
-
-    monkeypatch.setattr(dbt_assets, "store", fail_on_success)
-    assert not run_refresh().success
-    monkeypatch.setattr(dbt_assets, "store", store)
+    refresh_failing_once_built(monkeypatch)
     locations.write_bytes(kept)
 
     outcome = refresh()

@@ -38,6 +38,10 @@ SPC_OUTPUT = [
 RATE_SPC = {"mean": "rate_mean", "lpl": "rate_lpl", "upl": "rate_upl",
             "point_type": "rate_point_type"}
 UNIT = ["unit_level", "unit_id", "month"]
+# A series' chart, month by month: the mart's columns after theme_id and theme_name.
+CHART = ["unit_level", "unit_id", "unit_name", "directorate", "source", "month", "record_count",
+         "series_months", "spc_method", *SPC_OUTPUT, "denominator", "rate", "rate_unit",
+         *RATE_SPC.values()]
 # Fewer records of a problem theme is better.
 IMPROVEMENT = "decrease"
 # What a rare-event series keeps of its charts: counts, mean and rate mean; no limits, every
@@ -69,24 +73,7 @@ def model(dbt, session):
         # the same).
         charts.sort([*SERIES, "month"])
         .join(themes, on="theme_id", how="left", maintain_order="left")
-        .select(
-            "theme_id",
-            "theme_name",
-            "unit_level",
-            "unit_id",
-            "unit_name",
-            "directorate",
-            "source",
-            "month",
-            "record_count",
-            "series_months",
-            "spc_method",
-            *SPC_OUTPUT,
-            "denominator",
-            "rate",
-            "rate_unit",
-            *RATE_SPC.values(),
-        )
+        .select("theme_id", "theme_name", *CHART)
     )
 
 
@@ -142,19 +129,5 @@ def charted(months: pl.DataFrame, denominators: pl.DataFrame, min_points: int) -
             *(pl.when(rare & pl.col(c).is_not_null()).then(pl.lit("common_cause"))
               .otherwise(pl.col(c)).alias(c) for c in ("point_type", "rate_point_type")),
         )
-        .select(
-            *SERIES,
-            "unit_name",
-            "directorate",
-            "month",
-            "record_count",
-            "series_months",
-            "spc_method",
-            *SPC_OUTPUT,
-            "denominator",
-            "rate",
-            "rate_unit",
-            *RATE_SPC.values(),
-            chart_memo.DIGEST,
-        )
+        .select("theme_id", *CHART, chart_memo.DIGEST)
     )
