@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import pairwise
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -759,6 +760,26 @@ def test_a_large_trust_themes_its_records_with_the_classifier_it_measured(monkey
     assert trained == [outside_first] and measured.folds == 1
     assert measured.trained_on == outside_first
     assert narrative.assigned(measured.classifier, texts[:3], 0.5)[0]
+
+
+def test_the_kept_classifier_is_keyed_by_every_module_of_the_package(tmp_path, monkeypatch):
+    """A change to any module the features read (here the FFT coder's emoji table, which
+    `normalise` uses) is another key: an independent probe found a classifier and its themes
+    kept across a change to fft_data.py, which the key did not cover."""
+    import shutil
+
+    import pipelines.textcoding as textcoding
+    from pipelines.lib import fingerprints
+
+    package = tmp_path / "pipelines" / "textcoding"
+    shutil.copytree(Path(textcoding.__file__).parent, package)
+    monkeypatch.setattr(fingerprints, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(textcoding, "__file__", str(package / "__init__.py"))
+    records = (["incidents:1"], ["Patient fell"], [["falls"]], 5, 0.5)
+    before = narrative_memo.fingerprint(*records)
+    table = package / "fft_data.py"
+    table.write_text(table.read_text(encoding="utf-8") + "\n# an emoji more\n", encoding="utf-8")
+    assert narrative_memo.fingerprint(*records) != before
 
 
 def test_a_kept_classifier_is_reused_only_for_the_same_records_and_gives_the_same_themes():

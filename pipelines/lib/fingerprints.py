@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable
 from functools import cache
 from importlib.metadata import version
@@ -70,13 +71,21 @@ def _tree(root: Path, files: Iterable[Path]) -> list[str]:
     return [f"{p.relative_to(root).as_posix()}={file_sha256(p)}" for p in sorted(files)]
 
 
+def code_version(folders: Iterable[Path], libraries: Iterable[str],
+                 files: Iterable[Path] = ()) -> str:
+    """The digest of the Python modules under `folders` and of `files` (all inside the
+    project), of the Python version and of the `libraries`' versions: what a result kept
+    under it was worked out with."""
+    code = [*files, *(path for folder in folders for path in folder.rglob("*.py"))]
+    return _digest([sys.version, *(f"{name}={version(name)}" for name in libraries),
+                    *_tree(PROJECT_ROOT, code)])
+
+
 @cache
 def loader_version() -> str:
     """The loader and validation code and the libraries it runs on."""
-    code = [p for folder in (PROJECT_ROOT / "pipelines" / "lib", PROJECT_ROOT / "expectations")
-            for p in folder.rglob("*.py")]
-    libraries = [f"{name}={version(name)}" for name in ("polars", "great_expectations")]
-    return _digest([*libraries, *_tree(PROJECT_ROOT, code)])
+    return code_version([PROJECT_ROOT / "pipelines" / "lib", PROJECT_ROOT / "expectations"],
+                        ["polars", "great_expectations"])
 
 
 def source_fingerprint(raw_dir: Path, mappings: list[Mapping], source: str) -> str:

@@ -16,15 +16,13 @@ The table `raw.theme_spc_charts` stays in the private warehouse, which is never 
 
 from __future__ import annotations
 
-import hashlib
-import sys
-from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 import pipelines.spc
+from pipelines.lib import fingerprints
 from pipelines.lib.settings import DBT_PROJECT_DIR
 from pipelines.lib.warehouse import RAW_SCHEMA, SPC_CHARTS, has_raw_table, insert_frame
 
@@ -39,11 +37,7 @@ _LIBRARIES = ("numpy", "polars", "duckdb", "pyarrow")
 def code_version() -> str:
     """The digest of the code that charts a series and of the Python and libraries it runs
     on."""
-    digest = hashlib.sha256()
-    for path in (MODEL, *sorted(Path(pipelines.spc.__file__).parent.rglob("*.py"))):
-        digest.update(path.read_bytes())
-    digest.update(repr([sys.version, *((name, version(name)) for name in _LIBRARIES)]).encode())
-    return digest.hexdigest()
+    return fingerprints.code_version([Path(pipelines.spc.__file__).parent], _LIBRARIES, [MODEL])
 
 
 def digest_series(con: duckdb.DuckDBPyConnection, months: str, denominators: str,

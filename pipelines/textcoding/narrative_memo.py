@@ -18,20 +18,20 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Sequence
-from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
+import pipelines.textcoding as textcoding
+from pipelines.lib.fingerprints import code_version
 from pipelines.lib.warehouse import NARRATIVE_CLASSIFIER, RAW_SCHEMA, has_raw_table
-from pipelines.textcoding import fft_features, logistic, narrative
 from pipelines.textcoding.fft_features import TfidfBlock
 from pipelines.textcoding.narrative import Measured, NarrativeClassifier
 
 TABLE = NARRATIVE_CLASSIFIER
 # What training runs on: a new release of any may change the weights.
-_LIBRARIES = ("numpy", "scipy", "polars")
+_LIBRARIES = ("numpy", "scipy", "polars", "duckdb", "pyarrow")
 _SEPARATOR, _END = "\x1f", "\x1e"
 
 
@@ -40,9 +40,9 @@ def fingerprint(record_keys: Sequence[str], texts: Sequence[str],
                 threshold: float) -> str:
     """The digest of everything `narrative.trained_and_measured` reads."""
     digest = hashlib.sha256()
-    for module in (narrative, logistic, fft_features):
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(repr([(name, version(name)) for name in _LIBRARIES]).encode())
+    # Every module of the package: the features read the FFT coder's normalising tables and
+    # rules, and the themes kept under this key are written by narrative_warehouse.
+    digest.update(code_version([Path(textcoding.__file__).parent], _LIBRARIES).encode())
     digest.update(f"{min_examples}{_SEPARATOR}{threshold!r}{_END}".encode())
     digest.update("".join(
         f"{key}{_SEPARATOR}{text}{_SEPARATOR}{_SEPARATOR.join(themes)}{_END}"
