@@ -37,7 +37,8 @@ _LIBRARIES = ("numpy", "polars", "duckdb", "pyarrow")
 def code_version() -> str:
     """The digest of the code that charts a series and of the Python and libraries it runs
     on."""
-    return fingerprints.code_version([Path(pipelines.spc.__file__).parent], _LIBRARIES, [MODEL])
+    return fingerprints.code_version([Path(pipelines.spc.__file__).resolve().parent],
+                                     _LIBRARIES, [MODEL])
 
 
 def digest_series(con: duckdb.DuckDBPyConnection, months: str, denominators: str,
@@ -58,17 +59,21 @@ def digest_series(con: duckdb.DuckDBPyConnection, months: str, denominators: str
     """, [code_version(), min_points])
 
 
+def _any_kept(con: duckdb.DuckDBPyConnection) -> bool:
+    return has_raw_table(con, TABLE.removeprefix(f"{RAW_SCHEMA}."))
+
+
 def kept_charts(con: duckdb.DuckDBPyConnection, series: str) -> pl.DataFrame:
     """The kept chart rows (with their digest) of the series in the temp table `series` whose
     digest is unchanged; none before the first charts are kept."""
-    if not has_raw_table(con, TABLE.split(".")[1]):
+    if not _any_kept(con):
         return pl.DataFrame()
     return con.sql(f"select * from {TABLE} semi join {series} using ({DIGEST})").pl()
 
 
 def without_kept_chart(con: duckdb.DuckDBPyConnection, series: str) -> str:
     """A query of the series in the temp table `series` that have no kept chart."""
-    if not has_raw_table(con, TABLE.split(".")[1]):
+    if not _any_kept(con):
         return series
     return f"(select * from {series} anti join {TABLE} using ({DIGEST}))"
 

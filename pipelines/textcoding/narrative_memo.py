@@ -42,7 +42,7 @@ def fingerprint(record_keys: Sequence[str], texts: Sequence[str],
     digest = hashlib.sha256()
     # Every module of the package: the features read the FFT coder's normalising tables and
     # rules, and the themes kept under this key are written by narrative_warehouse.
-    digest.update(code_version([Path(textcoding.__file__).parent], _LIBRARIES).encode())
+    digest.update(code_version([Path(textcoding.__file__).resolve().parent], _LIBRARIES).encode())
     digest.update(f"{min_examples}{_SEPARATOR}{threshold!r}{_END}".encode())
     digest.update("".join(
         f"{key}{_SEPARATOR}{text}{_SEPARATOR}{_SEPARATOR.join(themes)}{_END}"

@@ -120,7 +120,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         if whole:  # every model reading a record noted has been rebuilt (plan_build)
             forget_changed_keys(con)
         store(con, DBT_STEP, inputs if whole else None, steps)
-        if whole:
+        if whole:  # forgotten only once this success is noted: a kill between loses nothing
             store(con, ATTEMPTED, None)
 
 
