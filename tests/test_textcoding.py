@@ -554,6 +554,25 @@ def test_text_speak_is_read_as_the_words_it_stands_for():
     assert "Appointment arrangements" in coded[1]
 
 
+def test_a_word_in_another_sense_is_read_as_that_sense_and_only_there():
+    """One comment per kind of SENSES word (a hot or cold place, a syringe driver, a body's
+    discharge, a water infection, "kind of"), and comments whose words are in their usual
+    sense."""
+    readings = {
+        "The ward was far too HOT": "the ward was far too overheated",
+        "Boiling in the bay": "overheated in the bay",
+        "Freezing on the ward, no blankets": "chilly on the ward, no blankets",
+        "Caf\u00e9 fine, waiting room is cold and damp": "cafe fine, waiting room is chilly and damp",
+        "the syringe driver alarmed": "the syringe pump alarmed",
+        "ear discharge not checked": "ear fluid not checked",
+        "treated for a water infection": "treated for a urine infection",
+        "kind of rushed": "sort of rushed",
+        "Nurses were kind": "nurses were kind",
+        "hot food was cold": "hot food was cold",
+    }
+    assert {text: normalise(text) for text in readings} == readings
+
+
 def test_a_car_park_is_parking_and_a_car_alone_is_transport():
     """In the training comments "car" is hospital transport; 3.5.0's words after their
     question gave "car park charges" Transport until "car park" was read as one word."""
