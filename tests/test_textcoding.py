@@ -562,7 +562,7 @@ def test_a_word_in_another_sense_is_read_as_that_sense_and_only_there():
         "The ward was far too HOT": "the ward was far too overheated",
         "Boiling in the bay": "overheated in the bay",
         "Freezing on the ward, no blankets": "chilly on the ward, no blankets",
-        "Caf\u00e9 fine, waiting room is cold and damp": "cafe fine, waiting room is chilly and damp",
+        "Caf\u00e9 fine, the bay is cold and damp": "cafe fine, the bay is chilly and damp",
         "the syringe driver alarmed": "the syringe pump alarmed",
         "ear discharge not checked": "ear fluid not checked",
         "treated for a water infection": "treated for a urine infection",
