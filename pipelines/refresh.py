@@ -319,10 +319,24 @@ def _execute_job(instance, verbose: bool, notes: list[str], echoed,
     dbt_log = "".join(deque(echoed, maxlen=DBT_LOG_LINES)) if failures else ""
     log_file = None if verbose or not written else _write_private_log(
         f"dbt-{_stamp()}-{result.run_id[:8]}.log", echoed, "dbt-*.log")
+    notes = [*notes, *_history_pruned(instance)]
     return RefreshOutcome(result.success, result.run_id, grouped(failures), stages, passed,
-                          failed_checks, list(notes), details, dbt_log, dbt_log_file=log_file,
+                          failed_checks, notes, details, dbt_log, dbt_log_file=log_file,
                           reloaded=sorted(reloaded),
                           dbt_rebuilt=(dbt_rebuilt, len(dbt_models.keys)))
+
+
+def _history_pruned(instance) -> list[str]:
+    """Runs older than the history kept removed (pipelines.lib.history_retention): nothing
+    to say unless that failed, which leaves the refresh's outcome as it was."""
+    from pipelines.lib.history_retention import prune_run_history
+
+    try:
+        prune_run_history(instance, settings.run_history_days())
+    except Exception as error:  # housekeeping: tonight's marts stand either way
+        return [f"the Dagster run history could not be pruned ({safe_summary(str(error), 160)}); "
+                "it is pruned again after the next refresh"]
+    return []
 
 
 def _stamp() -> str:

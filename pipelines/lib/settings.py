@@ -145,6 +145,18 @@ def run_log_dir() -> Path:
     return _path("TRIANGULATE_LOG_DIR", warehouse_path().parent / "logs")
 
 
+def run_history_days() -> int:
+    """How many days of Dagster run history a refresh keeps (pipelines.lib.history_retention):
+    TRIANGULATE_RUN_HISTORY_DAYS, default 90; 0 keeps every run."""
+    def parse(text: str) -> int:
+        if not text.strip().isdigit():
+            raise ValueError(text)
+        return int(text)
+
+    return _parsed("TRIANGULATE_RUN_HISTORY_DAYS", "90", parse,
+                   "a whole number of days (0 keeps every run)")
+
+
 def check() -> None:
     """Parse every setting that has to parse, so a bad one stops a refresh before it starts
     (one message) rather than failing each step that reads it."""
@@ -154,5 +166,6 @@ def check() -> None:
     refresh_wait_seconds()
     duckdb_memory_limit()
     dbt_threads()
+    run_history_days()
     published_file_mode(restricted=True)
     published_file_mode(restricted=False)

@@ -1,0 +1,58 @@
+"""Dagster's run history kept to a bounded size on the refresh's disk.
+
+Each refresh stores about 1,200 events (every dbt model and test, each load's checks): a few
+MiB in the run's own event file and as much again in the cross-run index, which Dagster never
+deletes, so night after night the history grew without end on what is often a small server.
+After each refresh, runs older than settings.run_history_days() go, with their event files and
+captured logs, except what the Dagster UI and `triangulate status` still show: the newest
+runs, any run not finished, and the run holding each asset's latest materialisation (a source
+whose files have not changed for months keeps the run that last loaded it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pipelines.lib.event_log_storage import PooledSqliteEventLogStorage
+
+# However old, the newest runs stay: a week of nights and a few runs from the UI.
+NEWEST_KEPT = 10
+
+
+@dataclass(frozen=True)
+class Pruned:
+    runs: int
+    bytes_freed: int  # of the runs' own event files (the index reuses what it frees)
+
+
+def prune_run_history(instance, keep_days: int, now: datetime | None = None) -> Pruned:
+    """Delete the runs created more than `keep_days` ago (none when `keep_days` is 0) but
+    the NEWEST_KEPT newest, those not finished and those holding an asset's latest
+    materialisation, with their event files and captured logs; then close the event log's
+    files, so SQLite folds each one's write-ahead log back in and removes it."""
+    import dagster as dg
+
+    storage = instance.event_log_storage
+    pooled = isinstance(storage, PooledSqliteEventLogStorage)
+    runs, freed = 0, 0
+    if keep_days:
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
+        finished = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
+                    dg.DagsterRunStatus.CANCELED]
+        kept = {r.dagster_run.run_id for r in instance.get_run_records(limit=NEWEST_KEPT)}
+        latest = instance.get_latest_materialization_events(instance.all_asset_keys())
+        kept |= {entry.run_id for entry in latest.values() if entry is not None}
+        for record in instance.get_run_records(
+                dg.RunsFilter(created_before=cutoff, statuses=finished)):
+            run_id = record.dagster_run.run_id
+            if run_id in kept:
+                continue
+            instance.delete_run(run_id)
+            instance.compute_log_manager.delete_logs(prefix=[run_id])
+            if pooled:
+                freed += storage.remove_run_file(run_id)
+            runs += 1
+    if pooled:
+        storage.close_files()
+    return Pruned(runs, freed)

@@ -1,0 +1,95 @@
+"""The refresh's Dagster run history is pruned to the days kept, without losing what the UI
+and `triangulate status` still show."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.lib import history_retention, settings
+from pipelines.lib.history_retention import prune_run_history
+from pipelines.refresh import INSTANCE_SETTINGS
+
+
+@dg.asset
+def loaded_yearly():
+    """A source whose files rarely change: materialised in the first run only."""
+
+
+@dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="built_nightly")])
+def built_nightly():
+    return dg.MaterializeResult(check_results=[dg.AssetCheckResult(passed=True)])
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    shutil.copy(INSTANCE_SETTINGS, tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with dg.DagsterInstance.get() as instance:
+        yield instance
+
+
+def _runs(instance, nights: int) -> list[str]:
+    """The first run materialises both assets, the others `built_nightly` alone."""
+    run_ids = []
+    for night in range(nights):
+        selection = None if night == 0 else [built_nightly]
+        result = dg.materialize([loaded_yearly, built_nightly], instance=instance,
+                                selection=selection)
+        assert result.success
+        run_ids.append(result.run_id)
+    return run_ids
+
+
+def _event_files(instance, run_id: str) -> list[str]:
+    """The run's own SQLite files (its events, write-ahead log and shared memory)."""
+    return sorted(p.name for p in Path(instance.event_log_storage._base_dir).glob(f"{run_id}*"))
+
+
+def test_old_runs_go_with_their_files_but_the_newest_and_latest_materialisations_stay(
+        instance, monkeypatch):
+    monkeypatch.setattr(history_retention, "NEWEST_KEPT", 2)
+    first, second, third, fourth = _runs(instance, 4)
+    assert _event_files(instance, second)  # each run has its own event file
+    later = datetime.now(UTC) + timedelta(days=100)  # every run is now 100 days old
+
+    pruned = prune_run_history(instance, keep_days=90, now=later)
+
+    assert pruned.runs == 1 and pruned.bytes_freed > 0
+    # The files closed: SQLite folded each write-ahead log back in and removed it.
+    assert [name for name in _event_files(instance, "") if name.endswith("-wal")] == []
+    kept = {r.dagster_run.run_id for r in instance.get_run_records()}
+    # The two newest, and the first: it holds loaded_yearly's latest materialisation.
+    assert kept == {first, third, fourth}
+    assert instance.get_run_by_id(second) is None
+    assert _event_files(instance, second) == []
+    assert not list(instance.all_logs(second))
+    latest = instance.get_latest_materialization_events(
+        [dg.AssetKey("loaded_yearly"), dg.AssetKey("built_nightly")])
+    assert {key.path[0]: entry.run_id for key, entry in latest.items()} == {
+        "loaded_yearly": first, "built_nightly": fourth}
+    # The runs kept keep their events, checks included.
+    assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in [
+        e.dagster_event_type for e in instance.all_logs(fourth)]
+
+
+def test_runs_within_the_days_kept_or_with_zero_days_all_stay(instance, monkeypatch):
+    monkeypatch.setattr(history_retention, "NEWEST_KEPT", 1)
+    run_ids = _runs(instance, 3)
+    assert prune_run_history(instance, keep_days=90).runs == 0  # all made today
+    later = datetime.now(UTC) + timedelta(days=400)
+    assert prune_run_history(instance, keep_days=0, now=later).runs == 0  # 0 keeps all
+    assert {r.dagster_run.run_id for r in instance.get_run_records()} == set(run_ids)
+
+
+def test_the_days_kept_is_a_whole_number(monkeypatch):
+    assert settings.run_history_days() == 90
+    monkeypatch.setenv("TRIANGULATE_RUN_HISTORY_DAYS", "30")
+    assert settings.run_history_days() == 30
+    monkeypatch.setenv("TRIANGULATE_RUN_HISTORY_DAYS", "a month")
+    with pytest.raises(settings.SettingError, match="TRIANGULATE_RUN_HISTORY_DAYS"):
+        settings.check()
