@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from pipelines.lib import settings
+from pipelines.lib import quiet_duckdb, settings
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
 from pipelines.lib.reporting_period import (
     AsOfDateError,
@@ -225,9 +225,7 @@ def _print_stages(stages: list[tuple[str, float]]) -> None:
 
 
 def _print_summary(published: Path) -> None:
-    import duckdb
-
-    con = duckdb.connect(str(published), read_only=True)
+    con = quiet_duckdb.connect(str(published), read_only=True)
     try:
         loads = con.sql(
             "select source, sum(rows_read), sum(rows_loaded), sum(rows_rejected) "

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from pipelines.bench.distinct_texts import make_texts_distinct
 from pipelines.bench.process import Sampler
+from pipelines.lib import quiet_duckdb
 from pipelines.lib.canonical import SOURCES
 from pipelines.lib.mapping import load_mappings
 from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
@@ -195,9 +196,7 @@ def run_refresh_measured(root: Path, options: dict) -> dict:
 
 
 def _rows_read(marts: Path) -> int:
-    import duckdb
-
-    con = duckdb.connect(str(marts / "triangulate.duckdb"), read_only=True)
+    con = quiet_duckdb.connect(str(marts / "triangulate.duckdb"), read_only=True)
     try:
         return int(con.sql("select sum(rows_read) from load_summary").fetchone()[0])
     finally:
@@ -214,7 +213,7 @@ def bare_read_csv(raw: Path) -> dict[str, float]:
         files = sorted(folder.glob("*.csv"))
         if not files:
             continue
-        con = duckdb.connect()
+        con = quiet_duckdb.connect()
         started = time.perf_counter()
         for i, path in enumerate(files):
             for encoding in ("utf-8", "latin-1"):
@@ -239,7 +238,7 @@ def marts_differences(a: Path, b: Path, tables: list[str] | None = None) -> list
     DuckDB files whose contents differ (as multisets of rows)."""
     import duckdb
 
-    con = duckdb.connect()
+    con = quiet_duckdb.connect()
     con.execute(f"attach {sql_string(a)} as a (read_only)")
     con.execute(f"attach {sql_string(b)} as b (read_only)")
     tables_in = {db: {r[0] for r in con.execute(

@@ -7,9 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
-from pipelines.lib import settings
+from pipelines.lib import quiet_duckdb, settings
 from pipelines.lib.mapping import Mapping, load_mappings
 from pipelines.lib.profile import Profile, load_profile
 from pipelines.lib.refresh_lock import lock_path, refresh_lock
@@ -88,8 +87,8 @@ class WarehouseResource(dg.ConfigurableResource):
         # holds every free text exported.
         self.file().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         create_if_missing(self.file())
-        con = duckdb.connect(str(self.file()), read_only=read_only,
-                             config={"memory_limit": settings.duckdb_memory_limit()})
+        con = quiet_duckdb.connect(str(self.file()), read_only=read_only,
+                                   config={"memory_limit": settings.duckdb_memory_limit()})
         os.chmod(self.file(), 0o600)
         try:
             yield con

@@ -13,10 +13,9 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
-
 from pipelines.demo import generate_trust
 from pipelines.detection_bench.scenarios import BenchScenario
+from pipelines.lib import quiet_duckdb
 
 # What the benchmark reads: the priorities (what a committee sees) and every theme x unit
 # row behind them (for the previous rule and the false signals).
@@ -73,7 +72,7 @@ def run_scenario(scenario: BenchScenario, root: Path) -> dict:
 
 
 def read_marts(warehouse: Path) -> dict[str, list[dict]]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = quiet_duckdb.connect(str(warehouse), read_only=True)
     try:
         return {mart: con.sql(f"select * from marts.{mart}").df().to_dict("records")
                 for mart in MARTS}

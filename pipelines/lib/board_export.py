@@ -33,10 +33,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-from pipelines.lib import claims_summary
+from pipelines.lib import claims_summary, quiet_duckdb
 from pipelines.lib.reporting_period import (
     ReportingPeriod,
     add_months,
@@ -65,7 +64,7 @@ class BoardExport:
 def board_export(marts_file: Path, out_dir: Path, as_of: date | None = None) -> BoardExport:
     """Write the board CSVs from the published aggregate marts file into `out_dir`, for the
     reporting period up to `as_of` (default: the TRIANGULATE_AS_OF_DATE setting or today)."""
-    with duckdb.connect(str(marts_file), read_only=True) as con:
+    with quiet_duckdb.connect(str(marts_file), read_only=True) as con:
         period = reporting_period(con, as_of)
         if period is None:
             raise NothingToExport("no incident, complaint or FFT records in a complete month "

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib import quiet_duckdb
 from pipelines.lib.errors import UserFacingError
 from pipelines.lib.identifiers import KINDS, SQL_MAY_HOLD_IDENTIFIER, redact
 
@@ -102,7 +103,7 @@ def guard_database(con: duckdb.DuckDBPyConnection, tables: dict[str, int],
 
 def redactions_in(published: Path) -> list[Redaction]:
     """What the guard redacted in a published file (its `identifier_redactions` table)."""
-    with duckdb.connect(str(published), read_only=True) as con:
+    with quiet_duckdb.connect(str(published), read_only=True) as con:
         return [Redaction(*row) for row in con.execute(
             f"select table_name, column_name, identifier_kind, n_values, n_cells "
             f"from main.{REPORT_TABLE} order by all").fetchall()]

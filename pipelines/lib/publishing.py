@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib import settings
+from pipelines.lib import quiet_duckdb, settings
 from pipelines.lib.errors import UserFacingError, safe_summary
 from pipelines.lib.identifier_guard import guard_database
 from pipelines.lib.sql import sql_string
@@ -283,7 +283,7 @@ def _put_back(marts_dir: Path, previous: Path, staging: Path, swapped: list[str]
 
 def _build(publication: Publication, warehouse: Path, partial: Path,
            docs: MartDocs | None) -> dict[str, int]:
-    with duckdb.connect(":memory:") as con:
+    with quiet_duckdb.connect(":memory:") as con:
         # Copied and guarded in memory, then written out: the guard's updates left the
         # values they replaced in the file's old blocks, readable in its bytes (and by a
         # query reading the file as a blob).
@@ -340,7 +340,7 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
 
 def _write_parquet(database: Path, tables: dict[str, int], folder: Path) -> None:
     folder.mkdir()
-    con = duckdb.connect(str(database), read_only=True)
+    con = quiet_duckdb.connect(str(database), read_only=True)
     try:
         # refresh_info too: a Parquet reader sees when the copies were published.
         for name in [*tables, "refresh_info"]:

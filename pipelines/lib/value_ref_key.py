@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib import quiet_duckdb
+
 # Where the key lived before it moved out of the warehouse (an incremental dbt model).
 _OLD_TABLE = "select ref_key from intermediate.int_value_ref_key"
 
@@ -35,7 +37,7 @@ def ensure_value_ref_key(path: Path, warehouse: Path) -> Path:
 def _key_in_warehouse(warehouse: Path) -> str | None:
     if not warehouse.exists():
         return None
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = quiet_duckdb.connect(str(warehouse), read_only=True)
     try:
         row = con.execute(_OLD_TABLE).fetchone()
     except duckdb.Error:  # no such table, or the view that reads this file

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib import settings
+from pipelines.lib import quiet_duckdb, settings
 from pipelines.lib.canonical import (
     BOOLEAN,
     DATE,
@@ -212,7 +212,7 @@ def create_if_missing(path: Path) -> None:
     """A new, empty warehouse at `path` in STORAGE_VERSION (a file keeps the format it was
     created in)."""
     if not path.exists():
-        with duckdb.connect(":memory:") as con:
+        with quiet_duckdb.connect(":memory:") as con:
             con.execute(f"attach {sql_string(path)} (storage_version '{STORAGE_VERSION}')")
 
 
@@ -224,7 +224,7 @@ def upgrade_storage(path: Path) -> str | None:
     if not path.exists():
         return None
     # Read-write, so a write-ahead log left by an interrupted run is folded in on close.
-    with duckdb.connect(str(path)) as con:
+    with quiet_duckdb.connect(str(path)) as con:
         found = storage_version(con)
     if _version(found) >= _version(STORAGE_VERSION):
         return None
@@ -232,8 +232,8 @@ def upgrade_storage(path: Path) -> str | None:
     copy.unlink(missing_ok=True)
     try:
         # Under the refresh's memory limit: a region's warehouse is tens of gigabytes.
-        with duckdb.connect(":memory:",
-                            config={"memory_limit": settings.duckdb_memory_limit()}) as con:
+        with quiet_duckdb.connect(
+                ":memory:", config={"memory_limit": settings.duckdb_memory_limit()}) as con:
             con.execute(f"attach {sql_string(path)} as old (read_only)")
             con.execute(f"attach {sql_string(copy)} as new (storage_version '{STORAGE_VERSION}')")
             con.execute("copy from database old to new")
@@ -272,7 +272,7 @@ def discard_if_damaged(path: Path, error_message: str | None = None) -> str | No
         if not path.exists():
             return None
         try:
-            duckdb.connect(str(path)).close()
+            quiet_duckdb.connect(str(path)).close()
             return None
         except duckdb.Error as error:
             error_message = str(error)

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.lib import quiet_duckdb
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
 from pipelines.lib.reporting_period import ReportingPeriod, reporting_period
 
@@ -25,10 +26,10 @@ class Marts:
 
     @classmethod
     def open(cls, marts_dir: Path, wide: bool) -> Marts:
-        marts = duckdb.connect(str(marts_dir / MARTS.file), read_only=True)
+        marts = quiet_duckdb.connect(str(marts_dir / MARTS.file), read_only=True)
         case_file = marts_dir / CASE_LEVEL.file
         # Wide circulation never opens the case-level file: no record ids can leak into it.
-        case = (duckdb.connect(str(case_file), read_only=True)
+        case = (quiet_duckdb.connect(str(case_file), read_only=True)
                 if case_file.exists() and not wide else None)
         m = cls(marts, case, wide)
         if m.has("theme_counts"):
