@@ -17,6 +17,7 @@ import pytest
 from pipelines.bench.__main__ import (
     Size,
     _generate,
+    disk_use,
     exponent,
     hold_back_last_day,
     marts_differences,
@@ -33,6 +34,15 @@ def test_the_growth_exponent_is_the_slope_on_logs():
     assert exponent([(1_000, 2.0), (10_000, 20.0), (100_000, 200.0)]) == pytest.approx(1.0)
     assert exponent([(1_000, 5.0), (4_000, 80.0)]) == pytest.approx(2.0)
     assert exponent([(1_000, 5.0)]) is None
+
+
+def test_disk_use_is_each_folder_a_refresh_leaves_in_mib(tmp_path):
+    for relative, size in [("warehouse/warehouse.duckdb", 3), ("warehouse/load_cache/fft/a", 1),
+                           ("warehouse/load_cache/fft/b", 1), ("dagster_home/history/x.db", 2)]:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_bytes(b"x" * size * 2**20)
+    assert disk_use(tmp_path) == {"warehouse_mib": 3, "load_cache_mib": 2,
+                                  "run_history_mib": 2, "published_mib": 0}
 
 
 def test_the_sampler_counts_cpu_and_memory_of_a_child_process():

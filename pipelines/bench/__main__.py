@@ -191,8 +191,23 @@ def run_refresh_measured(root: Path, options: dict) -> dict:
         stages.append(stage)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     stages.append({"stage": "total", "wall_s": ended - started, "cpu_s": cpu,
-                   "peak_rss_mib": sampler.peak_rss / MIB})
+                   "peak_rss_mib": sampler.peak_rss / MIB, **disk_use(root)})
     return {"stages": stages, "rows": _rows_read(root / "marts"), "summary": report["summary"]}
+
+
+# What a refresh leaves on its server's disk, each a column of the run's total.
+DISK = {"warehouse_mib": "warehouse/warehouse.duckdb", "load_cache_mib": "warehouse/load_cache",
+        "run_history_mib": "dagster_home/history", "published_mib": "marts"}
+
+
+def disk_use(root: Path) -> dict[str, float]:
+    """MiB on disk after a run: the warehouse, the load cache, the Dagster run history (a
+    night's growth is the difference between two runs) and the published marts."""
+    def mib(path: Path) -> float:
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        return sum(p.stat().st_size for p in files) / MIB
+
+    return {column: mib(root / relative) for column, relative in DISK.items()}
 
 
 def _rows_read(marts: Path) -> int:
@@ -342,6 +357,9 @@ def print_size(rows: list[dict]) -> None:
             line += f"{_fmt(full['bare_read_csv_s'], '.2f'):>11}" \
                     f"{_fmt(full['wall_s'] / full['bare_read_csv_s']):>7}"
         print(line)
+    print("disk after each run, MiB (" + ", ".join(DISK.values()) + "): " + "; ".join(
+        f"{run} " + " / ".join(_fmt(by[run, "total"][column], ".0f") for column in DISK)
+        for run in runs))
     verdict = by.get(("nightly", "total"), {}).get("marts_vs_full")
     if verdict:
         print(f"nightly run (incremental): {by[('nightly', 'total')]['path']}")
@@ -392,7 +410,7 @@ def main() -> None:
 def _write(path: Path, rows: list[dict]) -> None:
     columns = ["size", "run", "stage", "rows", "wall_s", "cpu_s", "peak_rss_mib",
                "node_seconds", "nodes", "bare_read_csv_s", "marts_vs_full", "path", "within",
-               "start", "end", "load_average"]
+               "start", "end", "load_average", *DISK]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, columns, extrasaction="ignore")
         writer.writeheader()
