@@ -332,10 +332,13 @@ def _history_pruned(instance) -> list[str]:
     from pipelines.lib.history_retention import prune_run_history
 
     try:
-        prune_run_history(instance, settings.run_history_days())
+        pruned = prune_run_history(instance, settings.run_history_days())
     except Exception as error:  # housekeeping: tonight's marts stand either way
-        return [f"the Dagster run history could not be pruned ({safe_summary(str(error), 160)}); "
-                "it is pruned again after the next refresh"]
+        return [f"the Dagster run history could not be pruned ({safe_summary(str(error), 160)});"
+                " the next refresh tries again"]
+    if pruned.failures:
+        return [f"{len(pruned.failures)} old run(s) could not be removed from the Dagster run "
+                f"history ({pruned.failures[0]}); the next refresh tries again"]
     return []
 
 

@@ -72,9 +72,50 @@ def test_old_runs_go_with_their_files_but_the_newest_and_latest_materialisations
         [dg.AssetKey("loaded_yearly"), dg.AssetKey("built_nightly")])
     assert {key.path[0]: entry.run_id for key, entry in latest.items()} == {
         "loaded_yearly": first, "built_nightly": fourth}
-    # The runs kept keep their events, checks included.
+    # The runs kept keep their events, checks included; the deleted run's check executions
+    # (which Dagster's own delete_run leaves in the index) are gone.
     assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in [
         e.dagster_event_type for e in instance.all_logs(fourth)]
+    checked = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(dg.AssetKey("built_nightly"), "positive"), limit=10)
+    assert {execution.run_id for execution in checked} == {first, third, fourth}
+
+
+def test_a_damaged_run_file_a_dead_run_and_a_failing_run_are_all_handled(instance,
+                                                                           monkeypatch):
+    """A run whose event file is damaged still goes (its file is not opened); a run left
+    unfinished by a process that died goes once it is as old; a run that cannot be deleted
+    is named, left for the next prune, and the others still go."""
+    monkeypatch.setattr(history_retention, "NEWEST_KEPT", 1)
+    first, second, third, fourth = _runs(instance, 4)
+    runs = Path(instance.event_log_storage._base_dir)
+    instance.event_log_storage.close_files()
+    (runs / f"{second}.db").write_bytes(b"not a database" * 100)
+    dead = instance.add_run(dg.DagsterRun(job_name="nightly_refresh",
+                                          status=dg.DagsterRunStatus.STARTED)).run_id
+    forget = instance.event_log_storage.forget_run
+
+    def forget_failing_once(run_id):
+        if run_id == third:
+            raise PermissionError("Permission denied")
+        return forget(run_id)
+
+    monkeypatch.setattr(instance.event_log_storage, "forget_run", forget_failing_once)
+    later = datetime.now(UTC) + timedelta(days=100)
+    pruned = prune_run_history(instance, keep_days=90, now=later)
+
+    assert pruned.runs == 1 and len(pruned.failures) == 1 and third in pruned.failures[0]
+    # The newest (the dead run's record), the latest materialisations (the first's and the
+    # fourth's) and the run that failed stay; the damaged one went.
+    assert {r.dagster_run.run_id for r in instance.get_run_records()} == {
+        first, third, fourth, dead}
+    assert not (runs / f"{second}.db").exists()
+    monkeypatch.setattr(instance.event_log_storage, "forget_run", forget)
+    [fifth] = _runs(instance, 1)  # both assets: the latest of each
+    # The next prune takes the run that failed, the dead run, and the first and fourth (no
+    # longer the latest of anything).
+    assert prune_run_history(instance, keep_days=90, now=later).runs == 4
+    assert [r.dagster_run.run_id for r in instance.get_run_records()] == [fifth]
 
 
 def test_runs_within_the_days_kept_or_with_zero_days_all_stay(instance, monkeypatch):
@@ -90,6 +131,7 @@ def test_the_days_kept_is_a_whole_number(monkeypatch):
     assert settings.run_history_days() == 90
     monkeypatch.setenv("TRIANGULATE_RUN_HISTORY_DAYS", "30")
     assert settings.run_history_days() == 30
-    monkeypatch.setenv("TRIANGULATE_RUN_HISTORY_DAYS", "a month")
-    with pytest.raises(settings.SettingError, match="TRIANGULATE_RUN_HISTORY_DAYS"):
-        settings.check()
+    for wrong in ("a month", "-1", "36501"):  # further back than a date can go
+        monkeypatch.setenv("TRIANGULATE_RUN_HISTORY_DAYS", wrong)
+        with pytest.raises(settings.SettingError, match="TRIANGULATE_RUN_HISTORY_DAYS"):
+            settings.check()

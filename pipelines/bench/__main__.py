@@ -3,10 +3,11 @@
 For each size a trust is generated in a temporary folder, its free texts made as distinct as
 a real trust's (pipelines.bench.distinct_texts), with the newest day of its newest incident
 and FFT exports held back. Then, each refresh in a fresh child process:
-- `full`: a `refresh --full` into an empty warehouse (every file read, every model built);
+- `full`: a `refresh --full` into an empty warehouse (every file read, every model built), as
+  of the morning of the day held back (the night before);
 - `nightly`: the held-back day is put back (two export files change) and the incremental
-  refresh runs on top of the full one, as the 02:00 job does (which sources it read and how
-  much of dbt it ran is printed);
+  refresh runs on top of the full one a day later, as the 02:00 job does (which sources it
+  read and how much of dbt it ran is printed);
 - `full_after`: a refresh from an empty warehouse of the same files as `nightly`, whose
   published marts must equal the nightly's (printed as `identical`).
 Per stage (imports, dbt parse, each raw asset, FFT coding, dbt start-up, seeds, models,
@@ -146,15 +147,16 @@ def hold_back_last_day(raw: Path) -> list[tuple[Path, str]]:
     return held
 
 
-def _environment(root: Path) -> dict[str, str]:
+def _environment(root: Path, day_before: bool = False) -> dict[str, str]:
     # Each refresh runs as the morning after the exports' last day, as a nightly one does:
     # the as-of date is what the operational marts and the narrative classifier's training
-    # window are judged from (not the day the benchmark happens to run).
+    # window are judged from (not the day the benchmark happens to run). `day_before`: the
+    # morning before, when that day is held back (the night before the nightly run).
     truth = json.loads((root / "raw" / "scenario_truth.json").read_text(encoding="utf-8"))
     morning_after = dt.date.fromisoformat(truth["generator"]["end_date"]) + dt.timedelta(1)
     env = {
         **os.environ,
-        "TRIANGULATE_AS_OF_DATE": morning_after.isoformat(),
+        "TRIANGULATE_AS_OF_DATE": (morning_after - dt.timedelta(int(day_before))).isoformat(),
         "TRIANGULATE_RAW_DIR": str(root / "raw"),
         "TRIANGULATE_WAREHOUSE": str(root / "warehouse" / "warehouse.duckdb"),
         "TRIANGULATE_MARTS_DIR": str(root / "marts"),
@@ -165,15 +167,16 @@ def _environment(root: Path) -> dict[str, str]:
     return env
 
 
-def run_refresh_measured(root: Path, options: dict) -> dict:
-    """One refresh in a child process: its stages, each with wall, CPU and peak RSS."""
+def run_refresh_measured(root: Path, options: dict, day_before: bool = False) -> dict:
+    """One refresh in a child process (`day_before`: as of the morning before the exports'
+    last day): its stages, each with wall, CPU and peak RSS."""
     out = root / "stages.json"
     started = time.time()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     child = subprocess.Popen(
         [sys.executable, "-m", "pipelines.bench.child", str(out),
          json.dumps({**options, "started": started})],
-        env=_environment(root), cwd=PROJECT_ROOT)
+        env=_environment(root, day_before), cwd=PROJECT_ROOT)
     with Sampler(child.pid) as sampler:
         child.wait()
     ended = time.time()
@@ -297,7 +300,8 @@ def bench_size(name: str, size: Size, seed: int, nightly: bool, keep: bool) -> l
     print(f"free texts made distinct: {cells} cells (pipelines.bench.distinct_texts)",
           flush=True)
     held = hold_back_last_day(root / "raw") if nightly else []
-    full = run_refresh_measured(root, {"full": True})
+    # The night before the nightly run: its as-of date a day earlier, as the 02:00 job's was.
+    full = run_refresh_measured(root, {"full": True}, day_before=nightly)
     bare = bare_read_csv(root / "raw")
     record("full", full, {stage: {"bare_read_csv_s": s} for stage, s in bare.items()})
     if nightly:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from dagster import Field, StringSource
 from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy import event
@@ -126,9 +127,15 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         removes it: a run's file is not written after its run, and kept its log (~4 MiB)."""
         self._close_engines()
 
-    def remove_run_file(self, run_id: str) -> int:
-        """Remove the event file of a run `delete_run` has deleted (it empties the file and
-        leaves it); returns the bytes freed."""
+    def forget_run(self, run_id: str) -> int:
+        """Delete a run's events without opening its own file (which may be damaged): its
+        rows in the cross-run index, with the asset check executions Dagster's `delete_run`
+        leaves there (each holding its whole evaluation: 0.4-0.8 MB a refresh), and then the
+        file; returns the file's bytes. The run's record is the caller's to delete."""
+        with self.index_connection() as conn:
+            self.delete_events_for_run(conn, run_id)
+            conn.execute(AssetCheckExecutionsTable.delete().where(
+                AssetCheckExecutionsTable.c.run_id == run_id))
         with self._db_lock:
             engine = self._engines.pop(run_id, None)
             if engine is not None:

@@ -147,14 +147,15 @@ def run_log_dir() -> Path:
 
 def run_history_days() -> int:
     """How many days of Dagster run history a refresh keeps (pipelines.lib.history_retention):
-    TRIANGULATE_RUN_HISTORY_DAYS, default 90; 0 keeps every run."""
+    TRIANGULATE_RUN_HISTORY_DAYS, default 90, at most 36500 (a date further back than that is
+    out of range); 0 keeps every run."""
     def parse(text: str) -> int:
-        if not text.strip().isdigit():
+        if not text.strip().isdigit() or int(text) > 36500:
             raise ValueError(text)
         return int(text)
 
     return _parsed("TRIANGULATE_RUN_HISTORY_DAYS", "90", parse,
-                   "a whole number of days (0 keeps every run)")
+                   "a whole number of days up to 36500 (0 keeps every run)")
 
 
 def check() -> None:
