@@ -113,18 +113,3 @@ def test_an_interrupt_of_the_guard_stops_the_command_in_the_warm_process(tmp_pat
             time.sleep(0.1)
         assert _warm_processes() == []
         assert not (tmp_path / "manifest.json").exists()
-
-
-def test_the_warm_process_imports_what_the_python_models_import():
-    """Every module a Python model imports (submodules named after `from ... import` too), in
-    a fresh interpreter, as the warm process does before the build asks for it."""
-    script = ("import sys\nfrom pipelines.defs.dbt.warm import import_what_python_models_import\n"
-              "import_what_python_models_import()\n"
-              "print(sorted(m for m in sys.modules if m.startswith(('pipelines.spc', "
-              "'pipelines.textcoding.narrative', 'polars'))))")
-    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           check=True).stdout
-    for module in ("polars", "pipelines.spc.chart_memo", "pipelines.spc.rare_events",
-                   "pipelines.textcoding.narrative", "pipelines.textcoding.narrative_memo",
-                   "pipelines.textcoding.narrative_warehouse"):
-        assert f"'{module}'" in found

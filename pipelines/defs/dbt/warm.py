@@ -17,9 +17,6 @@ Run as `python -m pipelines.defs.dbt.warm <file descriptor of the listening sock
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import importlib
 import json
 import logging
 import os
@@ -33,7 +30,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.lib.process_guard import die_with_parent
-from pipelines.lib.settings import DBT_PROJECT_DIR
 
 # The socket of the refresh's warm dbt process, for the guard (set while the refresh runs).
 SOCKET_VARIABLE = "TRIANGULATE_WARM_DBT"
@@ -128,7 +124,6 @@ def _serve(listening: int) -> None:
 
     write_only_logged_lines()
     build_validation_schemas()
-    import_what_python_models_import()
 
     connection, _ = listener.accept()
     listener.close()
@@ -152,28 +147,6 @@ def _serve(listening: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     connection.sendall(f"{code}\n".encode())
-
-
-def import_what_python_models_import() -> None:
-    """Import the modules the dbt project's Python models import (polars, pipelines.spc, the
-    narrative classifier's numpy and scipy: about 0.6 s). Imported by the first model that
-    needs them, they held one of the build's threads, and the interpreter's lock the other
-    thread needed, while the build waited. One that fails to import is left to fail in its
-    model, with dbt's message."""
-    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.py")):
-        for statement in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(statement, ast.Import):
-                names = [alias.name for alias in statement.names]
-            elif isinstance(statement, ast.ImportFrom) and statement.module and \
-                    not statement.level:
-                # The names imported may be submodules ("from pipelines.spc import chart_memo").
-                names = [statement.module,
-                         *(f"{statement.module}.{alias.name}" for alias in statement.names)]
-            else:
-                continue
-            for name in names:
-                with contextlib.suppress(Exception):
-                    importlib.import_module(name)
 
 
 def build_validation_schemas() -> None:
