@@ -3,7 +3,9 @@ and `triangulate status` still show."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,3 +137,19 @@ def test_the_days_kept_is_a_whole_number(monkeypatch):
         monkeypatch.setenv("TRIANGULATE_RUN_HISTORY_DAYS", wrong)
         with pytest.raises(settings.SettingError, match="TRIANGULATE_RUN_HISTORY_DAYS"):
             settings.check()
+
+
+def test_a_log_an_earlier_version_left_beside_a_run_file_is_folded_back_in(instance):
+    """Before the refresh closed its files, each run left its write-ahead log behind (a copy
+    made while the file is open stands for one): the next prune folds it in, keeping the
+    events it held."""
+    [run_id] = _runs(instance, 1)
+    runs = Path(instance.event_log_storage._base_dir)
+    assert (runs / f"{run_id}.db-wal").exists()  # open, its events partly in the log
+    for suffix in (".db", ".db-wal"):
+        shutil.copy(runs / f"{run_id}{suffix}", runs / f"earlier{suffix}")
+    prune_run_history(instance, keep_days=90)
+    assert sorted(p.name for p in runs.glob("*.db-wal")) == []
+    with contextlib.closing(sqlite3.connect(runs / "earlier.db")) as earlier:
+        [(events,)] = earlier.execute("select count(*) from event_logs").fetchall()
+    assert events == len(instance.all_logs(run_id)) > 0
