@@ -95,14 +95,14 @@ def test_a_damaged_run_file_a_dead_run_and_a_failing_run_are_all_handled(instanc
     (runs / f"{second}.db").write_bytes(b"not a database" * 100)
     dead = instance.add_run(dg.DagsterRun(job_name="nightly_refresh",
                                           status=dg.DagsterRunStatus.STARTED)).run_id
-    forget = instance.event_log_storage.forget_run
+    delete_logs = instance.compute_log_manager.delete_logs
 
-    def forget_failing_once(run_id):
-        if run_id == third:
+    def delete_logs_failing_once(prefix):
+        if prefix == [third]:
             raise PermissionError("Permission denied")
-        return forget(run_id)
+        return delete_logs(prefix=prefix)
 
-    monkeypatch.setattr(instance.event_log_storage, "forget_run", forget_failing_once)
+    monkeypatch.setattr(instance.compute_log_manager, "delete_logs", delete_logs_failing_once)
     later = datetime.now(UTC) + timedelta(days=100)
     pruned = prune_run_history(instance, keep_days=90, now=later)
 
@@ -112,7 +112,7 @@ def test_a_damaged_run_file_a_dead_run_and_a_failing_run_are_all_handled(instanc
     assert {r.dagster_run.run_id for r in instance.get_run_records()} == {
         first, third, fourth, dead}
     assert not (runs / f"{second}.db").exists()
-    monkeypatch.setattr(instance.event_log_storage, "forget_run", forget)
+    monkeypatch.setattr(instance.compute_log_manager, "delete_logs", delete_logs)
     [fifth] = _runs(instance, 1)  # both assets: the latest of each
     # The next prune takes the run that failed, the dead run, and the first and fourth (no
     # longer the latest of anything).

@@ -54,14 +54,14 @@ def prune_run_history(instance, keep_days: int, now: datetime | None = None) -> 
                 if run_id in kept:
                     continue
                 try:
-                    if pooled:
-                        # The run's record last: a run whose events could not all go is
-                        # found again by the next prune.
-                        freed += storage.forget_run(run_id)
-                        instance.run_storage.delete_run(run_id)
-                    else:
-                        instance.delete_run(run_id)
                     instance.compute_log_manager.delete_logs(prefix=[run_id])
+                    if pooled:
+                        freed += storage.forget_run(run_id)
+                    else:
+                        storage.delete_events(run_id)
+                    # The run's record last: a run whose logs or events could not all go is
+                    # found again by the next prune.
+                    instance.run_storage.delete_run(run_id)
                     runs += 1
                 except Exception as error:  # a damaged or foreign file: the others still go
                     failures.append(f"run {run_id}: {safe_summary(str(error), 120)}")
