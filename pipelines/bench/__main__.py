@@ -156,7 +156,8 @@ def _environment(root: Path, day_before: bool = False) -> dict[str, str]:
     morning_after = dt.date.fromisoformat(truth["generator"]["end_date"]) + dt.timedelta(1)
     env = {
         **os.environ,
-        "TRIANGULATE_AS_OF_DATE": (morning_after - dt.timedelta(int(day_before))).isoformat(),
+        "TRIANGULATE_AS_OF_DATE": (morning_after - dt.timedelta(days=1 if day_before else 0)
+                                   ).isoformat(),
         "TRIANGULATE_RAW_DIR": str(root / "raw"),
         "TRIANGULATE_WAREHOUSE": str(root / "warehouse" / "warehouse.duckdb"),
         "TRIANGULATE_MARTS_DIR": str(root / "marts"),

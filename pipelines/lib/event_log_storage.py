@@ -14,6 +14,7 @@ instance uses it through `event_log_storage` in DAGSTER_HOME's dagster.yaml.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import OrderedDict
@@ -124,7 +125,14 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def close_files(self) -> None:
         """Close every file's engine, so SQLite folds each file's write-ahead log back in and
-        removes it: a run's file is not written after its run, and kept its log (~4 MiB)."""
+        removes it: a run's file is not written after its run, and kept its log (~4 MiB).
+        Files with a log left beside them (by a process that never closed them, as every
+        refresh did before this) are opened first, so they are folded too; one that cannot be
+        opened keeps its log."""
+        for log in Path(self._base_dir).glob("*.db-wal"):
+            with contextlib.suppress(Exception), \
+                    self.run_connection(log.name.removesuffix(".db-wal")) as conn:
+                conn.exec_driver_sql("select 1")
         self._close_engines()
 
     def forget_run(self, run_id: str) -> int:

@@ -13,10 +13,8 @@ a reboot): it goes too.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from pipelines.lib.errors import safe_summary
 from pipelines.lib.event_log_storage import PooledSqliteEventLogStorage
@@ -67,17 +65,5 @@ def prune_run_history(instance, keep_days: int, now: datetime | None = None) -> 
                     failures.append(f"run {run_id}: {safe_summary(str(error), 120)}")
     finally:
         if pooled:
-            _open_files_with_a_log(storage)
             storage.close_files()
     return Pruned(runs, freed, failures)
-
-
-def _open_files_with_a_log(storage: PooledSqliteEventLogStorage) -> None:
-    """Open each event file that still has a write-ahead log beside it, so that closing it
-    folds the log back in: before close_files, every run left its log (about 4 MiB) behind,
-    and an upgraded install keeps those runs for up to the days kept. A file that cannot be
-    opened keeps its log."""
-    for log in Path(storage._base_dir).glob("*.db-wal"):
-        with contextlib.suppress(Exception), \
-                storage.run_connection(log.name.removesuffix(".db-wal")) as conn:
-            conn.exec_driver_sql("select 1")
