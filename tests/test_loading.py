@@ -282,6 +282,24 @@ def test_empty_files_fail_the_batch(workspace, content, problem):
         load(workspace)
 
 
+def test_files_typed_ahead_load_in_order_and_the_first_broken_one_is_named(workspace):
+    """Several files are read and typed at once: what they load is what reading them one by
+    one loads, and the file that fails the batch is the first broken one in the folder's
+    order, not the first whose typing happened to finish."""
+    for i in range(7):
+        write(workspace, f"f{i}.csv", "".join(
+            f"I{i}-{j},0{1 + j % 9}/03/2025,Low harm,Ward {i},N,row {j}\n" for j in range(20)))
+    loaded = load(workspace).loaded
+    assert loaded.height == 140
+    assert loaded["_source_file"].to_list() == [f"incidents/f{i}.csv" for i in range(7)
+                                                 for _ in range(20)]
+    assert loaded["incident_id"].to_list() == [f"I{i}-{j}" for i in range(7) for j in range(20)]
+    (workspace / "raw" / "incidents" / "f2.csv").write_text(HEADER)
+    (workspace / "raw" / "incidents" / "f5.csv").write_text("")
+    with pytest.raises(BatchError, match=r"f2\.csv.* has a header but no data rows"):
+        load(workspace)
+
+
 def test_a_register_exported_twice_is_not_a_mapping_that_no_longer_fits(workspace):
     """Two snapshots side by side, the second repeating the first with one row changed: its
     copies are rejected as exact duplicates, which says nothing about the mapping."""

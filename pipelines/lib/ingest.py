@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import asdict, dataclass, replace
 from functools import reduce
 from pathlib import Path
@@ -158,23 +161,27 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     source's memory does not grow with its rows."""
     # `validated` completes the group of files being validated while the next are typed.
     parts, fresh, reads, keys, validated = [], {}, {}, {}, _none_pending
-    for path, mapping in pairs:
-        relative = path.relative_to(raw_dir).as_posix()
-        key = cache.key(relative, file_sha256(path), mapping) if cache else None
-        part = cache.get(entity.source, key) if cache else None
-        if part is None:
-            read, part = _typed_file(path, relative, mapping)
-            fresh[len(parts)] = (key, mapping, read)
-        parts.append(part)
-        if key:
-            kept.add(key)
-        meta = part.meta
-        reads[relative] = _FileRead(path, mapping, meta["sha256"], meta["encoding"],
-                                    meta["rows_read"], meta["headers"])
-        keys[relative] = key or LoadCache.key(relative, meta["sha256"], mapping)
-        if sum(parts[i].typed.height for i in fresh) >= VALIDATION_BATCH_ROWS:
-            parts = validated(parts)
-            validated, fresh = _validating(entity, parts, fresh, cache), {}
+    files = [(path, path.relative_to(raw_dir).as_posix(), mapping) for path, mapping in pairs]
+    cache_keys = [cache.key(relative, file_sha256(path), mapping) if cache else None
+                  for path, relative, mapping in files]
+    kept_parts = [cache.get(entity.source, key) if cache else None for key in cache_keys]
+    # The files not kept in the cache are read and typed a few at a time, ahead of their turn.
+    to_type = [file for file, part in zip(files, kept_parts, strict=True) if part is None]
+    with closing(_typed_in_turn(to_type)) as typed:
+        for (path, relative, mapping), key, part in zip(files, cache_keys, kept_parts, strict=True):
+            if part is None:
+                read, part = next(typed)
+                fresh[len(parts)] = (key, mapping, read)
+            parts.append(part)
+            if key:
+                kept.add(key)
+            meta = part.meta
+            reads[relative] = _FileRead(path, mapping, meta["sha256"], meta["encoding"],
+                                        meta["rows_read"], meta["headers"])
+            keys[relative] = key or LoadCache.key(relative, meta["sha256"], mapping)
+            if sum(parts[i].typed.height for i in fresh) >= VALIDATION_BATCH_ROWS:
+                parts = validated(parts)
+                validated, fresh = _validating(entity, parts, fresh, cache), {}
     if not parts:
         return EntityLoad(entity, {}, pl.DataFrame(), pl.DataFrame(), [], pl.DataFrame(),
                           pl.DataFrame())
@@ -235,6 +242,28 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads, exported), files,
                       outcomes, _field_fill(entity, loaded, reads),
                       _row_keys(entity, keys, rejected_loaded))
+
+
+# Files read and typed at once. Reading (DuckDB) and typing (polars) a file of tens of
+# thousands of rows keep about one core busy, and both release the GIL.
+_FILES_TYPED_AT_ONCE = 2
+
+
+def _typed_in_turn(files: list[tuple[Path, str, Mapping]]
+                   ) -> Iterator[tuple[ReadFile, CachedFile]]:
+    """Each file as read and typed (`_typed_file`), in order, the next ones typed in threads
+    while the caller handles it. A file that cannot be read raises when its turn comes, as
+    it would have read one by one."""
+    workers, ahead = ThreadPoolExecutor(_FILES_TYPED_AT_ONCE), deque()
+    try:
+        for file in files:
+            ahead.append(workers.submit(_typed_file, *file))
+            if len(ahead) > _FILES_TYPED_AT_ONCE:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+    finally:  # the caller stopped (a file failed): the files not started are not typed
+        workers.shutdown(cancel_futures=True)
 
 
 def _typed_file(path: Path, relative: str, mapping: Mapping) -> tuple[ReadFile, CachedFile]:
