@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.lib import quiet_duckdb, settings
+from pipelines.lib.private_files import private_by_default
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
 from pipelines.lib.reporting_period import (
     AsOfDateError,
@@ -591,7 +592,8 @@ def onboard(
         raise fail(f"--locations {locations}: no such file", USAGE)
     started = time.perf_counter()
     try:
-        done = run_onboard(exports, _output_folder(out, "--out"), locations)
+        with private_by_default():  # the draft holds values as exported
+            done = run_onboard(exports, _output_folder(out, "--out"), locations)
     except UserFacingError as error:
         raise fail(str(error), USAGE) from None
     for proposal in done.proposals:
@@ -623,7 +625,8 @@ def check(profile: Path = typer.Option(None, help="Trust profile folder (default
     from pipelines.onboard.review import check as run_check
 
     started = time.perf_counter()
-    result = run_check(profile or settings.profile_dir(), raw or settings.raw_dir())
+    with private_by_default():  # the review sheets hold values as exported
+        result = run_check(profile or settings.profile_dir(), raw or settings.raw_dir())
     _print_check(result)
     _say(f"Checked in {time.perf_counter() - started:.1f} s.")
     if result.problems:
@@ -638,7 +641,8 @@ def accept(profile: Path = typer.Option(None, help="Trust profile folder (defaul
     from pipelines.onboard.review import accept as run_accept
 
     folder = profile or settings.profile_dir()
-    done = run_accept(folder)
+    with private_by_default():
+        done = run_accept(folder)
     for line in done.skipped:
         _say(f"  skipped: {line}", "yellow")
     _say(f"Added {done.aliases} location aliases and {done.codes} code map rows to "

@@ -14,7 +14,6 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from pipelines.defs.dbt.warm import WarmDbt, warm_dbt
 from pipelines.lib import settings, validation
 from pipelines.lib.errors import safe_summary
+from pipelines.lib.private_files import private_by_default
 from pipelines.lib.publishing import remove_leftovers
 from pipelines.lib.refresh_lock import lock_path, refresh_lock
 from pipelines.lib.reporting_period import one_as_of_date
@@ -194,19 +194,6 @@ def run_refresh(instance=None, verbose: bool = False, wait_seconds: float | None
     if not outcome.success:
         outcome = replace(outcome, log=write_run_log(outcome))
     return outcome
-
-
-@contextlib.contextmanager
-def private_by_default() -> Iterator[None]:
-    """What the refresh and the processes it starts (dbt, the validator) create is their
-    user's only (umask 077): the warehouse and its write-ahead log hold every free text, the
-    Dagster run history and the logs the export files' names. What is published is given its
-    own mode (settings.published_file_mode)."""
-    previous = os.umask(0o077)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 # The least free space a refresh starts with, beyond the warehouse's own size (a full build

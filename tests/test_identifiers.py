@@ -35,6 +35,10 @@ def test_nhs_number_check_digit(number, valid):
     ("94 34 76 59 19", "[NHS number]"),
     ("943\u2013476\u20135919", "[NHS number]"),
     ("943 476 591 9", "[NHS number]"),
+    # ... in a file name, or grouped like years (a privacy probe's)
+    ("incidents_943_476_5919.csv", "incidents_[NHS number].csv"),
+    ("Ward 1930 - 2000 - 05", "Ward [NHS number]"),
+    ("9434765919 9434765919", "[NHS number] [NHS number]"),
     # UK phone numbers, national and +44
     ("+44 (0)7700 900123", "[phone]"),
     ("+44 7700 900123", "[phone]"),
@@ -43,6 +47,8 @@ def test_nhs_number_check_digit(number, valid):
     ("0113 496 0000", "[phone]"),
     ("(0113) 496 0000", "[phone]"),
     ("020 7946 0000", "[phone]"),
+    ("incidents_07700.900.124.csv", "incidents_[phone].csv"),
+    ("fft_07700_900_126.csv", "fft_[phone].csv"),
     # emails, postcodes in any case, dates of birth next to DOB
     ("ring j.smith@example.nhs.uk", "ring [email]"),
     ("LS1 4AP", "[postcode]"),
@@ -52,6 +58,7 @@ def test_nhs_number_check_digit(number, valid):
     ("DOB 01/02/1950", "[date of birth]"),
     ("DOB 27 11 1930", "[date of birth]"),
     ("sjr_dob_09-03-1934.csv", "sjr_[date of birth].csv"),
+    ("incidents_dob_03_04_1961.csv", "incidents_[date of birth].csv"),
     # postcodes with a dot, an underscore or an invisible space; NI numbers spaced or not
     ("Ward 7 LS1.4AP", "Ward 7 [postcode]"),
     ("fft_2026-10_wy5_6wx.csv", "fft_2026-10_[postcode].csv"),
@@ -84,6 +91,7 @@ def test_every_form_is_redacted(text, redacted):
 @pytest.mark.parametrize("text", [
     # what the published files hold on a clean trust: ids, dates, counts, codes, digests
     "Ward 7B, 12 incidents in 2025-03", "Reference 1234567890", "2026-12-02 10:09",
+    "01/02/1950 12:30", "fft_2026-10-31.csv", "2024.01.15",
     "INC0000005", "70010491", "W31000", "CA-2026-005", "COM-2025-0038", "LOC-W7B",
     "deterioration_sepsis", "NEWS2 observations", "per 1,000 occupied bed days",
     "IR(ME)R exposure", "Hospital-onset COVID-19", "0.25", "12345678901", "999 123 4567",

@@ -20,7 +20,7 @@ from pipelines.lib.mapping import MappingError, load_mappings
 from pipelines.lib.profile import ProfileError, load_profile
 from pipelines.lib.reference import layered, repeated_reference_rows
 from pipelines.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT, TEMPLATES_DIR
-from pipelines.onboard.draft import onboard
+from pipelines.onboard.draft import _propose_locations, onboard
 from pipelines.onboard.review import accept, check
 
 
@@ -134,6 +134,61 @@ def test_a_spelling_accepted_twice_is_one_alias_and_check_names_repeated_rows(tm
         handle.write("amu,WB-AMU,\n")
     assert repeated_reference_rows(profile) == [
         f"{aliases}: row 3 repeats row 2 (alias, location_id, site): delete one of them"]
+
+
+def test_a_value_that_looks_like_an_identifier_is_never_accepted_or_drafted(tmp_path):
+    """A privacy probe marked `y` on review rows holding an address, a titled name or an NHS
+    number: accepted, their words joined the publishable vocabulary and the values were
+    published verbatim. Such rows stay in the sheets, named by what they look like; a draft
+    profile proposes no place from such a spelling."""
+    profile = tmp_path / "profile"
+    (profile / "reference").mkdir(parents=True)
+    (profile / "review").mkdir()
+    (profile / "reference" / "locations.csv").write_text(
+        "location_id,location_name,site,directorate,specialty,location_type\n"
+        "W1,Ward 1,General,Medicine,,ward\n", encoding="utf-8")
+    with (profile / "review" / "locations.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["source", "location_as_exported", "site_as_exported", "records",
+                         "suggested_location_id", "suggested_location_name", "score", "accept"])
+        writer.writerow(["incidents", "Ward 1 (943_476_5919)", "", 2, "W1", "Ward 1", 1, "y"])
+        writer.writerow(["incidents", "Ward one", "", 5, "W1", "Ward 1", 1, "y"])
+    with (profile / "review" / "codes.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["source", "code_field", "native_code", "records",
+                         "records_without_theme", "suggested_theme_id", "score", "basis",
+                         "accept"])
+        writer.writerow(["incidents", "category", "Medication 12 Acacia Avenue", 1, 1,
+                         "medication", 1, "", "y"])
+        writer.writerow(["incidents", "category", "Skin damage Dr. O'Neillsworth", 1, 1,
+                         "pressure_ulcers", 1, "", "y"])
+        writer.writerow(["incidents", "category", "Slips and trips", 1, 1, "falls", 1, "", "y"])
+
+    done = accept(profile)
+
+    assert (done.aliases, done.codes) == (1, 1)
+    assert [line.split(":")[0] + ": " + line.split("looks like ")[1].split(":")[0]
+            for line in done.skipped] == [
+        "locations.csv: an NHS number", "codes.csv: an address", "codes.csv: a titled name"]
+    reference = (profile / "reference" / "location_aliases.csv").read_text() \
+        + (profile / "reference" / "theme_code_map.csv").read_text()
+    assert "Ward one" in reference and "Slips and trips" in reference
+    assert "5919" not in reference and "Acacia" not in reference and "Neill" not in reference
+    left = (profile / "review" / "codes.csv").read_text()
+    assert "Acacia" in left and "Slips" not in left
+    # The sheets hold values as exported: their user's only, whatever mode they had before.
+    assert (profile / "review" / "codes.csv").stat().st_mode & 0o777 == 0o600
+    assert (profile / "review").stat().st_mode & 0o777 == 0o700
+
+    # Without the trust's list of places, the draft proposes places from the spellings.
+    (profile / "review" / "locations.csv").write_text(
+        "source,location_as_exported,site_as_exported,records,suggested_location_id,"
+        "suggested_location_name,score,accept\n"
+        "incidents,JOHN QUELCHWORTH (943_476_5919),,9,,,0,\n"
+        "incidents,Elm Ward,,3,,,0,\n", encoding="utf-8")
+    assert _propose_locations(profile) == 1
+    drafted = (profile / "reference" / "locations.csv").read_text()
+    assert "Elm Ward" in drafted and "5919" not in drafted
 
 
 def test_second_trust_loads_through_its_profile_with_nothing_rejected(onboarded):

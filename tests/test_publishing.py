@@ -195,7 +195,7 @@ def test_a_new_marts_folder_can_be_searched_by_the_bi_tools_reading_the_marts(tm
     refresh (umask 077) made it 700, and no other user could open the 644 marts file in it."""
     import duckdb
 
-    from pipelines.refresh import private_by_default
+    from pipelines.lib.private_files import private_by_default
 
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:

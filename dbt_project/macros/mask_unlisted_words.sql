@@ -12,11 +12,10 @@
     published only from the vocabulary, which holds the trust's own places and codes and
     the usual ward abbreviations: it can as well be a surname ('Bay 2 bed 4 COX', 'Ward 7
     JANE SMITH').
-    Five or more digits in a row are never code-like, and no digit is in a value with six or
-    more in all, a year (19xx, 20xx) not counted (an NHS, phone, NI or hospital number
-    however it is spaced; not 'CA-2024-001'), with a date (a
-    birth date, separated by / . - or spaces) or with a postcode (separated by nothing, a
-    space, a dot, a dash or an invisible character).
+    Five or more digits in a row are never code-like, and no digit is kept in a value whose
+    digits could identify someone (digits_could_identify), with a date (a birth date,
+    separated by / . - _ or spaces, or with its month's name: '1st February 1962') or with a
+    postcode (separated by nothing, a space, a dot, a dash or an invisible character).
 #}
 {% macro mask_unlisted_words(value, words) -%}
     array_to_string(list_transform(
@@ -24,10 +23,13 @@
         word -> case
             when not regexp_full_match(word, '[\p{L}\p{N}]+') then word
             when regexp_matches(word, '[0-9]')
-                and (length(regexp_replace(regexp_replace({{ value }},
-                        '(^|[^0-9])(19|20)[0-9]{2}([^0-9]|$)', '\1\3', 'g'), '[^0-9]', '', 'g')) >= 6
+                and ({{ digits_could_identify(value) }}
                     or regexp_matches({{ value }},
-                                      '[0-9]{1,2}[/. -][0-9]{1,2}[/. -]([0-9]{4}|[0-9]{2})([^0-9]|$)')
+                                      '[0-9]{1,2}[/._ -][0-9]{1,2}[/._ -]([0-9]{4}|[0-9]{2})([^0-9]|$)')
+                    or regexp_matches({{ value }}, '(?i)[0-9]{1,2}(st|nd|rd|th)?[ ._-]*'
+                                      || '{{ month_name() }}\.?,?[ ._-]*([0-9]{4}|[0-9]{2})([^0-9]|$)')
+                    or regexp_matches({{ value }}, '(?i){{ month_name() }}\.?[ ._-]*'
+                                      || '[0-9]{1,2}(st|nd|rd|th)?,?[ ._-]+[0-9]{4}')
                     or regexp_matches({{ value }},
                                       '(^|[^A-Za-z0-9])[A-Za-z]{1,2}[0-9][A-Za-z0-9]?[^\p{L}\p{N}]{0,3}[0-9][A-Za-z]{2}([^A-Za-z0-9]|$)'))
                 then '…'
@@ -40,6 +42,23 @@
             else '…'
         end
     ), '')
+{%- endmacro %}
+
+{#
+    Whether a value's digits could identify someone, so that none of them is published: six or
+    more digits in all, a year (19xx, 20xx) not counted (an NHS, phone, NI or hospital number
+    however it is spaced; not 'CA-2024-001'); ten or more, years counted ('1930 - 2000 - 05'
+    is an NHS number); or any digit beside a date-of-birth word ('dob_03_04_1961').
+#}
+{% macro digits_could_identify(value) -%}
+    (length(regexp_replace(regexp_replace({{ value }},
+            '(^|[^0-9])(19|20)[0-9]{2}([^0-9]|$)', '\1\3', 'g'), '[^0-9]', '', 'g')) >= 6
+        or length(regexp_replace({{ value }}, '[^0-9]', '', 'g')) >= 10
+        or regexp_matches({{ value }}, '(?i)(^|[^a-z])(d\.?o\.?b|born|birth)([^a-z]|$)'))
+{%- endmacro %}
+
+{%- macro month_name() -%}
+    (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*
 {%- endmacro %}
 
 {# The value itself where every word of it is publishable (mask_unlisted_words), else null. #}
@@ -62,13 +81,15 @@
 
 {#
     An export file's name (its path under data/raw/) as it may be published: each run of
-    letters that is neither in the publishable vocabulary nor a code of up to three letters is
-    replaced by '…' (a name someone typed when saving the file: "incidents_jane_smith.csv"),
-    and so is a run of six or more digits (an NHS, hospital or NI number); a name so changed
-    ends with its value_ref: "incidents/incidents_Fitzwilliam.csv" reads
-    "incidents/incidents_….csv [hkgpa…]". Dates, short numbers and punctuation stay, so the
-    file can still be found; a postcode, birth date or titled name among them is redacted by
-    the publishing guard (pipelines.lib.identifier_guard).
+    letters that is not in the publishable vocabulary is replaced by '…' (a name someone typed
+    when saving the file: "incidents_jane_smith.csv", "incidents_Ian_Cox.csv") unless it is a
+    code: one or two letters, or three in lower case ("inc") that are not a title or "dob";
+    and so is every run of digits when the name's digits could identify someone
+    (digits_could_identify: "incidents_943_476_5919.csv") and any run of six or more; a name
+    so changed ends with its value_ref: "incidents/incidents_Fitzwilliam.csv" reads
+    "incidents/incidents_….csv [hkgpa…]". Export dates, short numbers and punctuation stay,
+    so the file can still be found; a postcode, birth date or titled name among them is
+    redacted by the publishing guard (pipelines.lib.identifier_guard).
 #}
 {# A typed id (an audit's) as published: screened word by word, its value_ref where changed. #}
 {% macro publishable_id(value, words, ref_key, kind) -%}
@@ -83,10 +104,12 @@
     array_to_string(list_transform(
         regexp_extract_all({{ file }}, '\p{L}+|[0-9]+|[^\p{L}0-9]+'),
         part -> case
-            when regexp_full_match(part, '[0-9]+') and length(part) >= 6 then '…'
+            when regexp_full_match(part, '[0-9]+')
+                and (length(part) >= 6 or {{ digits_could_identify(file) }}) then '…'
             when not regexp_full_match(part, '\p{L}+') then part
             when list_contains({{ words }}, lower(part)) then part
-            when regexp_full_match(part, '[A-Za-z]{1,3}') then part
+            when regexp_full_match(part, '[A-Za-z]{1,2}|[a-z]{3}')
+                and part not in ('mr', 'mrs', 'ms', 'dr', 'mx', 'dob') then part
             else '…'
         end
     ), '')

@@ -19,15 +19,23 @@ import re
 from dataclasses import dataclass
 
 # Digits not glued to other digits; letters may touch ("NHS9434765919", "9434765919ward").
-# Grouped 3-3-4 with any separators (dashes included), or spaced anywhere ("943 4765 919",
-# "94 34 76 59 19"), but not a date and time ("2026-12-02 10:09").
-_NHS = re.compile(r"(?<!\d)(?:\d{3}[\s./\u2013\u2014-]{0,3}\d{3}[\s./\u2013\u2014-]{0,3}\d{4}"
-                  r"|\d(?:\s?\d){9})(?!\d)")
+# Grouped 3-3-4 with any separators ("943_476_5919" in a file name), or spaced anywhere
+# ("943 4765 919", "94 34 76 59 19"), or grouped anyhow by up to three spaces, dashes or
+# underscores between digits ("1930 - 2000 - 05") where no other digit is so near: not a
+# date and time ("2026-12-02 10:09"). Not by dots: a decimal ("37.34765625") is no number
+# typed in groups.
+_SEPARATOR = r"[\s_\u2013\u2014-]"
+_NHS = re.compile(
+    r"(?<!\d)(?:\d{3}[\s./_\u2013\u2014-]{0,3}\d{3}[\s./_\u2013\u2014-]{0,3}\d{4}"
+    r"|\d(?:\s?\d){9})(?!\d)"
+    rf"|(?<!\d)(?<!\d{_SEPARATOR})(?<!\d{_SEPARATOR}{{2}})(?<!\d{_SEPARATOR}{{3}})"
+    rf"\d(?:{_SEPARATOR}{{0,3}}\d){{9}}(?!{_SEPARATOR}{{0,3}}\d)")
 # UK numbers: 0 or +44 / 0044 (with an optional "(0)"), then 9 or 10 digits that may be
-# spaced, hyphenated or have the area code in brackets.
+# spaced, hyphenated, dotted, joined by underscores (a file name) or have the area code in
+# brackets.
 _PHONE = re.compile(
     r"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?|(?<![A-Za-z\d+])\(?0)"
-    r"[1-9](?:[\s)-]{0,2}\d){8,9}(?!\d)")
+    r"[1-9](?:[\s)._-]{0,2}\d){8,9}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Outward code, then up to three separators (none, spaces, a dash, a dot, an underscore in a
 # file name, an invisible character), then the inward code (whose last two letters never
@@ -43,7 +51,7 @@ _MONTH = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*")
 # Not only after a word boundary: "sjr_dob_09-03-1934.csv"; the date may be spaced.
 _DOB = re.compile(
     r"(?i:(?<![A-Za-z])(?:d\.?o\.?b\.?|date of birth|born)(?![A-Za-z])|\bb\.)[\s:._-]*"
-    rf"(?:\d{{1,4}}[/.\s-]\d{{1,2}}[/.\s-]\d{{1,4}}"
+    rf"(?:\d{{1,4}}[/.\s_-]\d{{1,2}}[/.\s_-]\d{{1,4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?i:{_MONTH})\.?,?\s+\d{{2,4}})")
 # Title case or all-caps titles ("MS" and "DR" alone are too often multiple sclerosis or a
 # diagnostic room), then an initial or capitalised word, and any further capitalised words;
@@ -66,6 +74,12 @@ KINDS: dict[str, str] = {  # kind -> marker that replaces it
     "ni_number": "[NI number]",
     "titled_name": "[name]",
 }
+# Each kind as a sentence names it ("holds what looks like an NHS number").
+IDENTIFIER_NAMES = {
+    "nhs_number": "an NHS number", "date_of_birth": "a date of birth", "email": "an email",
+    "uk_phone": "a phone number", "postcode": "a postcode", "ni_number": "an NI number",
+    "titled_name": "a titled name", "address": "an address",
+}
 # Checked in this order, each on what the previous ones left: a date of birth before the
 # phone pattern could read its digits, an email before the postcode pattern reads its domain.
 _PATTERNS = {"nhs_number": _NHS, "date_of_birth": _DOB, "email": _EMAIL, "uk_phone": _PHONE,
@@ -83,11 +97,10 @@ _MAYBE = re.compile(r"\d|@|(?i:\b(?:mrs|mr|ms|miss|mx|dr|mister|prof|professor|r
 _S = r"[\t-\r\x1c-\x1f ]"
 SQL_MAY_HOLD_IDENTIFIER = "|".join([
     r"[^\x00-\x7f]",
-    rf"\d{{3}}(?:{_S}|[./-]){{0,3}}\d{{3}}(?:{_S}|[./-]){{0,3}}\d{{4}}",  # NHS number
-    rf"\d(?:{_S}?\d){{9}}",  # NHS number, spaced anywhere
+    rf"\d(?:(?:{_S}|[./_:-]){{0,3}}\d){{9}}",  # NHS number
     r"(?i:d\.?o\.?b|date of birth|born|b\.)",  # date of birth
     "@",  # email
-    rf"[1-9](?:(?:{_S}|[)-]){{0,2}}\d){{8}}",  # phone
+    rf"[1-9](?:(?:{_S}|[)._-]){{0,2}}\d){{8}}",  # phone
     rf"[A-Za-z]\d[A-Za-z\d]?(?:{_S}|[._-]){{0,3}}\d[A-Za-z]{{2}}",  # postcode
     rf"(?:^|[^A-Za-z0-9])[A-Za-z]{{2}}(?:(?:{_S}|[._-]){{0,2}}\d{{2}}){{3}}(?:{_S}|[._-]){{0,2}}"
     r"[A-Da-d]",  # NI number

@@ -25,7 +25,13 @@ from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER
 from pipelines.lib.spreadsheet_text import row_as_text
 from pipelines.onboard.inspect import inspect_file
 from pipelines.onboard.propose import Proposal, propose, templates
-from pipelines.onboard.review import CheckResult, check, location_key, spelling_score
+from pipelines.onboard.review import (
+    CheckResult,
+    check,
+    identifying,
+    location_key,
+    spelling_score,
+)
 
 SAME_PLACE_SCORE = 0.85  # spellings this alike are proposed as one location
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -207,7 +213,8 @@ def _propose_locations(profile: Path) -> int:
     """Without the trust's list of places: one draft location per group of spellings that
     look alike (the most exported spelling names it), the others left in the review sheet
     as suggested aliases. A spelling exported at several sites ("Outpatients") is a place
-    per site, named with its site and resolved by site-qualified aliases."""
+    per site, named with its site and resolved by site-qualified aliases. A spelling holding
+    what looks like an identifier (`identifying`) is no place: it stays in the sheet."""
     sheet = profile / "review" / "locations.csv"
     with sheet.open(newline="", encoding="utf-8") as handle:
         rows = sorted(csv.DictReader(handle), key=lambda r: -int(r["records"]))
@@ -218,6 +225,8 @@ def _propose_locations(profile: Path) -> int:
     aliases: list[tuple[str, str, str]] = []  # (alias, location_id, site)
     for row in rows:
         spelling, site = row["location_as_exported"], row["site_as_exported"]
+        if identifying(spelling) or identifying(site):
+            continue  # left in the review sheet, for a person to judge
         if len(sites[location_key(spelling)]) > 1:
             location_id = f"LOC-{len(places) + 1:03d}"
             places.append((location_id, f"{spelling} ({site})", site))

@@ -28,6 +28,7 @@ import polars as pl
 
 from pipelines.lib.canonical import ENUM, SOURCES
 from pipelines.lib.errors import UserFacingError
+from pipelines.lib.identifiers import IDENTIFIER_NAMES, redact
 from pipelines.lib.ingest import MAX_REJECTED_SHARE, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
@@ -56,6 +57,10 @@ LOCATION_REVIEW = ("source", "location_as_exported", "site_as_exported", "record
 CODE_REVIEW = ("source", "code_field", "native_code", "records", "records_without_theme",
                "suggested_theme_id", "score", "basis", "accept")
 ACCEPTED = {"y", "yes", "x", "1", "true", "accept", "accepted"}
+# A house number then a street ("12 Acacia Avenue"): an address, as no place or code is.
+_ADDRESS = re.compile(r"(?i)\b\d{1,4}[a-z]?,?\s+(?:[a-z'’-]+\s+){1,3}(?:road|rd|street|st|"
+                      r"avenue|ave|lane|close|drive|crescent|grove|terrace|gardens|way|court|"
+                      r"place|square|mews|walk|row)\b")
 MIN_LOCATION_SCORE = 0.5
 # How trusts abbreviate places: expanded before spellings are compared.
 _ABBREVIATIONS = {
@@ -213,6 +218,7 @@ def _append_values(profile: Path, path: Path, name: str, values: list[str]) -> N
         if new:
             writer.writerow(["file", "field", "value_as_exported"])
         writer.writerows([as_text(path.name), name, as_text(v)] for v in values)
+    sheet.chmod(0o600)  # values as exported, as in the other sheets (_write)
 
 
 # --- location suggestions ------------------------------------------------------------------
@@ -403,16 +409,28 @@ def _code_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]:
 def _write(path: Path, columns: tuple[str, ...], rows: list[dict],
            for_people: bool = False) -> None:
     """A CSV of `rows`; `for_people` (a review sheet, opened in a spreadsheet): values an
-    export could make a formula written as text."""
+    export could make a formula written as text, and the sheet its user's only (it holds
+    values as exported), in a folder of theirs only, however it was made before."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(map(row_as_text, rows) if for_people else rows)
+    if for_people:
+        path.chmod(0o600)
+        path.parent.chmod(0o700)
 
 
 def _read_sheet(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
     """A review sheet's rows as `_write` was given them."""
     return [{k: as_written(v) for k, v in row.items()} for row in read_rows(path, columns)]
+
+
+def identifying(value: str) -> str | None:
+    """What in an exported value looks like a patient's identifier ("an NHS number", "an
+    address"), or None. A reference CSV's values are published and their words make others
+    publishable (int_publishable_words), so such a value is neither drafted nor accepted."""
+    kinds = list(redact(value).kinds) + (["address"] if _ADDRESS.search(value) else [])
+    return " and ".join(IDENTIFIER_NAMES[kind] for kind in kinds) or None
 
 
 @dataclass
@@ -424,8 +442,8 @@ class Accepted:
 
 def accept(profile: Path) -> Accepted:
     """Rows marked accepted in the review sheets, written into the profile's reference CSVs
-    (the sheets keep the rows not yet accepted). A spelling accepted for different locations
-    at different sites becomes site-qualified aliases."""
+    (the sheets keep the rows not yet accepted, and those accepted but skipped). A spelling
+    accepted for different locations at different sites becomes site-qualified aliases."""
     done = Accepted()
     review = profile / REVIEW_FOLDER
     reference = profile / REFERENCE_FOLDER
@@ -435,8 +453,13 @@ def accept(profile: Path) -> Accepted:
     targets = defaultdict(set)
     for row in chosen:
         targets[location_key(row["location_as_exported"])].add(row["suggested_location_id"])
-    aliases = []
+    aliases, written = [], []  # written: the rows that leave the sheet
     for row in chosen:
+        if found := identifying(row["location_as_exported"]):
+            done.skipped.append(f"locations.csv: a spelling accepted holds what looks like "
+                                f"{found}: map it by hand in reference/location_aliases.csv "
+                                "only if it names a place")
+            continue
         if row["suggested_location_id"] not in locations:
             done.skipped.append(f"locations.csv: a row accepted for location id "
                                 f"{row['suggested_location_id']!r}, which is not in "
@@ -446,23 +469,30 @@ def accept(profile: Path) -> Accepted:
         aliases.append({"alias": row["location_as_exported"],
                         "location_id": row["suggested_location_id"],
                         "site": row["site_as_exported"] if qualified else ""})
+        written.append(row)
     done.aliases = _append(reference / "location_aliases.csv", "location_aliases", aliases)
-    _write(review / "locations.csv", LOCATION_REVIEW, [r for r in rows if r not in chosen],
+    _write(review / "locations.csv", LOCATION_REVIEW, [r for r in rows if r not in written],
            for_people=True)
 
     themes = {r["theme_id"] for r in shipped_rows("themes", ("theme_id",))}
     rows = _read_sheet(review / "codes.csv", CODE_REVIEW)
     chosen = [r for r in rows if r["accept"].lower() in ACCEPTED]
-    codes = []
+    codes, written = [], []
     for row in chosen:
+        if found := identifying(row["native_code"]):
+            done.skipped.append(f"codes.csv: a code accepted holds what looks like {found}: "
+                                "map it by hand in reference/theme_code_map.csv only if it "
+                                "is a code")
+            continue
         if row["suggested_theme_id"] and row["suggested_theme_id"] not in themes:
             done.skipped.append(f"codes.csv: a row accepted for theme "
                                 f"{row['suggested_theme_id']!r}, which is not a theme")
             continue
         codes.append({"source": row["source"], "code_field": row["code_field"],
                       "native_code": row["native_code"], "theme_id": row["suggested_theme_id"]})
+        written.append(row)
     done.codes = _append(reference / "theme_code_map.csv", "theme_code_map", codes)
-    _write(review / "codes.csv", CODE_REVIEW, [r for r in rows if r not in chosen],
+    _write(review / "codes.csv", CODE_REVIEW, [r for r in rows if r not in written],
            for_people=True)
     return done
 

@@ -90,3 +90,7 @@ words_unioned as (
 select word
 from words_unioned
 where word is not null and word <> ''
+    -- A title or a date-of-birth word is never publishable, whatever reference value holds it
+    -- (a review sheet's spelling accepted as it was exported: 'Fall from bed Dr Smith').
+    and word not in ('mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'mister', 'prof', 'professor',
+                     'rev', 'revd', 'reverend', 'dob', 'born')
