@@ -6,6 +6,7 @@ files are never written, and a product upgrade leaves the trust's rows in force.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import shutil
 from pathlib import Path
@@ -579,9 +580,9 @@ def _sample(mapping, name: str) -> str:
 
     kind = mapping.entity.field(name).kind
     if kind == DATE:
-        return "03/02/2025"
+        return dt.date(2025, 2, 3).strftime(mapping.date_format)
     if kind == TIMESTAMP:
-        return "03/02/2025 10:15"
+        return dt.datetime(2025, 2, 3, 10, 15).strftime(mapping.timestamp_format)
     if kind == BOOLEAN:
         return "Yes"
     if kind in (INTEGER, NUMBER):
