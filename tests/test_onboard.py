@@ -330,6 +330,38 @@ def test_check_stops_only_for_what_would_stop_a_refresh(tmp_path):
     assert sum("incidents.yml: no column is read as location" in n for n in notes) == 1
 
 
+def test_check_and_the_refresh_agree_that_a_small_file_mostly_rejected_loads(tmp_path):
+    """A tester's 3-row complaints workbook with 2 rows rejected: the refresh loads the third
+    (more than half rejected stops it only in a file of 10 rows or more), so check must not
+    say it would stop."""
+    import polars as pl
+
+    from pipelines.lib.settings import DEMO_PROFILE_DIR
+
+    shutil.copytree(DEMO_PROFILE_DIR, tmp_path / "profile")
+    mappings = load_mappings(tmp_path / "profile" / "mappings")
+    [mapping] = [m for m in mappings if m.source == "complaints"]
+    columns = mapping.columns
+    register = pl.DataFrame({column: [None] * 3 for column in columns.values()},
+                            schema={column: pl.String for column in columns.values()})
+    register = register.with_columns(
+        pl.Series(columns["complaint_id"], ["C1", "C2", "C3"]),
+        pl.lit("03/02/2025").alias(columns["received_date"]),
+        pl.lit("Formal complaint").alias(columns["complaint_type"]),
+        # Two outcomes no value map covers: their rows are rejected.
+        pl.Series(columns["outcome"], ["Upheld", "Resolved locally", "Resolved locally"]))
+    (tmp_path / "raw" / "complaints").mkdir(parents=True)
+    register.write_excel(tmp_path / "raw" / "complaints" / "register.xlsx",
+                         worksheet="Complaints")
+
+    result = check(tmp_path / "profile", tmp_path / "raw")
+    assert result.problems == []
+    assert any("register.xlsx: 2 of 3 rows would be rejected" in n for n in result.notes)
+    [complaints] = [e for e in load_source(tmp_path / "raw", mappings, "complaints")
+                    if e.entity.name == "complaints"]
+    assert (complaints.loaded.height, complaints.rejected.height) == (1, 2)
+
+
 def test_upgrading_the_product_keeps_the_trusts_rows(tmp_path, monkeypatch):
     """A later product release (new taxonomy version, new and changed shipped code rows)
     replaces dbt_project/seeds; the trust's own rows still win and its files are untouched."""

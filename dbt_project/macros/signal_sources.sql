@@ -40,9 +40,16 @@
     p-value keeps a planted problem that a second source corroborates (just short of
     signalling) above a loud single-source spike; ordered there by the single source's own
     p-value instead, 1 of 12 held-out benchmark trusts ranked a planted problem below a decoy.
+    Choosing where one theme is reported (within_theme), the units where one source signals
+    are ordered by that source's p-value first: their several-sources p-value is the other,
+    non-signalling sources' (doc block triangulation_scoring: a ward's 10 falls incidents were
+    reported at its directorate, for the directorate's 2 FFT comments about falls).
 #}
-{% macro evidence_order() -%}
+{% macro evidence_order(within_theme=false) -%}
     case when n_sources_signalling >= 2 then 0 when n_sources_signalling = 1 then 1 else 2 end,
+    {%- if within_theme %}
+    case when n_sources_signalling = 1 then strongest_source_p_value end,
+    {%- endif %}
     several_sources_p_value,
     strongest_source_p_value
 {%- endmacro %}

@@ -478,16 +478,22 @@ def _key_conflicts(entity: Entity, records: pl.DataFrame, rejected: pl.Series) -
     )
 
 
+def mostly_rejected(rows_rejected: int, rows_read: int) -> bool:
+    """Whether a file with this many of its rows rejected means the mapping no longer fits
+    (which stops the batch): more than half of them, in a file of at least
+    MIN_ROWS_FOR_SHARE_RULE rows (2 bad rows of 3 are a few mistyped cells)."""
+    return rows_read >= MIN_ROWS_FOR_SHARE_RULE and rows_rejected > MAX_REJECTED_SHARE * rows_read
+
+
 def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.DataFrame) -> None:
     for row in files.iter_rows(named=True):
-        if row["rows_read"] >= MIN_ROWS_FOR_SHARE_RULE and (
-                row["rows_rejected"] > MAX_REJECTED_SHARE * row["rows_read"]):
+        if mostly_rejected(row["rows_rejected"], row["rows_read"]):
             # Exact copies of another file's rows are an export repeated (two snapshots of
             # a register side by side), not a mapping that no longer fits.
             ofs = rejected.filter((pl.col("_source_file") == row["file"])
                                   & ~pl.col("reason").str.starts_with(EXACT_DUPLICATE))
             misread = ofs[ROW].n_unique()
-            if misread <= MAX_REJECTED_SHARE * row["rows_read"]:
+            if not mostly_rejected(misread, row["rows_read"]):
                 continue
             # The most common problem, named by column and a value-free reason.
             [common] = (

@@ -29,7 +29,7 @@ import polars as pl
 from pipelines.lib.canonical import ENUM, SOURCES
 from pipelines.lib.errors import UserFacingError
 from pipelines.lib.identifiers import IDENTIFIER_NAMES, redact
-from pipelines.lib.ingest import MAX_REJECTED_SHARE, stops_the_batch
+from pipelines.lib.ingest import mostly_rejected, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
 from pipelines.lib.profile import ProfileError, load_profile
@@ -148,7 +148,7 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
             # Rows of the wrong shape (a stray quote, a missing field) and rows holding a
             # value the mapping cannot read.
             rejected = read.malformed.height + len(set(coerced.errors["_source_row"]) | unmapped)
-            if rejected > MAX_REJECTED_SHARE * read.rows_read:
+            if mostly_rejected(rejected, read.rows_read):
                 result.problems.append(f"{path}: {rejected} of {read.rows_read} rows would be "
                                        "rejected (rows of the wrong shape or values the "
                                        "mapping cannot read), so the refresh would stop: it "

@@ -1,7 +1,7 @@
 -- The PSIRP "local focus" table: one row per theme signalling somewhere, at the unit where
--- the evidence that several sources rose together is strongest, the evidence per source, and
--- the proposed learning response by the rules in _psirp__docs.md (doc block
--- learning_response_rules).
+-- its evidence is strongest (several sources rising together, else the one source signalling),
+-- the evidence per source, and the proposed learning response by the rules in _psirp__docs.md
+-- (doc block learning_response_rules).
 {%- set recent_months = var('recent_months') | int %}
 {#- The q-value of the one source signalling (least() skips the nulls of the others). -#}
 {%- set signalling_q = [] %}
@@ -33,25 +33,29 @@ claims_evidence as (
 
 signalling as (
 
-    select * from triangulation where n_sources_signalling > 0
+    -- Each theme's signalling units, strongest evidence first (evidence_order within the
+    -- theme: where several sources signal, by the chance of their rising together; then where
+    -- one does, by its own p-value); a ward over its directorate when they tie (the ward is
+    -- where to act), then the heavier score.
+    select
+        *,
+        row_number() over (
+            partition by theme_id
+            order by
+                {{ evidence_order(within_theme=true) }},
+                case unit_level when 'location' then 0 else 1 end,
+                weighted_score desc,
+                unit_id
+        ) as unit_order
+    from triangulation
+    where n_sources_signalling > 0
 
 ),
 
 best_unit as (
 
-    -- Where the theme is most concentrated: the unit where the evidence is strongest
-    -- (evidence_order: several sources signalling together, then one alone); a ward over its
-    -- directorate when they tie (the ward is where to act), then the heavier score.
-    select *
-    from signalling
-    qualify row_number() over (
-        partition by theme_id
-        order by
-            {{ evidence_order() }},
-            case unit_level when 'location' then 0 else 1 end,
-            weighted_score desc,
-            unit_id
-    ) = 1
+    -- Where the theme is most concentrated.
+    select * exclude (unit_order) from signalling where unit_order = 1
 
 ),
 
@@ -59,8 +63,7 @@ elsewhere as (
 
     select
         signalling.theme_id,
-        string_agg(signalling.unit_name, ', '
-                   order by signalling.several_sources_p_value, signalling.unit_name)
+        string_agg(signalling.unit_name, ', ' order by signalling.unit_order)
             as also_signalling_in
     from signalling
     inner join best_unit
