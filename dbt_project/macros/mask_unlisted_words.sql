@@ -11,7 +11,8 @@
     not 'Smith84'). A capital word of 3 letters or more ('AMU', 'MRSA', 'SCBU') is
     published only from the vocabulary, which holds the trust's own places and codes and
     the usual ward abbreviations: it can as well be a surname ('Bay 2 bed 4 COX', 'Ward 7
-    JANE SMITH').
+    JANE SMITH'). A given name followed by a capitalised word other than a place's
+    (holds_a_name: 'June Day', 'Ray Long') is withheld even where the vocabulary holds both.
     Five or more digits in a row are never code-like, and no digit is kept in a value whose
     digits could identify someone (digits_could_identify), with a date (a birth date,
     separated by / . - _ or spaces, or with its month's name: '1st February 1962') or with a
@@ -32,6 +33,8 @@
                                       || '[0-9]{1,2}(st|nd|rd|th)?,?[ ._-]+[0-9]{4}')
                     or regexp_matches({{ value }},
                                       '(^|[^A-Za-z0-9])[A-Za-z]{1,2}[0-9][A-Za-z0-9]?[^\p{L}\p{N}]{0,3}[0-9][A-Za-z]{2}([^A-Za-z0-9]|$)'))
+                then '…'
+            when list_contains({{ given_names() }}, lower(word)) and {{ holds_a_name(value) }}
                 then '…'
             when list_contains({{ words }}, lower(word)) then word
             when length(word) <= 3 and lower(word) not in ('mr', 'mrs', 'ms', 'dr', 'mx', 'dob')
@@ -107,6 +110,8 @@
             when regexp_full_match(part, '[0-9]+')
                 and (length(part) >= 6 or {{ digits_could_identify(file) }}) then '…'
             when not regexp_full_match(part, '\p{L}+') then part
+            when list_contains({{ given_names() }}, lower(part))
+                and {{ holds_a_name(file, in_file_name=true) }} then '…'
             when list_contains({{ words }}, lower(part)) then part
             when regexp_full_match(part, '[A-Za-z]{1,2}|[a-z]{3}')
                 and part not in ('mr', 'mrs', 'ms', 'dr', 'mx', 'dob') then part
@@ -124,4 +129,55 @@
 {% macro value_ref(ref_key, parts) -%}
     translate(left(md5({{ ref_key }}{% for part in parts %} || chr(31) || {{ part }}{% endfor %}), 12),
               '0123456789', 'ghijklmnop')
+{%- endmacro %}
+
+{#
+    Common given names, lower case: a name made of words the vocabulary holds for other reasons
+    ("June Day", "Ray Long", "Aidan West" where a site is St Aidan's, "Willow Beech" where
+    wards are named after trees) reads like a place or a code word by word. Given names that
+    are mostly other words in codes (May, Will, Mark, Max) are left out.
+#}
+{%- macro given_names() -%}
+    ['aaron', 'abigail', 'adam', 'adrian', 'aidan', 'aiden', 'alan', 'albert', 'alex',
+     'alexander', 'alfie', 'alice', 'alison', 'amelia', 'amy', 'andrew', 'angela', 'ann',
+     'anna', 'anne', 'anthony', 'archie', 'arthur', 'ava', 'barbara', 'barry', 'ben',
+     'benjamin', 'beryl', 'beth', 'betty', 'bill', 'brian', 'carl', 'carol', 'caroline',
+     'catherine', 'charles', 'charlie', 'charlotte', 'chloe', 'chris', 'christine',
+     'christopher', 'claire', 'colin', 'craig', 'daisy', 'daniel', 'darren', 'david', 'dawn',
+     'dean', 'deborah', 'denise', 'dennis', 'derek', 'diane', 'donna', 'doris', 'dorothy',
+     'dylan', 'edward', 'eileen', 'eleanor', 'elizabeth', 'ella', 'ellie', 'emily', 'emma',
+     'eric', 'ethan', 'evelyn', 'evie', 'florence', 'frances', 'frank', 'freddie', 'gary',
+     'gemma', 'geoffrey', 'george', 'gillian', 'gordon', 'grace', 'graham', 'hannah',
+     'harry', 'harvey', 'hazel', 'heather', 'helen', 'henry', 'holly', 'ian', 'irene',
+     'isabella', 'isla', 'ivy', 'jack', 'jacob', 'james', 'jamie', 'jane', 'janet', 'jason',
+     'jean', 'jennifer', 'jessica', 'joan', 'joanne', 'john', 'jonathan', 'joseph',
+     'joshua', 'joyce', 'julie', 'june', 'karen', 'kathleen', 'keith', 'kelly', 'kenneth',
+     'kevin', 'kim', 'laura', 'lauren', 'lee', 'leo', 'lesley', 'lily', 'linda', 'lisa',
+     'logan', 'lorraine', 'louise', 'lucy', 'luke', 'lynn', 'margaret', 'maria', 'marie',
+     'martin', 'mary', 'matthew', 'maureen', 'megan', 'mia', 'michael', 'michelle', 'mohammed',
+     'muhammad', 'nancy', 'natalie', 'nathan', 'neil', 'nicholas', 'nicola', 'noah', 'norman',
+     'oliver', 'olivia', 'oscar', 'pamela', 'patricia', 'patrick', 'paul', 'pauline',
+     'peter', 'philip', 'poppy', 'rachel', 'ray', 'raymond', 'rebecca', 'richard', 'robert',
+     'roger', 'ronald', 'rose', 'rosie', 'ruby', 'ruth', 'ryan', 'samantha', 'samuel',
+     'sandra', 'sarah', 'scott', 'sean', 'sharon', 'sheila', 'shirley', 'simon', 'sophia',
+     'sophie', 'stephen', 'steven', 'stuart', 'susan', 'teresa', 'thomas', 'tracey', 'tracy',
+     'valerie', 'victoria', 'vincent', 'wayne', 'william', 'willow', 'yvonne', 'zoe']
+{%- endmacro %}
+
+{#
+    Whether a value holds a given name (given_names) followed by a capitalised word, other than
+    in a place's name ("Willow Ward", "Rose Day Unit": places named after people and plants):
+    a name. `in_file_name`: the next word in any case, after spaces, underscores or dashes
+    ("incidents_aidan_west.csv").
+#}
+{% macro holds_a_name(value, in_file_name=false) -%}
+    {%- set gap = "[\\s_-]+" if in_file_name else "\\s+" -%}
+    regexp_matches(
+        regexp_replace({{ value }}, '(?i)(^|[^\p{L}])(' || array_to_string({{ given_names() }}, '|')
+            || ')({{ gap }}[\p{L}''’-]+)?{{ gap }}(ward|wards|unit|bay|house|wing|centre|center|'
+            || 'suite|clinic|lodge|court|building|block|room|theatres?|hospital|department|'
+            || 'services?|team|hub|hall|pavilion|cottage|annexe|floor|street|road|lane|avenue|'
+            || 'drive|way)([^\p{L}]|$)', '\1\5', 'g'),
+        '(^|[^\p{L}])(?i:' || array_to_string({{ given_names() }}, '|') || '){{ gap }}'
+            || '{{ "\\p{L}" if in_file_name else "\\p{Lu}" }}')
 {%- endmacro %}
