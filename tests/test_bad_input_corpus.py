@@ -129,6 +129,18 @@ CASES = [
         "a.csv": csv_bytes([incident("INC1", note='"A fall'), incident("INC2"),
                             incident("INC3", note='He said "no" loudly'), incident("INC4")])},
          loads(4, 1, 3), ("rows 2-4 were read as one",), checks={"_source_row": [5]}),
+    # Valid CSV an independent probe saw rejected: a comment line holding a record's commas
+    # was taken for a record a stray quote had joined.
+    Case("a comment line holding a record's commas is part of its row", {"a.csv": csv_bytes(
+        [incident("INC1", note="Nothing really.\nThe nurses, doctors, porters, cleaners, "
+                               "receptionists, and volunteers, thank you."), incident("INC2")])},
+         loads(2, 2, 0), checks={"_source_row": [2, 3]}),
+    Case("an FFT comment over two lines, the second with 4 commas, in a 5-column file", {
+        "a.csv": csv_bytes([[f"R{d}", f"{d:02d}/10/2025", "A&E", "Very good", "Nothing really."
+                             "\nThe nurses, doctors, porters, and cleaners were all lovely, "
+                             "thank you." if d == 3 else ""] for d in range(1, 13)],
+                           header=["ID", "Date", "Department", "Rating", "Improve"])},
+         loads(12, 12, 0), source="fft"),
     Case("unterminated quote stops the batch at its row", {"a.csv": csv_bytes(
         [incident("INC1"), incident("INC2"), incident("INC3")]).replace(b"INC2,", b'"INC2,')},
          BATCH, ("row 3", "never closed")),

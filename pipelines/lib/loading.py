@@ -316,7 +316,7 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
                                                 "(an unmatched double quote), so the rows after "
                                                 "it cannot be read: fix the quote in the export "
                                                 "or export it again", row=row) from None
-            if _joins_records(consumed, delimiter, width):
+            if _joins_records(consumed, delimiter, width, None):
                 yield from _lines_joined(row, consumed)
                 row += len(consumed) - 1
                 continue
@@ -326,7 +326,7 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
             continue
         if width is None and row >= (mapping.header_row or 1) and any(c.strip() for c in cells):
             width = len(cells)  # the header's
-        elif _joins_records(consumed, delimiter, width):
+        elif _joins_records(consumed, delimiter, width, cells):
             yield from _lines_joined(row, consumed)
             row += len(consumed) - 1
             continue
@@ -334,16 +334,54 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
         yield row, cells, (f"spans {spanned} lines" if spanned > 1 else None), None
 
 
-# A quoted cell spanning lines is a comment's line breaks, unless a line inside it holds a
-# whole record's separators: then a stray quote has joined records, which would otherwise
-# load as one (or be rejected as one), the rest lost without a word. Files this narrow are
-# not judged: a comment line can hold their few separators.
+# A quoted cell spanning lines is a comment's line breaks, unless its lines are records a
+# stray quote joined, which would otherwise load as one (or be rejected as one), the rest lost
+# without a word. Files this narrow are not judged: a comment line can hold their few
+# separators.
 _JUDGED_WIDTH = 5
 
 
-def _joins_records(lines: list[str], delimiter: str, width: int | None) -> bool:
-    return (len(lines) > 1 and width is not None and width >= _JUDGED_WIDTH
-            and any(line.count(delimiter) >= width - 1 for line in lines[1:]))
+def _joins_records(lines: list[str], delimiter: str, width: int | None,
+                   cells: list[str] | None) -> bool:
+    """Whether `lines`, read as one row (`cells`; None when they could not be split), are
+    records a stray quote joined. A row the quote left the wrong shape is judged by its lines:
+    one holding a whole record's separators is a record. A row of the header's shape is valid
+    CSV, judged by `_holds_records`: prose spanning lines holds commas too."""
+    if len(lines) < 2 or width is None or width < _JUDGED_WIDTH:
+        return False
+    if cells is None or len(cells) != width:
+        return any(line.count(delimiter) >= width - 1 for line in lines[1:])
+    return _holds_records(cells, delimiter)
+
+
+def _holds_records(cells: list[str], delimiter: str) -> bool:
+    """Whether a line after the first of one of the row's cells reads as another record: it
+    splits into the row's number of fields, most of them laid out as the row's own ("INC2"
+    as "INC1", "04/02/2025" as "03/02/2025"). A report's paragraph can hold a record's
+    commas, but its words are not laid out as ids, dates and codes."""
+    width = len(cells)
+    record_wide = [line for cell in cells for line in cell.splitlines()[1:]
+                   if line.count(delimiter) >= width - 1]
+    if not record_wide:
+        return False
+    layouts = [_layout(cell) for cell in cells]
+    for line in record_wide:
+        fields = _split(line, delimiter)
+        if len(fields) == width and 2 * sum(
+                map(str.__eq__, map(_layout, fields), layouts)) > width:
+            return True
+    return False
+
+
+_REPEATS = re.compile(r"(.)\1+")
+
+
+def _layout(cell: str) -> str:
+    """A cell's characters by kind (A upper case, a lower case, # digit, the rest as they
+    are), each run of one kind as one: "INC12" and "INC3" read A#, "03/02/2025" #/#/#."""
+    kinds = "".join("#" if c.isdigit() else "A" if c.isupper() else "a" if c.islower() else c
+                    for c in cell.strip())
+    return _REPEATS.sub(r"\1", kinds)
 
 
 def _lines_joined(row: int, lines: list[str]) -> Iterator[_Row]:
@@ -384,24 +422,27 @@ def _simple_csv_cells(path: Path, text: str, delimiter: str) -> pl.DataFrame | N
                 f"strict_mode = true, null_padding = false, columns = {columns})").pl()
     except duckdb.Error:
         return None
+    # An empty cell is read as null; the row-by-row reader gives ''.
+    cells = cells.fill_null("")
     # More line breaks than rows: some cell spans lines.
     if text.count("\n") > cells.height and _cell_holds_records(cells, delimiter, width):
         return None
-    # An empty cell is read as null; the row-by-row reader gives ''.
-    return cells.fill_null("")
+    return cells
 
 
 def _cell_holds_records(cells: pl.DataFrame, delimiter: str, width: int) -> bool:
-    """Whether a cell spanning lines holds a line with a whole record's separators (see
+    """Whether a row's cell spanning lines holds records a stray quote joined (see
     `_joins_records`): the row-by-row reader then rejects each joined line."""
     if width < _JUDGED_WIDTH:
         return False
-    for column in cells.columns:
-        spanning = cells[column].filter(cells[column].str.contains("\n", literal=True))
-        if spanning.len() and (spanning.str.split("\n").explode()
-                               .str.count_matches(delimiter, literal=True) >= width - 1).any():
-            return True
-    return False
+    # Only a line after a cell's first holding a whole record's separators can be a record:
+    # the few rows with one are judged whole.
+    spanning = cells.filter(pl.any_horizontal(pl.col(cells.columns).str.contains("\n",
+                                                                               literal=True)))
+    record_wide = spanning.filter(pl.any_horizontal(
+        pl.col(cells.columns).str.split("\n").list.slice(1).list.eval(
+            pl.element().str.count_matches(delimiter, literal=True) >= width - 1).list.any()))
+    return any(_holds_records(list(row), delimiter) for row in record_wide.iter_rows())
 
 
 _BLANK_LINE = re.compile(r"\n\r?\n")
