@@ -191,22 +191,39 @@ def test_excel_text_forcing_and_invisible_characters_are_not_part_of_a_value(wor
 
 
 def test_a_file_written_month_first_stops_the_batch(workspace):
-    """1-14 May written by a computer set to US dates: 12 rows would load on wrong days (5
-    January ...) and 2 be rejected as no such day. Stopping the batch is the only way not to
-    publish the 12; one month-first slip in a day-first file is that row's problem alone."""
-    write(workspace, "us.csv", "".join(f"U{d},05/{d:02d}/2025,No harm,Ward 7,N,x\n"
-                                       for d in range(1, 15)))
-    with pytest.raises(BatchError, match="occurred_date is written month first: 2 of its dates"):
+    """3-5 October and 25 October written by a computer set to US dates: only 25 October
+    names no day read day first, and no date reads only day first, so the other three would
+    load as 10 March, April and May (an independent probe). Beside a date read only day
+    first, one month-first date is that row's slip alone; a file whose every day is 12 or
+    under tells nothing, and loads as the mapping says."""
+    us = write(workspace, "us.csv", "U1,10/03/2025,No harm,Ward 7,N,x\n"
+                                    "U2,10/04/2025,No harm,Ward 7,N,x\n"
+                                    "U3,10/25/2025,No harm,Ward 7,N,x\n"
+                                    "U4,10/05/2025,No harm,Ward 7,N,x\n")
+    with pytest.raises(BatchError) as stopped:
         load(workspace)
-    (workspace / "raw" / "incidents" / "us.csv").unlink()
+    assert str(us) in str(stopped.value)
+    assert ("occurred_date is written month first: in row 4 it names no day read as "
+            "%d/%m/%Y but reads as a date month first, and none of its dates reads only day "
+            "first") in str(stopped.value)
+    us.unlink()
     write(workspace, "uk.csv", "K1,25/04/2025,No harm,Ward 7,N,x\n"
                                "K2,04/25/2025,No harm,Ward 7,N,x\n"
-                               "K3,26/04/2025,No harm,Ward 7,N,x\n")
+                               "K3,03/04/2025,No harm,Ward 7,N,x\n")
     result = load(workspace)
     assert result.loaded["incident_id"].to_list() == ["K1", "K3"]
-    [reason] = result.rejected["reason"].to_list()
-    assert reason.endswith("read month first it is a date: an export from a computer set to "
-                           "US dates?")
+    assert result.loaded["occurred_date"].cast(pl.String).to_list() == ["2025-04-25",
+                                                                        "2025-04-03"]
+    [(row, reason)] = result.rejected.select("row_number", "reason").rows()
+    assert row == 3 and reason.endswith("read month first it is a date: an export from a "
+                                        "computer set to US dates?")
+    (workspace / "raw" / "incidents" / "uk.csv").unlink()
+    write(workspace, "early.csv", "E1,10/03/2025,No harm,Ward 7,N,x\n"
+                                  "E2,10/04/2025,No harm,Ward 7,N,x\n")
+    result = load(workspace)
+    assert result.loaded["occurred_date"].cast(pl.String).to_list() == ["2025-03-10",
+                                                                        "2025-04-10"]
+    assert result.rejected.is_empty()
 
 
 def test_a_workbook_reads_as_its_sheet_shows_it(workspace):

@@ -2,8 +2,9 @@
 
 Three kinds of failure, treated differently:
 - batch-level (`BatchError`: an unreadable, empty or binary file, an unterminated quote, a
-  mapped column missing from or repeated in the header row): the whole run stops naming the
-  file, the mapping, the row where known and what to do; the published marts stay as they were;
+  mapped column missing from or repeated in the header row, a date column written month
+  first): the whole run stops naming the file, the mapping, the row where known and what to
+  do; the published marts stay as they were;
 - row shape (more or fewer fields than the header, or a quote that breaks the row): the row is
   rejected with its row number and "expected N fields, found M";
 - row values (a value that cannot be coerced, a date outside its plausible range): the row is
@@ -667,8 +668,8 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
     unsure = quick.get_column(_UNSURE)
     if not unsure.any():
         return CoercedFile(quick.drop(_UNSURE), _no_errors())
-    retyped, month_first_dates = _typed(read.frame.filter(unsure), mapping, headers, today,
-                                        thorough=True)
+    retyped, day_first_dates = _typed(read.frame.filter(unsure), mapping, headers, today,
+                                      thorough=True)
     typed = pl.concat([quick.filter(~unsure).drop(_UNSURE),
                        retyped.drop("_errors")]).sort(ROW)
     problems = (
@@ -677,7 +678,7 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         .drop_nulls("reason")
         .sort(ROW, "column_name")
     )
-    _fail_if_month_first(read, path, mapping, problems, month_first_dates)
+    _fail_if_month_first(read, path, mapping, problems, day_first_dates)
     return CoercedFile(typed, problems)
 
 
@@ -689,10 +690,10 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
            thorough: bool) -> tuple[pl.DataFrame, list[tuple[str, str, pl.Expr]]]:
     """`frame` typed: ROW and the canonical columns, then, `thorough`, `_errors` (a struct of
     each field's reason, null where it passed) or else _UNSURE; and, `thorough`, each date
-    field's month-first test for `_fail_if_month_first`."""
+    field's day-first test for `_fail_if_month_first`."""
     # Each field is parsed once into a column of its own, and its checks read that column:
     # written inline, a date's five parses were evaluated again by every check of it.
-    parsed, columns, errors, month_first_dates = [], [], [], []
+    parsed, columns, errors, day_first_dates = [], [], [], []
     for field in mapping.entity.fields:
         texts = _field_text(field.name, mapping, headers)
         if not texts:
@@ -711,7 +712,7 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
             if field.kind in (DATE, TIMESTAMP):
                 fmt = mapping.date_format if field.kind == DATE else mapping.timestamp_format
                 month_first = _reads_month_first(texts[0], fmt)
-                month_first_dates.append((field.name, fmt, texts[0].is_null() | month_first))
+                day_first_dates.append((field.name, fmt, _reads_as(texts[0], fmt) & ~month_first))
                 reason = pl.when(texts[0].str.contains(_EXCEL_SERIAL)).then(
                     pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(month_first).then(
                     pl.concat_str(reason, pl.lit(MONTH_FIRST_HINT))).when(
@@ -730,7 +731,7 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
     checked = pl.struct(errors).alias("_errors") if thorough else \
         (pl.any_horizontal(errors) if errors else pl.lit(False)).alias(_UNSURE)
     typed_frame = frame.with_columns(parsed).select(pl.col(ROW), *columns, checked)
-    return typed_frame, month_first_dates
+    return typed_frame, day_first_dates
 
 
 def _field_text(name: str, mapping: Mapping, headers: dict[str, str]) -> list[pl.Expr]:
@@ -817,8 +818,6 @@ def _shape_of(fmt: str) -> str:
 # A day-first date that reads as a date only month first ("05/13/2025" as dd/mm/yyyy).
 MONTH_FIRST_HINT = ("; read month first it is a date: an export from a computer set to US "
                     "dates?")
-# A file with this many such dates (none of its dates day-first only) is written month first.
-MONTH_FIRST_ROWS = 2
 
 
 def _month_first_format(fmt: str) -> str | None:
@@ -828,32 +827,49 @@ def _month_first_format(fmt: str) -> str | None:
     return None
 
 
+def _reads_as(text: pl.Expr, fmt: str) -> pl.Expr:
+    return text.str.strptime(pl.Datetime("us"), fmt.replace("%y", "%Y"),
+                             strict=False).is_not_null()
+
+
 def _reads_month_first(text: pl.Expr, fmt: str) -> pl.Expr:
     swapped = _month_first_format(fmt)
-    if swapped is None:
-        return pl.lit(False)
-    return text.str.strptime(pl.Datetime("us"), swapped.replace("%y", "%Y"),
-                             strict=False).is_not_null()
+    return pl.lit(False) if swapped is None else _reads_as(text, swapped)
 
 
 def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping, problems: pl.DataFrame,
                          dates: list[tuple[str, str, pl.Expr]]) -> None:
     """Stop the batch when a date column is written month first: some of its dates name no
     day read day first but do read month first (`problems` gives them MONTH_FIRST_HINT), and
-    every one of its dates reads month first. Its other rows would load with day and month
-    swapped (5 May as 5 January), so rejecting only the rows that fail would publish the
-    rest wrong. `dates`: (field, its format, whether each row is blank or reads month first)
-    per date field."""
-    failing = dict(problems.filter(pl.col("reason").str.ends_with(MONTH_FIRST_HINT))
-                   .group_by("column_name").len().iter_rows())
-    for name, fmt, blank_or_month_first in dates:
-        count = failing.get(name, 0)
-        if count >= MONTH_FIRST_ROWS and read.frame.select(blank_or_month_first.all()).item():
-            raise BatchError(path, mapping, f"{name} is written month first: {count} of its "
-                                            f"dates name no day read as {fmt}, and every one "
-                                            "reads as a date month first (an export from a "
-                                            "computer set to US dates?): export it again with "
-                                            "UK dates, or set date_format in the mapping")
+    none reads only day first (a day above 12 first). Its other dates, days 12 and under,
+    would load with day and month swapped (3 October as 10 March), so rejecting only the
+    rows that fail would publish the rest wrong; one such date is enough, as a file of
+    early-month days may hold no other. Beside dates read only day first, the few month-first
+    ones are slips, rejected with their hint. A column whose every date reads both ways tells
+    nothing: it loads as the mapping says. `dates`: (field, its format, whether each row
+    reads only day first) per date field."""
+    month_first = problems.filter(pl.col("reason").str.ends_with(MONTH_FIRST_HINT))
+    for name, fmt, only_day_first in dates:
+        rows = month_first.filter(pl.col("column_name") == name)[ROW].to_list()
+        if rows and not read.frame.select(only_day_first.any()).item():
+            raise BatchError(path, mapping, f"{name} is written month first: in "
+                                            f"{_rows_named(rows)} it names no day read as "
+                                            f"{fmt} but reads as a date month first, and none "
+                                            "of its dates reads only day first, so its others "
+                                            "would load with day and month swapped (an export "
+                                            "from a computer set to US dates?): export it "
+                                            "again with UK dates, or set date_format in the "
+                                            "mapping; if the file is day first, correct the "
+                                            "rows named")
+
+
+def _rows_named(rows: list[int], shown: int = 5) -> str:
+    """ "row 7", "rows 7, 9 and 12", "rows 7, 9, 12, 15, 20 and 31 more"."""
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    if len(rows) > shown:
+        return f"rows {', '.join(map(str, rows[:shown]))} and {len(rows) - shown} more"
+    return f"rows {', '.join(map(str, rows[:-1]))} and {rows[-1]}"
 
 
 # A date Excel wrote as its serial number (days since 1900: 20000-79999 is 1954-2118).
