@@ -2,9 +2,9 @@
 
 Three kinds of failure, treated differently:
 - batch-level (`BatchError`: an unreadable, empty or binary file, an unterminated quote, a
-  mapped column missing from or repeated in the header row, a date column written month
-  first): the whole run stops naming the file, the mapping, the row where known and what to
-  do; the published marts stay as they were;
+  file cut short mid-row, a mapped column missing from or repeated in the header row, a date
+  column written month first): the whole run stops naming the file, the mapping, the row
+  where known and what to do; the published marts stay as they were;
 - row shape (more or fewer fields than the header, or a quote that breaks the row): the row is
   rejected with its row number and "expected N fields, found M";
 - row values (a value that cannot be coerced, a date outside its plausible range): the row is
@@ -292,7 +292,8 @@ _Row = tuple[int, list[str] | None, str | None, str | None]
 def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterator[_Row]:
     """Rows of a CSV, numbered as a spreadsheet shows them (a quoted line break stays inside
     its row). A stray quote breaks only its row; a quote left open to the end of the file
-    would swallow every row after it, so it stops the batch."""
+    would swallow every row after it, so it stops the batch, as does a last row cut off
+    before its line ends."""
     consumed: list[str] = []
 
     def lines() -> Iterator[str]:
@@ -312,6 +313,10 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
             return
         except csv.Error as error:
             message = str(error)
+            if "unexpected end of data" in message and _unterminated(consumed):
+                raise _cut_short(path, mapping, row, "inside a quoted cell; if the file is "
+                                                     "whole, the row's double quote is never "
+                                                     "closed") from None
             if "unexpected end of data" in message or "field larger" in message:
                 raise BatchError(path, mapping, "a quoted cell starts here and is never closed "
                                                 "(an unmatched double quote), so the rows after "
@@ -327,12 +332,29 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
             continue
         if width is None and row >= (mapping.header_row or 1) and any(c.strip() for c in cells):
             width = len(cells)  # the header's
+        elif width is not None and _unterminated(consumed) and len(cells) < width \
+                and any(c.strip() for c in cells):
+            raise _cut_short(path, mapping, row, f"the row has {len(cells)} of the header's "
+                                                 f"{width} fields")
         elif _joins_records(consumed, delimiter, width, cells):
             yield from _lines_joined(row, consumed)
             row += len(consumed) - 1
             continue
         spanned = len(consumed)
         yield row, cells, (f"spans {spanned} lines" if spanned > 1 else None), None
+
+
+def _unterminated(lines: list[str]) -> bool:
+    """Whether the last of a row's lines has no line break: it ends the file."""
+    return not lines[-1].endswith(("\n", "\r"))
+
+
+def _cut_short(path: Path, mapping: Mapping, row: int, how: str) -> BatchError:
+    """A file whose last row stops before its line does: an export still being written or a
+    copy that failed, the rows after it missing. (A whole last row without a line break
+    after it is how many tools end a file.)"""
+    return BatchError(path, mapping, f"ends mid-row ({how}): the file looks cut short; "
+                                     "export it again", row=row)
 
 
 # A quoted cell spanning lines is a comment's line breaks, unless its lines are records a
