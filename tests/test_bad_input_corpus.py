@@ -129,9 +129,36 @@ CASES = [
         "a.csv": csv_bytes([incident("INC1", note='"A fall'), incident("INC2"),
                             incident("INC3", note='He said "no" loudly'), incident("INC4")])},
          loads(4, 1, 3), ("rows 2-4 were read as one",), checks={"_source_row": [5]}),
+    # Valid CSV an independent probe saw rejected: a comment line holding a record's commas
+    # was taken for a record a stray quote had joined.
+    Case("a comment line holding a record's commas is part of its row", {"a.csv": csv_bytes(
+        [incident("INC1", note="Nothing really.\nThe nurses, doctors, porters, cleaners, "
+                               "receptionists, and volunteers, thank you."), incident("INC2")])},
+         loads(2, 2, 0), checks={"_source_row": [2, 3]}),
+    Case("an FFT comment over two lines, the second with 4 commas, in a 5-column file", {
+        "a.csv": csv_bytes([[f"R{d}", f"{d:02d}/10/2025", "A&E", "Very good", "Nothing really."
+                             "\nThe nurses, doctors, porters, and cleaners were all lovely, "
+                             "thank you." if d == 3 else ""] for d in range(1, 13)],
+                           header=["ID", "Date", "Department", "Rating", "Improve"])},
+         loads(12, 12, 0), source="fft"),
     Case("unterminated quote stops the batch at its row", {"a.csv": csv_bytes(
         [incident("INC1"), incident("INC2"), incident("INC3")]).replace(b"INC2,", b'"INC2,')},
          BATCH, ("row 3", "never closed")),
+    # A file cut mid-row (an export still being written, a copy that failed) had its short
+    # last row rejected with only a warning, and the marts replaced without the rows after it.
+    Case("a file cut short mid-row stops the batch", {"a.csv": two_good()[:-30]}, BATCH,
+         ("row 3", "ends mid-row (the row has 5 of the header's 7 fields)", "cut short")),
+    Case("a file cut short inside a quoted cell stops the batch", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC2", note="Fell, hit head")])[:-6]}, BATCH,
+         ("row 3", "ends mid-row (inside a quoted cell", "cut short")),
+    Case("a semicolon CRLF file cut short mid-row stops the batch", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC2")], sep=";", newline="\r\n")[:-45]}, BATCH,
+         ("row 3", "ends mid-row", "cut short")),
+    Case("a whole last row without a line break after it loads", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC2", note="Fell, hit head")])[:-1]}, loads(2, 2, 0),
+         checks={"description": [f"{SECRET} slipped", "Fell, hit head"]}),
+    Case("a whole last row without CRLF after it loads", {"a.csv": csv_bytes(
+        [incident("INC1"), incident("INC2")], newline="\r\n")[:-2]}, loads(2, 2, 0)),
     # Excel writes an owner file beside a workbook someone has open on the share; it stopped
     # the night as "not a workbook" (an independent probe).
     Case("a spreadsheet's lock file beside the exports is not an export", {

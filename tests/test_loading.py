@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import random
@@ -189,22 +191,39 @@ def test_excel_text_forcing_and_invisible_characters_are_not_part_of_a_value(wor
 
 
 def test_a_file_written_month_first_stops_the_batch(workspace):
-    """1-14 May written by a computer set to US dates: 12 rows would load on wrong days (5
-    January ...) and 2 be rejected as no such day. Stopping the batch is the only way not to
-    publish the 12; one month-first slip in a day-first file is that row's problem alone."""
-    write(workspace, "us.csv", "".join(f"U{d},05/{d:02d}/2025,No harm,Ward 7,N,x\n"
-                                       for d in range(1, 15)))
-    with pytest.raises(BatchError, match="occurred_date is written month first: 2 of its dates"):
+    """3-5 October and 25 October written by a computer set to US dates: only 25 October
+    names no day read day first, and no date reads only day first, so the other three would
+    load as 10 March, April and May (an independent probe). Beside a date read only day
+    first, one month-first date is that row's slip alone; a file whose every day is 12 or
+    under tells nothing, and loads as the mapping says."""
+    us = write(workspace, "us.csv", "U1,10/03/2025,No harm,Ward 7,N,x\n"
+                                    "U2,10/04/2025,No harm,Ward 7,N,x\n"
+                                    "U3,10/25/2025,No harm,Ward 7,N,x\n"
+                                    "U4,10/05/2025,No harm,Ward 7,N,x\n")
+    with pytest.raises(BatchError) as stopped:
         load(workspace)
-    (workspace / "raw" / "incidents" / "us.csv").unlink()
+    assert str(us) in str(stopped.value)
+    assert ("occurred_date is written month first: in row 4 it names no day read as "
+            "%d/%m/%Y but reads as a date month first, and none of its dates reads only day "
+            "first") in str(stopped.value)
+    us.unlink()
     write(workspace, "uk.csv", "K1,25/04/2025,No harm,Ward 7,N,x\n"
                                "K2,04/25/2025,No harm,Ward 7,N,x\n"
-                               "K3,26/04/2025,No harm,Ward 7,N,x\n")
+                               "K3,03/04/2025,No harm,Ward 7,N,x\n")
     result = load(workspace)
     assert result.loaded["incident_id"].to_list() == ["K1", "K3"]
-    [reason] = result.rejected["reason"].to_list()
-    assert reason.endswith("read month first it is a date: an export from a computer set to "
-                           "US dates?")
+    assert result.loaded["occurred_date"].cast(pl.String).to_list() == ["2025-04-25",
+                                                                        "2025-04-03"]
+    [(row, reason)] = result.rejected.select("row_number", "reason").rows()
+    assert row == 3 and reason.endswith("read month first it is a date: an export from a "
+                                        "computer set to US dates?")
+    (workspace / "raw" / "incidents" / "uk.csv").unlink()
+    write(workspace, "early.csv", "E1,10/03/2025,No harm,Ward 7,N,x\n"
+                                  "E2,10/04/2025,No harm,Ward 7,N,x\n")
+    result = load(workspace)
+    assert result.loaded["occurred_date"].cast(pl.String).to_list() == ["2025-03-10",
+                                                                        "2025-04-10"]
+    assert result.rejected.is_empty()
 
 
 def test_a_workbook_reads_as_its_sheet_shows_it(workspace):
@@ -514,6 +533,44 @@ def test_a_datix_export_loads_through_the_shipped_datix_mapping(tmp_path):
     assert rows["W2"]["is_never_event"] and rows["W2"]["is_mental_health_act"]
     assert str(rows["W1"]["updated_at"]) == "2025-01-03 10:15:00"
     assert rows["W1"]["location"] == "NGH WARD 6"
+
+
+def pfd_report(i: int) -> list[str]:
+    """A Prevention of Future Deaths report in the PFD-toolkit layout: paragraphs spanning
+    lines, some of them holding exactly a record's commas, one starting with a number."""
+    return [str(i), f"https://www.judiciary.uk/prevention-of-future-death-reports/r{i}/",
+            f"2025-{i:04d}", f"2025-07-{i + 1:02d}", "Tom OSBORNE", "Milton Keynes",
+            "Urgent Care Service, NHS England, Department of Health and Social Care",
+            "On 18 September 2024 I commenced an investigation. The conclusion was that:\n\n"
+            "Narrative Conclusion\n\nHe died of a pulmonary embolism, not recognised, treated, "
+            "escalated, recorded, reviewed, audited, shared, or learned from, despite tests.",
+            'He was seen, assessed, given a nebuliser and told "come back if worse", then sent '
+            "home.",
+            "The MATTERS OF CONCERN are as follows:\n"
+            "1, 2 and 3 May, 4, 5 and 6 June, 7, 8, 9 and 10 July, 11 August, in all: no review,\n"
+            "and the staff, the managers, the board, the commissioners, the regulator, the "
+            "coroner, the family, the GP and the public were, as I heard, never told."]
+
+
+@pytest.mark.parametrize("separator_line", ["", "sep=,\n"], ids=["fast", "row by row"])
+def test_reports_whose_paragraphs_hold_a_records_commas_load_whole(tmp_path, separator_line):
+    """The real PFD reports file (74 reports, valid CSV) read as 64 rows and 203 rejected
+    ones: every paragraph line holding 9 commas was taken for a record a stray quote had
+    joined. Both readers load each report as one row, its line breaks kept."""
+    reports = [pfd_report(i) for i in range(12)]
+    text = io.StringIO(newline="")
+    csv.writer(text).writerows([["", "url", "id", "date", "coroner", "area", "receiver",
+                                 "investigation", "circumstances", "concerns"], *reports])
+    (tmp_path / "pfd").mkdir()
+    (tmp_path / "pfd" / "pfd_2025.csv").write_text(separator_line + text.getvalue(),
+                                                   encoding="utf-8")
+    mapping = parse_mapping(DEMO_PROFILE_DIR / "mappings" / "pfd_reports.yml")
+    [entity_load] = load_source(tmp_path, [mapping], "pfd")
+    assert (entity_load.rows_read, entity_load.loaded.height, entity_load.rejected.height) \
+        == (12, 12, 0)
+    loaded = entity_load.loaded.sort("_source_row")
+    assert loaded["report_id"].to_list() == [f"2025-{i:04d}" for i in range(12)]
+    assert loaded["concerns"].to_list() == [r[9] for r in reports]
 
 
 @pytest.mark.parametrize("body", [

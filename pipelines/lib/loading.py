@@ -2,8 +2,9 @@
 
 Three kinds of failure, treated differently:
 - batch-level (`BatchError`: an unreadable, empty or binary file, an unterminated quote, a
-  mapped column missing from or repeated in the header row): the whole run stops naming the
-  file, the mapping, the row where known and what to do; the published marts stay as they were;
+  file cut short mid-row, a mapped column missing from or repeated in the header row, a date
+  column written month first): the whole run stops naming the file, the mapping, the row
+  where known and what to do; the published marts stay as they were;
 - row shape (more or fewer fields than the header, or a quote that breaks the row): the row is
   rejected with its row number and "expected N fields, found M";
 - row values (a value that cannot be coerced, a date outside its plausible range): the row is
@@ -291,7 +292,8 @@ _Row = tuple[int, list[str] | None, str | None, str | None]
 def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterator[_Row]:
     """Rows of a CSV, numbered as a spreadsheet shows them (a quoted line break stays inside
     its row). A stray quote breaks only its row; a quote left open to the end of the file
-    would swallow every row after it, so it stops the batch."""
+    would swallow every row after it, so it stops the batch, as does a last row cut off
+    before its line ends."""
     consumed: list[str] = []
 
     def lines() -> Iterator[str]:
@@ -311,12 +313,16 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
             return
         except csv.Error as error:
             message = str(error)
+            if "unexpected end of data" in message and _unterminated(consumed):
+                raise _cut_short(path, mapping, row, "inside a quoted cell; if the file is "
+                                                     "whole, the row's double quote is never "
+                                                     "closed") from None
             if "unexpected end of data" in message or "field larger" in message:
                 raise BatchError(path, mapping, "a quoted cell starts here and is never closed "
                                                 "(an unmatched double quote), so the rows after "
                                                 "it cannot be read: fix the quote in the export "
                                                 "or export it again", row=row) from None
-            if _joins_records(consumed, delimiter, width):
+            if _joins_records(consumed, delimiter, width, None):
                 yield from _lines_joined(row, consumed)
                 row += len(consumed) - 1
                 continue
@@ -326,7 +332,11 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
             continue
         if width is None and row >= (mapping.header_row or 1) and any(c.strip() for c in cells):
             width = len(cells)  # the header's
-        elif _joins_records(consumed, delimiter, width):
+        elif width is not None and _unterminated(consumed) and len(cells) < width \
+                and any(c.strip() for c in cells):
+            raise _cut_short(path, mapping, row, f"the row has {len(cells)} of the header's "
+                                                 f"{width} fields")
+        elif _joins_records(consumed, delimiter, width, cells):
             yield from _lines_joined(row, consumed)
             row += len(consumed) - 1
             continue
@@ -334,16 +344,67 @@ def _csv_rows(path: Path, mapping: Mapping, text: str, delimiter: str) -> Iterat
         yield row, cells, (f"spans {spanned} lines" if spanned > 1 else None), None
 
 
-# A quoted cell spanning lines is a comment's line breaks, unless a line inside it holds a
-# whole record's separators: then a stray quote has joined records, which would otherwise
-# load as one (or be rejected as one), the rest lost without a word. Files this narrow are
-# not judged: a comment line can hold their few separators.
+def _unterminated(lines: list[str]) -> bool:
+    """Whether the last of a row's lines has no line break: it ends the file."""
+    return not lines[-1].endswith(("\n", "\r"))
+
+
+def _cut_short(path: Path, mapping: Mapping, row: int, how: str) -> BatchError:
+    """A file whose last row stops before its line does: an export still being written or a
+    copy that failed, the rows after it missing. (A whole last row without a line break
+    after it is how many tools end a file.)"""
+    return BatchError(path, mapping, f"ends mid-row ({how}): the file looks cut short; "
+                                     "export it again", row=row)
+
+
+# A quoted cell spanning lines is a comment's line breaks, unless its lines are records a
+# stray quote joined, which would otherwise load as one (or be rejected as one), the rest lost
+# without a word. Files this narrow are not judged: a comment line can hold their few
+# separators.
 _JUDGED_WIDTH = 5
 
 
-def _joins_records(lines: list[str], delimiter: str, width: int | None) -> bool:
-    return (len(lines) > 1 and width is not None and width >= _JUDGED_WIDTH
-            and any(line.count(delimiter) >= width - 1 for line in lines[1:]))
+def _joins_records(lines: list[str], delimiter: str, width: int | None,
+                   cells: list[str] | None) -> bool:
+    """Whether `lines`, read as one row (`cells`; None when they could not be split), are
+    records a stray quote joined. A row the quote left the wrong shape is judged by its lines:
+    one holding a whole record's separators is a record. A row of the header's shape is valid
+    CSV, judged by `_holds_records`: prose spanning lines holds commas too."""
+    if len(lines) < 2 or width is None or width < _JUDGED_WIDTH:
+        return False
+    if cells is None or len(cells) != width:
+        return any(line.count(delimiter) >= width - 1 for line in lines[1:])
+    return _holds_records(cells, delimiter)
+
+
+def _holds_records(cells: list[str], delimiter: str) -> bool:
+    """Whether a line after the first of one of the row's cells reads as another record: it
+    splits into the row's number of fields, most of them laid out as the row's own ("INC2"
+    as "INC1", "04/02/2025" as "03/02/2025"). A report's paragraph can hold a record's
+    commas, but its words are not laid out as ids, dates and codes."""
+    width = len(cells)
+    record_wide = [line for cell in cells for line in cell.splitlines()[1:]
+                   if line.count(delimiter) >= width - 1]
+    if not record_wide:
+        return False
+    layouts = [_layout(cell) for cell in cells]
+    for line in record_wide:
+        fields = _split(line, delimiter)
+        if len(fields) == width and 2 * sum(
+                map(str.__eq__, map(_layout, fields), layouts)) > width:
+            return True
+    return False
+
+
+_REPEATS = re.compile(r"(.)\1+")
+
+
+def _layout(cell: str) -> str:
+    """A cell's characters by kind (A upper case, a lower case, # digit, the rest as they
+    are), each run of one kind as one: "INC12" and "INC3" read A#, "03/02/2025" #/#/#."""
+    kinds = "".join("#" if c.isdigit() else "A" if c.isupper() else "a" if c.islower() else c
+                    for c in cell.strip())
+    return _REPEATS.sub(r"\1", kinds)
 
 
 def _lines_joined(row: int, lines: list[str]) -> Iterator[_Row]:
@@ -384,24 +445,27 @@ def _simple_csv_cells(path: Path, text: str, delimiter: str) -> pl.DataFrame | N
                 f"strict_mode = true, null_padding = false, columns = {columns})").pl()
     except duckdb.Error:
         return None
+    # An empty cell is read as null; the row-by-row reader gives ''.
+    cells = cells.fill_null("")
     # More line breaks than rows: some cell spans lines.
     if text.count("\n") > cells.height and _cell_holds_records(cells, delimiter, width):
         return None
-    # An empty cell is read as null; the row-by-row reader gives ''.
-    return cells.fill_null("")
+    return cells
 
 
 def _cell_holds_records(cells: pl.DataFrame, delimiter: str, width: int) -> bool:
-    """Whether a cell spanning lines holds a line with a whole record's separators (see
+    """Whether a row's cell spanning lines holds records a stray quote joined (see
     `_joins_records`): the row-by-row reader then rejects each joined line."""
     if width < _JUDGED_WIDTH:
         return False
-    for column in cells.columns:
-        spanning = cells[column].filter(cells[column].str.contains("\n", literal=True))
-        if spanning.len() and (spanning.str.split("\n").explode()
-                               .str.count_matches(delimiter, literal=True) >= width - 1).any():
-            return True
-    return False
+    # Only a line after a cell's first holding a whole record's separators can be a record:
+    # the few rows with one are judged whole.
+    spanning = cells.filter(pl.any_horizontal(pl.col(cells.columns).str.contains("\n",
+                                                                               literal=True)))
+    record_wide = spanning.filter(pl.any_horizontal(
+        pl.col(cells.columns).str.split("\n").list.slice(1).list.eval(
+            pl.element().str.count_matches(delimiter, literal=True) >= width - 1).list.any()))
+    return any(_holds_records(list(row), delimiter) for row in record_wide.iter_rows())
 
 
 _BLANK_LINE = re.compile(r"\n\r?\n")
@@ -626,8 +690,8 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
     unsure = quick.get_column(_UNSURE)
     if not unsure.any():
         return CoercedFile(quick.drop(_UNSURE), _no_errors())
-    retyped, month_first_dates = _typed(read.frame.filter(unsure), mapping, headers, today,
-                                        thorough=True)
+    retyped, day_first_dates = _typed(read.frame.filter(unsure), mapping, headers, today,
+                                      thorough=True)
     typed = pl.concat([quick.filter(~unsure).drop(_UNSURE),
                        retyped.drop("_errors")]).sort(ROW)
     problems = (
@@ -636,7 +700,7 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         .drop_nulls("reason")
         .sort(ROW, "column_name")
     )
-    _fail_if_month_first(read, path, mapping, problems, month_first_dates)
+    _fail_if_month_first(read, path, mapping, problems, day_first_dates)
     return CoercedFile(typed, problems)
 
 
@@ -648,10 +712,10 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
            thorough: bool) -> tuple[pl.DataFrame, list[tuple[str, str, pl.Expr]]]:
     """`frame` typed: ROW and the canonical columns, then, `thorough`, `_errors` (a struct of
     each field's reason, null where it passed) or else _UNSURE; and, `thorough`, each date
-    field's month-first test for `_fail_if_month_first`."""
+    field's day-first test for `_fail_if_month_first`."""
     # Each field is parsed once into a column of its own, and its checks read that column:
     # written inline, a date's five parses were evaluated again by every check of it.
-    parsed, columns, errors, month_first_dates = [], [], [], []
+    parsed, columns, errors, day_first_dates = [], [], [], []
     for field in mapping.entity.fields:
         texts = _field_text(field.name, mapping, headers)
         if not texts:
@@ -670,7 +734,7 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
             if field.kind in (DATE, TIMESTAMP):
                 fmt = mapping.date_format if field.kind == DATE else mapping.timestamp_format
                 month_first = _reads_month_first(texts[0], fmt)
-                month_first_dates.append((field.name, fmt, texts[0].is_null() | month_first))
+                day_first_dates.append((field.name, fmt, _reads_as(texts[0], fmt) & ~month_first))
                 reason = pl.when(texts[0].str.contains(_EXCEL_SERIAL)).then(
                     pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(month_first).then(
                     pl.concat_str(reason, pl.lit(MONTH_FIRST_HINT))).when(
@@ -689,7 +753,7 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
     checked = pl.struct(errors).alias("_errors") if thorough else \
         (pl.any_horizontal(errors) if errors else pl.lit(False)).alias(_UNSURE)
     typed_frame = frame.with_columns(parsed).select(pl.col(ROW), *columns, checked)
-    return typed_frame, month_first_dates
+    return typed_frame, day_first_dates
 
 
 def _field_text(name: str, mapping: Mapping, headers: dict[str, str]) -> list[pl.Expr]:
@@ -776,8 +840,6 @@ def _shape_of(fmt: str) -> str:
 # A day-first date that reads as a date only month first ("05/13/2025" as dd/mm/yyyy).
 MONTH_FIRST_HINT = ("; read month first it is a date: an export from a computer set to US "
                     "dates?")
-# A file with this many such dates (none of its dates day-first only) is written month first.
-MONTH_FIRST_ROWS = 2
 
 
 def _month_first_format(fmt: str) -> str | None:
@@ -787,32 +849,49 @@ def _month_first_format(fmt: str) -> str | None:
     return None
 
 
+def _reads_as(text: pl.Expr, fmt: str) -> pl.Expr:
+    return text.str.strptime(pl.Datetime("us"), fmt.replace("%y", "%Y"),
+                             strict=False).is_not_null()
+
+
 def _reads_month_first(text: pl.Expr, fmt: str) -> pl.Expr:
     swapped = _month_first_format(fmt)
-    if swapped is None:
-        return pl.lit(False)
-    return text.str.strptime(pl.Datetime("us"), swapped.replace("%y", "%Y"),
-                             strict=False).is_not_null()
+    return pl.lit(False) if swapped is None else _reads_as(text, swapped)
 
 
 def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping, problems: pl.DataFrame,
                          dates: list[tuple[str, str, pl.Expr]]) -> None:
     """Stop the batch when a date column is written month first: some of its dates name no
     day read day first but do read month first (`problems` gives them MONTH_FIRST_HINT), and
-    every one of its dates reads month first. Its other rows would load with day and month
-    swapped (5 May as 5 January), so rejecting only the rows that fail would publish the
-    rest wrong. `dates`: (field, its format, whether each row is blank or reads month first)
-    per date field."""
-    failing = dict(problems.filter(pl.col("reason").str.ends_with(MONTH_FIRST_HINT))
-                   .group_by("column_name").len().iter_rows())
-    for name, fmt, blank_or_month_first in dates:
-        count = failing.get(name, 0)
-        if count >= MONTH_FIRST_ROWS and read.frame.select(blank_or_month_first.all()).item():
-            raise BatchError(path, mapping, f"{name} is written month first: {count} of its "
-                                            f"dates name no day read as {fmt}, and every one "
-                                            "reads as a date month first (an export from a "
-                                            "computer set to US dates?): export it again with "
-                                            "UK dates, or set date_format in the mapping")
+    none reads only day first (a day above 12 first). Its other dates, days 12 and under,
+    would load with day and month swapped (3 October as 10 March), so rejecting only the
+    rows that fail would publish the rest wrong; one such date is enough, as a file of
+    early-month days may hold no other. Beside dates read only day first, the few month-first
+    ones are slips, rejected with their hint. A column whose every date reads both ways tells
+    nothing: it loads as the mapping says. `dates`: (field, its format, whether each row
+    reads only day first) per date field."""
+    month_first = problems.filter(pl.col("reason").str.ends_with(MONTH_FIRST_HINT))
+    for name, fmt, only_day_first in dates:
+        rows = month_first.filter(pl.col("column_name") == name)[ROW].to_list()
+        if rows and not read.frame.select(only_day_first.any()).item():
+            raise BatchError(path, mapping, f"{name} is written month first: in "
+                                            f"{_rows_named(rows)} it names no day read as "
+                                            f"{fmt} but reads as a date month first, and none "
+                                            "of its dates reads only day first, so its others "
+                                            "would load with day and month swapped (an export "
+                                            "from a computer set to US dates?): export it "
+                                            "again with UK dates, or set date_format in the "
+                                            "mapping; if the file is day first, correct the "
+                                            "rows named")
+
+
+def _rows_named(rows: list[int], shown: int = 5) -> str:
+    """ "row 7", "rows 7, 9 and 12", "rows 7, 9, 12, 15, 20 and 31 more"."""
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    if len(rows) > shown:
+        return f"rows {', '.join(map(str, rows[:shown]))} and {len(rows) - shown} more"
+    return f"rows {', '.join(map(str, rows[:-1]))} and {rows[-1]}"
 
 
 # A date Excel wrote as its serial number (days since 1900: 20000-79999 is 1954-2118).
