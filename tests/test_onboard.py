@@ -107,25 +107,36 @@ def test_review_suggestions_are_right_and_accepting_them_leaves_nothing_to_map(o
     assert _shipped_digest() == before  # onboarding wrote nothing into the product
 
 
-def test_a_spelling_accepted_twice_is_one_alias_and_check_names_repeated_rows(tmp_path):
-    """"AMU" exported with a site by one source and without by another is two review rows
-    meaning one place: accepting both wrote the alias twice, and the next refresh failed its
-    uniqueness test with no file named."""
-    profile = tmp_path / "profile"
+def _review_profile(folder: Path, location: str, locations: list[list],
+                    codes: list[list]) -> Path:
+    """A profile with one location (`location`: its locations.csv row) and review sheets
+    holding `locations` and `codes` rows."""
+    profile = folder / "profile"
     (profile / "reference").mkdir(parents=True)
     (profile / "review").mkdir()
     (profile / "reference" / "locations.csv").write_text(
         "location_id,location_name,site,directorate,specialty,location_type\n"
-        "WB-AMU,Acute Medical Unit,General,Medicine,,ward\n", encoding="utf-8")
-    with (profile / "review" / "locations.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["source", "location_as_exported", "site_as_exported", "records",
-                         "suggested_location_id", "suggested_location_name", "score", "accept"])
-        writer.writerow(["incidents", "AMU", "General", 9, "WB-AMU", "Acute Medical Unit", 1, "y"])
-        writer.writerow(["fft", "AMU", "", 4, "WB-AMU", "Acute Medical Unit", 1, "y"])
-    (profile / "review" / "codes.csv").write_text(",".join(
-        ["source", "code_field", "native_code", "records", "records_without_theme",
-         "suggested_theme_id", "score", "basis", "accept"]) + "\n", encoding="utf-8")
+        f"{location}\n", encoding="utf-8")
+    sheets = {"locations.csv": (["source", "location_as_exported", "site_as_exported",
+                                 "records", "suggested_location_id",
+                                 "suggested_location_name", "score", "accept"], locations),
+              "codes.csv": (["source", "code_field", "native_code", "records",
+                             "records_without_theme", "suggested_theme_id", "score", "basis",
+                             "accept"], codes)}
+    for name, (header, rows) in sheets.items():
+        with (profile / "review" / name).open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *rows])
+    return profile
+
+
+def test_a_spelling_accepted_twice_is_one_alias_and_check_names_repeated_rows(tmp_path):
+    """"AMU" exported with a site by one source and without by another is two review rows
+    meaning one place: accepting both wrote the alias twice, and the next refresh failed its
+    uniqueness test with no file named."""
+    profile = _review_profile(
+        tmp_path, "WB-AMU,Acute Medical Unit,General,Medicine,,ward",
+        [["incidents", "AMU", "General", 9, "WB-AMU", "Acute Medical Unit", 1, "y"],
+         ["fft", "AMU", "", 4, "WB-AMU", "Acute Medical Unit", 1, "y"]], [])
 
     assert accept(profile).aliases == 1
     aliases = profile / "reference" / "location_aliases.csv"
@@ -142,28 +153,15 @@ def test_a_value_that_looks_like_an_identifier_is_never_accepted_or_drafted(tmp_
     number: accepted, their words joined the publishable vocabulary and the values were
     published verbatim. Such rows stay in the sheets, named by what they look like; a draft
     profile proposes no place from such a spelling."""
-    profile = tmp_path / "profile"
-    (profile / "reference").mkdir(parents=True)
-    (profile / "review").mkdir()
-    (profile / "reference" / "locations.csv").write_text(
-        "location_id,location_name,site,directorate,specialty,location_type\n"
-        "W1,Ward 1,General,Medicine,,ward\n", encoding="utf-8")
-    with (profile / "review" / "locations.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["source", "location_as_exported", "site_as_exported", "records",
-                         "suggested_location_id", "suggested_location_name", "score", "accept"])
-        writer.writerow(["incidents", "Ward 1 (943_476_5919)", "", 2, "W1", "Ward 1", 1, "y"])
-        writer.writerow(["incidents", "Ward one", "", 5, "W1", "Ward 1", 1, "y"])
-    with (profile / "review" / "codes.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["source", "code_field", "native_code", "records",
-                         "records_without_theme", "suggested_theme_id", "score", "basis",
-                         "accept"])
-        writer.writerow(["incidents", "category", "Medication 12 Acacia Avenue", 1, 1,
-                         "medication", 1, "", "y"])
-        writer.writerow(["incidents", "category", "Skin damage Dr. O'Neillsworth", 1, 1,
-                         "pressure_ulcers", 1, "", "y"])
-        writer.writerow(["incidents", "category", "Slips and trips", 1, 1, "falls", 1, "", "y"])
+    profile = _review_profile(
+        tmp_path, "W1,Ward 1,General,Medicine,,ward",
+        [["incidents", "Ward 1 (943_476_5919)", "", 2, "W1", "Ward 1", 1, "y"],
+         ["incidents", "Ward one", "", 5, "W1", "Ward 1", 1, "y"]],
+        [["incidents", "category", "Medication 12 Acacia Avenue", 1, 1, "medication", 1, "",
+          "y"],
+         ["incidents", "category", "Skin damage Dr. O'Neillsworth", 1, 1, "pressure_ulcers",
+          1, "", "y"],
+         ["incidents", "category", "Slips and trips", 1, 1, "falls", 1, "", "y"]])
 
     done = accept(profile)
 
