@@ -34,7 +34,7 @@
                     or regexp_matches({{ value }},
                                       '(^|[^A-Za-z0-9])[A-Za-z]{1,2}[0-9][A-Za-z0-9]?[^\p{L}\p{N}]{0,3}[0-9][A-Za-z]{2}([^A-Za-z0-9]|$)'))
                 then '…'
-            when list_contains({{ given_names() }}, lower(word)) and {{ holds_a_name(value) }}
+            when regexp_full_match(lower(word), '{{ given_names() }}') and {{ holds_a_name(value) }}
                 then '…'
             when list_contains({{ words }}, lower(word)) then word
             when length(word) <= 3 and lower(word) not in ('mr', 'mrs', 'ms', 'dr', 'mx', 'dob')
@@ -110,7 +110,7 @@
             when regexp_full_match(part, '[0-9]+')
                 and (length(part) >= 6 or {{ digits_could_identify(file) }}) then '…'
             when not regexp_full_match(part, '\p{L}+') then part
-            when list_contains({{ given_names() }}, lower(part))
+            when regexp_full_match(lower(part), '{{ given_names() }}')
                 and {{ holds_a_name(file, in_file_name=true) }} then '…'
             when list_contains({{ words }}, lower(part)) then part
             when regexp_full_match(part, '[A-Za-z]{1,2}|[a-z]{3}')
@@ -138,30 +138,32 @@
     are mostly other words in codes (May, Will, Mark, Max) are left out.
 #}
 {%- macro given_names() -%}
-    ['aaron', 'abigail', 'adam', 'adrian', 'aidan', 'aiden', 'alan', 'albert', 'alex',
-     'alexander', 'alfie', 'alice', 'alison', 'amelia', 'amy', 'andrew', 'angela', 'ann',
-     'anna', 'anne', 'anthony', 'archie', 'arthur', 'ava', 'barbara', 'barry', 'ben',
-     'benjamin', 'beryl', 'beth', 'betty', 'bill', 'brian', 'carl', 'carol', 'caroline',
-     'catherine', 'charles', 'charlie', 'charlotte', 'chloe', 'chris', 'christine',
-     'christopher', 'claire', 'colin', 'craig', 'daisy', 'daniel', 'darren', 'david', 'dawn',
-     'dean', 'deborah', 'denise', 'dennis', 'derek', 'diane', 'donna', 'doris', 'dorothy',
-     'dylan', 'edward', 'eileen', 'eleanor', 'elizabeth', 'ella', 'ellie', 'emily', 'emma',
-     'eric', 'ethan', 'evelyn', 'evie', 'florence', 'frances', 'frank', 'freddie', 'gary',
-     'gemma', 'geoffrey', 'george', 'gillian', 'gordon', 'grace', 'graham', 'hannah',
-     'harry', 'harvey', 'hazel', 'heather', 'helen', 'henry', 'holly', 'ian', 'irene',
-     'isabella', 'isla', 'ivy', 'jack', 'jacob', 'james', 'jamie', 'jane', 'janet', 'jason',
-     'jean', 'jennifer', 'jessica', 'joan', 'joanne', 'john', 'jonathan', 'joseph',
-     'joshua', 'joyce', 'julie', 'june', 'karen', 'kathleen', 'keith', 'kelly', 'kenneth',
-     'kevin', 'kim', 'laura', 'lauren', 'lee', 'leo', 'lesley', 'lily', 'linda', 'lisa',
-     'logan', 'lorraine', 'louise', 'lucy', 'luke', 'lynn', 'margaret', 'maria', 'marie',
-     'martin', 'mary', 'matthew', 'maureen', 'megan', 'mia', 'michael', 'michelle', 'mohammed',
-     'muhammad', 'nancy', 'natalie', 'nathan', 'neil', 'nicholas', 'nicola', 'noah', 'norman',
-     'oliver', 'olivia', 'oscar', 'pamela', 'patricia', 'patrick', 'paul', 'pauline',
-     'peter', 'philip', 'poppy', 'rachel', 'ray', 'raymond', 'rebecca', 'richard', 'robert',
-     'roger', 'ronald', 'rose', 'rosie', 'ruby', 'ruth', 'ryan', 'samantha', 'samuel',
-     'sandra', 'sarah', 'scott', 'sean', 'sharon', 'sheila', 'shirley', 'simon', 'sophia',
-     'sophie', 'stephen', 'steven', 'stuart', 'susan', 'teresa', 'thomas', 'tracey', 'tracy',
-     'valerie', 'victoria', 'vincent', 'wayne', 'william', 'willow', 'yvonne', 'zoe']
+    {%- set names = ['aaron', 'abigail', 'adam', 'adrian', 'aidan', 'aiden', 'alan', 'albert',
+        'alex', 'alexander', 'alfie', 'alice', 'alison', 'amelia', 'amy', 'andrew', 'angela',
+        'ann', 'anna', 'anne', 'anthony', 'archie', 'arthur', 'ava', 'barbara', 'barry', 'ben',
+        'benjamin', 'beryl', 'beth', 'betty', 'bill', 'brian', 'carl', 'carol', 'caroline',
+        'catherine', 'charles', 'charlie', 'charlotte', 'chloe', 'chris', 'christine',
+        'christopher', 'claire', 'colin', 'craig', 'daisy', 'daniel', 'darren', 'david', 'dawn',
+        'dean', 'deborah', 'denise', 'dennis', 'derek', 'diane', 'donna', 'doris', 'dorothy',
+        'dylan', 'edward', 'eileen', 'eleanor', 'elizabeth', 'ella', 'ellie', 'emily', 'emma',
+        'eric', 'ethan', 'evelyn', 'evie', 'florence', 'frances', 'frank', 'freddie', 'gary',
+        'gemma', 'geoffrey', 'george', 'gillian', 'gordon', 'grace', 'graham', 'hannah',
+        'harry', 'harvey', 'hazel', 'heather', 'helen', 'henry', 'holly', 'ian', 'irene',
+        'isabella', 'isla', 'ivy', 'jack', 'jacob', 'james', 'jamie', 'jane', 'janet', 'jason',
+        'jean', 'jennifer', 'jessica', 'joan', 'joanne', 'john', 'jonathan', 'joseph', 'joshua',
+        'joyce', 'julie', 'june', 'karen', 'kathleen', 'keith', 'kelly', 'kenneth', 'kevin',
+        'kim', 'laura', 'lauren', 'lee', 'leo', 'lesley', 'lily', 'linda', 'lisa', 'logan',
+        'lorraine', 'louise', 'lucy', 'luke', 'lynn', 'margaret', 'maria', 'marie', 'martin',
+        'mary', 'matthew', 'maureen', 'megan', 'mia', 'michael', 'michelle', 'mohammed',
+        'muhammad', 'nancy', 'natalie', 'nathan', 'neil', 'nicholas', 'nicola', 'noah',
+        'norman', 'oliver', 'olivia', 'oscar', 'pamela', 'patricia', 'patrick', 'paul',
+        'pauline', 'peter', 'philip', 'poppy', 'rachel', 'ray', 'raymond', 'rebecca', 'richard',
+        'robert', 'roger', 'ronald', 'rose', 'rosie', 'ruby', 'ruth', 'ryan', 'samantha',
+        'samuel', 'sandra', 'sarah', 'scott', 'sean', 'sharon', 'sheila', 'shirley', 'simon',
+        'sophia', 'sophie', 'stephen', 'steven', 'stuart', 'susan', 'teresa', 'thomas',
+        'tracey', 'tracy', 'valerie', 'victoria', 'vincent', 'wayne', 'william', 'willow',
+        'yvonne', 'zoe'] -%}
+    {{- names | join('|') -}}
 {%- endmacro %}
 
 {#
@@ -172,12 +174,13 @@
 #}
 {% macro holds_a_name(value, in_file_name=false) -%}
     {%- set gap = "[\\s_-]+" if in_file_name else "\\s+" -%}
+    {%- set place = "ward|wards|unit|bay|house|wing|centre|center|suite|clinic|lodge|court|"
+        ~ "building|block|room|theatres?|hospital|department|services?|team|hub|hall|pavilion|"
+        ~ "cottage|annexe|floor|street|road|lane|avenue|drive|way" -%}
+    {%- set named_place = "(?i)(^|[^\\p{L}])(" ~ given_names() ~ ")(" ~ gap ~ "[\\p{L}''’-]+)?"
+        ~ gap ~ "(" ~ place ~ ")([^\\p{L}]|$)" -%}
+    {%- set next_word = "\\p{L}" if in_file_name else "\\p{Lu}" -%}
     regexp_matches(
-        regexp_replace({{ value }}, '(?i)(^|[^\p{L}])(' || array_to_string({{ given_names() }}, '|')
-            || ')({{ gap }}[\p{L}''’-]+)?{{ gap }}(ward|wards|unit|bay|house|wing|centre|center|'
-            || 'suite|clinic|lodge|court|building|block|room|theatres?|hospital|department|'
-            || 'services?|team|hub|hall|pavilion|cottage|annexe|floor|street|road|lane|avenue|'
-            || 'drive|way)([^\p{L}]|$)', '\1\5', 'g'),
-        '(^|[^\p{L}])(?i:' || array_to_string({{ given_names() }}, '|') || '){{ gap }}'
-            || '{{ "\\p{L}" if in_file_name else "\\p{Lu}" }}')
+        regexp_replace({{ value }}, '{{ named_place }}', '\1\5', 'g'),
+        '(^|[^\p{L}])(?i:{{ given_names() }}){{ gap }}{{ next_word }}')
 {%- endmacro %}
