@@ -7,8 +7,8 @@
     name is one word, not short fragments. Code-like: up to 3 characters with a digit (7B,
     W5) or 1-2 capitals (ED, GP); never a short word in lower or title case ('Amy', 'Lee':
     short everyday words are in the vocabulary), a title (Mr, Mrs, Ms, Dr, Mx) or DOB; 1-4
-    digits after up to 2 letters or 3-4 capitals, then up to 2 letters (W12, B12a, NEWS2;
-    not 'Smith84'). A capital word of 3 letters or more ('AMU', 'MRSA', 'SCBU') is
+    digits after up to 2 letters, or after 3-4 capitals the vocabulary holds, then up to 2
+    letters (W12, B12a, NEWS2; not 'Smith84', 'COX84'). A capital word of 3 letters or more ('AMU', 'MRSA', 'SCBU') is
     published only from the vocabulary, which holds the trust's own places and codes and
     the usual ward abbreviations: it can as well be a surname ('Bay 2 bed 4 COX', 'Ward 7
     JANE SMITH'). A given name followed by a capitalised word other than a place's
@@ -40,8 +40,9 @@
             when length(word) <= 3 and lower(word) not in ('mr', 'mrs', 'ms', 'dr', 'mx', 'dob')
                 and (regexp_matches(word, '[0-9]') or regexp_full_match(word, '[A-Z]{1,2}'))
                 then word
-            when regexp_full_match(word, '([A-Za-z]{0,2}|[A-Z]{3,4})[0-9]{1,4}[A-Za-z]{0,2}')
-                then word
+            when regexp_full_match(word, '[A-Za-z]{0,2}[0-9]{1,4}[A-Za-z]{0,2}') then word
+            when regexp_full_match(word, '[A-Z]{3,4}[0-9]{1,4}[A-Za-z]{0,2}')
+                and list_contains({{ words }}, lower(regexp_extract(word, '^[A-Z]+'))) then word
             else '…'
         end
     ), '')
@@ -114,7 +115,7 @@
                 and {{ holds_a_name(file, in_file_name=true) }} then '…'
             when list_contains({{ words }}, lower(part)) then part
             when regexp_full_match(part, '[A-Za-z]{1,2}|[a-z]{3}')
-                and part not in ('mr', 'mrs', 'ms', 'dr', 'mx', 'dob') then part
+                and lower(part) not in ('mr', 'mrs', 'ms', 'dr', 'mx', 'dob') then part
             else '…'
         end
     ), '')
@@ -167,20 +168,25 @@
 {%- endmacro %}
 
 {#
-    Whether a value holds a given name (given_names) followed by a capitalised word, other than
-    in a place's name ("Willow Ward", "Rose Day Unit": places named after people and plants):
-    a name. `in_file_name`: the next word in any case, after spaces, underscores or dashes
-    ("incidents_aidan_west.csv").
+    Whether a value holds a given name (given_names) next to a capitalised word, after it or
+    before it ("West, Aidan"; not "Audit June 2024"), whatever stands between them (a comma,
+    a non-breaking space),
+    other than in a place's name: the given name and up to three words before a place's word
+    ("Willow Ward", "Rose Day Unit", "James Cook University Hospital": places named after
+    people and plants). `in_file_name`: the next word in any case ("incidents_aidan_west.csv").
 #}
 {% macro holds_a_name(value, in_file_name=false) -%}
-    {%- set gap = "[\\s_-]+" if in_file_name else "\\s+" -%}
+    {%- set gap = "[^\\p{L}\\p{N}]+" -%}
     {%- set place = "ward|wards|unit|bay|house|wing|centre|center|suite|clinic|lodge|court|"
-        ~ "building|block|room|theatres?|hospital|department|services?|team|hub|hall|pavilion|"
-        ~ "cottage|annexe|floor|street|road|lane|avenue|drive|way" -%}
-    {%- set named_place = "(?i)(^|[^\\p{L}])(" ~ given_names() ~ ")(" ~ gap ~ "[\\p{L}''’-]+)?"
-        ~ gap ~ "(" ~ place ~ ")([^\\p{L}]|$)" -%}
+        ~ "building|block|room|theatres?|hospital|infirmary|hospice|institute|department|"
+        ~ "services?|team|hub|hall|pavilion|cottage|annexe|floor|register|street|road|lane|"
+        ~ "avenue|drive|way" -%}
+    {%- set named_place = "(?i)(^|[^\\p{L}])(" ~ given_names() ~ ")((" ~ gap
+        ~ "[\\p{L}]+){0,3})" ~ gap ~ "(" ~ place ~ ")([^\\p{L}]|$)" -%}
     {%- set next_word = "\\p{L}" if in_file_name else "\\p{Lu}" -%}
     regexp_matches(
-        regexp_replace({{ value }}, '{{ named_place }}', '\1\5', 'g'),
-        '(^|[^\p{L}])(?i:{{ given_names() }}){{ gap }}{{ next_word }}')
+        regexp_replace({{ value }}, '{{ named_place }}', '\1\6', 'g'),
+        '(^|[^\p{L}])(?i:{{ given_names() }}){{ gap }}{{ next_word }}'
+            || '|\p{Lu}\p{L}*[^\p{L}\p{N}]+(?i:{{ given_names() }})'
+            || '([^\p{L}\p{N}]*$|[^\p{L}\p{N}]+\p{L})')
 {%- endmacro %}
