@@ -616,6 +616,36 @@ def test_csv_files_that_are_not_simple_go_to_the_row_by_row_reader(workspace, bo
     assert loading._simple_csv_cells(path, path.read_bytes().decode(), ",") is None
 
 
+@pytest.mark.parametrize(("row", "found"), [
+    ("INC1,03/02/2025,Low harm,Ward 7B,N,Fell, hit head,\n", 8),  # a comma in the description
+    ("INC1,03/02/2025,Low harm,Ward 7B,N,,\n", 7),
+    ('INC1,03/02/2025,Low harm,Ward 7B,N,Fell,""\n', 7),
+    ("INC1,03/02/2025,Low harm,Ward 7B,N,Fell,,,,\n", 10),
+    ("INC1,03/02/2025,Low harm,Ward 7B,\n", 5),  # one short, ending with an empty field
+])
+def test_a_row_with_empty_fields_past_the_headers_is_rejected_not_loaded_shifted(
+        workspace, row, found):
+    """DuckDB dropped empty fields at a row's end, so the row loaded with its fields shifted
+    ("Fell" as the description, "hit head" as the ward) and nothing was rejected."""
+    write(workspace, "a.csv", row + "INC2,04/02/2025,No harm,W7B,Y,Slipped\n")
+    entity_load = load(workspace)
+    assert entity_load.loaded["incident_id"].to_list() == ["INC2"]
+    assert entity_load.rejected.select("row_number", "reason").rows() \
+        == [(2, f"expected 6 fields, found {found}")]
+
+
+def test_rows_all_ending_with_a_delimiter_load_when_the_header_does_too(workspace):
+    """A common export quirk: every line, the header's too, ends with the delimiter, so every
+    row has the same (one unnamed, empty) field more."""
+    path = workspace / "raw" / "incidents" / "a.csv"
+    path.write_text(HEADER.replace("\n", ",\n") + "INC1,03/02/2025,Low harm,Ward 7B,N,Fell,\n"
+                    "INC2,04/02/2025,No harm,W7B,Y,,\n", encoding="utf-8")
+    entity_load = load(workspace)
+    assert entity_load.rejected.is_empty()
+    assert entity_load.loaded.select("incident_id", "description").rows() \
+        == [("INC1", "Fell"), ("INC2", None)]
+
+
 def test_only_rows_sharing_both_content_hashes_are_duplicates_of_the_first_kept():
     # Rows are found by their first hash before they are grouped by both (ingest._shared):
     # sharing one is not enough, and a rejected row is nobody's first copy.
