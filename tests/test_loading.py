@@ -616,6 +616,79 @@ def test_csv_files_that_are_not_simple_go_to_the_row_by_row_reader(workspace, bo
     assert loading._simple_csv_cells(path, path.read_bytes().decode(), ",") is None
 
 
+@pytest.mark.parametrize(("row", "found"), [
+    ("INC1,03/02/2025,Low harm,Ward 7B,N,Fell, hit head,\n", 8),  # a comma in the description
+    ("INC1,03/02/2025,Low harm,Ward 7B,N,,\n", 7),
+    ('INC1,03/02/2025,Low harm,Ward 7B,N,Fell,""\n', 7),
+    ("INC1,03/02/2025,Low harm,Ward 7B,N,Fell,,,,\n", 10),
+    ("INC1,03/02/2025,Low harm,Ward 7B,\n", 5),  # one short, ending with an empty field
+])
+def test_a_row_with_empty_fields_past_the_headers_is_rejected_not_loaded_shifted(
+        workspace, row, found):
+    """DuckDB dropped empty fields at a row's end, so the row loaded with its fields shifted
+    ("Fell" as the description, "hit head" as the ward) and nothing was rejected."""
+    write(workspace, "a.csv", row + "INC2,04/02/2025,No harm,W7B,Y,Slipped\n")
+    entity_load = load(workspace)
+    assert entity_load.loaded["incident_id"].to_list() == ["INC2"]
+    assert entity_load.rejected.select("row_number", "reason").rows() \
+        == [(2, f"expected 6 fields, found {found}")]
+
+
+def test_rows_all_ending_with_a_delimiter_load_when_the_header_does_too(workspace):
+    """A common export quirk: every line, the header's too, ends with the delimiter, so every
+    row has the same (one unnamed, empty) field more."""
+    path = workspace / "raw" / "incidents" / "a.csv"
+    path.write_text(HEADER.replace("\n", ",\n") + "INC1,03/02/2025,Low harm,Ward 7B,N,Fell,\n"
+                    "INC2,04/02/2025,No harm,W7B,Y,,\n", encoding="utf-8")
+    entity_load = load(workspace)
+    assert entity_load.rejected.is_empty()
+    assert entity_load.loaded.select("incident_id", "description").rows() \
+        == [("INC1", "Fell"), ("INC2", None)]
+
+
+FFT_MAPPING = """
+source: fft
+files: ["fft/*.csv"]
+date_format: "%d/%m/%Y"
+columns:
+  response_id: ID
+  response_date: Date
+  location: Ward
+  comment_improve: Improve
+constants:
+  rating: good
+"""
+
+
+@pytest.mark.parametrize("site", [False, True], ids=["4 columns", "6, free text"])
+def test_records_a_stray_quote_hides_in_a_comment_are_rejected_each_with_its_row(tmp_path, site):
+    """R1's comment opens a quote that R4's closes: R2-R4 were loaded inside R1's comment,
+    not judged in a file under 5 columns, nor in one whose other columns are free text."""
+    # Site and Good laid out differently in each row, as free text is.
+    middles = {"ID": "Site,Good", "R1": "General Hospital,Fantastic care", "R2": "Community,kind",
+               "R3": "St Mary's,quick", "R4": "A&E 2,lovely staff", "R5": "Ward 3,Fine"}
+
+    def line(*cells: str) -> str:
+        return ",".join([*cells[:2], *([middles[cells[0]]] if site else []), *cells[2:]])
+
+    (tmp_path / "fft").mkdir()
+    (tmp_path / "fft" / "fft_1.csv").write_text("\n".join([
+        line("ID", "Date", "Ward", "Improve"),
+        line("R1", "01/02/2025", "Ward 7", '"Nothing'),
+        line("R2", "02/02/2025", "Maple Unit", "more parking please"),
+        line("R3", "03/02/2025", "A&E Majors", "The wait"),
+        line("R4", "04/02/2025", "Maple Unit", "Get a 6'2\""),
+        line("R5", "05/02/2025", "Ward 3", "Fine"), ""]), encoding="utf-8")
+    mapping = FFT_MAPPING.replace("  comment_improve", "  site: Site\n  comment_good: Good\n"
+                                  "  comment_improve") if site else FFT_MAPPING
+    (tmp_path / "fft.yml").write_text(mapping)
+    [entity_load] = load_source(tmp_path, [parse_mapping(tmp_path / "fft.yml")], "fft")
+    assert entity_load.loaded.select("_source_row", "response_id").rows() == [(6, "R5")]
+    rejected = entity_load.rejected
+    assert rejected["row_number"].to_list() == [2, 3, 4, 5]
+    assert rejected["reason"].str.contains("rows 2-5 were read as one").all()
+
+
 def test_only_rows_sharing_both_content_hashes_are_duplicates_of_the_first_kept():
     # Rows are found by their first hash before they are grouped by both (ingest._shared):
     # sharing one is not enough, and a rejected row is nobody's first copy.
