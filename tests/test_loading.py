@@ -226,6 +226,42 @@ def test_a_file_written_month_first_stops_the_batch(workspace):
     assert result.rejected.is_empty()
 
 
+def test_a_datix_export_written_month_first_with_times_stops_the_batch(tmp_path):
+    """A US-locale Datix export writes its incident date with a time ("10/03/2025 00:00:00"):
+    read by the timestamp format, not the date column's own, 3 October and 5 November loaded
+    as 10 March and 11 May, and 25 October was rejected without the US hint (a probe)."""
+    folder = tmp_path / "incidents"
+    folder.mkdir()
+    (folder / "datix_export_2025.csv").write_text(
+        "inc_ourref,inc_dincident,inc_dreported,inc_type,inc_unit,inc_directorate,"
+        "inc_specialty,inc_locactual,inc_category,inc_subcategory,inc_severity,inc_notes,"
+        "inc_never_event,inc_mha,updateddate\n"
+        + "".join(f"W{i},{day} 00:00:00,,Incident,NGH,Medicine,General Medicine,Ward 7,Falls,"
+                  "Slip,No Harm,x,N,N,11/12/2025 09:00:00\n"
+                  for i, day in enumerate(["10/03/2025", "11/05/2025", "10/25/2025"])))
+    mapping = parse_mapping(DEMO_PROFILE_DIR / "mappings" / "incidents_datix.yml")
+    with pytest.raises(BatchError) as stopped:
+        load_source(tmp_path, [mapping], "incidents")
+    assert ("occurred_date is written month first: in row 4 it names no day read as "
+            "%d/%m/%Y but reads as a date month first") in str(stopped.value)
+
+
+def test_a_date_time_column_of_us_dates_without_times_stops_the_batch(workspace):
+    """Date-only US values in a date-time column (the one that decides which revision of a
+    record wins) are read by the date format: 4 March loaded as 3 April, and 26 March was
+    rejected alone (a probe)."""
+    (workspace / "mappings" / "incidents.yml").write_text(MAPPING.replace(
+        "  description: Description\n", "  description: Description\n  updated_at: Saved\n"))
+    path = workspace / "raw" / "incidents" / "a.csv"
+    path.write_text(HEADER.replace("\n", ",Saved\n")
+                    + "A,25/03/2025,No harm,Ward 7,N,x,03/04/2025\n"
+                    + "B,26/03/2025,No harm,Ward 7,N,x,03/26/2025\n")
+    with pytest.raises(BatchError) as stopped:
+        load(workspace)
+    assert ("updated_at is written month first: in row 3 it names no day read as "
+            "%d/%m/%Y %H:%M but reads as a date month first") in str(stopped.value)
+
+
 def test_a_workbook_reads_as_its_sheet_shows_it(workspace):
     """A percentage cell stores a fraction (85% as 0.85), a merged range holds its value in
     its first cell only, and a formula never calculated holds no result: fastexcel reads

@@ -733,8 +733,8 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
                                pl.lit(_expectation(field, mapping)), cell_shape(texts[0]))
             if field.kind in (DATE, TIMESTAMP):
                 fmt = mapping.date_format if field.kind == DATE else mapping.timestamp_format
-                month_first = _reads_month_first(texts[0], fmt)
-                day_first_dates.append((field.name, fmt, _reads_as(texts[0], fmt) & ~month_first))
+                day_first, month_first = _reads_each_way(texts[0], _date_formats(field, mapping))
+                day_first_dates.append((field.name, fmt, day_first & ~month_first))
                 reason = pl.when(texts[0].str.contains(_EXCEL_SERIAL)).then(
                     pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(month_first).then(
                     pl.concat_str(reason, pl.lit(MONTH_FIRST_HINT))).when(
@@ -854,9 +854,17 @@ def _reads_as(text: pl.Expr, fmt: str) -> pl.Expr:
                              strict=False).is_not_null()
 
 
-def _reads_month_first(text: pl.Expr, fmt: str) -> pl.Expr:
-    swapped = _month_first_format(fmt)
-    return pl.lit(False) if swapped is None else _reads_as(text, swapped)
+def _reads_each_way(text: pl.Expr, formats: list[str]) -> tuple[pl.Expr, pl.Expr]:
+    """Whether `text` reads as a date in one of the day-first `formats`, and whether it does
+    with their day and month swapped. Every format a date is read in counts: a US date
+    written with a time ("10/25/2025 00:00:00" in a date column) or without one (in a
+    date-time column) is read by the other format, and judged by the field's own alone it
+    would load swapped unnoticed. ISO formats put the month first and are never swapped."""
+    pairs = [(fmt, swapped) for fmt in formats if (swapped := _month_first_format(fmt))]
+    if not pairs:
+        return pl.lit(False), pl.lit(False)
+    return (pl.any_horizontal([_reads_as(text, fmt) for fmt, _ in pairs]),
+            pl.any_horizontal([_reads_as(text, swapped) for _, swapped in pairs]))
 
 
 def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping, problems: pl.DataFrame,
@@ -926,6 +934,17 @@ def _plausible(field: Field, value: pl.Expr, mapping: Mapping,
     return value, reason
 
 
+def _date_formats(field: Field, mapping: Mapping) -> list[str]:
+    """The formats a date field is read in, in order: its own, the other of date_format and
+    timestamp_format, then ISO."""
+    # A date may be exported with its time ("Date/Time of Incident") beside date-only
+    # columns in the same file: the date part is the date.
+    formats = (mapping.date_format, mapping.timestamp_format) if field.kind == DATE \
+        else (mapping.timestamp_format, mapping.date_format)
+    # With a declared pivot a %y year is read whole and the pivot resolves its century.
+    return [fmt.replace("%y", "%Y") for fmt in (*formats, *_ISO_FORMATS)]
+
+
 def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping, typed: pl.Expr,
              thorough: bool) -> tuple[pl.Expr, pl.Expr | None]:
     """Expression for the typed value, and one that is true where a present value failed,
@@ -958,12 +977,7 @@ def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping, typed: pl.Exp
         blank = key.is_in([k for k, v in mapped.items() if v is None])
         return value, text.is_not_null() & typed.is_null() & ~blank
     elif kind in (DATE, TIMESTAMP):
-        # A date may be exported with its time ("Date/Time of Incident") beside date-only
-        # columns in the same file: the date part is the date.
-        formats = (mapping.date_format, mapping.timestamp_format, *_ISO_FORMATS) if kind == DATE \
-            else (mapping.timestamp_format, mapping.date_format, *_ISO_FORMATS)
-        # With a declared pivot a %y year is read whole and the pivot resolves its century.
-        formats = [fmt.replace("%y", "%Y") for fmt in formats[:None if thorough else 1]]
+        formats = _date_formats(field, mapping)[:None if thorough else 1]
         parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
         value = pl.coalesce(parsed)
         value = value.dt.date() if kind == DATE else value
