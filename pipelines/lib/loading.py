@@ -23,6 +23,7 @@ import io
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -709,10 +710,10 @@ _UNSURE = "\0unsure"
 
 
 def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today,
-           thorough: bool) -> tuple[pl.DataFrame, list[tuple[str, str, pl.Expr]]]:
+           thorough: bool) -> tuple[pl.DataFrame, list[tuple[str, str, pl.Expr, pl.Expr]]]:
     """`frame` typed: ROW and the canonical columns, then, `thorough`, `_errors` (a struct of
     each field's reason, null where it passed) or else _UNSURE; and, `thorough`, each date
-    field's day-first test for `_fail_if_month_first`."""
+    field's text and day-first test for `_fail_if_month_first`."""
     # Each field is parsed once into a column of its own, and its checks read that column:
     # written inline, a date's five parses were evaluated again by every check of it.
     parsed, columns, errors, day_first_dates = [], [], [], []
@@ -734,7 +735,7 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
             if field.kind in (DATE, TIMESTAMP):
                 fmt = mapping.date_format if field.kind == DATE else mapping.timestamp_format
                 day_first, month_first = _reads_each_way(texts[0], _date_formats(field, mapping))
-                day_first_dates.append((field.name, fmt, day_first & ~month_first))
+                day_first_dates.append((field.name, fmt, texts[0], day_first & ~month_first))
                 reason = pl.when(texts[0].str.contains(_EXCEL_SERIAL)).then(
                     pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(month_first).then(
                     pl.concat_str(reason, pl.lit(MONTH_FIRST_HINT))).when(
@@ -867,21 +868,35 @@ def _reads_each_way(text: pl.Expr, formats: list[str]) -> tuple[pl.Expr, pl.Expr
             pl.any_horizontal([_reads_as(text, swapped) for _, swapped in pairs]))
 
 
+# Month-first dates beside day-first ones are a second exporter's, not slips, when there is
+# more than one and they are more than this share of the column's dates (203 of 3,311 in a
+# real FFT file), or when at least _SLIPS_OF_ONE_LAYOUT of them are written a way no
+# day-first date is ("3/25/2025" among "25/03/2025"): typos are not all alike.
+_SLIPS_SHARE = 0.05
+_SLIPS_OF_ONE_LAYOUT = 3
+
+
 def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping, problems: pl.DataFrame,
-                         dates: list[tuple[str, str, pl.Expr]]) -> None:
+                         dates: list[tuple[str, str, pl.Expr, pl.Expr]]) -> None:
     """Stop the batch when a date column is written month first: some of its dates name no
     day read day first but do read month first (`problems` gives them MONTH_FIRST_HINT), and
     none reads only day first (a day above 12 first). Its other dates, days 12 and under,
     would load with day and month swapped (3 October as 10 March), so rejecting only the
     rows that fail would publish the rest wrong; one such date is enough, as a file of
-    early-month days may hold no other. Beside dates read only day first, the few month-first
-    ones are slips, rejected with their hint. A column whose every date reads both ways tells
-    nothing: it loads as the mapping says. `dates`: (field, its format, whether each row
-    reads only day first) per date field."""
+    early-month days may hold no other. Beside dates read only day first, a few month-first
+    ones are slips, rejected with their hint; more (see _SLIPS_SHARE) are a second exporter's,
+    whose early-month dates would load swapped, and stop the batch too. A column whose every
+    date reads both ways tells nothing: it loads as the mapping says. `dates`: (field, its
+    format, its text, whether each row reads only day first) per date field."""
     month_first = problems.filter(pl.col("reason").str.ends_with(MONTH_FIRST_HINT))
-    for name, fmt, only_day_first in dates:
+    for name, fmt, text, only_day_first in dates:
         rows = month_first.filter(pl.col("column_name") == name)[ROW].to_list()
-        if rows and not read.frame.select(only_day_first.any()).item():
+        if not rows:
+            continue
+        column = read.frame.select(ROW, only_day_first.alias("day_first"),
+                                   text.is_not_null().alias("present"),
+                                   cell_shape(text).alias("layout"))
+        if not column["day_first"].any():
             raise BatchError(path, mapping, f"{name} is written month first: in "
                                             f"{_rows_named(rows)} it names no day read as "
                                             f"{fmt} but reads as a date month first, and none "
@@ -891,6 +906,24 @@ def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping, problems:
                                             "again with UK dates, or set date_format in the "
                                             "mapping; if the file is day first, correct the "
                                             "rows named")
+        day_first_layouts = set(column.filter("day_first")["layout"])
+        layouts = Counter(column.filter(pl.col(ROW).is_in(rows))["layout"])
+        layout = next((shape for shape, count in layouts.most_common()
+                       if count >= _SLIPS_OF_ONE_LAYOUT and shape not in day_first_layouts), None)
+        dated = column["present"].sum()
+        if layout is None and (len(rows) == 1 or len(rows) <= _SLIPS_SHARE * dated):
+            continue
+        written = "" if layout is None else \
+            f", {layouts[layout]} of them written {layout}, as no day-first one is"
+        raise BatchError(path, mapping, f"{name} mixes day-first and month-first dates: "
+                                        f"{_rows_named(rows)} name no day read as {fmt} but "
+                                        f"read as dates month first ({len(rows)} of its "
+                                        f"{dated} dates{written}), too many to be slips, so "
+                                        "the early-month dates written the same way would "
+                                        "load with day and month swapped (two exports joined, "
+                                        "one from a computer set to US dates?): export it "
+                                        "again with UK dates throughout, or correct the rows "
+                                        "named and any others written month first")
 
 
 def _rows_named(rows: list[int], shown: int = 5) -> str:
