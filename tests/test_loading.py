@@ -291,6 +291,29 @@ def test_a_file_joining_a_month_first_export_to_a_day_first_one_stops_the_batch(
     assert sorted(result.rejected["row_number"].to_list()) == [len(many_uk) + 2, len(many_uk) + 3]
 
 
+def test_a_file_written_day_first_for_a_month_first_mapping_stops_the_batch(workspace):
+    """The mirror: a mapping reading US dates fed a UK export loaded 3 October as 10 March
+    and rejected 25 October as naming no day (a probe). A slip among US dates is rejected
+    with the UK hint."""
+    (workspace / "mappings" / "incidents.yml").write_text(
+        MAPPING.replace('"%d/%m/%Y"', '"%m/%d/%Y"'))
+    uk = write(workspace, "uk.csv", "K1,03/10/2025,No harm,Ward 7,N,x\n"
+                                    "K2,25/10/2025,No harm,Ward 7,N,x\n")
+    with pytest.raises(BatchError) as stopped:
+        load(workspace)
+    assert ("occurred_date is written day first: in row 3 it names no day read as %m/%d/%Y "
+            "but reads as a date day first, and none of its dates reads only month first"
+            ) in str(stopped.value)
+    uk.unlink()
+    write(workspace, "us.csv", "U1,10/25/2025,No harm,Ward 7,N,x\n"
+                               "U2,25/10/2025,No harm,Ward 7,N,x\n")
+    result = load(workspace)
+    assert result.loaded["incident_id"].to_list() == ["U1"]
+    [(row, reason)] = result.rejected.select("row_number", "reason").rows()
+    assert row == 3 and reason.endswith("read day first it is a date: an export from a "
+                                        "computer set to UK dates?")
+
+
 def test_a_workbook_reads_as_its_sheet_shows_it(workspace):
     """A percentage cell stores a fraction (85% as 0.85), a merged range holds its value in
     its first cell only, and a formula never calculated holds no result: fastexcel reads
