@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import random
@@ -224,6 +225,93 @@ def test_a_file_written_month_first_stops_the_batch(workspace):
     assert result.loaded["occurred_date"].cast(pl.String).to_list() == ["2025-03-10",
                                                                         "2025-04-10"]
     assert result.rejected.is_empty()
+
+
+def test_a_datix_export_written_month_first_with_times_stops_the_batch(tmp_path):
+    """A US-locale Datix export writes its incident date with a time ("10/03/2025 00:00:00"):
+    read by the timestamp format, not the date column's own, 3 October and 5 November loaded
+    as 10 March and 11 May, and 25 October was rejected without the US hint (a probe)."""
+    folder = tmp_path / "incidents"
+    folder.mkdir()
+    (folder / "datix_export_2025.csv").write_text(
+        "inc_ourref,inc_dincident,inc_dreported,inc_type,inc_unit,inc_directorate,"
+        "inc_specialty,inc_locactual,inc_category,inc_subcategory,inc_severity,inc_notes,"
+        "inc_never_event,inc_mha,updateddate\n"
+        + "".join(f"W{i},{day} 00:00:00,,Incident,NGH,Medicine,General Medicine,Ward 7,Falls,"
+                  "Slip,No Harm,x,N,N,11/12/2025 09:00:00\n"
+                  for i, day in enumerate(["10/03/2025", "11/05/2025", "10/25/2025"])))
+    mapping = parse_mapping(DEMO_PROFILE_DIR / "mappings" / "incidents_datix.yml")
+    with pytest.raises(BatchError) as stopped:
+        load_source(tmp_path, [mapping], "incidents")
+    assert ("occurred_date is written month first: in row 4 it names no day read as "
+            "%d/%m/%Y but reads as a date month first") in str(stopped.value)
+
+
+def test_a_date_time_column_of_us_dates_without_times_stops_the_batch(workspace):
+    """Date-only US values in a date-time column (the one that decides which revision of a
+    record wins) are read by the date format: 4 March loaded as 3 April, and 26 March was
+    rejected alone (a probe)."""
+    (workspace / "mappings" / "incidents.yml").write_text(MAPPING.replace(
+        "  description: Description\n", "  description: Description\n  updated_at: Saved\n"))
+    path = workspace / "raw" / "incidents" / "a.csv"
+    path.write_text(HEADER.replace("\n", ",Saved\n")
+                    + "A,25/03/2025,No harm,Ward 7,N,x,03/04/2025\n"
+                    + "B,26/03/2025,No harm,Ward 7,N,x,03/26/2025\n")
+    with pytest.raises(BatchError) as stopped:
+        load(workspace)
+    assert ("updated_at is written month first: in row 3 it names no day read as "
+            "%d/%m/%Y %H:%M but reads as a date month first") in str(stopped.value)
+
+
+def test_a_file_joining_a_month_first_export_to_a_day_first_one_stops_the_batch(workspace):
+    """Two exporters in one file (as a real FFT file: 203 unpadded M/D/YYYY dates among 3,311
+    padded DD/MM/YYYY): the month-first dates were rejected as slips whatever their number,
+    and the same exporter's early-month ones (3/4/2025) loaded swapped (a probe). A few
+    written alike stop it too, though a small share; a couple of typos do not."""
+    uk = [f"K{day},{day:02d}/03/2025,No harm,Ward 7,N,x\n" for day in range(13, 29)]
+    us = [f"U{day},3/{day}/2025,No harm,Ward 7,N,x\n" for day in range(13, 29)]
+    mixed = write(workspace, "mixed.csv", "".join(uk + us) + "A1,3/4/2025,No harm,Ward 7,N,x\n")
+    with pytest.raises(BatchError) as stopped:
+        load(workspace)
+    assert ("occurred_date mixes day-first and month-first dates: rows 18, 19, 20, 21, 22 and "
+            "11 more name no day read as %d/%m/%Y but read as dates month first (16 of its 33 "
+            "dates, 16 of them written #/##/####, as no day-first one is), too many to be "
+            "slips") in str(stopped.value)
+    mixed.unlink()
+    many_uk = [f"K{i},{day:02d}/0{month}/2025,No harm,Ward 7,N,x\n"
+               for i, (day, month) in enumerate(itertools.product(range(13, 29), range(1, 8)))]
+    alike = write(workspace, "alike.csv", "".join(many_uk + us[:3]))
+    with pytest.raises(BatchError, match="3 of its 115 dates, 3 of them written #/##/####"):
+        load(workspace)
+    alike.unlink()
+    write(workspace, "typos.csv", "".join(many_uk) + "T1,03/25/2025,No harm,Ward 7,N,x\n"
+                                                     "T2,3/26/2025,No harm,Ward 7,N,x\n")
+    result = load(workspace)
+    assert result.loaded.height == len(many_uk)
+    assert sorted(result.rejected["row_number"].to_list()) == [len(many_uk) + 2, len(many_uk) + 3]
+
+
+def test_a_file_written_day_first_for_a_month_first_mapping_stops_the_batch(workspace):
+    """The mirror: a mapping reading US dates fed a UK export loaded 3 October as 10 March
+    and rejected 25 October as naming no day (a probe). A slip among US dates is rejected
+    with the UK hint."""
+    (workspace / "mappings" / "incidents.yml").write_text(
+        MAPPING.replace('"%d/%m/%Y"', '"%m/%d/%Y"'))
+    uk = write(workspace, "uk.csv", "K1,03/10/2025,No harm,Ward 7,N,x\n"
+                                    "K2,25/10/2025,No harm,Ward 7,N,x\n")
+    with pytest.raises(BatchError) as stopped:
+        load(workspace)
+    assert ("occurred_date is written day first: in row 3 it names no day read as %m/%d/%Y "
+            "but reads as a date day first, and none of its dates reads only month first"
+            ) in str(stopped.value)
+    uk.unlink()
+    write(workspace, "us.csv", "U1,10/25/2025,No harm,Ward 7,N,x\n"
+                               "U2,25/10/2025,No harm,Ward 7,N,x\n")
+    result = load(workspace)
+    assert result.loaded["incident_id"].to_list() == ["U1"]
+    [(row, reason)] = result.rejected.select("row_number", "reason").rows()
+    assert row == 3 and reason.endswith("read day first it is a date: an export from a "
+                                        "computer set to UK dates?")
 
 
 def test_a_workbook_reads_as_its_sheet_shows_it(workspace):

@@ -23,10 +23,12 @@ import io
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -707,7 +709,7 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
     unsure = quick.get_column(_UNSURE)
     if not unsure.any():
         return CoercedFile(quick.drop(_UNSURE), _no_errors())
-    retyped, day_first_dates = _typed(read.frame.filter(unsure), mapping, headers, today,
+    retyped, date_orders = _typed(read.frame.filter(unsure), mapping, headers, today,
                                       thorough=True)
     typed = pl.concat([quick.filter(~unsure).drop(_UNSURE),
                        retyped.drop("_errors")]).sort(ROW)
@@ -717,7 +719,7 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         .drop_nulls("reason")
         .sort(ROW, "column_name")
     )
-    _fail_if_month_first(read, path, mapping, problems, day_first_dates)
+    _fail_if_month_first(read, path, mapping, problems, date_orders)
     return CoercedFile(typed, problems)
 
 
@@ -726,13 +728,13 @@ _UNSURE = "\0unsure"
 
 
 def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today,
-           thorough: bool) -> tuple[pl.DataFrame, list[tuple[str, str, pl.Expr]]]:
+           thorough: bool) -> tuple[pl.DataFrame, list[_DateOrder]]:
     """`frame` typed: ROW and the canonical columns, then, `thorough`, `_errors` (a struct of
     each field's reason, null where it passed) or else _UNSURE; and, `thorough`, each date
-    field's day-first test for `_fail_if_month_first`."""
+    field's `_DateOrder` for `_fail_if_month_first`."""
     # Each field is parsed once into a column of its own, and its checks read that column:
     # written inline, a date's five parses were evaluated again by every check of it.
-    parsed, columns, errors, day_first_dates = [], [], [], []
+    parsed, columns, errors, date_orders = [], [], [], []
     for field in mapping.entity.fields:
         texts = _field_text(field.name, mapping, headers)
         if not texts:
@@ -750,11 +752,14 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
                                pl.lit(_expectation(field, mapping)), cell_shape(texts[0]))
             if field.kind in (DATE, TIMESTAMP):
                 fmt = mapping.date_format if field.kind == DATE else mapping.timestamp_format
-                month_first = _reads_month_first(texts[0], fmt)
-                day_first_dates.append((field.name, fmt, _reads_as(texts[0], fmt) & ~month_first))
+                formats = _date_formats(field, mapping)
+                as_written, swapped = _reads_each_way(texts[0], formats)
+                order = _order(formats)
+                date_orders.append(_DateOrder(field.name, fmt, order, texts[0],
+                                                  as_written & ~swapped))
                 reason = pl.when(texts[0].str.contains(_EXCEL_SERIAL)).then(
-                    pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(month_first).then(
-                    pl.concat_str(reason, pl.lit(MONTH_FIRST_HINT))).when(
+                    pl.concat_str(reason, pl.lit(EXCEL_SERIAL_HINT))).when(swapped).then(
+                    pl.concat_str(reason, pl.lit(_swapped_hint(order)))).when(
                     texts[0].str.strip_chars().str.contains(_shape_of(fmt))).then(
                     pl.concat_str(reason, pl.lit(NO_SUCH_DAY_HINT))).otherwise(reason)
             reasons.append(pl.when(problem).then(reason))
@@ -770,7 +775,7 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
     checked = pl.struct(errors).alias("_errors") if thorough else \
         (pl.any_horizontal(errors) if errors else pl.lit(False)).alias(_UNSURE)
     typed_frame = frame.with_columns(parsed).select(pl.col(ROW), *columns, checked)
-    return typed_frame, day_first_dates
+    return typed_frame, date_orders
 
 
 def _field_text(name: str, mapping: Mapping, headers: dict[str, str]) -> list[pl.Expr]:
@@ -854,16 +859,33 @@ def _shape_of(fmt: str) -> str:
                                             len(part) == 2 else re.escape(part))
                          for part in parts) + "$"
 
-# A day-first date that reads as a date only month first ("05/13/2025" as dd/mm/yyyy).
-MONTH_FIRST_HINT = ("; read month first it is a date: an export from a computer set to US "
-                    "dates?")
+# Who writes a date which first: a date that names no day in the mapping's order but does
+# the other way ("05/13/2025" as dd/mm/yyyy, "25/10/2025" as mm/dd/yyyy) is a slip, or an
+# export from a computer set to the other country's dates.
+_LOCALE = {"day": "UK", "month": "US"}
 
 
-def _month_first_format(fmt: str) -> str | None:
-    """`fmt` with its day and month swapped, when it puts the day first."""
-    if "%d" in fmt and "%m" in fmt and fmt.index("%d") < fmt.index("%m"):
+def _swapped_hint(order: tuple[str, str]) -> str:
+    """The hint for a date that reads only the other way round (`order`: the mapping's first
+    of day and month, then the other)."""
+    return (f"; read {order[1]} first it is a date: an export from a computer set to "
+            f"{_LOCALE[order[1]]} dates?")
+
+
+def _swapped_format(fmt: str) -> str | None:
+    """`fmt` with its day and month swapped, when it has both and the year is not first:
+    year first is ISO order, written no other way."""
+    year = re.search("%[Yy]", fmt)
+    if "%d" in fmt and "%m" in fmt and not (year and year.start() < fmt.index("%m")):
         return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
     return None
+
+
+def _order(formats: list[str]) -> tuple[str, str]:
+    """("day", "month") when the first of `formats` that can be swapped puts the day first,
+    else ("month", "day")."""
+    fmt = next((fmt for fmt in formats if _swapped_format(fmt)), "%d%m")
+    return ("day", "month") if fmt.index("%d") < fmt.index("%m") else ("month", "day")
 
 
 def _reads_as(text: pl.Expr, fmt: str) -> pl.Expr:
@@ -871,35 +893,89 @@ def _reads_as(text: pl.Expr, fmt: str) -> pl.Expr:
                              strict=False).is_not_null()
 
 
-def _reads_month_first(text: pl.Expr, fmt: str) -> pl.Expr:
-    swapped = _month_first_format(fmt)
-    return pl.lit(False) if swapped is None else _reads_as(text, swapped)
+def _reads_each_way(text: pl.Expr, formats: list[str]) -> tuple[pl.Expr, pl.Expr]:
+    """Whether `text` reads as a date in one of `formats` with a day and a month, and whether
+    it does with their day and month swapped. Every format a date is read in counts: a US date
+    written with a time ("10/25/2025 00:00:00" in a date column) or without one (in a
+    date-time column) is read by the other format, and judged by the field's own alone it
+    would load swapped unnoticed."""
+    pairs = [(fmt, swapped) for fmt in formats if (swapped := _swapped_format(fmt))]
+    if not pairs:
+        return pl.lit(False), pl.lit(False)
+    return (pl.any_horizontal([_reads_as(text, fmt) for fmt, _ in pairs]),
+            pl.any_horizontal([_reads_as(text, swapped) for _, swapped in pairs]))
+
+
+# Month-first dates beside day-first ones are a second exporter's, not slips, when there is
+# more than one and they are more than this share of the column's dates (203 of 3,311 in a
+# real FFT file), or when at least _SLIPS_OF_ONE_LAYOUT of them are written a way no
+# day-first date is ("3/25/2025" among "25/03/2025"): typos are not all alike.
+_SLIPS_SHARE = 0.05
+_SLIPS_OF_ONE_LAYOUT = 3
+
+
+class _DateOrder(NamedTuple):
+    """A date field as `_fail_if_month_first` judges it."""
+
+    name: str
+    fmt: str  # its own format
+    order: tuple[str, str]  # the format's first of day and month, then the other
+    text: pl.Expr
+    only_as_written: pl.Expr  # whether a row reads as a date only in the format's order
 
 
 def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping, problems: pl.DataFrame,
-                         dates: list[tuple[str, str, pl.Expr]]) -> None:
-    """Stop the batch when a date column is written month first: some of its dates name no
-    day read day first but do read month first (`problems` gives them MONTH_FIRST_HINT), and
-    none reads only day first (a day above 12 first). Its other dates, days 12 and under,
-    would load with day and month swapped (3 October as 10 March), so rejecting only the
-    rows that fail would publish the rest wrong; one such date is enough, as a file of
-    early-month days may hold no other. Beside dates read only day first, the few month-first
-    ones are slips, rejected with their hint. A column whose every date reads both ways tells
-    nothing: it loads as the mapping says. `dates`: (field, its format, whether each row
-    reads only day first) per date field."""
-    month_first = problems.filter(pl.col("reason").str.ends_with(MONTH_FIRST_HINT))
-    for name, fmt, only_day_first in dates:
-        rows = month_first.filter(pl.col("column_name") == name)[ROW].to_list()
-        if rows and not read.frame.select(only_day_first.any()).item():
-            raise BatchError(path, mapping, f"{name} is written month first: in "
+                         dates: list[_DateOrder]) -> None:
+    """Stop the batch when a date column is written the other way round from its format
+    (month first for a day-first format, a US export; or the mirror): some of its dates name
+    no day read in the format's order but do read swapped (`problems` gives them
+    `_swapped_hint`), and none reads only in the format's order (a day above 12 in the day's
+    place). Its other dates, days 12 and under, would load with day and month swapped (3
+    October as 10 March), so rejecting only the rows that fail would publish the rest wrong;
+    one such date is enough, as a file of early-month days may hold no other. Beside dates
+    read only in the format's order, a few swapped ones are slips, rejected with their hint;
+    more (see _SLIPS_SHARE) are a second exporter's, whose early-month dates would load
+    swapped, and stop the batch too. A column whose every date reads both ways tells
+    nothing: it loads as the mapping says."""
+    for name, fmt, (first, other), text, only_as_written in dates:
+        hint = _swapped_hint((first, other))
+        rows = problems.filter((pl.col("column_name") == name)
+                               & pl.col("reason").str.ends_with(hint))[ROW].to_list()
+        if not rows:
+            continue
+        column = read.frame.select(ROW, only_as_written.alias("as_written"),
+                                   text.is_not_null().alias("present"),
+                                   cell_shape(text).alias("layout"))
+        if not column["as_written"].any():
+            raise BatchError(path, mapping, f"{name} is written {other} first: in "
                                             f"{_rows_named(rows)} it names no day read as "
-                                            f"{fmt} but reads as a date month first, and none "
-                                            "of its dates reads only day first, so its others "
-                                            "would load with day and month swapped (an export "
-                                            "from a computer set to US dates?): export it "
-                                            "again with UK dates, or set date_format in the "
-                                            "mapping; if the file is day first, correct the "
-                                            "rows named")
+                                            f"{fmt} but reads as a date {other} first, and "
+                                            f"none of its dates reads only {first} first, so "
+                                            "its others would load with day and month "
+                                            "swapped (an export from a computer set to "
+                                            f"{_LOCALE[other]} dates?): export it again with "
+                                            f"{_LOCALE[first]} dates, or set date_format in "
+                                            f"the mapping; if the file is {first} first, "
+                                            "correct the rows named")
+        written_layouts = set(column.filter("as_written")["layout"])
+        layouts = Counter(column.filter(pl.col(ROW).is_in(rows))["layout"])
+        layout = next((shape for shape, count in layouts.most_common()
+                       if count >= _SLIPS_OF_ONE_LAYOUT and shape not in written_layouts), None)
+        dated = column["present"].sum()
+        if layout is None and (len(rows) == 1 or len(rows) <= _SLIPS_SHARE * dated):
+            continue
+        written = "" if layout is None else \
+            f", {layouts[layout]} of them written {layout}, as no {first}-first one is"
+        raise BatchError(path, mapping, f"{name} mixes {first}-first and {other}-first dates: "
+                                        f"{_rows_named(rows)} name no day read as {fmt} but "
+                                        f"read as dates {other} first ({len(rows)} of its "
+                                        f"{dated} dates{written}), too many to be slips, so "
+                                        "the early-month dates written the same way would "
+                                        "load with day and month swapped (two exports joined, "
+                                        f"one from a computer set to {_LOCALE[other]} "
+                                        "dates?): export it again with "
+                                        f"{_LOCALE[first]} dates throughout, or correct the "
+                                        f"rows named and any others written {other} first")
 
 
 def _rows_named(rows: list[int], shown: int = 5) -> str:
@@ -943,6 +1019,17 @@ def _plausible(field: Field, value: pl.Expr, mapping: Mapping,
     return value, reason
 
 
+def _date_formats(field: Field, mapping: Mapping) -> list[str]:
+    """The formats a date field is read in, in order: its own, the other of date_format and
+    timestamp_format, then ISO."""
+    # A date may be exported with its time ("Date/Time of Incident") beside date-only
+    # columns in the same file: the date part is the date.
+    formats = (mapping.date_format, mapping.timestamp_format) if field.kind == DATE \
+        else (mapping.timestamp_format, mapping.date_format)
+    # With a declared pivot a %y year is read whole and the pivot resolves its century.
+    return [fmt.replace("%y", "%Y") for fmt in (*formats, *_ISO_FORMATS)]
+
+
 def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping, typed: pl.Expr,
              thorough: bool) -> tuple[pl.Expr, pl.Expr | None]:
     """Expression for the typed value, and one that is true where a present value failed,
@@ -975,12 +1062,7 @@ def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping, typed: pl.Exp
         blank = key.is_in([k for k, v in mapped.items() if v is None])
         return value, text.is_not_null() & typed.is_null() & ~blank
     elif kind in (DATE, TIMESTAMP):
-        # A date may be exported with its time ("Date/Time of Incident") beside date-only
-        # columns in the same file: the date part is the date.
-        formats = (mapping.date_format, mapping.timestamp_format, *_ISO_FORMATS) if kind == DATE \
-            else (mapping.timestamp_format, mapping.date_format, *_ISO_FORMATS)
-        # With a declared pivot a %y year is read whole and the pivot resolves its century.
-        formats = [fmt.replace("%y", "%Y") for fmt in formats[:None if thorough else 1]]
+        formats = _date_formats(field, mapping)[:None if thorough else 1]
         parsed = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
         value = pl.coalesce(parsed)
         value = value.dt.date() if kind == DATE else value
