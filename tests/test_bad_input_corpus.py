@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass, field
 
 import pytest
-from test_loading import MAPPING
+from test_loading import FFT_MAPPING_HEAD, MAPPING
 
 from pipelines.lib.ingest import load_source
 from pipelines.lib.loading import BatchError
@@ -23,14 +23,7 @@ from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
 # test_loading's incident mapping, plus a revision time.
 INCIDENTS = MAPPING.replace("columns:\n", 'timestamp_format: "%d/%m/%Y %H:%M"\ncolumns:\n'
                                           "  updated_at: Updated\n")
-FFT = """
-source: fft
-files: ["fft/*.csv"]
-date_format: "%d/%m/%Y"
-columns:
-  response_id: ID
-  response_date: Date
-  rating: Rating
+FFT = FFT_MAPPING_HEAD + """  rating: Rating
   comment_improve: Improve
 values:
   rating:

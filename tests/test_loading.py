@@ -227,6 +227,12 @@ def test_a_file_written_month_first_stops_the_batch(workspace):
     assert result.rejected.is_empty()
 
 
+# The Datix/DCIQ dialect's header, as the shipped Datix mapping reads it.
+DATIX_HEADER = ("inc_ourref,inc_dincident,inc_dreported,inc_type,inc_unit,inc_directorate,"
+                "inc_specialty,inc_locactual,inc_category,inc_subcategory,inc_severity,"
+                "inc_notes,inc_never_event,inc_mha,updateddate\n")
+
+
 def test_a_datix_export_written_month_first_with_times_stops_the_batch(tmp_path):
     """A US-locale Datix export writes its incident date with a time ("10/03/2025 00:00:00"):
     read by the timestamp format, not the date column's own, 3 October and 5 November loaded
@@ -234,9 +240,7 @@ def test_a_datix_export_written_month_first_with_times_stops_the_batch(tmp_path)
     folder = tmp_path / "incidents"
     folder.mkdir()
     (folder / "datix_export_2025.csv").write_text(
-        "inc_ourref,inc_dincident,inc_dreported,inc_type,inc_unit,inc_directorate,"
-        "inc_specialty,inc_locactual,inc_category,inc_subcategory,inc_severity,inc_notes,"
-        "inc_never_event,inc_mha,updateddate\n"
+        DATIX_HEADER
         + "".join(f"W{i},{day} 00:00:00,,Incident,NGH,Medicine,General Medicine,Ward 7,Falls,"
                   "Slip,No Harm,x,N,N,11/12/2025 09:00:00\n"
                   for i, day in enumerate(["10/03/2025", "11/05/2025", "10/25/2025"])))
@@ -604,10 +608,8 @@ def test_a_datix_export_loads_through_the_shipped_datix_mapping(tmp_path):
     folder = tmp_path / "incidents"
     folder.mkdir()
     (folder / "datix_export_2025.csv").write_text(
-        "inc_ourref,inc_dincident,inc_dreported,inc_type,inc_unit,inc_directorate,"
-        "inc_specialty,inc_locactual,inc_category,inc_subcategory,inc_severity,inc_notes,"
-        "inc_never_event,inc_mha,updateddate\n"
-        'W1,01/01/2025,02/01/2025,Incident,NGH,Medicine,General Medicine,NGH WARD 6,'
+        DATIX_HEADER
+        + 'W1,01/01/2025,02/01/2025,Incident,NGH,Medicine,General Medicine,NGH WARD 6,'
         '"Slips, trips and falls",Found on floor,No Harm,Found on floor,N,N,03/01/2025 10:15:00\n'
         "W2,05/01/2025,05/01/2025,Near Miss,NGH,Surgery,Urology,Ward 4,Medication,"
         "Wrong dose,Death,Wrong dose given,Y,Y,06/01/2025 09:00:00\n")
@@ -734,14 +736,16 @@ def test_rows_all_ending_with_a_delimiter_load_when_the_header_does_too(workspac
         == [("INC1", "Fell"), ("INC2", None)]
 
 
-FFT_MAPPING = """
+# An FFT mapping's first lines, each test adding the columns its file has.
+FFT_MAPPING_HEAD = """
 source: fft
 files: ["fft/*.csv"]
 date_format: "%d/%m/%Y"
 columns:
   response_id: ID
   response_date: Date
-  location: Ward
+"""
+FFT_MAPPING = FFT_MAPPING_HEAD + """  location: Ward
   comment_improve: Improve
 constants:
   rating: good
