@@ -23,7 +23,6 @@ import io
 import itertools
 import json
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -719,7 +718,8 @@ def coerce(read: ReadFile, path: Path, mapping: Mapping) -> CoercedFile:
         .drop_nulls("reason")
         .sort(ROW, "column_name")
     )
-    _fail_if_month_first(read, path, mapping, problems, date_orders)
+    problems = pl.concat([problems, _written_swapped(read, path, mapping, problems,
+                                                     date_orders)]).sort(ROW, "column_name")
     return CoercedFile(typed, problems)
 
 
@@ -731,7 +731,7 @@ def _typed(frame: pl.DataFrame, mapping: Mapping, headers: dict[str, str], today
            thorough: bool) -> tuple[pl.DataFrame, list[_DateOrder]]:
     """`frame` typed: ROW and the canonical columns, then, `thorough`, `_errors` (a struct of
     each field's reason, null where it passed) or else _UNSURE; and, `thorough`, each date
-    field's `_DateOrder` for `_fail_if_month_first`."""
+    field's `_DateOrder` for `_written_swapped`."""
     # Each field is parsed once into a column of its own, and its checks read that column:
     # written inline, a date's five parses were evaluated again by every check of it.
     parsed, columns, errors, date_orders = [], [], [], []
@@ -906,16 +906,17 @@ def _reads_each_way(text: pl.Expr, formats: list[str]) -> tuple[pl.Expr, pl.Expr
             pl.any_horizontal([_reads_as(text, swapped) for _, swapped in pairs]))
 
 
-# Month-first dates beside day-first ones are a second exporter's, not slips, when there is
-# more than one and they are more than this share of the column's dates (203 of 3,311 in a
-# real FFT file), or when at least _SLIPS_OF_ONE_LAYOUT of them are written a way no
-# day-first date is ("3/25/2025" among "25/03/2025"): typos are not all alike.
+# Month-first dates beside day-first ones are a second exporter's, not slips, when at least
+# _SLIPS_OF_ONE_LAYOUT of them are written a way no day-first date is ("3/25/2025" among
+# "25/03/2025"; 181 of 203 in a real FFT file): typos are not all alike. Told apart so, every
+# date written that way is rejected, its early-month ones too. Otherwise, more than one and
+# more than this share of the column's dates cannot be told apart from the day-first ones.
 _SLIPS_SHARE = 0.05
 _SLIPS_OF_ONE_LAYOUT = 3
 
 
 class _DateOrder(NamedTuple):
-    """A date field as `_fail_if_month_first` judges it."""
+    """A date field as `_written_swapped` judges it."""
 
     name: str
     fmt: str  # its own format
@@ -924,19 +925,24 @@ class _DateOrder(NamedTuple):
     only_as_written: pl.Expr  # whether a row reads as a date only in the format's order
 
 
-def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping, problems: pl.DataFrame,
-                         dates: list[_DateOrder]) -> None:
-    """Stop the batch when a date column is written the other way round from its format
-    (month first for a day-first format, a US export; or the mirror): some of its dates name
-    no day read in the format's order but do read swapped (`problems` gives them
-    `_swapped_hint`), and none reads only in the format's order (a day above 12 in the day's
-    place). Its other dates, days 12 and under, would load with day and month swapped (3
-    October as 10 March), so rejecting only the rows that fail would publish the rest wrong;
-    one such date is enough, as a file of early-month days may hold no other. Beside dates
-    read only in the format's order, a few swapped ones are slips, rejected with their hint;
-    more (see _SLIPS_SHARE) are a second exporter's, whose early-month dates would load
-    swapped, and stop the batch too. A column whose every date reads both ways tells
-    nothing: it loads as the mapping says."""
+def _written_swapped(read: ReadFile, path: Path, mapping: Mapping, problems: pl.DataFrame,
+                     dates: list[_DateOrder]) -> pl.DataFrame:
+    """The rows a second, swapped exporter wrote, rejected (ROW, column_name, reason); or the
+    batch stopped when they cannot be told apart. A date column written the other way round
+    from its format (month first for a day-first format, a US export; or the mirror) has
+    dates that name no day read in the format's order but do read swapped (`problems` gives
+    them `_swapped_hint`):
+    - none reads only in the format's order (a day above 12 in the day's place): the file is
+      written swapped and its other dates, days 12 and under, would load swapped (3 October
+      as 10 March), so the batch stops; one such date is enough, as a file of early-month
+      days may hold no other;
+    - beside dates read only in the format's order, swapped ones written a way none of those
+      is (see _SLIPS_OF_ONE_LAYOUT) are a second exporter's: every date written a way none
+      of those is is rejected, the early-month ones too ("3/4/2025"), and the rest loads;
+    - a few others are slips, rejected with their hint; more (see _SLIPS_SHARE) cannot be
+      told apart, and stop the batch.
+    A column whose every date reads both ways tells nothing: it loads as the mapping says."""
+    rejected = [problems.clear()]
     for name, fmt, (first, other), text, only_as_written in dates:
         hint = _swapped_hint((first, other))
         rows = problems.filter((pl.col("column_name") == name)
@@ -957,25 +963,34 @@ def _fail_if_month_first(read: ReadFile, path: Path, mapping: Mapping, problems:
                                             f"{_LOCALE[first]} dates, or set date_format in "
                                             f"the mapping; if the file is {first} first, "
                                             "correct the rows named")
-        written_layouts = set(column.filter("as_written")["layout"])
-        layouts = Counter(column.filter(pl.col(ROW).is_in(rows))["layout"])
-        layout = next((shape for shape, count in layouts.most_common()
-                       if count >= _SLIPS_OF_ONE_LAYOUT and shape not in written_layouts), None)
+        # Written a way no date read only in the format's order is ("3/25/2025", "3/4/2025"
+        # beside "25/03/2025"): the second exporter's, if enough of its swapped dates are.
+        theirs = pl.col("present") & ~pl.col("layout").is_in(
+            column.filter("as_written")["layout"].implode())
+        swapped = pl.col(ROW).is_in(rows)
+        if column.filter(swapped & theirs).height >= _SLIPS_OF_ONE_LAYOUT:
+            failed = problems.filter(pl.col("column_name") == name)[ROW].implode()
+            rejected.append(column.filter(theirs & ~pl.col(ROW).is_in(failed)).select(
+                ROW, pl.lit(name).alias("column_name"),
+                pl.format("{} is written as this file's dates read only {} first are (the "
+                          "cell reads {}): it cannot be told which of day and month comes "
+                          "first", pl.lit(name), pl.lit(other), pl.col("layout"))
+                .alias("reason")))
+            rows = column.filter(swapped & ~theirs)[ROW].to_list()
         dated = column["present"].sum()
-        if layout is None and (len(rows) == 1 or len(rows) <= _SLIPS_SHARE * dated):
+        if len(rows) <= 1 or len(rows) <= _SLIPS_SHARE * dated:
             continue
-        written = "" if layout is None else \
-            f", {layouts[layout]} of them written {layout}, as no {first}-first one is"
         raise BatchError(path, mapping, f"{name} mixes {first}-first and {other}-first dates: "
                                         f"{_rows_named(rows)} name no day read as {fmt} but "
                                         f"read as dates {other} first ({len(rows)} of its "
-                                        f"{dated} dates{written}), too many to be slips, so "
-                                        "the early-month dates written the same way would "
-                                        "load with day and month swapped (two exports joined, "
-                                        f"one from a computer set to {_LOCALE[other]} "
-                                        "dates?): export it again with "
+                                        f"{dated} dates, written as its {first}-first ones "
+                                        "are), too many to be slips, so the early-month "
+                                        "dates among them would load with day and month "
+                                        "swapped (two exports joined, one from a computer set "
+                                        f"to {_LOCALE[other]} dates?): export it again with "
                                         f"{_LOCALE[first]} dates throughout, or correct the "
                                         f"rows named and any others written {other} first")
+    return pl.concat(rejected).with_columns(pl.col(ROW).cast(problems.schema[ROW]))
 
 
 def _rows_named(rows: list[int], shown: int = 5) -> str:
