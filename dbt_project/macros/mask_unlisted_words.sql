@@ -7,8 +7,8 @@
     name is one word, not short fragments. Code-like: up to 3 characters with a digit (7B,
     W5) or 1-2 capitals (ED, GP); never a short word in lower or title case ('Amy', 'Lee':
     short everyday words are in the vocabulary), a title (Mr, Mrs, Ms, Dr, Mx) or DOB; 1-4
-    digits after up to 2 letters, or after 3-4 capitals the vocabulary holds, then up to 2
-    letters (W12, B12a, NEWS2; not 'Smith84', 'COX84'). A capital word of 3 letters or more ('AMU', 'MRSA', 'SCBU') is
+    digits after up to 2 letters, or after 3-4 capitals the vocabulary holds that are not a
+    given name, then up to 2 letters (W12, B12a, NEWS2; not 'Smith84', 'COX84', 'JUNE84'). A capital word of 3 letters or more ('AMU', 'MRSA', 'SCBU') is
     published only from the vocabulary, which holds the trust's own places and codes and
     the usual ward abbreviations: it can as well be a surname ('Bay 2 bed 4 COX', 'Ward 7
     JANE SMITH'). A given name followed by a capitalised word other than a place's
@@ -42,7 +42,9 @@
                 then word
             when regexp_full_match(word, '[A-Za-z]{0,2}[0-9]{1,4}[A-Za-z]{0,2}') then word
             when regexp_full_match(word, '[A-Z]{3,4}[0-9]{1,4}[A-Za-z]{0,2}')
-                and list_contains({{ words }}, lower(regexp_extract(word, '^[A-Z]+'))) then word
+                and list_contains({{ words }}, lower(regexp_extract(word, '^[A-Z]+')))
+                and not regexp_full_match(lower(regexp_extract(word, '^[A-Z]+')),
+                                          '{{ given_names() }}') then word
             else '…'
         end
     ), '')
