@@ -323,6 +323,58 @@ def test_a_file_written_day_first_for_a_month_first_mapping_stops_the_batch(work
                                         "computer set to UK dates?")
 
 
+def test_dates_written_with_a_12_hour_clock_load_in_the_mappings_order(workspace):
+    """"03/04/2024 2:30 PM" and "03/04/2024 02:30:15 pm" were rejected as not dates in a
+    date column and a date-time one alike. They load, day first as the mapping says (3 April),
+    with their time where the column keeps it (12:30 AM is half past midnight); an hour past
+    12 with PM is still no date."""
+    (workspace / "mappings" / "incidents.yml").write_text(MAPPING.replace(
+        "  description: Description\n", "  description: Description\n  updated_at: Saved\n"))
+    (workspace / "raw" / "incidents" / "a.csv").write_text(
+        HEADER.replace("\n", ",Saved\n")
+        + "A,03/04/2024 2:30 PM,No harm,Ward 7,N,x,03/04/2024 2:30 PM\n"
+        + "B,03/04/2024 02:30:15 pm,No harm,Ward 7,N,x,25/04/2024 12:30:15 am\n"
+        + "C,25/04/2024,No harm,Ward 7,N,x,25/04/2024 12:05 PM\n"
+        + "D,03/04/2024 13:30 PM,No harm,Ward 7,N,x,25/04/2024 09:00\n")
+    result = load(workspace)
+    loaded = result.loaded.sort("incident_id")
+    assert loaded["occurred_date"].cast(pl.String).to_list() == [
+        "2024-04-03", "2024-04-03", "2024-04-25"]
+    assert list(map(str, loaded["updated_at"])) == [
+        "2024-04-03 14:30:00", "2024-04-25 00:30:15", "2024-04-25 12:05:00"]
+    [(row, reason)] = result.rejected.select("row_number", "reason").rows()
+    assert row == 5 and reason.startswith("occurred_date is not a date in the format %d/%m/%Y")
+
+
+def test_12_hour_dates_written_month_first_stop_the_batch_or_load_for_a_month_first_mapping(
+        workspace):
+    """The month-first guard judges 12-hour date-times as the others: a US export
+    ("10/25/2025 9:00 am") stops the batch, and a month-first mapping reads it."""
+    body = ("U1,10/03/2025 2:30 PM,No harm,Ward 7,N,x\n"
+            "U2,10/25/2025 9:00 am,No harm,Ward 7,N,x\n")
+    write(workspace, "us.csv", body)
+    with pytest.raises(BatchError, match="occurred_date is written month first: in row 3"):
+        load(workspace)
+    (workspace / "mappings" / "incidents.yml").write_text(MAPPING.replace(
+        'date_format: "%d/%m/%Y"',
+        'date_format: "%m/%d/%Y"\ntimestamp_format: "%m/%d/%Y %H:%M"'))
+    assert load(workspace).loaded["occurred_date"].cast(pl.String).to_list() == [
+        "2025-10-03", "2025-10-25"]
+
+
+@pytest.mark.parametrize("end", [b"\r\n\x1a", b"\n\x1a\x1a", b"\x1a"],
+                         ids=["after the last line", "twice", "ending the last line"])
+def test_a_dos_end_of_file_marker_is_not_a_row(workspace, end):
+    """Old Windows exporters end a file with Ctrl-Z: read as a row of one field, it stopped
+    the batch as a file cut short. Inside the file it is still a character of its cell."""
+    path = workspace / "raw" / "incidents" / "a.csv"
+    path.write_bytes(HEADER.encode() + b"A,03/04/2024,No harm,Ward 7,N,x\x1ay\r\n"
+                     b"B,04/04/2024,No harm,Ward 7,N,x" + end)
+    result = load(workspace)
+    assert result.rows_read == 2 and result.rejected.is_empty()
+    assert result.loaded.sort("incident_id")["description"].to_list() == ["x\x1ay", "x"]
+
+
 def test_a_workbook_reads_as_its_sheet_shows_it(workspace):
     """A percentage cell stores a fraction (85% as 0.85), a merged range holds its value in
     its first cell only, and a formula never calculated holds no result: fastexcel reads

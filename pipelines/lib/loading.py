@@ -137,10 +137,11 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
         text, encoding = decode_export(path, mapping, content)
         text, declared = _excel_separator_line(text)
         delimiter = declared or _delimiter(path, mapping, text)
-        # DuckDB reads the file itself, so only when the text is the file's (UTF-8, no sep=)
-        # and no row needs rejecting for a zero byte.
+        # DuckDB reads the file itself, so only when the text is the file's (UTF-8, no sep=,
+        # no end-of-file marker) and no row needs rejecting for a zero byte.
         cells = _simple_csv_cells(path, text, delimiter) if encoding == "utf-8" \
-            and not declared and b"\x00" not in content else None
+            and not declared and b"\x00" not in content \
+            and not content.endswith(_DOS_EOF.encode()) else None
         read = _tabulate(path, mapping, _csv_rows(path, mapping, text, delimiter), encoding,
                          digest, delimiter) if cells is None \
             else _tabulate_cells(path, mapping, cells, encoding, digest, delimiter)
@@ -160,9 +161,19 @@ def _sniff(content: bytes) -> str:
 
 
 def decode_export(path: Path, mapping: Mapping, content: bytes) -> tuple[str, str]:
-    """Text of a CSV: UTF-16 (Excel's "Unicode text") by its byte-order mark or its zero
-    bytes, else UTF-8 (line by line where a few lines are Windows-1252), else Windows-1252
-    (older Excel "CSV" and most legacy systems)."""
+    """Text of a CSV, without a DOS end-of-file marker ending it: UTF-16 (Excel's "Unicode
+    text") by its byte-order mark or its zero bytes, else UTF-8 (line by line where a few
+    lines are Windows-1252), else Windows-1252 (older Excel "CSV" and most legacy systems)."""
+    text, encoding = _decode(path, mapping, content)
+    return text.rstrip(_DOS_EOF), encoding
+
+
+# Ctrl-Z: some old Windows exporters end a file with it, after its last line or on the last
+# line itself. It is not a row (read as one, it stopped the batch as a file cut short).
+_DOS_EOF = "\x1a"
+
+
+def _decode(path: Path, mapping: Mapping, content: bytes) -> tuple[str, str]:
     utf16 = None
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         utf16 = "utf-16"
@@ -847,8 +858,8 @@ _LARGEST_COUNT = 2**31 - 1  # the raw tables' INTEGER
 NO_SUCH_DAY_HINT = ("; it has the format's shape, but no such day exists (a 31st in a "
                     "30-day month, 29 February outside a leap year?)")
 _FORMAT_SHAPES = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}",
-                  "%H": r"\d{1,2}", "%M": r"\d{2}", "%S": r"\d{2}", "%b": "[A-Za-z]{3}",
-                  "%B": "[A-Za-z]+"}
+                  "%H": r"\d{1,2}", "%I": r"\d{1,2}", "%M": r"\d{2}", "%S": r"\d{2}",
+                  "%p": "[AaPp][Mm]", "%b": "[A-Za-z]{3}", "%B": "[A-Za-z]+"}
 
 
 def _shape_of(fmt: str) -> str:
@@ -1036,13 +1047,30 @@ def _plausible(field: Field, value: pl.Expr, mapping: Mapping,
 
 def _date_formats(field: Field, mapping: Mapping) -> list[str]:
     """The formats a date field is read in, in order: its own, the other of date_format and
-    timestamp_format, then ISO."""
+    timestamp_format, their times on a 12-hour clock, then ISO."""
     # A date may be exported with its time ("Date/Time of Incident") beside date-only
     # columns in the same file: the date part is the date.
     formats = (mapping.date_format, mapping.timestamp_format) if field.kind == DATE \
         else (mapping.timestamp_format, mapping.date_format)
+    twelve_hour = [variant for fmt in formats for variant in _twelve_hour(fmt)]
     # With a declared pivot a %y year is read whole and the pivot resolves its century.
-    return [fmt.replace("%y", "%Y") for fmt in (*formats, *_ISO_FORMATS)]
+    return list(dict.fromkeys(fmt.replace("%y", "%Y")
+                              for fmt in (*formats, *twelve_hour, *_ISO_FORMATS)))
+
+
+_CLOCK = re.compile(r"%H:%M(?::%S)?")
+
+
+def _twelve_hour(fmt: str) -> list[str]:
+    """`fmt`'s time on a 12-hour clock with AM/PM, with and without seconds ("03/04/2024
+    2:30 PM", "03/04/2024 02:30:15 pm"; chrono reads AM/PM in any case): some exporters write
+    it so whatever the mapping's format says. Its date part, day and month order included, is
+    `fmt`'s own, so the month-first guard judges these dates as the others."""
+    clock = _CLOCK.search(fmt)
+    if clock is None:
+        return []
+    return [f"{fmt[:clock.start()]}{hours} %p{fmt[clock.end():]}"
+            for hours in ("%I:%M", "%I:%M:%S")]
 
 
 def _convert(field: Field, texts: list[pl.Expr], mapping: Mapping, typed: pl.Expr,
