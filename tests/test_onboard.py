@@ -678,3 +678,32 @@ def test_onboard_gives_a_required_field_its_only_fitting_column_before_an_option
     [proposal] = done.proposals
     assert proposal.spec["columns"]["rating"] == "Score"
     assert "site" not in proposal.spec["columns"]
+
+
+@pytest.mark.parametrize("header", ["Ref No", "Ref. No.", "Complaint No", "Incident No.",
+                                    "Case Number", "Reference Number"])
+def test_a_record_id_column_named_as_a_number_or_reference_is_found(tmp_path, header):
+    """A complaints export whose id column is "Ref No" (or "Case Number", ...) was drafted
+    with complaint_id left for review: the template's 'Complaint Ref' is not in the file and
+    phone numbers are a column of ids too. A header ending with a word naming an identifier
+    is the record's, unless it is a person's or a phone's; a count is no id."""
+    from pipelines.onboard.inspect import inspect_file
+    from pipelines.onboard.propose import propose, templates
+
+    (tmp_path / "complaints").mkdir()
+    path = tmp_path / "complaints" / "log.csv"
+    rows = [f"{header},Phone No,NHS No,No. of patients,Date Received,Primary Subject,Summary"]
+    rows += [f"C{2000 + i},07700 900{i:03d},{9434765000 + i},{1 + i % 3},{1 + i % 27:02d}/03/2026,"
+             f"Communication,Family were not told about the change of plan on day {i}"
+             for i in range(40)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    [layout] = inspect_file(path)
+    proposal = propose([path], layout, "complaints", templates(), tmp_path)
+    assert proposal.spec["columns"]["complaint_id"] == header and not proposal.undecided
+    assert "is id with a name naming an identifier" in proposal.guesses["complaint_id"]
+    # Without it, no person's or phone's number, nor a count, is taken for the record's id.
+    path.write_text("\n".join(",".join(row.split(",")[1:]) for row in rows) + "\n",
+                    encoding="utf-8")
+    [layout] = inspect_file(path)
+    proposal = propose([path], layout, "complaints", templates(), tmp_path)
+    assert proposal.spec["columns"]["complaint_id"] == "REVIEW: which column?"

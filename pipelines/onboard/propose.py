@@ -47,6 +47,16 @@ _ABBREVIATIONS = {"ref": "reference", "dod": "date of death", "no": "number", "n
                   "desc": "description", "loc": "location", "dt": "date"}
 _ID_FIELDS = ("incident_id", "complaint_id", "response_id", "review_id", "case_reference",
               "audit_id")
+# A header whose last word, spelt out, is one of these names an identifier ("Ref No", "Case
+# Number", "Incident No.", "Datix ID") ...
+_ID_WORDS = {"id", "identifier", "reference", "number"}
+# ... but not the record's when it is a person's ("NHS No", "Hospital Number") or a way to
+# reach one ("Phone No"). A count ("No. of patients") ends with what it counts.
+_NOT_THE_RECORDS = {"nhs", "patient", "hospital", "staff", "employee", "phone", "telephone",
+                    "tel", "mobile", "fax", "contact", "extension"}
+# Added to a header's similarity to the id column when it names an identifier: enough alone
+# to guess it, and those more like the template's id column ("Complaint No") ranked first.
+_ID_NAME_SCORE = MIN_GUESS_SCORE
 
 
 @dataclass
@@ -183,13 +193,12 @@ def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
            taken: set[str]) -> tuple[ColumnProfile, str] | None:
     """The untaken column most like the field by name, among those whose content fits."""
     kind = template.entity.field(name).kind
-    fits = _CONTENT_FITS.get(kind)
+    # An id field is a STRING, but only a column of ids can hold it.
+    fits = {"id"} if name in _ID_FIELDS else _CONTENT_FITS.get(kind)
     best, best_score = None, 0.0
     for candidate in layout.columns:
         key = header_key(candidate.name)
         if key in taken or (fits and candidate.kind not in fits):
-            continue
-        if name in _ID_FIELDS and candidate.kind != "id":
             continue
         if name == "location" and candidate.kind not in ("ward", "code", "text"):
             continue
@@ -199,19 +208,32 @@ def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
                                                  header_key(target)).ratio()
                          for target in targets)
         content = 0.2 if (name == "location" and candidate.kind == "ward") else 0.0
+        if name in _ID_FIELDS and _names_an_id(candidate.name):
+            content = _ID_NAME_SCORE
         score = similarity + content
         if score > best_score:
             best, best_score = candidate, score
     if best is None or best_score < MIN_GUESS_SCORE:
         return None
+    named = "a name naming an identifier" if name in _ID_FIELDS and _names_an_id(best.name) \
+        else "a similar name"
     return best, (f"guessed: the template's {column!r} is not in the file; {best.name!r} is "
-                  f"{best.kind.replace('_', ' ')} with a similar name (score "
-                  f"{best_score:.2f})")
+                  f"{best.kind.replace('_', ' ')} with {named} (score {best_score:.2f})")
+
+
+def _words(header: str) -> list[str]:
+    """A header's words, its abbreviations spelt out ("Ref. No." reads reference number)."""
+    words = re.findall(r"[a-z0-9]+", header.lower())
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in words).split()
 
 
 def _spelt_out(header: str) -> str:
-    words = re.findall(r"[a-z0-9]+", header.lower())
-    return header_key(" ".join(_ABBREVIATIONS.get(word, word) for word in words))
+    return header_key(" ".join(_words(header)))
+
+
+def _names_an_id(header: str) -> bool:
+    words = _words(header)
+    return bool(words) and words[-1] in _ID_WORDS and not _NOT_THE_RECORDS & set(words)
 
 
 def _only_fit(template: Mapping, name: str, layout: FileProfile, taken: set[str],
