@@ -720,6 +720,36 @@ def test_reports_whose_paragraphs_hold_a_records_commas_load_whole(tmp_path, sep
     assert loaded["concerns"].to_list() == [r[9] for r in reports]
 
 
+@pytest.mark.parametrize("separator_line", ["", "sep=,\n"], ids=["fast", "row by row"])
+def test_a_file_quoting_every_field_loads_a_note_holding_a_records_line(workspace,
+                                                                        separator_line):
+    """A note whose second line is laid out as a record (copied from another system) was
+    rejected with three rows as joined by an unmatched quote. In a row whose every field is
+    quoted, as some systems write every row, it is a cell's text: records a stray quote
+    joined would end the cell with their own quotes. A quote left open is still found."""
+    note = 'Seen by nurse.\nINC9,04/02/2025,No harm,Ward 7,N,"as noted"\nThen discharged'
+    rows = [["INC1", "03/02/2025", "Low harm", "Ward 7", "N", "Fell in bay"],
+            ["INC2", "04/02/2025", "No harm", "Ward 7", "N", note],
+            ["INC3", "05/02/2025", "No harm", "Ward 8", "N", "Fine"]]
+    text = io.StringIO(newline="")
+    csv.writer(text, quoting=csv.QUOTE_ALL).writerows([HEADER.strip().split(","), *rows])
+    path = workspace / "raw" / "incidents" / "a.csv"
+    path.write_text(separator_line + text.getvalue(), encoding="utf-8")
+    result = load(workspace)
+    assert result.rejected.is_empty()
+    assert result.loaded.sort("incident_id")["description"].to_list() == [
+        "Fell in bay", note, "Fine"]
+    # The first row's note never closed: it and the record it swallowed are rejected (the
+    # rest of the swallowed row's note is then rows of its own, rejected too).
+    lines = text.getvalue().splitlines(keepends=True)
+    path.write_text(separator_line + "".join([lines[0], lines[1].replace('bay"', "bay"),
+                                              *lines[2:]]), encoding="utf-8")
+    result = load(workspace)
+    assert result.loaded["incident_id"].to_list() == ["INC3"]
+    reasons = dict(zip(result.rejected["row_number"], result.rejected["reason"], strict=True))
+    assert reasons[2] == reasons[3] and reasons[2].startswith("rows 2-3 were read as one")
+
+
 @pytest.mark.parametrize("body", [
     'INC1,03/02/2025,Low harm,"Ward 7B, bay 2",N,"Said ""sorry"", then left"\n'
     ",,,,,\n"  # a row of empty cells is skipped, its number kept

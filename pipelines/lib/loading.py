@@ -381,13 +381,22 @@ def _joins_records(lines: list[str], delimiter: str, width: int | None,
     """Whether `lines`, read as one row (`cells`; None when they could not be split), are
     records a stray quote joined. A row the quote left the wrong shape is judged by its lines:
     one holding a whole record's separators is a record. A row of the header's shape is valid
-    CSV, judged by `_holds_records`: prose spanning lines holds commas too."""
+    CSV, judged by `_holds_records`: prose spanning lines holds commas too; unless the row
+    quotes every field, as some systems write every row: a stray quote joining that writer's
+    records would have its cell ended by their own quotes, breaking the row."""
     if len(lines) < 2 or width is None:
         return False
     if cells is None or len(cells) != width:
         return width >= _JUDGED_WIDTH \
             and any(line.count(delimiter) >= width - 1 for line in lines[1:])
-    return _holds_records(cells, delimiter)
+    return not _quoted_throughout(lines, cells, delimiter) and _holds_records(cells, delimiter)
+
+
+def _quoted_throughout(lines: list[str], cells: list[str], delimiter: str) -> bool:
+    """Whether the row's text (`lines`) is its `cells` each in double quotes, as RFC 4180
+    writes them, quotes inside a cell doubled."""
+    written = "".join(lines).removesuffix("\n").removesuffix("\r")
+    return written == delimiter.join('"' + cell.replace('"', '""') + '"' for cell in cells)
 
 
 def _holds_records(cells: list[str], delimiter: str) -> bool:
