@@ -49,13 +49,24 @@ FORMS: dict[str, tuple[str, str]] = {
     "date_of_birth_spaced": ("DOB 27 11 1930", "27111930"),
     "name_in_capitals": ("Ward 7 JANE SMITH", "janesmith"),
     "name_glued_to_age": ("FALL-Smith84", "smith84"),
+    # A third probe's (7 December): a patient's name before a ward's or bay's word, each word
+    # in the demo vocabulary (June, Long, Ray, West).
+    "name_before_ward": ("June Long Ward 7", "junelong"),
+    "name_before_bay": ("Ray West Bay 4", "raywest"),
+}
+# Export files saved under a patient's name, each a new record of the incidents layout: a
+# name glued to an age in capitals, a patient before a ward's word (all vocabulary words).
+FILE_NAMES: dict[str, tuple[str, str]] = {
+    "file_name_glued_to_age": ("incidents/incidents_JUNE84.csv", "june84"),
+    "file_name_before_ward": ("incidents/incidents_june_long_ward.csv", "junelong"),
 }
 
 # Shapes the publishing guard does not read (no pattern can tell them from codes): the word
 # screen withholds them from the marts and the wide pack, but the restricted files (the
 # case-level file and the restricted pack, for the patient safety team) show values as the
 # guard leaves them (record ids, the withheld values as exported), so they may hold these.
-SCREENED_ONLY = {"hospital_number_spaced", "name_in_capitals", "name_glued_to_age"}
+SCREENED_ONLY = {"hospital_number_spaced", "name_in_capitals", "name_glued_to_age",
+                 "name_before_ward", "name_before_bay", *FILE_NAMES}
 RESTRICTED = ("triangulate_case_level.duckdb", "parquet_case_level/", "insight_pack.html")
 # Field type -> (export file glob under raw/, canonical field). One file per field type, so
 # the rows planted in a file stay well below the share that fails a batch.
@@ -134,6 +145,14 @@ def plant_corpus(raw: Path, mappings_dir: Path) -> list[Planted]:
     return planted
 
 
+def plant_file_names(raw: Path) -> None:
+    """Write each of FILE_NAMES: an incidents export's first row as a new incident."""
+    template = pl.read_csv(sorted(raw.glob("incidents/incidents_2*.csv"))[0],
+                           infer_schema=False).head(1)
+    for n, (name, _) in enumerate(FILE_NAMES.values()):
+        template.with_columns(pl.lit(f"INCPRIV{n}").alias("Incident ID")).write_csv(raw / name)
+
+
 @dataclass(frozen=True)
 class Hit:
     file: str
@@ -144,7 +163,7 @@ class Hit:
 
 def _needles_in(text: str, restricted: bool) -> list[str]:
     folded = re.sub(r"[^a-z0-9]", "", text.lower())
-    return sorted({form for form, (_, needle) in FORMS.items()
+    return sorted({form for form, (_, needle) in (FORMS | FILE_NAMES).items()
                    if needle in folded and not (restricted and form in SCREENED_ONLY)})
 
 

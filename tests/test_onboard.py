@@ -190,6 +190,47 @@ def test_a_value_that_looks_like_an_identifier_is_never_accepted_or_drafted(tmp_
     assert "Elm Ward" in drafted and "5919" not in drafted
 
 
+def test_an_untitled_name_is_never_accepted_or_drafted_but_places_named_after_people_are(
+        tmp_path):
+    """A privacy probe marked `y` on review rows holding a name with no title ("Jane Smith",
+    a patient on a ward: "June Long Ward 7"): accepted, their words joined the vocabulary and
+    the values were published verbatim. They stay in the sheets like titled names; places
+    named after people and plants are accepted ("Willow Ward", "St Aidan's Ward"), and so is
+    a given name and a word before a place's word where the trust names a place so."""
+    profile = _review_profile(
+        tmp_path, "W1,Florence Nightingale Ward,St Aidan's Hospital,Medicine,,ward",
+        [["incidents", "June Long Ward 7", "", 2, "W1", "Ward 1", 1, "y"],
+         ["incidents", "Bay 3 Jane Smith", "", 1, "W1", "Ward 1", 1, "y"],
+         ["incidents", "Florence Nightingale Ward bay 2", "", 5, "W1", "Ward 1", 1, "y"],
+         ["incidents", "Willow Ward", "", 5, "W1", "Ward 1", 1, "y"],
+         ["incidents", "St Aidan's Ward", "", 5, "W1", "Ward 1", 1, "y"]],
+        [["incidents", "category", "Fall Jane Smith", 1, 1, "falls", 1, "", "y"],
+         ["incidents", "category", "Ray West Bay 4", 1, 1, "falls", 1, "", "y"],
+         ["incidents", "category", "Audit June 2024", 1, 1, "falls", 1, "", "y"]])
+
+    done = accept(profile)
+
+    assert (done.aliases, done.codes) == (3, 1)
+    assert [line.split(":")[0] + ": " + line.split("looks like ")[1].split(":")[0]
+            for line in done.skipped] == ["locations.csv: a name"] * 2 + ["codes.csv: a name"] * 2
+    reference = (profile / "reference" / "location_aliases.csv").read_text() \
+        + (profile / "reference" / "theme_code_map.csv").read_text()
+    assert "Florence Nightingale Ward bay 2" in reference and "Willow Ward" in reference
+    assert "Audit June 2024" in reference
+    assert "Smith" not in reference and "Long" not in reference and "Ray" not in reference
+
+    # Without the trust's list of places nothing tells "June Long Ward" from a ward named so.
+    (profile / "review" / "locations.csv").write_text(
+        "source,location_as_exported,site_as_exported,records,suggested_location_id,"
+        "suggested_location_name,score,accept\n"
+        "incidents,June Long Ward 7,,9,,,0,\n"
+        "incidents,Rose Ward,Jane Smith,9,,,0,\n"
+        "incidents,Elm Ward,St Aidan's Hospital,3,,,0,\n", encoding="utf-8")
+    assert _propose_locations(profile) == 1
+    drafted = (profile / "reference" / "locations.csv").read_text()
+    assert "Elm Ward" in drafted and "Long" not in drafted and "Smith" not in drafted
+
+
 def test_second_trust_loads_through_its_profile_with_nothing_rejected(onboarded):
     root, _, _ = onboarded
     mappings = load_mappings(root / "profile" / "mappings")

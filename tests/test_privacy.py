@@ -17,7 +17,15 @@ import duckdb
 import polars as pl
 import pytest
 from conftest import make_workspace
-from privacy_corpus import FIELDS, FORMS, plant_corpus, scan_published, scan_text
+from privacy_corpus import (
+    FIELDS,
+    FILE_NAMES,
+    FORMS,
+    plant_corpus,
+    plant_file_names,
+    scan_published,
+    scan_text,
+)
 
 from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 
@@ -27,7 +35,10 @@ TRIANGULATE = Path(sys.executable).with_name("triangulate")
 
 def run_guarded(workspace, socket_log: Path, *args: str) -> subprocess.CompletedProcess:
     """`triangulate <args>` in a fresh process whose Python children refuse the network."""
-    env = {**os.environ, **workspace.env(), "PYTHONPATH": str(NETWORK_GUARD),
+    # The guard first; then the caller's path, so a checkout run with PYTHONPATH (beside an
+    # installed one) refreshes with its own code.
+    path = os.pathsep.join(filter(None, [str(NETWORK_GUARD), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, **workspace.env(), "PYTHONPATH": path,
            "TRIANGULATE_SOCKET_LOG": str(socket_log)}
     env.pop("TRIANGULATE_IDENTIFIER_POLICY", None)
     return subprocess.run([str(TRIANGULATE), *args], env=env, cwd=PROJECT_ROOT,
@@ -43,6 +54,7 @@ def corpus_trust(tmp_path_factory):
     workspace = make_workspace(tmp_path_factory.mktemp("privacy"))
     generate_trust(workspace.raw, seed=23, scale=0.05)
     planted = plant_corpus(workspace.raw, DEMO_PROFILE_DIR / "mappings")
+    plant_file_names(workspace.raw)
     socket_log = workspace.root / "sockets.log"
     refresh = run_guarded(workspace, socket_log, "refresh")
     assert refresh.returncode == 0, refresh.stdout + refresh.stderr
@@ -83,6 +95,10 @@ def test_no_published_file_holds_a_planted_identifier(corpus_trust):
             "insight_pack_wide.html", "parquet/unmapped_codes.parquet",
             "parquet_case_level/withheld_values_as_exported.parquet"} <= published
     assert scan_published(workspace.marts) == []
+    # The files saved under a name loaded, published under their screened names.
+    files = {f for (f,) in workspace.query("select file from load_summary")}
+    assert {f.split(" [")[0] for f in files} >= {
+        "incidents/incidents_….csv", "incidents/incidents_…_long_ward.csv"}, files
 
 
 def test_planted_identifiers_were_caught_and_reported(corpus_trust):
@@ -127,7 +143,7 @@ def test_the_scanner_finds_every_form_in_every_kind_of_file(tmp_path):
     Parquet file and an HTML page is found."""
     marts = tmp_path / "marts"
     marts.mkdir()
-    forms = [value for value, _ in FORMS.values()]
+    forms = [value for value, _ in (FORMS | FILE_NAMES).values()]
     con = duckdb.connect(str(marts / "triangulate.duckdb"))
     con.register("frame", pl.DataFrame({"value": forms, "nested": [[f] for f in forms]}))
     con.execute("create table planted as select * from frame")
@@ -140,6 +156,6 @@ def test_the_scanner_finds_every_form_in_every_kind_of_file(tmp_path):
         assert {("triangulate.duckdb", "planted.value"), ("planted.parquet", "planted.value"),
                 ("triangulate.duckdb", "planted.nested")} <= places, value
     assert len([h for h in hits if h.file == "pack.html"]) == 1
-    for form, (value, _) in FORMS.items():
+    for form, (value, _) in (FORMS | FILE_NAMES).items():
         assert scan_text("x", "y", value), form
     assert scan_text("x", "y", "Ward 7B, 12 incidents in 2025-03 (ref 1234567890)") == []

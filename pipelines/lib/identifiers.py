@@ -78,7 +78,7 @@ KINDS: dict[str, str] = {  # kind -> marker that replaces it
 IDENTIFIER_NAMES = {
     "nhs_number": "an NHS number", "date_of_birth": "a date of birth", "email": "an email",
     "uk_phone": "a phone number", "postcode": "a postcode", "ni_number": "an NI number",
-    "titled_name": "a titled name", "address": "an address",
+    "titled_name": "a titled name", "address": "an address", "untitled_name": "a name",
 }
 # Checked in this order, each on what the previous ones left: a date of birth before the
 # phone pattern could read its digits, an email before the postcode pattern reads its domain.

@@ -21,6 +21,7 @@ import csv
 import difflib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from pipelines.lib.identifiers import IDENTIFIER_NAMES, redact
 from pipelines.lib.ingest import mostly_rejected, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
+from pipelines.lib.names import holds_a_name, place_phrases
 from pipelines.lib.profile import ProfileError, load_profile
 from pipelines.lib.reference import (
     LAYERS,
@@ -425,12 +427,25 @@ def _read_sheet(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
     return [{k: as_written(v) for k, v in row.items()} for row in read_rows(path, columns)]
 
 
-def identifying(value: str) -> str | None:
+def identifying(value: str, places: Iterable[str] = ()) -> str | None:
     """What in an exported value looks like a patient's identifier ("an NHS number", "an
-    address"), or None. A reference CSV's values are published and their words make others
-    publishable (int_publishable_words), so such a value is neither drafted nor accepted."""
+    address", "a name"), or None. A reference CSV's values are published and their words make
+    others publishable (int_publishable_words), so such a value is neither drafted nor
+    accepted. A name without a title ("Jane Smith", "June Long Ward 7") is told from a place
+    named after someone as the word screen tells it (pipelines.lib.names): `places` are the
+    phrases of the trust's own places that name one so ("florence nightingale ward")."""
     kinds = list(redact(value).kinds) + (["address"] if _ADDRESS.search(value) else [])
+    if "titled_name" not in kinds and holds_a_name(value, places):
+        kinds.append("untitled_name")
     return " and ".join(IDENTIFIER_NAMES[kind] for kind in kinds) or None
+
+
+def named_places(profile: Path) -> set[str]:
+    """The phrases of the profile's places (names, sites, aliases) that name one after
+    someone: a spelling holding one is a place, not a patient's name (`identifying`)."""
+    texts = [t for r in layered("locations", profile) for t in (r["location_name"], r["site"])]
+    texts += [r["alias"] for r in layered("location_aliases", profile)]
+    return {phrase for text in texts if text for phrase in place_phrases(text)}
 
 
 @dataclass
@@ -448,6 +463,7 @@ def accept(profile: Path) -> Accepted:
     review = profile / REVIEW_FOLDER
     reference = profile / REFERENCE_FOLDER
     locations = {r["location_id"] for r in layered("locations", profile)}
+    places = named_places(profile)
     rows = _read_sheet(review / "locations.csv", LOCATION_REVIEW)
     chosen = [r for r in rows if r["accept"].lower() in ACCEPTED]
     targets = defaultdict(set)
@@ -455,7 +471,7 @@ def accept(profile: Path) -> Accepted:
         targets[location_key(row["location_as_exported"])].add(row["suggested_location_id"])
     aliases, written = [], []  # written: the rows that leave the sheet
     for row in chosen:
-        if found := identifying(row["location_as_exported"]):
+        if found := identifying(row["location_as_exported"], places):
             done.skipped.append(f"locations.csv: a spelling accepted holds what looks like "
                                 f"{found}: map it by hand in reference/location_aliases.csv "
                                 "only if it names a place")
@@ -479,7 +495,7 @@ def accept(profile: Path) -> Accepted:
     chosen = [r for r in rows if r["accept"].lower() in ACCEPTED]
     codes, written = [], []
     for row in chosen:
-        if found := identifying(row["native_code"]):
+        if found := identifying(row["native_code"], places):
             done.skipped.append(f"codes.csv: a code accepted holds what looks like {found}: "
                                 "map it by hand in reference/theme_code_map.csv only if it "
                                 "is a code")

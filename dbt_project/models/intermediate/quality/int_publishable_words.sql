@@ -36,15 +36,21 @@ theme_keywords as (
 
 ),
 
+place_texts as (
+
+    select location_name as place_text from locations
+    union all select site from locations
+    union all select alias from location_aliases
+
+),
+
 reference_texts as (
 
     -- The trust's own reference data: every word of its places, spellings, codes and themes
     -- (and keyword rules, below) is one its staff use for places and codes.
-    select location_name as reference_text from locations
-    union all select site from locations
+    select place_text as reference_text from place_texts
     union all select directorate from locations
     union all select specialty from locations
-    union all select alias from location_aliases
     union all select native_code from theme_code_map
     union all select theme_name from themes
     union all select description from themes
@@ -79,11 +85,24 @@ reference_words as (
 
 ),
 
+places_named_after_someone as (
+
+    -- Whole, each phrase of the trust's places that names one after someone: a given name
+    -- and up to three words before a place's word ('florence nightingale ward'). Only these
+    -- tell its wards from a patient's name before a place's word ('June Long Ward 7'), in
+    -- holds_a_name; a phrase holds spaces, so no single typed word is ever taken for one.
+    select {{ place_key('named') }} as word
+    from (select unnest({{ places_named_after('place_text') }}) as named from place_texts)
+
+),
+
 words_unioned as (
 
     select lower(trim(word)) as word from publishable_words
     union
     select word from reference_words
+    union
+    select word from places_named_after_someone
 
 )
 
