@@ -39,7 +39,7 @@
     group of rules matches, and the groups only where the alternation of the whole set does
     (exact: a rule can only match where an alternation holding it does). A large trust's
     texts were read in 2.2 s instead of 4.5-5.5 s, the real FFT comments and PFD reports in
-    a third of the time (README, "Speed and memory").
+    a third of the time (docs/performance-log.md, "Keyword rules by groups").
 #}
 {% macro matched_keyword_rules(rule_set, text) %}
     {%- set keyword_rules = theme_keyword_rules() -%}
