@@ -565,7 +565,10 @@ def _print_check(result) -> None:
         _say(f"  problem: {line}", "red")
     for line in result.notes:
         _say(f"  note: {line}")
-    _say(f"Read {result.files_read} of {result.files_found} files ({result.rows_read:,} rows). "
+    present = result.files_found + result.files_unread
+    _say(f"Read {result.files_read} of {present} export files ({result.rows_read:,} rows)"
+         + (f"; {result.files_unread} read by no mapping (see the problems above)"
+            if result.files_unread else "") + ". "
          f"{result.unresolved_locations} location spellings do not resolve "
          f"(review: {result.location_sheet}); {result.unmapped_codes} codes on records no "
          f"code themes have no theme (review: {result.code_sheet}).")

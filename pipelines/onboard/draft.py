@@ -22,9 +22,8 @@ from pipelines.lib.errors import UserFacingError
 from pipelines.lib.mapping import header_key, is_export_file
 from pipelines.lib.profile import DEFAULT_STALE_AFTER_DAYS, PROFILE_FILE
 from pipelines.lib.reference import LAYERS, REFERENCE_FOLDER
-from pipelines.lib.spreadsheet_text import row_as_text
 from pipelines.onboard.inspect import inspect_file
-from pipelines.onboard.propose import Proposal, propose, templates
+from pipelines.onboard.propose import Proposal, exact_glob, propose, templates
 from pipelines.onboard.review import (
     CheckResult,
     check,
@@ -85,8 +84,8 @@ def onboard(exports: Path, profile: Path, locations: Path | None = None) -> Onbo
                 f"{proposal.template.path.name}); move it into {proposal.source}/ of the "
                 "exports folder, where the refresh reads that source")
         done.proposals.append(proposal)
+    _distinct_globs(done.proposals, exports)
     _write_profile(done, exports)
-    _write_columns(done, exports)
     if locations is not None:
         shutil.copy(locations, profile / REFERENCE_FOLDER / "locations.csv")
     done.check = check(profile, exports)
@@ -94,6 +93,22 @@ def onboard(exports: Path, profile: Path, locations: Path | None = None) -> Onbo
         done.locations_proposed = _propose_locations(profile)
         done.check = check(profile, exports)
     return done
+
+
+def _distinct_globs(proposals: list[Proposal], exports: Path) -> None:
+    """A draft's glob reads next month's exports of its layout, but never a file another
+    draft of the same source reads (the refresh refuses a file two mappings read): there it
+    falls back to the files' own names."""
+    for proposal in proposals:
+        if not proposal.source:
+            continue
+        others = [f.relative_to(exports).as_posix() for other in proposals
+                  if other is not proposal and other.source == proposal.source
+                  for f in other.files]
+        [pattern] = proposal.spec["files"]
+        if any(Path(other).match(pattern) for other in others):
+            proposal.spec["files"] = [exact_glob(
+                [f.relative_to(exports).as_posix() for f in proposal.files])]
 
 
 def _write_profile(done: Onboarded, exports: Path) -> None:
@@ -135,40 +150,6 @@ def _write_profile(done: Onboarded, exports: Path) -> None:
                 csv.writer(handle).writerow(layer.columns)
 
 
-COLUMN_SHEET = ("file", "sheet", "column", "content", "date_format", "fill_rate",
-                "distinct_values", "mapped_to", "how")
-
-
-def _write_columns(done: Onboarded, exports: Path) -> None:
-    """review/columns.csv: what onboard saw in every column of every layout (content, date
-    format, fill rate, distinct values) and what the draft maps it to, for the reviewer."""
-    rows = []
-    for proposal in done.proposals:
-        mapped = {}
-        for name, column in (proposal.spec.get("columns") or {}).items():
-            for header in (column if isinstance(column, list) else [column]):
-                mapped.setdefault(header_key(header), []).append(name)
-        for name, rule in (proposal.spec.get("derived") or {}).items():
-            for header in filter(None, (rule.get("if_list"), rule.get("then"))):
-                mapped.setdefault(header_key(header), []).append(name)
-        for column in proposal.layout.columns:
-            fields = mapped.get(header_key(column.name), [])
-            rows.append({
-                "file": proposal.files[0].relative_to(exports).as_posix(),
-                "sheet": proposal.layout.sheet or "", "column": column.name,
-                "content": column.kind, "date_format": column.date_format or "",
-                "fill_rate": f"{column.fill_rate:.2f}", "distinct_values": column.distinct,
-                "mapped_to": "; ".join(fields[:3]) + (" ..." if len(fields) > 3 else ""),
-                "how": ("guessed" if any(f in proposal.guesses for f in fields)
-                        else "by name" if fields else "not read")})
-    path = done.profile / "review" / "columns.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMN_SHEET)
-        writer.writeheader()
-        writer.writerows(map(row_as_text, rows))
-
-
 def _mapping_text(proposal: Proposal) -> str:
     """The draft mapping as YAML, each guessed line marked `# REVIEW: why`."""
     spec = dict(proposal.spec)
@@ -181,8 +162,8 @@ def _mapping_text(proposal: Proposal) -> str:
                  "-separated" if proposal.layout.delimiter else "")
               + f", header on row {proposal.layout.header_row or 1}, "
               f"{proposal.layout.rows} data rows in the first file.",
-              "# What each column holds (content, date format, fill rate, distinct values): "
-              "review/columns.csv."]
+              "# What each column holds (content, date format, fill rate, distinct values) "
+              "and what reads it: review/columns.csv, rewritten by `triangulate check`."]
     if proposal.unmapped_values:
         header.append("# REVIEW: values with no entry under `values:` (listed by `triangulate "
                       "check` in review/values.csv): " + ", ".join(

@@ -43,6 +43,7 @@ class ColumnProfile:
     date_format: str | None
     values: tuple[str, ...]  # distinct values, most frequent first (code-like columns only)
     counts: tuple[int, ...]
+    mean_length: float = 0.0  # of the values present, in characters
 
     @property
     def fill_rate(self) -> float:
@@ -118,11 +119,11 @@ def inspect_file(path: Path) -> list[FileProfile]:
         frame = read.frame.drop(ROW)
         profiles.append(FileProfile(
             path, sheet, read.encoding, read.delimiter, frame.height,
-            tuple(_column(frame[name]) for name in frame.columns), header_row))
+            tuple(profile_column(frame[name]) for name in frame.columns), header_row))
     return profiles
 
 
-def _column(series: pl.Series) -> ColumnProfile:
+def profile_column(series: pl.Series) -> ColumnProfile:
     text = series.str.strip_chars()
     present = text.filter(text.is_not_null() & (text != ""))
     counts = present.value_counts(sort=True)
@@ -133,7 +134,8 @@ def _column(series: pl.Series) -> ColumnProfile:
     coded = kind in ("code", "ward", "yes_no") or (kind == "number"
                                                    and len(values) <= NUMBERED_CODES)
     return ColumnProfile(series.name, present.len(), series.len(), len(values), kind,
-                         date_format, values if coded else (), tallies if coded else ())
+                         date_format, values if coded else (), tallies if coded else (),
+                         present.str.len_chars().mean() or 0.0)
 
 
 def date_format_of(values: pl.Series) -> str | None:

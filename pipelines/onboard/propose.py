@@ -45,6 +45,23 @@ _KNOWN_CODES_SHARE = 0.8  # of a column's values, for it to be a field's code li
 # Abbreviations export headers use, spelt out before names are compared ("DOD", "Our Ref").
 _ABBREVIATIONS = {"ref": "reference", "dod": "date of death", "no": "number", "num": "number",
                   "desc": "description", "loc": "location", "dt": "date"}
+# Words exports use for what a template's header calls otherwise, compared as the template's
+# word ("Verdict" is a "Conclusion", "Ward / Dept" and "Area" a "Location").
+_SYNONYMS = {"verdict": "conclusion", "result": "outcome", "area": "location",
+             "ward": "location", "dept": "location", "department": "location",
+             "hospital": "site"}
+# Words that do not change what a header names ("Date of Event" is the "Event Date").
+_FILLER = {"of", "the", "on", "at", "by", "for", "a", "an", "s"}
+# Mean length of a column's values from which they read as sentences, not codes: such a
+# column may be a text field's, and is a weaker guess for a short field (site, type, area).
+_SENTENCE_LENGTH = 25
+_SENTENCE_PENALTY = 0.1
+# Of a column's values, the share one value may hold before the column says nothing about
+# where a record happened ("Reviewed by ward manager" on every row is no location).
+_CONSTANT_SHARE = 0.95
+# Added to a ward-like column's name similarity for the location: its content outranks
+# another column's weak likeness of name.
+_WARD_CONTENT_SCORE = 0.5
 _ID_FIELDS = ("incident_id", "complaint_id", "response_id", "review_id", "case_reference",
               "audit_id")
 # A header whose last word, spelt out, is one of these names an identifier ("Ref No", "Case
@@ -83,19 +100,24 @@ def templates() -> list[Mapping]:
 def choose_template(layout: FileProfile, candidates: list[Mapping],
                     source_hint: str | None) -> tuple[Mapping | None, int]:
     """The template whose columns the file's header holds most of (required fields count
-    double); limited to the folder's source when the file sits in a source folder."""
-    headers = {header_key(c.name) for c in layout.columns}
-
-    def score(template: Mapping) -> tuple[int, int]:
-        hits = {name for name, column in template.read_columns() if header_key(column) in headers}
-        return (len(hits) + len(hits & set(template.entity.required)),
-                -len(template.read_columns()))
+    double), a header shared word for word weighing by its words (a shared "What was good?"
+    says more than a shared "Ward name"), then the closest likeness of the other headers;
+    limited to the folder's source when the file sits in a source folder."""
+    def score(template: Mapping) -> tuple[int, float, float, int]:
+        hits = {name: column for name, column in template.read_columns()
+                if any(same_name(c.name, column) for c in layout.columns)}
+        weight = sum(len(_word_set(column)) for column in hits.values())
+        likeness = sum(max((_name_score(c.name, column) for c in layout.columns), default=0)
+                       for name, column in template.read_columns() if name not in hits)
+        return (len(hits) + len(set(hits) & set(template.entity.required)) + weight,
+                likeness, -len(template.read_columns()))
 
     pool = [t for t in candidates if source_hint in (None, t.source)]
     if not pool:
         return None, 0
     best = max(pool, key=score)
-    return best, score(best)[0]
+    return best, sum(1 for _, column in best.read_columns()
+                     if any(same_name(c.name, column) for c in layout.columns))
 
 
 def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
@@ -142,14 +164,19 @@ def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
         unmatched.append(name)
     same_source = [t for t in candidates if t.source == template.source]
     guessed: dict[str, tuple[ColumnProfile, str]] = {}
-    # The required fields first, each by name and content, then as the one column whose
-    # content fits (the only column of 1-6 answer codes); then the optional ones, offered
-    # first to the fields the template expects (FFT: the improve comment).
-    guessers = (lambda name: _guess(template, name, columns[name], layout, taken),
+    # A header naming the field in other words ("Date of Event" for "Event Date", "Verdict"
+    # for "Conclusion") first, whatever its content looks like; then the required fields,
+    # each by name and content, then as the one column whose content fits (the only column
+    # of 1-6 answer codes); then the optional ones, offered first to the fields the template
+    # expects (FFT: the improve comment).
+    guessers = (lambda name: _named_alike(template, name, columns[name], layout, taken),
+                lambda name: _guess(template, name, columns[name], layout, taken),
                 lambda name: _only_fit(template, name, layout, taken, same_source))
     required = [name for name in unmatched if name not in optional]
-    for names in (required, [name for name in unmatched if name in optional]):
-        for guesser in guessers:
+    rounds = [(unmatched, guessers[:1])] + [
+        (names, guessers[1:]) for names in (required, [n for n in unmatched if n in optional])]
+    for names, round_guessers in rounds:
+        for guesser in round_guessers:
             for name in names:
                 guess = None if name in guessed else guesser(name)
                 if guess is not None:
@@ -189,25 +216,70 @@ def _mapped_headers(spec: dict) -> set[str]:
     return headers
 
 
+def _targets(name: str, column: str | list[str]) -> list[str]:
+    """What a field's header may be like: the template's column(s) (a field may read several:
+    Subject 1, Subject 2 ...) and the field's own name."""
+    return [*(column if isinstance(column, list) else [column]), name]
+
+
+def _named_alike(template: Mapping, name: str, column: str | list[str], layout: FileProfile,
+                 taken: set[str]) -> tuple[ColumnProfile, str] | None:
+    """The untaken column whose header names the field in other words. Its content need
+    not look like the field's (a comment column of a few repeated answers reads as codes),
+    but a date, number or yes/no field still needs a column that holds them."""
+    kind = template.entity.field(name).kind
+    strict = _CONTENT_FITS[kind] if kind in (DATE, TIMESTAMP, INTEGER, NUMBER, BOOLEAN) else None
+    for candidate in layout.columns:
+        if header_key(candidate.name) in taken or (strict and candidate.kind not in strict):
+            continue
+        target = next((t for t in _targets(name, column) if same_name(candidate.name, t)), None)
+        if target is not None:
+            return candidate, (f"guessed: {candidate.name!r} names the template's {target!r} "
+                               "in other words")
+    return None
+
+
+def _fits(name: str, kind: str, candidate: ColumnProfile) -> bool:
+    """Whether a column's content can hold the field: an id field only ids; a text field
+    free text or a few phrases repeated (FFT comments read as codes by their count); a
+    location never a column of one repeated value."""
+    if name in _ID_FIELDS:
+        return candidate.kind == "id"
+    if kind == TEXT:
+        return candidate.kind == "text" or _sentences(candidate) or _phrases(candidate)
+    if name == "location" and (candidate.kind not in ("ward", "code", "text") or _constant(
+            candidate)):
+        return False
+    return candidate.kind in _CONTENT_FITS.get(kind, {candidate.kind})
+
+
+def _sentences(candidate: ColumnProfile) -> bool:
+    """Free text, or a few sentences repeated (which read as codes by their count alone)."""
+    return candidate.kind == "free_text" or (
+        candidate.kind in ("code", "text", "ward") and candidate.mean_length >= _SENTENCE_LENGTH)
+
+
+def _phrases(candidate: ColumnProfile) -> bool:
+    """Values mostly of several words ("Food was cold", "Long wait")."""
+    words = [len(value.split()) for value in candidate.values]
+    return bool(words) and sum(n >= 2 for n in words) >= 0.5 * len(words)
+
+
+def _constant(candidate: ColumnProfile) -> bool:
+    return bool(candidate.counts) and candidate.counts[0] >= _CONSTANT_SHARE * candidate.filled
+
+
 def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
            taken: set[str]) -> tuple[ColumnProfile, str] | None:
     """The untaken column most like the field by name, among those whose content fits."""
     kind = template.entity.field(name).kind
-    # An id field is a STRING, but only a column of ids can hold it.
-    fits = {"id"} if name in _ID_FIELDS else _CONTENT_FITS.get(kind)
     best, best_score = None, 0.0
     for candidate in layout.columns:
-        key = header_key(candidate.name)
-        if key in taken or (fits and candidate.kind not in fits):
+        if header_key(candidate.name) in taken or not _fits(name, kind, candidate):
             continue
-        if name == "location" and candidate.kind not in ("ward", "code", "text"):
-            continue
-        # A template's field may read several columns (Subject 1, Subject 2, ...).
-        targets = [*(column if isinstance(column, list) else [column]), name]
-        similarity = max(difflib.SequenceMatcher(None, _spelt_out(candidate.name),
-                                                 header_key(target)).ratio()
-                         for target in targets)
-        content = 0.2 if (name == "location" and candidate.kind == "ward") else 0.0
+        similarity = max(_name_score(candidate.name, t) for t in _targets(name, column))
+        content = _WARD_CONTENT_SCORE if (name == "location" and candidate.kind == "ward") \
+            else -_SENTENCE_PENALTY if kind != TEXT and _sentences(candidate) else 0.0
         if name in _ID_FIELDS and _names_an_id(candidate.name):
             content = _ID_NAME_SCORE
         score = similarity + content
@@ -229,6 +301,28 @@ def _words(header: str) -> list[str]:
 
 def _spelt_out(header: str) -> str:
     return header_key(" ".join(_words(header)))
+
+
+def _word_set(header: str) -> frozenset[str]:
+    """What a header names, whatever its word order, fillers, plurals or synonyms: "Date of
+    Event" and "Event Date", "Verdict" and "Conclusion" are one name."""
+    words = (w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+             for w in _words(header.replace("_", " ")) if w not in _FILLER)
+    return frozenset(_SYNONYMS.get(w, w) for w in words)
+
+
+def same_name(header: str, column: str) -> bool:
+    """Whether an export's header names the template's column: equal ignoring case and
+    punctuation, or the same words in another order or spelling (`_word_set`)."""
+    return header_key(header) == header_key(column) or bool(
+        _word_set(header)) and _word_set(header) == _word_set(column)
+
+
+def _name_score(header: str, target: str) -> float:
+    """How alike a header and a template's column (or field name) are, 0..1."""
+    if same_name(header, target):
+        return 1.0
+    return difflib.SequenceMatcher(None, _spelt_out(header), header_key(target)).ratio()
 
 
 def _names_an_id(header: str) -> bool:
@@ -278,17 +372,21 @@ def _derived_present(spec: dict, by_key: dict, proposal: Proposal, files, raw_ro
 
 
 def _date_formats(spec, template, columns, layout, proposal) -> None:
+    """The formats of the date columns read, each as date_format or timestamp_format by
+    whether it holds a time (the loader reads a date field in either): a file with an
+    "07-Mar-2024" event date and ISO date-times reported keeps both."""
     formats = {}
     for name, column in columns.items():
         kind = template.entity.field(name).kind
         if kind in (DATE, TIMESTAMP) and isinstance(column, str):
             profile = next((c for c in layout.columns if c.name == column), None)
             if profile is not None and profile.date_format:
-                formats.setdefault(kind, []).append(profile.date_format)
+                slot = TIMESTAMP if "%H" in profile.date_format else DATE
+                formats.setdefault(slot, []).append(profile.date_format)
     for kind, key in ((DATE, "date_format"), (TIMESTAMP, "timestamp_format")):
         found = formats.get(kind)
         if found:
-            chosen = max(set(found), key=found.count)
+            chosen = max(found, key=found.count)  # a tie: the first field's (required first)
             if chosen != spec.get(key):
                 proposal.guesses[key] = f"read from the file's dates: {chosen}"
             spec[key] = chosen
@@ -314,9 +412,25 @@ def _value_gaps(spec, template, columns, layout, proposal) -> None:
             proposal.unmapped_values[name] = len(missing)
 
 
+# Where a name starts saying when it was exported: a date, a month, a number.
+_DATED = re.compile(r"[\s_.-]*(?:\d|(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
+                    r"dec)[a-z]*(?![a-z])).*$", re.IGNORECASE)
+
+
 def _glob(files: list[Path], raw_root: Path) -> str:
-    """One glob for files of one layout in one folder: their common prefix and suffix."""
+    """One glob for files of one layout in one folder, reading next month's too: their name
+    up to its first date or number ("Extract_2026-12-03.csv", "Log Nov 2026.xlsx"), then
+    anything (draft.distinct_globs narrows it where it would read another layout's files)."""
     relative = [f.relative_to(raw_root).as_posix() for f in files]
+    first = Path(relative[0])
+    stem = _DATED.sub("", os.path.commonprefix([Path(r).stem for r in relative]))
+    if stem and all(Path(r).suffix == first.suffix for r in relative):
+        return (first.parent / f"{stem}*{first.suffix}").as_posix()
+    return exact_glob(relative)
+
+
+def exact_glob(relative: list[str]) -> str:
+    """The narrowest glob for these files: their name, or common prefix and suffix."""
     if len(relative) == 1:
         return relative[0]
     prefix = os.path.commonprefix(relative)

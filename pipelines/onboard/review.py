@@ -32,7 +32,14 @@ from pipelines.lib.errors import UserFacingError
 from pipelines.lib.identifiers import IDENTIFIER_NAMES, redact
 from pipelines.lib.ingest import mostly_rejected, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
-from pipelines.lib.mapping import Mapping, MappingError, pair_files, parse_mapping
+from pipelines.lib.mapping import (
+    Mapping,
+    MappingError,
+    header_key,
+    is_export_file,
+    pair_files,
+    parse_mapping,
+)
 from pipelines.lib.names import holds_a_name, place_phrases
 from pipelines.lib.profile import ProfileError, load_profile
 from pipelines.lib.reference import (
@@ -44,6 +51,7 @@ from pipelines.lib.reference import (
     shipped_rows,
 )
 from pipelines.lib.spreadsheet_text import as_text, as_written, row_as_text
+from pipelines.onboard.inspect import profile_column
 
 REVIEW_FOLDER = "review"
 # Fields holding codes a trust's system configures, per source (theme_code_map.code_field).
@@ -56,6 +64,8 @@ CODE_FIELDS = {
 }
 LOCATION_REVIEW = ("source", "location_as_exported", "site_as_exported", "records",
                    "suggested_location_id", "suggested_location_name", "score", "accept")
+COLUMN_REVIEW = ("file", "sheet", "column", "content", "date_format", "fill_rate",
+                 "distinct_values", "mapped_to", "how")
 CODE_REVIEW = ("source", "code_field", "native_code", "records", "records_without_theme",
                "suggested_theme_id", "score", "basis", "accept")
 ACCEPTED = {"y", "yes", "x", "1", "true", "accept", "accepted"}
@@ -84,6 +94,7 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)  # worth a look, do not stop a refresh
     files_read: int = 0
     files_found: int = 0  # export files a mapping reads (some may fail to read)
+    files_unread: int = 0  # export files in a source's folder no mapping reads
     rows_read: int = 0
     unresolved_locations: int = 0
     unmapped_codes: int = 0
@@ -101,6 +112,7 @@ class Seen:
 
     locations: Counter = field(default_factory=Counter)  # (source, spelling, site) -> rows
     codes: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
+    columns: list[dict] = field(default_factory=list)  # rows of review/columns.csv
 
 
 def _mappings(folder: Path, result: CheckResult) -> list[Mapping]:
@@ -135,7 +147,9 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
         pairs, problems = pair_files(raw, mappings, source)
         result.problems += [str(problem) for problem in problems]
         result.files_found += len({path for path, _ in pairs})
+        result.files_unread += len(_export_files(raw / source) - {path for path, _ in pairs})
         read_paths = set()
+        described = set()  # mappings whose columns the sheet shows (from their first file)
         for path, mapping in pairs:
             try:
                 read = read_export(path, mapping)
@@ -144,6 +158,9 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
                 result.problems.append(str(error))
                 continue
             read_paths.add(path)
+            if mapping.path not in described:
+                described.add(mapping.path)
+                seen.columns += _column_rows(path.relative_to(raw), mapping, read.frame)
             result.rows_read += read.rows_read
             frame = coerced.frame
             unmapped = _value_gaps(path, mapping, frame, result)
@@ -172,6 +189,37 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
                     for f in fields}))
         result.files_read += len(read_paths)
     return seen
+
+
+def _export_files(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file() and is_export_file(p)} \
+        if folder.is_dir() else set()
+
+
+def _column_rows(relative: Path, mapping: Mapping, frame: pl.DataFrame) -> list[dict]:
+    """review/columns.csv's rows for a mapping, from its first file: what each column holds
+    and which fields the mapping as it now stands reads from it ("guessed" while its line
+    is still marked REVIEW)."""
+    fields = defaultdict(list)
+    for name, column in mapping.read_columns():
+        fields[header_key(column)].append(name)
+    marked = _marked_for_review(mapping.path)
+    rows = []
+    for name in frame.columns[1:]:  # after the loader's row number
+        column, read = profile_column(frame[name]), fields.get(header_key(name), [])
+        rows.append({
+            "file": relative.as_posix(), "sheet": mapping.sheet or "", "column": name,
+            "content": column.kind, "date_format": column.date_format or "",
+            "fill_rate": f"{column.fill_rate:.2f}", "distinct_values": column.distinct,
+            "mapped_to": "; ".join(read[:3]) + (" ..." if len(read) > 3 else ""),
+            "how": ("guessed" if marked & set(read) else "read" if read else "not read")})
+    return rows
+
+
+def _marked_for_review(path: Path) -> set[str]:
+    """The fields whose line in a mapping still carries a `# REVIEW` mark."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {m[1] for line in lines if (m := re.match(r"\s+(\w+):.*#\s*REVIEW", line))}
 
 
 def _note_unplaced(mapping: Mapping, result: CheckResult) -> None:
@@ -355,6 +403,8 @@ def check(profile: Path, raw: Path) -> CheckResult:
     result.code_sheet = review / "codes.csv"
     _write(result.location_sheet, LOCATION_REVIEW, _location_rows(profile, seen, result),
            for_people=True)
+    # The mappings as they now stand, hand edits included (not the draft onboard wrote).
+    _write(review / "columns.csv", COLUMN_REVIEW, seen.columns, for_people=True)
     _write(result.code_sheet, CODE_REVIEW, _code_rows(profile, seen, result), for_people=True)
     return result
 
