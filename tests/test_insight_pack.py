@@ -5,17 +5,28 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import json
 import os
 import re
 import shutil
+import stat
 import xml.etree.ElementTree as ET
 
+import duckdb
 import polars as pl
 import pytest
 from conftest import ARTIFACTS
 
-from pipelines.report import PACK_FILE, WIDE_PACK_FILE, build_pack, default_pack_path
+from pipelines.lib.publishing import CASE_LEVEL, MARTS
+from pipelines.lib.reporting_period import reporting_period
+from pipelines.report import (
+    PACK_FILE,
+    WIDE_PACK_FILE,
+    build_pack,
+    default_pack_path,
+    render_pack,
+)
 from pipelines.report.charts import MDC_COLOURS, int_ticks, signal_strip, spc_chart
 from pipelines.report.html import table
 from pipelines.report.labels import fields_in_words
@@ -341,3 +352,74 @@ def test_wide_pack_of_other_trusts_shows_each_planted_problem(scenario_trust):
         "select record_id from record_themes where source <> 'audit'",
         file=workspace.case_level)]
     assert record_ids and not any(f">{i}<" in page for i in record_ids)
+
+
+def _section_text(page: str, anchor: str) -> str:
+    """The words a reader sees in one section of a pack."""
+    body = page[page.index(f'<section id="{anchor}"'):]
+    body = body[:body.index("</section>")]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+@pytest.fixture
+def gapped_marts(refreshed, tmp_path):
+    """A copy of the demo's published files as another trust's could be: one complaint open
+    at the reporting month's end whose location did not resolve (no directorate), SJRs not
+    sent (the profile does not expect them), and an inquest register exported without either
+    PFD field (so the tracker is empty)."""
+    workspace, _ = refreshed
+    marts = tmp_path / "marts"
+    shutil.copytree(workspace.marts, marts)
+    for path in marts.rglob("*"):
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    con = duckdb.connect(str(marts / MARTS.file))
+    try:
+        month = reporting_period(con).month
+        con.execute("insert into complaints_performance select * replace (null as directorate, "
+                    "1 as open_at_month_end_count) from complaints_performance "
+                    "where month = ? limit 1", [month])
+        con.execute("update source_freshness set state = 'not_sent', is_expected = false, "
+                    "files = 0 where source = 'sjr'")
+        con.execute("update field_coverage set is_mapped = false, pct_filled = 0 "
+                    "where source = 'inquests' and field in ('is_pfd_issued', 'pfd_date')")
+        [(open_now,)] = con.execute("select sum(open_at_month_end_count)::int "
+                                    "from complaints_performance where month = ?",
+                                    [month]).fetchall()
+    finally:
+        con.close()
+    con = duckdb.connect(str(marts / CASE_LEVEL.file))
+    try:
+        con.execute("delete from pfd_tracker")
+    finally:
+        con.close()
+    return marts, open_now
+
+
+def test_a_complaint_without_a_directorate_counts_in_the_total_under_its_own_label(
+        gapped_marts):
+    marts, open_now = gapped_marts
+    restricted = render_pack(marts)
+    total = re.search(r'<section id="complaints".*?<tr class="total">(.*?)</tr>', restricted,
+                      re.S)[1]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", total)
+    assert cells[7] == f"{open_now:,}"  # "Open at end of <month>": the mart's sum
+    for page in (restricted, render_pack(marts, wide_circulation=True)):
+        text = _section_text(page, "complaints")
+        assert "Directorate not known" in text and "None" not in text
+
+
+def test_a_source_not_sent_or_a_field_not_exported_is_said_never_none(gapped_marts):
+    marts, _ = gapped_marts
+    for wide in (False, True):
+        page = render_pack(marts, wide_circulation=wide)
+        deaths = _section_text(page, "deaths")
+        assert "This trust does not send structured judgement reviews" in deaths
+        assert "no figure here says there are none" in deaths
+        assert "None." not in deaths and "SJRs done" not in deaths
+        summary = _section_text(page, "summary")
+        assert ("Not sent by this trust, so not counted here (no figure says there are none): "
+                "Structured judgement reviews") in summary
+    pfd = _section_text(render_pack(marts), "pfd")
+    assert "None due, overdue or received" not in pfd
+    assert ("The inquests exports carry no PFD report flag or PFD report date (not in the "
+            "export, or blank in every record)") in pfd

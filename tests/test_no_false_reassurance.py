@@ -136,21 +136,24 @@ def test_status_exits_4_when_the_published_sources_have_gone_stale(refreshed, mo
     assert "incidents" in result.output
 
 
+NOT_SENT_HERE = ("inquests", "sjr", "audit", "claims")
+
+
 def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
         refreshed_copy, tmp_path, monkeypatch):
-    """A trust without inquests, audit or claims, whose incident exports carry no
+    """A trust without inquests, SJRs, audit or claims, whose incident exports carry no
     safeguarding flag, complaint exports no acknowledgement or closed date and FFT exports no
     setting: the refresh publishes, inquests show as not sent (a blank column on the board,
     not 0), the safeguarding requirement shows `not measurable` naming the field, never 0
     events, complaints acknowledged in time, closed and open are null, not 0% or all open,
     the pack's FFT section shows the responses, and neither the audit priorities nor the pack
     say a theme has no audit or the trust no claims."""
-    for source in ("inquests", "audit", "claims"):
+    for source in NOT_SENT_HERE:
         shutil.rmtree(refreshed_copy.raw / source)
     profile = tmp_path / "profile"
     shutil.copytree(DEMO_PROFILE_DIR / "reference", profile / "reference")
     (profile / "profile.yml").write_text(yaml.safe_dump(
-        {"sources": {s: {"expected": False} for s in ("inquests", "audit", "claims")}}))
+        {"sources": {s: {"expected": False} for s in NOT_SENT_HERE}}))
     mappings = tmp_path / "mappings"
     shutil.copytree(DEMO_PROFILE_DIR / "mappings", mappings)
     for path in mappings.glob("incidents*.yml"):
@@ -188,6 +191,11 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
         "select count(*) from psirp_national_requirements_summary "
         "where requirement = 'never_event' and measurability = 'measurable'")
     assert measurable > 0
+    # SJRs not sent: a requirement judged on them says so, never "no records this quarter".
+    avoidable = refreshed_copy.query(
+        "select distinct measurability_gaps from psirp_national_requirements_summary "
+        "where requirement = 'avoidable_death'")
+    assert avoidable == [("sjr not sent by this trust (its profile does not expect it)",)]
     # Complaints acknowledged in time, closed and open: not measured (null); received is.
     # (An independent probe saw every complaint of such a trust "open over six months".)
     [(acknowledged, in_time, closed, upheld, still_open, received)] = refreshed_copy.query(
@@ -206,7 +214,7 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
     assert counts["inquests"].null_count() == counts.height > 0
     assert counts["incidents"].null_count() == 0
     notes = " ".join(board.files["notes"].read_text(encoding="utf-8").split())
-    assert ("loaded no inquests, claims records (not sent), so their columns are blank, not "
+    assert ("loaded no inquests, sjr, claims records (not sent), so their columns are blank, not "
             "zero") in notes
     # Claims not sent: the cost of harm beside a priority is not known (null), not none.
     for mart in ("audit_priorities", "psirp_local_priorities"):
@@ -220,3 +228,5 @@ def test_a_source_not_sent_and_a_field_not_mapped_read_as_not_measured(
     assert "No clinical claims." not in pack and "No audit has overdue actions" not in pack
     # FFT exported without a setting is one series, not "No FFT responses".
     assert "No FFT responses" not in pack and "Setting not exported" in pack
+    assert "This trust does not send structured judgement reviews" in pack
+    assert "SJRs not sent by this trust" in pack and "records dated in the quarter" not in pack

@@ -15,8 +15,9 @@ from pipelines.lib.claims_summary import (
     suppress_claims,
 )
 from pipelines.lib.suppression import MARKER, is_small
-from pipelines.report.html import NOT_SENT, missing, note, table
+from pipelines.report.html import missing, note, table
 from pipelines.report.marts import Marts
+from pipelines.report.sources import from_source
 
 TOP_CAUSES = 5
 
@@ -93,9 +94,11 @@ def rates(m: Marts) -> str:
 
 
 def claims(m: Marts) -> str:
-    if m.not_sent("claims"):
-        return note(NOT_SENT.format("a claims register", "the cost of harm and learning from "
-                                                         "claims"))
+    return from_source(m, "claims", "the cost of harm and learning from claims",
+                       lambda: _claims(m))
+
+
+def _claims(m: Marts) -> str:
     if not m.has("claims_cost"):
         return missing("claims_cost")
     return cost_by_theme(m) + top_causes(m) + rates(m)

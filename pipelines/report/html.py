@@ -12,7 +12,7 @@ from pipelines.lib.suppression import suppress
 
 NOT_AVAILABLE = "not available in this refresh"
 # A source the trust profile does not expect: its tables are empty, which is not "none".
-NOT_SENT = ("This trust does not send {} (its profile does not expect one), so {} cannot be "
+NOT_SENT = ("This trust does not send {} (its profile does not expect it), so {} cannot be "
             "shown: no figure here says there are none.")
 
 

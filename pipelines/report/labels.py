@@ -68,6 +68,9 @@ RAG = {"green": "Green", "amber": "Amber", "red": "Red"}
 UNIT_LEVELS = {"location": "ward or department", "directorate": "directorate",
                "trust": "whole trust"}
 
+# Records whose location did not resolve carry no directorate; they are counted under this.
+DIRECTORATE_NOT_KNOWN = "Directorate not known"
+
 COMPLAINT_TYPES = {"formal": "Formal", "pals": "PALS", "reopened": "Re-opened"}
 
 # The canonical fields the national requirements are judged on (int_psirp_requirement_inputs).
@@ -81,6 +84,8 @@ FIELDS = {
     "patient_age_band": "patient age band",
     "has_learning_disability": "learning disability flag",
     "is_safeguarding": "safeguarding flag",
+    "is_pfd_issued": "PFD report flag",
+    "pfd_date": "PFD report date",
 }
 
 
@@ -96,10 +101,14 @@ def words(code: str | None, table: dict[str, str] | None = None) -> str:
 
 def fields_in_words(text: str | None) -> str:
     """"incidents.meets_mnsi_criteria is blank ..." -> "Incidents' MNSI criteria flag is blank
-    ...": the marts name a source's field as `source.field` for analysts."""
+    ...", "sjr not sent" -> "SJRs not sent": the marts name a source's field as `source.field`
+    and a source by its code, for analysts."""
     def field(match: re.Match) -> str:
         return f"{source(match[1])}' {FIELDS.get(match[2], match[2].replace('_', ' '))}"
-    return re.sub(rf"\b({'|'.join(SOURCES)})\.(\w+)\b", field, text or "")
+    sources = "|".join(SOURCES)
+    text = re.sub(rf"\b({sources}) not sent\b", lambda m: f"{source(m[1], short=True)} not sent",
+                  text or "")
+    return re.sub(rf"\b({sources})\.(\w+)\b", field, text)
 
 
 def source(code: str, short: bool = False) -> str:

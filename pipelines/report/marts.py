@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,12 +53,31 @@ class Marts:
         return bool(con.execute("select count(*) from information_schema.tables "
                                 "where table_name = ?", [name]).fetchone()[0])
 
-    def not_sent(self, source: str) -> bool:
-        """Whether the trust sends no exports of `source` (its profile does not expect it):
-        the pack then says so, and never reads its empty tables as "none"."""
-        return self.has("source_freshness") and bool(self.marts.execute(
-            "select count(*) from source_freshness where source = ? and state = 'not_sent'",
-            [source]).fetchone()[0])
+    def source_state(self, source: str) -> str | None:
+        """`source`'s verdict at the last refresh (source_freshness.state: ok, not_sent,
+        stale, ...), None when the marts do not say."""
+        return self._source_row(source).get("state")
+
+    def newest_record(self, source: str) -> dt.date | None:
+        """The date of `source`'s newest record loaded at the last refresh."""
+        return self._source_row(source).get("newest_record_date")
+
+    def _source_row(self, source: str) -> dict:
+        if not self.has("source_freshness"):
+            return {}
+        rows = self.rows("select state, newest_record_date from source_freshness "
+                         "where source = ?", [source])
+        return rows[0] if rows else {}
+
+    def fields_not_filled(self, source: str, fields: Sequence[str]) -> list[str]:
+        """Those of `fields` that no loaded `source` record fills (not in the export, or
+        blank in every row): field_coverage, the marts' own record of what exports carry."""
+        if not fields or not self.has("field_coverage"):
+            return []
+        filled = {f for (f,) in self.marts.execute(
+            "select field from field_coverage where source = ? and list_contains(?, field) "
+            "and is_mapped and coalesce(pct_filled, 0) > 0", [source, list(fields)]).fetchall()}
+        return [f for f in fields if f not in filled]
 
     def rows(self, sql: str, params=None, case_level: bool = False) -> list[dict]:
         con = self.case_level if case_level else self.marts

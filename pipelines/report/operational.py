@@ -8,14 +8,20 @@ import polars as pl
 from pipelines.lib.reporting_period import add_months
 from pipelines.lib.suppression import is_small
 from pipelines.report import charts, labels
-from pipelines.report.html import NOT_SENT, details, missing, month, note, table
+from pipelines.report.html import details, missing, month, note, table
 from pipelines.report.marts import Marts
 from pipelines.report.sections import CHART_MONTHS, plain
+from pipelines.report.sources import from_source
 
 ATTENTION_ROWS = 10  # audits listed before the collapsed full programme
+PFD_FIELDS = ("is_pfd_issued", "pfd_date")  # either marks a PFD report (pfd_tracker)
 
 
 def fft(m: Marts) -> str:
+    return from_source(m, "fft", "FFT results", lambda: _fft(m))
+
+
+def _fft(m: Marts) -> str:
     if not m.has("fft_experience"):
         return missing("fft_experience")
     first, last = add_months(m.period.month, -(CHART_MONTHS - 1)), m.period.month
@@ -50,12 +56,20 @@ def fft(m: Marts) -> str:
 
 
 def complaints(m: Marts) -> str:
+    return from_source(m, "complaints", "complaints performance", lambda: _complaints(m))
+
+
+def _complaints(m: Marts) -> str:
     if not m.has("complaints_performance"):
         return missing("complaints_performance")
     first, last = m.period.months_back(12)
+    # A complaint whose location did not resolve has no directorate: it is grouped under its
+    # own label, since a join on a null directorate never matches and would drop it.
+    directorate = f"coalesce(directorate, '{labels.DIRECTORATE_NOT_KNOWN}') as directorate"
     rows = m.rows(
-        "with period as (select * from complaints_performance where month between ? and ?), "
-        "latest as (select directorate, sum(open_at_month_end_count) as open_now, "
+        f"with period as (select * replace ({directorate}) from complaints_performance "
+        "where month between ? and ?), "
+        f"latest as (select {directorate}, sum(open_at_month_end_count) as open_now, "
         "sum(open_over_six_months_count) as open_6m from complaints_performance "
         "where month = ? group by all) "
         "select p.directorate, sum(received_count)::int as received, "
@@ -65,7 +79,8 @@ def complaints(m: Marts) -> str:
         "sum(phso_referred_count)::int as phso, any_value(o.open_now)::int as open_now, "
         "any_value(o.open_6m)::int as open_6m "
         "from period p left join latest o using (directorate) group by p.directorate "
-        "order by p.directorate", [first, last, m.period.month])
+        f"order by p.directorate = '{labels.DIRECTORATE_NOT_KNOWN}', p.directorate",
+        [first, last, m.period.month])
     counts = ["received", "ack3", "closed", "closed_due", "upheld", "phso", "open_now",
               "open_6m"]
     return table(rows, [("directorate", "Directorate"), ("received", "Received"),
@@ -79,6 +94,10 @@ def complaints(m: Marts) -> str:
 
 
 def deaths(m: Marts) -> str:
+    return from_source(m, "sjr", "learning from deaths", lambda: _deaths(m))
+
+
+def _deaths(m: Marts) -> str:
     if not m.has("learning_from_deaths"):
         return missing("learning_from_deaths")
     last = m.period.quarter_start
@@ -106,6 +125,13 @@ def pfd(m: Marts) -> str:
     if m.wide:
         return note("The PFD response tracker is held in the case-level file and is shown "
                     "only in the restricted pack (patient safety team).")
+    # The tracker reads PFD reports off the inquest register: an export without either field
+    # cannot tell "no reports" from "not recorded".
+    return from_source(m, "inquests", "PFD reports and their responses", lambda: _pfd(m),
+                       fields=PFD_FIELDS)
+
+
+def _pfd(m: Marts) -> str:
     if not m.has("pfd_tracker", case_level=True):
         return missing("pfd_tracker")
     counts = m.rows("select pfd_status as status, count(*)::int as reports from pfd_tracker "
@@ -114,7 +140,8 @@ def pfd(m: Marts) -> str:
         r["status"] = labels.words(r["status"], labels.PFD_STATUS)
     first = add_months(m.period.month, -11)
     cases = m.rows(
-        "select inquest_id, directorate, location_name, theme_names, pfd_date, "
+        f"select inquest_id, coalesce(directorate, '{labels.DIRECTORATE_NOT_KNOWN}') "
+        "as directorate, location_name, theme_names, pfd_date, "
         "response_due_date, response_sent_date, pfd_status, days_overdue from pfd_tracker "
         "where pfd_status in ('due', 'overdue') or pfd_date >= ? "
         "order by response_due_date, inquest_id", [first], case_level=True)
@@ -133,11 +160,15 @@ def pfd(m: Marts) -> str:
 
 
 def audits(m: Marts) -> str:
-    parts = ["<h3>Audit programme</h3>"]
-    if m.not_sent("audit"):
-        parts.append(note(NOT_SENT.format("a clinical audit register", "the audit programme "
-                                                                       "and what it covers")))
-    elif m.has("audit_programme"):
+    return "".join(["<h3>Audit programme</h3>",
+                    from_source(m, "audit", "the audit programme and what it covers",
+                                lambda: _audit_programme(m)),
+                    "<h3>Audit priorities</h3>", _audit_priorities(m)])
+
+
+def _audit_programme(m: Marts) -> str:
+    parts = []
+    if m.has("audit_programme"):
         status = m.rows("select audit_status as status, count(*)::int as audits, "
                         "sum(actions_overdue_count)::int as overdue_actions, "
                         "count(*) filter (where is_reaudit_overdue)::int as reaudit_overdue "
@@ -175,7 +206,11 @@ def audits(m: Marts) -> str:
                              table(listing, [("audit_id", "Audit id"), *columns])))
     else:
         parts.append(missing("audit_programme"))
-    parts.append("<h3>Audit priorities</h3>")
+    return "".join(parts)
+
+
+def _audit_priorities(m: Marts) -> str:
+    parts = []
     if m.has("audit_priorities"):
         rows = m.rows("select * from audit_priorities order by audit_priority_rank")
         for r in rows:

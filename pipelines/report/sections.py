@@ -14,12 +14,13 @@ import polars as pl
 from pipelines.lib.reporting_period import add_months
 from pipelines.lib.suppression import is_small
 from pipelines.report import charts, labels
-from pipelines.report.html import code, details, missing, month, note, table
+from pipelines.report.html import code, details, fmt, missing, month, note, table
 from pipelines.report.marts import Marts
 from pipelines.report.priorities import SIGNAL_SOURCES, Priority
 from pipelines.spc.rare_events import T_MIN_POINTS, t_chart
 
 CHART_MONTHS = 24  # months of history drawn, ending with the reporting month
+CHANGE_SOURCES = ("incidents", "complaints", "fft", "inquests", "sjr")  # changes() table
 CONCERN_ITEMS = 6  # new special-cause concerns listed on the summary page
 T_MIN_RECORDS = 5  # a rare series gets a days-between chart from this many records
 
@@ -182,10 +183,16 @@ def changes(m: Marts) -> str:
     rows = m.rows(
         "select source, sum(record_count) filter (where month = ?)::int as this_month, "
         "sum(record_count) filter (where month = ?)::int as last_month "
-        "from theme_counts where source in ('incidents', 'complaints', 'fft', 'inquests', "
-        "'sjr') group by source order by source", [this, last])
+        "from theme_counts where source in (select unnest(?)) group by source "
+        "order by source", [this, last, list(CHANGE_SOURCES)])
+    not_sent = [s for s in CHANGE_SOURCES if m.source_state(s) == "not_sent"]
+    rows = [r for r in rows if r["source"] not in not_sent]
     for r in rows:
-        r["source"] = labels.source(r["source"])
+        # A source whose exports end before the month counts 0 there by absence, not
+        # because nothing happened: the row says where its records end.
+        newest = m.newest_record(r["source"])
+        r["source"] = labels.source(r["source"]) + (
+            f" (records end {fmt(newest)})" if newest is not None and newest < this else "")
         r["this_month"], r["last_month"] = r["this_month"] or 0, r["last_month"] or 0
         r["change"] = f"{r['this_month'] - r['last_month']:+,}"
         if m.wide and (is_small(r["this_month"]) or is_small(r["last_month"])):
@@ -195,6 +202,9 @@ def changes(m: Marts) -> str:
                    wide=m.wide, counts=["last_month", "this_month"],
                    caption="Theme assignments per source (a record with two themes counts "
                            "twice)")]
+    if not_sent:
+        parts.append(note("Not sent by this trust, so not counted here (no figure says there "
+                          "are none): " + ", ".join(labels.source(s) for s in not_sent) + "."))
     if m.has("theme_spc"):
         turned = m.rows(
             "with concern as (select theme_name, unit_level, unit_id, unit_name, source, "

@@ -24,6 +24,12 @@ loaded_fields as (
 
 ),
 
+source_inventory as (
+
+    select * from {{ ref('stg_loader__source_inventory') }}
+
+),
+
 inputs as (
 
     select * from {{ ref('int_psirp_requirement_inputs') }}
@@ -129,6 +135,15 @@ input_verdicts as (
         coalesce(field_quarters.records_carried, 0) as records_carried,
         coalesce(field_quarters.records_filled, 0) as records_filled,
         case
+            -- A source the trust does not send has no records in any quarter: said as such,
+            -- never as a quarter that happened to have none.
+            when source_inventory.state = 'not_sent'
+                then inputs.source || ' not sent by this trust (its profile does not expect it)'
+            when coalesce(field_quarters.records, 0) = 0
+                and source_inventory.newest_record_date < quarters.quarter_start
+                then inputs.source || ' records end ' || strftime(
+                    source_inventory.newest_record_date, '%Y-%m-%d'
+                ) || ', before the quarter'
             when coalesce(field_quarters.records, 0) = 0
                 -- Said as the quarter's: "no sjr records" read as none loaded at all.
                 then 'no ' || inputs.source || ' records dated in the quarter'
@@ -149,6 +164,8 @@ input_verdicts as (
         on inputs.source = field_quarters.source
         and inputs.field = field_quarters.field
         and quarters.quarter_start = field_quarters.quarter_start
+    left join source_inventory
+        on inputs.source = source_inventory.source
 
 ),
 
