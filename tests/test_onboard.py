@@ -231,6 +231,45 @@ def test_an_untitled_name_is_never_accepted_or_drafted_but_places_named_after_pe
     assert "Elm Ward" in drafted and "Long" not in drafted and "Smith" not in drafted
 
 
+def test_a_value_whose_new_words_read_as_a_name_stays_in_review(tmp_path):
+    """A fourth privacy probe marked `y` on 'Fall - Edna Clarke' (a code: 'Edna' is no given
+    name on the list, so no name was found) and a trust accepted its words into the
+    reference data. A capitalised word no reference list holds, beside another such word or
+    after a place's word, keeps the row in the sheet with the reason; ordinary spellings and
+    abbreviations of the place they mean ('KES WD', 'Kestrel Wd', 'NGH Kestrel', 'A&E
+    Majors') and codes of vocabulary words are accepted."""
+    profile = _review_profile(
+        tmp_path, "K1,Kestrel Ward,Northgate General Hospital,Medicine,,ward",
+        [["incidents", "Kestrel Ward Patterson", "", 1, "K1", "Kestrel Ward", 0.9, "y"],
+         ["incidents", "Ward 7 PATTERSON", "", 1, "K1", "Kestrel Ward", 0.9, "y"],
+         ["incidents", "KES WD", "", 5, "K1", "Kestrel Ward", 0.9, "y"],
+         ["incidents", "Kestrel Wd", "", 5, "K1", "Kestrel Ward", 0.9, "y"],
+         ["incidents", "NGH Kestrel", "", 5, "K1", "Kestrel Ward", 0.9, "y"],
+         ["incidents", "A&E Majors", "", 5, "K1", "Kestrel Ward", 0.9, "y"]],
+        [["incidents", "category", "Slips, trips and falls > Fall - Edna Clarke", 1, 1,
+          "falls", 0.8, "", "y"],
+         ["incidents", "category", "Slips, trips and falls > Fall from bed", 4, 4, "falls",
+          0.8, "", "y"],
+         ["incidents", "category", "Medication > Omitted dose", 4, 4, "medication", 0.8, "",
+          "y"]])
+
+    done = accept(profile)
+
+    assert (done.aliases, done.codes) == (4, 2)
+    assert [line.split(":")[0] for line in done.skipped] == ["locations.csv"] * 2 + [
+        "codes.csv"]
+    assert all("may be a person's name" in line and "stays in the sheet" in line
+               for line in done.skipped)
+    reference = (profile / "reference" / "location_aliases.csv").read_text() \
+        + (profile / "reference" / "theme_code_map.csv").read_text()
+    assert "Patterson" not in reference and "PATTERSON" not in reference
+    assert "Edna" not in reference and "Fall from bed" in reference
+    assert "KES WD" in reference and "A&E Majors" in reference
+    left = (profile / "review" / "codes.csv").read_text() \
+        + (profile / "review" / "locations.csv").read_text()
+    assert "Edna Clarke" in left and "Ward 7 PATTERSON" in left and "KES WD" not in left
+
+
 def test_second_trust_loads_through_its_profile_with_nothing_rejected(onboarded):
     root, _, _ = onboarded
     mappings = load_mappings(root / "profile" / "mappings")

@@ -8,8 +8,10 @@ dbt child's) refuses and records every network connection (tests/network_guard).
 
 from __future__ import annotations
 
+import csv
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,25 +24,30 @@ from privacy_corpus import (
     FIELDS,
     FILE_NAMES,
     FORMS,
+    RESTRICTED,
     plant_corpus,
     plant_file_names,
     scan_published,
     scan_text,
 )
 
+from pipelines.lib.mapping import load_mappings
 from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 
 NETWORK_GUARD = Path(__file__).parent / "network_guard"
 TRIANGULATE = Path(sys.executable).with_name("triangulate")
 
 
-def run_guarded(workspace, socket_log: Path, *args: str) -> subprocess.CompletedProcess:
+def run_guarded(workspace, socket_log: Path, *args: str,
+                profile: Path | None = None) -> subprocess.CompletedProcess:
     """`triangulate <args>` in a fresh process whose Python children refuse the network."""
     # The guard first; then the caller's path, so a checkout run with PYTHONPATH (beside an
     # installed one) refreshes with its own code.
     path = os.pathsep.join(filter(None, [str(NETWORK_GUARD), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, **workspace.env(), "PYTHONPATH": path,
            "TRIANGULATE_SOCKET_LOG": str(socket_log)}
+    if profile:
+        env["TRIANGULATE_PROFILE"] = str(profile)
     env.pop("TRIANGULATE_IDENTIFIER_POLICY", None)
     return subprocess.run([str(TRIANGULATE), *args], env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=900)
@@ -178,3 +185,138 @@ def test_everyday_complaint_words_are_publishable_and_no_given_name_is():
     # June (the month) and ray (x-ray) are shipped on purpose: the macro still reads them as
     # given names where they stand as one.
     assert vocabulary & given_names == {"june", "ray"}
+
+
+# A fourth probe's (7 December): names in review rows a person accepted, then in later exports.
+SURNAME = "Penhaligon"
+
+
+def _set_cell(raw: Path, pattern: str, field: str, row: int, value: str) -> None:
+    mapping_by = load_mappings(DEMO_PROFILE_DIR / "mappings")
+    path = sorted(raw.glob(pattern), key=lambda p: p.stat().st_size, reverse=True)[0]
+    mapping = next(m for m in mapping_by if m.matches(path.relative_to(raw).as_posix()))
+    frame = pl.read_csv(path, infer_schema=False)
+    header = mapping.columns[field]
+    frame.with_columns(pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value))
+                       .otherwise(pl.col(header)).alias(header)).write_csv(path)
+
+
+def _review_sheets(profile: Path, locations: list[list], codes: list[list]) -> None:
+    from pipelines.onboard.review import CODE_REVIEW, LOCATION_REVIEW
+
+    (profile / "review").mkdir(exist_ok=True)
+    for name, columns, rows in (("locations.csv", LOCATION_REVIEW, locations),
+                                ("codes.csv", CODE_REVIEW, codes)):
+        with (profile / "review" / name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def accepted_trust(tmp_path_factory):
+    """(workspace, profile, accepted): a trust whose review sheets held names marked `y`
+    ('Ward 6 - JOHN PENHALIGON', 'Fall - Edna Penhaligon') beside ordinary spellings, after
+    `accept`; then, as a profile accepted before `accept` kept such rows (or a person mapped
+    them by hand), those rows in its reference CSVs anyway, and later exports holding the
+    surname in other wards and codes; refreshed and reported on."""
+    from pipelines.demo import generate_trust
+    from pipelines.onboard.review import accept
+
+    workspace = make_workspace(tmp_path_factory.mktemp("accepted"))
+    generate_trust(workspace.raw, seed=29, scale=0.05)
+    profile = workspace.root / "profile"
+    shutil.copytree(DEMO_PROFILE_DIR, profile)
+    _review_sheets(
+        profile,
+        [["incidents", f"Ward 6 - JOHN {SURNAME.upper()}", "", 1, "LOC-W6", "Ward 6", 0.95, "y"],
+         ["incidents", f"Ward 6 {SURNAME}", "", 1, "LOC-W6", "Ward 6", 0.9, "y"],
+         ["incidents", "NGH Wd 6", "", 4, "LOC-W6", "Ward 6", 0.8, "y"],
+         ["incidents", "Adult ED Majors", "", 4, "LOC-ED", "Emergency Department", 0.8, "y"]],
+        [["incidents", "category", f"Slips, trips and falls > Fall - Edna {SURNAME}", 1, 1,
+          "falls", 0.8, "keyword rule (narrative)", "y"],
+         ["incidents", "category", "Medication > Omitted dose", 3, 3, "medication", 0.8,
+          "keyword rule (narrative)", "y"]])
+    accepted = accept(profile)
+    for table, row in (("location_aliases", [f"Ward 6 - JOHN {SURNAME.upper()}", "LOC-W6", ""]),
+                       ("theme_code_map", ["incidents", "category",
+                                           f"Slips, trips and falls > Fall - Edna {SURNAME}",
+                                           "falls"])):
+        with (profile / "reference" / f"{table}.csv").open("a", newline="",
+                                                            encoding="utf-8") as handle:
+            csv.writer(handle).writerow(row)
+    for row, (field, value) in enumerate([
+            ("location", f"Ward 6 {SURNAME}"), ("location", f"Cedar Ward Edna {SURNAME}"),
+            ("location", "NGH Wd 6"), ("location", "Adult ED Majors")]):
+        _set_cell(workspace.raw, "incidents/incidents_*.csv", field, 2 * row, value)
+    _set_cell(workspace.raw, "incidents/datix_export_*.csv", "category", 0,
+              f"Medication > Omitted dose - {SURNAME}")
+    _set_cell(workspace.raw, "incidents/datix_export_*.csv", "category", 2,
+              f"Slips, trips and falls > Fall - Edna {SURNAME}")
+    socket_log = workspace.root / "sockets.log"
+    refresh = run_guarded(workspace, socket_log, "refresh", profile=profile)
+    assert refresh.returncode == 0, refresh.stdout + refresh.stderr
+    wide = run_guarded(workspace, socket_log, "report", "--wide", "--out",
+                       str(workspace.marts / "insight_pack_wide.html"), profile=profile)
+    assert wide.returncode == 0, wide.stdout + wide.stderr
+    return workspace, profile, accepted
+
+
+def test_accept_keeps_review_rows_holding_a_name_and_takes_ordinary_spellings(accepted_trust):
+    _, profile, accepted = accepted_trust
+    assert (accepted.aliases, accepted.codes) == (2, 1)
+    assert [line.split(":")[0] for line in accepted.skipped] == [
+        "locations.csv", "locations.csv", "codes.csv"]
+    assert "a name" in accepted.skipped[0]
+    assert all("may be a person's name" in line for line in accepted.skipped[1:])
+    left = (profile / "review" / "locations.csv").read_text() \
+        + (profile / "review" / "codes.csv").read_text()
+    assert left.count(SURNAME) + left.count(SURNAME.upper()) == 3
+    assert "NGH Wd 6" not in left and "Omitted dose," not in left
+
+
+def test_accepted_spellings_and_codes_make_no_name_publishable(accepted_trust):
+    """The probe's accepted rows put 'Fall - Edna Clarke' verbatim in the published
+    theme_code_map and made the surname publishable in every ward and code of later exports;
+    now a word only an export's spelling holds is not publishable, the code map is screened,
+    and the trust's own wards and spellings publish as before."""
+    workspace, _, _ = accepted_trust
+    hits = [(path, line) for path in workspace.marts.rglob("*")
+            if path.is_file() and path.suffix in (".duckdb", ".parquet", ".html")
+            and not any(path.relative_to(workspace.marts).as_posix().startswith(r)
+                        for r in RESTRICTED)
+            for line in _texts(path) if "penhaligon" in line.lower() or "edna" in line.lower()]
+    assert hits == []
+    codes = workspace.query(
+        "select native_code, is_withheld, value_ref is not null from theme_code_map "
+        "where layer = 'profile' and native_code like 'Slips, trips and falls > Fall -%'")
+    assert codes == [("Slips, trips and falls > Fall - … …", True, True)]
+    [(ordinary,)] = workspace.query(
+        "select count(*) from theme_code_map where native_code = 'Medication > Omitted dose' "
+        "and not is_withheld and theme_id = 'medication'")
+    assert ordinary == 1
+    unresolved = {v for (v,) in workspace.query("select location_raw from unresolved_locations")}
+    assert {"Ward 6 …", "Cedar Ward … …"} <= unresolved
+    assert not unresolved & {"NGH Wd 6", "Adult ED Majors"}  # resolved through the aliases
+    withheld = set(workspace.query("select field, value_shown from withheld_values"))
+    assert withheld == {("category", "Slips, trips and falls > Fall - … …"),
+                        ("category", "Medication > Omitted dose - …"),
+                        ("location", "Cedar Ward … …"), ("location", "Ward 6 …")}
+    names = {v for (v,) in workspace.query("select location_name from locations")}
+    assert {"Ward 6", "Emergency Department"} <= names
+
+
+def _texts(path: Path) -> list[str]:
+    if path.suffix == ".html":
+        return [path.read_text(encoding="utf-8", errors="replace")]
+    con = duckdb.connect(str(path), read_only=True) if path.suffix == ".duckdb" \
+        else duckdb.connect()
+    try:
+        relations = ([f'"{s}"."{t}"' for s, t in con.execute(
+            "select schema_name, table_name from duckdb_tables()").fetchall()]
+            if path.suffix == ".duckdb" else [f"'{path}'"])
+        return [str(v) for relation in relations
+                for row in con.execute(f"select * from {relation}").fetchall()
+                for v in row if v is not None]
+    finally:
+        con.close()

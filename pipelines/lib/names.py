@@ -86,3 +86,53 @@ def holds_a_name(value: str, places: Iterable[str] = ()) -> bool:
                                    and (not after or after[0].isalpha())):
             return True
     return False
+
+
+def abbreviates(word: str, meaning: Iterable[str]) -> bool:
+    """Whether a word of a spelling is code-like (W12, 7B) or abbreviates what the spelling
+    means, as int_publishable_words reads it: the initials of one of `meaning`'s texts ("ngh"
+    for Northgate General Hospital, "sah" for St Aidan's Hospital), or one of their words'
+    first letter and then some of its letters in order ("kes" for Kestrel, "wd" for Ward,
+    "gastro" for Gastroenterology)."""
+    word = word.lower()
+    if re.fullmatch(r"[a-z]{0,2}[0-9]{1,4}[a-z]{0,2}", word):
+        return True
+    if not re.fullmatch(r"[a-z]{2,}", word):
+        return False
+    pattern = re.compile(r"[^\W\d_]*".join(word))
+    for text in meaning:
+        tokens = [t.lower() for t in _tokens(text or "")]
+        initials = "".join(t[0] for t in re.findall(r"[^\W_][\w'’]*", (text or "").lower()))
+        if word == initials or any(pattern.match(t) for t in tokens):
+            return True
+    return False
+
+
+def reads_as_a_new_name(value: str, vocabulary: set[str], meaning: Iterable[str] = ()) -> bool:
+    """Whether a value holds a capitalised word that no reference list holds (`vocabulary`:
+    lower-case words) and is no code or abbreviation of what the value means (`abbreviates`),
+    beside another such word or after a place's word (codes between them aside): "Fall - Edna
+    Clarke", "Osprey Ward Patterson", "Ward 7 SMITHERS". Such a word would enter the trust's
+    reference data only because a person accepted the value; "KES WD", "Kestrel Wd", "A&E
+    Majors", "Audit June 2024" hold none (a given name beside a capitalised word is
+    `holds_a_name`'s)."""
+    _, place_word = _lists()
+    meaning = list(meaning)
+    tokens = _tokens(value)
+
+    def code(token: str) -> bool:
+        return bool(re.fullmatch(r"[A-Z]{1,2}|\d+|(?=.*\d)\w{1,4}", token))
+
+    def new(token: str) -> bool:
+        return (token.isalpha() and token[0].isupper() and token.lower() not in vocabulary
+                and not code(token) and not abbreviates(token, meaning))
+
+    for i, token in enumerate(tokens):
+        if not new(token):
+            continue
+        if i + 1 < len(tokens) and new(tokens[i + 1]):
+            return True
+        before = [t for t in tokens[:i] if not code(t)]
+        if before and place_word.fullmatch(before[-1].lower()):
+            return True
+    return False

@@ -30,8 +30,10 @@ from pipelines.lib.sql import sql_string
 
 # Readable by DuckDB 1.0 and later (tests/test_bi_clients.py opens it with 1.1).
 STORAGE_VERSION = "v1.0.0"
-# Reference seeds that help a reader label the marts (they hold no patient data).
-REFERENCE_TABLES = ("themes", "theme_taxonomy", "theme_code_map", "locations")
+# Reference seeds that help a reader label the marts (they hold no patient data). The code
+# map is published as the mart `theme_code_map` (models/marts/reference): a trust's codes are
+# spellings accepted from exports, screened there as any typed value.
+REFERENCE_TABLES = ("themes", "theme_taxonomy", "locations")
 
 
 @dataclass(frozen=True)

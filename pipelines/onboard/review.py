@@ -40,7 +40,7 @@ from pipelines.lib.mapping import (
     pair_files,
     parse_mapping,
 )
-from pipelines.lib.names import holds_a_name, place_phrases
+from pipelines.lib.names import holds_a_name, place_phrases, reads_as_a_new_name
 from pipelines.lib.profile import ProfileError, load_profile
 from pipelines.lib.reference import (
     LAYERS,
@@ -498,6 +498,36 @@ def named_places(profile: Path) -> set[str]:
     return {phrase for text in texts if text for phrase in place_phrases(text)}
 
 
+# Why `accept` keeps a row whose value reads as a name no list holds (names.reads_as_a_new_name).
+_NEW_NAME = ("{sheet}: a {what} accepted holds a capitalised word no reference list holds, "
+             "beside a given name, a place's word or another such word, so it may be a "
+             "person's name (as in 'Fall - Edna Clarke'); it stays in the sheet: map it by "
+             "hand in reference/{table}.csv only if it is {kind}, and add a word to "
+             "reference/publishable_words.csv only if it may be published")
+
+
+def reference_vocabulary(profile: Path) -> set[str]:
+    """The words the profile's canonical reference data and the shipped vocabulary make
+    publishable (as int_publishable_words reads them; keyword rules word by word): its
+    places' names, sites, directorates and specialties, the themes, the shipped code maps and
+    publishable words. Not its aliases nor its own codes: those are spellings from exports."""
+    texts = [r[c] for r in layered("locations", profile)
+             for c in ("location_name", "site", "directorate", "specialty")]
+    texts += [r[c] for r in shipped_rows("themes", ("theme_name", "description", "excludes"))
+              for c in ("theme_name", "description", "excludes")]
+    texts += [r["native_code"] for r in shipped_rows("shipped_theme_code_map",
+                                                     LAYERS["theme_code_map"].columns)]
+    texts += [r["pattern"] for r in layered("theme_keywords", profile)]
+    texts += [r["word"] for r in layered("publishable_words", profile)]
+    return {word.lower() for text in texts if text for word in re.findall(r"[^\W_]+", text)}
+
+
+def _meaning(row: dict[str, str], table: dict[str, dict[str, str]], columns: Iterable[str],
+             key: str) -> list[str]:
+    target = table.get(row[key]) or {}
+    return [target.get(column) or "" for column in columns]
+
+
 @dataclass
 class Accepted:
     aliases: int = 0
@@ -512,8 +542,9 @@ def accept(profile: Path) -> Accepted:
     done = Accepted()
     review = profile / REVIEW_FOLDER
     reference = profile / REFERENCE_FOLDER
-    locations = {r["location_id"] for r in layered("locations", profile)}
+    locations = {r["location_id"]: r for r in layered("locations", profile)}
     places = named_places(profile)
+    vocabulary = reference_vocabulary(profile)
     rows = _read_sheet(review / "locations.csv", LOCATION_REVIEW)
     chosen = [r for r in rows if r["accept"].lower() in ACCEPTED]
     targets = defaultdict(set)
@@ -525,6 +556,12 @@ def accept(profile: Path) -> Accepted:
             done.skipped.append(f"locations.csv: a spelling accepted holds what looks like "
                                 f"{found}: map it by hand in reference/location_aliases.csv "
                                 "only if it names a place")
+            continue
+        if reads_as_a_new_name(row["location_as_exported"], vocabulary, _meaning(
+                row, locations, ("location_name", "site", "directorate", "specialty"),
+                "suggested_location_id")):
+            done.skipped.append(_NEW_NAME.format(sheet="locations.csv", what="spelling",
+                                                 table="location_aliases", kind="a place"))
             continue
         if row["suggested_location_id"] not in locations:
             done.skipped.append(f"locations.csv: a row accepted for location id "
@@ -540,7 +577,8 @@ def accept(profile: Path) -> Accepted:
     _write(review / "locations.csv", LOCATION_REVIEW, [r for r in rows if r not in written],
            for_people=True)
 
-    themes = {r["theme_id"] for r in shipped_rows("themes", ("theme_id",))}
+    themes = {r["theme_id"]: r for r in shipped_rows("themes", ("theme_id", "theme_name",
+                                                                  "description"))}
     rows = _read_sheet(review / "codes.csv", CODE_REVIEW)
     chosen = [r for r in rows if r["accept"].lower() in ACCEPTED]
     codes, written = [], []
@@ -549,6 +587,11 @@ def accept(profile: Path) -> Accepted:
             done.skipped.append(f"codes.csv: a code accepted holds what looks like {found}: "
                                 "map it by hand in reference/theme_code_map.csv only if it "
                                 "is a code")
+            continue
+        if reads_as_a_new_name(row["native_code"], vocabulary, _meaning(
+                row, themes, ("theme_name", "description"), "suggested_theme_id")):
+            done.skipped.append(_NEW_NAME.format(sheet="codes.csv", what="code",
+                                                 table="theme_code_map", kind="a code"))
             continue
         if row["suggested_theme_id"] and row["suggested_theme_id"] not in themes:
             done.skipped.append(f"codes.csv: a row accepted for theme "

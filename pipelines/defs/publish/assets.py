@@ -48,7 +48,10 @@ def _mart_docs() -> MartDocs:
     from pipelines.defs.dbt.resources import dbt_project
 
     manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
-    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    # A mart published under a reference table's name (theme_code_map) describes it: last wins.
+    models = sorted((node for node in manifest["nodes"].values()
+                     if node["resource_type"] == "model"),
+                    key=lambda node: node["config"].get("schema") == "marts")
     return MartDocs(
         {node["alias"] or node["name"]: " ".join(node["description"].split())
          for node in models},

@@ -44,17 +44,43 @@ place_texts as (
 
 ),
 
-reference_texts as (
+canonical_texts as (
 
-    -- The trust's own reference data: every word of its places, spellings, codes and themes
-    -- (and keyword rules, below) is one its staff use for places and codes.
-    select place_text as reference_text from place_texts
+    -- The trust's canonical reference data, which a person writes as the trust's structure:
+    -- its places' names, sites, directorates and specialties, and the themes (and keyword
+    -- rules, below), with the shipped national code maps. Every word of them is one its
+    -- staff use for places and codes.
+    select location_name as reference_text from locations
+    union all select site from locations
     union all select directorate from locations
     union all select specialty from locations
-    union all select native_code from theme_code_map
+    union all select native_code from theme_code_map where layer = 'shipped'
     union all select theme_name from themes
     union all select description from themes
     union all select excludes from themes
+
+),
+
+export_spellings as (
+
+    -- Values taken from exports (a review sheet's row accepted as exported): a location's
+    -- spelling and a code of the trust's system, each with the canonical texts of what it
+    -- means. A word of theirs is not publishable on that basis alone: one accepted row
+    -- ('Kestrel Ward - JOHN PATTERSON', 'Fall - Edna Clarke') would make a surname
+    -- publishable in every field.
+    select
+        location_aliases.alias as spelling,
+        [locations.location_name, locations.site, locations.directorate,
+         locations.specialty] as meaning
+    from location_aliases
+    left join locations
+        on location_aliases.location_id = locations.location_id
+    union all
+    select theme_code_map.native_code, [themes.theme_name, themes.description]
+    from theme_code_map
+    left join themes
+        on theme_code_map.theme_id = themes.theme_id
+    where theme_code_map.layer is distinct from 'shipped'
 
 ),
 
@@ -76,12 +102,52 @@ keyword_rule_words as (
 
 ),
 
-reference_words as (
+canonical_words as (
 
     select unnest(regexp_extract_all(lower(reference_text), '[\p{L}\p{N}]+')) as word
-    from reference_texts
+    from canonical_texts
     union all
     select unnest(regexp_extract_all(lower(word), '[\p{L}\p{N}]+')) from keyword_rule_words
+    union all
+    select lower(trim(word)) from publishable_words
+
+),
+
+spelling_words as (
+
+    select
+        unnest(regexp_extract_all(lower(spelling), '[\p{L}\p{N}]+')) as word,
+        list_transform(list_filter(meaning, text -> text is not null), text -> lower(text))
+            as meaning
+    from export_spellings
+
+),
+
+abbreviations as (
+
+    -- A spelling's word that is code-like (W12, 7B) or
+    -- abbreviates what the spelling means: the initials of its words ('ngh' for Northgate
+    -- General Hospital, 'sah' for St Aidan's Hospital) or one of its words' first letter and then some of its letters in
+    -- order ('kes' for Kestrel, 'gastro', 'rehab'). 'patterson' abbreviates no word of
+    -- Kestrel Ward, Eastmoor General Hospital, Medicine.
+    select distinct word
+    from spelling_words
+    where regexp_full_match(word, '[a-z]{0,2}[0-9]{1,4}[a-z]{0,2}')
+        or list_contains(list_transform(meaning, text -> array_to_string(list_transform(
+                regexp_extract_all(text, '[\p{L}\p{N}''’]+'), part -> left(part, 1)), '')),
+            word)
+        or (regexp_full_match(word, '[a-z]{2,}')
+            and len(list_filter(meaning,
+                text -> regexp_matches(text, '(^|[^\p{L}\p{N}])'
+                    || array_to_string(string_split(word, ''), '\p{L}*') || ''))) > 0)
+
+),
+
+reference_words as (
+
+    select word from canonical_words
+    union all
+    select word from abbreviations
 
 ),
 
@@ -98,8 +164,6 @@ places_named_after_someone as (
 
 words_unioned as (
 
-    select lower(trim(word)) as word from publishable_words
-    union
     select word from reference_words
     union
     select word from places_named_after_someone
