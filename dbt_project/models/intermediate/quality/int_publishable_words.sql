@@ -1,3 +1,7 @@
+{#- A table: the masked values of every published model read it; it reads only the reference
+    tables, so a night that changes none leaves it as it is. -#}
+{{ config(materialized='table') }}
+
 with
 
 publishable_words as (
@@ -125,11 +129,11 @@ spelling_words as (
 
 abbreviations as (
 
-    -- A spelling's word that is code-like (W12, 7B) or
-    -- abbreviates what the spelling means: the initials of its words ('ngh' for Northgate
-    -- General Hospital, 'sah' for St Aidan's Hospital) or one of its words' first letter and then some of its letters in
-    -- order ('kes' for Kestrel, 'gastro', 'rehab'). 'patterson' abbreviates no word of
-    -- Kestrel Ward, Eastmoor General Hospital, Medicine.
+    -- A spelling's word that is code-like (W12, 7B) or abbreviates what the spelling means:
+    -- the initials of its words ('ngh' for Northgate General Hospital, 'sah' for St Aidan's
+    -- Hospital) or one of its words' first letter and then some of its letters in order
+    -- ('kes' for Kestrel, 'gastro', 'rehab'). 'patterson' abbreviates no word of Kestrel
+    -- Ward, Eastmoor General Hospital, Medicine.
     select distinct word
     from spelling_words
     where regexp_full_match(word, '[a-z]{0,2}[0-9]{1,4}[a-z]{0,2}')
@@ -137,9 +141,17 @@ abbreviations as (
                 regexp_extract_all(text, '[\p{L}\p{N}''’]+'), part -> left(part, 1)), '')),
             word)
         or (regexp_full_match(word, '[a-z]{2,}')
-            and len(list_filter(meaning,
-                text -> regexp_matches(text, '(^|[^\p{L}\p{N}])'
-                    || array_to_string(string_split(word, ''), '\p{L}*') || ''))) > 0)
+            and len(list_filter(
+                flatten(list_transform(meaning, text -> regexp_extract_all(
+                    text, '(?:^|[^\p{L}\p{N}])(\p{L}+)', 1))),
+                -- The word's letters in order in one run of the meaning's letters, from its
+                -- first: each letter found in what is left after the one before. (A pattern
+                -- built from each word is compiled once per row: seconds at a large trust.)
+                run -> left(run, 1) = left(word, 1)
+                    and list_reduce(string_split(substr(word, 2), ''),
+                                    (rest, letter) -> case when instr(rest, letter) > 0
+                                        then substr(rest, instr(rest, letter) + 1) end,
+                                    substr(run, 2)) is not null)) > 0)
 
 ),
 
