@@ -576,6 +576,11 @@ def _print_check(result) -> None:
          "where it is wrong), then run `triangulate accept`.")
 
 
+def _drafted_values(proposal) -> str:
+    n = sum(map(len, proposal.value_guesses.values()))
+    return f" (and {n} value{'s' if n > 1 else ''} drafted as near-misses)" if n else ""
+
+
 @app.command()
 def onboard(
     exports: Path = typer.Argument(..., help="Folder of the trust's export files (ideally "
@@ -605,7 +610,7 @@ def onboard(
                  f"{f' (+{len(proposal.files) - 1})' if len(proposal.files) > 1 else ''}: "
                  f"{proposal.source}, from template {proposal.template.path.name}, "
                  f"{len([g for g in proposal.guesses if not g.startswith('(')])} guesses "
-                 "to review")
+                 "to review" + _drafted_values(proposal))
     for line in done.undecided:
         _say(f"  could not decide: {line}", "yellow")
     if done.locations_proposed:
