@@ -578,7 +578,10 @@ def _print_check(result) -> None:
 
 def _drafted_values(proposal) -> str:
     n = sum(map(len, proposal.value_guesses.values()))
-    return f" (and {n} value{'s' if n > 1 else ''} drafted as near-misses)" if n else ""
+    if not n:
+        return ""
+    what = f"{n} values drafted as near-misses" if n > 1 else "1 value drafted as a near-miss"
+    return f" (and {what})"
 
 
 @app.command()
