@@ -576,6 +576,14 @@ def _print_check(result) -> None:
          "where it is wrong), then run `triangulate accept`.")
 
 
+def _drafted_values(proposal) -> str:
+    n = sum(map(len, proposal.value_guesses.values()))
+    if not n:
+        return ""
+    what = f"{n} values drafted as near-misses" if n > 1 else "1 value drafted as a near-miss"
+    return f" (and {what})"
+
+
 @app.command()
 def onboard(
     exports: Path = typer.Argument(..., help="Folder of the trust's export files (ideally "
@@ -605,7 +613,7 @@ def onboard(
                  f"{f' (+{len(proposal.files) - 1})' if len(proposal.files) > 1 else ''}: "
                  f"{proposal.source}, from template {proposal.template.path.name}, "
                  f"{len([g for g in proposal.guesses if not g.startswith('(')])} guesses "
-                 "to review")
+                 "to review" + _drafted_values(proposal))
     for line in done.undecided:
         _say(f"  could not decide: {line}", "yellow")
     if done.locations_proposed:

@@ -6,6 +6,7 @@ review sheet of columns after hand edits."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,76 @@ def test_check_rewrites_the_columns_sheet_from_the_edited_mappings(eastmoor):
         assert rows()["Concerns raised"] == ("", "not read")
     finally:
         mapping.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def near_misses(tmp_path_factory):
+    """A trust whose coded values miss the templates' spellings narrowly ("Partly Upheld",
+    "Upheld - Partial", "MODERATE-HARM") or not at all ("Excellent", "Catastrophic-ish")."""
+    root = tmp_path_factory.mktemp("near_misses")
+    exports = root / "exports"
+    outcomes = ["Upheld", "Partly Upheld", "Not Upheld", "Upheld - Partial", "Withdrawn"]
+    _write(exports / "complaints" / "Complaints_Log.csv", [
+        ["Case Number", "Date Received", "Ward / Dept", "Subjects", "Result"]] + [
+        [f"C-{i}", f"{1 + i % 27:02d}/03/2026", WARDS[i % 5], "Communication",
+         outcomes[i % 5]] for i in range(40)])
+    harms = ["No Harm", "Low Harm", "MODERATE-HARM", "Catastrophic-ish"]
+    _write(exports / "incidents" / "EMH_Incidents_Extract.csv", [
+        ["Ref No", "Date of Event", "Area", "What happened", "Harm Level"]] + [
+        [f"EM-{i}", f"{1 + i % 27:02d}-Mar-2026", WARDS[i % 5],
+         f"Dose of medicine {i} was not given", harms[i % 4 if i < 30 else 0]]
+        for i in range(60)])
+    _write(exports / "fft" / "responses.csv", [
+        ["Survey ID", "Submitted", "Ward Name", "Q1 Overall", "What was good?"]] + [
+        [f"S{i}", f"{1 + i % 27:02d}/10/2026 10:00", WARDS[i % 5],
+         ["Very Good", "very good", "Poorly", "Good", "Excellent"][i % 5], "Friendly staff"]
+        for i in range(40)])
+    done = onboard(exports, root / "profile")
+    return root, {p.source: p for p in done.proposals}, done.check
+
+
+def _values_sheet(root: Path) -> set[tuple[str, str]]:
+    with (root / "profile" / "review" / "values.csv").open(encoding="utf-8") as handle:
+        return {(r["field"], r["value_as_exported"]) for r in csv.DictReader(handle)}
+
+
+def test_a_near_miss_of_one_canonical_value_is_drafted_marked_for_review(near_misses):
+    """An independent probe's complaints "Result" held "Partly Upheld" in a quarter of its
+    rows; the template maps "Partially upheld", so `check` stopped the refresh until a person
+    added the value by hand."""
+    from pipelines.lib.mapping import parse_mapping
+
+    root, drafted, result = near_misses
+    path = root / "profile" / "mappings" / "complaints_ko41a.yml"
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"^    Partly Upheld: partially_upheld  # REVIEW: guessed: 'Partly Upheld'",
+                     text, re.MULTILINE)
+    mapping = parse_mapping(path)
+    assert mapping.values["outcome"]["partly upheld"] == "partially_upheld"
+    assert mapping.values["outcome"]["upheld - partial"] == "partially_upheld"
+    assert parse_mapping(root / "profile" / "mappings" / "incidents_inphase.yml").values[
+        "physical_harm"]["moderate-harm"] == "moderate"
+    assert set(drafted["complaints"].value_guesses["outcome"]) == {"Partly Upheld",
+                                                                    "Upheld - Partial"}
+    assert not any("outcome" in p for p in result.problems)
+    assert not {v for f, v in _values_sheet(root) if f == "outcome"}
+
+
+def test_values_near_no_canonical_value_or_two_stay_for_a_person(near_misses):
+    from pipelines.onboard.propose import near_miss
+
+    root, drafted, result = near_misses
+    assert _values_sheet(root) == {("physical_harm", "Catastrophic-ish"), ("rating", "Excellent")}
+    # The column's codes are the rating's once "Poorly" reads as poor.
+    assert drafted["fft"].spec["columns"]["rating"] == "Q1 Overall"
+    assert drafted["fft"].value_guesses["rating"] == {"Poorly": (
+        "poor", "guessed: 'Poorly' reads as 'poor' (case, punctuation or word form aside); no "
+                "other rating value is as near")}
+    assert "Catastrophic-ish" not in (root / "profile" / "mappings" /
+                                      "incidents_inphase.yml").read_text(encoding="utf-8")
+    # Never a guess between two canonical values, nor across a negation or an extra word.
+    labels = {"open": "open", "opened": "reopened", "upheld": "upheld",
+              "not upheld": "not_upheld"}
+    assert near_miss("Opening", labels, "outcome") is None
+    assert near_miss("Upheld in part", labels, "outcome") is None
+    assert near_miss("NOT-UPHELD", labels, "outcome") == ("not_upheld", "not upheld")

@@ -183,11 +183,26 @@ def _mapping_text(proposal: Proposal) -> str:
                                width=1000).strip()[1:-1]
         mark = f"  # REVIEW: {proposal.guesses[name]}" if name in proposal.guesses else ""
         body.append(f"  {value}{mark}")
-    rest = {k: spec[k] for k in ("derived", "values") if spec.get(k)}
-    if rest:
-        body += yaml.safe_dump(rest, sort_keys=False, allow_unicode=True,
-                               width=96).splitlines()
+    if spec.get("derived"):
+        body += yaml.safe_dump({"derived": spec["derived"]}, sort_keys=False,
+                               allow_unicode=True, width=96).splitlines()
+    if spec.get("values"):
+        body += _values_text(spec["values"], proposal.value_guesses)
     return "\n".join(header + body) + "\n"
+
+
+def _values_text(values: dict, guesses: dict[str, dict[str, tuple[str, str]]]) -> list[str]:
+    """The `values:` block, one entry a line, each value drafted as a near-miss marked
+    `# REVIEW: why` (a person checks it is the value the export means)."""
+    lines = ["values:"]
+    for name, table in values.items():
+        lines.append(f"  {name}:")
+        for value, canonical in (table or {}).items():
+            entry = yaml.safe_dump({value: canonical}, default_flow_style=True,
+                                   allow_unicode=True, width=1000).strip()[1:-1]
+            guess = guesses.get(name, {}).get(value)
+            lines.append(f"    {entry}" + (f"  # REVIEW: {guess[1]}" if guess else ""))
+    return lines
 
 
 def _propose_locations(profile: Path) -> int:

@@ -8,6 +8,7 @@ column whose content fits it. Every guess carries the reason a reviewer checks."
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from pipelines.lib.canonical import (
 from pipelines.lib.mapping import Mapping, header_key, normalise, parse_mapping
 from pipelines.lib.settings import TEMPLATES_DIR
 from pipelines.onboard.inspect import ColumnProfile, FileProfile
+from pipelines.onboard.review import identifying
 
 # Which column contents can hold a field of each kind.
 _CONTENT_FITS = {
@@ -87,6 +89,8 @@ class Proposal:
     guesses: dict[str, str] = field(default_factory=dict)  # field -> why it was guessed
     undecided: list[str] = field(default_factory=list)  # what a person must decide
     unmapped_values: dict[str, int] = field(default_factory=dict)  # field -> values not mapped
+    # field -> {value as exported: (canonical value, why)}: near-misses drafted under `values:`
+    value_guesses: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def source(self) -> str | None:
@@ -197,7 +201,7 @@ def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
     _derived_present(spec, by_key, proposal, files, raw_root)
     spec["optional_columns"] = sorted(optional & set(columns)) or None
     _date_formats(spec, template, columns, layout, proposal)
-    _value_gaps(spec, template, columns, layout, proposal)
+    _value_gaps(spec, template, columns, layout, proposal, same_source)
     proposal.spec = {k: v for k, v in spec.items() if v is not None}
     leftover = [c.name for c in layout.columns if header_key(c.name) not in taken
                 and c.name not in _mapped_headers(proposal.spec)]
@@ -348,8 +352,11 @@ def _only_fit(template: Mapping, name: str, layout: FileProfile, taken: set[str]
     if entity_field.kind == ENUM:  # the column holding the codes some template maps
         known = {normalise(v) for v in entity_field.values} | {
             normalise(code) for t in same_source for code in t.values.get(name, {})}
+        labels = value_labels(name, entity_field.values, [template, *same_source])
+        # A near-miss of a code ("Poorly" for poor) is one of the field's codes too.
         fitting = [c for c in untaken if c.values and sum(
-            normalise(v) in known for v in c.values) >= _KNOWN_CODES_SHARE * len(c.values)]
+            normalise(v) in known or near_miss(v, labels, name) is not None
+            for v in c.values) >= _KNOWN_CODES_SHARE * len(c.values)]
     else:
         fitting = [c for c in untaken if c.kind in (fits or ())]
     if len(fitting) != 1:
@@ -396,9 +403,11 @@ def _date_formats(spec, template, columns, layout, proposal) -> None:
                                                             "20xx, 70-99 as 19xx; check")
 
 
-def _value_gaps(spec, template, columns, layout, proposal) -> None:
+def _value_gaps(spec, template, columns, layout, proposal, same_source=()) -> None:
     """Enum values the file holds that neither the template's value map nor the canonical
-    values cover: counted here (listed in the review file by `triangulate check`)."""
+    values cover: a clear near-miss of one canonical value (`near_miss`) is drafted under
+    `values:` (marked REVIEW); the others are counted here (listed in the review file by
+    `triangulate check`)."""
     for name, column in columns.items():
         entity_field = template.entity.field(name)
         if entity_field.kind != ENUM or not isinstance(column, str):
@@ -408,8 +417,89 @@ def _value_gaps(spec, template, columns, layout, proposal) -> None:
             continue
         known = set(template.values.get(name, {})) | {normalise(v) for v in entity_field.values}
         missing = [v for v in profile.values if normalise(v) not in known]
-        if missing:
-            proposal.unmapped_values[name] = len(missing)
+        labels = value_labels(name, entity_field.values, [template, *same_source])
+        still = []
+        for value in missing:
+            guess = None if identifying(value) else near_miss(value, labels, name)
+            if guess is None:
+                still.append(value)
+                continue
+            canonical, label = guess
+            spec.setdefault("values", {})
+            spec["values"] = dict(spec["values"] or {})
+            spec["values"][name] = {**(spec["values"].get(name) or {}), value: canonical}
+            proposal.value_guesses.setdefault(name, {})[value] = (
+                canonical, f"guessed: {value!r} reads as {label!r} (case, punctuation or "
+                           f"word form aside); no other {name} value is as near")
+        if still:
+            proposal.unmapped_values[name] = len(still)
+
+
+# Words that carry no meaning of a coded value ("Closed - and resolved" is "closed resolved").
+_VALUE_FILLER = {"and", "the", "of", "a", "an"}
+# Word endings set aside before comparing values' words: "Partly" is "partially"'s form.
+_WORD_ENDINGS = ("ly", "ing", "ed", "es", "s", "e")
+# A word this long or longer, all of which begins the other, is its short form ("part").
+_MIN_SHARED_STEM = 4
+
+
+def value_labels(name: str, canonical: tuple[str, ...], maps: list[Mapping]) -> dict[str, str]:
+    """What each of a field's canonical values is written as: itself ("partially upheld"
+    for partially_upheld) and the exported spellings the templates map to it."""
+    labels = {v: v for v in canonical}
+    for mapping in maps:
+        for label, target in (mapping.values.get(name) or {}).items():
+            if target is not None:
+                labels.setdefault(label, target)
+    return labels
+
+
+def _stem(word: str) -> str:
+    for ending in _WORD_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return _stem(word[:-len(ending)]) if ending != "e" else word[:-1]
+    return word
+
+
+def _value_words(text: str, field_name: str) -> list[str]:
+    """A value's words, stemmed, without filler or the words of the field's own name ("Moderate
+    Harm" of physical_harm is "moderat")."""
+    own = set(field_name.split("_"))
+    words = re.findall(r"[a-z0-9]+", text.casefold().replace("'", "").replace("\u2019", "")
+                       .replace("&", " and ").replace("_", " "))
+    return [_stem(w) for w in words if w not in _VALUE_FILLER and w not in own]
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= _MIN_SHARED_STEM and long.startswith(short) and not short.isdigit()
+
+
+def _same_words(a: list[str], b: list[str]) -> bool:
+    if not a or len(a) != len(b):
+        return False
+    orders = itertools.permutations(b) if len(b) <= 4 else [b]
+    return any(all(_same_word(x, y) for x, y in zip(a, order, strict=True)) for order in orders)
+
+
+def near_miss(value: str, labels: dict[str, str], field_name: str) -> tuple[str, str] | None:
+    """The one canonical value an exported value is a clear near-miss of, with the spelling it
+    matched: the same words whatever their case, punctuation, order or word form ("Partly
+    Upheld" for "partially upheld", "Moderate Harm" for moderate, "Closed-Resolved" for
+    "closed resolved"). None when it reads as none, or as two canonical values: a person
+    decides."""
+    words = _value_words(value, field_name)
+    found: dict[str, str] = {}
+    for label, target in labels.items():
+        if header_key(label) == header_key(value) or _same_words(
+                words, _value_words(label, field_name)):
+            found.setdefault(target, label)
+    if len(found) != 1:
+        return None
+    [(target, label)] = found.items()
+    return target, label
 
 
 # Where a name starts saying when it was exported: a date, a month, a number.
