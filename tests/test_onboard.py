@@ -791,3 +791,44 @@ def test_a_record_id_column_named_as_a_number_or_reference_is_found(tmp_path, he
     [layout] = inspect_file(path)
     proposal = propose([path], layout, "complaints", templates(), tmp_path)
     assert proposal.spec["columns"]["complaint_id"] == "REVIEW: which column?"
+
+
+def test_location_suggestions_need_a_shared_distinctive_word():
+    """Probe 4: "Elm Ward" was suggested as Cedar Ward (they share only "ward") although
+    "Elm Stroke Unit" was listed, and "Delivery Suite" as Intensive Care Unit by string
+    likeness; a type only one location has (delivery_suite) names it."""
+    from pipelines.onboard.review import Place, suggest_location
+    places = [Place(i, n, n, "", "St Aidan's") for i, n in (
+        ("ICU", "Intensive Care Unit"), ("CED", "Cedar Ward"), ("ELM", "Elm Stroke Unit"),
+        ("ASH", "Ash Ward"), ("WIL", "Willow Ward"))]
+    places.append(Place("LAB", "Labour Ward", "delivery suite", "", "St Aidan's", by_type=True))
+    assert suggest_location(places, "Elm Ward", "")[0].location_id == "ELM"
+    assert suggest_location(places, "Delivery Suite", "")[0].location_id == "LAB"
+    assert suggest_location(places[:-1], "Delivery Suite", "")[0] is None
+    assert suggest_location(places, "ITU", "")[0].location_id == "ICU"
+    assert suggest_location(places, "Birch Ward", "")[0] is None
+
+
+def test_code_suggestions_weigh_every_word_of_the_code():
+    """Probe 4: "Abuse/Aggression" and "Verbal Abuse to Staff" were suggested as safeguarding
+    (the first keyword rule to match), "Self Injury" and "Device Failure" as pressure ulcers,
+    "IPC" and "Ingestion" not at all."""
+    from pipelines.lib.reference import shipped_rows
+    from pipelines.onboard.review import suggest_theme
+    rules = [r for r in shipped_rows("theme_keywords", ("rule_set", "theme_id", "pattern"))
+             if r["rule_set"] == "narrative"]
+    themes = shipped_rows("themes", ("theme_id", "theme_name", "description"))
+    expected = {"Abuse/Aggression": "violence_restraint",
+                "Verbal Abuse to Staff": "violence_restraint",
+                "Self Injury": "self_harm_suicide", "Device Failure": "equipment_environment",
+                "IPC": "infection", "Ingestion": "self_harm_suicide",
+                "Medicines Management": "medication", "Car Parking": "", "Zebra Crossing": ""}
+    got = {c: suggest_theme("incidents", c, [], rules, themes)[0] for c in expected}
+    assert got == expected
+
+
+def test_a_subcategory_takes_the_theme_its_records_categories_agree_on():
+    from pipelines.onboard.review import same_records_theme
+    assert same_records_theme(["infection"] * 26) == "infection"
+    assert same_records_theme(["infection"] * 2) == ""  # too few records to say
+    assert same_records_theme(["infection", "medication", "falls", "infection"]) == ""

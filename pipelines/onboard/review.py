@@ -9,7 +9,8 @@ reads, batch errors, coded values no value map covers, and writes two review she
   profile's locations and aliases do not resolve, with the closest location and a score;
 - `codes.csv`: each code (incident category, complaint subject ...) no code map row covers,
   with a suggested theme, a score and its basis (the shipped national code maps, the keyword
-  rules, the taxonomy's descriptions).
+  rules, the taxonomy's descriptions, the themes the same records' other codes have).
+  Weak suggestions are left blank.
 A person puts `y` in the `accept` column (changing the suggestion first where it is wrong),
 and `accept` writes those rows into the profile's reference CSVs. The sheets hold values as
 exported, so they stay in the private profile folder; the console shows only counts.
@@ -309,6 +310,7 @@ class Place:
     spelling: str
     site: str  # the alias's site ("" for names and aliases valid at any site)
     location_site: str  # the site of the location in locations.csv
+    by_type: bool = False  # spelt as its location type (suggestions only)
 
 
 def _places(profile: Path) -> list[Place]:
@@ -342,51 +344,159 @@ def resolves(places: list[Place], spelling: str, site: str) -> bool:
     return False
 
 
+# Words that say what kind of place a place is, not which one ("Elm Ward" and "Cedar Ward"
+# share only "ward"): a suggestion needs a distinctive word in common.
+_PLACE_KINDS = {"ward", "wards", "unit", "units", "department", "suite", "hospital", "centre",
+                "center", "clinic", "clinics", "bay", "bays", "room", "area", "service",
+                "services", "team", "floor", "wing", "block", "site", "and", "the", "of"}
+
+
+def _distinctive(words: list[str], common: set[str]) -> set[str]:
+    return {w for w in words if w not in _PLACE_KINDS and w not in common and not w[0].isdigit()}
+
+
+def _same_word(a: str, b: str) -> bool:
+    """The same word, its abbreviation ("resp", "respiratory") or a near spelling."""
+    if a == b or (min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))):
+        return True
+    return (min(len(a), len(b)) >= 5
+                      and difflib.SequenceMatcher(None, a, b).ratio() >= 0.85)
+
+
+def location_suggestion_score(exported: str, candidate: str, common: set[str]) -> float:
+    """spelling_score, but two spellings that each have distinctive words (not "ward",
+    "unit" or a word most places share) and share none of them score at most 0.3: "Elm
+    Ward" is not "Cedar Ward"; sharing one raises the score ("Elm Ward", "Elm Stroke
+    Unit")."""
+    score = spelling_score(exported, candidate)
+    mine = _distinctive(_words(exported), common)
+    theirs = _distinctive(_words(candidate), common)
+    if not mine or not theirs or score == 0.0:
+        return score
+    shared = {w for w in mine if any(_same_word(w, t) for t in theirs)}
+    if not shared:
+        return round(min(score, 0.3), 2)
+    return round(max(score, 0.6 + 0.3 * len(shared) / len(mine)), 2)
+
+
+def _common_words(places: list[Place]) -> set[str]:
+    """Words in the names of a third or more of the locations (at least three)."""
+    counts: Counter = Counter()
+    names = {p.location_id: p.name for p in places}
+    for name in names.values():
+        counts.update(set(_words(name)))
+    return {w for w, n in counts.items() if n >= max(3, len(names) / 3)}
+
+
+def _type_places(profile: Path) -> list[Place]:
+    """A location type only one location has ("delivery_suite", "critical_care") as a
+    spelling of it, for suggestions only (dbt does not resolve by type)."""
+    rows = layered("locations", profile)
+    types = Counter(r.get("location_type", "") for r in rows)
+    return [Place(r["location_id"], r["location_name"], r["location_type"].replace("_", " "),
+                  "", r["site"], by_type=True)
+            for r in rows if r.get("location_type") and types[r["location_type"]] == 1
+            and set(_words(r["location_type"].replace("_", " "))) - _PLACE_KINDS]
+
+
 def suggest_location(places: list[Place], spelling: str, site: str) -> tuple[Place | None, float]:
-    best, best_score = None, 0.0
+    common = _common_words(places)
+    best, best_key = None, (0.0, 0.0)
     for place in places:
-        score = spelling_score(spelling, place.spelling)
+        score = location_suggestion_score(spelling, place.spelling, common)
         if (place.site and location_key(place.site) == location_key(site)) or same_site(
                 site, place.location_site):
             score = round(min(1.0, score + 0.05), 2)
-        if score > best_score:
-            best, best_score = place, score
+        if place.by_type:
+            score = min(score, 0.8)  # a kind of place, not its name
+        key = (score, spelling_score(spelling, place.spelling))  # ties: the likelier text
+        if key > best_key:
+            best, best_key = place, key
+    best_score = best_key[0]
     return (best, best_score) if best_score >= MIN_LOCATION_SCORE else (None, best_score)
 
 
 # --- code suggestions ----------------------------------------------------------------------
 
 
-def _content_words(text: str) -> set[str]:
-    words = {w for w in re.findall(r"[a-z]+", text.lower()) if w not in _STOPWORDS}
-    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
+# How trusts' codes say what the taxonomy says in other words.
+_CODE_SYNONYMS = {
+    "ipc": "infection prevention control", "hcai": "infection", "injury": "harm",
+    "injuries": "harm", "aggression": "violence", "ingestion": "overdose swallowed",
+    "nnu": "neonatal", "scbu": "neonatal", "pph": "postpartum haemorrhage",
+    "partum": "postpartum", "tv": "pressure", "vte": "thrombosis", "dols": "safeguarding",
+}
+_CODE_STOPWORDS = _STOPWORDS | {"poor", "done", "unexpected", "management", "related",
+                                "inadequate", "error", "patient", "staff"}
+MIN_THEME_SCORE = 0.3  # weaker suggestions are left blank for a person to choose
+SAME_RECORDS_SHARE = 0.8  # of a code's records whose other codes agree on a theme
+
+
+def _stem(word: str) -> str:
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    for suffix in ("ation", "ment", "ure", "ion", "ing", "ed", "ie", "y", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[:-len(suffix)]
+    return word
+
+
+def _content_words(text: str, stopwords: set[str] = _STOPWORDS) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[a-z]+", text.lower()) if w not in stopwords}
+
+
+def _code_words(code: str) -> list[set[str]]:
+    """Each content word of a code with its synonyms' words, stemmed."""
+    words = [w for w in re.findall(r"[a-z]+", code.lower()) if w not in _CODE_STOPWORDS]
+    return [{_stem(w)} | _content_words(_CODE_SYNONYMS.get(w, "")) for w in words]
 
 
 def suggest_theme(source: str, code: str, code_map: list[dict], rules: list[dict],
                   themes: list[dict]) -> tuple[str, float, str]:
     """(theme_id, score, basis): the same code in another field of the code map (the shipped
-    national maps: LFPSE, KO41a ...) first, then a keyword rule matching the code's words,
-    then the theme whose name and description share most of them."""
+    national maps: LFPSE, KO41a ...) first; else the theme covering most of the code's words
+    (synonyms included: "IPC", "self injury"), a word covered when the theme's keyword rule
+    matches it or its name or description holds it; ties go to a theme whose rule matched.
+    "Abuse/Aggression": violence_restraint covers both words, safeguarding only "abuse"."""
     lowered = code.strip().lower()
     for row in code_map:
         if row["source"] == source and row["native_code"].strip().lower() == lowered \
                 and row["theme_id"]:
             return row["theme_id"], 1.0, f"code map ({row['code_field']})"
+    words = _code_words(code)
+    if not words:
+        return "", 0.0, "no suggestion"
+    matched: dict[str, set[str]] = defaultdict(set)  # theme -> words its rules matched
     for rule in rules:
         try:
-            if re.search(rule["pattern"], code, re.IGNORECASE):
-                return rule["theme_id"], 0.8, f"keyword rule ({rule['rule_set']})"
+            for hit in re.finditer(rule["pattern"], code, re.IGNORECASE):
+                matched[rule["theme_id"]] |= _content_words(hit.group(0), set())
         except re.error:
             continue
-    words = _content_words(code)
-    best, best_score = "", 0.0
+    best, best_key = "", (0.0, False)
     for theme in themes:
-        described = _content_words(" ".join((theme["theme_name"], theme["description"])))
-        score = len(words & described) / len(words) if words else 0.0
-        if score > best_score:
-            best, best_score = theme["theme_id"], score
-    return (best, round(0.7 * best_score, 2), "taxonomy description") if best_score else (
-        "", 0.0, "no suggestion")
+        vocabulary = _content_words(" ".join((theme["theme_name"], theme["description"])))
+        by_rule = matched.get(theme["theme_id"], set())
+        covered = sum(1 for forms in words if forms & (vocabulary | by_rule))
+        key = (covered / len(words), bool(by_rule))
+        if key > best_key:
+            best, best_key = theme["theme_id"], key
+    coverage, by_rule = best_key
+    score = round(0.5 + 0.4 * coverage, 2) if by_rule else round(0.7 * coverage, 2)
+    if not best or score < MIN_THEME_SCORE:
+        return "", score, "no suggestion"
+    return best, score, "keyword rule (narrative)" if by_rule else "taxonomy description"
+
+
+def same_records_theme(code_themes: Iterable[str]) -> str:
+    """The theme most of a code's records agree on through their other codes (a
+    subcategory's category), when SAME_RECORDS_SHARE of them do; else ""."""
+    counts = Counter(code_themes)
+    total = sum(counts.values())
+    if not total:
+        return ""
+    theme, n = counts.most_common(1)[0]
+    return theme if theme and n >= SAME_RECORDS_SHARE * total and total >= 3 else ""
 
 
 # --- check and accept ------------------------------------------------------------------------
@@ -411,6 +521,7 @@ def check(profile: Path, raw: Path) -> CheckResult:
 
 def _location_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]:
     places = _places(profile)
+    candidates = places + _type_places(profile)
     spellings: Counter = Counter()
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     for (source, spelling, site), n in seen.locations.items():
@@ -420,7 +531,7 @@ def _location_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]
     result.unresolved_locations = len(spellings)
     rows = []
     for (spelling, site), n in spellings.most_common():
-        place, score = suggest_location(places, spelling, site)
+        place, score = suggest_location(candidates, spelling, site)
         rows.append({
             "source": "; ".join(sorted(sources[(spelling, site)])),
             "location_as_exported": spelling, "site_as_exported": site, "records": n,
@@ -445,10 +556,25 @@ def _code_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]:
     code_map = layered("theme_code_map", profile)
     rules = [r for r in layered("theme_keywords", profile) if r["rule_set"] == "narrative"]
     themes = shipped_rows("themes", ("theme_id", "theme_name", "description"))
+    suggested = {key: suggest_theme(key[0], key[2], code_map, rules, themes) for key in counts}
+    # What each record's other codes say (a subcategory's category, mapped or well suggested).
+    known = {key: theme for key, (theme, score, _) in suggested.items() if score >= 0.7}
+    others: dict[tuple, list[str]] = defaultdict(list)
+    for source, fields in seen.codes:
+        codes = [(f, c) for f, values in fields.items() for c in values]
+        for f, c in codes:
+            if (source, f, c) in counts:
+                others[(source, f, c)].append(next(
+                    (mapped.get((source, g, d.strip().lower())) or known.get((source, g, d), "")
+                     for g, d in codes if g != f and (mapped.get((source, g, d.strip().lower()))
+                                                      or known.get((source, g, d)))), ""))
     rows = []
     for (source, code_field, code), n in sorted(
             counts.items(), key=lambda item: (-without_theme[item[0]], -item[1])):
-        theme, score, basis = suggest_theme(source, code, code_map, rules, themes)
+        theme, score, basis = suggested[(source, code_field, code)]
+        agreed = same_records_theme(others[(source, code_field, code)])
+        if agreed and score < 0.8 and agreed != theme:
+            theme, score, basis = agreed, 0.75, "the same records' other codes"
         rows.append({"source": source, "code_field": code_field, "native_code": code,
                      "records": n, "records_without_theme": without_theme[(source, code_field,
                                                                             code)],
