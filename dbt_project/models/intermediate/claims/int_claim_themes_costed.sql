@@ -22,14 +22,33 @@ record_themes as (
 
 ),
 
+specialty_directorates as (
+
+    -- A specialty of the locations seed that only one directorate holds: a claims listing
+    -- often names the specialty and no ward (NHS Resolution's does), and the claim then
+    -- belongs to that directorate. A specialty two directorates share places no claim.
+    select
+        lower(trim(specialty)) as specialty_key,
+        any_value(directorate) as directorate
+    from {{ ref('locations') }}
+    where nullif(trim(specialty), '') is not null
+        and nullif(trim(directorate), '') is not null
+    group by lower(trim(specialty))
+    having count(distinct directorate) = 1
+
+),
+
 claims_placed as (
 
     -- The spine's directorate: the locations seed's for a resolved ward, else the exported
-    -- value when it is publishable (int_quality_records_unioned).
+    -- value when it is publishable (int_quality_records_unioned); else the one directorate
+    -- of the locations seed holding the claim's specialty.
     select
         claims.* exclude (directorate),
         quality_records.record_key,
-        coalesce(quality_records.directorate, 'Not recorded') as directorate,
+        coalesce(
+            quality_records.directorate, specialty_directorates.directorate, 'Not recorded'
+        ) as directorate,
         -- NHS financial year (April to March) of the incident, as NHS Resolution reports it.
         case
             when claims.incident_date is null then 'not recorded'
@@ -39,6 +58,8 @@ claims_placed as (
     inner join quality_records
         on quality_records.source = 'claims'
         and quality_records.record_id = claims.claim_id
+    left join specialty_directorates
+        on specialty_directorates.specialty_key = lower(trim(claims.specialty))
 
 ),
 
