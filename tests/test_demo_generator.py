@@ -472,3 +472,25 @@ def test_scenario_plants_exact_counts_seasons_openings_and_code_changes(tmp_path
     before = medication.filter(pl.col("month") < "2026-04").height / 17
     after = medication.filter(pl.col("month") >= "2026-04").height / 7
     assert before > 5 and after < 0.1 * before
+
+
+@pytest.mark.parametrize("rule_set", ["fft", "narrative"])
+def test_pressure_damage_in_everyday_words_matches_only_pressure_ulcers(rule_set):
+    """Probe 4: 11 of 21 planted Willow Ward FFT comments about pressure damage got no theme:
+    the rules knew "skin breakdown" and "not turned", not "my skin broke down" or "nobody
+    turned me". Everyday uses of the same words ("turned up", a sore throat, a sore back)
+    stay unmatched."""
+    patterns = {t: re.compile(p, re.IGNORECASE)
+                for (s, t), p in REF.keywords.items() if s == rule_set}
+    pressure = patterns["pressure_ulcers"]
+    for text in ("My skin broke down on my heels, the nurses did not check it.",
+                 "Nobody turned me and now I have a sore on my back.",
+                 "We complained about his skin breaking down and were told they were short "
+                 "staffed.", "Nobody turned my grandmother at night.",
+                 "Nobody changed my position at night.", "His pressure were unstageable."):
+        assert pressure.search(text), text
+    for text in ("The paramedics turned up in 10 minutes.", "Nobody turned up to collect me.",
+                 "I had a sore throat for days.", "My back was sore from the trolley.",
+                 "Small skin tear to forearm dressed.", "I was in a difficult position.",
+                 "The doctor had a sore on his hand."):
+        assert not pressure.search(text), text
