@@ -115,7 +115,9 @@
     glued to digits in capitals or title case, or spelling a given name, unless a code
     ("incidents_JUNE84.csv", "fft_Smith1962.csv"; not "NEWS2", "v2", "incidents2026");
     and so is every run of digits when the name's digits could identify someone
-    (digits_could_identify: "incidents_943_476_5919.csv") and any run of six or more; a name
+    (digits_could_identify, export dates aside: "incidents_943_476_5919.csv") and any run
+    of six or more that is not an export date (export_date: "IR_Listing_20241201.csv"
+    stays; "incidents_20241201_943_476_5919.csv" and "dob_20150301" do not); a name
     so changed ends with its value_ref: "incidents/incidents_Fitzwilliam.csv" reads
     "incidents/incidents_….csv [hkgpa…]". Export dates, short numbers and punctuation stay,
     so the file can still be found; a postcode, birth date or titled name among them is
@@ -127,7 +129,8 @@
         part -> case
             when not regexp_matches(part, '[\p{L}0-9]') then part
             when regexp_matches(part, '[0-9]')
-                and (regexp_matches(part, '[0-9]{6}') or {{ digits_could_identify(file) }})
+                and ((regexp_matches(part, '[0-9]{6}') and not {{ export_date('part') }})
+                    or {{ digits_could_identify(export_dates_removed(file)) }})
                 then '…'
             when regexp_full_match(part, '[0-9]+') then part
             {#- Letters glued to digits: a name with an age or a birth year ('JUNE84',
@@ -251,4 +254,29 @@
     ward|wards|unit|bay|house|wing|centre|center|suite|clinic|lodge|court|building|block|room|
     {{- '' -}}theatres?|hospital|infirmary|hospice|institute|department|services?|team|hub|hall|
     {{- '' -}}pavilion|cottage|annexe|floor|register|street|road|lane|avenue|drive|way
+{%- endmacro %}
+
+{#
+    Whether a run of digits is an export date, YYYYMMDD: a real calendar date in a year
+    exports are made (2010-2039), not a birth date of most patients nor an NHS number's part.
+#}
+{% macro export_date(digits) -%}
+    (regexp_full_match({{ digits }},
+                       '20[1-3][0-9](0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])')
+        and try_strptime({{ digits }}, '%Y%m%d') is not null)
+{%- endmacro %}
+
+{#
+    A file name with its export dates (YYYYMMDD as export_date, or YYYY-MM-DD separated by
+    - _ or .) taken out, so that digits_could_identify counts only the digits left: two dates
+    in a name ("Listing_20241201_20261206") are not an NHS number. Twice over, as a date's
+    trailing separator is the next one's leading one.
+#}
+{% macro export_dates_removed(file) -%}
+    {%- set separated = "(^|[^0-9])20[1-3][0-9][-_.](0[1-9]|1[0-2])[-_.](0[1-9]|[12][0-9]|3[01])([^0-9]|$)" -%}
+    regexp_replace(regexp_replace(array_to_string(list_transform(
+            regexp_extract_all({{ file }}, '[0-9]+|[^0-9]+'),
+            run -> case when {{ export_date('run') }} then '' else run end), ''),
+        '{{ separated }}', '\1\4', 'g'),
+        '{{ separated }}', '\1\4', 'g')
 {%- endmacro %}
