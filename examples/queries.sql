@@ -29,10 +29,13 @@ where theme_id = 'falls' and unit_level = 'trust' and source = 'all'
 order by month;
 
 -- name: national_requirements_this_year
--- Events meeting a PSIRF national requirement, by quarter, and how many are outstanding.
-select quarter_start, requirement_name, events, done, outstanding, not_recorded
+-- Events meeting a PSIRF national requirement, by quarter, and how many are outstanding
+-- (the current quarter counts only the months so far, the last one part-way through).
+select quarter_start, requirement_name, sum(events) as events, sum(done) as done,
+       sum(outstanding) as outstanding, sum(not_recorded) as not_recorded
 from psirp_national_requirements_summary
-where events > 0
+group by all
+having sum(events) > 0
 order by quarter_start desc, requirement_name;
 
 -- name: audit_gaps

@@ -236,7 +236,7 @@ def _print_summary(published: Path) -> None:
             "proposed_learning_response from psirp_local_priorities "
             "order by priority_rank limit 8").fetchall()
         unmeasurable = con.sql(
-            "select requirement_name, measurability_gaps from "
+            "select distinct requirement, requirement_name, measurability_gaps from "
             "psirp_national_requirements_summary where measurability <> 'measurable' and "
             "quarter_start = (select max(quarter_start) from "
             "psirp_national_requirements_summary) order by requirement").fetchall()
@@ -254,7 +254,7 @@ def _print_summary(published: Path) -> None:
     for row in signals:
         table.add_row(*(str(v) for v in row))
     console.print(table)
-    for requirement, gaps in unmeasurable:
+    for _, requirement, gaps in unmeasurable:
         console.print(f"[yellow]Cannot be measured this quarter[/]: {escape(requirement)} "
                       f"({escape(gaps)})")
     console.print(f"Published marts: [bold]{published}[/] (Parquet copies in "

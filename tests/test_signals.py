@@ -63,3 +63,22 @@ def test_hotspots_use_the_same_signal(refreshed):
         "select max(quarter_start), count(distinct location_id) filter "
         "(where themes_signalling > 0) from hotspots")
     assert latest_quarter is not None and locations > 0
+
+
+def test_each_rationale_names_the_recent_window_as_it_really_is(refreshed):
+    """The window ends with the latest month in the data (int_signal_windows), which may be
+    part-way through: the rationale names its months (and a part month's last day), never
+    "the last 6 months"."""
+    import datetime as dt
+
+    workspace, truth = refreshed
+    as_of = dt.date.fromisoformat(truth["generator"]["end_date"])
+    rows = workspace.query("select rationale, recent_start_month, recent_end_month "
+                           "from psirp_local_priorities")
+    assert rows
+    for rationale, start, end in rows:
+        next_month = dt.date(end.year + end.month // 12, end.month % 12 + 1, 1)
+        last = (f"{as_of.day} {as_of:%b %Y}" if as_of < next_month - dt.timedelta(days=1)
+                else f"{end:%b %Y}")
+        assert f" records from {start:%b %Y} to {last} where " in rationale, rationale
+        assert "in the last" not in rationale

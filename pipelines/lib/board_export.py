@@ -17,7 +17,10 @@ never a later month some other source (an audit's planned date) reaches.
   source with small counts in a few themes keeps the rest of its column).
 - `board_national_requirements.csv`: PSIRF national requirement x response status (done,
   outstanding, not recorded; total = events) for the four quarters ending with the
-  reporting month's quarter, with row totals and secondary suppression.
+  reporting month's quarter, counted to the end of the reporting month, with row totals
+  and secondary suppression, and whether the exports can measure each requirement
+  (`measurability`, `measurability_gaps`): one they cannot, where none were found, has
+  blank counts, never 0.
 - `board_claims_cost.csv`: theme x claims (open, closed with damages, closed nil; total)
   and their cost (paid, reserved, total value, whole pounds) for incidents in the last five
   complete financial years, NHS Resolution's scorecard window
@@ -84,8 +87,9 @@ def board_export(marts_file: Path, out_dir: Path, as_of: date | None = None) -> 
         "theme_source_counts": (suppress(themes, THEME_SOURCES, row_total=None,
                                          column_totals=False, label_column="theme"),
                                 THEME_SOURCES),
-        "national_requirements": (suppress(national, STATUS_COLUMNS, row_total="events",
-                                           label_column="requirement"), STATUS_COLUMNS),
+        "national_requirements": (_blank_unmeasured(suppress(
+            national, STATUS_COLUMNS, row_total="events", label_column="requirement")),
+            STATUS_COLUMNS),
         "claims_cost": (claims_summary.suppress_claims(claims),
                         ("claims", *claims_summary.COUNT_COLUMNS,
                          *claims_summary.MONEY_COLUMNS)),
@@ -100,6 +104,7 @@ def board_export(marts_file: Path, out_dir: Path, as_of: date | None = None) -> 
         frame = frame.with_columns(pl.lit(None, pl.String).alias(c) for c in blank[name])
         frame.write_csv(files[name])
         cells = frame.select(c for c in counts if c not in blank[name]).to_numpy().ravel()
+        cells = cells[[c is not None for c in cells]] if cells.size else cells  # not measurable
         suppressed[name] = (int((cells == MARKER).sum()), len(cells))
     periods = {"theme_source_counts": theme_period, "national_requirements": national_period}
     notes = out_dir / "board_export_notes.txt"
@@ -141,18 +146,40 @@ def _theme_source_counts(con, period: ReportingPeriod) -> tuple[pl.DataFrame, tu
 
 def _national_requirements(con, period: ReportingPeriod
                            ) -> tuple[pl.DataFrame, tuple[date, date]]:
-    first, last = add_months(period.quarter_start, -9), period.quarter_start
+    """Events per requirement and status in the four quarters ending with the reporting
+    month's quarter, counted to the end of the reporting month (never a later, part-way
+    month). A requirement the exports cannot fully measure in any of those quarters says so
+    in `measurability`; one with no events found and not measurable shows no counts (blank,
+    never 0: the exports cannot tell "none")."""
+    first, last = add_months(period.quarter_start, -9), period.month
     frame = con.execute("""
         select requirement_name as requirement, required_response,
             cast(sum(done) as bigint) as done, cast(sum(outstanding) as bigint) as outstanding,
-            cast(sum(not_recorded) as bigint) as not_recorded
+            cast(sum(not_recorded) as bigint) as not_recorded,
+            cast(sum(events) as bigint) as events,
+            case when bool_and(measurability = 'measurable') then 'measurable'
+                 when bool_or(measurability = 'not_measurable') then 'not measurable'
+                 else 'partly measurable' end as measurability,
+            string_agg(distinct measurability_gaps, '; ' order by measurability_gaps)
+                as measurability_gaps
         from psirp_national_requirements_summary
-        where quarter_start between ? and ?
+        where month_start between ? and ?
         group by all
         order by min(requirement)
     """, [first, last]).pl()
     frame = frame.with_columns(pl.col(c).cast(pl.Int64) for c in STATUS_COLUMNS)
-    return frame, (first, month_end(period.month))
+    return frame.drop("events"), (first, month_end(period.month))
+
+
+def _blank_unmeasured(frame: pl.DataFrame) -> pl.DataFrame:
+    """The suppressed national-requirements table with no counts on a requirement the exports
+    cannot fully measure and where none were found: blank, never 0 (0 would read "none")."""
+    unknown = (pl.col("measurability").is_not_null()
+               & (pl.col("measurability") != "measurable") & (pl.col("events") == "0"))
+    return frame.with_columns(pl.when(unknown).then(None).otherwise(pl.col(c)).alias(c)
+                              for c in (*STATUS_COLUMNS, "events")).select(
+        "requirement", "required_response", *STATUS_COLUMNS, "events", "measurability",
+        "measurability_gaps")
 
 
 def _notes(periods: dict[str, tuple[date, date]], suppressed: dict[str, tuple[int, int]],
@@ -186,7 +213,14 @@ open), not_recorded (the exports hold no referral or PSII record: MNSI, CDOP, Le
 safeguarding referrals and deaths found by structured judgement review). events = done +
 outstanding + not_recorded; one event can meet several requirements and then counts under
 each. Further cells are shown as * where needed so that no hidden count can be worked out
-from the totals (secondary suppression).
+from the totals (secondary suppression). Events after {n1} are not counted, even where
+their quarter has begun.
+measurability says whether the exports can measure the requirement in every quarter
+covered: "measurable"; "partly measurable" (the field it needs is filled for some records
+only) or "not measurable" (the field is not in the exports, or the source is not sent), with
+measurability_gaps naming what is missing. Counts of a requirement that is not fully
+measurable are at least that many, not all of them; where none were found its counts are
+blank, never 0, because the exports cannot tell that there were none.
 
 board_claims_cost.csv: claims about incidents in the financial years {claim_years[0]} to
 {claim_years[-1]} (NHS Resolution's scorecard window: the last five complete years, whenever

@@ -59,9 +59,9 @@ def warnings(m: Marts) -> list[str]:
                 f"{fmt(r['newest_record_date'])})."))
     if m.has("psirp_national_requirements_summary"):
         for r in m.rows("select requirement_name, measurability_gaps "
-                        "from psirp_national_requirements_summary where quarter_start = ? "
+                        "from psirp_national_requirements_summary where month_start = ? "
                         "and measurability <> 'measurable' order by requirement_name",
-                        [m.period.quarter_start]):
+                        [m.period.month]):
             out.append(f"{escape(r['requirement_name'])}: cannot be fully measured this "
                        f"quarter ({escape(labels.fields_in_words(r['measurability_gaps']))}).")
     for mart in ("coding_quality", "field_coverage"):

@@ -133,9 +133,10 @@ def national_this_quarter(m: Marts) -> str:
     quarter = m.period.quarter_start
     rows = _measured(m.rows(
         f"select requirement_name, required_response, {NATIONAL_SUMS} "
-        "from psirp_national_requirements_summary where quarter_start = ? group by all "
+        "from psirp_national_requirements_summary where quarter_start = ? "
+        "and month_start <= ? group by all "
         "having sum(events) > 0 or bool_or(measurability <> 'measurable') "
-        "order by requirement_name", [quarter]))
+        "order by requirement_name", [quarter, m.period.month]))
     end = add_months(quarter, 2)
     caption = (f"{quarter:%b}–{end:%b %Y}" + (f", to the end of {m.period.month:%B}"
                                               if end != m.period.month else ""))
@@ -241,8 +242,8 @@ def psirp(m: Marts, priorities: list[Priority]) -> str:
     if m.has("psirp_national_requirements_summary"):
         rows = _measured(m.rows(
             f"select requirement_name, required_response, {NATIONAL_SUMS} "
-            "from psirp_national_requirements_summary where quarter_start between ? and ? "
-            "group by all order by requirement_name", [first, m.period.quarter_start]))
+            "from psirp_national_requirements_summary where month_start between ? and ? "
+            "group by all order by requirement_name", [first, m.period.month]))
         parts.append(table(rows, NATIONAL_COLUMNS, wide=m.wide,
                            counts=["done", "outstanding", "not_recorded"], row_total="events",
                            total_row=True))

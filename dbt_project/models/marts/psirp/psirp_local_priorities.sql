@@ -167,7 +167,13 @@ select
     theme_name || ' at ' || unit_name || ': ' || n_sources_signalling || ' of '
         || n_sources_tested || ' sources '
         || 'signalling (' || sources_signalling || '), ' || total_recent_records
-        || ' records in the last {{ recent_months }} months where '
+        -- The window as it really is: it ends with the latest month in the data, which can
+        -- be the as-of date's own month, part-way through (int_signal_windows).
+        || ' records ' || coalesce('from ' || strftime(recent_start_month, '%b %Y') || ' to '
+            || case when {{ as_of_date() }} < last_day(recent_end_month)
+                then strftime({{ as_of_date() }}, '%-d %b %Y')
+                else strftime(recent_end_month, '%b %Y') end,
+            'in the last {{ recent_months }} months') || ' where '
         || format('{:.1f}', total_expected_records) || ' were expected'
         -- "Serious" is severity 3-4 on each source's own scale: said in words, or a
         -- committee reads 23 very poor FFT ratings as 23 serious harms.

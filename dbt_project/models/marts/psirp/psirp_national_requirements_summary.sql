@@ -23,7 +23,7 @@ counted as (
 
     select
         requirement,
-        cast(date_trunc('quarter', event_date) as date) as quarter_start,
+        cast(date_trunc('month', event_date) as date) as month_start,
         count(*) as events,
         count(*) filter (where response_status = 'incident_closed') as done,
         count(*) filter (where response_status = 'incident_open') as outstanding,
@@ -34,19 +34,32 @@ counted as (
 
 ),
 
+months as (
+
+    -- Each measured quarter's three months: a reader counting "to the end of the reporting
+    -- month" can leave out the months after it (the quarter's later months, part-way through).
+    select
+        measured.*,
+        cast(measured.quarter_start + to_months(offset_months) as date) as month_start
+    from measured
+    cross join (select unnest([0, 1, 2]) as offset_months)
+
+),
+
 final as (
 
     select
         requirements.requirement,
         requirements.requirement_name,
         requirements.required_response,
-        measured.quarter_start,
-        measured.measurability,
-        measured.measurability_gaps,
+        months.quarter_start,
+        months.month_start,
+        months.measurability,
+        months.measurability_gaps,
         coalesce(counted.events, 0) as events,
         -- What to show: never a bare 0 where the exports cannot tell.
         case
-            when measured.measurability = 'measurable' then cast(coalesce(counted.events, 0) as varchar)
+            when months.measurability = 'measurable' then cast(coalesce(counted.events, 0) as varchar)
             when coalesce(counted.events, 0) > 0 then 'at least ' || counted.events
             else 'not measurable'
         end as events_reported,
@@ -54,11 +67,11 @@ final as (
         coalesce(counted.outstanding, 0) as outstanding,
         coalesce(counted.not_recorded, 0) as not_recorded
     from requirements
-    inner join measured
-        on requirements.requirement = measured.requirement
+    inner join months
+        on requirements.requirement = months.requirement
     left join counted
         on requirements.requirement = counted.requirement
-        and measured.quarter_start = counted.quarter_start
+        and months.month_start = counted.month_start
 
 )
 
