@@ -18,7 +18,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # Date formats trusts' systems write, most likely first (UK day-first before US month-first).
 DATE_FORMATS = (
     "%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%d/%m/%y",
+    "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%d-%m-%Y %H:%M",
+    "%d.%m.%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%d/%m/%y",
     "%m/%d/%Y",
 )
 # A column is read as dates, numbers ... when at least this share of its values are.
@@ -149,6 +150,16 @@ def date_format_of(values: pl.Series) -> str | None:
     return None
 
 
+_DATE_LIKE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
+                        r"|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4})([ T]\d{1,2}[:.]\d{2}.*)?\s*$")
+
+
+def _date_like(present: pl.Series) -> bool:
+    """Whether most values are written as a date, with or without a time."""
+    sample = present.head(500)
+    return sample.str.contains(_DATE_LIKE.pattern).sum() >= CONTENT_SHARE * sample.len()
+
+
 def _kind(present: pl.Series, distinct: int) -> tuple[str, str | None]:
     if present.len() == 0:
         return "text", None
@@ -160,8 +171,11 @@ def _kind(present: pl.Series, distinct: int) -> tuple[str, str | None]:
         return "yes_no", None
     numeric = present.str.replace_all(",", "").cast(pl.Float64, strict=False)
     mean_length = present.str.len_chars().mean() or 0
-    # Nearly every value distinct: an id (an export may repeat a revised record's).
-    if distinct >= ID_DISTINCT_SHARE * present.len() and present.len() > 1 and mean_length < 25:
+    # Nearly every value distinct: an id (an export may repeat a revised record's); never
+    # values that read as dates or times in a format not listed above ("2025-03-07 14:05"
+    # was taken for an incident's id, leaving it and its date undrafted).
+    if distinct >= ID_DISTINCT_SHARE * present.len() and present.len() > 1 and \
+            mean_length < 25 and not _date_like(present):
         return "id", None
     if numeric.is_not_null().sum() >= CONTENT_SHARE * present.len():
         return "number", None

@@ -65,7 +65,7 @@ _CONSTANT_SHARE = 0.95
 # another column's weak likeness of name.
 _WARD_CONTENT_SCORE = 0.5
 _ID_FIELDS = ("incident_id", "complaint_id", "response_id", "review_id", "case_reference",
-              "audit_id")
+              "audit_id", "claim_reference")
 # A header whose last word, spelt out, is one of these names an identifier ("Ref No", "Case
 # Number", "Incident No.", "Datix ID") ...
 _ID_WORDS = {"id", "identifier", "reference", "number"}
@@ -277,7 +277,7 @@ def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
            taken: set[str]) -> tuple[ColumnProfile, str] | None:
     """The untaken column most like the field by name, among those whose content fits."""
     kind = template.entity.field(name).kind
-    best, best_score = None, 0.0
+    best, best_rank, best_score = None, (False, 0.0), 0.0
     for candidate in layout.columns:
         if header_key(candidate.name) in taken or not _fits(name, kind, candidate):
             continue
@@ -287,14 +287,25 @@ def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
         if name in _ID_FIELDS and _names_an_id(candidate.name):
             content = _ID_NAME_SCORE
         score = similarity + content
-        if score > best_score:
-            best, best_score = candidate, score
-    if best is None or best_score < MIN_GUESS_SCORE:
+        if score < MIN_GUESS_SCORE:
+            continue
+        # A record's id is in every row and never repeats: a fully filled, unique column
+        # outranks one more like the id by name (a claims listing's "Trust Incident Ref",
+        # filled for 1 claim in 5, is no claim reference beside its "NHSR Ref No").
+        rank = (name in _ID_FIELDS and _complete_and_unique(candidate), score)
+        if rank > best_rank:
+            best, best_rank, best_score = candidate, rank, score
+    if best is None:
         return None
     named = "a name naming an identifier" if name in _ID_FIELDS and _names_an_id(best.name) \
         else "a similar name"
     return best, (f"guessed: the template's {column!r} is not in the file; {best.name!r} is "
                   f"{best.kind.replace('_', ' ')} with {named} (score {best_score:.2f})")
+
+
+def _complete_and_unique(candidate: ColumnProfile) -> bool:
+    return candidate.rows > 0 and candidate.filled == candidate.rows and \
+        candidate.distinct == candidate.filled
 
 
 def _words(header: str) -> list[str]:
@@ -359,6 +370,8 @@ def _only_fit(template: Mapping, name: str, layout: FileProfile, taken: set[str]
             for v in c.values) >= _KNOWN_CODES_SHARE * len(c.values)]
     else:
         fitting = [c for c in untaken if c.kind in (fits or ())]
+        if name in _ID_FIELDS and len(fitting) > 1:  # the one in every row, never repeated
+            fitting = [c for c in fitting if _complete_and_unique(c)]
     if len(fitting) != 1:
         return None
     what = (f"column of {name} codes the templates map" if entity_field.kind == ENUM

@@ -166,8 +166,13 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
             unmapped = _value_gaps(path, mapping, frame, result)
             # Rows of the wrong shape (a stray quote, a missing field) and rows holding a
             # value the mapping cannot read.
-            rejected = read.malformed.height + len(set(coerced.errors["_source_row"]) | unmapped)
-            if mostly_rejected(rejected, read.rows_read):
+            missing = _missing_required(mapping, frame)
+            rejected = read.malformed.height + len(
+                set(coerced.errors["_source_row"]) | unmapped | missing)
+            # The rows of the column most often misread (a small file stops only on one).
+            one_problem = max([len(unmapped), len(missing),
+                               *coerced.errors.group_by("column_name").len()["len"].to_list()])
+            if mostly_rejected(rejected, read.rows_read, one_problem):
                 result.problems.append(f"{path}: {rejected} of {read.rows_read} rows would be "
                                        "rejected (rows of the wrong shape or values the "
                                        "mapping cannot read), so the refresh would stop: it "
@@ -191,6 +196,18 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
     return seen
 
 
+def _missing_required(mapping, frame) -> set[int]:
+    """Rows the refresh's checks reject for a required field (the record's id, its date)
+    left empty: a sparse column drafted as a claim's reference rejects most claims."""
+    import polars as pl
+
+    required = [f for f in mapping.entity.required if f in frame.columns]
+    if not required or "_source_row" not in frame.columns:
+        return set()
+    return set(frame.filter(pl.any_horizontal(pl.col(f).is_null() for f in required))
+               ["_source_row"].to_list())
+
+
 def _export_files(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file() and is_export_file(p)} \
         if folder.is_dir() else set()
@@ -208,7 +225,9 @@ def _column_rows(relative: Path, mapping: Mapping, frame: pl.DataFrame) -> list[
     for name in frame.columns[1:]:  # after the loader's row number
         column, read = profile_column(frame[name]), fields.get(header_key(name), [])
         rows.append({
-            "file": relative.as_posix(), "sheet": mapping.sheet or "", "column": name,
+            "file": relative.as_posix(),
+            "sheet": (", ".join(mapping.sheet) if isinstance(mapping.sheet, tuple)
+                      else mapping.sheet or ""), "column": name,
             "content": column.kind, "date_format": column.date_format or "",
             "fill_rate": f"{column.fill_rate:.2f}", "distinct_values": column.distinct,
             "mapped_to": "; ".join(read[:3]) + (" ..." if len(read) > 3 else ""),
