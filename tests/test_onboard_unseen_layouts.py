@@ -298,6 +298,11 @@ def test_stacked_sheets_load_together_and_rejected_rows_name_their_sheet(tmp_pat
     # Data row 3 of sheet Feb is its spreadsheet row 4.
     assert rejected["row_number"] == 4 and rejected["reason"].startswith("sheet 'Feb': ")
     assert load.files["rows_read"].to_list() == [40]
+    # A batch stopped names the sheet and the row it shows (here: the ward read as rating).
+    (tmp_path / "fft.yml").write_text((tmp_path / "fft.yml").read_text().replace(
+        "rating: Overall Experience", "rating: Service Area"))
+    with pytest.raises(Exception, match=r"first at row 2 of sheet 'Jan'"):
+        load_source(tmp_path, [parse_mapping(tmp_path / "fft.yml")], "fft")
 
 
 def test_a_date_time_column_is_never_an_id_and_is_the_event_date(tmp_path):
@@ -312,3 +317,70 @@ def test_a_date_time_column_is_never_an_id_and_is_the_event_date(tmp_path):
     assert incidents.layout.column("Incident Date/Time").kind == "timestamp"
     assert incidents.spec["columns"]["incident_id"] == "Incident Reference"
     assert incidents.spec["columns"]["occurred_date"] == "Incident Date/Time"
+
+
+def _proposal(folder: Path, source: str, rows: list[list[str]]):
+    from pipelines.onboard.inspect import inspect_file
+    from pipelines.onboard.propose import propose, templates
+
+    path = folder / source / "export.csv"
+    _write(path, rows)
+    [layout] = inspect_file(path)
+    return propose([path], layout, source, templates(), folder)
+
+
+def test_fields_named_in_other_words_are_drafted(tmp_path):
+    """The probe's complaints "Division", "Themes" (comma-separated subjects), SJR phase
+    scores named "<Phase> Phase Score" and "LD", FFT "What went well?" and a claims
+    "Damages" column of amounts were left unread."""
+    complaints = _proposal(tmp_path, "complaints", [
+        ["Complaint Ref", "Date Received", "Ward/Area", "Division", "Themes", "Outcome"]] + [
+        [f"C{i}", f"{1 + i % 27:02d}/03/2026", WARDS[i % 5], ["Medicine", "Surgery"][i % 2],
+         ["Communication, Staff attitude", "Clinical care", "Waiting times, Communication"][i % 3],
+         "Upheld"] for i in range(40)])
+    columns = complaints.spec["columns"]
+    assert (columns["directorate"], columns["subjects"], columns["location"]) == (
+        "Division", "Themes", "Ward/Area")
+    assert complaints.spec["list_separator"] == ","
+    sjr = _proposal(tmp_path, "sjr", [
+        ["SJR Ref", "Date of Death", "Ward of Death", "Admission Phase Score",
+         "Ongoing Care Phase Score", "Procedure Phase Score", "Overall Care Score", "LD"]] + [
+        [f"SJR-{i}", f"{1 + i % 27:02d}/03/2026", WARDS[i % 5], str(1 + i % 5),
+         str(1 + (i + 1) % 5), str(1 + (i + 2) % 5), str(1 + (i + 3) % 5), "YN"[i % 2]]
+        for i in range(40)])
+    columns = sjr.spec["columns"]
+    assert (columns["score_admission"], columns["score_procedure"],
+            columns["has_learning_disability"]) == (
+        "Admission Phase Score", "Procedure Phase Score", "LD")
+    fft = _proposal(tmp_path, "fft", [
+        ["Resp No", "Survey Date", "Overall Experience", "What went well?",
+         "What could be better?"]] + [
+        [f"R{i}", f"{1 + i % 27:02d}/03/2026", "Good", f"Kind staff on day {i}",
+         f"Parking was hard to find on day {i}"] for i in range(40)])
+    assert (fft.spec["columns"]["comment_good"], fft.spec["columns"]["comment_improve"]) == (
+        "What went well?", "What could be better?")
+    claims = _proposal(tmp_path, "claims", [
+        ["NHSR Ref No", "Scheme", "Date of Incident", "Status", "Damages"]] + [
+        [f"M25CT{i:03d}", "CNST", f"{10 + i}/02/2024", "Open", f"£{1000 + i * 250:,}.00"]
+        for i in range(6)])
+    assert claims.spec["columns"]["damages_paid"] == "Damages"
+
+
+def test_check_output_says_what_several_files_share_once(tmp_path):
+    """25 monthly FFT files each with the same unmapped setting printed ~75 lines: lines that
+    differ only by their file (in one folder) and counts are one line naming the others."""
+    from pipelines.onboard.review import grouped
+
+    for month in range(1, 6):
+        _write(tmp_path / "exports" / "fft" / f"FFT_2026-{month:02d}.csv", [
+            ["Resp No", "Survey Date", "Setting", "Overall Experience"]] + [
+            [f"R{month}{i:03d}", f"{1 + i % 27:02d}/{month:02d}/2026",
+             ["Inpatient", "Maternity - somewhere"][i % 2], "Good"] for i in range(20 + month)])
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    lines = done.check.problems + done.check.notes
+    assert sum("FFT_2026-0" in line for line in lines) >= 5
+    shown = grouped(done.check.problems) + grouped(done.check.notes)
+    assert len(shown) < len(lines)
+    assert any("in 4 other files: FFT_2026-02.csv .. FFT_2026-05.csv" in line
+               for line in shown), shown
+    assert sum("FFT_2026-" in line for line in shown) <= 3

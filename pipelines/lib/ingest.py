@@ -564,9 +564,11 @@ def _fail_if_a_code_is_unmapped(failures: pl.DataFrame, by_file: dict, reads: di
             .group_by(field).agg(pl.len(), pl.col(ROW).min())
             .sort("len", ROW, descending=[True, False]).head(1).collect().iter_rows(named=True))
         if stops_the_batch(common["len"], read.rows_read):
+            sheet, first = sheet_row(read.sheets, common[ROW])
+            where = f"row {first} of sheet {sheet!r}" if sheet else f"row {first}"
             raise BatchError(read.path, read.mapping, (
                 f"{common['len']} of {read.rows_read} rows hold the same {field} value, which "
-                f"the mapping does not map to a known one (first at row {common[ROW]}): a code "
+                f"the mapping does not map to a known one (first at {where}): a code "
                 f"the export uses and the mapping lacks; add it under values.{field} (loading "
                 "would reject every record carrying it)"))
 

@@ -196,11 +196,39 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
     return seen
 
 
+# Where a problem or note names its file: the text up to the first export's extension.
+_NAMED_FILE = re.compile(r"^(?P<path>.*?\.(?:csv|tsv|txt|xlsx|xlsm|xlsb|xls|ods))(?=[: ])",
+                         re.IGNORECASE)
+
+
+def grouped(lines: list[str]) -> list[str]:
+    """Problems or notes that say the same of several files (the same words, their own
+    counts) as one line each: the first file's, naming how many others and which (25 monthly
+    workbooks each with one unmapped value were 75 lines)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for line in lines:
+        named = _NAMED_FILE.match(line)
+        path = named["path"] if named else ""
+        # Only files of one folder (one source) are grouped: a source's line stays its own.
+        key = f"{Path(path).parent}|{re.sub(r'[0-9]+', '#', line[len(path):])}" if named \
+            else line
+        groups.setdefault(key, []).append((path, line))
+    out = []
+    for members in groups.values():
+        (path, line), others = members[0], [p for p, _ in members[1:]]
+        if not others:
+            out.append(line)
+            continue
+        names = [Path(p).name for p in others]
+        listed = ", ".join(names) if len(names) <= 3 else f"{names[0]} .. {names[-1]}"
+        out.append(f"{line} [the same, with their own counts, in {len(others)} other "
+                   f"file{'s' if len(others) > 1 else ''}: {listed}]")
+    return out
+
+
 def _missing_required(mapping, frame) -> set[int]:
     """Rows the refresh's checks reject for a required field (the record's id, its date)
     left empty: a sparse column drafted as a claim's reference rejects most claims."""
-    import polars as pl
-
     required = [f for f in mapping.entity.required if f in frame.columns]
     if not required or "_source_row" not in frame.columns:
         return set()
