@@ -69,9 +69,9 @@ MAX_REJECTED_SHARE = 0.5
 EXACT_DUPLICATE = "exact duplicate of"  # a rejected row's reason: "... <file> row <n>"
 MIN_ROWS_FOR_SHARE_RULE = 10
 # In a smaller file (an NHS Resolution listing of 5 claims), more than half its rows rejected
-# stops the batch too once this many are rejected for one column the mapping misreads:
-# 2 bad rows of 3, 3 rows of 5 each mistyped differently, or lines a stray quote joined, are
-# a few mistakes in the export; 4 of 5
+# stops the batch too once this many are rejected for one problem of one column (the same
+# reason, values aside): 2 bad rows of 3, rows each mistyped differently, or lines a stray
+# quote joined, are a few mistakes in the export; 4 of 5
 # claims without a reference are a mapping that misreads the export, and publishing the one
 # row left would show the source as present while most of it is missing.
 MIN_REJECTED_IN_SMALL_FILE = 3
@@ -499,8 +499,8 @@ def mostly_rejected(rows_rejected: int, rows_read: int, one_problem: int | None 
     """Whether a file with this many of its rows rejected means the mapping no longer fits
     (which stops the batch): more than half of them, in a file of at least
     MIN_ROWS_FOR_SHARE_RULE rows or, in a smaller one, with at least
-    MIN_REJECTED_IN_SMALL_FILE rows rejected for one column (`one_problem`: the rows the
-    column misread most often rejects; unknown, all of them)."""
+    MIN_REJECTED_IN_SMALL_FILE rows rejected for one problem of one column (`one_problem`:
+    the rows of the commonest; unknown, all of them)."""
     if rows_rejected <= MAX_REJECTED_SHARE * rows_read:
         return False
     return rows_read >= MIN_ROWS_FOR_SHARE_RULE or (
@@ -523,11 +523,14 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
                     without_quoted_values, return_dtype=pl.String).alias("problem"))
                 .group_by("column_name", "problem").agg(pl.len(), pl.col(ROW).min())
                 .sort("len", ROW, descending=[True, False]).head(1).iter_rows(named=True))
-            # A small file stops on one column misread, not on rows of the wrong shape (a
-            # stray quote joining a few lines is the export's, fixed there).
-            by_column = ofs.filter(pl.col("column_name").is_not_null()) \
-                .group_by("column_name").agg(pl.col(ROW).n_unique())[ROW].max() or 0
-            if not mostly_rejected(misread, row["rows_read"], by_column):
+            # A small file stops on one problem of one column repeated (a column misread),
+            # not on rows of the wrong shape (a stray quote joining lines is the export's)
+            # nor on different mistakes in a few cells.
+            one_problem = ofs.filter(pl.col("column_name").is_not_null()).with_columns(
+                pl.col("reason").map_elements(without_quoted_values, return_dtype=pl.String)
+                .alias("problem")).group_by("column_name", "problem") \
+                .agg(pl.col(ROW).n_unique())[ROW].max() or 0
+            if not mostly_rejected(misread, row["rows_read"], one_problem):
                 continue
             path, mapping = reads[row["file"]].path, reads[row["file"]].mapping
             column = f"column {common['column_name']}: " if common["column_name"] else ""

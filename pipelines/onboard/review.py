@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.lib.canonical import ENUM, SOURCES
-from pipelines.lib.errors import UserFacingError
+from pipelines.lib.errors import UserFacingError, without_quoted_values
 from pipelines.lib.identifiers import IDENTIFIER_NAMES, redact
 from pipelines.lib.ingest import mostly_rejected, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
@@ -169,9 +169,10 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
             missing = _missing_required(mapping, frame)
             rejected = read.malformed.height + len(
                 set(coerced.errors["_source_row"]) | unmapped | missing)
-            # The rows of the column most often misread (a small file stops only on one).
-            one_problem = max([len(unmapped), len(missing),
-                               *coerced.errors.group_by("column_name").len()["len"].to_list()])
+            # The rows of the commonest problem of one column (a small file stops on one).
+            one_problem = max([len(unmapped), len(missing), *coerced.errors.with_columns(
+                pl.col("reason").map_elements(without_quoted_values, return_dtype=pl.String))
+                .group_by("column_name", "reason").len()["len"].to_list()])
             if mostly_rejected(rejected, read.rows_read, one_problem):
                 result.problems.append(f"{path}: {rejected} of {read.rows_read} rows would be "
                                        "rejected (rows of the wrong shape or values the "
