@@ -561,9 +561,11 @@ PROBLEMS = 1  # `check`: the profile would fail a refresh
 
 
 def _print_check(result) -> None:
-    for line in result.problems:
+    from pipelines.onboard.review import grouped
+
+    for line in grouped(result.problems):
         _say(f"  problem: {line}", "red")
-    for line in result.notes:
+    for line in grouped(result.notes):
         _say(f"  note: {line}")
     present = result.files_found + result.files_unread
     _say(f"Read {result.files_read} of {present} export files ({result.rows_read:,} rows)"

@@ -184,3 +184,203 @@ def test_values_near_no_canonical_value_or_two_stay_for_a_person(near_misses):
     assert near_miss("Opening", labels, "outcome") is None
     assert near_miss("Upheld in part", labels, "outcome") is None
     assert near_miss("NOT-UPHELD", labels, "outcome") == ("not_upheld", "not upheld")
+
+
+def _claims_listing(exports: Path) -> None:
+    """An independent probe's ("Pennine Vale") NHS Resolution listing: 5 claims, the trust's
+    incident reference filled for one of them."""
+    _write(exports / "claims" / "NHSR_claims_listing_Q3_2026.csv", [
+        ["NHSR Ref No", "Scheme", "Date of Incident", "Date Notified", "Status", "Specialty",
+         "Cause", "Injury", "Damages", "Claimant Costs", "Defence Costs", "Reserve",
+         "Trust Incident Ref"]] + [
+        [f"M25CT{i:03d}/00{i}", "CNST", f"{10 + i}/02/2024", f"{10 + i}/03/2025", "Open",
+         "Obstetrics", "Failure to monitor", "Brain injury", "", "", "£1,000.00", "£5,000.00",
+         "IR100123" if i == 2 else ""] for i in range(1, 6)])
+
+
+def test_a_claims_id_is_the_filled_unique_column_not_a_sparse_one_named_alike(tmp_path):
+    """The draft read `claim_reference: Trust Incident Ref` (1 claim in 5 has one) and left
+    the unique "NHSR Ref No" unread: the refresh then loaded 1 claim of 5. An id field takes
+    the fully filled, unique column before one more like it by name."""
+    _claims_listing(tmp_path / "exports")
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    [claims] = [p for p in done.proposals if p.source == "claims"]
+    assert claims.spec["columns"]["claim_reference"] == "NHSR Ref No"
+    assert claims.spec["columns"].get("claim_reference") != "Trust Incident Ref"
+
+
+def test_check_and_the_refresh_stop_on_a_small_file_mostly_rejected(tmp_path):
+    """With the sparse column as the id, 4 of the 5 claims are rejected: `check` said nothing
+    and the refresh published 1 claim with a warning (more than half rejected stopped only a
+    file of 10 rows or more). Now more than half rejected, and at least 3 rows, stops both."""
+    from pipelines.lib.ingest import BatchError, load_source
+    from pipelines.lib.mapping import load_mappings
+
+    _claims_listing(tmp_path / "exports")
+    onboard(tmp_path / "exports", tmp_path / "profile")
+    [path] = (tmp_path / "profile" / "mappings").glob("claims*.yml")
+    path.write_text(re.sub(r"claim_reference: .*", "claim_reference: Trust Incident Ref",
+                           path.read_text()))
+    result = check(tmp_path / "profile", tmp_path / "exports")
+    assert any("NHSR_claims_listing_Q3_2026.csv: 4 of 5 rows would be rejected" in p
+               for p in result.problems), result.problems
+    with pytest.raises(BatchError):
+        load_source(tmp_path / "exports", load_mappings(tmp_path / "profile" / "mappings"),
+                    "claims")
+
+
+def test_a_single_dated_export_is_drafted_as_a_glob_and_check_counts_new_files(tmp_path):
+    """One incidents listing named with its date range was drafted under its exact name, so
+    the next night's listing stopped the refresh. The draft reads the name up to its first
+    date, and `check` counts every export file present."""
+    header = ["Incident Reference", "Incident Date", "Department", "Description of Incident"]
+    rows = [[f"IR{100000 + i}", f"{1 + i % 27:02d}/03/2026", WARDS[i % 5],
+             f"Patient {i} slipped in the bathroom while mobilising"] for i in range(30)]
+    _write(tmp_path / "exports" / "incidents" / "Ulysses_IR_Listing_20241201_20261206.csv",
+           [header] + rows)
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    [incidents] = [p for p in done.proposals if p.source == "incidents"]
+    assert incidents.spec["files"] == ["incidents/Ulysses_IR_Listing*.csv"]
+    _write(tmp_path / "exports" / "incidents" / "Ulysses_IR_Listing_20261207.csv",
+           [header] + [[f"IR2{i}", *row[1:]] for i, row in enumerate(rows)])
+    result = check(tmp_path / "profile", tmp_path / "exports")
+    assert (result.files_found, result.files_unread) == (2, 0)
+    assert not any("matched by" in p or "no mapping" in p for p in result.problems)
+
+
+def _monthly_workbook(path: Path, months: list[str], bad: dict[str, int] | None = None) -> None:
+    """An FFT workbook of one sheet a month (an independent probe's "Pennine Vale" layout);
+    `bad`: sheet -> its data row (1-based) whose date is no date."""
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(path)
+    for m, month in enumerate(months):
+        sheet = workbook.add_worksheet(month)
+        sheet.write_row(0, 0, ["Resp No", "Survey Date", "Service Area", "Setting",
+                               "Overall Experience", "What could be better?"])
+        for i in range(20):
+            date = "no date" if (bad or {}).get(month) == i + 1 else f"{1 + i:02d}/{m + 1:02d}/2025"
+            sheet.write_row(i + 1, 0, [f"R{m}{i:03d}", date, WARDS[i % 5], "Inpatient",
+                                       ["Very good", "Good", "Poor"][i % 3],
+                                       f"More staff at night on the ward please {i}"])
+    workbook.close()
+
+
+def test_a_workbook_of_a_sheet_a_month_is_one_mapping_reading_every_sheet(tmp_path):
+    """Onboard wrote one mapping per sheet (fft_vendor.yml .. fft_vendor_25.yml) with the same
+    `files`, which `check` then refused as matched by several mappings. Sheets sharing one
+    layout are now one mapping with `sheet: "*"`, read and stacked by the loader."""
+    _monthly_workbook(tmp_path / "exports" / "fft" / "FFT_responses.xlsx",
+                      ["Jan 2025", "Feb 2025", "Mar 2025"])
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    [fft] = [p for p in done.proposals if p.source == "fft"]
+    assert fft.spec["sheet"] == "*"
+    assert [p.name for p in (tmp_path / "profile" / "mappings").glob("fft*.yml")] == [
+        "fft_vendor.yml"]
+    assert not any("several mappings" in p for p in done.check.problems), done.check.problems
+    assert done.check.rows_read == 60
+
+
+def test_stacked_sheets_load_together_and_rejected_rows_name_their_sheet(tmp_path):
+    from pipelines.lib.ingest import load_source
+    from pipelines.lib.mapping import parse_mapping
+
+    _monthly_workbook(tmp_path / "fft" / "FFT.xlsx", ["Jan", "Feb"], bad={"Feb": 3})
+    (tmp_path / "fft.yml").write_text(
+        'source: fft\nfiles: ["fft/*.xlsx"]\nsheet: "*"\ndate_format: "%d/%m/%Y"\n'
+        "columns:\n  response_id: Resp No\n  response_date: Survey Date\n"
+        "  location: Service Area\n  rating: Overall Experience\n"
+        "values:\n  rating: {Very good: very_good, Good: good, Poor: poor}\n")
+    [load] = load_source(tmp_path, [parse_mapping(tmp_path / "fft.yml")], "fft")
+    assert load.loaded.height == 39
+    [rejected] = load.rejected.iter_rows(named=True)
+    # Data row 3 of sheet Feb is its spreadsheet row 4.
+    assert rejected["row_number"] == 4 and rejected["reason"].startswith("sheet 'Feb': ")
+    assert load.files["rows_read"].to_list() == [40]
+    # A batch stopped names the sheet and the row it shows (here: the ward read as rating).
+    (tmp_path / "fft.yml").write_text((tmp_path / "fft.yml").read_text().replace(
+        "rating: Overall Experience", "rating: Service Area"))
+    with pytest.raises(Exception, match=r"first at row 2 of sheet 'Jan'"):
+        load_source(tmp_path, [parse_mapping(tmp_path / "fft.yml")], "fft")
+
+
+def test_a_date_time_column_is_never_an_id_and_is_the_event_date(tmp_path):
+    """"Incident Date/Time" ("2025-03-07 14:05", every value distinct) was profiled as an id:
+    two id columns, so neither incident_id nor occurred_date was drafted."""
+    _write(tmp_path / "exports" / "incidents" / "IR_Listing.csv", [
+        ["Incident Reference", "Incident Date/Time", "Department", "Description of Incident"]] + [
+        [f"IR{100000 + i}", f"2025-03-{1 + i % 27:02d} {i % 24:02d}:{i % 60:02d}", WARDS[i % 5],
+         f"Patient {i} slipped in the bathroom while mobilising"] for i in range(40)])
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    [incidents] = done.proposals
+    assert incidents.layout.column("Incident Date/Time").kind == "timestamp"
+    assert incidents.spec["columns"]["incident_id"] == "Incident Reference"
+    assert incidents.spec["columns"]["occurred_date"] == "Incident Date/Time"
+
+
+def _proposal(folder: Path, source: str, rows: list[list[str]]):
+    from pipelines.onboard.inspect import inspect_file
+    from pipelines.onboard.propose import propose, templates
+
+    path = folder / source / "export.csv"
+    _write(path, rows)
+    [layout] = inspect_file(path)
+    return propose([path], layout, source, templates(), folder)
+
+
+def test_fields_named_in_other_words_are_drafted(tmp_path):
+    """The probe's complaints "Division", "Themes" (comma-separated subjects), SJR phase
+    scores named "<Phase> Phase Score" and "LD", FFT "What went well?" and a claims
+    "Damages" column of amounts were left unread."""
+    complaints = _proposal(tmp_path, "complaints", [
+        ["Complaint Ref", "Date Received", "Ward/Area", "Division", "Themes", "Outcome"]] + [
+        [f"C{i}", f"{1 + i % 27:02d}/03/2026", WARDS[i % 5], ["Medicine", "Surgery"][i % 2],
+         ["Communication, Staff attitude", "Clinical care", "Waiting times, Communication"][i % 3],
+         "Upheld"] for i in range(40)])
+    columns = complaints.spec["columns"]
+    assert (columns["directorate"], columns["subjects"], columns["location"]) == (
+        "Division", "Themes", "Ward/Area")
+    assert complaints.spec["list_separator"] == ","
+    sjr = _proposal(tmp_path, "sjr", [
+        ["SJR Ref", "Date of Death", "Ward of Death", "Admission Phase Score",
+         "Ongoing Care Phase Score", "Procedure Phase Score", "Overall Care Score", "LD"]] + [
+        [f"SJR-{i}", f"{1 + i % 27:02d}/03/2026", WARDS[i % 5], str(1 + i % 5),
+         str(1 + (i + 1) % 5), str(1 + (i + 2) % 5), str(1 + (i + 3) % 5), "YN"[i % 2]]
+        for i in range(40)])
+    columns = sjr.spec["columns"]
+    assert (columns["score_admission"], columns["score_procedure"],
+            columns["has_learning_disability"]) == (
+        "Admission Phase Score", "Procedure Phase Score", "LD")
+    fft = _proposal(tmp_path, "fft", [
+        ["Resp No", "Survey Date", "Overall Experience", "What went well?",
+         "What could be better?"]] + [
+        [f"R{i}", f"{1 + i % 27:02d}/03/2026", "Good", f"Kind staff on day {i}",
+         f"Parking was hard to find on day {i}"] for i in range(40)])
+    assert (fft.spec["columns"]["comment_good"], fft.spec["columns"]["comment_improve"]) == (
+        "What went well?", "What could be better?")
+    claims = _proposal(tmp_path, "claims", [
+        ["NHSR Ref No", "Scheme", "Date of Incident", "Status", "Damages"]] + [
+        [f"M25CT{i:03d}", "CNST", f"{10 + i}/02/2024", "Open", f"£{1000 + i * 250:,}.00"]
+        for i in range(6)])
+    assert claims.spec["columns"]["damages_paid"] == "Damages"
+
+
+def test_check_output_says_what_several_files_share_once(tmp_path):
+    """25 monthly FFT files each with the same unmapped setting printed ~75 lines: lines that
+    differ only by their file (in one folder) and counts are one line naming the others."""
+    from pipelines.onboard.review import grouped
+
+    for month in range(1, 6):
+        _write(tmp_path / "exports" / "fft" / f"FFT_2026-{month:02d}.csv", [
+            ["Resp No", "Survey Date", "Setting", "Overall Experience"]] + [
+            [f"R{month}{i:03d}", f"{1 + i % 27:02d}/{month:02d}/2026",
+             ["Inpatient", "Maternity - somewhere"][i % 2], "Good"] for i in range(20 + month)])
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    lines = done.check.problems + done.check.notes
+    assert sum("FFT_2026-0" in line for line in lines) >= 5
+    shown = grouped(done.check.problems) + grouped(done.check.notes)
+    assert len(shown) < len(lines)
+    assert any("in 4 other files: FFT_2026-02.csv .. FFT_2026-05.csv" in line
+               for line in shown), shown
+    assert sum("FFT_2026-" in line for line in shown) <= 3

@@ -38,7 +38,15 @@ from pipelines.lib.errors import without_quoted_values
 from pipelines.lib.fingerprints import file_sha256, load_step, store
 from pipelines.lib.freshness import SourceState
 from pipelines.lib.load_cache import CachedFile, LoadCache
-from pipelines.lib.loading import OUT_OF_RANGE, ROW, BatchError, ReadFile, coerce, read_export
+from pipelines.lib.loading import (
+    OUT_OF_RANGE,
+    ROW,
+    BatchError,
+    ReadFile,
+    coerce,
+    read_export,
+    sheet_row,
+)
 from pipelines.lib.mapping import Mapping, files_for_source, header_key
 from pipelines.lib.validation import (
     ROW_ID,
@@ -60,6 +68,13 @@ from pipelines.lib.warehouse import (
 MAX_REJECTED_SHARE = 0.5
 EXACT_DUPLICATE = "exact duplicate of"  # a rejected row's reason: "... <file> row <n>"
 MIN_ROWS_FOR_SHARE_RULE = 10
+# In a smaller file (an NHS Resolution listing of 5 claims), more than half its rows rejected
+# stops the batch too once this many are rejected for one problem of one column (the same
+# reason, values aside): 2 bad rows of 3, rows each mistyped differently, or lines a stray
+# quote joined, are a few mistakes in the export; 4 of 5
+# claims without a reference are a mapping that misreads the export, and publishing the one
+# row left would show the source as present while most of it is missing.
+MIN_REJECTED_IN_SMALL_FILE = 3
 # One code value the mapping does not map, in this share of a file's rows (and at least
 # MIN_ROWS_FOR_SHARE_RULE of them), is a code the mapping lacks, not a few mistyped cells.
 UNMAPPED_CODE_SHARE = 0.05
@@ -95,6 +110,7 @@ class _FileRead:
     encoding: str
     rows_read: int
     headers: list[str]
+    sheets: tuple = ()  # a stacked workbook's sheets (ReadFile.sheets)
 
     def records(self, rows: list[int]) -> dict[int, str]:
         if not rows:
@@ -177,7 +193,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
                 kept.add(key)
             meta = part.meta
             reads[relative] = _FileRead(path, mapping, meta["sha256"], meta["encoding"],
-                                        meta["rows_read"], meta["headers"])
+                                        meta["rows_read"], meta["headers"],
+                                        tuple(map(tuple, meta.get("sheets") or ())))
             keys[relative] = key or LoadCache.key(relative, meta["sha256"], mapping)
             if sum(parts[i].typed.height for i in fresh) >= VALIDATION_BATCH_ROWS:
                 parts = validated(parts)
@@ -276,7 +293,7 @@ def _typed_file(path: Path, relative: str, mapping: Mapping) -> tuple[ReadFile, 
     content = pl.struct([f.name for f in mapping.entity.fields])
     return read, CachedFile(
         {"sha256": read.sha256, "encoding": read.encoding, "rows_read": read.rows_read,
-         "headers": read.frame.columns},
+         "headers": read.frame.columns, "sheets": [list(sheet) for sheet in read.sheets]},
         coerced.frame.with_columns(*lineage, *(content.hash(*seeds).alias(name)
                                                for name, seeds in _HASHES.items())),
         coerced.errors.with_columns(lineage),
@@ -478,11 +495,16 @@ def _key_conflicts(entity: Entity, records: pl.DataFrame, rejected: pl.Series) -
     )
 
 
-def mostly_rejected(rows_rejected: int, rows_read: int) -> bool:
+def mostly_rejected(rows_rejected: int, rows_read: int, one_problem: int | None = None) -> bool:
     """Whether a file with this many of its rows rejected means the mapping no longer fits
     (which stops the batch): more than half of them, in a file of at least
-    MIN_ROWS_FOR_SHARE_RULE rows (2 bad rows of 3 are a few mistyped cells)."""
-    return rows_read >= MIN_ROWS_FOR_SHARE_RULE and rows_rejected > MAX_REJECTED_SHARE * rows_read
+    MIN_ROWS_FOR_SHARE_RULE rows or, in a smaller one, with at least
+    MIN_REJECTED_IN_SMALL_FILE rows rejected for one problem of one column (`one_problem`:
+    the rows of the commonest; unknown, all of them)."""
+    if rows_rejected <= MAX_REJECTED_SHARE * rows_read:
+        return False
+    return rows_read >= MIN_ROWS_FOR_SHARE_RULE or (
+        rows_rejected if one_problem is None else one_problem) >= MIN_REJECTED_IN_SMALL_FILE
 
 
 def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.DataFrame) -> None:
@@ -493,7 +515,7 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
             ofs = rejected.filter((pl.col("_source_file") == row["file"])
                                   & ~pl.col("reason").str.starts_with(EXACT_DUPLICATE))
             misread = ofs[ROW].n_unique()
-            if not mostly_rejected(misread, row["rows_read"]):
+            if not misread:
                 continue
             # The most common problem, named by column and a value-free reason.
             [common] = (
@@ -501,12 +523,23 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
                     without_quoted_values, return_dtype=pl.String).alias("problem"))
                 .group_by("column_name", "problem").agg(pl.len(), pl.col(ROW).min())
                 .sort("len", ROW, descending=[True, False]).head(1).iter_rows(named=True))
+            # A small file stops on one problem of one column repeated (a column misread),
+            # not on rows of the wrong shape (a stray quote joining lines is the export's)
+            # nor on different mistakes in a few cells.
+            one_problem = ofs.filter(pl.col("column_name").is_not_null()).with_columns(
+                pl.col("reason").map_elements(without_quoted_values, return_dtype=pl.String)
+                .alias("problem")).group_by("column_name", "problem") \
+                .agg(pl.col(ROW).n_unique())[ROW].max() or 0
+            if not mostly_rejected(misread, row["rows_read"], one_problem):
+                continue
             path, mapping = reads[row["file"]].path, reads[row["file"]].mapping
             column = f"column {common['column_name']}: " if common["column_name"] else ""
+            sheet, first = sheet_row(reads[row["file"]].sheets, common[ROW])
+            where = f"row {first} of sheet {sheet!r}" if sheet else f"row {first}"
             raise BatchError(path, mapping, (
                 f"{misread} of {row['rows_read']} rows are rejected, so the mapping "
                 "probably no longer fits this export (a changed date format, delimiter or "
-                f"codes?); most often ({common['len']} rows, first at row {common[ROW]}) "
+                f"codes?); most often ({common['len']} rows, first at {where}) "
                 f"{column}{common['problem']}"))
 
 
@@ -534,9 +567,11 @@ def _fail_if_a_code_is_unmapped(failures: pl.DataFrame, by_file: dict, reads: di
             .group_by(field).agg(pl.len(), pl.col(ROW).min())
             .sort("len", ROW, descending=[True, False]).head(1).collect().iter_rows(named=True))
         if stops_the_batch(common["len"], read.rows_read):
+            sheet, first = sheet_row(read.sheets, common[ROW])
+            where = f"row {first} of sheet {sheet!r}" if sheet else f"row {first}"
             raise BatchError(read.path, read.mapping, (
                 f"{common['len']} of {read.rows_read} rows hold the same {field} value, which "
-                f"the mapping does not map to a known one (first at row {common[ROW]}): a code "
+                f"the mapping does not map to a known one (first at {where}): a code "
                 f"the export uses and the mapping lacks; add it under values.{field} (loading "
                 "would reject every record carrying it)"))
 
@@ -552,6 +587,17 @@ def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict,
         exported[file].update(read.records([row for row in rows if row not in exported[file]]))
     records = [exported[file][row]
                for file, row in rejected.select("_source_file", ROW).iter_rows()]
+    if any(read.sheets for read in reads.values()):
+        # A workbook read sheet by sheet: each row numbered as its sheet shows it, the
+        # reason naming the sheet.
+        where = [sheet_row(reads[file].sheets if file in reads else (), row)
+                 for file, row in rejected.select("_source_file", ROW).iter_rows()]
+        rejected = rejected.with_columns(
+            pl.Series(ROW, [row for _, row in where], dtype=pl.Int64),
+            pl.Series("reason", [f"sheet {sheet!r}: {reason}" if sheet else reason
+                                 for (sheet, _), reason in zip(where, rejected["reason"],
+                                                               strict=True)],
+                      dtype=pl.String))
     return rejected.select(
         pl.lit(entity.source).alias("source"),
         pl.lit(entity.name).alias("entity"),

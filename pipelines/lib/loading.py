@@ -24,7 +24,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
@@ -86,6 +86,9 @@ class ReadFile:
     encoding: str
     sha256: str
     delimiter: str | None = None  # None for a workbook
+    # A workbook whose sheets are read as one (`sheet: "*"` or a list): each sheet's name
+    # and the number added to its rows' numbers to keep them distinct (`sheet_row`).
+    sheets: tuple[tuple[str, int], ...] = ()
 
     @property
     def rows_read(self) -> int:
@@ -130,7 +133,9 @@ def read_export(path: Path, mapping: Mapping) -> ReadFile:
     if not workbook and kind == "workbook":
         raise BatchError(path, mapping, "is an Excel workbook, not a CSV file: rename it to "
                                         f".xlsx (and list that name in the mapping), or {_SAVE_AS}")
-    if workbook:
+    if workbook and stacked_sheets(mapping):
+        read = _stacked(path, mapping, digest)
+    elif workbook:
         read = _tabulate(path, mapping, _workbook_rows(path, mapping), "xlsx", digest, None,
                          sheet_cells(path, mapping.sheet))
     else:
@@ -531,6 +536,62 @@ def _has_blank_line(text: str) -> bool:
         if quotes % 2 == 0:
             return True
     return False
+
+
+ALL_SHEETS = "*"
+
+
+def stacked_sheets(mapping: Mapping) -> bool:
+    """Whether the mapping reads several sheets of a workbook as one table: every sheet
+    (`sheet: "*"`, a month a sheet) or those listed."""
+    return mapping.sheet == ALL_SHEETS or isinstance(mapping.sheet, tuple | list)
+
+
+def sheet_row(sheets, row: int) -> tuple[str | None, int]:
+    """A stacked workbook's row number as its sheet and the row that sheet shows."""
+    found = (None, row)
+    for name, offset in sheets:
+        if row > offset:
+            found = (name, row - offset)
+    return found
+
+
+def _stacked(path: Path, mapping: Mapping, digest: str) -> ReadFile:
+    """The sheets of a workbook that share one layout, read in turn and stacked, each row
+    numbered after the previous sheets' rows (`sheet_row` gives the row its sheet shows);
+    a sheet whose header differs from the first's fails the batch, naming both."""
+    import fastexcel
+
+    if mapping.sheet == ALL_SHEETS:
+        try:
+            names = list(fastexcel.read_excel(str(path)).sheet_names)
+        except Exception as error:  # fastexcel raises its own hierarchy
+            raise BatchError(path, mapping, f"is not a readable workbook "
+                                            f"({safe_summary(str(error))}): {_SAVE_AS} or as "
+                                            "a new .xlsx") from None
+    else:
+        names = list(mapping.sheet)
+    frames, malformed, sheets, offset, header = [], [], [], 0, None
+    for name in names:
+        one = replace(mapping, sheet=name)
+        read = _tabulate(path, one, _workbook_rows(path, one), "xlsx", digest, None,
+                         sheet_cells(path, name))
+        columns = [c for c in read.frame.columns if c != ROW]
+        if header is None:
+            header = (name, columns)
+        elif sorted(columns) != sorted(header[1]):
+            raise BatchError(path, mapping, f"sheet {name!r} has other headers than sheet "
+                                            f"{header[0]!r} (a mapping reading several sheets "
+                                            "reads sheets of one layout): list the sheets to "
+                                            "read under `sheet:`")
+        sheets.append((name, offset))
+        frames.append(read.frame.select(ROW, *header[1]).with_columns(pl.col(ROW) + offset))
+        malformed.append(read.malformed.with_columns(pl.col(ROW) + offset))
+        last = max(read.frame[ROW].max() or 1, read.malformed[ROW].max() or 1)
+        offset += last
+    return ReadFile(pl.concat(frames, how="vertical_relaxed"),
+                    pl.concat(malformed, how="vertical_relaxed"), "xlsx", digest, None,
+                    tuple(sheets))
 
 
 def _workbook_rows(path: Path, mapping: Mapping) -> Iterator[_Row]:

@@ -92,7 +92,8 @@ class Mapping:
     optional_columns: frozenset[str] = frozenset()
     encoding: str = "auto"
     delimiter: str | None = None  # None: detected from the header row
-    sheet: str | None = None
+    # The sheet to read; "*" every sheet, or a list of sheets, of one layout, stacked.
+    sheet: str | tuple[str, ...] | None = None
     # Spreadsheet row of the header when title rows sit above it (a listing report's name).
     header_row: int | None = None
     date_format: str = "%d/%m/%Y"
@@ -264,7 +265,7 @@ def parse_mapping(path: Path) -> Mapping:
         optional_columns=optional,
         encoding=encoding,
         delimiter=DELIMITERS[spec.get("delimiter", "auto")],
-        sheet=spec.get("sheet"),
+        sheet=tuple(spec["sheet"]) if isinstance(spec.get("sheet"), list) else spec.get("sheet"),
         header_row=header_row,
         date_format=date_format,
         timestamp_format=timestamp_format,

@@ -60,22 +60,28 @@ def onboard(exports: Path, profile: Path, locations: Path | None = None) -> Onbo
         raise OnboardError(f"{profile} already holds mappings: onboard writes a new draft "
                            "profile; choose an empty folder (or run `triangulate check` on it)")
     done = Onboarded(profile)
-    groups: dict[tuple, list[Path]] = defaultdict(list)
-    layouts = {}
+    # Files, and sheets of workbooks, of one layout in one folder share a draft: a workbook
+    # of a month a sheet is one mapping reading every sheet, not one mapping a sheet.
+    groups: dict[tuple, list[tuple[Path, str | None]]] = defaultdict(list)
+    layouts, workbook_sheets = {}, defaultdict(list)
     for path in sorted(p for p in exports.rglob("*") if p.is_file()
                        and is_export_file(p) and p.suffix.lower() != ".md"):
         try:
             for layout in inspect_file(path):
-                key = (path.parent, layout.sheet, tuple(header_key(c.name) for c in layout.columns))
-                groups[key].append(path)
+                key = (path.parent, layout.header_row,
+                       tuple(header_key(c.name) for c in layout.columns))
+                groups[key].append((path, layout.sheet))
+                workbook_sheets[path].append(layout.sheet)
                 layouts.setdefault(key, layout)
         except UserFacingError as error:
             done.unreadable.append(str(error))
     candidates = templates()
-    for key, files in groups.items():
+    for key, members in groups.items():
+        files = list(dict.fromkeys(path for path, _ in members))
         folder = files[0].relative_to(exports).parts[0] if files[0].parent != exports else None
         hint = folder if folder in SOURCES else None
         proposal = propose(files, layouts[key], hint, candidates, exports)
+        _several_sheets(proposal, members, workbook_sheets)
         if proposal.source and folder != proposal.source:
             # The refresh reads <raw>/<source>/ only: the draft reads the file there.
             proposal.spec["files"] = [f"{proposal.source}/{Path(proposal.spec['files'][0]).name}"]
@@ -93,6 +99,23 @@ def onboard(exports: Path, profile: Path, locations: Path | None = None) -> Onbo
         done.locations_proposed = _propose_locations(profile)
         done.check = check(profile, exports)
     return done
+
+
+def _several_sheets(proposal: Proposal, members: list[tuple[Path, str | None]],
+                    workbook_sheets: dict[Path, list[str | None]]) -> None:
+    """Sheets of one layout in a workbook are read by one mapping, stacked: every sheet
+    (`sheet: "*"`, which reads next month's sheet too) when no sheet of the files has
+    another layout, else the sheets listed."""
+    sheets = list(dict.fromkeys(sheet for _, sheet in members if sheet is not None))
+    if len(sheets) < 2 or not proposal.source:
+        return
+    everything = all(len([s for p, s in members if p == path]) == len(workbook_sheets[path])
+                     for path in {path for path, _ in members})
+    proposal.spec["sheet"] = "*" if everything else sheets
+    proposal.guesses["sheet"] = (
+        f"{len(sheets)} sheets share this layout: read one after another as one table "
+        "(rejected rows name their sheet)" + ("" if everything else
+                                              "; a sheet added later must be listed"))
 
 
 def _distinct_globs(proposals: list[Proposal], exports: Path) -> None:

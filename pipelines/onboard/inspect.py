@@ -18,7 +18,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # Date formats trusts' systems write, most likely first (UK day-first before US month-first).
 DATE_FORMATS = (
     "%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%d/%m/%y",
+    "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%d-%m-%Y %H:%M",
+    "%d.%m.%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%d/%m/%y",
     "%m/%d/%Y",
 )
 # A column is read as dates, numbers ... when at least this share of its values are.
@@ -30,6 +31,7 @@ ID_DISTINCT_SHARE = 0.98
 _WARD_WORDS = re.compile(r"\b(ward|unit|clinic|department|dept|theatre|suite|bay|lounge|"
                          r"icu|itu|a&e|ed|outpatients?|centre|team)\b", re.IGNORECASE)
 _YES_NO = {"y", "n", "yes", "no", "true", "false", "0", "1"}
+LIST_SEPARATORS = (";", ",", "|")
 _UNNAMED = re.compile(r"\(column \d+\)")  # the loader's name for a blank header cell
 
 
@@ -44,6 +46,8 @@ class ColumnProfile:
     values: tuple[str, ...]  # distinct values, most frequent first (code-like columns only)
     counts: tuple[int, ...]
     mean_length: float = 0.0  # of the values present, in characters
+    # Of the values present, the share holding each list separator (";", ",", "|").
+    separators: tuple[tuple[str, float], ...] = ()
 
     @property
     def fill_rate(self) -> float:
@@ -135,7 +139,9 @@ def profile_column(series: pl.Series) -> ColumnProfile:
                                                    and len(values) <= NUMBERED_CODES)
     return ColumnProfile(series.name, present.len(), series.len(), len(values), kind,
                          date_format, values if coded else (), tallies if coded else (),
-                         present.str.len_chars().mean() or 0.0)
+                         present.str.len_chars().mean() or 0.0,
+                         tuple((sep, present.str.contains(sep, literal=True).mean() or 0.0)
+                               for sep in LIST_SEPARATORS))
 
 
 def date_format_of(values: pl.Series) -> str | None:
@@ -149,6 +155,16 @@ def date_format_of(values: pl.Series) -> str | None:
     return None
 
 
+_DATE_LIKE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
+                        r"|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4})([ T]\d{1,2}[:.]\d{2}.*)?\s*$")
+
+
+def _date_like(present: pl.Series) -> bool:
+    """Whether most values are written as a date, with or without a time."""
+    sample = present.head(500)
+    return sample.str.contains(_DATE_LIKE.pattern).sum() >= CONTENT_SHARE * sample.len()
+
+
 def _kind(present: pl.Series, distinct: int) -> tuple[str, str | None]:
     if present.len() == 0:
         return "text", None
@@ -158,10 +174,17 @@ def _kind(present: pl.Series, distinct: int) -> tuple[str, str | None]:
     lowered = set(present.str.to_lowercase().unique().to_list())
     if lowered <= _YES_NO:
         return "yes_no", None
-    numeric = present.str.replace_all(",", "").cast(pl.Float64, strict=False)
+    # Amounts of money ("£18,500.00") are numbers, never ids however distinct.
+    numeric = present.str.replace_all(r"^\s*-?[£$€]|,", "").cast(pl.Float64, strict=False)
+    if present.str.contains(r"^\s*-?[£$€]").mean() >= CONTENT_SHARE and \
+            numeric.is_not_null().sum() >= CONTENT_SHARE * present.len():
+        return "number", None
     mean_length = present.str.len_chars().mean() or 0
-    # Nearly every value distinct: an id (an export may repeat a revised record's).
-    if distinct >= ID_DISTINCT_SHARE * present.len() and present.len() > 1 and mean_length < 25:
+    # Nearly every value distinct: an id (an export may repeat a revised record's); never
+    # values that read as dates or times in a format not listed above ("2025-03-07 14:05"
+    # was taken for an incident's id, leaving it and its date undrafted).
+    if distinct >= ID_DISTINCT_SHARE * present.len() and present.len() > 1 and \
+            mean_length < 25 and not _date_like(present):
         return "id", None
     if numeric.is_not_null().sum() >= CONTENT_SHARE * present.len():
         return "number", None

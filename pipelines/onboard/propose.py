@@ -46,14 +46,18 @@ MIN_GUESS_SCORE = 0.55
 _KNOWN_CODES_SHARE = 0.8  # of a column's values, for it to be a field's code list
 # Abbreviations export headers use, spelt out before names are compared ("DOD", "Our Ref").
 _ABBREVIATIONS = {"ref": "reference", "dod": "date of death", "no": "number", "num": "number",
-                  "desc": "description", "loc": "location", "dt": "date"}
+                  "desc": "description", "loc": "location", "dt": "date",
+                  "ld": "learning disability", "div": "division"}
 # Words exports use for what a template's header calls otherwise, compared as the template's
 # word ("Verdict" is a "Conclusion", "Ward / Dept" and "Area" a "Location").
 _SYNONYMS = {"verdict": "conclusion", "result": "outcome", "area": "location",
              "ward": "location", "dept": "location", "department": "location",
-             "hospital": "site"}
-# Words that do not change what a header names ("Date of Event" is the "Event Date").
-_FILLER = {"of", "the", "on", "at", "by", "for", "a", "an", "s"}
+             "hospital": "site", "division": "directorate",
+             "theme": "subject", "topic": "subject", "well": "good", "better": "improved",
+             "improve": "improved"}
+# Words that do not change what a header names ("Date of Event" is the "Event Date", "What
+# went well?" asks "What was good?").
+_FILLER = {"of", "the", "on", "at", "by", "for", "a", "an", "s", "was", "were", "is", "went"}
 # Mean length of a column's values from which they read as sentences, not codes: such a
 # column may be a text field's, and is a weaker guess for a short field (site, type, area).
 _SENTENCE_LENGTH = 25
@@ -65,7 +69,7 @@ _CONSTANT_SHARE = 0.95
 # another column's weak likeness of name.
 _WARD_CONTENT_SCORE = 0.5
 _ID_FIELDS = ("incident_id", "complaint_id", "response_id", "review_id", "case_reference",
-              "audit_id")
+              "audit_id", "claim_reference")
 # A header whose last word, spelt out, is one of these names an identifier ("Ref No", "Case
 # Number", "Incident No.", "Datix ID") ...
 _ID_WORDS = {"id", "identifier", "reference", "number"}
@@ -201,6 +205,7 @@ def propose(files: list[Path], layout: FileProfile, source_hint: str | None,
     _derived_present(spec, by_key, proposal, files, raw_root)
     spec["optional_columns"] = sorted(optional & set(columns)) or None
     _date_formats(spec, template, columns, layout, proposal)
+    _list_separator(spec, template, columns, layout, proposal)
     _value_gaps(spec, template, columns, layout, proposal, same_source)
     proposal.spec = {k: v for k, v in spec.items() if v is not None}
     leftover = [c.name for c in layout.columns if header_key(c.name) not in taken
@@ -277,7 +282,7 @@ def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
            taken: set[str]) -> tuple[ColumnProfile, str] | None:
     """The untaken column most like the field by name, among those whose content fits."""
     kind = template.entity.field(name).kind
-    best, best_score = None, 0.0
+    best, best_rank, best_score = None, (False, 0.0), 0.0
     for candidate in layout.columns:
         if header_key(candidate.name) in taken or not _fits(name, kind, candidate):
             continue
@@ -287,14 +292,25 @@ def _guess(template: Mapping, name: str, column: str, layout: FileProfile,
         if name in _ID_FIELDS and _names_an_id(candidate.name):
             content = _ID_NAME_SCORE
         score = similarity + content
-        if score > best_score:
-            best, best_score = candidate, score
-    if best is None or best_score < MIN_GUESS_SCORE:
+        if score < MIN_GUESS_SCORE:
+            continue
+        # A record's id is in every row and never repeats: a fully filled, unique column
+        # outranks one more like the id by name (a claims listing's "Trust Incident Ref",
+        # filled for 1 claim in 5, is no claim reference beside its "NHSR Ref No").
+        rank = (name in _ID_FIELDS and _complete_and_unique(candidate), score)
+        if rank > best_rank:
+            best, best_rank, best_score = candidate, rank, score
+    if best is None:
         return None
     named = "a name naming an identifier" if name in _ID_FIELDS and _names_an_id(best.name) \
         else "a similar name"
     return best, (f"guessed: the template's {column!r} is not in the file; {best.name!r} is "
                   f"{best.kind.replace('_', ' ')} with {named} (score {best_score:.2f})")
+
+
+def _complete_and_unique(candidate: ColumnProfile) -> bool:
+    return candidate.rows > 0 and candidate.filled == candidate.rows and \
+        candidate.distinct == candidate.filled
 
 
 def _words(header: str) -> list[str]:
@@ -326,7 +342,18 @@ def _name_score(header: str, target: str) -> float:
     """How alike a header and a template's column (or field name) are, 0..1."""
     if same_name(header, target):
         return 1.0
-    return difflib.SequenceMatcher(None, _spelt_out(header), header_key(target)).ratio()
+    ratio = difflib.SequenceMatcher(None, _spelt_out(header), header_key(target)).ratio()
+    # Every word of a field's name in the header, in any order, with a word more ("Admission
+    # Phase Score" holds score_admission's, "Avoidability Score" avoidability's).
+    words, named = _word_set(header), _word_set(target)
+    if named and named < words and len(words - named) == 1 and (
+            len(named) > 1 or len(next(iter(named))) >= _MIN_WORD_FOR_SUBSET):
+        return max(ratio, _SUBSET_SCORE)
+    return ratio
+
+
+_SUBSET_SCORE = 0.8
+_MIN_WORD_FOR_SUBSET = 6  # a one-word name this long ("avoidability", not "site")
 
 
 def _names_an_id(header: str) -> bool:
@@ -359,6 +386,8 @@ def _only_fit(template: Mapping, name: str, layout: FileProfile, taken: set[str]
             for v in c.values) >= _KNOWN_CODES_SHARE * len(c.values)]
     else:
         fitting = [c for c in untaken if c.kind in (fits or ())]
+        if name in _ID_FIELDS and len(fitting) > 1:  # the one in every row, never repeated
+            fitting = [c for c in fitting if _complete_and_unique(c)]
     if len(fitting) != 1:
         return None
     what = (f"column of {name} codes the templates map" if entity_field.kind == ENUM
@@ -401,6 +430,30 @@ def _date_formats(spec, template, columns, layout, proposal) -> None:
                 spec["two_digit_year_pivot"] = 70
                 proposal.guesses["two_digit_year_pivot"] = ("two-digit years: 00-69 read as "
                                                             "20xx, 70-99 as 19xx; check")
+
+
+# Of a list column's values, the share that must hold a separator for it to be the list's.
+_SEPARATOR_SHARE = 0.1
+
+
+def _list_separator(spec, template, columns, layout, proposal) -> None:
+    """The separator the list columns read use ("Communication, Staff attitude"), from their
+    values: the one most values hold, when it is not the template's."""
+    shares: dict[str, float] = {}
+    for name, column in columns.items():
+        if template.entity.field(name).kind != LIST or not isinstance(column, str):
+            continue
+        profile = next((c for c in layout.columns if c.name == column), None)
+        for sep, share in (profile.separators if profile else ()):
+            shares[sep] = shares.get(sep, 0.0) + share
+    if not shares:
+        return
+    sep, share = max(shares.items(), key=lambda item: item[1])
+    current = spec.get("list_separator", ";")
+    if share >= _SEPARATOR_SHARE and sep != current and share > shares.get(current, 0.0):
+        spec["list_separator"] = sep
+        proposal.guesses["list_separator"] = (f"read from the list column's values: "
+                                              f"{sep!r} separates them")
 
 
 def _value_gaps(spec, template, columns, layout, proposal, same_source=()) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.lib.canonical import ENUM, SOURCES
-from pipelines.lib.errors import UserFacingError
+from pipelines.lib.errors import UserFacingError, without_quoted_values
 from pipelines.lib.identifiers import IDENTIFIER_NAMES, redact
 from pipelines.lib.ingest import mostly_rejected, stops_the_batch
 from pipelines.lib.loading import coerce, read_export
@@ -167,8 +167,14 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
             unmapped = _value_gaps(path, mapping, frame, result)
             # Rows of the wrong shape (a stray quote, a missing field) and rows holding a
             # value the mapping cannot read.
-            rejected = read.malformed.height + len(set(coerced.errors["_source_row"]) | unmapped)
-            if mostly_rejected(rejected, read.rows_read):
+            missing = _missing_required(mapping, frame)
+            rejected = read.malformed.height + len(
+                set(coerced.errors["_source_row"]) | unmapped | missing)
+            # The rows of the commonest problem of one column (a small file stops on one).
+            one_problem = max([len(unmapped), len(missing), *coerced.errors.with_columns(
+                pl.col("reason").map_elements(without_quoted_values, return_dtype=pl.String))
+                .group_by("column_name", "reason").len()["len"].to_list()])
+            if mostly_rejected(rejected, read.rows_read, one_problem):
                 result.problems.append(f"{path}: {rejected} of {read.rows_read} rows would be "
                                        "rejected (rows of the wrong shape or values the "
                                        "mapping cannot read), so the refresh would stop: it "
@@ -192,6 +198,46 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
     return seen
 
 
+# Where a problem or note names its file: the text up to the first export's extension.
+_NAMED_FILE = re.compile(r"^(?P<path>.*?\.(?:csv|tsv|txt|xlsx|xlsm|xlsb|xls|ods))(?=[: ])",
+                         re.IGNORECASE)
+
+
+def grouped(lines: list[str]) -> list[str]:
+    """Problems or notes that say the same of several files (the same words, their own
+    counts) as one line each: the first file's, naming how many others and which (25 monthly
+    workbooks each with one unmapped value were 75 lines)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for line in lines:
+        named = _NAMED_FILE.match(line)
+        path = named["path"] if named else ""
+        # Only files of one folder (one source) are grouped: a source's line stays its own.
+        key = f"{Path(path).parent}|{re.sub(r'[0-9]+', '#', line[len(path):])}" if named \
+            else line
+        groups.setdefault(key, []).append((path, line))
+    out = []
+    for members in groups.values():
+        (path, line), others = members[0], [p for p, _ in members[1:]]
+        if not others:
+            out.append(line)
+            continue
+        names = [Path(p).name for p in others]
+        listed = ", ".join(names) if len(names) <= 3 else f"{names[0]} .. {names[-1]}"
+        out.append(f"{line} [the same, with their own counts, in {len(others)} other "
+                   f"file{'s' if len(others) > 1 else ''}: {listed}]")
+    return out
+
+
+def _missing_required(mapping, frame) -> set[int]:
+    """Rows the refresh's checks reject for a required field (the record's id, its date)
+    left empty: a sparse column drafted as a claim's reference rejects most claims."""
+    required = [f for f in mapping.entity.required if f in frame.columns]
+    if not required or "_source_row" not in frame.columns:
+        return set()
+    return set(frame.filter(pl.any_horizontal(pl.col(f).is_null() for f in required))
+               ["_source_row"].to_list())
+
+
 def _export_files(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file() and is_export_file(p)} \
         if folder.is_dir() else set()
@@ -209,7 +255,9 @@ def _column_rows(relative: Path, mapping: Mapping, frame: pl.DataFrame) -> list[
     for name in frame.columns[1:]:  # after the loader's row number
         column, read = profile_column(frame[name]), fields.get(header_key(name), [])
         rows.append({
-            "file": relative.as_posix(), "sheet": mapping.sheet or "", "column": name,
+            "file": relative.as_posix(),
+            "sheet": (", ".join(mapping.sheet) if isinstance(mapping.sheet, tuple)
+                      else mapping.sheet or ""), "column": name,
             "content": column.kind, "date_format": column.date_format or "",
             "fill_rate": f"{column.fill_rate:.2f}", "distinct_values": column.distinct,
             "mapped_to": "; ".join(read[:3]) + (" ..." if len(read) > 3 else ""),
