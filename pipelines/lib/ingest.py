@@ -495,6 +495,15 @@ def _key_conflicts(entity: Entity, records: pl.DataFrame, rejected: pl.Series) -
     )
 
 
+def rows_of_commonest_problem(problems: pl.DataFrame) -> int:
+    """The rows rejected for the commonest problem of one column (the same reason, values
+    aside) among `problems` (rows with `column_name`, `reason` and the row number)."""
+    return problems.filter(pl.col("column_name").is_not_null()).with_columns(
+        pl.col("reason").map_elements(without_quoted_values, return_dtype=pl.String)
+        .alias("problem")).group_by("column_name", "problem") \
+        .agg(pl.col(ROW).n_unique())[ROW].max() or 0
+
+
 def mostly_rejected(rows_rejected: int, rows_read: int, one_problem: int | None = None) -> bool:
     """Whether a file with this many of its rows rejected means the mapping no longer fits
     (which stops the batch): more than half of them, in a file of at least
@@ -526,11 +535,7 @@ def _fail_if_mostly_rejected(files: pl.DataFrame, reads: dict, rejected: pl.Data
             # A small file stops on one problem of one column repeated (a column misread),
             # not on rows of the wrong shape (a stray quote joining lines is the export's)
             # nor on different mistakes in a few cells.
-            one_problem = ofs.filter(pl.col("column_name").is_not_null()).with_columns(
-                pl.col("reason").map_elements(without_quoted_values, return_dtype=pl.String)
-                .alias("problem")).group_by("column_name", "problem") \
-                .agg(pl.col(ROW).n_unique())[ROW].max() or 0
-            if not mostly_rejected(misread, row["rows_read"], one_problem):
+            if not mostly_rejected(misread, row["rows_read"], rows_of_commonest_problem(ofs)):
                 continue
             path, mapping = reads[row["file"]].path, reads[row["file"]].mapping
             column = f"column {common['column_name']}: " if common["column_name"] else ""

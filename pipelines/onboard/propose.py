@@ -478,9 +478,9 @@ def _value_gaps(spec, template, columns, layout, proposal, same_source=()) -> No
                 still.append(value)
                 continue
             canonical, label = guess
-            spec.setdefault("values", {})
-            spec["values"] = dict(spec["values"] or {})
-            spec["values"][name] = {**(spec["values"].get(name) or {}), value: canonical}
+            values = dict(spec.get("values") or {})
+            values[name] = {**(values.get(name) or {}), value: canonical}
+            spec["values"] = values
             proposal.value_guesses.setdefault(name, {})[value] = (
                 canonical, f"guessed: {value!r} reads as {label!r} (case, punctuation or "
                            f"word form aside); no other {name} value is as near")

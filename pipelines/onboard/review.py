@@ -29,9 +29,13 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.lib.canonical import ENUM, SOURCES
-from pipelines.lib.errors import UserFacingError, without_quoted_values
+from pipelines.lib.errors import UserFacingError
 from pipelines.lib.identifiers import IDENTIFIER_NAMES, redact
-from pipelines.lib.ingest import mostly_rejected, stops_the_batch
+from pipelines.lib.ingest import (
+    mostly_rejected,
+    rows_of_commonest_problem,
+    stops_the_batch,
+)
 from pipelines.lib.loading import coerce, read_export
 from pipelines.lib.mapping import (
     Mapping,
@@ -171,9 +175,8 @@ def gather(profile: Path, raw: Path, result: CheckResult) -> Seen:
             rejected = read.malformed.height + len(
                 set(coerced.errors["_source_row"]) | unmapped | missing)
             # The rows of the commonest problem of one column (a small file stops on one).
-            one_problem = max([len(unmapped), len(missing), *coerced.errors.with_columns(
-                pl.col("reason").map_elements(without_quoted_values, return_dtype=pl.String))
-                .group_by("column_name", "reason").len()["len"].to_list()])
+            one_problem = max(len(unmapped), len(missing),
+                              rows_of_commonest_problem(coerced.errors))
             if mostly_rejected(rejected, read.rows_read, one_problem):
                 result.problems.append(f"{path}: {rejected} of {read.rows_read} rows would be "
                                        "rejected (rows of the wrong shape or values the "
@@ -407,8 +410,7 @@ def _same_word(a: str, b: str) -> bool:
     """The same word, its abbreviation ("resp", "respiratory") or a near spelling."""
     if a == b or (min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))):
         return True
-    return (min(len(a), len(b)) >= 5
-                      and difflib.SequenceMatcher(None, a, b).ratio() >= 0.85)
+    return min(len(a), len(b)) >= 5 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
 
 
 def location_suggestion_score(exported: str, candidate: str, common: set[str]) -> float:
@@ -590,8 +592,9 @@ def _location_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]
 
 
 def _code_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]:
+    code_map = layered("theme_code_map", profile)
     mapped = {(r["source"], r["code_field"], r["native_code"].strip().lower()): r["theme_id"]
-              for r in layered("theme_code_map", profile)}
+              for r in code_map}
     counts: Counter = Counter()
     without_theme: Counter = Counter()
     for source, fields in seen.codes:
@@ -601,21 +604,24 @@ def _code_rows(profile: Path, seen: Seen, result: CheckResult) -> list[dict]:
             if (source, f, c.strip().lower()) not in mapped:
                 counts[(source, f, c)] += 1
                 without_theme[(source, f, c)] += not themed
-    code_map = layered("theme_code_map", profile)
     rules = [r for r in layered("theme_keywords", profile) if r["rule_set"] == "narrative"]
     themes = shipped_rows("themes", ("theme_id", "theme_name", "description"))
     suggested = {key: suggest_theme(key[0], key[2], code_map, rules, themes) for key in counts}
     # What each record's other codes say (a subcategory's category, mapped or well suggested).
     known = {key: theme for key, (theme, score, _) in suggested.items() if score >= 0.7}
+
+    def theme_of(source: str, code_field: str, code: str) -> str:
+        return mapped.get((source, code_field, code.strip().lower())) \
+            or known.get((source, code_field, code), "")
+
     others: dict[tuple, list[str]] = defaultdict(list)
     for source, fields in seen.codes:
         codes = [(f, c) for f, values in fields.items() for c in values]
         for f, c in codes:
             if (source, f, c) in counts:
                 others[(source, f, c)].append(next(
-                    (mapped.get((source, g, d.strip().lower())) or known.get((source, g, d), "")
-                     for g, d in codes if g != f and (mapped.get((source, g, d.strip().lower()))
-                                                      or known.get((source, g, d)))), ""))
+                    (theme for g, d in codes if g != f and (theme := theme_of(source, g, d))),
+                    ""))
     rows = []
     for (source, code_field, code), n in sorted(
             counts.items(), key=lambda item: (-without_theme[item[0]], -item[1])):
