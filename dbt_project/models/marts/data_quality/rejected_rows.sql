@@ -64,12 +64,31 @@ final as (
             (reason, pair) -> replace(reason, split_part(pair, chr(31), 1),
                                       split_part(pair, chr(31), 2))
         ) as reason,
-        rejected_rows.mapping
+        rejected_rows.mapping,
+        vocabulary.words
     from rejected_rows
     cross join vocabulary
     cross join value_ref_key
     cross join files_renamed
 
+),
+
+sheets_screened as (
+
+    -- A stacked workbook's reason names the sheet ("sheet 'Feb': ..."), which whoever saved
+    -- the workbook named: screened as a file's name is.
+    select
+        * exclude (reason, words),
+        case
+            when regexp_matches(reason, '^sheet ''[^'']*'': ')
+                then 'sheet '''
+                    || {{ file_name_masked("regexp_extract(reason, '^sheet ''([^'']*)''', 1)",
+                                           'words') }}
+                    || substr(reason, length(regexp_extract(reason, '^sheet ''[^'']*')) + 1)
+            else reason
+        end as reason
+    from final
+
 )
 
-select * from final
+select source, entity, file, row_number, column_name, reason, mapping from sheets_screened
