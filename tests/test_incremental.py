@@ -430,8 +430,12 @@ def _manifest() -> dict:
                "source.triangulate.fft.t": ("fft", "t"),
                "source.triangulate.loader.loaded_files": ("loader", "loaded_files"),
                "source.triangulate.loader.source_inventory": ("loader", "source_inventory")}
+    # A model may read the day through another macro (last_complete_month).
+    month_macro = "macro.triangulate.last_complete_month"
     return {
         "sources": {uid: {"source_name": s, "name": n} for uid, (s, n) in sources.items()},
+        "macros": {AS_OF_MACRO: {"depends_on": {"macros": []}},
+                   month_macro: {"depends_on": {"macros": [AS_OF_MACRO]}}},
         "nodes": {"model.stg_incidents": node("model", "stg_incidents"),
                   "model.stg_fft": node("model", "stg_fft"),
                   "model.load_summary": node("model", "load_summary"),
@@ -440,6 +444,8 @@ def _manifest() -> dict:
                   "seed.themes": node("seed", "themes"),
                   "model.theme_names": node("model", "theme_names"),
                   "model.overdue": node("model", "overdue", macros=[AS_OF_MACRO]),
+                  "model.charted_months": node("model", "charted_months",
+                                               macros=[month_macro]),
                   "seed.units": node("seed", "units"),
                   "test.not_null_fft": node("test", "not_null_fft", ["model.stg_fft"]),
                   "test.unique_incidents": node("test", "unique_incidents",
@@ -470,10 +476,11 @@ def test_dbt_rebuilds_what_is_downstream_of_a_changed_load_and_everything_on_new
     assert not plan.full and plan.changed_sources == ["fft", "loader"]
     # The mart of both sources is rebuilt; the other source's model and the seeds are not,
     # excluded as the ancestors of what nothing left reads.
-    assert plan.kept == ["model.overdue", "model.stg_incidents", "model.theme_names",
-                         "seed.themes", "seed.units"]
-    assert plan.excluded == ["+fqn:triangulate.overdue", "+fqn:triangulate.stg_incidents",
-                             "+fqn:triangulate.theme_names", "+fqn:triangulate.units"]
+    assert plan.kept == ["model.charted_months", "model.overdue", "model.stg_incidents",
+                         "model.theme_names", "seed.themes", "seed.units"]
+    assert plan.excluded == ["+fqn:triangulate.charted_months", "+fqn:triangulate.overdue",
+                             "+fqn:triangulate.stg_incidents", "+fqn:triangulate.theme_names",
+                             "+fqn:triangulate.units"]
     assert plan_build(_manifest(), "inputs", {**steps, "load/fft": "f1"}, last,
                       full=False).nothing
     # Records noted as changed (raw.changed_keys) rebuild their source's readers though every
@@ -499,17 +506,19 @@ def test_a_later_as_of_date_rebuilds_the_models_that_read_it_and_an_earlier_one_
     last = ("inputs", {**steps, "as_of_date": "2026-10-31"})
 
     plan = plan_build(_manifest(), "inputs", steps, last, full=False)
-    # The model reading the day and the source inventory (judged against it) are rebuilt.
+    # The models reading the day (one through another macro) and the source inventory
+    # (judged against it) are rebuilt.
     assert not plan.full and plan.changed_sources == ["loader"]
     built = {uid for uid, node in _manifest()["nodes"].items() if node["resource_type"] != "test"}
-    assert built - set(plan.kept) == {"model.overdue", "model.source_freshness"}
+    day_readers = {"model.overdue", "model.charted_months", "model.source_freshness"}
+    assert built - set(plan.kept) == day_readers
     assert plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False).nothing
     assert plan_build(_manifest(), "inputs", last[1], ("inputs", steps), full=False).full
     # A build since failed on another day: the models that read the date may be on that day.
     tried = note_attempt(None, "inputs", "2026-11-05")
     again = plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False,
                        attempted=note_attempt(tried, "inputs", steps["as_of_date"]))
-    assert built - set(again.kept) == {"model.overdue", "model.source_freshness"}
+    assert built - set(again.kept) == day_readers
     # Or under other inputs: any model may be as it built it.
     assert plan_build(_manifest(), "inputs", steps, ("inputs", steps), full=False,
                       attempted=note_attempt(None, "other inputs", "2026-11-01")).full

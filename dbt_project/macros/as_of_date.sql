@@ -14,3 +14,11 @@
         current_date
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    The first day of the latest calendar month that ended on or before the as-of date (as
+    pipelines.lib.reporting_period.last_complete_month): the last month whose records are all in.
+#}
+{% macro last_complete_month() -%}
+    cast(date_trunc('month', {{ as_of_date() }} + interval 1 day) - interval 1 month as date)
+{%- endmacro %}

@@ -115,9 +115,10 @@ def plan_build(manifest: dict, inputs: str, steps: dict[str, str],
     if {steps[AS_OF_STEP]} != {read.get(AS_OF_STEP), *attempted.get("as_of_dates", [])} - {None}:
         # The models that read the day, and the sources judged against it. A data test that
         # passed on an earlier day (no record dated after the as-of date) holds on a later one.
+        day_macros = _macros_calling(manifest, AS_OF_MACRO)
         readers = {uid for uid, node in manifest["nodes"].items()
                    if node["resource_type"] in _BUILT
-                   and AS_OF_MACRO in node.get("depends_on", {}).get("macros", [])}
+                   and day_macros.intersection(node.get("depends_on", {}).get("macros", []))}
         tables |= {uid for uid, node in manifest["sources"].items()
                    if (node["source_name"], node["name"]) == INVENTORY}
         sources = sorted({*sources, INVENTORY[0]})
@@ -129,6 +130,18 @@ def plan_build(manifest: dict, inputs: str, steps: dict[str, str],
     last = [uid for uid in kept if not left.intersection(manifest["child_map"].get(uid, []))]
     excluded = sorted("+fqn:" + ".".join(nodes[uid]["fqn"]) for uid in last)
     return BuildPlan(False, sources, excluded, kept)
+
+
+def _macros_calling(manifest: dict, macro: str) -> set[str]:
+    """`macro` and every macro calling it, directly or through others: dbt lists only the
+    macros a node calls itself (a model reads the day through last_complete_month too)."""
+    callers, grown = {macro}, True
+    while grown:
+        found = {uid for uid, node in manifest["macros"].items()
+                 if callers.intersection(node.get("depends_on", {}).get("macros", []))}
+        grown = bool(found - callers)
+        callers |= found
+    return callers
 
 
 def _downstream(manifest: dict, start: set[str]) -> set[str]:

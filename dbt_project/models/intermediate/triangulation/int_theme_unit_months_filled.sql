@@ -98,11 +98,13 @@ series as (
 source_data_spans as (
 
     -- Each source's series run from the first to the last month the source has any record
-    -- in (a source loaded later, or lagging, gets no zeros outside its data).
+    -- in (a source loaded later, or lagging, gets no zeros outside its data), and end with
+    -- the last month complete on the as-of date: the month in progress would chart as a
+    -- fall, below the lower limit of every busy series in its first days.
     select
         source,
         min(record_month) as first_month,
-        max(record_month) as last_month,
+        least(max(record_month), {{ last_complete_month() }}) as last_month,
         count(*) >= date_diff('month', min(record_month), max(record_month)) + 1
             as has_monthly_volume
     from signal_records
