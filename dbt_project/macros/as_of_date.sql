@@ -7,7 +7,11 @@
     that uses it publishes it in an `as_of_date` column.
 #}
 {% macro as_of_date() -%}
-    {%- set configured = var('as_of_date', none) or env_var('TRIANGULATE_AS_OF_DATE', '') -%}
+    {#- The environment is read only when the SQL is compiled to run (`execute`): dbt re-parses
+        every file of a model whose macros read an environment variable that changed since its
+        saved parse, and the as-of date changes every night (about a second of each). -#}
+    {%- set configured = var('as_of_date', none)
+        or (env_var('TRIANGULATE_AS_OF_DATE', '') if execute else '') -%}
     {%- if configured -%}
         cast('{{ configured | string | trim }}' as date)
     {%- else -%}

@@ -93,8 +93,11 @@ _process = None  # the validating process, while one is open
 @contextmanager
 def validating_process() -> Iterator[None]:
     """Validate in one spawned process until the block ends or `end_validating_process()`;
-    it starts importing GX at once."""
+    it starts importing GX at once. Within a block holding one open, the block uses that one."""
     global _process
+    if _process is not None:
+        yield
+        return
     _process = ProcessPoolExecutor(1, mp_context=get_context("spawn"),
                                    initializer=die_with_parent, initargs=(os.getpid(),))
     _process.submit(_import_gx)
