@@ -147,6 +147,11 @@ def _serve(listening: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     connection.sendall(f"{code}\n".encode())
+    # Nothing is left to do (dbt has closed the warehouse): the interpreter's teardown of dbt's
+    # modules and the build's heap, about a second after a large build, is skipped, as
+    # dagster-dbt reads dbt's output until this process lets go of it. Log files flushed first.
+    logging.shutdown()
+    os._exit(0)
 
 
 def build_validation_schemas() -> None:
