@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import make_workspace
+from conftest import make_workspace, run_side_by_side
 from privacy_corpus import (
     FIELDS,
     FILE_NAMES,
@@ -38,9 +38,10 @@ NETWORK_GUARD = Path(__file__).parent / "network_guard"
 TRIANGULATE = Path(sys.executable).with_name("triangulate")
 
 
-def run_guarded(workspace, socket_log: Path, *args: str,
-                profile: Path | None = None) -> subprocess.CompletedProcess:
-    """`triangulate <args>` in a fresh process whose Python children refuse the network."""
+def guarded(workspace, socket_log: Path, *args: str,
+            profile: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """`triangulate <args>` and the environment of a process whose Python children refuse the
+    network, for run_side_by_side."""
     # The guard first; then the caller's path, so a checkout run with PYTHONPATH (beside an
     # installed one) refreshes with its own code.
     path = os.pathsep.join(filter(None, [str(NETWORK_GUARD), os.environ.get("PYTHONPATH")]))
@@ -49,29 +50,50 @@ def run_guarded(workspace, socket_log: Path, *args: str,
     if profile:
         env["TRIANGULATE_PROFILE"] = str(profile)
     env.pop("TRIANGULATE_IDENTIFIER_POLICY", None)
-    return subprocess.run([str(TRIANGULATE), *args], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=900)
+    return [str(TRIANGULATE), *args], env
+
+
+def assert_ran(*runs: subprocess.CompletedProcess) -> None:
+    for run in runs:
+        assert run.returncode == 0, run.stdout + run.stderr
 
 
 @pytest.fixture(scope="module")
-def corpus_trust(tmp_path_factory):
+def privacy_trusts(tmp_path_factory):
+    """Both trusts below, prepared, then refreshed and reported on side by side (their
+    refreshes are independent, and two at once take little longer than one)."""
+    corpus = _corpus_trust(tmp_path_factory)
+    accepted = _accepted_trust(tmp_path_factory)
+    (corpus_workspace, _, socket_log), (workspace, profile, _) = corpus, accepted
+    corpus_refresh, accepted_refresh = run_side_by_side([
+        guarded(corpus_workspace, socket_log, "refresh"),
+        guarded(workspace, workspace.root / "sockets.log", "refresh", profile=profile)])
+    assert_ran(corpus_refresh, accepted_refresh)
+    assert_ran(*run_side_by_side([
+        guarded(corpus_workspace, socket_log, "query", "select count(*) from theme_counts"),
+        guarded(corpus_workspace, socket_log, "report", "--wide", "--out",
+                str(corpus_workspace.marts / "insight_pack_wide.html")),
+        guarded(workspace, workspace.root / "sockets.log", "report", "--wide", "--out",
+                str(workspace.marts / "insight_pack_wide.html"), profile=profile)]))
+    return (*corpus, corpus_refresh.stdout), accepted
+
+
+@pytest.fixture(scope="module")
+def corpus_trust(privacy_trusts):
     """(workspace, plantings, socket log, refresh output): the corpus trust after a refresh,
     a query and both insight packs, all with the network refused."""
+    return privacy_trusts[0]
+
+
+def _corpus_trust(tmp_path_factory):
+    """(workspace, plantings, socket log): a small trust with the privacy corpus planted."""
     from pipelines.demo import generate_trust
 
     workspace = make_workspace(tmp_path_factory.mktemp("privacy"))
     generate_trust(workspace.raw, seed=23, scale=0.05)
     planted = plant_corpus(workspace.raw, DEMO_PROFILE_DIR / "mappings")
     plant_file_names(workspace.raw)
-    socket_log = workspace.root / "sockets.log"
-    refresh = run_guarded(workspace, socket_log, "refresh")
-    assert refresh.returncode == 0, refresh.stdout + refresh.stderr
-    query = run_guarded(workspace, socket_log, "query", "select count(*) from theme_counts")
-    assert query.returncode == 0, query.stdout + query.stderr
-    wide = run_guarded(workspace, socket_log, "report", "--wide", "--out",
-                       str(workspace.marts / "insight_pack_wide.html"))
-    assert wide.returncode == 0, wide.stdout + wide.stderr
-    return workspace, planted, socket_log, refresh.stdout
+    return workspace, planted, workspace.root / "sockets.log"
 
 
 def test_refresh_query_and_report_open_no_network_connection(corpus_trust):
@@ -214,7 +236,11 @@ def _review_sheets(profile: Path, locations: list[list], codes: list[list]) -> N
 
 
 @pytest.fixture(scope="module")
-def accepted_trust(tmp_path_factory):
+def accepted_trust(privacy_trusts):
+    return privacy_trusts[1]
+
+
+def _accepted_trust(tmp_path_factory):
     """(workspace, profile, accepted): a trust whose review sheets held names marked `y`
     ('Ward 6 - JOHN PENHALIGON', 'Fall - Edna Penhaligon') beside ordinary spellings, after
     `accept`; then, as a profile accepted before `accept` kept such rows (or a person mapped
@@ -253,12 +279,6 @@ def accepted_trust(tmp_path_factory):
               f"Medication > Omitted dose - {SURNAME}")
     _set_cell(workspace.raw, "incidents/datix_export_*.csv", "category", 2,
               f"Slips, trips and falls > Fall - Edna {SURNAME}")
-    socket_log = workspace.root / "sockets.log"
-    refresh = run_guarded(workspace, socket_log, "refresh", profile=profile)
-    assert refresh.returncode == 0, refresh.stdout + refresh.stderr
-    wide = run_guarded(workspace, socket_log, "report", "--wide", "--out",
-                       str(workspace.marts / "insight_pack_wide.html"), profile=profile)
-    assert wide.returncode == 0, wide.stdout + wide.stderr
     return workspace, profile, accepted
 
 
