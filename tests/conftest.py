@@ -252,12 +252,28 @@ def refreshed_trusts(tmp_path_factory, dbt_manifest):
     refreshes.stop()
 
 
+@pytest.fixture(scope="session")
+def privacy_refreshes(tmp_path_factory, dbt_manifest):
+    """test_privacy's two trusts, prepared, their refreshes started side by side
+    (tests/privacy_trusts.py): (corpus trust, accepted trust, refreshes)."""
+    from privacy_trusts import start_refreshes
+
+    started = start_refreshes(tmp_path_factory)
+    yield started
+    started[2].stop()
+
+
+# Trusts no test changes, refreshed in their own processes: started first thing when the
+# session will read them, they run beside the tests before theirs, which mostly keep one of
+# CI's two cores busy.
+REFRESHED_EARLY = ("refreshed_trusts", "privacy_refreshes")
+
+
 @pytest.fixture(scope="session", autouse=True)
-def scenario_trusts_early(request, dbt_manifest):
-    """When the session will read the trusts of TRUSTS, start their refreshes first thing:
-    they run beside the tests before theirs, which mostly keep one core busy."""
-    if any("refreshed_trusts" in item.fixturenames for item in request.session.items):
-        request.getfixturevalue("refreshed_trusts")
+def refreshes_started_early(request, dbt_manifest):
+    for name in REFRESHED_EARLY:
+        if any(name in item.fixturenames for item in request.session.items):
+            request.getfixturevalue(name)
 
 
 @pytest.fixture(scope="session", params=["default", *TRUSTS])
