@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,12 +15,14 @@ import duckdb
 import pytest
 
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
+from pipelines.lib.settings import PROJECT_ROOT
 from pipelines.refresh import INSTANCE_SETTINGS
 
 # Where `make test` leaves what it measured (pack renders, the bad-input refresh's memory).
 ARTIFACTS = Path(__file__).parent / "artifacts"
 DEMO_SEED = 7
 DEMO_SCALE = 0.05
+TRIANGULATE = str(Path(sys.executable).with_name("triangulate"))
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,49 @@ def make_workspace(root: Path) -> Workspace:
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(INSTANCE_SETTINGS, home / "dagster.yaml")
     return workspace
+
+
+class SideBySide:
+    """Independent commands (args, environment), each started at once in its own process: a
+    refresh of a small trust keeps little more than one core busy, so refreshes of different
+    trusts side by side (or beside the tests) take well under their sum on CI's two cores."""
+
+    def __init__(self, commands: list[tuple[list[str], dict[str, str]]]):
+        self._files = contextlib.ExitStack()
+        self._running = []
+        for args, env in commands:
+            # Files, not pipes: a process whose pipe fills while another is waited on stalls.
+            out, err = (self._files.enter_context(tempfile.TemporaryFile("w+"))  # noqa: SIM115
+                        for _ in range(2))
+            self._running.append((args, out, err, subprocess.Popen(
+                args, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=err, text=True)))
+        self._done: list[subprocess.CompletedProcess] | None = None
+
+    def wait(self, timeout: float = 900) -> list[subprocess.CompletedProcess]:
+        if self._done is None:
+            try:
+                self._done = [self._finished(*running, timeout) for running in self._running]
+            finally:
+                self.stop()
+        return self._done
+
+    @staticmethod
+    def _finished(args, out, err, process, timeout) -> subprocess.CompletedProcess:
+        process.wait(timeout)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(args, process.returncode, out.read(), err.read())
+
+    def stop(self) -> None:
+        for *_, process in self._running:
+            process.kill()
+            process.wait()
+        self._files.close()
+
+
+def run_side_by_side(commands: list[tuple[list[str], dict[str, str]]]
+                     ) -> list[subprocess.CompletedProcess]:
+    return SideBySide(commands).wait()
 
 
 @pytest.fixture(scope="session")
@@ -178,29 +228,52 @@ TRUSTS["held_out_benchmark"] = _held_out_benchmark_trust
 
 
 @pytest.fixture(scope="session")
-def refreshed_trusts(tmp_path_factory):
-    """Refreshes a named trust of TRUSTS the first time it is asked for:
-    name -> (workspace, truth)."""
+def refreshed_trusts(tmp_path_factory, dbt_manifest):
+    """Every trust of TRUSTS, generated, then refreshed side by side in the background
+    (`triangulate refresh`, one process each): name -> (workspace, truth), once refreshed."""
     from pipelines.demo import generate_trust
-    from pipelines.refresh import run_refresh
 
-    done: dict[str, tuple[Workspace, dict]] = {}
+    trusts: dict[str, tuple[Workspace, dict]] = {}
+    for name, arguments in TRUSTS.items():
+        workspace = make_workspace(tmp_path_factory.mktemp(name))
+        trusts[name] = workspace, generate_trust(
+            workspace.raw, **(arguments() if callable(arguments) else arguments))
+    refreshes = SideBySide([([TRIANGULATE, "refresh"], {
+        **os.environ, **workspace.env(),
+        "TRIANGULATE_AS_OF_DATE": truth["generator"]["end_date"]})
+        for workspace, truth in trusts.values()])
 
     def refreshed_trust(name: str) -> tuple[Workspace, dict]:
-        if name not in done:
-            arguments = TRUSTS[name]() if callable(TRUSTS[name]) else TRUSTS[name]
-            workspace = make_workspace(tmp_path_factory.mktemp(name))
-            truth = generate_trust(workspace.raw, **arguments)
-            with pytest.MonkeyPatch.context() as patch:
-                for variable, value in workspace.env().items():
-                    patch.setenv(variable, value)
-                patch.setenv("TRIANGULATE_AS_OF_DATE", truth["generator"]["end_date"])
-                outcome = run_refresh()
-            assert outcome.success, "\n".join(outcome.failures)
-            done[name] = workspace, truth
-        return done[name]
+        for each, run in zip(trusts, refreshes.wait(), strict=True):
+            assert run.returncode == 0, f"{each}:\n{run.stdout}{run.stderr}"
+        return trusts[name]
 
-    return refreshed_trust
+    yield refreshed_trust
+    refreshes.stop()
+
+
+@pytest.fixture(scope="session")
+def privacy_refreshes(tmp_path_factory, dbt_manifest):
+    """test_privacy's two trusts, prepared, their refreshes started side by side
+    (tests/privacy_trusts.py): (corpus trust, accepted trust, refreshes)."""
+    from privacy_trusts import start_refreshes
+
+    started = start_refreshes(tmp_path_factory)
+    yield started
+    started[2].stop()
+
+
+# Trusts no test changes, refreshed in their own processes: started first thing when the
+# session will read them, they run beside the tests before theirs, which mostly keep one of
+# CI's two cores busy.
+REFRESHED_EARLY = ("refreshed_trusts", "privacy_refreshes")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def refreshes_started_early(request, dbt_manifest):
+    for name in REFRESHED_EARLY:
+        if any(name in item.fixturenames for item in request.session.items):
+            request.getfixturevalue(name)
 
 
 @pytest.fixture(scope="session", params=["default", *TRUSTS])

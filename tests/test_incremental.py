@@ -534,7 +534,7 @@ def test_a_partial_build_runs_the_tests_of_what_it_rebuilds_and_no_kept_model(tm
     import subprocess
     import sys
 
-    from pipelines.defs.dbt.resources import active_profile, dbt_project
+    from pipelines.defs.dbt.resources import active_profile, dbt_project, seed_partial_parse
     from pipelines.defs.dbt.selection import NIGHTLY_EXCLUDES, plan_build
 
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
@@ -544,6 +544,7 @@ def test_a_partial_build_runs_the_tests_of_what_it_rebuilds_and_no_kept_model(tm
                                            "coded/fft_comments": "c2"}, ("inputs", last),
                       full=False)
     dbt = Path(sys.executable).parent / "dbt"
+    seed_partial_parse(tmp_path)  # from the session's parse, not the whole project again
     with active_profile():
         listed = subprocess.run(
             [str(dbt), "ls", "--resource-type", "model", "--resource-type", "seed",

@@ -3,15 +3,14 @@ only the marts, and no refresh, query or report opens a network connection.
 
 One small trust (a seed and size the demo is not tuned on) gets the privacy corpus planted in
 its exports and is refreshed, queried and reported on in subprocesses whose Python (and the
-dbt child's) refuses and records every network connection (tests/network_guard).
+dbt child's) refuses and records every network connection (tests/network_guard); so is a
+second, whose accepted review rows held names (both prepared in tests/privacy_trusts.py).
 """
 
 from __future__ import annotations
 
-import csv
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,59 +18,47 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import make_workspace
+from conftest import run_side_by_side
 from privacy_corpus import (
     FIELDS,
     FILE_NAMES,
     FORMS,
     RESTRICTED,
-    plant_corpus,
-    plant_file_names,
     scan_published,
     scan_text,
 )
+from privacy_trusts import NETWORK_GUARD, SURNAME, guarded
 
-from pipelines.lib.mapping import load_mappings
-from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
-
-NETWORK_GUARD = Path(__file__).parent / "network_guard"
-TRIANGULATE = Path(sys.executable).with_name("triangulate")
+from pipelines.lib.settings import PROJECT_ROOT
 
 
-def run_guarded(workspace, socket_log: Path, *args: str,
-                profile: Path | None = None) -> subprocess.CompletedProcess:
-    """`triangulate <args>` in a fresh process whose Python children refuse the network."""
-    # The guard first; then the caller's path, so a checkout run with PYTHONPATH (beside an
-    # installed one) refreshes with its own code.
-    path = os.pathsep.join(filter(None, [str(NETWORK_GUARD), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, **workspace.env(), "PYTHONPATH": path,
-           "TRIANGULATE_SOCKET_LOG": str(socket_log)}
-    if profile:
-        env["TRIANGULATE_PROFILE"] = str(profile)
-    env.pop("TRIANGULATE_IDENTIFIER_POLICY", None)
-    return subprocess.run([str(TRIANGULATE), *args], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=900)
+def assert_ran(*runs: subprocess.CompletedProcess) -> None:
+    for run in runs:
+        assert run.returncode == 0, run.stdout + run.stderr
 
 
 @pytest.fixture(scope="module")
-def corpus_trust(tmp_path_factory):
+def privacy_trusts(privacy_refreshes):
+    """Both trusts below once refreshed (conftest.privacy_refreshes), then queried and
+    reported on side by side, all with the network refused."""
+    corpus, accepted, refreshes = privacy_refreshes
+    (corpus_workspace, _, socket_log), (workspace, profile, _) = corpus, accepted
+    corpus_refresh, accepted_refresh = refreshes.wait()
+    assert_ran(corpus_refresh, accepted_refresh)
+    assert_ran(*run_side_by_side([
+        guarded(corpus_workspace, socket_log, "query", "select count(*) from theme_counts"),
+        guarded(corpus_workspace, socket_log, "report", "--wide", "--out",
+                str(corpus_workspace.marts / "insight_pack_wide.html")),
+        guarded(workspace, workspace.root / "sockets.log", "report", "--wide", "--out",
+                str(workspace.marts / "insight_pack_wide.html"), profile=profile)]))
+    return (*corpus, corpus_refresh.stdout), accepted
+
+
+@pytest.fixture(scope="module")
+def corpus_trust(privacy_trusts):
     """(workspace, plantings, socket log, refresh output): the corpus trust after a refresh,
     a query and both insight packs, all with the network refused."""
-    from pipelines.demo import generate_trust
-
-    workspace = make_workspace(tmp_path_factory.mktemp("privacy"))
-    generate_trust(workspace.raw, seed=23, scale=0.05)
-    planted = plant_corpus(workspace.raw, DEMO_PROFILE_DIR / "mappings")
-    plant_file_names(workspace.raw)
-    socket_log = workspace.root / "sockets.log"
-    refresh = run_guarded(workspace, socket_log, "refresh")
-    assert refresh.returncode == 0, refresh.stdout + refresh.stderr
-    query = run_guarded(workspace, socket_log, "query", "select count(*) from theme_counts")
-    assert query.returncode == 0, query.stdout + query.stderr
-    wide = run_guarded(workspace, socket_log, "report", "--wide", "--out",
-                       str(workspace.marts / "insight_pack_wide.html"))
-    assert wide.returncode == 0, wide.stdout + wide.stderr
-    return workspace, planted, socket_log, refresh.stdout
+    return privacy_trusts[0]
 
 
 def test_refresh_query_and_report_open_no_network_connection(corpus_trust):
@@ -187,79 +174,11 @@ def test_everyday_complaint_words_are_publishable_and_no_given_name_is():
     assert vocabulary & given_names == {"june", "ray"}
 
 
-# A fourth probe's (7 December): names in review rows a person accepted, then in later exports.
-SURNAME = "Penhaligon"
-
-
-def _set_cell(raw: Path, pattern: str, field: str, row: int, value: str) -> None:
-    mapping_by = load_mappings(DEMO_PROFILE_DIR / "mappings")
-    path = sorted(raw.glob(pattern), key=lambda p: p.stat().st_size, reverse=True)[0]
-    mapping = next(m for m in mapping_by if m.matches(path.relative_to(raw).as_posix()))
-    frame = pl.read_csv(path, infer_schema=False)
-    header = mapping.columns[field]
-    frame.with_columns(pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value))
-                       .otherwise(pl.col(header)).alias(header)).write_csv(path)
-
-
-def _review_sheets(profile: Path, locations: list[list], codes: list[list]) -> None:
-    from pipelines.onboard.review import CODE_REVIEW, LOCATION_REVIEW
-
-    (profile / "review").mkdir(exist_ok=True)
-    for name, columns, rows in (("locations.csv", LOCATION_REVIEW, locations),
-                                ("codes.csv", CODE_REVIEW, codes)):
-        with (profile / "review" / name).open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            writer.writerows(rows)
-
-
 @pytest.fixture(scope="module")
-def accepted_trust(tmp_path_factory):
-    """(workspace, profile, accepted): a trust whose review sheets held names marked `y`
-    ('Ward 6 - JOHN PENHALIGON', 'Fall - Edna Penhaligon') beside ordinary spellings, after
-    `accept`; then, as a profile accepted before `accept` kept such rows (or a person mapped
-    them by hand), those rows in its reference CSVs anyway, and later exports holding the
-    surname in other wards and codes; refreshed and reported on."""
-    from pipelines.demo import generate_trust
-    from pipelines.onboard.review import accept
-
-    workspace = make_workspace(tmp_path_factory.mktemp("accepted"))
-    generate_trust(workspace.raw, seed=29, scale=0.05)
-    profile = workspace.root / "profile"
-    shutil.copytree(DEMO_PROFILE_DIR, profile)
-    _review_sheets(
-        profile,
-        [["incidents", f"Ward 6 - JOHN {SURNAME.upper()}", "", 1, "LOC-W6", "Ward 6", 0.95, "y"],
-         ["incidents", f"Ward 6 {SURNAME}", "", 1, "LOC-W6", "Ward 6", 0.9, "y"],
-         ["incidents", "NGH Wd 6", "", 4, "LOC-W6", "Ward 6", 0.8, "y"],
-         ["incidents", "Adult ED Majors", "", 4, "LOC-ED", "Emergency Department", 0.8, "y"]],
-        [["incidents", "category", f"Slips, trips and falls > Fall - Edna {SURNAME}", 1, 1,
-          "falls", 0.8, "keyword rule (narrative)", "y"],
-         ["incidents", "category", "Medication > Omitted dose", 3, 3, "medication", 0.8,
-          "keyword rule (narrative)", "y"]])
-    accepted = accept(profile)
-    for table, row in (("location_aliases", [f"Ward 6 - JOHN {SURNAME.upper()}", "LOC-W6", ""]),
-                       ("theme_code_map", ["incidents", "category",
-                                           f"Slips, trips and falls > Fall - Edna {SURNAME}",
-                                           "falls"])):
-        with (profile / "reference" / f"{table}.csv").open("a", newline="",
-                                                            encoding="utf-8") as handle:
-            csv.writer(handle).writerow(row)
-    for row, (field, value) in enumerate([
-            ("location", f"Ward 6 {SURNAME}"), ("location", f"Cedar Ward Edna {SURNAME}"),
-            ("location", "NGH Wd 6"), ("location", "Adult ED Majors")]):
-        _set_cell(workspace.raw, "incidents/incidents_*.csv", field, 2 * row, value)
-    _set_cell(workspace.raw, "incidents/datix_export_*.csv", "category", 0,
-              f"Medication > Omitted dose - {SURNAME}")
-    _set_cell(workspace.raw, "incidents/datix_export_*.csv", "category", 2,
-              f"Slips, trips and falls > Fall - Edna {SURNAME}")
-    socket_log = workspace.root / "sockets.log"
-    refresh = run_guarded(workspace, socket_log, "refresh", profile=profile)
-    assert refresh.returncode == 0, refresh.stdout + refresh.stderr
-    wide = run_guarded(workspace, socket_log, "report", "--wide", "--out",
-                       str(workspace.marts / "insight_pack_wide.html"), profile=profile)
-    assert wide.returncode == 0, wide.stdout + wide.stderr
-    return workspace, profile, accepted
+def accepted_trust(privacy_trusts):
+    """(workspace, profile, accepted): privacy_trusts.accepted_trust, refreshed and reported
+    on with the network refused."""
+    return privacy_trusts[1]
 
 
 def test_accept_keeps_review_rows_holding_a_name_and_takes_ordinary_spellings(accepted_trust):
