@@ -1,5 +1,6 @@
 """The identifier patterns that guard what gets published."""
 
+import datetime as dt
 import random
 
 import duckdb
@@ -102,6 +103,18 @@ def test_every_form_is_redacted(text, redacted):
 ])
 def test_ordinary_values_are_left_alone(text):
     assert redact(text) == redact(text).__class__(text, ())
+
+
+@pytest.mark.parametrize("layout", ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S.%f", "%H:%M %Y-%m-%d",
+                                    "%d-%m-%Y %H:%M", "%d %m %Y %H:%M", "%H:%M %d-%m-%Y",
+                                    "%Y-%m-%d %H.%M"])
+def test_no_date_and_time_reads_as_an_nhs_or_phone_number(layout):
+    """Every hour of a year, written as exports and published timestamps write it: the first ten
+    digits of "2026-12-07 14:32" pass the NHS number's check digit (one hour in eleven did), and
+    "09-12-2026 13:07" is 0 and nine digits, a phone number's shape."""
+    hours = (dt.datetime(2026, 1, 1, 0, 7, 3, 645215) + dt.timedelta(hours=h) for h in range(8760))
+    assert [text for text in (hour.strftime(layout) for hour in hours)
+            if find_identifiers(text)] == []
 
 
 def test_find_identifiers_names_each_kind_once():

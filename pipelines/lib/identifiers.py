@@ -21,21 +21,23 @@ from dataclasses import dataclass
 # Digits not glued to other digits; letters may touch ("NHS9434765919", "9434765919ward").
 # Grouped 3-3-4 with any separators ("943_476_5919" in a file name), or spaced anywhere
 # ("943 4765 919", "94 34 76 59 19"), or grouped anyhow by up to three spaces, dashes or
-# underscores between digits ("1930 - 2000 - 05") where no other digit is so near: not a
-# date and time ("2026-12-02 10:09"). Not by dots: a decimal ("37.34765625") is no number
-# typed in groups.
+# underscores between digits ("1930 - 2000 - 05") where no other digit is so near; never
+# beside a time's colon or stop: not a date and time ("2026-12-07 14:32", whose first ten
+# digits pass the check digit, as about one hour in eleven does; "14:32 2026-12-07"). Not by
+# dots: a decimal ("37.34765625") is no number typed in groups.
 _SEPARATOR = r"[\s_\u2013\u2014-]"
 _NHS = re.compile(
-    r"(?<!\d)(?:\d{3}[\s./_\u2013\u2014-]{0,3}\d{3}[\s./_\u2013\u2014-]{0,3}\d{4}"
-    r"|\d(?:\s?\d){9})(?!\d)"
-    rf"|(?<!\d)(?<!\d{_SEPARATOR})(?<!\d{_SEPARATOR}{{2}})(?<!\d{_SEPARATOR}{{3}})"
-    rf"\d(?:{_SEPARATOR}{{0,3}}\d){{9}}(?!{_SEPARATOR}{{0,3}}\d)")
+    r"(?<!\d)(?<!\d[:.])(?:\d{3}[\s./_\u2013\u2014-]{0,3}\d{3}[\s./_\u2013\u2014-]{0,3}\d{4}"
+    r"|\d(?:\s?\d){9})(?!\d|[:.]\d)"
+    rf"|(?<!\d)(?<!\d[:.])(?<!\d{_SEPARATOR})(?<!\d{_SEPARATOR}{{2}})(?<!\d{_SEPARATOR}{{3}})"
+    rf"\d(?:{_SEPARATOR}{{0,3}}\d){{9}}(?!{_SEPARATOR}{{0,3}}\d|[:.]\d)")
 # UK numbers: 0 or +44 / 0044 (with an optional "(0)"), then 9 or 10 digits that may be
 # spaced, hyphenated, dotted, joined by underscores (a file name) or have the area code in
-# brackets.
+# brackets; not a time's digits before or after (a UK date and time, "09-12-2026 13:07",
+# reads as 0 and nine digits; so does "13:07 2026-12-09").
 _PHONE = re.compile(
-    r"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?|(?<![A-Za-z\d+])\(?0)"
-    r"[1-9](?:[\s)._-]{0,2}\d){8,9}(?!\d)")
+    r"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?|(?<![A-Za-z\d+])(?<!\d[:.])\(?0)"
+    r"[1-9](?:[\s)._-]{0,2}\d){8,9}(?!\d|[:.]\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Outward code, then up to three separators (none, spaces, a dash, a dot, an underscore in a
 # file name, an invisible character), then the inward code (whose last two letters never
