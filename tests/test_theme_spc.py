@@ -218,3 +218,35 @@ def test_a_series_with_the_same_months_keeps_its_chart_and_a_changed_one_is_char
     assert charts(con, min_points=13).filter(unit_id="B").equals(
         charts(warehouse(tmp_path / "fresh13.duckdb", changed), min_points=13).filter(
             unit_id="B"))
+
+
+def test_a_refresh_mid_month_charts_complete_months_and_still_reconciles(
+        refreshed_copy, monkeypatch, tmp_path):
+    """As of 15 October with October's records loaded, as every night but a month's last is:
+    theme_spc ends with September (October so far would read as a fall), and its
+    reconciliation with theme_counts, which counts October's records too, passes, so the
+    night publishes."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import duckdb
+
+    from pipelines.defs.dbt.resources import active_profile, seed_partial_parse
+    from pipelines.lib.settings import DBT_PROJECT_DIR
+
+    monkeypatch.setenv("TRIANGULATE_AS_OF_DATE", "2026-10-15")
+    seed_partial_parse(tmp_path)
+    with active_profile() as profile_args:
+        build = subprocess.run(
+            [str(Path(sys.executable).with_name("dbt")), "build", "--select",
+             "int_theme_unit_months_filled+", "--exclude-resource-type", "unit_test",
+             "--target-path", str(tmp_path), "--log-path", str(tmp_path), *profile_args],
+            cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout[-3000:]
+    assert "assert_theme_spc_counts_match_theme_counts" in build.stdout
+    con = duckdb.connect(str(refreshed_copy.warehouse), read_only=True)
+    [(charted,)] = con.execute("select max(month) from marts.theme_spc").fetchall()
+    [(october,)] = con.execute("select sum(record_count) from marts.theme_counts "
+                               "where month = '2026-10-01'").fetchall()
+    assert charted.isoformat() == "2026-09-01" and october > 0

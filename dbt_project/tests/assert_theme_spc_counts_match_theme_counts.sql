@@ -1,6 +1,7 @@
 -- theme_spc loses and invents nothing: its trust-level count per theme x source x month
 -- equals theme_counts' (zero where theme_counts has no row) in every month it charts (the
--- last spc_max_months months of each source's data), and `all` is the sum of the five
+-- last spc_max_months months of each source's data, to the last month complete on the as-of
+-- date), and `all` is the sum of the five
 -- sources. Returns the theme x month x source rows that disagree.
 
 {{ config(meta={'dagster': {'ref': {'name': 'theme_spc'}}}) }}
@@ -76,12 +77,13 @@ expected as (
 expected_charted as (
 
     -- A source missing from theme_spc altogether keeps all its months: they must disagree.
+    -- The month in progress on the as-of date is not charted.
     select expected.*
     from expected
     left join charted
         on expected.source = charted.source
-    where charted.first_month is null
-        or expected.month >= charted.first_month
+    where (charted.first_month is null or expected.month >= charted.first_month)
+        and expected.month <= {{ last_complete_month() }}
 
 )
 
