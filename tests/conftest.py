@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
-from pipelines.lib.settings import PROJECT_ROOT
+from pipelines.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from pipelines.refresh import INSTANCE_SETTINGS
 
 # Where `make test` leaves what it measured (pack renders, the bad-input refresh's memory).
@@ -23,6 +23,7 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 DEMO_SEED = 7
 DEMO_SCALE = 0.05
 TRIANGULATE = str(Path(sys.executable).with_name("triangulate"))
+DBT = str(Path(sys.executable).with_name("dbt"))
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,19 @@ class SideBySide:
             process.kill()
             process.wait()
         self._files.close()
+
+
+def run_dbt(args: list[str], target: Path, **run) -> subprocess.CompletedProcess:
+    """`dbt <args>` under the refresh's profile, its target folder and logs in `target`,
+    starting from the session's saved parse as a refresh's build does (dbt then parses only
+    what the environment changes, not the whole project again)."""
+    from pipelines.defs.dbt.resources import active_profile, seed_partial_parse
+
+    seed_partial_parse(target)
+    with active_profile() as profile_args:
+        return subprocess.run(
+            [DBT, *args, "--target-path", str(target), "--log-path", str(target), *profile_args],
+            cwd=DBT_PROJECT_DIR, capture_output=True, text=True, **run)
 
 
 def run_side_by_side(commands: list[tuple[list[str], dict[str, str]]]

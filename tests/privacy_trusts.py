@@ -10,18 +10,16 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import polars as pl
-from conftest import SideBySide, make_workspace
+from conftest import TRIANGULATE, SideBySide, make_workspace
 from privacy_corpus import plant_corpus, plant_file_names
 
 from pipelines.lib.mapping import load_mappings
 from pipelines.lib.settings import DEMO_PROFILE_DIR
 
 NETWORK_GUARD = Path(__file__).parent / "network_guard"
-TRIANGULATE = Path(sys.executable).with_name("triangulate")
 
 
 def guarded(workspace, socket_log: Path, *args: str,
@@ -36,7 +34,7 @@ def guarded(workspace, socket_log: Path, *args: str,
     if profile:
         env["TRIANGULATE_PROFILE"] = str(profile)
     env.pop("TRIANGULATE_IDENTIFIER_POLICY", None)
-    return [str(TRIANGULATE), *args], env
+    return [TRIANGULATE, *args], env
 
 
 def start_refreshes(tmp_path_factory):

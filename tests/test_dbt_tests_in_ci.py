@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-from pipelines.defs.dbt.resources import active_profile, dbt_project, seed_partial_parse
+from conftest import run_dbt
+
+from pipelines.defs.dbt.resources import dbt_project
 from pipelines.defs.dbt.selection import CI_ONLY
-from pipelines.lib.settings import DBT_PROJECT_DIR
 
 
 def _manifest() -> dict:
@@ -21,15 +21,7 @@ def _manifest() -> dict:
 
 
 def _dbt_test(select: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    dbt = Path(sys.executable).with_name("dbt")
-    # From the session's parse of the project, as a refresh's build starts: dbt then parses
-    # only what the environment changes, not the whole project again.
-    seed_partial_parse(tmp_path)
-    with active_profile() as profile_args:
-        return subprocess.run(
-            [str(dbt), "test", "--select", select, "--target-path", str(tmp_path),
-             "--log-path", str(tmp_path), *profile_args],
-            cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+    return run_dbt(["test", "--select", select], tmp_path)
 
 
 def _ci_only_tests() -> list[str]:

@@ -28,13 +28,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, make_workspace
+from conftest import ARTIFACTS, TRIANGULATE, make_workspace
 
 from pipelines.bench import tree_rss
 from pipelines.lib.refresh_lock import LOCK_FILE
 from pipelines.lib.settings import DEMO_PROFILE_DIR, PROJECT_ROOT
 
-TRIANGULATE = str(Path(sys.executable).with_name("triangulate"))
 FFT_HEADER = ["Response ID", "Response Date", "Survey", "Site", "Ward/Department",
               "Overall Experience", "What was good?", "What could we do better?",
               "Collection Method"]

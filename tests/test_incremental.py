@@ -531,10 +531,10 @@ def test_a_partial_build_runs_the_tests_of_what_it_rebuilds_and_no_kept_model(tm
     a rebuilt model runs, a relationships test to a seed left as it is included; nothing
     left is built, nor a test reading only what is left."""
     import json
-    import subprocess
-    import sys
 
-    from pipelines.defs.dbt.resources import active_profile, dbt_project, seed_partial_parse
+    from conftest import run_dbt
+
+    from pipelines.defs.dbt.resources import dbt_project
     from pipelines.defs.dbt.selection import NIGHTLY_EXCLUDES, plan_build
 
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
@@ -543,16 +543,10 @@ def test_a_partial_build_runs_the_tests_of_what_it_rebuilds_and_no_kept_model(tm
     plan = plan_build(manifest, "inputs", {**last, "load/fft": "f2", "load/incidents": "i2",
                                            "coded/fft_comments": "c2"}, ("inputs", last),
                       full=False)
-    dbt = Path(sys.executable).parent / "dbt"
-    seed_partial_parse(tmp_path)  # from the session's parse, not the whole project again
-    with active_profile():
-        listed = subprocess.run(
-            [str(dbt), "ls", "--resource-type", "model", "--resource-type", "seed",
-             "--resource-type", "test", "--output", "name", "-q", "--select", "fqn:*",
-             "--exclude", "tag:ci_only", *NIGHTLY_EXCLUDES, *plan.dbt_args(),
-             "--target-path", str(tmp_path)],
-            cwd=dbt_project.project_dir, capture_output=True, text=True, check=True,
-        ).stdout.split()
+    listed = run_dbt(
+        ["ls", "--resource-type", "model", "--resource-type", "seed", "--resource-type", "test",
+         "--output", "name", "-q", "--select", "fqn:*", "--exclude", "tag:ci_only",
+         *NIGHTLY_EXCLUDES, *plan.dbt_args()], tmp_path, check=True).stdout.split()
     names = {manifest["nodes"][uid]["name"]: uid for uid in manifest["nodes"]}
     kept = {manifest["nodes"][uid]["name"] for uid in plan.kept}
     assert kept and not kept & set(listed)

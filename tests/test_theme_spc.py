@@ -226,23 +226,12 @@ def test_a_refresh_mid_month_charts_complete_months_and_still_reconciles(
     theme_spc ends with September (October so far would read as a fall), and its
     reconciliation with theme_counts, which counts October's records too, passes, so the
     night publishes."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     import duckdb
-
-    from pipelines.defs.dbt.resources import active_profile, seed_partial_parse
-    from pipelines.lib.settings import DBT_PROJECT_DIR
+    from conftest import run_dbt
 
     monkeypatch.setenv("TRIANGULATE_AS_OF_DATE", "2026-10-15")
-    seed_partial_parse(tmp_path)
-    with active_profile() as profile_args:
-        build = subprocess.run(
-            [str(Path(sys.executable).with_name("dbt")), "build", "--select",
-             "int_theme_unit_months_filled+", "--exclude-resource-type", "unit_test",
-             "--target-path", str(tmp_path), "--log-path", str(tmp_path), *profile_args],
-            cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+    build = run_dbt(["build", "--select", "int_theme_unit_months_filled+",
+                     "--exclude-resource-type", "unit_test"], tmp_path)
     assert build.returncode == 0, build.stdout[-3000:]
     assert "assert_theme_spc_counts_match_theme_counts" in build.stdout
     con = duckdb.connect(str(refreshed_copy.warehouse), read_only=True)

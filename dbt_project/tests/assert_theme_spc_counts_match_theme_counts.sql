@@ -1,8 +1,8 @@
 -- theme_spc loses and invents nothing: its trust-level count per theme x source x month
 -- equals theme_counts' (zero where theme_counts has no row) in every month it charts (the
 -- last spc_max_months months of each source's data, to the last month complete on the as-of
--- date), and `all` is the sum of the five
--- sources. Returns the theme x month x source rows that disagree.
+-- date), and `all` is the sum of the five sources. Returns the theme x month x source rows
+-- that disagree.
 
 {{ config(meta={'dagster': {'ref': {'name': 'theme_spc'}}}) }}
 

@@ -26,18 +26,22 @@ from dataclasses import dataclass
 # digits pass the check digit, as about one hour in eleven does; "14:32 2026-12-07"). Not by
 # dots: a decimal ("37.34765625") is no number typed in groups.
 _SEPARATOR = r"[\s_\u2013\u2014-]"
+# A time's digits, before or after a run of digits: "14:" / ":32" (or "14." / ".32").
+_NO_TIME_BEFORE = r"(?<!\d[:.])"
+_TIME_AFTER = r"[:.]\d"
 _NHS = re.compile(
-    r"(?<!\d)(?<!\d[:.])(?:\d{3}[\s./_\u2013\u2014-]{0,3}\d{3}[\s./_\u2013\u2014-]{0,3}\d{4}"
-    r"|\d(?:\s?\d){9})(?!\d|[:.]\d)"
-    rf"|(?<!\d)(?<!\d[:.])(?<!\d{_SEPARATOR})(?<!\d{_SEPARATOR}{{2}})(?<!\d{_SEPARATOR}{{3}})"
-    rf"\d(?:{_SEPARATOR}{{0,3}}\d){{9}}(?!{_SEPARATOR}{{0,3}}\d|[:.]\d)")
+    rf"(?<!\d){_NO_TIME_BEFORE}(?:\d{{3}}[\s./_\u2013\u2014-]{{0,3}}\d{{3}}"
+    rf"[\s./_\u2013\u2014-]{{0,3}}\d{{4}}|\d(?:\s?\d){{9}})(?!\d|{_TIME_AFTER})"
+    rf"|(?<!\d){_NO_TIME_BEFORE}(?<!\d{_SEPARATOR})(?<!\d{_SEPARATOR}{{2}})"
+    rf"(?<!\d{_SEPARATOR}{{3}})\d(?:{_SEPARATOR}{{0,3}}\d){{9}}"
+    rf"(?!{_SEPARATOR}{{0,3}}\d|{_TIME_AFTER})")
 # UK numbers: 0 or +44 / 0044 (with an optional "(0)"), then 9 or 10 digits that may be
 # spaced, hyphenated, dotted, joined by underscores (a file name) or have the area code in
 # brackets; not a time's digits before or after (a UK date and time, "09-12-2026 13:07",
 # reads as 0 and nine digits; so does "13:07 2026-12-09").
 _PHONE = re.compile(
-    r"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?|(?<![A-Za-z\d+])(?<!\d[:.])\(?0)"
-    r"[1-9](?:[\s)._-]{0,2}\d){8,9}(?!\d|[:.]\d)")
+    rf"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?|(?<![A-Za-z\d+]){_NO_TIME_BEFORE}\(?0)"
+    rf"[1-9](?:[\s)._-]{{0,2}}\d){{8,9}}(?!\d|{_TIME_AFTER})")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Outward code, then up to three separators (none, spaces, a dash, a dot, an underscore in a
 # file name, an invisible character), then the inward code (whose last two letters never
