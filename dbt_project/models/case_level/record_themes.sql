@@ -1,16 +1,30 @@
 -- Every theme of every record, with how it was assigned and why: the evidence behind each
 -- count in theme_counts and the triangulation marts.
+{#- Incremental as int_record_themes_mapped: the changed records' rows, or every record's when
+    what every record's themes read changed (shared_coding_inputs). -#}
+{{ config(materialized='incremental',
+          pre_hook="{{ delete_changed_records(record_key_of('source', 'record_id'),
+                                              shared_coding_inputs()) }}",
+          post_hook="{{ keep_shared_digest(shared_coding_inputs()) }}") }}
+{%- set only_changed = is_incremental() and not shared_input_changed(shared_coding_inputs()) %}
+
 with
 
 record_themes as (
 
     select * from {{ ref('int_record_themes_mapped') }}
+{%- if only_changed %}
+    where {{ changed_record() }}
+{%- endif %}
 
 ),
 
 quality_records as (
 
     select * from {{ ref('int_quality_records_unioned') }}
+{%- if only_changed %}
+    where {{ changed_record() }}
+{%- endif %}
 
 ),
 

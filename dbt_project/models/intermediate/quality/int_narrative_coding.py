@@ -4,7 +4,8 @@ earlier night's when it learnt from the same records: pipelines.textcoding.narra
 and what it gives, one row kind per `output`: `themes`, the themes it gives the records without
 a specific code (read by int_record_narrative_themes); `quality`, per method (narrative_model,
 keyword) and theme, precision and recall on the coded records learnt from, each fold evaluated
-coded by a classifier trained on the others (read by int_coding_quality_measured). One Python
+coded by a classifier trained on the others (read by int_coding_quality_measured), with the
+classifier's memo key. One Python
 model, so a large trust trains its classifier once, not once to measure and once to use; the
 text stays in the private warehouse. Records are read and themed in bounded memory, and a
 narrative themed on an earlier night by the same classifier keeps its themes
@@ -79,6 +80,9 @@ def model(dbt, session):
         )
         for method, predicted in predictions.items()
     ])
-    session.register("narrative_quality", quality.with_columns(output=pl.lit("quality")))
+    # The classifier's memo key beside its figures: the models kept per record rebuild every
+    # record's themes when it changes (dbt macro shared_coding_inputs).
+    session.register("narrative_quality", quality.with_columns(output=pl.lit("quality"),
+                                                               classifier=pl.lit(memo_key)))
     return session.sql(f"select *, 'themes' as output from {RECORD_THEMES} "
                        "union all by name select * from narrative_quality")

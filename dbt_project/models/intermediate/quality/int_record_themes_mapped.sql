@@ -1,23 +1,38 @@
-{#- A table: a dozen models and tests read it. -#}
-{{ config(materialized='table') }}
+{#- A table: a dozen models and tests read it. Incremental: a record's themes are worked out
+    from its own rows and what every record shares (tonight's coding quality and narrative
+    classifier, shared_coding_inputs): the changed records' themes are worked out again while
+    that is as it was, every record's when it changed. -#}
+{{ config(materialized='incremental',
+          pre_hook="{{ delete_changed_records(shared=shared_coding_inputs()) }}",
+          post_hook="{{ keep_shared_digest(shared_coding_inputs()) }}") }}
+{%- set only_changed = is_incremental() and not shared_input_changed(shared_coding_inputs()) %}
 
 with
 
 code_matches as (
 
     select * from {{ ref('int_record_code_themes') }}
+{%- if only_changed %}
+    where {{ changed_record() }}
+{%- endif %}
 
 ),
 
 keyword_matches as (
 
     select * from {{ ref('int_record_keyword_matches') }}
+{%- if only_changed %}
+    where {{ changed_record() }}
+{%- endif %}
 
 ),
 
 narrative_themes as (
 
     select * from {{ ref('int_record_narrative_themes') }}
+{%- if only_changed %}
+    where {{ changed_record() }}
+{%- endif %}
 
 ),
 
@@ -43,6 +58,9 @@ fft_praise as (
         on coded.response_id = responses.response_id
     where coded.sentiment <= 2
         and coalesce(responses.rating, '') not in ('poor', 'very_poor')
+{%- if only_changed %}
+        and {{ changed_record(record_key('fft', 'coded.response_id')) }}
+{%- endif %}
 
 ),
 

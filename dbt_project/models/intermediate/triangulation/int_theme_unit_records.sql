@@ -1,17 +1,28 @@
-{#- A table: the triangulation score and its evidence read it. -#}
-{{ config(materialized='table') }}
+{#- A table: the triangulation score and its evidence read it. Incremental as
+    int_record_themes_mapped: the changed records' rows, or every record's when their themes'
+    shared inputs or the signal windows changed. -#}
+{{ config(materialized='incremental',
+          pre_hook="{{ delete_changed_records(shared=shared_window_inputs()) }}",
+          post_hook="{{ keep_shared_digest(shared_window_inputs()) }}") }}
+{%- set only_changed = is_incremental() and not shared_input_changed(shared_window_inputs()) %}
 
 with
 
 unit_records as (
 
     select * from {{ ref('int_unit_records') }}
+{%- if only_changed %}
+    where {{ changed_record() }}
+{%- endif %}
 
 ),
 
 record_themes as (
 
     select * from {{ ref('int_record_themes_mapped') }}
+{%- if only_changed %}
+    where {{ changed_record() }}
+{%- endif %}
 
 ),
 
