@@ -35,7 +35,8 @@ ACCOUNTING = ["raw.rejected_rows", "raw.loaded_files", "raw.loaded_fields",
               "raw.loaded_row_keys", "raw.source_inventory", "coded.fft_comments",
               "intermediate.int_quality_records_unioned", "intermediate.int_signal_records",
               "intermediate.int_record_keyword_matches", "intermediate.int_record_codes_unioned",
-              "raw.changed_keys"]
+              "intermediate.int_record_themes_mapped", "intermediate.int_theme_unit_records",
+              "raw.shared_input_digests", "raw.changed_keys"]
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,18 @@ def assert_identical(workspace: Workspace, aside: Path) -> None:
                                  workspace.marts / published) == [], published
     assert marts_differences(aside / "warehouse.duckdb", workspace.warehouse,
                              tables=ACCOUNTING) == []
+
+
+def themes_digest(warehouse: Path) -> str:
+    """The digest of what every record's themes read besides its own rows (the coding quality
+    and the narrative classifier), as int_record_themes_mapped was last built with: when it
+    changes, every record's themes are worked out again, else only the changed records'."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("select digest from raw.shared_input_digests "
+                           "where model = 'int_record_themes_mapped'").fetchone()[0]
+    finally:
+        con.close()
 
 
 def rewrite_csv(path: Path, change) -> None:
@@ -176,6 +189,20 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
 
     shutil.copy(newest_incidents, raw / "incidents" / "incidents_revised_later.csv")
     rewrite_csv(raw / "incidents" / "incidents_revised_later.csv", revised)
+    # (f) Old incidents the narrative classifier learnt from, re-exported with new words: it
+    # learns again, so every record's themes are worked out again, not only the changed ones.
+    oldest_incidents = sorted(raw.glob("incidents/incidents_*.csv"))[0]
+    description = header.index("Description")
+
+    def reworded(rows):
+        again = [list(row) for row in rows[1:21]]
+        for number, row in enumerate(again):
+            row[updated] = f"{os.environ['TRIANGULATE_AS_OF_DATE']} 23:59:00"
+            row[description] = f"Patient found on the floor beside bed {number}, reworded"
+        return [rows[0], *again]
+
+    shutil.copy(oldest_incidents, raw / "incidents" / "incidents_reworded_later.csv")
+    rewrite_csv(raw / "incidents" / "incidents_reworded_later.csv", reworded)
     # (c) A deleted export file: the oldest month of FFT responses.
     deleted = sorted(raw.glob("fft/fft_*.csv"))[0]
     deleted.unlink()
@@ -199,8 +226,11 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
     # but are not made again from the same SQL (dbt_project/macros/view_materialization.sql).
     views = ["staging.stg_fft__responses", "staging.stg_incidents__incident_revisions"]
     mark_views(workspace.warehouse, views)
+    digest = themes_digest(workspace.warehouse)
 
     outcome = refresh()
+
+    assert themes_digest(workspace.warehouse) != digest
 
     assert outcome.reloaded == ["complaints", "fft", "incidents"]
     assert "dbt build in part" in outcome.incremental_summary
@@ -276,9 +306,13 @@ def test_what_changes_with_no_file_changed_is_rebuilt_all_the_same(trust, monkey
 
     on(day + dt.timedelta(days=1))
     monkeypatch.setattr(fft_model, "model_version", lambda *_: "next-version")
+    digest = themes_digest(workspace.warehouse)
     outcome = refresh()
 
     assert outcome.reloaded == ["incidents"]
+    # The classifier and the coding quality as they were: only the changed records' themes
+    # (every FFT response's, the accepted incident's) were worked out again.
+    assert themes_digest(workspace.warehouse) == digest
     assert warehouse(judged_rows) == [(0,)]
     assert warehouse("select count(*) from intermediate.int_quality_records_unioned "
                      "where record_id like 'J%'") == [(1,)]
