@@ -48,6 +48,7 @@ from pipelines.lib.loading import (
     sheet_row,
 )
 from pipelines.lib.mapping import Mapping, files_for_source, header_key
+from pipelines.lib.sql import table_columns
 from pipelines.lib.validation import (
     ROW_ID,
     VALIDATION_BATCH_ROWS,
@@ -733,9 +734,8 @@ def _stage_changed_files(con: duckdb.DuckDBPyConnection, table: str,
     files = [file for file in parts
              if file not in held_files or kept.get(file) != tonight[file]]
     # Hashed as the table's types, so equal values hash alike on both sides.
-    columns = ", ".join(f'"{name}"::{kind}' for name, kind in con.execute(
-        "select column_name, data_type from information_schema.columns where table_schema = ? "
-        "and table_name = ? order by ordinal_position", [RAW_SCHEMA, table]).fetchall())
+    columns = ", ".join(f'"{name}"::{kind}' for name, kind
+                        in table_columns(con, table, RAW_SCHEMA))
     digests = (f"select _source_file, count(*), sum(hash({columns})) from {{}} "
                "where _source_file in (select unnest(?)) group by all")
     held = {file: digest for file, *digest

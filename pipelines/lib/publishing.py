@@ -322,14 +322,14 @@ def _comment(con: duckdb.DuckDBPyConnection, docs: MartDocs) -> None:
 def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
                  publication: Publication) -> dict[str, int]:
     con.execute(f"attach {sql_string(warehouse)} as wh (read_only)")
+    # The names written in, as pipelines.lib.sql.has_table does (0.47 s a publication with
+    # parameters at a large trust).
     names = con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = 'wh' and table_type = 'BASE TABLE' "
-        "and (table_schema in (select unnest(?)) or "
-        "(table_schema = 'reference' and table_name in (select unnest(?)))) "
-        "order by table_schema, table_name",
-        [list(publication.schemas), list(publication.reference_tables)],
-    ).fetchall()
+        "select schema_name, table_name from duckdb_tables() where database_name = 'wh' "
+        f"and (schema_name in ({', '.join(map(sql_string, publication.schemas))}) or "
+        "(schema_name = 'reference' and table_name in "
+        f"({', '.join(map(sql_string, publication.reference_tables))}))) "
+        "order by schema_name, table_name").fetchall()
     tables = {}
     for schema, name in names:
         con.execute(f'create table main."{name}" as select * from wh."{schema}"."{name}"')

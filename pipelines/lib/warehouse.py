@@ -24,7 +24,7 @@ from pipelines.lib.canonical import (
     Entity,
 )
 from pipelines.lib.errors import safe_summary
-from pipelines.lib.sql import sql_string
+from pipelines.lib.sql import has_table, sql_string
 
 RAW_SCHEMA = "raw"
 # Only this pipeline's DuckDB opens the warehouse, so it is written in the current storage
@@ -155,8 +155,7 @@ def numbered_chunks(con: duckdb.DuckDBPyConnection, table: str, number: str, col
 
 def has_raw_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether `raw.<name>` exists (a warehouse before its first load has none)."""
-    return bool(con.execute("select 1 from information_schema.tables where table_schema = ? "
-                            "and table_name = ?", [RAW_SCHEMA, name]).fetchall())
+    return has_table(con, name, RAW_SCHEMA)
 
 
 def _changed_keys_table(con: duckdb.DuckDBPyConnection) -> None:

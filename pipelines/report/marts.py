@@ -13,6 +13,7 @@ import polars as pl
 from pipelines.lib import quiet_duckdb
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
 from pipelines.lib.reporting_period import ReportingPeriod, reporting_period
+from pipelines.lib.sql import has_table
 
 
 @dataclass
@@ -50,8 +51,7 @@ class Marts:
         con = self.case_level if case_level else self.marts
         if con is None:
             return False
-        return bool(con.execute("select count(*) from information_schema.tables "
-                                "where table_name = ?", [name]).fetchone()[0])
+        return has_table(con, name)
 
     def source_state(self, source: str) -> str | None:
         """`source`'s verdict at the last refresh (source_freshness.state: ok, not_sent,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.lib.sql import table_columns
 from pipelines.report.marts import Marts
 
 TABLE = "psirp_local_priorities"
@@ -65,8 +66,7 @@ def read_priorities(m: Marts, limit: int | None = None) -> list[Priority]:
     """The priorities in rank order (the first `limit`), or [] without the mart."""
     if not m.has(TABLE):
         return []
-    present = {r["column_name"] for r in m.rows(
-        "select column_name from information_schema.columns where table_name = ?", [TABLE])}
+    present = {name for name, _ in table_columns(m.marts, TABLE)}
     per_source = [(key, s, pattern.format(source=s)) for key, pattern in PER_SOURCE.items()
                   for s in SIGNAL_SOURCES if pattern.format(source=s) in present]
     select = ", ".join([*(f'"{c}" as {k}' for k, c in COLUMNS.items()),

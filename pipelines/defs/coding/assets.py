@@ -8,6 +8,7 @@ import polars as pl
 from pipelines.defs.resources import WarehouseResource, is_full
 from pipelines.lib.canonical import FFT_RATINGS
 from pipelines.lib.fingerprints import load_step, store, stored
+from pipelines.lib.sql import table_columns
 from pipelines.lib.warehouse import (
     insert_frame,
     note_every_record_changed,
@@ -155,10 +156,7 @@ def _answer_chunks(con) -> Iterator[tuple[list, list, list, list]]:
 def _codes_reusable(con, version: str) -> bool:
     """Whether the coded table holds codes of this model version, each with its input and
     the file (as it was) it came from."""
-    columns = {name for (name,) in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? "
-        "and table_name = ?",
-        [CODED_SCHEMA, "fft_comments"]).fetchall()}
+    columns = {name for name, _ in table_columns(con, "fft_comments", CODED_SCHEMA)}
     return {"input_hash", "source_file", "source_row_key"} <= columns and not con.execute(
         f"select count(*) from {CODED_SCHEMA}.fft_comments where model_version <> ?",
         [version]).fetchone()[0]
