@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib import settings
+from pipelines.lib import settings, sql
 from pipelines.lib.publishing import CASE_LEVEL, MARTS
 
 # DuckDB still opens the database file named at connect time with external access off.
@@ -166,5 +166,4 @@ def tables_in(case_level: bool = False, marts_dir: Path | None = None) -> set[st
 
 def has_table(name: str, case_level: bool = False, marts_dir: Path | None = None) -> bool:
     with open_marts(case_level, marts_dir) as con:
-        return bool(con.execute("select count(*) from duckdb_tables() where table_name = ?",
-                                [name]).fetchone()[0])
+        return sql.has_table(con, name)

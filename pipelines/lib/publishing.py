@@ -324,12 +324,12 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, warehouse: Path,
     con.execute(f"attach {sql_string(warehouse)} as wh (read_only)")
     # The names written in, as pipelines.lib.sql.has_table does (0.47 s a publication with
     # parameters at a large trust).
+    wanted = [f"schema_name = {sql_string(schema)}" for schema in publication.schemas]
+    wanted += [f"(schema_name = 'reference' and table_name = {sql_string(table)})"
+               for table in publication.reference_tables]
     names = con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = 'wh' "
-        f"and (schema_name in ({', '.join(map(sql_string, publication.schemas))}) or "
-        "(schema_name = 'reference' and table_name in "
-        f"({', '.join(map(sql_string, publication.reference_tables))}))) "
-        "order by schema_name, table_name").fetchall()
+        f"and ({' or '.join(wanted)}) order by schema_name, table_name").fetchall()
     tables = {}
     for schema, name in names:
         con.execute(f'create table main."{name}" as select * from wh."{schema}"."{name}"')
