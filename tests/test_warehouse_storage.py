@@ -1,5 +1,6 @@
 """The private warehouse's storage format: new warehouses are written in the current one, and
-one made by an earlier version is rewritten in it without losing anything."""
+one made by an earlier version is rewritten in it without losing anything; its catalog read
+by name."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import sys
 import duckdb
 import pytest
 
+from pipelines.lib.sql import has_table, table_columns
 from pipelines.lib.warehouse import (
     STORAGE_VERSION,
     create_if_missing,
+    has_raw_table,
     storage_version,
     upgrade_storage,
 )
@@ -63,3 +66,19 @@ def test_an_old_warehouse_is_rewritten_with_its_tables_views_keys_and_unsaved_ro
         with pytest.raises(duckdb.ConstraintException):
             con.execute("insert into raw.fingerprints values ('dbt', 'again')")
     assert upgrade_storage(path) is None
+
+
+def test_the_catalog_is_read_by_names_written_in_quotes_and_all():
+    """pipelines.lib.sql.has_table and table_columns write the names into the query (DuckDB
+    reads every table's metadata first for a catalog query with bound parameters): a name
+    with a quote is found, and one that only differs from a table's is not."""
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("""create table raw."it's" (b varchar, a integer)""")
+    con.execute("create view raw.a_view as select 1 as one")
+    assert has_table(con, "it's") and has_table(con, "it's", "raw")
+    assert not has_table(con, "it's", "main") and not has_table(con, "its")
+    assert not has_table(con, "a_view")  # base tables only
+    assert has_raw_table(con, "it's") and not has_raw_table(con, "it''s")
+    assert table_columns(con, "it's", "raw") == [("b", "VARCHAR"), ("a", "INTEGER")]
+    assert table_columns(con, "x' or '1'='1") == []
