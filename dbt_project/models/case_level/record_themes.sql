@@ -6,7 +6,7 @@
           pre_hook="{{ delete_changed_records(record_key_of('source', 'record_id'),
                                               shared_coding_inputs()) }}",
           post_hook="{{ keep_shared_digest(shared_coding_inputs()) }}") }}
-{%- set only_changed = not shared_input_changed(shared_coding_inputs()) %}
+{%- set only_changed = is_incremental() and not shared_input_changed(shared_coding_inputs()) %}
 
 with
 

@@ -5,7 +5,7 @@
 {{ config(materialized='incremental',
           pre_hook="{{ delete_changed_records(shared=shared_coding_inputs()) }}",
           post_hook="{{ keep_shared_digest(shared_coding_inputs()) }}") }}
-{%- set only_changed = not shared_input_changed(shared_coding_inputs()) %}
+{%- set only_changed = is_incremental() and not shared_input_changed(shared_coding_inputs()) %}
 
 with
 

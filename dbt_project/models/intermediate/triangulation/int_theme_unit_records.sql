@@ -4,7 +4,7 @@
 {{ config(materialized='incremental',
           pre_hook="{{ delete_changed_records(shared=shared_window_inputs()) }}",
           post_hook="{{ keep_shared_digest(shared_window_inputs()) }}") }}
-{%- set only_changed = not shared_input_changed(shared_window_inputs()) %}
+{%- set only_changed = is_incremental() and not shared_input_changed(shared_window_inputs()) %}
 
 with
 
