@@ -5,6 +5,7 @@
 {{ config(materialized='incremental',
           pre_hook="{{ delete_changed_records(shared=shared_coding_inputs()) }}",
           post_hook="{{ keep_shared_digest(shared_coding_inputs()) }}") }}
+{#- is_incremental() first: a unit test gives no int_narrative_coding for the shared query's ref. -#}
 {%- set only_changed = is_incremental() and not shared_input_changed(shared_coding_inputs()) %}
 
 with
