@@ -260,8 +260,9 @@ def _print_summary(published: Path) -> None:
     console.print(f"Published marts: [bold]{published}[/] (Parquet copies in "
                   f"{published.parent / MARTS.parquet_dir}); the record ids behind them, for "
                   f"the patient safety team only: {published.parent / CASE_LEVEL.file}\n"
-                  "Rejected rows and reasons: table rejected_rows; open the files read-only "
-                  "from any DuckDB client or BI tool.")
+                  "Rejected rows and reasons: table rejected_rows (rows loaded with a "
+                  "warning: flagged_rows); open the files read-only from any DuckDB client "
+                  "or BI tool.")
 
 
 @app.command()

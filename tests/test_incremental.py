@@ -31,7 +31,7 @@ from pipelines.refresh import run_refresh
 
 # And the tables a nightly build changes in place, record by record (dbt macro
 # changed_record), and the record ids the loader noted for them, which a build empties.
-ACCOUNTING = ["raw.rejected_rows", "raw.loaded_files", "raw.loaded_fields",
+ACCOUNTING = ["raw.rejected_rows", "raw.flagged_rows", "raw.loaded_files", "raw.loaded_fields",
               "raw.loaded_row_keys", "raw.source_inventory", "coded.fft_comments",
               "intermediate.int_quality_records_unioned", "intermediate.int_signal_records",
               "intermediate.int_record_keyword_matches", "intermediate.int_record_codes_unioned",

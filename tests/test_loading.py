@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import json
@@ -19,6 +20,7 @@ import pytest
 from pipelines.lib import ingest
 from pipelines.lib.canonical import SOURCES
 from pipelines.lib.ingest import load_source, write_source
+from pipelines.lib.load_cache import LoadCache
 from pipelines.lib.loading import BatchError, _has_blank_line
 from pipelines.lib.mapping import MappingError, load_mappings, parse_mapping
 from pipelines.lib.settings import DEMO_PROFILE_DIR
@@ -430,6 +432,29 @@ def test_bad_rows_are_quarantined_with_file_row_column_and_reason(workspace):
     [accounting] = result.files.iter_rows(named=True)
     assert (accounting["rows_read"], accounting["rows_loaded"], accounting["rows_rejected"]) == (
         5, 1, 4)
+
+
+def test_a_row_a_warning_rule_flags_loads_and_is_listed_where_it_sits(workspace, tmp_path):
+    (workspace / "mappings" / "incidents.yml").write_text(MAPPING.replace(
+        "  occurred_date: Date of incident\n",
+        "  occurred_date: Date of incident\n  reported_date: Reported\n"))
+    (workspace / "raw" / "incidents" / "a.csv").write_text(
+        "Ref,Date of incident,Reported,Harm,Ward,Never event,Description\n"
+        "INC1,03/02/2025,04/02/2025,Low harm,Ward 7B,N,ok\n"
+        "INC2,03/02/2025,01/02/2025,Low harm,Ward 7B,N,reported before it occurred\n"
+        "INC3,03/02/2025,01/02/2025,Moderat,Ward 7B,N,rejected: not listed as flagged\n")
+    cache = LoadCache(tmp_path / "load_cache", dt.date(2026, 12, 3))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    flagged = [("incidents", "incidents/a.csv", 3, "reported_date",
+                "reported_date is before occurred_date", "incidents.yml")]
+    for _ in range(2):  # read, then kept in the load cache
+        [result] = load_source(workspace / "raw", load_mappings(workspace / "mappings"),
+                               "incidents", cache)
+        assert result.loaded["incident_id"].to_list() == ["INC1", "INC2"]
+        assert result.rejected["row_number"].to_list() == [4]
+        write_source(con, "incidents", [result])
+        assert con.sql("select source, file, row_number, column_name, reason, mapping "
+                       "from raw.flagged_rows").fetchall() == flagged
 
 
 def test_missing_mapped_columns_fail_the_batch_naming_file_and_mapping(workspace):

@@ -74,6 +74,19 @@ def test_planted_bad_rows_are_quarantined_with_their_reason(refreshed):
         assert bad["column"] in (rejected[key][0] or ""), (bad, rejected[key])
 
 
+def test_rows_a_warning_rule_flags_load_and_are_listed_where_they_sit(refreshed):
+    workspace, truth = refreshed
+    flagged = {(file, row): (column, reason) for file, row, column, reason in workspace.query(
+        "select file, row_number, column_name, reason from flagged_rows")}
+    planted = truth["messiness"]["flagged_rows"]
+    assert {(f["file"], f["row"] + DATA_ROW_OFFSET) for f in planted} == set(flagged)
+    for row in planted:
+        assert flagged[row["file"], row["row"] + DATA_ROW_OFFSET] == (row["column"],
+                                                                      row["reason"])
+    rejected = set(workspace.query("select file, row_number from rejected_rows"))
+    assert not rejected & set(flagged), "a flagged row is loaded, not rejected"
+
+
 def test_location_spellings_resolve_and_unknown_ones_are_reported(refreshed):
     workspace, truth = refreshed
     unresolved = {value for (value,) in workspace.query(

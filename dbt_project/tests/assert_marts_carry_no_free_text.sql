@@ -9,6 +9,7 @@
 -- depends_on: {{ ref('unresolved_locations') }}
 -- depends_on: {{ ref('unmapped_codes') }}
 -- depends_on: {{ ref('rejected_rows') }}
+-- depends_on: {{ ref('flagged_rows') }}
 -- depends_on: {{ ref('load_summary') }}
 -- depends_on: {{ ref('coding_disagreements') }}
 -- depends_on: {{ ref('record_themes') }}

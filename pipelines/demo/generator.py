@@ -137,6 +137,7 @@ def _messiness(results: dict[str, SourceResult], marks: list[dict]) -> dict:
         "row_numbering": "row = 1-based data row of the file (or its `sheet`), header "
                          "excluded: the spreadsheet row number minus one",
         "bad_rows": of("bad_row"),
+        "flagged_rows": of("flagged_row"),
         "duplicate_rows": of("duplicate_row"),
         "unresolvable_locations": sorted({m["reason"] for m in marks
                                           if m["kind"] == "unresolvable_location"}),

@@ -42,6 +42,18 @@ def plant_bad_value(table: Table, rng: np.random.Generator, field: str, value: o
                        MARK: pl.lit("bad_row"), COLUMN: pl.lit(field), REASON: pl.lit(reason)})
 
 
+def plant_dates_swapped(table: Table, rng: np.random.Generator, later: str, earlier: str,
+                        where: pl.Expr | None = None) -> None:
+    """One row whose `later` date reads before its `earlier` one (the two cells swapped): the
+    loader loads it, and lists it as flagged by the warning rule on the pair."""
+    later_cell, earlier_cell = pl.col(table.header(later)), pl.col(table.header(earlier))
+    differ = later_cell != earlier_cell
+    rows = _choose(rng, _free_rows(table, differ if where is None else where & differ), 1)
+    _set(table, rows, {table.header(later): earlier_cell, table.header(earlier): later_cell,
+                       MARK: pl.lit("flagged_row"), COLUMN: pl.lit(later),
+                       REASON: pl.lit(f"{later} is before {earlier}")})
+
+
 def plant_unresolvable(table: Table, rng: np.random.Generator, count: int,
                        values: list[str]) -> None:
     rows = _choose(rng, _free_rows(table), count)

@@ -5,7 +5,8 @@ they are read (an incremental refresh skips a source whose files are unchanged:
 pipelines.lib.fingerprints), so a rerun on the same files writes the same rows (idempotent)
 and incident revision history lives as long as the export files do. Nothing read is dropped:
 each row is loaded or lands in `raw.rejected_rows` with its reason, and `raw.loaded_files`
-holds the accounting per file.
+holds the accounting per file. A loaded row a warning rule flags (a date before the one it
+follows) is also listed in `raw.flagged_rows`.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ class EntityLoad:
     entity: Entity
     parts: dict[str, pl.LazyFrame]  # file -> its loaded rows: canonical + lineage columns
     rejected: pl.DataFrame  # rejected_rows layout
+    flagged: pl.DataFrame  # flagged_rows layout: loaded rows a warning rule flags
     files: pl.DataFrame  # loaded_files layout
     outcomes: list[ExpectationOutcome]
     fields: pl.DataFrame  # loaded_fields layout: how each file fills each canonical field
@@ -201,8 +203,8 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
                 parts = validated(parts)
                 validated, fresh = _validating(entity, parts, fresh, cache), {}
     if not parts:
-        return EntityLoad(entity, {}, pl.DataFrame(), pl.DataFrame(), [], pl.DataFrame(),
-                          pl.DataFrame())
+        return EntityLoad(entity, {}, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [],
+                          pl.DataFrame(), pl.DataFrame())
     parts = validated(parts)
     if fresh:
         parts = _validating(entity, parts, fresh, cache)(parts)
@@ -234,6 +236,13 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
         .with_columns(pl.col(ROW).cast(pl.Int32)),
     ]).sort("_source_file", ROW)
     dropped = rejected_loaded.select("_source_file", ROW).lazy()
+    flagged = (  # the cells a warning rule flags in the rows loaded, joined per row
+        pl.concat([p.warnings for p in parts], how="vertical_relaxed")
+        .with_columns(pl.col(ROW).cast(pl.Int32))
+        .join(dropped.collect(), on=["_source_file", ROW], how="anti")
+        .group_by("_source_file", ROW, "_mapping", maintain_order=True)
+        .agg(pl.col("column_name").str.join(", "), pl.col("reason").str.join("; "))
+        .sort("_source_file", ROW))
     by_file = dict(zip(reads, parts, strict=True))
     loaded = {
         file: p.typed.with_columns(pl.col(ROW).cast(pl.Int32))
@@ -257,9 +266,9 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
 
     outcomes = combined([[ExpectationOutcome(**o) for o in p.meta["outcomes"]] for p in parts])
     exported = {file: dict(p.exported.iter_rows()) for file, p in by_file.items()}
-    return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads, exported), files,
-                      outcomes, _field_fill(entity, loaded, reads),
-                      _row_keys(entity, keys, rejected_loaded))
+    return EntityLoad(entity, loaded, _rejected_rows(entity, rejected, reads, exported),
+                      _where_exported(entity, flagged, reads), files, outcomes,
+                      _field_fill(entity, loaded, reads), _row_keys(entity, keys, rejected_loaded))
 
 
 # Files read and typed at once. Reading (DuckDB) and typing (polars) a file of tens of
@@ -300,7 +309,8 @@ def _typed_file(path: Path, relative: str, mapping: Mapping) -> tuple[ReadFile, 
         coerced.errors.with_columns(lineage),
         read.malformed.select(ROW, pl.lit(None, pl.String).alias("column_name"), "reason",
                               *lineage),
-        pl.DataFrame(schema=_EXPORTED))
+        pl.DataFrame(schema=_EXPORTED),
+        coerced.errors.with_columns(lineage).clear())
 
 
 def _row_keys(entity: Entity, keys: dict[str, str], dropped: pl.DataFrame) -> pl.DataFrame:
@@ -327,9 +337,9 @@ def _validating(entity: Entity, parts: list[CachedFile],
     """The files read tonight (`fresh`: position in `parts` -> cache key, mapping and the
     file as read) handed to the source's suite in one go. Returns what completes them in a
     list of parts holding them at those positions: each is given its rejected cells and the
-    rows they reject as exported, its expectation outcomes and whether a later day could
-    judge it otherwise; kept in the cache, and from then on read from it (or, without a
-    cache, kept in memory)."""
+    rows they reject as exported, the cells a warning rule flags (loaded all the same), its
+    expectation outcomes and whether a later day could judge it otherwise; kept in the
+    cache, and from then on read from it (or, without a cache, kept in memory)."""
     order = sorted(fresh)
     frame = pl.concat([parts[i].typed for i in order], how="vertical_relaxed")
     validation = validating(frame.select(f.name for f in entity.fields), entity.source,
@@ -340,14 +350,17 @@ def _validating(entity: Entity, parts: list[CachedFile],
 
     def completed(parts: list[CachedFile]) -> list[CachedFile]:
         done = validation()
-        rejected = done.rejected().join(rows, on=ROW_ID)
+        rejected, flagged = (cells.join(rows, on=ROW_ID)
+                             for cells in (done.rejected(), done.flagged()))
         parts, start = list(parts), 0
         for i in order:
             key, mapping, read = fresh[i]
             end = start + parts[i].typed.height
-            failures = pl.concat([parts[i].failures, rejected.filter(
-                pl.col(ROW_ID).is_between(start, end - 1)).select(parts[i].failures.columns)],
-                how="vertical_relaxed")
+            within = pl.col(ROW_ID).is_between(start, end - 1)
+            columns = parts[i].failures.columns
+            failures = pl.concat([parts[i].failures, rejected.filter(within).select(columns)],
+                                 how="vertical_relaxed")
+            warnings = flagged.filter(within).select(columns)
             meta = {**parts[i].meta, "reference_day": day,
                     "outcomes": [asdict(o) for o in done.outcomes_within(start, end)],
                     "judged_by_the_day": _judged_by_the_day(failures["reason"], [mapping])}
@@ -356,7 +369,7 @@ def _validating(entity: Entity, parts: list[CachedFile],
                 _sharing_rows(entity, parts[i].typed)]).to_list())
             part = CachedFile(meta, parts[i].typed, failures, parts[i].malformed,
                               pl.DataFrame(list(exported.items()), schema=_EXPORTED,
-                                           orient="row"))
+                                           orient="row"), warnings)
             parts[i] = cache.put(entity.source, key, part) if cache and key \
                 else replace(part, typed=part.typed.lazy())
             start = end
@@ -593,18 +606,26 @@ def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict,
         exported[file].update(read.records([row for row in rows if row not in exported[file]]))
     records = [exported[file][row]
                for file, row in rejected.select("_source_file", ROW).iter_rows()]
+    return _where_exported(entity, rejected, reads).with_columns(
+        pl.Series("record", records, dtype=pl.String))
+
+
+def _where_exported(entity: Entity, rows: pl.DataFrame, reads: dict) -> pl.DataFrame:
+    """Rows of the load's files (_source_file, _source_row, column_name, reason, _mapping)
+    in the layout of raw.rejected_rows and raw.flagged_rows, each numbered as its file shows
+    it."""
     if any(read.sheets for read in reads.values()):
         # A workbook read sheet by sheet: each row numbered as its sheet shows it, the
         # reason naming the sheet.
         where = [sheet_row(reads[file].sheets if file in reads else (), row)
-                 for file, row in rejected.select("_source_file", ROW).iter_rows()]
-        rejected = rejected.with_columns(
+                 for file, row in rows.select("_source_file", ROW).iter_rows()]
+        rows = rows.with_columns(
             pl.Series(ROW, [row for _, row in where], dtype=pl.Int64),
             pl.Series("reason", [f"sheet {sheet!r}: {reason}" if sheet else reason
-                                 for (sheet, _), reason in zip(where, rejected["reason"],
+                                 for (sheet, _), reason in zip(where, rows["reason"],
                                                                strict=True)],
                       dtype=pl.String))
-    return rejected.select(
+    return rows.select(
         pl.lit(entity.source).alias("source"),
         pl.lit(entity.name).alias("entity"),
         pl.col("_source_file").alias("file"),
@@ -613,7 +634,6 @@ def _rejected_rows(entity: Entity, rejected: pl.DataFrame, reads: dict,
         .alias("column_name"),
         "reason",
         pl.col("_mapping").alias("mapping"),
-        pl.Series("record", records, dtype=pl.String),
     )
 
 
@@ -680,7 +700,8 @@ def _replace_source(con: duckdb.DuckDBPyConnection, source: str,
     con.execute("begin transaction")
     try:
         if loads is not None:
-            for table in ("rejected_rows", "loaded_files", "loaded_fields", "loaded_row_keys"):
+            for table in ("rejected_rows", "flagged_rows", "loaded_files", "loaded_fields",
+                          "loaded_row_keys"):
                 con.execute(f"delete from {RAW_SCHEMA}.{table} where source = ?", [source])
         if state is not None:
             con.execute(f"delete from {RAW_SCHEMA}.source_inventory where source = ?", [source])
@@ -691,7 +712,8 @@ def _replace_source(con: duckdb.DuckDBPyConnection, source: str,
                  state.state])
         for load in loads or []:
             _move_staged_in(con, load.entity.name, replaced[load.entity.name])
-            for table, frame in (("rejected_rows", load.rejected), ("loaded_files", load.files),
+            for table, frame in (("rejected_rows", load.rejected), ("flagged_rows", load.flagged),
+                                 ("loaded_files", load.files),
                                  ("loaded_fields", load.fields),
                                  ("loaded_row_keys", load.row_keys)):
                 if frame.height:

@@ -2,10 +2,11 @@
 with one new file reads, types and validates only that file.
 
 Everything the loader works out from one file alone (its typed rows, the cells that failed
-typing or a rejection rule, its malformed rows and those rows as exported, its expectation
-counts) depends only on the file's content and name, its mapping, the loader code
-(`loader_version`) and, for dates checked against "today", the day. An entry is found by a
-digest of all but the day; the day is judged as for a whole source (`load_still_current`).
+typing or a rejection rule, its malformed rows and those rows as exported, the cells a warning
+rule flags, its expectation counts) depends only on the file's content and name, its mapping,
+the loader code (`loader_version`) and, for dates checked against "today", the day. An entry
+is found by a digest of all but the day; the day is judged as for a whole source
+(`load_still_current`).
 What depends on the source's other files (duplicates and key conflicts across files, the row
 accounting) is worked out every load.
 
@@ -27,7 +28,7 @@ import polars as pl
 from pipelines.lib.fingerprints import load_still_current, loader_version
 from pipelines.lib.mapping import Mapping
 
-_FRAMES = ("typed", "failures", "malformed", "exported")
+_FRAMES = ("typed", "failures", "malformed", "exported", "warnings")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class CachedFile:
     # _source_row, record: the rows the file alone rejects (failures, malformed) as exported,
     # so a later night need not read the file again to publish them
     exported: pl.DataFrame
+    # _source_row, column_name, reason, lineage: the cells a warning rule flags (loaded)
+    warnings: pl.DataFrame
 
 
 class LoadCache:

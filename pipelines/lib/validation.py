@@ -47,6 +47,9 @@ class Validation:
     def rejected(self) -> pl.DataFrame:
         return self.failures.filter(pl.col("on_failure") == "reject")
 
+    def flagged(self) -> pl.DataFrame:
+        return self.failures.filter(pl.col("on_failure") == "warn")
+
     def outcomes_within(self, start: int, end: int) -> list[ExpectationOutcome]:
         """The outcomes over rows start..end-1 alone: every expectation in the suites is row
         by row (none has `mostly`), so an expectation fails where some of its rows do."""

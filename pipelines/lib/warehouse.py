@@ -55,6 +55,19 @@ create table if not exists {RAW_SCHEMA}.rejected_rows (
     record varchar not null
 )"""
 
+# Rows loaded all the same though a warning rule flags them (a date before the one it
+# follows): where they sit and why, for the team to check against the source system.
+FLAGGED_ROWS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.flagged_rows (
+    source varchar not null,
+    entity varchar not null,
+    file varchar not null,
+    row_number integer not null,
+    column_name varchar,
+    reason varchar not null,
+    mapping varchar not null
+)"""
+
 # One row per file read, for row accounting (rows_read = rows_loaded + rows_rejected).
 LOADED_FILES_DDL = f"""
 create table if not exists {RAW_SCHEMA}.loaded_files (
@@ -202,8 +215,8 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for entity in ENTITIES.values():
         con.execute(entity_ddl(entity))
-    for ddl in (REJECTED_ROWS_DDL, LOADED_FILES_DDL, LOADED_FIELDS_DDL, LOADED_ROW_KEYS_DDL,
-                CHANGED_KEYS_DDL, SOURCE_INVENTORY_DDL):
+    for ddl in (REJECTED_ROWS_DDL, FLAGGED_ROWS_DDL, LOADED_FILES_DDL, LOADED_FIELDS_DDL,
+                LOADED_ROW_KEYS_DDL, CHANGED_KEYS_DDL, SOURCE_INVENTORY_DDL):
         con.execute(ddl)
 
 

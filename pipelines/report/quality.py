@@ -111,6 +111,15 @@ def data_quality(m: Marts) -> str:
         "order by source, rows desc, column_name, reason",
         [("source", "Source"), ("column_name", "Column"), ("reason", "Reason"),
          ("rows", "Rows")], counts=["rows"], empty="No rows were rejected.")))
+    flagged = _mart_table(m, "flagged_rows",
+                          "select source, column_name, reason, count(*)::int as rows "
+                          "from flagged_rows group by all "
+                          "order by source, rows desc, column_name, reason",
+                          [("source", "Source"), ("column_name", "Column"),
+                           ("reason", "Warning"), ("rows", "Rows")],
+                          counts=["rows"], empty="No row loaded was flagged.")
+    parts.append(details("Rows loaded with a warning (check them in the source system)",
+                         flagged))
     unmapped = _mart_table(m, "unmapped_codes",
                            "select source, code_field, native_code, n_records_without_theme, "
                            "n_recent_records_without_theme, last_seen_date "

@@ -28,8 +28,8 @@ def check_specs(source: str) -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(ROWS_ACCOUNTED, asset=asset, description=(
             "For every file, rows read = rows loaded + rows rejected: nothing silently lost.")),
         dg.AssetCheckSpec(WARNINGS, asset=asset, description=(
-            "Rows pass the warning rules (dates in a plausible order); failures are reported, "
-            "the rows still load.")),
+            "Rows pass the warning rules (dates in a plausible order); the rows a rule flags "
+            "still load, and are listed with the rule in the flagged_rows mart.")),
         dg.AssetCheckSpec(FILES_KEPT, asset=asset, description=(
             "No file loaded last time is gone, or holds fewer than half the rows it held: a "
             "copy cut short at a row boundary, or a month's file deleted, loads cleanly and "
@@ -48,6 +48,7 @@ def load_summary(loads: list[EntityLoad]) -> dict:
         "rows_read": sum(load.rows_read for load in loads),
         "rows_loaded": sum(load.rows_loaded for load in loads),
         "rows_rejected": sum(load.rejected.height for load in loads),
+        "rows_flagged": sum(load.flagged.height for load in loads),
         "failing": failing,
         "unbalanced": [row["file"] for load in loads for row in load.files.iter_rows(named=True)
                        if row["rows_read"] != row["rows_loaded"] + row["rows_rejected"]],
@@ -87,7 +88,8 @@ def check_results(summary: dict) -> list[dg.AssetCheckResult]:
         dg.AssetCheckResult(
             check_name=WARNINGS, passed=not summary["failing"]["warn"],
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"failing_expectations": summary["failing"]["warn"]}),
+            metadata={"rows_flagged": summary.get("rows_flagged", 0),
+                      "failing_expectations": summary["failing"]["warn"]}),
         dg.AssetCheckResult(
             check_name=FILES_KEPT, passed=not summary.get("shrunk"),
             severity=dg.AssetCheckSeverity.WARN,

@@ -13,7 +13,7 @@ from pipelines.demo import catalogue as cat
 from pipelines.demo import texts
 from pipelines.demo.context import Context
 from pipelines.demo.exports import FILE, ORDER, TAG, Dialect, Table, render
-from pipelines.demo.messiness import plant_bad_value, plant_common_mess
+from pipelines.demo.messiness import plant_bad_value, plant_common_mess, plant_dates_swapped
 from pipelines.demo.sampling import (
     background,
     date_series,
@@ -342,6 +342,13 @@ def build(ctx: Context) -> SourceResult:
     revisions = _revisions(ctx, rng, records)
     tables = _tables(ctx, rng, records, revisions, cutover)
     blanks = plant_common_mess(tables[:2], rng, ctx.scenario.messiness, text_field="description")
+    # A date typed in the wrong field, in a month's file: its dates (ISO) are of one month, so
+    # every monthly count stays as generated.
+    new = tables[1]
+    occurred, reported = (pl.col(new.header(f)) for f in ("occurred_date", "reported_date"))
+    plant_dates_swapped(new, rng, "reported_date", "occurred_date",
+                        ~pl.col(new.header("incident_id")).is_in(revisions["incident_id"])
+                        & (occurred.str.slice(0, 7) == reported.str.slice(0, 7)))
     latest = pl.concat([records, revisions], how="vertical_relaxed").sort(
         "updated_at", maintain_order=True).unique("incident_id", keep="last", maintain_order=True)
     regraded = revisions.join(records.select("incident_id", "physical_harm"), on="incident_id",
