@@ -117,6 +117,20 @@ def test_no_date_and_time_reads_as_an_nhs_or_phone_number(layout):
             if find_identifiers(text)] == []
 
 
+@pytest.mark.parametrize("layout", ["%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y.%m.%d"])
+@pytest.mark.parametrize("join", ["_", "__", " ", "-", " - ", "."])
+def test_no_range_of_two_dates_reads_as_a_phone_number(layout, join):
+    """An export's period in its file name ("incidents_2024-12-01_2026-12-06.csv"): the first
+    date's day and the second date read as 0 and nine digits (every such range did), and so
+    did the first date and the second's day ("09-12-2025 08-12-2026")."""
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in range(366)]
+    names = (f"incidents_{start:{layout}}{join}{start + dt.timedelta(days=length):{layout}}.csv"
+             for start in days for length in (0, 1, 30, 364, 800))
+    assert [name for name in names if find_identifiers(name)] == []
+    # Phone numbers beside a date are still found.
+    assert find_identifiers(f"rang 07700 900123 on {days[40]:{layout}}") == ["uk_phone"]
+
+
 def test_find_identifiers_names_each_kind_once():
     assert find_identifiers("943 476 5919 and 943.476.5919, Mr Smith, 07700 900123") == [
         "nhs_number", "uk_phone", "titled_name"]

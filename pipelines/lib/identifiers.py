@@ -38,10 +38,14 @@ _NHS = re.compile(
 # UK numbers: 0 or +44 / 0044 (with an optional "(0)"), then 9 or 10 digits that may be
 # spaced, hyphenated, dotted, joined by underscores (a file name) or have the area code in
 # brackets; not a time's digits before or after (a UK date and time, "09-12-2026 13:07",
-# reads as 0 and nine digits; so does "13:07 2026-12-09").
+# reads as 0 and nine digits; so does "13:07 2026-12-09"), nor a date's digits joined on by
+# a dash, dot or underscore: two dates of a range read as one ("2024-12-01_2026-12-06",
+# an export's period in its file name, holds "01_2026-12-06"; "09-12-2025 08-12-2026").
+_DATE_JOIN = r"[._-]"
 _PHONE = re.compile(
-    rf"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?|(?<![A-Za-z\d+]){_NO_TIME_BEFORE}\(?0)"
-    rf"[1-9](?:[\s)._-]{{0,2}}\d){{8,9}}(?!\d|{_TIME_AFTER})")
+    rf"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?"
+    rf"|(?<![A-Za-z\d+]){_NO_TIME_BEFORE}(?<!\d{_DATE_JOIN})\(?0)"
+    rf"[1-9](?:[\s)._-]{{0,2}}\d){{8,9}}(?!\d|{_TIME_AFTER}|{_DATE_JOIN}\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Outward code, then up to three separators (none, spaces, a dash, a dot, an underscore in a
 # file name, an invisible character), then the inward code (whose last two letters never
