@@ -229,7 +229,8 @@ def _print_summary(published: Path) -> None:
     con = quiet_duckdb.connect(str(published), read_only=True)
     try:
         loads = con.sql(
-            "select source, sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
+            "select source, sum(rows_read), sum(rows_loaded), sum(rows_rejected), "
+            "(select count(*) from flagged_rows where flagged_rows.source = load_summary.source) "
             "from load_summary group by source order by source").fetchall()
         signals = con.sql(
             "select priority_rank, issue, concentrated_at, sources_signalling, "
@@ -243,7 +244,7 @@ def _print_summary(published: Path) -> None:
     finally:
         con.close()
     table = Table(title="Rows per source")
-    for column in ("source", "read", "loaded", "rejected"):
+    for column in ("source", "read", "loaded", "rejected", "flagged"):
         table.add_column(column, justify="left" if column == "source" else "right")
     for row in loads:
         table.add_row(*(str(v) for v in row))

@@ -85,6 +85,14 @@ def test_rows_a_warning_rule_flags_load_and_are_listed_where_they_sit(refreshed)
                                                                       row["reason"])
     rejected = set(workspace.query("select file, row_number from rejected_rows"))
     assert not rejected & set(flagged), "a flagged row is loaded, not rejected"
+    # The refresh's summary counts them per source.
+    from pipelines import cli
+
+    with cli.console.capture() as captured:
+        cli._print_summary(workspace.published)
+    [incidents] = [line.split() for line in captured.get().splitlines()
+                   if line.split()[1:2] == ["incidents"]]
+    assert incidents[-2] == str(len(planted)), captured.get()
 
 
 def test_location_spellings_resolve_and_unknown_ones_are_reported(refreshed):
