@@ -23,6 +23,8 @@
     theme and place tested, the share expected to be chance.
 #}
 {% macro chance_among_signals(q_value) -%}
-    ' (of signals this strong across every theme and place tested, about '
-        || {{ one_in(q_value) }} || ' would be chance)'
+    ' (of signals this strong across every theme and place tested, '
+        || case when ({{ q_value }}) < 1e-6 then 'fewer than 1 in a million'
+            else 'about ' || {{ one_in(q_value) }} end
+        || ' would be chance)'
 {%- endmacro %}
