@@ -384,3 +384,41 @@ def test_check_output_says_what_several_files_share_once(tmp_path):
     assert any("in 4 other files: FFT_2026-02.csv .. FFT_2026-05.csv" in line
                for line in shown), shown
     assert sum("FFT_2026-" in line for line in shown) <= 3
+
+
+def test_an_sjr_exports_avoidability_as_its_score_is_drafted_by_the_scales_numbers(tmp_path):
+    """A probe's SJR export held avoidability as the RCP score alone ("6"), which no value
+    map covers: every row would have been rejected, so `check` stopped the refresh and
+    printed the one problem per value as the same problem "in 3 other files", naming the
+    same file three times."""
+    from pipelines.lib.mapping import parse_mapping
+    from pipelines.onboard.propose import near_miss
+    from pipelines.onboard.review import grouped
+
+    scores = ["6", "6", "5", "4", "3", "6"]
+    _write(tmp_path / "exports" / "sjr" / "sjr_reviews.csv", [
+        ["Review No", "Date of Death", "Ward", "Overall care score", "Avoidability"]] + [
+        [f"SJR-{i}", f"{1 + i % 27:02d}/03/2026", WARDS[i % 5], str(1 + i % 5), scores[i % 6]]
+        for i in range(60)])
+    done = onboard(tmp_path / "exports", tmp_path / "profile")
+    [proposal] = done.proposals
+    assert proposal.value_guesses["avoidability"]["6"] == (
+        "definitely_not_avoidable", "guessed: '6' is point 6 of the scale, "
+        "'score 6 - definitely not avoidable'; no other avoidability value is as near")
+    mapping = parse_mapping(tmp_path / "profile" / "mappings" / "sjr_rcp.yml")
+    assert {mapping.values["avoidability"][v] for v in ("3", "4", "5")} == {
+        "probably_avoidable", "possibly_avoidable_not_likely", "slight_evidence"}
+    assert not done.check.problems, done.check.problems
+    # A number only reads as the point a spelling opens with, of one scale.
+    labels = {"Score 1 - Definitely avoidable": "definitely_avoidable",
+              "1. Very good": "very_good", "Ward 1 closed": "closed"}
+    assert near_miss("Score 1", {k: v for k, v in labels.items() if "Score" in k},
+                     "avoidability") == ("definitely_avoidable", "Score 1 - Definitely avoidable")
+    assert near_miss("1", labels, "x") is None  # two scales open with 1
+    assert near_miss("7", labels, "x") is None
+    # One line per file: the same problem for several of a file's values counted as such.
+    lines = [f"sjr/a.csv (mapping m.yml): {n} of 60 rows hold one avoidability value"
+             for n in (21, 9)] + ["sjr/b.csv (mapping m.yml): 30 of 60 rows hold one "
+                                  "avoidability value"]
+    assert grouped(lines) == [f"{lines[0]} [1 more like it in the same file; the same, with "
+                              "their own counts, in 1 other file: b.csv]"]

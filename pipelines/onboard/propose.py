@@ -481,9 +481,11 @@ def _value_gaps(spec, template, columns, layout, proposal, same_source=()) -> No
             values = dict(spec.get("values") or {})
             values[name] = {**(values.get(name) or {}), value: canonical}
             spec["values"] = values
+            how = (f"is point {scale_point(value)} of the scale, {label!r}"
+                   if scale_point(value) is not None else
+                   f"reads as {label!r} (case, punctuation or word form aside)")
             proposal.value_guesses.setdefault(name, {})[value] = (
-                canonical, f"guessed: {value!r} reads as {label!r} (case, punctuation or "
-                           f"word form aside); no other {name} value is as near")
+                canonical, f"guessed: {value!r} {how}; no other {name} value is as near")
         if still:
             proposal.unmapped_values[name] = len(still)
 
@@ -537,17 +539,34 @@ def _same_words(a: list[str], b: list[str]) -> bool:
     return any(all(_same_word(x, y) for x, y in zip(a, order, strict=True)) for order in orders)
 
 
+# A point of a numbered scale as exported: a bare number, or one after the scale's word
+# ("6", "Score 6") ...
+_SCALE_POINT = re.compile(r"(?i)\s*(?:score|grade|level)?\s*(\d{1,2})\s*")
+# ... and the number a spelling of the scale opens with ("Score 6 - Definitely not
+# avoidable", "6. Definitely not avoidable").
+_SCALE_LABEL = re.compile(r"(?i)\s*(?:score|grade|level)?\s*(\d{1,2})\s*[-\u2013:.)]\s*\w")
+
+
+def scale_point(value: str) -> int | None:
+    """The number of a value that is only a point of a numbered scale ("6", "Score 6")."""
+    point = _SCALE_POINT.fullmatch(value)
+    return int(point[1]) if point else None
+
+
 def near_miss(value: str, labels: dict[str, str], field_name: str) -> tuple[str, str] | None:
     """The one canonical value an exported value is a clear near-miss of, with the spelling it
     matched: the same words whatever their case, punctuation, order or word form ("Partly
     Upheld" for "partially upheld", "Moderate Harm" for moderate, "Closed-Resolved" for
-    "closed resolved"). None when it reads as none, or as two canonical values: a person
-    decides."""
-    words = _value_words(value, field_name)
+    "closed resolved"), or the point of a numbered scale a spelling opens with ("6" for
+    "Score 6 - Definitely not avoidable": an SJR export's avoidability as its score). None
+    when it reads as none, or as two canonical values: a person decides."""
+    words, point = _value_words(value, field_name), scale_point(value)
     found: dict[str, str] = {}
     for label, target in labels.items():
+        opens = _SCALE_LABEL.match(label)
         if header_key(label) == header_key(value) or _same_words(
-                words, _value_words(label, field_name)):
+                words, _value_words(label, field_name)) or (
+                point is not None and opens is not None and int(opens[1]) == point):
             found.setdefault(target, label)
     if len(found) != 1:
         return None

@@ -220,14 +220,18 @@ def grouped(lines: list[str]) -> list[str]:
         groups.setdefault(key, []).append((path, line))
     out = []
     for members in groups.values():
-        (path, line), others = members[0], [p for p, _ in members[1:]]
-        if not others:
-            out.append(line)
-            continue
-        names = [Path(p).name for p in others]
-        listed = ", ".join(names) if len(names) <= 3 else f"{names[0]} .. {names[-1]}"
-        out.append(f"{line} [the same, with their own counts, in {len(others)} other "
-                   f"file{'s' if len(others) > 1 else ''}: {listed}]")
+        (path, line), rest = members[0], [p for p, _ in members[1:]]
+        # The same line again for the first file (one per value of a field) is counted as
+        # such, not as another file.
+        same = sum(p == path for p in rest)
+        others = list(dict.fromkeys(p for p in rest if p != path))
+        also = [f"{same} more like it in the same file"] if same else []
+        if others:
+            names = [Path(p).name for p in others]
+            listed = ", ".join(names) if len(names) <= 3 else f"{names[0]} .. {names[-1]}"
+            also.append(f"the same, with their own counts, in {len(others)} other "
+                        f"file{'s' if len(others) > 1 else ''}: {listed}")
+        out.append(f"{line} [{'; '.join(also)}]" if also else line)
     return out
 
 
