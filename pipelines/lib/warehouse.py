@@ -42,30 +42,26 @@ _SQL_TYPES = {
     LIST: "VARCHAR[]",
 }
 
-# Rows that failed a row-level rule, with the whole row as read (JSON) so nothing is lost.
-REJECTED_ROWS_DDL = f"""
-create table if not exists {RAW_SCHEMA}.rejected_rows (
+# Where an export row sits and why it was set aside or flagged.
+_ROW_LISTED = """
     source varchar not null,
     entity varchar not null,
     file varchar not null,
     row_number integer not null,
     column_name varchar,
     reason varchar not null,
-    mapping varchar not null,
+    mapping varchar not null"""
+
+# Rows that failed a row-level rule, with the whole row as read (JSON) so nothing is lost.
+REJECTED_ROWS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.rejected_rows ({_ROW_LISTED},
     record varchar not null
 )"""
 
 # Rows loaded all the same though a warning rule flags them (a date before the one it
 # follows): where they sit and why, for the team to check against the source system.
 FLAGGED_ROWS_DDL = f"""
-create table if not exists {RAW_SCHEMA}.flagged_rows (
-    source varchar not null,
-    entity varchar not null,
-    file varchar not null,
-    row_number integer not null,
-    column_name varchar,
-    reason varchar not null,
-    mapping varchar not null
+create table if not exists {RAW_SCHEMA}.flagged_rows ({_ROW_LISTED}
 )"""
 
 # One row per file read, for row accounting (rows_read = rows_loaded + rows_rejected).
