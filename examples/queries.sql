@@ -55,3 +55,13 @@ group by location_name
 having sum(response_count) >= 10
 order by pct_positive
 limit 10;
+
+-- name: rows_to_fix_at_source
+-- Export rows not loaded (rejected) or loaded with a warning (flagged), file by file: what
+-- to correct in the source system, at the spreadsheet row number given.
+select 'rejected' as outcome, source, file, row_number, column_name, reason
+from rejected_rows
+union all
+select 'flagged', source, file, row_number, column_name, reason
+from flagged_rows
+order by source, file, row_number;
