@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 # Digits not glued to other digits; letters may touch ("NHS9434765919", "9434765919ward").
 # Grouped 3-3-4 with any separators ("943_476_5919" in a file name), or spaced anywhere
@@ -38,14 +39,16 @@ _NHS = re.compile(
 # UK numbers: 0 or +44 / 0044 (with an optional "(0)"), then 9 or 10 digits that may be
 # spaced, hyphenated, dotted, joined by underscores (a file name) or have the area code in
 # brackets; not a time's digits before or after (a UK date and time, "09-12-2026 13:07",
-# reads as 0 and nine digits; so does "13:07 2026-12-09"), nor a date's digits joined on by
-# a dash, dot or underscore: two dates of a range read as one ("2024-12-01_2026-12-06",
-# an export's period in its file name, holds "01_2026-12-06"; "09-12-2025 08-12-2026").
-_DATE_JOIN = r"[._-]"
+# reads as 0 and nine digits; so does "13:07 2026-12-09").
 _PHONE = re.compile(
-    rf"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?"
-    rf"|(?<![A-Za-z\d+]){_NO_TIME_BEFORE}(?<!\d{_DATE_JOIN})\(?0)"
-    rf"[1-9](?:[\s)._-]{{0,2}}\d){{8,9}}(?!\d|{_TIME_AFTER}|{_DATE_JOIN}\d)")
+    rf"(?:(?:\+|(?<![A-Za-z\d])00)\s?44\s?(?:\(0\)\s?)?|(?<![A-Za-z\d+]){_NO_TIME_BEFORE}\(?0)"
+    rf"[1-9](?:[\s)._-]{{0,2}}\d){{8,9}}(?!\d|{_TIME_AFTER})")
+# A calendar date written with one separator, year first or last ("2024-12-01",
+# "01.12.2024"). Two dates of a range read as a phone's 0 and nine digits: an export's period
+# in its file name ("incidents_2024-12-01_2026-12-06.csv" holds "01_2026-12-06"),
+# "09-12-2025 08-12-2026". A phone number holds no digit of one.
+_DATE = re.compile(r"(?<!\d)(?:\d{4}([-._])(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])"
+                   r"|(?:0[1-9]|[12]\d|3[01])([-._])(?:0[1-9]|1[0-2])\2\d{4})(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Outward code, then up to three separators (none, spaces, a dash, a dot, an underscore in a
 # file name, an invisible character), then the inward code (whose last two letters never
@@ -128,6 +131,20 @@ def is_valid_nhs_number(candidate: str) -> bool:
     return check != 10 and check == digits[9]
 
 
+def _holds_no_date(match: re.Match) -> bool:
+    return not any(date.start() < match.end() and match.start() < date.end()
+                   for date in _DATE.finditer(match.string))
+
+
+# What a match of a pattern must also pass to be that identifier.
+_CHECKS = {"nhs_number": lambda match: is_valid_nhs_number(match.group(0)),
+           "uk_phone": _holds_no_date}
+
+
+def _marked_if(check, marker: str, match: re.Match) -> str:
+    return marker if check(match) else match.group(0)
+
+
 @dataclass(frozen=True)
 class Redacted:
     text: str
@@ -140,11 +157,9 @@ def redact(text: str) -> Redacted:
         return Redacted(text, ())
     found = []
     for kind, pattern in _PATTERNS.items():
-        if kind == "nhs_number":
-            new = pattern.sub(lambda m: KINDS["nhs_number"] if is_valid_nhs_number(m.group(0))
-                              else m.group(0), text)
-        else:
-            new = pattern.sub(KINDS[kind], text)
+        check = _CHECKS.get(kind)
+        new = pattern.sub(KINDS[kind], text) if check is None else pattern.sub(
+            partial(_marked_if, check, KINDS[kind]), text)
         if new != text:
             found.append(kind)
             text = new
