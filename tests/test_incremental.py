@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -239,6 +240,13 @@ def test_new_revised_and_deleted_files_and_a_changed_mapping_publish_as_a_full_r
     [gone] = [c for c in outcome.checks_failed if "files_as_long_as_last_loaded" in c]
     assert gone.startswith("raw/fft files_as_long_as_last_loaded (WARN): ")
     assert f"fft/{deleted.name} is gone (" in gone
+    # The row checks say how many rows and where they are listed.
+    assert any(re.fullmatch(r"raw/incidents rows_pass_warning_rules \(WARN\): [\d,]+ rows? "
+                            r"loaded with a warning, listed in flagged_rows", c)
+               for c in outcome.checks_failed), outcome.checks_failed
+    assert any(re.fullmatch(r"raw/incidents rows_pass_rejection_rules \(WARN\): [\d,]+ rows? "
+                            r"rejected, listed in rejected_rows", c)
+               for c in outcome.checks_failed), outcome.checks_failed
     assert marked_views(workspace.warehouse) == set(views)
     # Only the changed FFT files' comments were read again: the new day's and the revised one's.
     coding = dg.DagsterInstance.get().get_latest_materialization_event(

@@ -79,6 +79,7 @@ def test_rows_a_warning_rule_flags_load_and_are_listed_where_they_sit(refreshed)
     flagged = {(file, row): (column, reason) for file, row, column, reason in workspace.query(
         "select file, row_number, column_name, reason from flagged_rows")}
     planted = truth["messiness"]["flagged_rows"]
+    assert planted, "the demo plants a row a warning rule flags"
     assert {(f["file"], f["row"] + DATA_ROW_OFFSET) for f in planted} == set(flagged)
     for row in planted:
         assert flagged[row["file"], row["row"] + DATA_ROW_OFFSET] == (row["column"],

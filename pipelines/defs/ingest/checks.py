@@ -77,6 +77,7 @@ def check_results(summary: dict) -> list[dg.AssetCheckResult]:
             check_name=ROWS_VALID, passed=summary["rows_rejected"] == 0,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={
+                "why": _listed(summary["rows_rejected"], "rejected", "rejected_rows"),
                 "rows_rejected": summary["rows_rejected"],
                 "failing_expectations": summary["failing"]["reject"],
                 "rejected_rows_sample": dg.MetadataValue.md(summary["rejected_sample"]),
@@ -88,13 +89,20 @@ def check_results(summary: dict) -> list[dg.AssetCheckResult]:
         dg.AssetCheckResult(
             check_name=WARNINGS, passed=not summary["failing"]["warn"],
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"rows_flagged": summary.get("rows_flagged", 0),
+            metadata={"why": _listed(summary.get("rows_flagged", 0), "loaded with a warning",
+                                     "flagged_rows"),
+                      "rows_flagged": summary.get("rows_flagged", 0),
                       "failing_expectations": summary["failing"]["warn"]}),
         dg.AssetCheckResult(
             check_name=FILES_KEPT, passed=not summary.get("shrunk"),
             severity=dg.AssetCheckSeverity.WARN,
             metadata={"why": "; ".join(summary.get("shrunk", []))}),
     ]
+
+
+def _listed(rows: int, what: str, mart: str) -> str:
+    """What a failed row check printed by the refresh says, and where to look."""
+    return f"{rows:,} row{'' if rows == 1 else 's'} {what}, listed in {mart}"
 
 
 def _files_table(loads: list[EntityLoad]) -> str:
