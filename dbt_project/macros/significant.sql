@@ -11,11 +11,12 @@
 {%- endmacro %}
 
 {#
-    A probability in words a committee reads: "1 in 4,200", or "less than 1 in a million".
+    A probability in words a committee reads: "1 in 4,200", or "less than 1 in a million";
+    `below` and `near` word the two cases otherwise ("fewer than", "about ").
 #}
-{% macro one_in(expression) -%}
-    case when ({{ expression }}) < 1e-6 then 'less than 1 in a million'
-        else '1 in ' || format('{:,}', cast(round(1 / ({{ expression }})) as bigint)) end
+{% macro one_in(expression, below='less than', near='') -%}
+    case when ({{ expression }}) < 1e-6 then '{{ below }} 1 in a million'
+        else '{{ near }}1 in ' || format('{:,}', cast(round(1 / ({{ expression }})) as bigint)) end
 {%- endmacro %}
 
 {#
@@ -24,7 +25,5 @@
 #}
 {% macro chance_among_signals(q_value) -%}
     ' (of signals this strong across every theme and place tested, '
-        || case when ({{ q_value }}) < 1e-6 then 'fewer than 1 in a million'
-            else 'about ' || {{ one_in(q_value) }} end
-        || ' would be chance)'
+        || {{ one_in(q_value, below='fewer than', near='about ') }} || ' would be chance)'
 {%- endmacro %}

@@ -239,7 +239,7 @@ def _load_entity(raw_dir: Path, entity: Entity, pairs: list[tuple[Path, Mapping]
     flagged = (  # the cells a warning rule flags in the rows loaded, joined per row
         pl.concat([p.warnings for p in parts], how="vertical_relaxed")
         .with_columns(pl.col(ROW).cast(pl.Int32))
-        .join(dropped.collect(), on=["_source_file", ROW], how="anti")
+        .join(rejected_loaded, on=["_source_file", ROW], how="anti")
         .group_by("_source_file", ROW, "_mapping", maintain_order=True)
         .agg(pl.col("column_name").str.join(", "), pl.col("reason").str.join("; "))
         .sort("_source_file", ROW))
@@ -301,16 +301,17 @@ def _typed_file(path: Path, relative: str, mapping: Mapping) -> tuple[ReadFile, 
     coerced = coerce(read, path, mapping)
     lineage = [pl.lit(relative).alias("_source_file"), pl.lit(mapping.name).alias("_mapping")]
     content = pl.struct([f.name for f in mapping.entity.fields])
+    errors = coerced.errors.with_columns(lineage)
     return read, CachedFile(
         {"sha256": read.sha256, "encoding": read.encoding, "rows_read": read.rows_read,
          "headers": read.frame.columns, "sheets": [list(sheet) for sheet in read.sheets]},
         coerced.frame.with_columns(*lineage, *(content.hash(*seeds).alias(name)
                                                for name, seeds in _HASHES.items())),
-        coerced.errors.with_columns(lineage),
+        errors,
         read.malformed.select(ROW, pl.lit(None, pl.String).alias("column_name"), "reason",
                               *lineage),
         pl.DataFrame(schema=_EXPORTED),
-        coerced.errors.with_columns(lineage).clear())
+        errors.clear())
 
 
 def _row_keys(entity: Entity, keys: dict[str, str], dropped: pl.DataFrame) -> pl.DataFrame:
@@ -350,8 +351,8 @@ def _validating(entity: Entity, parts: list[CachedFile],
 
     def completed(parts: list[CachedFile]) -> list[CachedFile]:
         done = validation()
-        rejected, flagged = (cells.join(rows, on=ROW_ID)
-                             for cells in (done.rejected(), done.flagged()))
+        rejected = done.rejected().join(rows, on=ROW_ID)
+        flagged = done.flagged().join(rows, on=ROW_ID)
         parts, start = list(parts), 0
         for i in order:
             key, mapping, read = fresh[i]

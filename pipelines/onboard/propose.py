@@ -481,8 +481,8 @@ def _value_gaps(spec, template, columns, layout, proposal, same_source=()) -> No
             values = dict(spec.get("values") or {})
             values[name] = {**(values.get(name) or {}), value: canonical}
             spec["values"] = values
-            how = (f"is point {scale_point(value)} of the scale, {label!r}"
-                   if scale_point(value) is not None else
+            point = scale_point(value)
+            how = (f"is point {point} of the scale, {label!r}" if point is not None else
                    f"reads as {label!r} (case, punctuation or word form aside)")
             proposal.value_guesses.setdefault(name, {})[value] = (
                 canonical, f"guessed: {value!r} {how}; no other {name} value is as near")

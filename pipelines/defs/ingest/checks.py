@@ -89,9 +89,9 @@ def check_results(summary: dict) -> list[dg.AssetCheckResult]:
         dg.AssetCheckResult(
             check_name=WARNINGS, passed=not summary["failing"]["warn"],
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"why": _listed(summary.get("rows_flagged", 0), "loaded with a warning",
+            metadata={"why": _listed(summary["rows_flagged"], "loaded with a warning",
                                      "flagged_rows"),
-                      "rows_flagged": summary.get("rows_flagged", 0),
+                      "rows_flagged": summary["rows_flagged"],
                       "failing_expectations": summary["failing"]["warn"]}),
         dg.AssetCheckResult(
             check_name=FILES_KEPT, passed=not summary.get("shrunk"),
